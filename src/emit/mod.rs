@@ -1,0 +1,4 @@
+//! Output formats.
+
+pub mod jailconf;
+pub mod json;

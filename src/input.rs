@@ -1,0 +1,120 @@
+//! Which files to read and as what: `-f` files (kind detected from their content unless
+//! `--jail-conf`/`--rc-conf`), else the host's defaults under `--root`.
+
+use crate::cli::Global;
+use crate::diag::{Diag, exit};
+use crate::parse::jailconf::{self, Parsed};
+use crate::parse::loader::Loader;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    JailConf,
+    RcConf,
+}
+
+#[derive(Debug)]
+pub struct Inputs {
+    pub kind: InputKind,
+    pub files: Vec<String>,
+    pub root: Option<std::path::PathBuf>,
+}
+
+impl Inputs {
+    pub fn loader(&self) -> Loader {
+        Loader::new(self.root.clone())
+    }
+}
+
+pub fn select(g: &Global) -> Result<Inputs, Diag> {
+    let loader = Loader::new(g.root.clone());
+    if g.files.is_empty() {
+        if loader.real_path("/etc/jail.conf").exists() {
+            return Ok(Inputs {
+                kind: InputKind::JailConf,
+                files: vec!["/etc/jail.conf".into()],
+                root: g.root.clone(),
+            });
+        }
+        if loader.real_path("/etc/rc.conf").exists() {
+            return Ok(Inputs {
+                kind: InputKind::RcConf,
+                files: vec!["/etc/rc.conf".into()],
+                root: g.root.clone(),
+            });
+        }
+        return Err(Diag::error(
+            None,
+            "no /etc/jail.conf or /etc/rc.conf to read; name one with -f",
+        )
+        .with_exit(exit::NOINPUT));
+    }
+    let kind = if g.jail_conf {
+        InputKind::JailConf
+    } else if g.rc_conf {
+        InputKind::RcConf
+    } else {
+        detect(&loader, &g.files[0])?
+    };
+    Ok(Inputs {
+        kind,
+        files: g.files.clone(),
+        root: g.root.clone(),
+    })
+}
+
+/// rc.conf is sh: every statement is `NAME=value` (maybe after `export`). jail.conf has
+/// blocks and `;`-terminated statements. Standard input defaults to jail.conf.
+fn detect(loader: &Loader, file: &str) -> Result<InputKind, Diag> {
+    if file == "-" {
+        return Ok(InputKind::JailConf);
+    }
+    let src = loader.read(file, None)?;
+    Ok(detect_text(&src.text))
+}
+
+pub fn detect_text(text: &str) -> InputKind {
+    let mut assignments = 0;
+    for line in text.lines() {
+        let l = line.trim_start();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let l = l.strip_prefix("export ").map(str::trim_start).unwrap_or(l);
+        let name_len = l
+            .char_indices()
+            .take_while(|(i, c)| c.is_ascii_alphabetic() || *c == '_' || (*i > 0 && c.is_ascii_digit()))
+            .count();
+        if name_len > 0 && l[name_len..].starts_with('=') {
+            assignments += 1;
+        } else {
+            return InputKind::JailConf;
+        }
+    }
+    if assignments > 0 {
+        InputKind::RcConf
+    } else {
+        InputKind::JailConf
+    }
+}
+
+/// Parse one or more jail.conf files as one configuration (jail(8) reads one file; with
+/// several -f files jailvol reads them in order as if each were `.include`d).
+pub fn parse_jail_confs(loader: &Loader, files: &[String]) -> Result<Parsed, Diag> {
+    let mut all: Option<Parsed> = None;
+    for f in files {
+        let p = jailconf::parse_file(loader, f)?;
+        match all.as_mut() {
+            None => all = Some(p),
+            Some(a) => {
+                let offset = a.jails.len();
+                for mut j in p.jails {
+                    j.parent = j.parent.map(|x| x + offset);
+                    a.jails.push(j);
+                }
+                a.sources.extend(p.sources);
+                a.warnings.extend(p.warnings);
+            }
+        }
+    }
+    all.ok_or_else(|| Diag::error(None, "no input files").with_exit(exit::USAGE))
+}

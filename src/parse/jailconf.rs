@@ -1,0 +1,690 @@
+//! jail.conf(5) parser: FreeBSD's scanner (grammar/jailconf.pest, after jaillex.l) and
+//! statement grammar (after jailparse.y of FreeBSD 15/main: nested blocks, `.include`).
+//!
+//! The output is the list of raw jail records jail(8) builds while parsing (`cfjails` in
+//! config.c): real jails, wildcard blocks and the one global `*` pseudo-jail, each with
+//! its statements in file order. Merging and variable expansion are in `crate::model`.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use pest::Parser as _;
+use pest_derive::Parser;
+
+use super::loader::Loader;
+use super::text2lval::decode;
+use crate::diag::{Diag, Loc, Source, exit};
+
+#[derive(Parser)]
+#[grammar = "../grammar/jailconf.pest"]
+struct Scanner;
+
+/// jail(8) gives up past this include depth (config.c MAX_INCLUDE_DEPTH).
+pub const MAX_INCLUDE_DEPTH: usize = 32;
+
+/// A `$variable` reference inside a string: its name and the byte position in the
+/// string's literal text where its value goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VarRef {
+    pub name: String,
+    pub pos: usize,
+    /// Offset of the `$` in the source, for messages.
+    pub at: usize,
+}
+
+/// One value string as written: literal text plus the variables to splice into it.
+#[derive(Debug, Clone)]
+pub struct CfString {
+    pub text: String,
+    pub vars: Vec<VarRef>,
+    pub start: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// `name;`
+    Bare,
+    /// `name = value;`
+    Set,
+    /// `name += value;`
+    Append,
+    /// `name value;` (the `=` omitted)
+    NameVal,
+}
+
+/// A parameter or variable statement.
+#[derive(Debug, Clone)]
+pub struct CfParam {
+    pub name: String,
+    pub is_var: bool,
+    pub op: Op,
+    pub values: Vec<CfString>,
+    pub source: Arc<Source>,
+    /// Byte range of the whole statement, from the name to the `;` included.
+    pub start: usize,
+    pub end: usize,
+}
+
+impl CfParam {
+    pub fn loc(&self) -> Loc {
+        Loc::new(&self.source, self.start)
+    }
+}
+
+/// Where a block sits in its file: the header name, `{` and `}` offsets.
+#[derive(Debug, Clone)]
+pub struct BlockSpan {
+    pub source: Arc<Source>,
+    pub header: usize,
+    pub open: usize,
+    pub close: usize,
+}
+
+/// A jail record in parse order: a block (`foo { }`, `"*" { }`, `"web.*" { }`) or the
+/// global pseudo-jail `*` that collects statements outside any block.
+#[derive(Debug, Clone)]
+pub struct CfJail {
+    pub name: String,
+    pub params: Vec<CfParam>,
+    /// None for the global pseudo-jail.
+    pub block: Option<BlockSpan>,
+    /// Index of the enclosing block's record, for nested blocks.
+    pub parent: Option<usize>,
+}
+
+impl CfJail {
+    pub fn loc(&self) -> Option<Loc> {
+        self.block.as_ref().map(|b| Loc::new(&b.source, b.header))
+    }
+}
+
+/// The parse of a jail.conf and everything it includes.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub jails: Vec<CfJail>,
+    /// Every file read, the main one first.
+    pub sources: Vec<Arc<Source>>,
+    /// Problems that do not stop FreeBSD 15 but matter elsewhere (older releases).
+    pub warnings: Vec<Diag>,
+}
+
+/// Parse `host_path` (or `-` for standard input) and its includes.
+pub fn parse_file(loader: &Loader, host_path: &str) -> Result<Parsed, Diag> {
+    let source = loader.read(host_path, None)?;
+    let is_stdin = host_path == "-";
+    parse_source(loader, source, is_stdin)
+}
+
+/// Parse text already read.
+pub fn parse_source(loader: &Loader, source: Arc<Source>, is_stdin: bool) -> Result<Parsed, Diag> {
+    let mut p = Parser {
+        loader,
+        out: Parsed::default(),
+        current: None,
+        global: None,
+        depth: 0,
+        seen_block: false,
+    };
+    p.parse_config(source, is_stdin)?;
+    Ok(p.out)
+}
+
+// ---------------------------------------------------------------------------------------
+// Scanner
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// STR (or STR1 when `glued`).
+    Str,
+    /// VAR (or VAR1 when `glued`).
+    Var,
+    PlusEq,
+    Punct(u8),
+    /// A character no rule accepts.
+    Other,
+    Eof,
+}
+
+#[derive(Debug, Clone)]
+struct Tok {
+    kind: Kind,
+    value: String,
+    start: usize,
+    end: usize,
+    /// The scanner's `instr` flag: this piece continues the previous string.
+    glued: bool,
+}
+
+/// A scanning error: jaillex.l warns, sets the error flag and scans on; the file is
+/// rejected. jailvol stops at the first one.
+struct LexError {
+    at: usize,
+    message: &'static str,
+}
+
+struct Lexer {
+    source: Arc<Source>,
+    pos: usize,
+    queue: VecDeque<Result<Tok, LexError>>,
+    instr: bool,
+    prev_end: usize,
+    done: bool,
+}
+
+impl Lexer {
+    fn new(source: Arc<Source>) -> Lexer {
+        Lexer {
+            source,
+            pos: 0,
+            queue: VecDeque::new(),
+            instr: false,
+            prev_end: 0,
+            done: false,
+        }
+    }
+
+    fn next(&mut self) -> Result<Tok, Diag> {
+        loop {
+            if let Some(t) = self.queue.pop_front() {
+                return t.map_err(|e| Diag::at(&self.source, e.at, e.message));
+            }
+            if self.done {
+                let end = self.source.text.len();
+                return Ok(Tok {
+                    kind: Kind::Eof,
+                    value: String::new(),
+                    start: end,
+                    end,
+                    glued: false,
+                });
+            }
+            self.fill()?;
+        }
+    }
+
+    fn fill(&mut self) -> Result<(), Diag> {
+        let source = Arc::clone(&self.source);
+        let text = &source.text[self.pos..];
+        let base = self.pos;
+        let pairs = Scanner::parse(Rule::chunk, text)
+            .map_err(|e| Diag::at(&source, base, format!("internal scanner error: {e}")))?;
+        let mut last_end = None;
+        for pair in pairs {
+            let span = pair.as_span();
+            let (start, end) = (base + span.start(), base + span.end());
+            last_end = Some(end);
+            self.token(pair, base, start, end);
+        }
+        match last_end {
+            Some(end) => self.pos = end,
+            None => self.done = true,
+        }
+        Ok(())
+    }
+
+    /// Apply the `instr` rules: whitespace or a comment between two tokens, `+=` and the
+    /// punctuation reset it; a string or variable piece sets it.
+    fn piece(&mut self, kind: Kind, value: String, start: usize, end: usize) {
+        if start != self.prev_end {
+            self.instr = false;
+        }
+        let glued = self.instr;
+        self.instr = true;
+        self.prev_end = end;
+        self.queue.push_back(Ok(Tok {
+            kind,
+            value,
+            start,
+            end,
+            glued,
+        }));
+    }
+
+    fn error(&mut self, at: usize, end: usize, message: &'static str) {
+        if at != self.prev_end {
+            self.instr = false;
+        }
+        self.prev_end = end;
+        self.queue.push_back(Err(LexError { at, message }));
+    }
+
+    fn token(&mut self, pair: pest::iterators::Pair<'_, Rule>, base: usize, start: usize, end: usize) {
+        let raw = pair.as_str();
+        match pair.as_rule() {
+            Rule::word | Rule::escape | Rule::piece => self.piece(Kind::Str, decode(raw), start, end),
+            Rule::squote => self.piece(Kind::Str, decode(&raw[1..raw.len() - 1]), start, end),
+            Rule::var => self.piece(Kind::Var, raw[1..].to_owned(), start, end),
+            Rule::bvar => self.piece(Kind::Var, decode(&raw[2..raw.len() - 1]), start, end),
+            Rule::dquote => self.dquote(pair, base, start, end),
+            Rule::pleq | Rule::punct => {
+                if start != self.prev_end {
+                    self.instr = false;
+                }
+                self.instr = false;
+                self.prev_end = end;
+                let kind = if raw == "+=" {
+                    Kind::PlusEq
+                } else {
+                    Kind::Punct(raw.as_bytes()[0])
+                };
+                self.queue.push_back(Ok(Tok {
+                    kind,
+                    value: raw.to_owned(),
+                    start,
+                    end,
+                    glued: false,
+                }));
+            }
+            Rule::bad_comment => self.error(start, end, "unterminated comment"),
+            Rule::bad_squote | Rule::bad_dquote => self.error(start, end, "unterminated string"),
+            Rule::bad_bvar => self.error(start, end, "unterminated variable"),
+            _ => {
+                // `other`: returned as a raw character token; `instr` is untouched.
+                self.prev_end = end;
+                self.queue.push_back(Ok(Tok {
+                    kind: Kind::Other,
+                    value: raw.to_owned(),
+                    start,
+                    end,
+                    glued: false,
+                }));
+            }
+        }
+    }
+
+    /// A double-quoted string becomes the same token sequence jaillex.l returns: the
+    /// text before the first `$` (possibly empty), then variables, literal `$`s and text
+    /// pieces. After a variable, a leading backslash escape is a token of its own (the
+    /// DQ-state rules), which matters only for where a NUL byte truncates.
+    fn dquote(&mut self, pair: pest::iterators::Pair<'_, Rule>, base: usize, start: usize, end: usize) {
+        let mut inner = pair.into_inner().peekable();
+        let head_is_text = matches!(inner.peek().map(|p| p.as_rule()), Some(Rule::dq_text));
+        if head_is_text {
+            if let Some(p) = inner.next() {
+                self.piece(Kind::Str, decode(p.as_str()), start, base + p.as_span().end());
+            }
+        } else {
+            self.piece(Kind::Str, String::new(), start, start + 1);
+        }
+        for p in inner {
+            let s = p.as_span();
+            let (ps, pe) = (base + s.start(), base + s.end());
+            // Pieces inside the quotes are glued to the head.
+            self.prev_end = ps;
+            let raw = p.as_str();
+            match p.as_rule() {
+                Rule::var => self.piece(Kind::Var, raw[1..].to_owned(), ps, pe),
+                Rule::dq_bvar => self.piece(Kind::Var, decode(&raw[2..raw.len() - 1]), ps, pe),
+                Rule::dq_bad_bvar => self.error(ps, pe, "unterminated variable"),
+                Rule::dq_dollar => self.piece(Kind::Str, "$".to_owned(), ps, pe),
+                _ => {
+                    let mut rest = raw;
+                    let mut at = ps;
+                    while rest.starts_with('\\') {
+                        let n = escape_len(rest);
+                        self.piece(Kind::Str, decode(&rest[..n]), at, at + n);
+                        rest = &rest[n..];
+                        at += n;
+                    }
+                    if !rest.is_empty() {
+                        self.piece(Kind::Str, decode(rest), at, pe);
+                    }
+                }
+            }
+        }
+        self.prev_end = end;
+    }
+}
+
+/// Length of the escape at the start of `s` by the scanner's atomic-escape rule:
+/// `\` followed by 1-3 octal digits, `x` and 1-2 hex digits, or any one character.
+fn escape_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    match b.get(1) {
+        Some(b'0'..=b'7') => {
+            1 + b[1..]
+                .iter()
+                .take(3)
+                .take_while(|c| (b'0'..=b'7').contains(c))
+                .count()
+        }
+        Some(b'x') => {
+            2 + b[2..]
+                .iter()
+                .take(2)
+                .take_while(|c| c.is_ascii_hexdigit())
+                .count()
+        }
+        Some(_) => 1 + s[1..].chars().next().map_or(1, char::len_utf8),
+        None => 1,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Statements (jailparse.y):
+//
+//   conf   : (jail | param ';' | ';')*
+//   jail   : STR '{' conf '}'
+//   param  : name | name '=' value | name '+=' value | name value
+//   name   : STR | VAR
+//   value  : string (',' string)*
+//   string : (STR | VAR) (STR1 | VAR1)*
+
+struct Parser<'l> {
+    loader: &'l Loader,
+    out: Parsed,
+    /// The block being filled (`current_jail`); shared with included files.
+    current: Option<usize>,
+    /// The global pseudo-jail, created at the first statement outside any block.
+    global: Option<usize>,
+    depth: usize,
+    seen_block: bool,
+}
+
+struct Stream {
+    lexer: Lexer,
+    peeked: VecDeque<Tok>,
+}
+
+impl Stream {
+    fn peek(&mut self) -> Result<&Tok, Diag> {
+        self.peek_nth(0)
+    }
+    fn peek_nth(&mut self, n: usize) -> Result<&Tok, Diag> {
+        while self.peeked.len() <= n {
+            let t = self.lexer.next()?;
+            self.peeked.push_back(t);
+        }
+        Ok(&self.peeked[n])
+    }
+    fn bump(&mut self) -> Result<Tok, Diag> {
+        self.peek()?;
+        match self.peeked.pop_front() {
+            Some(t) => Ok(t),
+            None => Err(Diag::error(None, "internal error: empty token queue")),
+        }
+    }
+    fn source(&self) -> &Arc<Source> {
+        &self.lexer.source
+    }
+    fn syntax_error(&self, t: &Tok, expected: &str) -> Diag {
+        let msg = match t.kind {
+            Kind::Eof => format!("syntax error: unexpected end of file, expected {expected}"),
+            _ => {
+                let raw = &self.source().text[t.start..t.end];
+                let shown: String = raw.chars().take(40).collect();
+                let more = if shown.len() < raw.len() { "..." } else { "" };
+                format!("syntax error: unexpected {shown:?}{more}, expected {expected}")
+            }
+        };
+        Diag::at(self.source(), t.start, msg)
+    }
+}
+
+impl Parser<'_> {
+    fn parse_config(&mut self, source: Arc<Source>, is_stdin: bool) -> Result<(), Diag> {
+        if let Some(cr) = source.text.find("\r\n") {
+            self.out.warnings.push(
+                Diag::warning(
+                    Some(Loc::new(&source, cr)),
+                    "CRLF line ends: jail(8) before FreeBSD 14.0 rejects this file",
+                )
+                .with_note("the old scanner returns a raw '\\r' token, a syntax error"),
+            );
+        }
+        self.out.sources.push(Arc::clone(&source));
+        let mut s = Stream {
+            lexer: Lexer::new(source),
+            peeked: VecDeque::new(),
+        };
+        self.conf(&mut s, false, is_stdin)?;
+        Ok(())
+    }
+
+    fn conf(&mut self, s: &mut Stream, in_block: bool, is_stdin: bool) -> Result<(), Diag> {
+        loop {
+            let t = s.peek()?.clone();
+            match t.kind {
+                Kind::Eof if !in_block => return Ok(()),
+                Kind::Eof => return Err(s.syntax_error(&t, "\"}\" to close the block")),
+                Kind::Punct(b'}') if in_block => return Ok(()),
+                Kind::Punct(b';') => {
+                    s.bump()?;
+                }
+                Kind::Str if matches!(s.peek_nth(1)?.kind, Kind::Punct(b'{')) => {
+                    self.block(s, is_stdin)?;
+                }
+                Kind::Str | Kind::Var => self.statement(s, is_stdin)?,
+                _ => return Err(s.syntax_error(&t, "a parameter or a jail block")),
+            }
+        }
+    }
+
+    fn block(&mut self, s: &mut Stream, is_stdin: bool) -> Result<(), Diag> {
+        let name_tok = s.bump()?;
+        let open = s.bump()?;
+        let name = match self.current {
+            Some(parent) => format!("{}.{}", self.out.jails[parent].name, name_tok.value),
+            None => name_tok.value.clone(),
+        };
+        if self.current.is_some() {
+            self.out.warnings.push(Diag::warning(
+                Some(Loc::new(s.source(), name_tok.start)),
+                format!(
+                    "nested block defines jail \"{name}\": jail(8) before FreeBSD 15 rejects nested blocks"
+                ),
+            ));
+        }
+        self.seen_block = true;
+        let idx = self.out.jails.len();
+        self.out.jails.push(CfJail {
+            name,
+            params: Vec::new(),
+            block: Some(BlockSpan {
+                source: Arc::clone(s.source()),
+                header: name_tok.start,
+                open: open.start,
+                close: open.start,
+            }),
+            parent: self.current,
+        });
+        let saved = self.current.replace(idx);
+        self.conf(s, true, is_stdin)?;
+        let close = s.bump()?;
+        if let Some(b) = self.out.jails[idx].block.as_mut() {
+            b.close = close.start;
+        }
+        self.current = saved;
+        Ok(())
+    }
+
+    fn statement(&mut self, s: &mut Stream, is_stdin: bool) -> Result<(), Diag> {
+        let name = s.bump()?;
+        let is_var = name.kind == Kind::Var;
+        let next = s.peek()?.clone();
+        let (op, values) = match next.kind {
+            Kind::Punct(b';') => (Op::Bare, Vec::new()),
+            Kind::Punct(b'=') => {
+                s.bump()?;
+                (Op::Set, self.value(s)?)
+            }
+            Kind::PlusEq => {
+                s.bump()?;
+                (Op::Append, self.value(s)?)
+            }
+            Kind::Str | Kind::Var if !next.glued => (Op::NameVal, self.value(s)?),
+            _ => return Err(s.syntax_error(&next, "\"=\", \"+=\", a value or \";\"")),
+        };
+        let semi = s.peek()?.clone();
+        if semi.kind != Kind::Punct(b';') {
+            let what = if values.is_empty() {
+                "\";\""
+            } else {
+                "\",\" or \";\" after the value"
+            };
+            return Err(s.syntax_error(&semi, what));
+        }
+        s.bump()?;
+        let param = CfParam {
+            name: name.value,
+            is_var,
+            op,
+            values,
+            source: Arc::clone(s.source()),
+            start: name.start,
+            end: semi.end,
+        };
+        if !is_var && op == Op::NameVal && param.name == ".include" {
+            return self.include(s, &param, is_stdin);
+        }
+        let target = match self.current {
+            Some(j) => j,
+            None => {
+                if self.seen_block {
+                    self.out.warnings.push(
+                        Diag::warning(
+                            Some(param.loc()),
+                            format!(
+                                "parameter \"{}\" outside any block after a jail block",
+                                param.name
+                            ),
+                        )
+                        .with_note(
+                            "FreeBSD 15 adds it to the global section that starts at the first top-level \
+                             parameter; jail(8) before 15 applies it after the blocks above, overriding them",
+                        ),
+                    );
+                }
+                match self.global {
+                    Some(g) => g,
+                    None => {
+                        self.out.jails.push(CfJail {
+                            name: "*".to_owned(),
+                            params: Vec::new(),
+                            block: None,
+                            parent: None,
+                        });
+                        let g = self.out.jails.len() - 1;
+                        self.global = Some(g);
+                        g
+                    }
+                }
+            }
+        };
+        self.out.jails[target].params.push(param);
+        Ok(())
+    }
+
+    fn value(&mut self, s: &mut Stream) -> Result<Vec<CfString>, Diag> {
+        let mut values = vec![self.string(s)?];
+        while matches!(s.peek()?.kind, Kind::Punct(b',')) {
+            s.bump()?;
+            values.push(self.string(s)?);
+        }
+        Ok(values)
+    }
+
+    fn string(&mut self, s: &mut Stream) -> Result<CfString, Diag> {
+        let first = s.peek()?.clone();
+        if !matches!(first.kind, Kind::Str | Kind::Var) {
+            return Err(s.syntax_error(&first, "a value"));
+        }
+        let mut out = CfString {
+            text: String::new(),
+            vars: Vec::new(),
+            start: first.start,
+        };
+        loop {
+            let t = s.bump()?;
+            match t.kind {
+                Kind::Var => out.vars.push(VarRef {
+                    name: t.value,
+                    pos: out.text.len(),
+                    at: t.start,
+                }),
+                _ => out.text.push_str(&t.value),
+            }
+            let n = s.peek()?;
+            if !(n.glued && matches!(n.kind, Kind::Str | Kind::Var)) {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// `.include "pattern", ...;` (config.c include_config): relative names are taken
+    /// from the including file's directory; glob(3) with GLOB_NOCHECK: a pattern with
+    /// magic characters may match nothing, a plain name must exist.
+    fn include(&mut self, s: &mut Stream, param: &CfParam, is_stdin: bool) -> Result<(), Diag> {
+        for v in &param.values {
+            let at = Loc::new(s.source(), v.start);
+            if !v.vars.is_empty() {
+                return Err(Diag::error(
+                    Some(at),
+                    "variables not permitted in '.include' filename",
+                ));
+            }
+            self.depth += 1;
+            if self.depth > MAX_INCLUDE_DEPTH {
+                return Err(
+                    Diag::error(Some(at), "maximum include depth exceeded").with_note(format!(
+                        "jail(8) follows at most {MAX_INCLUDE_DEPTH} nested includes; is there a cycle?"
+                    )),
+                );
+            }
+            let mut name = v.text.clone();
+            let outer = &s.source().name;
+            if !is_stdin && !name.starts_with('/') {
+                if let Some(slash) = outer.rfind('/') {
+                    name = format!("{}{}", &outer[..=slash], name);
+                }
+            }
+            if has_glob_magic(&name) {
+                for m in self.glob(&name, &at)? {
+                    let src = self.loader.read(&m, Some(at.clone()))?;
+                    self.parse_config(src, false)?;
+                }
+            } else {
+                let src = self.loader.read(&name, Some(at.clone()))?;
+                self.parse_config(src, false)?;
+            }
+            self.depth -= 1;
+        }
+        Ok(())
+    }
+
+    fn glob(&self, pattern: &str, at: &Loc) -> Result<Vec<String>, Diag> {
+        let real = self.loader.real_path(pattern);
+        let real = real.to_string_lossy();
+        let full = match &self.loader.root {
+            // Only the part below the root is a pattern.
+            Some(root) if pattern.starts_with('/') => {
+                format!(
+                    "{}{}",
+                    glob::Pattern::escape(&root.to_string_lossy()),
+                    &real[root.to_string_lossy().len()..]
+                )
+            }
+            _ => real.into_owned(),
+        };
+        let opts = glob::MatchOptions {
+            case_sensitive: true,
+            require_literal_separator: true,
+            require_literal_leading_dot: true,
+        };
+        let paths = glob::glob_with(&full, opts).map_err(|e| {
+            Diag::error(Some(at.clone()), format!("{pattern}: filename glob failed: {e}"))
+                .with_exit(exit::DATAERR)
+        })?;
+        let mut found: Vec<String> = paths
+            .filter_map(Result::ok)
+            .map(|p| self.loader.host_path(&p))
+            .collect();
+        found.sort();
+        Ok(found)
+    }
+}
+
+/// glob(3) sets GLOB_MAGCHAR for `*`, `?` and a bracket expression with its `]`.
+fn has_glob_magic(s: &str) -> bool {
+    s.contains('*') || s.contains('?') || s.find('[').is_some_and(|i| s[i + 1..].contains(']'))
+}

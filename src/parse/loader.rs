@@ -1,0 +1,75 @@
+//! Reading configuration files the way the host will see them, optionally below an
+//! alternate root (`--root DIR`, like `sysrc -R`): an absolute path `/etc/jail.conf` is
+//! read from `DIR/etc/jail.conf`, while messages keep naming `/etc/jail.conf`.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::diag::{Diag, Loc, Source, exit, io_exit};
+
+#[derive(Debug, Clone, Default)]
+pub struct Loader {
+    pub root: Option<PathBuf>,
+}
+
+impl Loader {
+    pub fn new(root: Option<PathBuf>) -> Loader {
+        Loader { root }
+    }
+
+    /// Where a host path lives on this machine.
+    pub fn real_path(&self, host: &str) -> PathBuf {
+        match &self.root {
+            Some(root) if host.starts_with('/') => root.join(host.trim_start_matches('/')),
+            _ => PathBuf::from(host),
+        }
+    }
+
+    /// The host path of a real path found by globbing below the root.
+    pub fn host_path(&self, real: &Path) -> String {
+        if let Some(root) = &self.root {
+            if let Ok(rest) = real.strip_prefix(root) {
+                return format!("/{}", rest.display());
+            }
+        }
+        real.display().to_string()
+    }
+
+    /// Read a file (or standard input for `-`) into a `Source` named as given.
+    /// `from` is the statement that asked for it, for the error location.
+    pub fn read(&self, host: &str, from: Option<Loc>) -> Result<Arc<Source>, Diag> {
+        if host == "-" {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|e| Diag::error(from, format!("standard input: {e}")).with_exit(exit::IOERR))?;
+            return Ok(Source::new("STDIN", bytes_to_text(buf)));
+        }
+        let real = self.real_path(host);
+        let meta = std::fs::metadata(&real).map_err(|e| open_error(host, &e, from.clone()))?;
+        if meta.is_dir() {
+            return Err(Diag::error(from, format!("{host}: is a directory")).with_exit(exit::NOINPUT));
+        }
+        let buf = std::fs::read(&real).map_err(|e| open_error(host, &e, from))?;
+        Ok(Source::new(host, bytes_to_text(buf)))
+    }
+}
+
+fn open_error(host: &str, e: &std::io::Error, from: Option<Loc>) -> Diag {
+    let msg = match e.kind() {
+        std::io::ErrorKind::NotFound => format!("{host}: no such file"),
+        std::io::ErrorKind::PermissionDenied => format!("{host}: permission denied"),
+        _ => format!("{host}: {e}"),
+    };
+    Diag::error(from, msg).with_exit(io_exit(e))
+}
+
+/// FreeBSD reads bytes; jailvol works on text. Invalid UTF-8 is replaced (U+FFFD) rather
+/// than rejected: such bytes can only matter inside quoted values.
+fn bytes_to_text(buf: Vec<u8>) -> String {
+    match String::from_utf8(buf) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
