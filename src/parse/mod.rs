@@ -3,4 +3,5 @@
 
 pub mod jailconf;
 pub mod loader;
+pub mod rcconf;
 pub(crate) mod text2lval;
