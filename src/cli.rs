@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::diag::{Diag, Diags, Severity, exit};
 use crate::input::{self, InputKind};
-use crate::{emit, model};
+use crate::{emit, model, plan, write};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -71,6 +71,47 @@ pub enum Color {
 pub enum Command {
     /// Print the jails as jail(8) would see them: canonical jail.conf, or JSON.
     Show,
+    /// Write the fstab files, jail.conf statements and helper that mount each managed
+    /// jail's root from its container.
+    Generate(GenerateArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct GenerateArgs {
+    /// How the container is attached and mounted (default: from --target-release, else hooks).
+    #[arg(long, value_enum)]
+    pub style: Option<StyleArg>,
+    /// The FreeBSD release the host runs, e.g. 14.2: picks the style.
+    #[arg(long, value_name = "X.Y", conflicts_with = "style")]
+    pub target_release: Option<String>,
+    /// For --style mountprog: jailvol's helper (attach, fsck, mount) or /sbin/mdmfs (no fsck).
+    #[arg(long, value_enum, default_value_t = MountProgArg::Helper)]
+    pub mountprog: MountProgArg,
+    /// Directory of the fstab files jailvol owns.
+    #[arg(long, default_value = "/etc/jailvol", value_name = "DIR")]
+    pub fstab_dir: String,
+    /// Where the helper script is installed.
+    #[arg(long, default_value = "/usr/local/libexec/jailvol-md", value_name = "PATH")]
+    pub helper: String,
+    /// Print a unified diff of what would change; write nothing.
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+    /// Overwrite files at jailvol's paths that jailvol did not write.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StyleArg {
+    Hooks,
+    Mountprog,
+    Seed,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MountProgArg {
+    Helper,
+    Mdmfs,
 }
 
 /// Run the CLI; returns the exit status.
@@ -138,6 +179,7 @@ fn run(cli: &Cli) -> anyhow::Result<i32> {
     let g = &cli.global;
     match &cli.command {
         Command::Show => show(g),
+        Command::Generate(a) => generate(g, a),
     }
 }
 
@@ -164,4 +206,75 @@ fn show(g: &Global) -> anyhow::Result<i32> {
     } else {
         Err(Diags(cfg.errors).into())
     }
+}
+
+/// Build the generate options from the command line.
+pub fn plan_options(a: &GenerateArgs) -> Result<plan::Options, Diag> {
+    let style = match (a.style, &a.target_release) {
+        (Some(StyleArg::Hooks), _) => plan::Style::Hooks,
+        (Some(StyleArg::Mountprog), _) => plan::Style::Mountprog,
+        (Some(StyleArg::Seed), _) => plan::Style::Seed,
+        (None, Some(r)) => {
+            plan::Style::for_release(r).map_err(|m| Diag::error(None, m).with_exit(exit::USAGE))?
+        }
+        (None, None) => plan::Style::Hooks,
+    };
+    for (what, p) in [("--fstab-dir", &a.fstab_dir), ("--helper", &a.helper)] {
+        if !p.starts_with('/') {
+            return Err(
+                Diag::error(None, format!("{what} {p}: must be an absolute path")).with_exit(exit::USAGE)
+            );
+        }
+    }
+    Ok(plan::Options {
+        style,
+        mountprog: match a.mountprog {
+            MountProgArg::Helper => plan::MountProg::Helper,
+            MountProgArg::Mdmfs => plan::MountProg::Mdmfs,
+        },
+        fstab_dir: a.fstab_dir.clone(),
+        helper: a.helper.clone(),
+    })
+}
+
+fn generate(g: &Global, a: &GenerateArgs) -> anyhow::Result<i32> {
+    let opts = plan_options(a)?;
+    let inputs = input::select(g)?;
+    if inputs.kind == InputKind::RcConf {
+        anyhow::bail!(
+            Diag::error(
+                None,
+                "generate reads jail.conf; convert the rc.conf first (jailvol convert)"
+            )
+            .with_exit(exit::USAGE)
+        );
+    }
+    let loader = inputs.loader();
+    let parsed = input::parse_jail_confs(&loader, &inputs.files)?;
+    warn(g, &parsed.warnings);
+    let plan = plan::generate(&parsed, &opts).map_err(Diags)?;
+    warn(g, &plan.warnings);
+    if a.dry_run {
+        let mut out = String::new();
+        for art in &plan.artifacts {
+            match write::change(&loader, art)? {
+                write::Change::Unchanged => {}
+                write::Change::Create => out.push_str(&write::diff(&art.path, "", &art.content)),
+                write::Change::Update { old } => out.push_str(&write::diff(&art.path, &old, &art.content)),
+            }
+        }
+        print(&out)?;
+        return Ok(exit::OK);
+    }
+    let written = write::apply(&loader, &plan.artifacts, a.force)?;
+    if !g.quiet {
+        let mut err = std::io::stderr().lock();
+        for w in &written {
+            let _ = writeln!(err, "jailvol: wrote {w}");
+        }
+        if written.is_empty() {
+            let _ = writeln!(err, "jailvol: everything is up to date");
+        }
+    }
+    Ok(exit::OK)
 }

@@ -5,7 +5,12 @@
 
 pub mod cli;
 pub mod diag;
+pub mod edit;
 pub mod emit;
 pub mod input;
 pub mod model;
 pub mod parse;
+pub mod plan;
+pub mod shell;
+pub mod volume;
+pub mod write;

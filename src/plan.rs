@@ -1,0 +1,323 @@
+//! `generate`: from the configuration, every file that makes each managed jail mount its
+//! container — pure, no I/O (`write` applies the plan, `check` diffs it).
+//!
+//! Styles (design §4, docs/freebsd.md):
+//! * `hooks` (jail.conf, FreeBSD 12.2+): an fstab jailvol owns with the root line
+//!   `/dev/mdN PATH ufs rw 0 0`, listed first in `mount.fstab`; `exec.prepare` attaches
+//!   and checks the container, `exec.release` detaches it.
+//! * `mountprog` (FreeBSD 9.x-12.1): one fstab line whose `mountprog=` is the helper
+//!   (or `/sbin/mdmfs`), which attaches, checks and mounts when jail(8) mounts the line.
+
+use std::collections::BTreeMap;
+
+use crate::diag::{Diag, exit};
+use crate::edit::{self, BlockEdit};
+use crate::emit::jailconf::statement;
+use crate::model::{self, Config};
+use crate::parse::jailconf::Parsed;
+use crate::shell::{self, OWNED_MARK};
+use crate::volume::{self, VAR_UNIT, Volume};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Hooks,
+    Mountprog,
+    Seed,
+}
+
+impl Style {
+    /// The style a FreeBSD release needs for a jail.conf host: exec.prepare and
+    /// exec.release exist from 12.2 (usr.sbin/jail/jail.c startcommands, spec §2.1).
+    pub fn for_release(release: &str) -> Result<Style, String> {
+        let (major, minor) = parse_release(release)
+            .ok_or_else(|| format!("\"{release}\" is not a FreeBSD release like 14.2"))?;
+        Ok(if (major, minor) >= (12, 2) {
+            Style::Hooks
+        } else if major >= 9 {
+            Style::Mountprog
+        } else {
+            Style::Seed
+        })
+    }
+}
+
+pub fn parse_release(s: &str) -> Option<(u32, u32)> {
+    let s = s.split('-').next()?;
+    let mut it = s.split('.');
+    let major = it.next()?.parse().ok()?;
+    let minor = it.next().map_or(Some(0), |m| m.parse().ok())?;
+    Some((major, minor))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MountProg {
+    /// jailvol's helper: attach, fsck -p, mount.
+    Helper,
+    /// /sbin/mdmfs -P: attaches and mounts, never runs fsck.
+    Mdmfs,
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub style: Style,
+    pub mountprog: MountProg,
+    /// Where the fstab files jailvol owns go.
+    pub fstab_dir: String,
+    /// Where the helper script goes.
+    pub helper: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            style: Style::Hooks,
+            mountprog: MountProg::Helper,
+            fstab_dir: "/etc/jailvol".into(),
+            helper: "/usr/local/libexec/jailvol-md".into(),
+        }
+    }
+}
+
+/// A file the plan wants to exist with this content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    /// Path as the host sees it.
+    pub path: String,
+    pub content: String,
+    pub mode: u32,
+    /// true: a file jailvol owns (starts with OWNED_MARK); false: the admin's own file,
+    /// edited in place.
+    pub owned: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub artifacts: Vec<Artifact>,
+    pub volumes: Vec<Volume>,
+    pub warnings: Vec<Diag>,
+}
+
+/// fstab(5) fields are split on blanks and jail(8) cuts each line at `#`
+/// (config.c check_intparams); FreeBSD 13+ jail(8) decodes vis(3) octal escapes in the
+/// first two fields (command.c, strunvis), so encode what would break the line.
+pub fn fstab_field(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            ' ' | '\t' | '#' | '\\' => out.push_str(&format!("\\{:03o}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `name += "value";`
+fn append(name: &str, v: &str) -> String {
+    format!(
+        "{} += {};",
+        crate::emit::jailconf::name(name),
+        crate::emit::jailconf::value(v)
+    )
+}
+
+fn fstab_path(opts: &Options, jail: &str) -> String {
+    format!("{}/{jail}.fstab", opts.fstab_dir.trim_end_matches('/'))
+}
+
+/// Compute the plan. `parsed` is the admin's jail.conf as read (with any earlier
+/// jailvol statements in it).
+pub fn generate(parsed: &Parsed, opts: &Options) -> Result<Plan, Vec<Diag>> {
+    if opts.style == Style::Seed {
+        return Err(vec![
+            Diag::error(
+                None,
+                "the seed style (md + ufs pair in /etc/fstab.NAME) is for rc.conf hosts on FreeBSD 6-9; \
+                 this input is a jail.conf: use --style hooks (12.2+) or mountprog (9-12.1)",
+            )
+            .with_exit(exit::USAGE),
+        ]);
+    }
+    // The configuration as the admin wrote it: jailvol's own statements left out, except
+    // md units it wrote back (they are settings now).
+    let base = edit::without_marked(parsed, |p| p.is_var && p.name == VAR_UNIT);
+    let cfg = model::load(&base);
+    if !cfg.errors.is_empty() {
+        return Err(cfg.errors);
+    }
+    let mut vols = volume::collect(&cfg, Some(&base))?;
+    let assigned = volume::assign_units(&mut vols);
+    let mut plan = Plan::default();
+    let mut edits: BTreeMap<usize, BlockEdit> = BTreeMap::new();
+    let mut errs = Vec::new();
+    for v in &vols {
+        let Some(jail) = cfg.jails.iter().find(|j| j.name == v.jail) else {
+            continue;
+        };
+        let unit = v.unit.unwrap_or(volume::FIRST_UNIT);
+        let mut stmts = Vec::new();
+        // A unit jailvol assigned (now or before) is written back with the marker.
+        let unit_marked = assigned.iter().any(|(j, _)| j == &v.jail)
+            || parsed.jails.get(jail.record).is_some_and(|r| {
+                r.params
+                    .iter()
+                    .any(|p| p.is_var && p.name == VAR_UNIT && edit::is_marked(p))
+            });
+        if unit_marked {
+            stmts.push(statement(VAR_UNIT, true, &[unit.to_string()]));
+        }
+        let ours = fstab_path(opts, &v.jail);
+        let mut fstabs = vec![ours.clone()];
+        if let Some(existing) = jail.param("mount.fstab") {
+            fstabs.extend(existing.values.iter().filter(|f| **f != ours).cloned());
+        }
+        stmts.push(statement("mount.fstab", false, &fstabs));
+        let line = match opts.style {
+            Style::Hooks => {
+                let helper = &opts.helper;
+                // `+=` keeps the admin's own hooks; ours run after them.
+                stmts.push(append(
+                    "exec.prepare",
+                    &shell::command(&[helper.as_str(), "attach", &unit.to_string(), &v.file]),
+                ));
+                stmts.push(append(
+                    "exec.release",
+                    &shell::command(&[helper.as_str(), "detach", &v.file]),
+                ));
+                format!("/dev/md{unit}\t{}\tufs\trw\t0\t0\n", fstab_field(&v.path))
+            }
+            _ => {
+                let bad = |s: &str| s.contains([' ', '\t', ',', '#', '\\']);
+                if bad(&v.file) || bad(&v.path) {
+                    errs.push(Diag::error(
+                        jail.loc.clone(),
+                        format!(
+                            "{}: the mountprog style cannot carry a path with blanks, ',', '#' or '\\' \
+                             (mount(8) splits fstab options on ','; mdmfs splits its commands on spaces)",
+                            v.jail
+                        ),
+                    ));
+                    continue;
+                }
+                let prog = match opts.mountprog {
+                    MountProg::Helper => opts.helper.as_str(),
+                    MountProg::Mdmfs => "/sbin/mdmfs",
+                };
+                format!(
+                    "md{unit}\t{}\tufs\trw,-P,-F{},mountprog={prog}\t0\t0\n",
+                    v.path, v.file
+                )
+            }
+        };
+        plan.artifacts.push(Artifact {
+            path: ours,
+            content: format!(
+                "# {OWNED_MARK} for jail \"{}\": its root is the container {} ({}).\n\
+                 # Do not edit; change the jail's $volume_* settings and run `jailvol generate`.\n{line}",
+                v.jail, v.file, v.size_text
+            ),
+            mode: 0o644,
+            owned: true,
+        });
+        edits.insert(jail.record, BlockEdit { statements: stmts });
+    }
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    if opts.style == Style::Mountprog && opts.mountprog == MountProg::Mdmfs && !vols.is_empty() {
+        plan.warnings.push(Diag::warning(
+            None,
+            "mountprog=/sbin/mdmfs never runs fsck: after a crash the container is mounted unchecked",
+        ));
+    }
+    // Blocks that carry jailvol statements but are no longer managed lose them.
+    let strip: Vec<usize> = parsed
+        .jails
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| !edits.contains_key(i) && r.params.iter().any(edit::is_marked))
+        .map(|(i, _)| i)
+        .collect();
+    let changed = edit::apply(parsed, &edits, &strip);
+    let needs_helper =
+        !vols.is_empty() && !(opts.style == Style::Mountprog && opts.mountprog == MountProg::Mdmfs);
+    if needs_helper {
+        plan.artifacts.push(Artifact {
+            path: opts.helper.clone(),
+            content: shell::helper_script(),
+            mode: 0o755,
+            owned: true,
+        });
+    }
+    // Every file of the configuration is part of the plan, changed or not, so `check`
+    // can tell a stale file from a missing one.
+    for src in &parsed.sources {
+        if src.name == "STDIN" {
+            continue;
+        }
+        let content = changed
+            .get(&src.name)
+            .cloned()
+            .unwrap_or_else(|| src.text.clone());
+        plan.artifacts.push(Artifact {
+            path: src.name.clone(),
+            content,
+            mode: 0o644,
+            owned: false,
+        });
+    }
+    verify(&plan, parsed, &vols, opts)?;
+    plan.volumes = vols;
+    Ok(plan)
+}
+
+/// Read the edited configuration back and make sure jail(8) would see what was meant:
+/// a wildcard block after a jail can override the jail's own statements.
+fn verify(plan: &Plan, parsed: &Parsed, vols: &[Volume], opts: &Options) -> Result<(), Vec<Diag>> {
+    use crate::diag::Source;
+    use crate::parse::jailconf::parse_source;
+    use crate::parse::loader::Loader;
+    let Some(main) = parsed.sources.first() else {
+        return Ok(());
+    };
+    let Some(text) = plan
+        .artifacts
+        .iter()
+        .find(|a| a.path == main.name)
+        .map(|a| a.content.clone())
+    else {
+        return Ok(());
+    };
+    // Includes are read from the plan's copies, not the disk, through a loader that
+    // cannot see them: only single-file configurations are re-verified here.
+    if parsed.sources.len() > 1 {
+        return Ok(());
+    }
+    let reparsed = match parse_source(&Loader::default(), Source::new(main.name.clone(), text), false) {
+        Ok(p) => p,
+        Err(e) => {
+            return Err(vec![Diag::error(
+                None,
+                format!("internal error: the edited file does not parse: {e}"),
+            )]);
+        }
+    };
+    let cfg: Config = model::load(&reparsed);
+    let mut errs = Vec::new();
+    for v in vols {
+        let Some(j) = cfg.jails.iter().find(|j| j.name == v.jail) else {
+            continue;
+        };
+        let first = j.param("mount.fstab").and_then(|p| p.values.first());
+        if first != Some(&fstab_path(opts, &v.jail)) {
+            errs.push(Diag::error(
+                j.loc.clone(),
+                format!(
+                    "{}: a wildcard block after this jail sets mount.fstab and overrides jailvol's; \
+                     move it above the jail or use += there",
+                    v.jail
+                ),
+            ));
+        }
+    }
+    if errs.is_empty() { Ok(()) } else { Err(errs) }
+}

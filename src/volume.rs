@@ -1,0 +1,318 @@
+//! Volume settings: which jails live in a container, and where it is (design §3).
+//!
+//! Settings are variables jail(8) ignores (`$volume_size`, `$volume_file`,
+//! `$volume_md_unit`), so they live in the admin's own jail.conf, per jail or in a
+//! wildcard block. A jail without `volume_size` is not managed.
+
+use std::collections::BTreeSet;
+
+use crate::diag::{Diag, Loc};
+use crate::model::{Config, Jail, strtol, wild_jail_match};
+use crate::parse::jailconf::Parsed;
+
+pub const VAR_SIZE: &str = "volume_size";
+pub const VAR_FILE: &str = "volume_file";
+pub const VAR_UNIT: &str = "volume_md_unit";
+
+/// The smallest container jailvol agrees to make. newfs(8) itself needs far less, but
+/// below this a FreeBSD base system cannot fit and UFS2 metadata (4 superblock copies,
+/// cylinder groups with 32 KiB blocks) takes a large share: refuse rather than surprise.
+pub const MIN_SIZE: u64 = 32 * 1024 * 1024;
+
+/// Units assigned by `generate` start here, away from the low units md(4) hands out
+/// automatically (`mdconfig -a` without `-u` takes the lowest free one).
+pub const FIRST_UNIT: u32 = 100;
+
+/// A managed jail's container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Volume {
+    pub jail: String,
+    /// The jail's root (`path`), where the container is mounted.
+    pub path: String,
+    pub size: u64,
+    /// The size as written, e.g. `2G`.
+    pub size_text: String,
+    pub file: String,
+    /// None until `generate` assigns one.
+    pub unit: Option<u32>,
+}
+
+/// expand_number(3): a decimal number with an optional binary suffix b, k, m, g, t, p, e
+/// (either case).
+pub fn parse_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return None;
+    }
+    let n: u64 = s[..digits].parse().ok()?;
+    let shift = match s[digits..].to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" => 10,
+        "m" => 20,
+        "g" => 30,
+        "t" => 40,
+        "p" => 50,
+        "e" => 60,
+        _ => return None,
+    };
+    n.checked_mul(1u64 << shift)
+}
+
+/// `1073741824` → `1G`: the largest exact binary unit.
+pub fn format_size(bytes: u64) -> String {
+    for (shift, suffix) in [(40, "T"), (30, "G"), (20, "M"), (10, "K")] {
+        if bytes >= 1 << shift && bytes % (1 << shift) == 0 {
+            return format!("{}{suffix}", bytes >> shift);
+        }
+    }
+    bytes.to_string()
+}
+
+/// Where a variable of a jail was last set: its own block, else the last matching
+/// wildcard block that sets it.
+pub fn setting_loc(parsed: &Parsed, jail: &Jail, var: &str) -> Option<Loc> {
+    let own = parsed.jails.get(jail.record)?;
+    let hit = |rec: &crate::parse::jailconf::CfJail| {
+        rec.params
+            .iter()
+            .rev()
+            .find(|p| p.is_var && p.name == var)
+            .map(|p| p.loc())
+    };
+    hit(own).or_else(|| {
+        parsed
+            .jails
+            .iter()
+            .rev()
+            .filter(|r| r.name == "*" || wild_jail_match(&jail.name, &r.name))
+            .find_map(hit)
+    })
+}
+
+/// Collect and validate the containers of every managed jail. Errors name the setting
+/// at fault; all are reported, not just the first.
+pub fn collect(cfg: &Config, parsed: Option<&Parsed>) -> Result<Vec<Volume>, Vec<Diag>> {
+    let mut out = Vec::new();
+    let mut errs = Vec::new();
+    let loc = |j: &Jail, var: &str| {
+        parsed
+            .and_then(|p| setting_loc(p, j, var))
+            .or_else(|| j.loc.clone())
+    };
+    for j in &cfg.jails {
+        let Some(size_text) = j.var_scalar(VAR_SIZE) else {
+            continue;
+        };
+        let mut err =
+            |var: &str, msg: String| errs.push(Diag::error(loc(j, var), format!("{}: {msg}", j.name)));
+        if let Err(msg) = check_jail_name(&j.name) {
+            err(VAR_SIZE, msg);
+            continue;
+        }
+        let Some(path) = j.scalar("path").map(str::to_owned) else {
+            err(VAR_SIZE, "a container needs the jail's \"path\"".into());
+            continue;
+        };
+        if !path.starts_with('/') {
+            err(VAR_SIZE, format!("path \"{path}\" is not absolute"));
+            continue;
+        }
+        let path = normalize(&path);
+        let size = match parse_size(size_text) {
+            None => {
+                err(
+                    VAR_SIZE,
+                    format!("$volume_size \"{size_text}\" is not a size (a number with k, m, g or t)"),
+                );
+                continue;
+            }
+            Some(s) if s < MIN_SIZE => {
+                err(
+                    VAR_SIZE,
+                    format!(
+                        "$volume_size {size_text} is below the {} minimum for a UFS jail root",
+                        format_size(MIN_SIZE)
+                    ),
+                );
+                continue;
+            }
+            Some(s) if s % 512 != 0 => {
+                err(
+                    VAR_SIZE,
+                    format!("$volume_size {size_text} is not a whole number of 512-byte sectors"),
+                );
+                continue;
+            }
+            Some(s) => s,
+        };
+        let file = j
+            .var_scalar(VAR_FILE)
+            .map_or_else(|| format!("{path}.ufs"), normalize);
+        if !file.starts_with('/') {
+            err(
+                VAR_FILE,
+                format!("$volume_file \"{file}\" is not an absolute path"),
+            );
+            continue;
+        }
+        if file == path || file.starts_with(&format!("{}/", path.trim_end_matches('/'))) {
+            err(
+                VAR_FILE,
+                format!(
+                    "$volume_file {file} is inside the jail's own path {path}: it would be hidden by the mount"
+                ),
+            );
+            continue;
+        }
+        if let Some(bad) = file.chars().find(|c| matches!(c, '\n' | '\t' | '\0')) {
+            err(
+                VAR_FILE,
+                format!("$volume_file contains {bad:?}, which mdconfig -l output cannot carry"),
+            );
+            continue;
+        }
+        let unit = match j.var_scalar(VAR_UNIT) {
+            None => None,
+            Some(u) => {
+                let u = u.strip_prefix("md").unwrap_or(u);
+                let (v, used) = strtol(u);
+                if used == 0 || used != u.len() || !(0..=i64::from(u32::MAX / 2)).contains(&v) {
+                    err(
+                        VAR_UNIT,
+                        format!("$volume_md_unit \"{u}\" is not an md unit number"),
+                    );
+                    continue;
+                }
+                Some(v as u32)
+            }
+        };
+        out.push(Volume {
+            jail: j.name.clone(),
+            path,
+            size,
+            size_text: size_text.to_owned(),
+            file,
+            unit,
+        });
+    }
+    // Two jails never share a container or a unit.
+    for (i, a) in out.iter().enumerate() {
+        for b in &out[..i] {
+            let j = cfg.jails.iter().find(|j| j.name == a.jail);
+            if a.file == b.file {
+                errs.push(Diag::error(
+                    j.and_then(|j| loc(j, VAR_FILE)),
+                    format!(
+                        "{}: container {} is also the container of jail \"{}\"",
+                        a.jail, a.file, b.jail
+                    ),
+                ));
+            }
+            if a.unit.is_some() && a.unit == b.unit {
+                errs.push(Diag::error(
+                    j.and_then(|j| loc(j, VAR_UNIT)),
+                    format!(
+                        "{}: md unit {} is also used by jail \"{}\"",
+                        a.jail,
+                        a.unit.unwrap_or(0),
+                        b.jail
+                    ),
+                ));
+            }
+        }
+    }
+    if errs.is_empty() { Ok(out) } else { Err(errs) }
+}
+
+/// Give every volume without a unit the lowest free one from FIRST_UNIT up. Returns the
+/// jails that got one (they are written back into the configuration).
+pub fn assign_units(vols: &mut [Volume]) -> Vec<(String, u32)> {
+    let mut used: BTreeSet<u32> = vols.iter().filter_map(|v| v.unit).collect();
+    let mut assigned = Vec::new();
+    let mut next = FIRST_UNIT;
+    for v in vols.iter_mut().filter(|v| v.unit.is_none()) {
+        while used.contains(&next) {
+            next += 1;
+        }
+        v.unit = Some(next);
+        used.insert(next);
+        assigned.push((v.jail.clone(), next));
+    }
+    assigned
+}
+
+/// A jail name becomes part of file names: it must not leave its directory.
+pub fn check_jail_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("an empty jail name cannot name a file".into());
+    }
+    if name.contains('/') {
+        return Err(format!(
+            "jail name \"{name}\" contains '/', which cannot be part of a file name"
+        ));
+    }
+    if name == "." || name == ".." || name.contains("..") {
+        return Err(format!("jail name \"{name}\" contains \"..\""));
+    }
+    if name.chars().any(|c| c.is_control()) {
+        return Err(format!("jail name {name:?} contains a control character"));
+    }
+    Ok(())
+}
+
+/// Collapse `//` and a trailing `/` so paths compare as the kernel sees them.
+fn normalize(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    for c in p.chars() {
+        if c == '/' && out.ends_with('/') {
+            continue;
+        }
+        out.push(c);
+    }
+    if out.len() > 1 && out.ends_with('/') {
+        out.pop();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_like_expand_number() {
+        assert_eq!(parse_size("2G"), Some(2 << 30));
+        assert_eq!(parse_size("512m"), Some(512 << 20));
+        assert_eq!(parse_size("1024"), Some(1024));
+        assert_eq!(parse_size("1.5G"), None);
+        assert_eq!(parse_size("2GB"), None);
+        assert_eq!(parse_size(""), None);
+        assert_eq!(parse_size("99999999999999999999e"), None);
+        assert_eq!(format_size(2 << 30), "2G");
+        assert_eq!(format_size(1536 << 20), "1536M");
+    }
+
+    #[test]
+    fn names_stay_in_their_directory() {
+        assert!(check_jail_name("web.front").is_ok());
+        assert!(check_jail_name("a/b").is_err());
+        assert!(check_jail_name("..").is_err());
+        assert!(check_jail_name("a..b").is_err());
+    }
+
+    #[test]
+    fn units_fill_from_100_skipping_taken_ones() {
+        let v = |j: &str, u: Option<u32>| Volume {
+            jail: j.into(),
+            path: format!("/j/{j}"),
+            size: 1 << 30,
+            size_text: "1G".into(),
+            file: format!("/j/{j}.ufs"),
+            unit: u,
+        };
+        let mut vols = vec![v("a", None), v("b", Some(100)), v("c", None)];
+        let got = assign_units(&mut vols);
+        assert_eq!(got, vec![("a".to_string(), 101), ("c".to_string(), 102)]);
+    }
+}
