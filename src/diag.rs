@@ -3,8 +3,8 @@
 //!
 //! ```text
 //! jail.conf:3:12: error: unterminated string
-//!     3 | 	path = "/jails/www;
-//!       | 	       ^
+//!     3 |     path = "/jails/www;
+//!       |            ^
 //! ```
 
 use std::fmt;
