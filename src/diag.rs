@@ -275,9 +275,9 @@ mod tests {
     #[test]
     fn render_points_at_the_column() {
         let s = Source::new("jail.conf", "a {\n\tpath = \"x;\n}\n");
-        let d = Diag::at(&s, 11, "unterminated string");
+        let d = Diag::at(&s, 12, "unterminated string");
         let r = d.render();
-        assert!(r.starts_with("jail.conf:2:8: error: unterminated string\n"));
+        assert!(r.starts_with("jail.conf:2:9: error: unterminated string\n"));
         assert!(r.contains("2 | \tpath = \"x;\n"));
         assert!(r.contains("  | \t       ^\n"));
     }

@@ -238,8 +238,8 @@ pub fn generate(parsed: &Parsed, opts: &Options) -> Result<Plan, Vec<Diag>> {
         .map(|(i, _)| i)
         .collect();
     let changed = edit::apply(parsed, &edits, &strip);
-    let needs_helper =
-        !vols.is_empty() && !(opts.style == Style::Mountprog && opts.mountprog == MountProg::Mdmfs);
+    let uses_mdmfs = opts.style == Style::Mountprog && opts.mountprog == MountProg::Mdmfs;
+    let needs_helper = !vols.is_empty() && !uses_mdmfs;
     if needs_helper {
         plan.artifacts.push(Artifact {
             path: opts.helper.clone(),
