@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::diag::{Diag, Diags, Severity, exit};
 use crate::input::{self, InputKind};
-use crate::{emit, model, plan, write};
+use crate::{check, emit, model, plan, write};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -74,10 +74,41 @@ pub enum Command {
     /// Write the fstab files, jail.conf statements and helper that mount each managed
     /// jail's root from its container.
     Generate(GenerateArgs),
+    /// Verify a configuration for CI: drift from what generate would write, and lints
+    /// (codes in docs/checks.md). Exit 1 on findings or drift.
+    Check(CheckArgs),
 }
 
 #[derive(Args, Debug, Clone)]
 pub struct GenerateArgs {
+    #[command(flatten)]
+    pub style: StyleArgs,
+    /// Print a unified diff of what would change; write nothing.
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+    /// Overwrite files at jailvol's paths that jailvol did not write.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub style: StyleArgs,
+    /// Fail (exit 1) on findings at or above this severity; drift always fails.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    Error,
+    Warning,
+}
+
+/// What generate writes and where: shared by generate and check.
+#[derive(Args, Debug, Clone)]
+pub struct StyleArgs {
     /// How the container is attached and mounted (default: from --target-release, else hooks).
     #[arg(long, value_enum)]
     pub style: Option<StyleArg>,
@@ -93,12 +124,6 @@ pub struct GenerateArgs {
     /// Where the helper script is installed.
     #[arg(long, default_value = "/usr/local/libexec/jailvol-md", value_name = "PATH")]
     pub helper: String,
-    /// Print a unified diff of what would change; write nothing.
-    #[arg(short = 'n', long)]
-    pub dry_run: bool,
-    /// Overwrite files at jailvol's paths that jailvol did not write.
-    #[arg(long)]
-    pub force: bool,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,6 +205,7 @@ fn run(cli: &Cli) -> anyhow::Result<i32> {
     match &cli.command {
         Command::Show => show(g),
         Command::Generate(a) => generate(g, a),
+        Command::Check(a) => check(g, a),
     }
 }
 
@@ -209,7 +235,7 @@ fn show(g: &Global) -> anyhow::Result<i32> {
 }
 
 /// Build the generate options from the command line.
-pub fn plan_options(a: &GenerateArgs) -> Result<plan::Options, Diag> {
+pub fn plan_options(a: &StyleArgs) -> Result<plan::Options, Diag> {
     let style = match (a.style, &a.target_release) {
         (Some(StyleArg::Hooks), _) => plan::Style::Hooks,
         (Some(StyleArg::Mountprog), _) => plan::Style::Mountprog,
@@ -238,7 +264,7 @@ pub fn plan_options(a: &GenerateArgs) -> Result<plan::Options, Diag> {
 }
 
 fn generate(g: &Global, a: &GenerateArgs) -> anyhow::Result<i32> {
-    let opts = plan_options(a)?;
+    let opts = plan_options(&a.style)?;
     let inputs = input::select(g)?;
     if inputs.kind == InputKind::RcConf {
         anyhow::bail!(
@@ -277,4 +303,47 @@ fn generate(g: &Global, a: &GenerateArgs) -> anyhow::Result<i32> {
         }
     }
     Ok(exit::OK)
+}
+
+fn check(g: &Global, a: &CheckArgs) -> anyhow::Result<i32> {
+    let opts = plan_options(&a.style)?;
+    let release = match &a.style.target_release {
+        Some(r) => Some(plan::parse_release(r).ok_or_else(|| {
+            Diag::error(None, format!("\"{r}\" is not a FreeBSD release")).with_exit(exit::USAGE)
+        })?),
+        None => None,
+    };
+    let inputs = input::select(g).map_err(|d| d.with_exit(exit::DATAERR))?;
+    if inputs.kind == InputKind::RcConf {
+        anyhow::bail!(
+            Diag::error(
+                None,
+                "check reads jail.conf; convert the rc.conf first (jailvol convert)"
+            )
+            .with_exit(exit::USAGE)
+        );
+    }
+    let loader = inputs.loader();
+    let report = match input::parse_jail_confs(&loader, &inputs.files) {
+        Ok(parsed) => check::run(&loader, &parsed, &opts, release),
+        // A file that cannot be read at all is bad input; one that jail(8) would reject
+        // is a finding.
+        Err(d) if d.loc.is_none() || d.exit != exit::DATAERR => anyhow::bail!(d.with_exit(exit::DATAERR)),
+        Err(d) => check::parse_failure(d),
+    };
+    let out = match g.format {
+        Format::Json => check::to_json(&report),
+        Format::Github => check::to_github(&report),
+        Format::Text => check::to_text(&report),
+    };
+    print(&out)?;
+    let fail_on = match a.fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+    };
+    Ok(if report.fails(fail_on) {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    })
 }

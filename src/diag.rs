@@ -140,6 +140,10 @@ pub struct Diag {
     pub notes: Vec<String>,
     /// Exit status when this diagnostic ends the program.
     pub exit: i32,
+    /// Stable lint code (`JV012`) for `check` findings; docs/checks.md explains each.
+    pub code: Option<&'static str>,
+    /// The jail a finding is about, if any.
+    pub jail: Option<String>,
 }
 
 impl Diag {
@@ -150,6 +154,8 @@ impl Diag {
             message: message.into(),
             notes: Vec::new(),
             exit: exit::DATAERR,
+            code: None,
+            jail: None,
         }
     }
     pub fn warning(loc: Option<Loc>, message: impl Into<String>) -> Diag {
@@ -159,6 +165,8 @@ impl Diag {
             message: message.into(),
             notes: Vec::new(),
             exit: exit::OK,
+            code: None,
+            jail: None,
         }
     }
     pub fn at(source: &Arc<Source>, offset: usize, message: impl Into<String>) -> Diag {
@@ -167,6 +175,21 @@ impl Diag {
     pub fn with_exit(mut self, code: i32) -> Diag {
         self.exit = code;
         self
+    }
+    pub fn with_code(mut self, code: &'static str) -> Diag {
+        self.code = Some(code);
+        self
+    }
+    pub fn with_jail(mut self, jail: impl Into<String>) -> Diag {
+        self.jail = Some(jail.into());
+        self
+    }
+    /// `error[JV012]` or plain `error`.
+    pub fn label(&self) -> String {
+        match self.code {
+            Some(c) => format!("{}[{c}]", self.severity),
+            None => self.severity.to_string(),
+        }
     }
     pub fn with_note(mut self, note: impl Into<String>) -> Diag {
         self.notes.push(note.into());
@@ -184,7 +207,7 @@ impl Diag {
                     loc.file(),
                     line,
                     col,
-                    self.severity,
+                    self.label(),
                     self.message
                 ));
                 let text = loc.source.line_text(line);
@@ -198,7 +221,7 @@ impl Diag {
                     .collect();
                 out.push_str(&format!("{:>width$} | {pad}^\n", ""));
             }
-            None => out.push_str(&format!("jailvol: {}: {}\n", self.severity, self.message)),
+            None => out.push_str(&format!("jailvol: {}: {}\n", self.label(), self.message)),
         }
         for n in &self.notes {
             out.push_str(&format!("  = note: {n}\n"));

@@ -3,6 +3,7 @@
 //! Data flows one way: `parse` (jail.conf, rc.conf) → `model` (what jail(8) sees) →
 //! `emit` (text, JSON) and later plan/exec/check. See ARCHITECTURE.md.
 
+pub mod check;
 pub mod cli;
 pub mod diag;
 pub mod edit;

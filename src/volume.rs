@@ -23,6 +23,11 @@ pub const MIN_SIZE: u64 = 32 * 1024 * 1024;
 /// automatically (`mdconfig -a` without `-u` takes the lowest free one).
 pub const FIRST_UNIT: u32 = 100;
 
+/// Lint codes for setting errors (docs/checks.md).
+pub const CODE_SETTING: &str = "JV022";
+pub const CODE_SHARED_UNIT: &str = "JV012";
+pub const CODE_SHARED_FILE: &str = "JV013";
+
 /// A managed jail's container.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Volume {
@@ -104,8 +109,10 @@ pub fn collect(cfg: &Config, parsed: Option<&Parsed>) -> Result<Vec<Volume>, Vec
         let Some(size_text) = j.var_scalar(VAR_SIZE) else {
             continue;
         };
-        let mut err =
-            |var: &str, msg: String| errs.push(Diag::error(loc(j, var), format!("{}: {msg}", j.name)));
+        let mut err = |var: &str, msg: String| {
+            let d = Diag::error(loc(j, var), format!("{}: {msg}", j.name));
+            errs.push(d.with_code(CODE_SETTING).with_jail(&j.name))
+        };
         if let Err(msg) = check_jail_name(&j.name) {
             err(VAR_SIZE, msg);
             continue;
@@ -201,24 +208,32 @@ pub fn collect(cfg: &Config, parsed: Option<&Parsed>) -> Result<Vec<Volume>, Vec
         for b in &out[..i] {
             let j = cfg.jails.iter().find(|j| j.name == a.jail);
             if a.file == b.file {
-                errs.push(Diag::error(
-                    j.and_then(|j| loc(j, VAR_FILE)),
-                    format!(
-                        "{}: container {} is also the container of jail \"{}\"",
-                        a.jail, a.file, b.jail
-                    ),
-                ));
+                errs.push(
+                    Diag::error(
+                        j.and_then(|j| loc(j, VAR_FILE)),
+                        format!(
+                            "{}: container {} is also the container of jail \"{}\"",
+                            a.jail, a.file, b.jail
+                        ),
+                    )
+                    .with_code(CODE_SHARED_FILE)
+                    .with_jail(&a.jail),
+                );
             }
             if a.unit.is_some() && a.unit == b.unit {
-                errs.push(Diag::error(
-                    j.and_then(|j| loc(j, VAR_UNIT)),
-                    format!(
-                        "{}: md unit {} is also used by jail \"{}\"",
-                        a.jail,
-                        a.unit.unwrap_or(0),
-                        b.jail
-                    ),
-                ));
+                errs.push(
+                    Diag::error(
+                        j.and_then(|j| loc(j, VAR_UNIT)),
+                        format!(
+                            "{}: md unit {} is also used by jail \"{}\"",
+                            a.jail,
+                            a.unit.unwrap_or(0),
+                            b.jail
+                        ),
+                    )
+                    .with_code(CODE_SHARED_UNIT)
+                    .with_jail(&a.jail),
+                );
             }
         }
     }

@@ -1,0 +1,266 @@
+//! Lints on the configuration itself: what jail(8) would do differently from what the
+//! admin meant, and clashes between jails.
+
+use std::collections::HashMap;
+
+use super::Report;
+use crate::diag::{Diag, Loc};
+use crate::model::{Config, Jail, equalopts, wild_jail_match, wild_jail_name};
+use crate::parse::jailconf::Parsed;
+
+/// Where a parameter of a jail was last set: its own block, else a matching wildcard.
+pub fn param_loc(parsed: &Parsed, jail: &Jail, name: &str) -> Option<Loc> {
+    let hit = |rec: &crate::parse::jailconf::CfJail| {
+        rec.params
+            .iter()
+            .rev()
+            .find(|p| !p.is_var && equalopts(&p.name, name))
+            .map(|p| p.loc())
+    };
+    parsed
+        .jails
+        .get(jail.record)
+        .and_then(hit)
+        .or_else(|| {
+            parsed
+                .jails
+                .iter()
+                .rev()
+                .filter(|r| wild_jail_name(&r.name) && wild_jail_match(&jail.name, &r.name))
+                .find_map(hit)
+        })
+        .or_else(|| jail.loc.clone())
+}
+
+pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
+    cut_values(parsed, r);
+    duplicate_blocks(parsed, r);
+    let mut ips: HashMap<String, &Jail> = HashMap::new();
+    let mut hosts: HashMap<&str, &Jail> = HashMap::new();
+    for j in &cfg.jails {
+        let err = |code: &'static str, param: &str, msg: String| {
+            Diag::error(param_loc(parsed, j, param), format!("{}: {msg}", j.name))
+                .with_code(code)
+                .with_jail(&j.name)
+        };
+        let hook = |param: &str| j.param(param).map(|p| p.values.clone()).unwrap_or_default();
+        if hook("exec.prestart").iter().any(|c| c.contains("mdconfig")) {
+            r.push(err(
+                "JV008",
+                "exec.prestart",
+                "exec.prestart runs mdconfig, but jail(8) mounts mount.fstab before exec.prestart: \
+                 attach the container in exec.prepare"
+                    .into(),
+            ));
+        }
+        if hook("exec.poststop")
+            .iter()
+            .any(|c| c.contains("mdconfig -d") || c.contains("jailvol-md detach"))
+        {
+            r.push(err(
+                "JV009",
+                "exec.poststop",
+                "exec.poststop detaches an md unit, but jail(8) unmounts mount.fstab after exec.poststop: \
+                 the detach fails with \"Device busy\"; detach in exec.release"
+                    .into(),
+            ));
+        }
+        if let Some(path) = j.scalar("path") {
+            if !path.starts_with('/') {
+                r.push(err(
+                    "JV014",
+                    "path",
+                    format!("path \"{path}\" is not absolute: jail(8) refuses to start it"),
+                ));
+            }
+        }
+        for param in ["ip4.addr", "ip6.addr"] {
+            for v in hook(param) {
+                let addr = ip_only(&v);
+                if addr.is_empty() {
+                    continue;
+                }
+                match ips.get(&addr) {
+                    Some(other) if other.name != j.name => r.push(err(
+                        "JV010",
+                        param,
+                        format!("address {addr} is also an address of jail \"{}\"", other.name),
+                    )),
+                    _ => {
+                        ips.insert(addr, j);
+                    }
+                }
+            }
+        }
+        if let Some(h) = j.scalar("host.hostname").filter(|h| !h.is_empty()) {
+            match hosts.get(h) {
+                Some(other) => r.push(
+                    Diag::warning(
+                        param_loc(parsed, j, "host.hostname"),
+                        format!(
+                            "{}: host.hostname {h} is also the hostname of jail \"{}\"",
+                            j.name, other.name
+                        ),
+                    )
+                    .with_code("JV011")
+                    .with_jail(&j.name),
+                ),
+                None => {
+                    hosts.insert(h, j);
+                }
+            }
+        }
+    }
+    overlapping_paths(parsed, cfg, r);
+}
+
+/// The address part of an ip4.addr/ip6.addr value: jail(8) strips `IFACE|`, `/MASK`
+/// and anything after a blank (config.c check_intparams).
+fn ip_only(v: &str) -> String {
+    let v = v.rsplit('|').next().unwrap_or(v);
+    let v = v.split('/').next().unwrap_or(v);
+    v.split(' ').next().unwrap_or(v).to_owned()
+}
+
+fn duplicate_blocks(parsed: &Parsed, r: &mut Report) {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, rec) in parsed.jails.iter().enumerate() {
+        if rec.block.is_none() || wild_jail_name(&rec.name) {
+            continue;
+        }
+        if let Some(&first) = seen.get(rec.name.as_str()) {
+            let at = parsed.jails[first]
+                .loc()
+                .map(|l| format!(" (first at {}:{})", l.file(), l.line()));
+            r.push(
+                Diag::error(
+                    rec.loc(),
+                    format!(
+                        "{}: a second block for the same jail: jail(8) keeps both as separate jails and the \
+                         second fails to start{}",
+                        rec.name,
+                        at.unwrap_or_default()
+                    ),
+                )
+                .with_code("JV005")
+                .with_jail(&rec.name),
+            );
+        } else {
+            seen.insert(&rec.name, i);
+        }
+    }
+}
+
+fn overlapping_paths(parsed: &Parsed, cfg: &Config, r: &mut Report) {
+    let paths: Vec<(&Jail, String)> = cfg
+        .jails
+        .iter()
+        .filter_map(|j| {
+            j.scalar("path")
+                .filter(|p| p.starts_with('/'))
+                .map(|p| (j, norm(p)))
+        })
+        .collect();
+    for (i, (a, pa)) in paths.iter().enumerate() {
+        for (b, pb) in &paths[..i] {
+            // A child jail (web.front) living inside its parent's tree is the normal
+            // hierarchical layout.
+            let related =
+                a.name.starts_with(&format!("{}.", b.name)) || b.name.starts_with(&format!("{}.", a.name));
+            if pa == pb {
+                r.push(
+                    Diag::error(
+                        param_loc(parsed, a, "path"),
+                        format!("{}: path {pa} is also the path of jail \"{}\"", a.name, b.name),
+                    )
+                    .with_code("JV015")
+                    .with_jail(&a.name),
+                );
+            } else if !related && (inside(pa, pb) || inside(pb, pa)) {
+                r.push(
+                    Diag::warning(
+                        param_loc(parsed, a, "path"),
+                        format!("{}: path {pa} overlaps jail \"{}\"'s path {pb}", a.name, b.name),
+                    )
+                    .with_code("JV015")
+                    .with_jail(&a.name),
+                );
+            }
+        }
+    }
+}
+
+fn norm(p: &str) -> String {
+    let t = p.trim_end_matches('/');
+    if t.is_empty() { "/".into() } else { t.to_owned() }
+}
+
+fn inside(p: &str, dir: &str) -> bool {
+    dir == "/" || p.starts_with(&format!("{dir}/"))
+}
+
+/// JV003: an unquoted value cut by a comment glued to it (`foo#bar`, `/jails//x`,
+/// `/tmp/*.sock`): jaillex.l tries its comment rules on every character outside quotes.
+fn cut_values(parsed: &Parsed, r: &mut Report) {
+    for src in &parsed.sources {
+        let b = src.text.as_bytes();
+        let mut i = 0;
+        let mut prev_word = false;
+        while i < b.len() {
+            let c = b[i];
+            match c {
+                b'\'' | b'"' => {
+                    i += 1;
+                    while i < b.len() && b[i] != c {
+                        i += if b[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i += 1;
+                    prev_word = false;
+                    continue;
+                }
+                b'\\' => {
+                    i += 2;
+                    prev_word = true;
+                    continue;
+                }
+                b'#' | b'/' if c == b'#' || matches!(b.get(i + 1), Some(b'/') | Some(b'*')) => {
+                    if prev_word {
+                        let what = if c == b'#' {
+                            "#"
+                        } else if b[i + 1] == b'/' {
+                            "//"
+                        } else {
+                            "/*"
+                        };
+                        r.push(
+                            Diag::warning(
+                                Some(Loc::new(src, i)),
+                                format!(
+                                    "\"{what}\" starts a comment here and cuts the unquoted value before it; \
+                                     quote the value if the comment was not meant"
+                                ),
+                            )
+                            .with_code("JV003"),
+                        );
+                    }
+                    // Skip the comment.
+                    if c == b'/' && b[i + 1] == b'*' {
+                        match src.text[i + 2..].find("*/") {
+                            Some(e) => i += e + 4,
+                            None => i = b.len(),
+                        }
+                    } else {
+                        while i < b.len() && b[i] != b'\n' {
+                            i += 1;
+                        }
+                    }
+                    prev_word = false;
+                    continue;
+                }
+                _ => {}
+            }
+            prev_word = !(c.is_ascii_whitespace() || b",;={}".contains(&c));
+            i += 1;
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! Lints on the fstab files jails mount through `mount.fstab`.
+
+use super::Report;
+use crate::diag::{Diag, Loc, Source};
+use crate::model::Config;
+use crate::parse::fstab;
+use crate::parse::loader::Loader;
+use crate::plan::Options;
+
+pub fn lint(loader: &Loader, cfg: &Config, opts: &Options, r: &mut Report) {
+    let ours_prefix = format!("{}/", opts.fstab_dir.trim_end_matches('/'));
+    for j in &cfg.jails {
+        let Some(files) = j.param("mount.fstab") else {
+            continue;
+        };
+        let ours = format!("{ours_prefix}{}.fstab", j.name);
+        let managed = files.values.contains(&ours);
+        if managed && files.values.first() != Some(&ours) {
+            r.push(
+                Diag::error(
+                    j.loc.clone(),
+                    format!(
+                        "{}: the container's fstab {ours} is not the first mount.fstab file: jail(8) mounts the \
+                         files in order, so earlier mounts land under the container and are hidden",
+                        j.name
+                    ),
+                )
+                .with_code("JV007")
+                .with_jail(&j.name),
+            );
+        }
+        let path = j.scalar("path").map(|p| p.trim_end_matches('/').to_owned());
+        for f in files.values.iter().filter(|f| !f.is_empty() && **f != ours) {
+            let text = match std::fs::read(loader.real_path(f)) {
+                Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+                Err(e) => {
+                    r.push(
+                        Diag::error(
+                            j.loc.clone(),
+                            format!(
+                                "{}: mount.fstab {f}: {e}: jail(8) fails to start the jail",
+                                j.name
+                            ),
+                        )
+                        .with_code("JV025")
+                        .with_jail(&j.name),
+                    );
+                    continue;
+                }
+            };
+            let src = Source::new(f.clone(), text);
+            let at = |line: usize| {
+                let offset: usize = src.text.split('\n').take(line - 1).map(|l| l.len() + 1).sum();
+                Some(Loc::new(&src, offset))
+            };
+            let (lines, errors) = fstab::parse(&src.text);
+            for e in errors {
+                r.push(
+                    Diag::error(at(e.line), format!("{}: {}", j.name, e.message))
+                        .with_code("JV026")
+                        .with_jail(&j.name),
+                );
+            }
+            for l in &lines {
+                if matches!(l.fstype.as_str(), "md" | "mfs") || l.options().any(|o| o == "noauto") {
+                    r.push(
+                        Diag::error(
+                            at(l.line),
+                            format!(
+                                "{}: a \"{}\" line{} in a mount.fstab file: jail(8) ignores noauto and mounts it, \
+                                 and can never unmount an md/mfs line (its type is checked against the mounted \
+                                 file system); this is the pre-jail.conf seed recipe — use `jailvol generate`",
+                                j.name,
+                                l.fstype,
+                                if l.options().any(|o| o == "noauto") { " with noauto" } else { "" }
+                            ),
+                        )
+                        .with_code("JV006")
+                        .with_jail(&j.name),
+                    );
+                }
+                if managed && path.as_deref() == Some(l.mountpoint.trim_end_matches('/')) {
+                    r.push(
+                        Diag::error(
+                            at(l.line),
+                            format!(
+                                "{}: this line mounts over the jail's root {}, which the container already is",
+                                j.name, l.mountpoint
+                            ),
+                        )
+                        .with_code("JV007")
+                        .with_jail(&j.name),
+                    );
+                }
+            }
+        }
+    }
+}

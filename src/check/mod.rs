@@ -1,0 +1,256 @@
+//! `check`: the verify mode a config repository runs in CI. Recomputes everything
+//! `generate` would write and diffs it against the tree (drift), and lints the
+//! configuration for what jail(8), mount(8) or the md lifecycle would trip over. Each
+//! finding has a stable code; docs/checks.md explains every one with its FreeBSD source.
+
+mod config;
+mod container;
+mod fstab;
+
+use serde::Serialize;
+
+use crate::diag::{Diag, Severity};
+use crate::edit;
+use crate::model;
+use crate::parse::jailconf::Parsed;
+use crate::parse::loader::Loader;
+use crate::plan::{self, Options};
+use crate::volume::{self, VAR_UNIT};
+use crate::write::{self, Change};
+
+/// One file whose content differs from what `generate` would write.
+#[derive(Debug, Clone, Serialize)]
+pub struct Drift {
+    pub file: String,
+    /// The file does not exist at all.
+    pub missing: bool,
+    pub diff: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub findings: Vec<Diag>,
+    pub drift: Vec<Drift>,
+}
+
+impl Report {
+    /// Whether the report fails at `fail_on`: any drift, or a finding that severe.
+    pub fn fails(&self, fail_on: Severity) -> bool {
+        !self.drift.is_empty() || self.findings.iter().any(|f| f.severity >= fail_on)
+    }
+
+    fn push(&mut self, d: Diag) {
+        let dup = self.findings.iter().any(|f| {
+            f.code == d.code
+                && f.message == d.message
+                && f.loc.as_ref().map(|l| l.offset) == d.loc.as_ref().map(|l| l.offset)
+        });
+        if !dup {
+            self.findings.push(d);
+        }
+    }
+}
+
+/// A whole-file error (syntax, include) as finding JV001.
+pub fn parse_failure(d: Diag) -> Report {
+    Report {
+        findings: vec![d.with_code("JV001")],
+        drift: Vec::new(),
+    }
+}
+
+/// Check a parsed configuration against the tree under `loader`'s root.
+pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, release: Option<(u32, u32)>) -> Report {
+    let mut r = Report::default();
+    for w in &parsed.warnings {
+        if let Some(d) = classify_parse_warning(w, release) {
+            r.push(d);
+        }
+    }
+    // The configuration as jail(8) reads it, jailvol's own statements included.
+    let cfg = model::load(parsed);
+    for e in &cfg.errors {
+        r.push(e.clone().with_code("JV002"));
+    }
+    for d in cfg
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("spliced into the list"))
+    {
+        r.push(d.clone().with_code("JV023"));
+    }
+    config::lint(parsed, &cfg, &mut r);
+    fstab::lint(loader, &cfg, opts, &mut r);
+    // Containers are described by the admin's settings, without jailvol's statements.
+    let base = edit::without_marked(parsed, |p| p.is_var && p.name == VAR_UNIT);
+    let base_cfg = model::load(&base);
+    match volume::collect(&base_cfg, Some(&base)) {
+        Ok(vols) => container::lint(loader, &vols, &base_cfg, &mut r),
+        Err(errs) => errs.into_iter().for_each(|e| r.push(e)),
+    }
+    match plan::generate(parsed, opts) {
+        Ok(p) => {
+            for a in &p.artifacts {
+                match write::change(loader, a) {
+                    Ok(Change::Unchanged) => {}
+                    Ok(Change::Create) => r.drift.push(Drift {
+                        file: a.path.clone(),
+                        missing: true,
+                        diff: write::diff(&a.path, "", &a.content),
+                    }),
+                    Ok(Change::Update { old }) => r.drift.push(Drift {
+                        file: a.path.clone(),
+                        missing: false,
+                        diff: write::diff(&a.path, &old, &a.content),
+                    }),
+                    Err(e) => r.push(e.with_code("JV027")),
+                }
+            }
+        }
+        Err(errs) => {
+            for e in errs {
+                let e = if e.code.is_none() { e.with_code("JV022") } else { e };
+                r.push(e);
+            }
+        }
+    }
+    r
+}
+
+/// The parser's warnings, as findings with codes. CRLF matters only before 14.0.
+fn classify_parse_warning(w: &Diag, release: Option<(u32, u32)>) -> Option<Diag> {
+    let m = &w.message;
+    let code = if m.starts_with("CRLF") {
+        if release.is_some_and(|r| r >= (14, 0)) {
+            return None;
+        }
+        "JV004"
+    } else if m.contains("outside any block after a jail block") {
+        if release.is_some_and(|r| r >= (15, 0)) {
+            return None;
+        }
+        "JV021"
+    } else if m.starts_with("nested block") {
+        if release.is_some_and(|r| r >= (15, 0)) {
+            return None;
+        }
+        "JV024"
+    } else {
+        "JV099"
+    };
+    Some(w.clone().with_code(code))
+}
+
+// ---------------------------------------------------------------------------------------
+// Output
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    code: &'a str,
+    severity: Severity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jail: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    findings: Vec<JsonFinding<'a>>,
+    drift: &'a [Drift],
+}
+
+pub fn to_json(r: &Report) -> String {
+    let doc = JsonReport {
+        findings: r
+            .findings
+            .iter()
+            .map(|f| JsonFinding {
+                code: f.code.unwrap_or("JV000"),
+                severity: f.severity,
+                jail: f.jail.as_deref(),
+                file: f.loc.as_ref().map(|l| l.file()),
+                line: f.loc.as_ref().map(|l| l.line()),
+                message: &f.message,
+            })
+            .collect(),
+        drift: &r.drift,
+    };
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+/// Compiler-style text: each finding with its line, then each drifted file's diff, then
+/// a summary line.
+pub fn to_text(r: &Report) -> String {
+    let mut out = String::new();
+    for f in &r.findings {
+        out.push_str(&f.render());
+    }
+    for d in &r.drift {
+        if d.missing {
+            out.push_str(&format!("drift: {} is missing: run `jailvol generate`\n", d.file));
+        } else {
+            out.push_str(&format!(
+                "drift: {} differs from what `jailvol generate` would write:\n",
+                d.file
+            ));
+            out.push_str(&d.diff);
+        }
+    }
+    let errors = r
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let warnings = r
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .count();
+    out.push_str(&format!(
+        "jailvol check: {errors} error(s), {warnings} warning(s), {} file(s) drifted\n",
+        r.drift.len()
+    ));
+    out
+}
+
+/// GitHub Actions workflow commands (`::error file=...,line=...::message`).
+pub fn to_github(r: &Report) -> String {
+    fn esc(s: &str) -> String {
+        s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    }
+    fn prop(s: &str) -> String {
+        esc(s).replace(':', "%3A").replace(',', "%2C")
+    }
+    let mut out = String::new();
+    for f in &r.findings {
+        let level = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "notice",
+        };
+        let mut props = Vec::new();
+        if let Some(l) = &f.loc {
+            props.push(format!("file={}", prop(l.file().trim_start_matches('/'))));
+            props.push(format!("line={}", l.line()));
+        }
+        props.push(format!("title={}", prop(f.code.unwrap_or("JV000"))));
+        out.push_str(&format!("::{level} {}::{}\n", props.join(","), esc(&f.message)));
+    }
+    for d in &r.drift {
+        out.push_str(&format!(
+            "::error file={},title=drift::{}\n",
+            prop(d.file.trim_start_matches('/')),
+            esc(&format!(
+                "differs from what `jailvol generate` would write\n{}",
+                d.diff
+            ))
+        ));
+    }
+    out
+}
