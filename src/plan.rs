@@ -149,8 +149,10 @@ pub fn generate(parsed: &Parsed, opts: &Options) -> Result<Plan, Vec<Diag>> {
     let mut plan = Plan::default();
     let mut edits: BTreeMap<usize, BlockEdit> = BTreeMap::new();
     let mut errs = Vec::new();
+    let by_name: std::collections::HashMap<&str, &crate::model::Jail> =
+        cfg.jails.iter().rev().map(|j| (j.name.as_str(), j)).collect();
     for v in &vols {
-        let Some(jail) = cfg.jails.iter().find(|j| j.name == v.jail) else {
+        let Some(jail) = by_name.get(v.jail.as_str()).copied() else {
             continue;
         };
         let unit = v.unit.unwrap_or(volume::FIRST_UNIT);
@@ -302,9 +304,11 @@ fn verify(plan: &Plan, parsed: &Parsed, vols: &[Volume], opts: &Options) -> Resu
         }
     };
     let cfg: Config = model::load(&reparsed);
+    let by_name: std::collections::HashMap<&str, &crate::model::Jail> =
+        cfg.jails.iter().rev().map(|j| (j.name.as_str(), j)).collect();
     let mut errs = Vec::new();
     for v in vols {
-        let Some(j) = cfg.jails.iter().find(|j| j.name == v.jail) else {
+        let Some(j) = by_name.get(v.jail.as_str()).copied() else {
             continue;
         };
         let first = j.param("mount.fstab").and_then(|p| p.values.first());

@@ -4,7 +4,7 @@
 //! `$volume_md_unit`), so they live in the admin's own jail.conf, per jail or in a
 //! wildcard block. A jail without `volume_size` is not managed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::diag::{Diag, Loc};
 use crate::model::{Config, Jail, strtol, wild_jail_match};
@@ -204,36 +204,38 @@ pub fn collect(cfg: &Config, parsed: Option<&Parsed>) -> Result<Vec<Volume>, Vec
         });
     }
     // Two jails never share a container or a unit.
-    for (i, a) in out.iter().enumerate() {
-        for b in &out[..i] {
-            let j = cfg.jails.iter().find(|j| j.name == a.jail);
-            if a.file == b.file {
-                errs.push(
-                    Diag::error(
-                        j.and_then(|j| loc(j, VAR_FILE)),
-                        format!(
-                            "{}: container {} is also the container of jail \"{}\"",
-                            a.jail, a.file, b.jail
-                        ),
-                    )
-                    .with_code(CODE_SHARED_FILE)
-                    .with_jail(&a.jail),
-                );
-            }
-            if a.unit.is_some() && a.unit == b.unit {
+    let by_name: HashMap<&str, &Jail> = cfg.jails.iter().rev().map(|j| (j.name.as_str(), j)).collect();
+    let mut files: HashMap<&str, &str> = HashMap::new();
+    let mut units: HashMap<u32, &str> = HashMap::new();
+    for a in &out {
+        let j = by_name.get(a.jail.as_str()).copied();
+        if let Some(first) = files.get(a.file.as_str()) {
+            errs.push(
+                Diag::error(
+                    j.and_then(|j| loc(j, VAR_FILE)),
+                    format!(
+                        "{}: container {} is also the container of jail \"{first}\"",
+                        a.jail, a.file
+                    ),
+                )
+                .with_code(CODE_SHARED_FILE)
+                .with_jail(&a.jail),
+            );
+        } else {
+            files.insert(&a.file, &a.jail);
+        }
+        if let Some(u) = a.unit {
+            if let Some(first) = units.get(&u) {
                 errs.push(
                     Diag::error(
                         j.and_then(|j| loc(j, VAR_UNIT)),
-                        format!(
-                            "{}: md unit {} is also used by jail \"{}\"",
-                            a.jail,
-                            a.unit.unwrap_or(0),
-                            b.jail
-                        ),
+                        format!("{}: md unit {u} is also used by jail \"{first}\"", a.jail),
                     )
                     .with_code(CODE_SHARED_UNIT)
                     .with_jail(&a.jail),
                 );
+            } else {
+                units.insert(u, &a.jail);
             }
         }
     }

@@ -152,39 +152,52 @@ fn duplicate_blocks(parsed: &Parsed, r: &mut Report) {
 }
 
 fn overlapping_paths(parsed: &Parsed, cfg: &Config, r: &mut Report) {
-    let paths: Vec<(&Jail, String)> = cfg
-        .jails
-        .iter()
-        .filter_map(|j| {
-            j.scalar("path")
-                .filter(|p| p.starts_with('/'))
-                .map(|p| (j, norm(p)))
-        })
-        .collect();
-    for (i, (a, pa)) in paths.iter().enumerate() {
-        for (b, pb) in &paths[..i] {
-            // A child jail (web.front) living inside its parent's tree is the normal
-            // hierarchical layout.
-            let related =
-                a.name.starts_with(&format!("{}.", b.name)) || b.name.starts_with(&format!("{}.", a.name));
-            if pa == pb {
-                r.push(
-                    Diag::error(
-                        param_loc(parsed, a, "path"),
-                        format!("{}: path {pa} is also the path of jail \"{}\"", a.name, b.name),
-                    )
-                    .with_code("JV015")
-                    .with_jail(&a.name),
-                );
-            } else if !related && (inside(pa, pb) || inside(pb, pa)) {
-                r.push(
-                    Diag::warning(
-                        param_loc(parsed, a, "path"),
-                        format!("{}: path {pa} overlaps jail \"{}\"'s path {pb}", a.name, b.name),
-                    )
-                    .with_code("JV015")
-                    .with_jail(&a.name),
-                );
+    // Index every absolute path once, then look each one's ancestors up: linear in the
+    // number of jails times the path depth.
+    let mut first: HashMap<String, &Jail> = HashMap::new();
+    let mut paths: Vec<(&Jail, String)> = Vec::new();
+    for j in &cfg.jails {
+        let Some(p) = j.scalar("path").filter(|p| p.starts_with('/')) else {
+            continue;
+        };
+        let p = norm(p);
+        match first.get(&p) {
+            Some(b) => r.push(
+                Diag::error(
+                    param_loc(parsed, j, "path"),
+                    format!("{}: path {p} is also the path of jail \"{}\"", j.name, b.name),
+                )
+                .with_code("JV015")
+                .with_jail(&j.name),
+            ),
+            None => {
+                first.insert(p.clone(), j);
+            }
+        }
+        paths.push((j, p));
+    }
+    for (a, pa) in &paths {
+        let mut dir = pa.as_str();
+        while let Some(cut) = dir.rfind('/') {
+            dir = if cut == 0 { "/" } else { &dir[..cut] };
+            if let Some(b) = first.get(dir) {
+                // A child jail (web.front) inside its parent's tree is the normal
+                // hierarchical layout.
+                let related = a.name.starts_with(&format!("{}.", b.name))
+                    || b.name.starts_with(&format!("{}.", a.name));
+                if !related && b.name != a.name {
+                    r.push(
+                        Diag::warning(
+                            param_loc(parsed, a, "path"),
+                            format!("{}: path {pa} is inside jail \"{}\"'s path {dir}", a.name, b.name),
+                        )
+                        .with_code("JV015")
+                        .with_jail(&a.name),
+                    );
+                }
+            }
+            if dir == "/" {
+                break;
             }
         }
     }
@@ -193,10 +206,6 @@ fn overlapping_paths(parsed: &Parsed, cfg: &Config, r: &mut Report) {
 fn norm(p: &str) -> String {
     let t = p.trim_end_matches('/');
     if t.is_empty() { "/".into() } else { t.to_owned() }
-}
-
-fn inside(p: &str, dir: &str) -> bool {
-    dir == "/" || p.starts_with(&format!("{dir}/"))
 }
 
 /// JV003: an unquoted value cut by a comment glued to it (`foo#bar`, `/jails//x`,

@@ -45,8 +45,10 @@ pub fn superblock(path: &Path) -> std::io::Result<Superblock> {
 pub fn lint(loader: &Loader, vols: &[Volume], cfg: &Config, r: &mut Report) {
     // Bytes still to be allocated, per file system holding containers.
     let mut need: BTreeMap<u64, (PathBuf, u64, Vec<String>)> = BTreeMap::new();
+    let by_name: std::collections::HashMap<&str, &crate::model::Jail> =
+        cfg.jails.iter().rev().map(|j| (j.name.as_str(), j)).collect();
     for v in vols {
-        let jail = cfg.jails.iter().find(|j| j.name == v.jail);
+        let jail = by_name.get(v.jail.as_str()).copied();
         let loc = jail.and_then(|j| j.loc.clone());
         let real = loader.real_path(&v.file);
         let d = |code: &'static str, var: &str, sev_error: bool, msg: String| {
