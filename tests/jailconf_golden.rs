@@ -54,7 +54,10 @@ fn cases() -> Vec<PathBuf> {
 
 /// Check one case; returns a description of each mismatch.
 fn check(dir: &Path, bless: bool) -> Vec<String> {
-    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut bad = Vec::new();
     let error_file = dir.join("error.txt");
     if error_file.exists() {
@@ -72,7 +75,10 @@ fn check(dir: &Path, bless: bool) -> Vec<String> {
         }
         let want = read(&error_file).unwrap_or_default();
         if first != want.trim_end_matches('\n') {
-            bad.push(format!("{name}: first stderr line\n  want: {}\n  got:  {first}", want.trim_end()));
+            bad.push(format!(
+                "{name}: first stderr line\n  want: {}\n  got:  {first}",
+                want.trim_end()
+            ));
         }
         if code != want_code {
             bad.push(format!("{name}: exit code {code}, want {want_code}\n{err}"));
@@ -102,7 +108,16 @@ fn check(dir: &Path, bless: bool) -> Vec<String> {
 fn golden_jailconf_cases() {
     let bless = std::env::var_os("JAILVOL_BLESS").is_some_and(|v| v == "1");
     let dirs = cases();
-    assert!(dirs.len() >= 40, "expected at least 40 cases, found {}", dirs.len());
+    assert!(
+        dirs.len() >= 40,
+        "expected at least 40 cases, found {}",
+        dirs.len()
+    );
     let bad: Vec<String> = dirs.iter().flat_map(|d| check(d, bless)).collect();
-    assert!(bad.is_empty(), "{} mismatches:\n\n{}", bad.len(), bad.join("\n\n"));
+    assert!(
+        bad.is_empty(),
+        "{} mismatches:\n\n{}",
+        bad.len(),
+        bad.join("\n\n")
+    );
 }
