@@ -136,6 +136,12 @@ fn intparam_index(name: &str) -> Option<usize> {
 
 /// config.c equalopts(): `opt` = `noopt`, also per dotted component (`allow.nomount`).
 pub fn equalopts(opt1: &str, opt2: &str) -> bool {
+    // Every way to be equal other than identity adds or removes exactly one "no".
+    match opt1.len().abs_diff(opt2.len()) {
+        0 => return opt1 == opt2,
+        2 => {}
+        _ => return false,
+    }
     fn no_eq(a: &str, b: &str) -> bool {
         a.strip_prefix("no").is_some_and(|rest| rest == b)
     }
@@ -483,6 +489,7 @@ pub fn load(parsed: &Parsed) -> Config {
         warnings: parsed.warnings.clone(),
         ..Config::default()
     };
+    let mut check_errors = Vec::new();
     let wild: Vec<usize> = (0..parsed.jails.len())
         .filter(|&i| wild_jail_name(&parsed.jails[i].name))
         .collect();
@@ -520,7 +527,11 @@ pub fn load(parsed: &Parsed) -> Config {
         }
         b.add_implied("name", &rec.name);
         b.resolve();
-        if b.errors.is_empty() {
+        // jail(8) prints every load_config() message (add_param, variables) for all
+        // jails first; check_intparams() runs later, per jail, in the main loop, and
+        // only for jails that have not failed yet.
+        let load_failed = !b.errors.is_empty();
+        if !load_failed {
             b.check_values();
         }
         if b.errors.is_empty() {
@@ -548,10 +559,13 @@ pub fn load(parsed: &Parsed) -> Config {
                 loc: rec.loc(),
                 record: idx,
             });
-        } else {
+        } else if load_failed {
             cfg.errors.extend(b.errors);
+        } else {
+            check_errors.extend(b.errors);
         }
     }
+    cfg.errors.extend(check_errors);
     cfg
 }
 

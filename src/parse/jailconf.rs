@@ -12,7 +12,7 @@ use pest::Parser as _;
 use pest_derive::Parser;
 
 use super::loader::Loader;
-use super::text2lval::decode;
+use super::text2lval::decode_into;
 use crate::diag::{Diag, Loc, Source, exit};
 
 #[derive(Parser)]
@@ -145,23 +145,31 @@ enum Kind {
     Eof,
 }
 
-#[derive(Debug, Clone)]
+/// A token. Its value is not copied out: it is `text2lval(source[vstart..vend])`, decoded
+/// when the statement parser takes it (no allocation per token).
+#[derive(Debug, Clone, Copy)]
 struct Tok {
     kind: Kind,
-    value: String,
     start: usize,
     end: usize,
+    vstart: usize,
+    vend: usize,
     /// The scanner's `instr` flag: this piece continues the previous string.
     glued: bool,
 }
 
 /// A scanning error: jaillex.l warns, sets the error flag and scans on; the file is
 /// rejected. jailvol stops at the first one.
+#[derive(Clone, Copy)]
 struct LexError {
     at: usize,
     message: &'static str,
 }
 
+/// The scanner. The rules are those of grammar/jailconf.pest; the frequent, simple tokens
+/// (blanks, comments, words, punctuation, `$name`, quoted strings with no `\` or `$`) are
+/// recognised by hand for speed, everything else is handed to the pest grammar one token
+/// at a time. `reference` makes every token go through pest (tests compare the two).
 struct Lexer {
     source: Arc<Source>,
     pos: usize,
@@ -169,6 +177,11 @@ struct Lexer {
     instr: bool,
     prev_end: usize,
     done: bool,
+    reference: bool,
+}
+
+fn is_word_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || b"_!%&()-.:<>?@[]^`|~".contains(&c)
 }
 
 impl Lexer {
@@ -180,6 +193,7 @@ impl Lexer {
             instr: false,
             prev_end: 0,
             done: false,
+            reference: false,
         }
     }
 
@@ -190,30 +204,213 @@ impl Lexer {
             }
             if self.done {
                 let end = self.source.text.len();
-                return Ok(Tok {
-                    kind: Kind::Eof,
-                    value: String::new(),
-                    start: end,
-                    end,
-                    glued: false,
-                });
+                return Ok(Tok::eof(end));
             }
-            self.fill()?;
+            if self.reference {
+                self.fill_pest(Rule::chunk)?;
+            } else {
+                self.fill()?;
+            }
         }
     }
 
+    /// Scan at least one token (or reach the end).
     fn fill(&mut self) -> Result<(), Diag> {
+        let source = Arc::clone(&self.source);
+        let b = source.text.as_bytes();
+        let mut i = self.pos;
+        while i < b.len() {
+            match b[i] {
+                b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+                b'#' => i = line_end(b, i),
+                b'/' if b.get(i + 1) == Some(&b'/') => i = line_end(b, i),
+                b'/' if b.get(i + 1) == Some(&b'*') => match find(b, i + 2, b"*/") {
+                    Some(e) => i = e + 2,
+                    None => {
+                        self.error(i, b.len(), "unterminated comment");
+                        self.pos = b.len();
+                        self.done = true;
+                        return Ok(());
+                    }
+                },
+                _ => break,
+            }
+        }
+        self.pos = i;
+        let Some(&c) = b.get(i) else {
+            self.done = true;
+            return Ok(());
+        };
+        match c {
+            b'+' if b.get(i + 1) == Some(&b'=') => self.punct(Kind::PlusEq, i, i + 2),
+            b',' | b';' | b'=' | b'{' | b'}' => self.punct(Kind::Punct(c), i, i + 1),
+            _ if is_word_byte(c) => {
+                let e = i + b[i..].iter().take_while(|&&c| is_word_byte(c)).count();
+                self.piece(Kind::Str, i, e, i, e);
+            }
+            b'$' if b
+                .get(i + 1)
+                .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') =>
+            {
+                let e = i
+                    + 1
+                    + b[i + 1..]
+                        .iter()
+                        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                        .count();
+                self.piece(Kind::Var, i, e, i + 1, e);
+            }
+            b'\'' | b'"' => {
+                // `'([^'\\]|\\(.|\n))*'`, `"([^"\\]|\\(.|\n))*"`; unclosed: the slow path
+                // reports it.
+                let mut j = i + 1;
+                let mut dollar = None;
+                loop {
+                    match b.get(j) {
+                        None => return self.fill_pest(Rule::one),
+                        Some(b'\\') => j += 2,
+                        Some(&x) if x == c => break,
+                        Some(b'$') if c == b'"' && dollar.is_none() => {
+                            dollar = Some(j);
+                            j += 1;
+                        }
+                        Some(_) => j += 1,
+                    }
+                }
+                if j >= b.len() {
+                    return self.fill_pest(Rule::one);
+                }
+                let e = j + 1;
+                match dollar {
+                    None => self.piece(Kind::Str, i, e, i + 1, j),
+                    Some(d) => {
+                        self.piece(Kind::Str, i, d, i + 1, d);
+                        self.dq_rest(b, d, j);
+                        self.prev_end = e;
+                        if self.done {
+                            return Ok(());
+                        }
+                    }
+                }
+                self.pos = e;
+                return Ok(());
+            }
+            b'/' | b'*' | b'+' => self.piece(Kind::Str, i, i + 1, i, i + 1),
+            b'$' if b.get(i + 1) == Some(&b'{') => {
+                // `${...}` up to the first `}`, no newline or brace inside; else the slow
+                // path reports "unterminated variable".
+                let mut j = i + 2;
+                loop {
+                    match b.get(j) {
+                        Some(b'\\') if j + 1 < b.len() => j += 2,
+                        Some(b'}') => break,
+                        Some(b'\n' | b'{' | b'\\') | None => return self.fill_pest(Rule::one),
+                        Some(_) => j += 1,
+                    }
+                }
+                self.piece(Kind::Var, i, j + 1, i + 2, j);
+            }
+            b'$' => self.piece(Kind::Str, i, i + 1, i, i + 1),
+            b'\\' => {
+                let n = escape_len_bytes(&b[i..]);
+                self.piece(Kind::Str, i, i + n, i, i + n);
+            }
+            0 => {
+                // A NUL byte outside quotes: jaillex.l returns yytext[0], 0, which yacc
+                // takes for the end of the input. The rest of the file is not read.
+                self.queue.push_back(Ok(Tok::eof(i)));
+                self.done = true;
+            }
+            _ => return self.fill_pest(Rule::one),
+        }
+        if let Some(Ok(t)) = self.queue.back() {
+            self.pos = t.end;
+        }
+        Ok(())
+    }
+
+    /// The DQ state of jaillex.l: the rest of a double-quoted string from its first `$`
+    /// (at `from`) to its closing quote (at `close`), after the head piece.
+    fn dq_rest(&mut self, b: &[u8], from: usize, close: usize) {
+        let mut i = from;
+        while i < close {
+            // Pieces inside the quotes are glued to what precedes them.
+            self.prev_end = i;
+            match b[i] {
+                b'$' if b
+                    .get(i + 1)
+                    .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') =>
+                {
+                    let e = i
+                        + 1
+                        + b[i + 1..]
+                            .iter()
+                            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                            .count();
+                    self.piece(Kind::Var, i, e, i + 1, e);
+                    i = e;
+                }
+                b'$' if b.get(i + 1) == Some(&b'{') => {
+                    let mut j = i + 2;
+                    loop {
+                        match b[j] {
+                            b'\\' if j + 1 < close => j += 2,
+                            b'}' => break,
+                            b'\n' | b'"' | b'{' | b'\\' => {
+                                self.error(i, j, "unterminated variable");
+                                self.done = true;
+                                return;
+                            }
+                            _ => j += 1,
+                        }
+                    }
+                    self.piece(Kind::Var, i, j + 1, i + 2, j);
+                    i = j + 1;
+                }
+                b'$' => {
+                    self.piece(Kind::Str, i, i + 1, i, i + 1);
+                    i += 1;
+                }
+                b'\\' => {
+                    let n = escape_len_bytes(&b[i..close]);
+                    self.piece(Kind::Str, i, i + n, i, i + n);
+                    i += n;
+                }
+                _ => {
+                    let mut j = i;
+                    while j < close && b[j] != b'$' {
+                        j += if b[j] == b'\\' { 2 } else { 1 };
+                    }
+                    let j = j.min(close);
+                    self.piece(Kind::Str, i, j, i, j);
+                    i = j;
+                }
+            }
+        }
+    }
+
+    /// Scan with the pest grammar from `self.pos`: one token (`Rule::one`) or a chunk.
+    fn fill_pest(&mut self, rule: Rule) -> Result<(), Diag> {
         let source = Arc::clone(&self.source);
         let text = &source.text[self.pos..];
         let base = self.pos;
-        let pairs = Scanner::parse(Rule::chunk, text)
+        let pairs = Scanner::parse(rule, text)
             .map_err(|e| Diag::at(&source, base, format!("internal scanner error: {e}")))?;
         let mut last_end = None;
-        for pair in pairs {
+        for pair in pairs.flat_map(|p| {
+            if p.as_rule() == Rule::one {
+                p.into_inner().collect::<Vec<_>>()
+            } else {
+                vec![p]
+            }
+        }) {
             let span = pair.as_span();
             let (start, end) = (base + span.start(), base + span.end());
             last_end = Some(end);
             self.token(pair, base, start, end);
+            if self.done {
+                return Ok(());
+            }
         }
         match last_end {
             Some(end) => self.pos = end,
@@ -222,9 +419,22 @@ impl Lexer {
         Ok(())
     }
 
+    fn punct(&mut self, kind: Kind, start: usize, end: usize) {
+        self.instr = false;
+        self.prev_end = end;
+        self.queue.push_back(Ok(Tok {
+            kind,
+            start,
+            end,
+            vstart: start,
+            vend: end,
+            glued: false,
+        }));
+    }
+
     /// Apply the `instr` rules: whitespace or a comment between two tokens, `+=` and the
     /// punctuation reset it; a string or variable piece sets it.
-    fn piece(&mut self, kind: Kind, value: String, start: usize, end: usize) {
+    fn piece(&mut self, kind: Kind, start: usize, end: usize, vstart: usize, vend: usize) {
         if start != self.prev_end {
             self.instr = false;
         }
@@ -233,9 +443,10 @@ impl Lexer {
         self.prev_end = end;
         self.queue.push_back(Ok(Tok {
             kind,
-            value,
             start,
             end,
+            vstart,
+            vend,
             glued,
         }));
     }
@@ -251,41 +462,33 @@ impl Lexer {
     fn token(&mut self, pair: pest::iterators::Pair<'_, Rule>, base: usize, start: usize, end: usize) {
         let raw = pair.as_str();
         match pair.as_rule() {
-            Rule::word | Rule::escape | Rule::piece => self.piece(Kind::Str, decode(raw), start, end),
-            Rule::squote => self.piece(Kind::Str, decode(&raw[1..raw.len() - 1]), start, end),
-            Rule::var => self.piece(Kind::Var, raw[1..].to_owned(), start, end),
-            Rule::bvar => self.piece(Kind::Var, decode(&raw[2..raw.len() - 1]), start, end),
+            Rule::word | Rule::escape | Rule::piece => self.piece(Kind::Str, start, end, start, end),
+            Rule::squote => self.piece(Kind::Str, start, end, start + 1, end - 1),
+            Rule::var => self.piece(Kind::Var, start, end, start + 1, end),
+            Rule::bvar => self.piece(Kind::Var, start, end, start + 2, end - 1),
             Rule::dquote => self.dquote(pair, base, start, end),
-            Rule::pleq | Rule::punct => {
-                if start != self.prev_end {
-                    self.instr = false;
-                }
-                self.instr = false;
-                self.prev_end = end;
-                let kind = if raw == "+=" {
-                    Kind::PlusEq
-                } else {
-                    Kind::Punct(raw.as_bytes()[0])
-                };
-                self.queue.push_back(Ok(Tok {
-                    kind,
-                    value: raw.to_owned(),
-                    start,
-                    end,
-                    glued: false,
-                }));
+            Rule::pleq => self.punct(Kind::PlusEq, start, end),
+            Rule::punct => self.punct(Kind::Punct(raw.as_bytes()[0]), start, end),
+            Rule::bad_comment => {
+                self.error(start, end, "unterminated comment");
+                self.done = true;
             }
-            Rule::bad_comment => self.error(start, end, "unterminated comment"),
             Rule::bad_squote | Rule::bad_dquote => self.error(start, end, "unterminated string"),
             Rule::bad_bvar => self.error(start, end, "unterminated variable"),
+            _ if raw == "\0" => {
+                // See `fill`: a NUL outside quotes ends the input.
+                self.queue.push_back(Ok(Tok::eof(start)));
+                self.done = true;
+            }
             _ => {
                 // `other`: returned as a raw character token; `instr` is untouched.
                 self.prev_end = end;
                 self.queue.push_back(Ok(Tok {
                     kind: Kind::Other,
-                    value: raw.to_owned(),
                     start,
                     end,
+                    vstart: start,
+                    vend: end,
                     glued: false,
                 }));
             }
@@ -301,10 +504,11 @@ impl Lexer {
         let head_is_text = matches!(inner.peek().map(|p| p.as_rule()), Some(Rule::dq_text));
         if head_is_text {
             if let Some(p) = inner.next() {
-                self.piece(Kind::Str, decode(p.as_str()), start, base + p.as_span().end());
+                let pe = base + p.as_span().end();
+                self.piece(Kind::Str, start, pe, start + 1, pe);
             }
         } else {
-            self.piece(Kind::Str, String::new(), start, start + 1);
+            self.piece(Kind::Str, start, start + 1, start + 1, start + 1);
         }
         for p in inner {
             let s = p.as_span();
@@ -313,26 +517,76 @@ impl Lexer {
             self.prev_end = ps;
             let raw = p.as_str();
             match p.as_rule() {
-                Rule::var => self.piece(Kind::Var, raw[1..].to_owned(), ps, pe),
-                Rule::dq_bvar => self.piece(Kind::Var, decode(&raw[2..raw.len() - 1]), ps, pe),
+                Rule::var => self.piece(Kind::Var, ps, pe, ps + 1, pe),
+                Rule::dq_bvar => self.piece(Kind::Var, ps, pe, ps + 2, pe - 1),
                 Rule::dq_bad_bvar => self.error(ps, pe, "unterminated variable"),
-                Rule::dq_dollar => self.piece(Kind::Str, "$".to_owned(), ps, pe),
+                Rule::dq_dollar => self.piece(Kind::Str, ps, pe, ps, pe),
                 _ => {
                     let mut rest = raw;
                     let mut at = ps;
                     while rest.starts_with('\\') {
                         let n = escape_len(rest);
-                        self.piece(Kind::Str, decode(&rest[..n]), at, at + n);
+                        self.piece(Kind::Str, at, at + n, at, at + n);
                         rest = &rest[n..];
                         at += n;
                     }
                     if !rest.is_empty() {
-                        self.piece(Kind::Str, decode(rest), at, pe);
+                        self.piece(Kind::Str, at, pe, at, pe);
                     }
                 }
             }
         }
         self.prev_end = end;
+    }
+}
+
+impl Tok {
+    fn eof(at: usize) -> Tok {
+        Tok {
+            kind: Kind::Eof,
+            start: at,
+            end: at,
+            vstart: at,
+            vend: at,
+            glued: false,
+        }
+    }
+}
+
+fn line_end(b: &[u8], from: usize) -> usize {
+    b[from..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(b.len(), |n| from + n)
+}
+
+fn find(b: &[u8], from: usize, pat: &[u8]) -> Option<usize> {
+    b.get(from..)?
+        .windows(pat.len())
+        .position(|w| w == pat)
+        .map(|n| from + n)
+}
+
+/// `escape_len` on bytes (a multi-byte character after the backslash counts whole).
+fn escape_len_bytes(b: &[u8]) -> usize {
+    match b.get(1) {
+        Some(b'0'..=b'7') => {
+            1 + b[1..]
+                .iter()
+                .take(3)
+                .take_while(|c| (b'0'..=b'7').contains(c))
+                .count()
+        }
+        Some(b'x') => {
+            2 + b[2..]
+                .iter()
+                .take(2)
+                .take_while(|c| c.is_ascii_hexdigit())
+                .count()
+        }
+        Some(&c) if c >= 0x80 => 1 + 1 + b[2..].iter().take_while(|&&c| (0x80..0xc0).contains(&c)).count(),
+        Some(_) => 2,
+        None => 1,
     }
 }
 
@@ -357,6 +611,38 @@ fn escape_len(s: &str) -> usize {
         }
         Some(_) => 1 + s[1..].chars().next().map_or(1, char::len_utf8),
         None => 1,
+    }
+}
+
+/// The token stream of `text` as `kind@start=value` lines, for tests: `reference`
+/// scans with the pest grammar alone, otherwise with the fast path jailvol uses.
+#[doc(hidden)]
+pub fn debug_tokens(text: &str, reference: bool) -> Vec<String> {
+    let source = Source::new("t", text);
+    let mut lx = Lexer::new(Arc::clone(&source));
+    lx.reference = reference;
+    let mut out = Vec::new();
+    loop {
+        match lx.next() {
+            Ok(t) => {
+                let mut v = Vec::new();
+                decode_into(&mut v, &source.text.as_bytes()[t.vstart..t.vend]);
+                out.push(format!(
+                    "{:?}{}@{}={}",
+                    t.kind,
+                    if t.glued { "+" } else { "" },
+                    t.start,
+                    String::from_utf8_lossy(&v)
+                ));
+                if t.kind == Kind::Eof {
+                    return out;
+                }
+            }
+            Err(e) => {
+                out.push(format!("error {e}"));
+                return out;
+            }
+        }
     }
 }
 
@@ -407,6 +693,15 @@ impl Stream {
     fn source(&self) -> &Arc<Source> {
         &self.lexer.source
     }
+    /// A token's value, decoded (lossy for bytes that are not UTF-8).
+    fn text(&self, t: &Tok) -> String {
+        let mut v = Vec::new();
+        decode_into(&mut v, &self.source().text.as_bytes()[t.vstart..t.vend]);
+        match String::from_utf8(v) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        }
+    }
     fn syntax_error(&self, t: &Tok, expected: &str) -> Diag {
         let msg = match t.kind {
             Kind::Eof => format!("syntax error: unexpected end of file, expected {expected}"),
@@ -417,7 +712,14 @@ impl Stream {
                 format!("syntax error: unexpected {shown:?}{more}, expected {expected}")
             }
         };
-        Diag::at(self.source(), t.start, msg)
+        // yacc reports the line the scanner is on after reading the offending token:
+        // for a token that spans lines (a quoted string, a backslash-newline), its end.
+        let at = if self.source().text.as_bytes()[t.start..t.end].contains(&b'\n') {
+            t.end
+        } else {
+            t.start
+        };
+        Diag::at(self.source(), at, msg)
     }
 }
 
@@ -443,7 +745,7 @@ impl Parser<'_> {
 
     fn conf(&mut self, s: &mut Stream, in_block: bool, is_stdin: bool) -> Result<(), Diag> {
         loop {
-            let t = s.peek()?.clone();
+            let t = *s.peek()?;
             match t.kind {
                 Kind::Eof if !in_block => return Ok(()),
                 Kind::Eof => return Err(s.syntax_error(&t, "\"}\" to close the block")),
@@ -464,8 +766,8 @@ impl Parser<'_> {
         let name_tok = s.bump()?;
         let open = s.bump()?;
         let name = match self.current {
-            Some(parent) => format!("{}.{}", self.out.jails[parent].name, name_tok.value),
-            None => name_tok.value.clone(),
+            Some(parent) => format!("{}.{}", self.out.jails[parent].name, s.text(&name_tok)),
+            None => s.text(&name_tok),
         };
         if self.current.is_some() {
             self.out.warnings.push(Diag::warning(
@@ -501,7 +803,7 @@ impl Parser<'_> {
     fn statement(&mut self, s: &mut Stream, is_stdin: bool) -> Result<(), Diag> {
         let name = s.bump()?;
         let is_var = name.kind == Kind::Var;
-        let next = s.peek()?.clone();
+        let next = *s.peek()?;
         let (op, values) = match next.kind {
             Kind::Punct(b';') => (Op::Bare, Vec::new()),
             Kind::Punct(b'=') => {
@@ -515,7 +817,7 @@ impl Parser<'_> {
             Kind::Str | Kind::Var if !next.glued => (Op::NameVal, self.value(s)?),
             _ => return Err(s.syntax_error(&next, "\"=\", \"+=\", a value or \";\"")),
         };
-        let semi = s.peek()?.clone();
+        let semi = *s.peek()?;
         if semi.kind != Kind::Punct(b';') {
             let what = if values.is_empty() {
                 "\";\""
@@ -526,7 +828,7 @@ impl Parser<'_> {
         }
         s.bump()?;
         let param = CfParam {
-            name: name.value,
+            name: s.text(&name),
             is_var,
             op,
             values,
@@ -585,28 +887,29 @@ impl Parser<'_> {
     }
 
     fn string(&mut self, s: &mut Stream) -> Result<CfString, Diag> {
-        let first = s.peek()?.clone();
+        let first = *s.peek()?;
         if !matches!(first.kind, Kind::Str | Kind::Var) {
             return Err(s.syntax_error(&first, "a value"));
         }
-        let mut out = CfString {
-            text: String::new(),
-            vars: Vec::new(),
-            start: first.start,
-        };
+        let mut bytes: Vec<u8> = Vec::new();
+        let mut vars = Vec::new();
         loop {
             let t = s.bump()?;
             match t.kind {
-                Kind::Var => out.vars.push(VarRef {
-                    name: t.value,
-                    pos: out.text.len(),
+                Kind::Var => vars.push(VarRef {
+                    name: s.text(&t),
+                    pos: bytes.len(),
                     at: t.start,
                 }),
-                _ => out.text.push_str(&t.value),
+                _ => decode_into(&mut bytes, &s.source().text.as_bytes()[t.vstart..t.vend]),
             }
             let n = s.peek()?;
             if !(n.glued && matches!(n.kind, Kind::Str | Kind::Var)) {
-                return Ok(out);
+                return Ok(CfString {
+                    text: bytes_to_string(bytes, &mut vars),
+                    vars,
+                    start: first.start,
+                });
             }
         }
     }
@@ -618,8 +921,9 @@ impl Parser<'_> {
         for v in &param.values {
             let at = Loc::new(s.source(), v.start);
             if !v.vars.is_empty() {
+                // jailparse.y reports the line of the `;` that ends the statement.
                 return Err(Diag::error(
-                    Some(at),
+                    Some(Loc::new(s.source(), param.end - 1)),
                     "variables not permitted in '.include' filename",
                 ));
             }
@@ -633,10 +937,11 @@ impl Parser<'_> {
             }
             let mut name = v.text.clone();
             let outer = &s.source().name;
-            if !is_stdin && !name.starts_with('/') {
-                if let Some(slash) = outer.rfind('/') {
-                    name = format!("{}{}", &outer[..=slash], name);
-                }
+            if !is_stdin
+                && !name.starts_with('/')
+                && let Some(slash) = outer.rfind('/')
+            {
+                name = format!("{}{}", &outer[..=slash], name);
             }
             if has_glob_magic(&name) {
                 for m in self.glob(&name, &at)? {
@@ -682,6 +987,26 @@ impl Parser<'_> {
         found.sort();
         Ok(found)
     }
+}
+
+/// The bytes of a value as text. jail(8) works on bytes; bytes that are not UTF-8 become
+/// U+FFFD, each stretch between two variable positions on its own so that the positions
+/// stay right.
+fn bytes_to_string(bytes: Vec<u8>, vars: &mut [VarRef]) -> String {
+    let bytes = match String::from_utf8(bytes) {
+        Ok(s) => return s,
+        Err(e) => e.into_bytes(),
+    };
+    let mut out = String::with_capacity(bytes.len() + 8);
+    let mut from = 0;
+    for v in vars.iter_mut() {
+        let to = v.pos.min(bytes.len());
+        out.push_str(&String::from_utf8_lossy(&bytes[from.min(to)..to]));
+        from = to;
+        v.pos = out.len();
+    }
+    out.push_str(&String::from_utf8_lossy(&bytes[from..]));
+    out
 }
 
 /// glob(3) sets GLOB_MAGCHAR for `*`, `?` and a bracket expression with its `]`.

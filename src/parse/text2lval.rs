@@ -4,13 +4,26 @@
 //! (from `\0` or a bare `\x`) ends the value: everything after it is dropped.
 
 /// Decode `raw` (the token text without its quotes). Returns the value as jail(8) sees it.
+#[cfg(test)]
 pub fn decode(raw: &str) -> String {
-    if !raw.contains('\\') {
-        return raw.to_owned();
+    let mut d = Vec::with_capacity(raw.len());
+    decode_into(&mut d, raw.as_bytes());
+    match String::from_utf8(d) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     }
-    let s = raw.as_bytes();
+}
+
+/// Append the decoded bytes of one token to `d`. jail(8) joins the pieces of a string
+/// with strlen(), so a NUL byte (escaped, or literal inside quotes) ends this token's
+/// contribution; the next piece still follows.
+pub fn decode_into(d: &mut Vec<u8>, s: &[u8]) {
+    let base = d.len();
+    if !s.iter().any(|&b| b == b'\\' || b == 0) {
+        d.extend_from_slice(s);
+        return;
+    }
     let se = s.len();
-    let mut d: Vec<u8> = Vec::with_capacity(se);
     let mut i = 0;
     while i < se {
         if s[i] != b'\\' {
@@ -29,7 +42,7 @@ pub fn decode(raw: &str) -> String {
                 let mut v: u32 = u32::from(c - b'0');
                 for _ in 0..2 {
                     match s.get(i + 1) {
-                        Some(&n @ b'0'..=b'7') if i + 1 < se => {
+                        Some(&n @ b'0'..=b'7') => {
                             v = v * 8 + u32::from(n - b'0');
                             i += 1;
                         }
@@ -63,12 +76,8 @@ pub fn decode(raw: &str) -> String {
         }
         i += 1;
     }
-    if let Some(nul) = d.iter().position(|&b| b == 0) {
-        d.truncate(nul);
-    }
-    match String::from_utf8(d) {
-        Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    if let Some(nul) = d[base..].iter().position(|&b| b == 0) {
+        d.truncate(base + nul);
     }
 }
 
@@ -93,5 +102,10 @@ mod tests {
         assert_eq!(decode(r"ab\xzz"), "ab");
         assert_eq!(decode(r"ab\400"), "ab");
         assert_eq!(decode("ab\\"), "ab");
+        assert_eq!(decode("ab\0cd"), "ab");
+        let mut d = b"x".to_vec();
+        super::decode_into(&mut d, b"\\xc3");
+        super::decode_into(&mut d, b"\\xa9");
+        assert_eq!(d, "x\u{e9}".as_bytes());
     }
 }
