@@ -113,12 +113,19 @@ pub fn apply(
         let Some(src) = parsed.sources.iter().find(|s| s.name == name) else {
             continue;
         };
-        list.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+        // One pass over the text: splices never overlap (removals are whole statements,
+        // insertions sit at a block's end), so copy the gaps and the replacements in order.
+        list.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
         list.dedup();
-        let mut text = src.text.clone();
+        let mut text = String::with_capacity(src.text.len() + list.iter().map(|s| s.2.len()).sum::<usize>());
+        let mut at = 0;
         for (start, end, rep) in list {
-            text.replace_range(start..end, &rep);
+            let start = start.max(at);
+            text.push_str(&src.text[at..start]);
+            text.push_str(&rep);
+            at = end.max(start);
         }
+        text.push_str(&src.text[at..]);
         if text != src.text {
             out.insert(name, text);
         }

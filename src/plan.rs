@@ -14,7 +14,7 @@ use crate::diag::{Diag, exit};
 use crate::edit::{self, BlockEdit};
 use crate::emit::jailconf::statement;
 use crate::model::{self, Config};
-use crate::parse::jailconf::Parsed;
+use crate::parse::jailconf::{Op, Parsed};
 use crate::shell::{self, OWNED_MARK};
 use crate::volume::{self, VAR_UNIT, Volume};
 
@@ -124,9 +124,27 @@ fn fstab_path(opts: &Options, jail: &str) -> String {
     format!("{}/{jail}.fstab", opts.fstab_dir.trim_end_matches('/'))
 }
 
+/// The configuration as the admin wrote it: jailvol's own statements left out, except
+/// the md units it wrote back (they are settings now).
+pub struct Prepared {
+    pub base: Parsed,
+    pub cfg: Config,
+}
+
+pub fn prepare(parsed: &Parsed) -> Prepared {
+    let base = edit::without_marked(parsed, |p| p.is_var && p.name == VAR_UNIT);
+    let cfg = model::load(&base);
+    Prepared { base, cfg }
+}
+
 /// Compute the plan. `parsed` is the admin's jail.conf as read (with any earlier
 /// jailvol statements in it).
 pub fn generate(parsed: &Parsed, opts: &Options) -> Result<Plan, Vec<Diag>> {
+    generate_prepared(parsed, &prepare(parsed), opts)
+}
+
+/// `generate` with the admin's configuration already computed (check shares it).
+pub fn generate_prepared(parsed: &Parsed, prep: &Prepared, opts: &Options) -> Result<Plan, Vec<Diag>> {
     if opts.style == Style::Seed {
         return Err(vec![
             Diag::error(
@@ -137,15 +155,13 @@ pub fn generate(parsed: &Parsed, opts: &Options) -> Result<Plan, Vec<Diag>> {
             .with_exit(exit::USAGE),
         ]);
     }
-    // The configuration as the admin wrote it: jailvol's own statements left out, except
-    // md units it wrote back (they are settings now).
-    let base = edit::without_marked(parsed, |p| p.is_var && p.name == VAR_UNIT);
-    let cfg = model::load(&base);
+    let (base, cfg) = (&prep.base, &prep.cfg);
     if !cfg.errors.is_empty() {
-        return Err(cfg.errors);
+        return Err(cfg.errors.clone());
     }
-    let mut vols = volume::collect(&cfg, Some(&base))?;
+    let mut vols = volume::collect(cfg, Some(base))?;
     let assigned = volume::assign_units(&mut vols);
+    let assigned_set: std::collections::HashSet<&str> = assigned.iter().map(|(j, _)| j.as_str()).collect();
     let mut plan = Plan::default();
     let mut edits: BTreeMap<usize, BlockEdit> = BTreeMap::new();
     let mut errs = Vec::new();
@@ -158,7 +174,7 @@ pub fn generate(parsed: &Parsed, opts: &Options) -> Result<Plan, Vec<Diag>> {
         let unit = v.unit.unwrap_or(volume::FIRST_UNIT);
         let mut stmts = Vec::new();
         // A unit jailvol assigned (now or before) is written back with the marker.
-        let unit_marked = assigned.iter().any(|(j, _)| j == &v.jail)
+        let unit_marked = assigned_set.contains(v.jail.as_str())
             || parsed.jails.get(jail.record).is_some_and(|r| {
                 r.params
                     .iter()
@@ -267,60 +283,55 @@ pub fn generate(parsed: &Parsed, opts: &Options) -> Result<Plan, Vec<Diag>> {
             owned: false,
         });
     }
-    verify(&plan, parsed, &vols, opts)?;
+    verify(parsed, cfg, &vols)?;
     plan.volumes = vols;
     Ok(plan)
 }
 
-/// Read the edited configuration back and make sure jail(8) would see what was meant:
-/// a wildcard block after a jail can override the jail's own statements.
-fn verify(plan: &Plan, parsed: &Parsed, vols: &[Volume], opts: &Options) -> Result<(), Vec<Diag>> {
-    use crate::diag::Source;
-    use crate::parse::jailconf::parse_source;
-    use crate::parse::loader::Loader;
-    let Some(main) = parsed.sources.first() else {
-        return Ok(());
-    };
-    let Some(text) = plan
-        .artifacts
-        .iter()
-        .find(|a| a.path == main.name)
-        .map(|a| a.content.clone())
-    else {
-        return Ok(());
-    };
-    // Includes are read from the plan's copies, not the disk, through a loader that
-    // cannot see them: only single-file configurations are re-verified here.
-    if parsed.sources.len() > 1 {
-        return Ok(());
-    }
-    let reparsed = match parse_source(&Loader::default(), Source::new(main.name.clone(), text), false) {
-        Ok(p) => p,
-        Err(e) => {
-            return Err(vec![Diag::error(
-                None,
-                format!("internal error: the edited file does not parse: {e}"),
-            )]);
-        }
-    };
-    let cfg: Config = model::load(&reparsed);
+/// Make sure jail(8) will see jailvol's fstab first. jailvol's statements are the last
+/// of the jail's own, and jail(8) merges a jail's own parameters before every wildcard
+/// block that comes after it in the file (config.c load_config), so only such a block
+/// setting mount.fstab with `=` (or clearing it) can override them; `+=` appends after.
+fn verify(parsed: &Parsed, cfg: &Config, vols: &[Volume]) -> Result<(), Vec<Diag>> {
     let by_name: std::collections::HashMap<&str, &crate::model::Jail> =
         cfg.jails.iter().rev().map(|j| (j.name.as_str(), j)).collect();
+    // The few wildcard blocks that set mount.fstab, in file order.
+    let setters: Vec<(usize, &crate::parse::jailconf::CfJail)> = parsed
+        .jails
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| {
+            model::wild_jail_name(&w.name)
+                && w.params
+                    .iter()
+                    .any(|p| !p.is_var && p.op != Op::Append && model::equalopts(&p.name, "mount.fstab"))
+        })
+        .collect();
     let mut errs = Vec::new();
     for v in vols {
         let Some(j) = by_name.get(v.jail.as_str()).copied() else {
             continue;
         };
-        let first = j.param("mount.fstab").and_then(|p| p.values.first());
-        if first != Some(&fstab_path(opts, &v.jail)) {
-            errs.push(Diag::error(
-                j.loc.clone(),
-                format!(
-                    "{}: a wildcard block after this jail sets mount.fstab and overrides jailvol's; \
-                     move it above the jail or use += there",
-                    v.jail
-                ),
-            ));
+        let overriding = setters
+            .iter()
+            .find(|(i, w)| *i > j.record && model::wild_jail_match(&j.name, &w.name));
+        if let Some((_, w)) = overriding {
+            let at = w
+                .loc()
+                .map(|l| format!(" (at {}:{})", l.file(), l.line()))
+                .unwrap_or_default();
+            errs.push(
+                Diag::error(
+                    j.loc.clone(),
+                    format!(
+                        "{}: a wildcard block after this jail sets mount.fstab{at} and overrides jailvol's; \
+                         move it above the jail or use += there",
+                        v.jail
+                    ),
+                )
+                .with_code("JV007")
+                .with_jail(&v.jail),
+            );
         }
     }
     if errs.is_empty() { Ok(()) } else { Err(errs) }

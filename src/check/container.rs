@@ -45,6 +45,7 @@ pub fn superblock(path: &Path) -> std::io::Result<Superblock> {
 pub fn lint(loader: &Loader, vols: &[Volume], cfg: &Config, r: &mut Report) {
     // Bytes still to be allocated, per file system holding containers.
     let mut need: BTreeMap<u64, (PathBuf, u64, Vec<String>)> = BTreeMap::new();
+    let mut devs = std::collections::HashMap::new();
     let by_name: std::collections::HashMap<&str, &crate::model::Jail> =
         cfg.jails.iter().rev().map(|j| (j.name.as_str(), j)).collect();
     for v in vols {
@@ -72,7 +73,7 @@ pub fn lint(loader: &Loader, vols: &[Volume], cfg: &Config, r: &mut Report) {
                         v.jail, v.file, v.jail
                     ),
                 ));
-                add_need(&mut need, &real, v.size, &v.jail);
+                add_need(&mut need, &mut devs, &real, v.size, &v.jail);
                 continue;
             }
             Err(e) => {
@@ -165,7 +166,7 @@ pub fn lint(loader: &Loader, vols: &[Volume], cfg: &Config, r: &mut Report) {
                     format_size(meta.len())
                 ),
             ));
-            add_need(&mut need, &real, meta.len() - allocated, &v.jail);
+            add_need(&mut need, &mut devs, &real, meta.len() - allocated, &v.jail);
         }
     }
     for (_, (dir, bytes, jails)) in need {
@@ -194,18 +195,31 @@ pub fn lint(loader: &Loader, vols: &[Volume], cfg: &Config, r: &mut Report) {
 
 /// Account bytes against the file system (by device) of the nearest existing directory
 /// above the container.
-fn add_need(need: &mut BTreeMap<u64, (PathBuf, u64, Vec<String>)>, file: &Path, bytes: u64, jail: &str) {
-    let mut dir = file
+fn add_need(
+    need: &mut BTreeMap<u64, (PathBuf, u64, Vec<String>)>,
+    devs: &mut std::collections::HashMap<PathBuf, (PathBuf, u64)>,
+    file: &Path,
+    bytes: u64,
+    jail: &str,
+) {
+    let parent = file
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("/"));
-    while !dir.exists() {
-        match dir.parent() {
-            Some(p) => dir = p.to_path_buf(),
-            None => break,
-        }
-    }
-    let dev = std::fs::metadata(&dir).map(|m| m.dev()).unwrap_or(0);
+    let (dir, dev) = devs
+        .entry(parent.clone())
+        .or_insert_with(|| {
+            let mut dir = parent;
+            while !dir.exists() {
+                match dir.parent() {
+                    Some(p) => dir = p.to_path_buf(),
+                    None => break,
+                }
+            }
+            let dev = std::fs::metadata(&dir).map(|m| m.dev()).unwrap_or(0);
+            (dir, dev)
+        })
+        .clone();
     let e = need.entry(dev).or_insert_with(|| (dir, 0, Vec::new()));
     e.1 = e.1.saturating_add(bytes);
     e.2.push(jail.to_owned());

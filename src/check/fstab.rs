@@ -2,20 +2,37 @@
 
 use super::Report;
 use crate::diag::{Diag, Loc, Source};
+use crate::edit;
 use crate::model::Config;
 use crate::parse::fstab;
+use crate::parse::jailconf::Parsed;
 use crate::parse::loader::Loader;
 use crate::plan::Options;
+use crate::volume::VAR_SIZE;
 
-pub fn lint(loader: &Loader, cfg: &Config, opts: &Options, r: &mut Report) {
+/// `cfg` is the admin's configuration (jailvol's statements left out); `parsed` has them.
+pub fn lint(loader: &Loader, parsed: &Parsed, cfg: &Config, opts: &Options, r: &mut Report) {
     let ours_prefix = format!("{}/", opts.fstab_dir.trim_end_matches('/'));
     for j in &cfg.jails {
-        let Some(files) = j.param("mount.fstab") else {
-            continue;
-        };
         let ours = format!("{ours_prefix}{}.fstab", j.name);
-        let managed = files.values.contains(&ours);
-        if managed && files.values.first() != Some(&ours) {
+        let managed = j.var_scalar(VAR_SIZE).is_some();
+        // jailvol's own mount.fstab statement in the block, as it stands in the file.
+        let written = parsed.jails.get(j.record).and_then(|rec| {
+            rec.params
+                .iter()
+                .rev()
+                .find(|p| !p.is_var && edit::is_marked(p) && crate::model::equalopts(&p.name, "mount.fstab"))
+        });
+        let files_own = j
+            .param("mount.fstab")
+            .map(|p| p.values.clone())
+            .unwrap_or_default();
+        let first = match written {
+            Some(w) => w.values.first().map(|v| v.text.clone()),
+            None => files_own.first().cloned(),
+        };
+        let listed = files_own.contains(&ours) || written.is_some();
+        if managed && listed && first.as_ref() != Some(&ours) {
             r.push(
                 Diag::error(
                     j.loc.clone(),
@@ -30,7 +47,7 @@ pub fn lint(loader: &Loader, cfg: &Config, opts: &Options, r: &mut Report) {
             );
         }
         let path = j.scalar("path").map(|p| p.trim_end_matches('/').to_owned());
-        for f in files.values.iter().filter(|f| !f.is_empty() && **f != ours) {
+        for f in files_own.iter().filter(|f| !f.is_empty() && **f != ours) {
             let text = match std::fs::read(loader.real_path(f)) {
                 Ok(b) => String::from_utf8_lossy(&b).into_owned(),
                 Err(e) => {

@@ -10,12 +10,10 @@ mod fstab;
 use serde::Serialize;
 
 use crate::diag::{Diag, Severity};
-use crate::edit;
-use crate::model;
 use crate::parse::jailconf::Parsed;
 use crate::parse::loader::Loader;
 use crate::plan::{self, Options};
-use crate::volume::{self, VAR_UNIT};
+use crate::volume;
 use crate::write::{self, Change};
 
 /// One file whose content differs from what `generate` would write.
@@ -31,6 +29,8 @@ pub struct Drift {
 pub struct Report {
     pub findings: Vec<Diag>,
     pub drift: Vec<Drift>,
+    /// (code, message, offset) of every finding, to report each once.
+    seen: std::collections::HashSet<(Option<&'static str>, String, Option<usize>)>,
 }
 
 impl Report {
@@ -40,12 +40,8 @@ impl Report {
     }
 
     fn push(&mut self, d: Diag) {
-        let dup = self.findings.iter().any(|f| {
-            f.code == d.code
-                && f.message == d.message
-                && f.loc.as_ref().map(|l| l.offset) == d.loc.as_ref().map(|l| l.offset)
-        });
-        if !dup {
+        let key = (d.code, d.message.clone(), d.loc.as_ref().map(|l| l.offset));
+        if self.seen.insert(key) {
             self.findings.push(d);
         }
     }
@@ -53,10 +49,9 @@ impl Report {
 
 /// A whole-file error (syntax, include) as finding JV001.
 pub fn parse_failure(d: Diag) -> Report {
-    Report {
-        findings: vec![d.with_code("JV001")],
-        drift: Vec::new(),
-    }
+    let mut r = Report::default();
+    r.push(d.with_code("JV001"));
+    r
 }
 
 /// Check a parsed configuration against the tree under `loader`'s root.
@@ -67,8 +62,10 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, release: Option<(u3
             r.push(d);
         }
     }
-    // The configuration as jail(8) reads it, jailvol's own statements included.
-    let cfg = model::load(parsed);
+    // Lints are about what the admin wrote: the configuration without jailvol's own
+    // statements (those are compared byte for byte with what generate writes: drift).
+    let prep = plan::prepare(parsed);
+    let cfg = &prep.cfg;
     for e in &cfg.errors {
         r.push(e.clone().with_code("JV002"));
     }
@@ -79,16 +76,13 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, release: Option<(u3
     {
         r.push(d.clone().with_code("JV023"));
     }
-    config::lint(parsed, &cfg, &mut r);
-    fstab::lint(loader, &cfg, opts, &mut r);
-    // Containers are described by the admin's settings, without jailvol's statements.
-    let base = edit::without_marked(parsed, |p| p.is_var && p.name == VAR_UNIT);
-    let base_cfg = model::load(&base);
-    match volume::collect(&base_cfg, Some(&base)) {
-        Ok(vols) => container::lint(loader, &vols, &base_cfg, &mut r),
+    config::lint(parsed, cfg, &mut r);
+    fstab::lint(loader, parsed, cfg, opts, &mut r);
+    match volume::collect(&prep.cfg, Some(&prep.base)) {
+        Ok(vols) => container::lint(loader, &vols, &prep.cfg, &mut r),
         Err(errs) => errs.into_iter().for_each(|e| r.push(e)),
     }
-    match plan::generate(parsed, opts) {
+    match plan::generate_prepared(parsed, &prep, opts) {
         Ok(p) => {
             for a in &p.artifacts {
                 match write::change(loader, a) {
