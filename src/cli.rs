@@ -71,6 +71,16 @@ pub enum Color {
 pub enum Command {
     /// Print the jails as jail(8) would see them: canonical jail.conf, or JSON.
     Show,
+    /// Print the evaluated rc.conf variables, like `sysrc -a` (`name: value`), or JSON.
+    Vars(VarsArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct VarsArgs {
+    /// Warn about and skip statements that cannot be evaluated statically (commands,
+    /// `if`, `$(...)`...) instead of failing; values that depend on them still fail.
+    #[arg(long)]
+    pub skip_unsupported: bool,
 }
 
 /// Run the CLI; returns the exit status.
@@ -138,6 +148,7 @@ fn run(cli: &Cli) -> anyhow::Result<i32> {
     let g = &cli.global;
     match &cli.command {
         Command::Show => show(g),
+        Command::Vars(a) => vars(g, a),
     }
 }
 
@@ -164,4 +175,42 @@ fn show(g: &Global) -> anyhow::Result<i32> {
     } else {
         Err(Diags(cfg.errors).into())
     }
+}
+
+fn vars(g: &Global, a: &VarsArgs) -> anyhow::Result<i32> {
+    use crate::parse::{loader::Loader, rcconf};
+    let loader = Loader::new(g.root.clone());
+    let opts = rcconf::RcOptions {
+        skip_unsupported: a.skip_unsupported,
+    };
+    let (vars, warnings) = if g.files.is_empty() {
+        rcconf::load_host(&loader, &opts)?
+    } else {
+        rcconf::load_files(&loader, &g.files, &opts)?
+    };
+    warn(g, &warnings);
+    let text = match g.format {
+        Format::Json => {
+            let map: indexmap::IndexMap<&str, &str> = vars
+                .vars
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.value.as_str()))
+                .collect();
+            let mut s = serde_json::to_string_pretty(&map)?;
+            s.push('\n');
+            s
+        }
+        _ => {
+            let mut s = String::new();
+            for (k, v) in &vars.vars {
+                s.push_str(k);
+                s.push_str(": ");
+                s.push_str(&v.value);
+                s.push('\n');
+            }
+            s
+        }
+    };
+    print(&text)?;
+    Ok(exit::OK)
 }
