@@ -707,11 +707,18 @@ impl<'o> Eval<'o> {
                     self.command(src, &words)?
                 }
                 Some(Tok::Op(at, op)) => {
-                    // A bad part before the operator is reported first.
-                    match words.iter().find_map(|w| w.first_bad()) {
-                        Some((off, msg, true)) => return Err(Diag::at(src, off, msg)),
-                        Some((off, msg, false)) => Some((off, msg.to_owned())),
-                        None => Some((*at, op_message(op))),
+                    // A keyword or bad part before the operator is reported first.
+                    let kw = words
+                        .first()
+                        .and_then(|w| w.plain().filter(|k| KEYWORDS.contains(k)).map(|k| (w.start, k)));
+                    if let Some((kat, k)) = kw {
+                        Some((kat, format!("`{k}` is not supported (only assignments are)")))
+                    } else {
+                        match words.iter().find_map(|w| w.first_bad()) {
+                            Some((off, msg, true)) => return Err(Diag::at(src, off, msg)),
+                            Some((off, msg, false)) => Some((off, msg.to_owned())),
+                            None => Some((*at, op_message(op))),
+                        }
                     }
                 }
                 Some(Tok::Heredoc(at)) => {
@@ -796,11 +803,20 @@ impl<'o> Eval<'o> {
                 return Ok(Some((w.start, format!("`export {t}` is not supported"))));
             }
         }
+        // `export` is a command: all its arguments are expanded (with the side effects
+        // of `${x=w}`) before any is assigned, unlike a line of plain assignments.
+        let mut done = Vec::with_capacity(args.len());
         for w in args {
             if let Some((name, value)) = w.assignment() {
-                self.assign(src, w.start, &name, &value, Mode::Export)?;
+                check_tilde(src, w.start, &value, true)?;
+                let mut out = String::new();
+                self.expand(src, w.start, &value, Mode::Export, &mut out)?;
+                done.push((name, out, w.start));
             }
             // `export NAME` only marks NAME for export: no value changes.
+        }
+        for (name, value, at) in done {
+            self.set(&name, value, Loc::new(src, at));
         }
         Ok(None)
     }
@@ -1313,6 +1329,76 @@ mod tests {
         let (v, w) = evaluate(&[src], &opts).unwrap_or_default();
         assert_eq!(v.get("c"), Some("1"));
         assert_eq!(w.len(), 1);
+    }
+
+    /// The grammar alone, on the whole file at once: the reference for the fast path
+    /// and the line windows of `lex`.
+    fn lex_whole(src: &Arc<Source>) -> Result<Vec<Tok>, Diag> {
+        check_nesting(src)?;
+        let pairs = Lexer::parse(Rule::file, &src.text).map_err(|_| Diag::at(src, 0, "syntax error"))?;
+        let mut toks = Vec::new();
+        for p in pairs {
+            let start = p.as_span().start();
+            match p.as_rule() {
+                Rule::newline => toks.push(Tok::Newline),
+                Rule::op => toks.push(Tok::Op(start, p.as_str().to_owned())),
+                Rule::heredoc => toks.push(Tok::Heredoc(start)),
+                Rule::word => {
+                    let end = p.as_span().end();
+                    let mut parts = Vec::new();
+                    for q in p.into_inner() {
+                        part(q, 0, &mut parts, false);
+                    }
+                    toks.push(Tok::Word(Word { start, end, parts }));
+                }
+                _ => {}
+            }
+        }
+        Ok(toks)
+    }
+
+    fn fragments() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop::collection::vec(
+            prop_oneof![
+                "[ab_=\"'${}\\\n#; \t:x-]{0,6}",
+                Just("a=".to_owned()),
+                Just("jail_x_ip=".to_owned()),
+                Just("\"$a\"".to_owned()),
+                Just("${b}".to_owned()),
+                Just("${b:-x}".to_owned()),
+                Just("'q w'".to_owned()),
+                Just("\\\n".to_owned()),
+                Just("\r\n".to_owned()),
+                Just("é".to_owned()),
+                Just("$(x)".to_owned()),
+            ],
+            0..12,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config { cases: 2000, .. Default::default() })]
+
+        /// The hand-written fast path and the line windows give exactly the tokens the
+        /// grammar gives for the whole file.
+        #[test]
+        fn fast_path_matches_the_grammar(text in fragments()) {
+            let src = Source::new("rc.conf", text.clone());
+            let fast = lex_with(&src, true).map_err(|e| e.to_string());
+            let slow = lex_whole(&src).map_err(|e| e.to_string());
+            proptest::prop_assert_eq!(fast, slow, "{:?}", text);
+        }
+    }
+
+    #[test]
+    fn fast_path_takes_simple_lines() {
+        let mut toks = Vec::new();
+        let text = "a=\"x $b ${c}\" d='y' e=z # c\n";
+        assert_eq!(fast_line(text, 0, &mut toks), Some(text.len()));
+        assert_eq!(toks.len(), 4);
+        assert_eq!(fast_line("a=${b:-x}\n", 0, &mut toks), None);
     }
 
     #[test]
