@@ -303,24 +303,16 @@ fn ends_lit(c: u8) -> bool {
     )
 }
 
-/// `$name` or `${name}` at `i` (followed by something that cannot extend it): the name's
-/// range and the end of the expansion.
-fn fast_var(b: &[u8], i: usize) -> Option<(usize, usize, usize)> {
+/// `$name`, `${name}` or `${name OP text}` (OP one of :- - := = :+ +, text without
+/// quotes, backslashes, expansions or newlines) at `i`, followed by something that
+/// cannot extend it. Pushes the part; returns the end of the expansion.
+fn fast_var(text: &str, i: usize, parts: &mut Vec<Part>, in_dq: bool) -> Option<usize> {
+    let b = text.as_bytes();
     if b.get(i) != Some(&b'$') {
         return None;
     }
-    if b.get(i + 1) == Some(&b'{') {
-        let s = i + 2;
-        if !b.get(s).is_some_and(|c| is_name_start(*c)) {
-            return None;
-        }
-        let mut e = s + 1;
-        while b.get(e).is_some_and(|c| is_name_char(*c)) {
-            e += 1;
-        }
-        return (b.get(e) == Some(&b'}')).then_some((s, e, e + 1));
-    }
-    let s = i + 1;
+    let braced = b.get(i + 1) == Some(&b'{');
+    let s = if braced { i + 2 } else { i + 1 };
     if !b.get(s).is_some_and(|c| is_name_start(*c)) {
         return None;
     }
@@ -328,8 +320,57 @@ fn fast_var(b: &[u8], i: usize) -> Option<(usize, usize, usize)> {
     while b.get(e).is_some_and(|c| is_name_char(*c)) {
         e += 1;
     }
-    // `$name\<NL>x` joins the name: leave it to the grammar.
-    (b.get(e) != Some(&b'\\')).then_some((s, e, e))
+    let name = text[s..e].to_owned();
+    if !braced {
+        // `$name\<NL>x` joins the name: leave it to the grammar.
+        if b.get(e) == Some(&b'\\') {
+            return None;
+        }
+        parts.push(Part::Var {
+            name,
+            start: i,
+            quoted: in_dq,
+        });
+        return Some(e);
+    }
+    if b.get(e) == Some(&b'}') {
+        parts.push(Part::Var {
+            name,
+            start: i,
+            quoted: in_dq,
+        });
+        return Some(e + 1);
+    }
+    let (op, oplen) = match (b.get(e), b.get(e + 1)) {
+        (Some(b':'), Some(b'-')) => (BOp::ColonMinus, 2),
+        (Some(b':'), Some(b'=')) => (BOp::ColonAssign, 2),
+        (Some(b':'), Some(b'+')) => (BOp::ColonPlus, 2),
+        (Some(b'-'), _) => (BOp::Minus, 1),
+        (Some(b'='), _) => (BOp::Assign, 1),
+        (Some(b'+'), _) => (BOp::Plus, 1),
+        _ => return None,
+    };
+    let ws = e + oplen;
+    let mut we = ws;
+    loop {
+        match b.get(we) {
+            Some(b'}') => break,
+            None | Some(b'"' | b'\'' | b'\\' | b'$' | b'`' | b'\n') => return None,
+            Some(_) => we += 1,
+        }
+    }
+    let mut word = Vec::new();
+    if ws < we {
+        push_lit(&mut word, &text[ws..we], in_dq);
+    }
+    parts.push(Part::Op {
+        name,
+        op,
+        word,
+        start: i,
+        quoted: in_dq,
+    });
+    Some(we + 1)
 }
 
 /// Lex one simple physical line starting at `pos` without pest: blanks, comments and
@@ -413,13 +454,15 @@ fn fast_line(text: &str, pos: usize, toks: &mut Vec<Tok>) -> Option<usize> {
                                 if s < i {
                                     push_lit(&mut parts, &text[s..i], true);
                                 }
-                                let (ns, ne, end) = fast_var(b, i)?;
-                                parts.push(Part::Var {
-                                    name: text[ns..ne].to_owned(),
-                                    start: i,
-                                    quoted: true,
-                                });
-                                i = end;
+                                i = fast_var(text, i, &mut parts, true)?;
+                                s = i;
+                            }
+                            // Line continuation inside the quotes: removed.
+                            Some(b'\\') if b.get(i + 1) == Some(&b'\n') => {
+                                if s < i {
+                                    push_lit(&mut parts, &text[s..i], true);
+                                }
+                                i += 2;
                                 s = i;
                             }
                             None | Some(b'\\' | b'`' | b'\n') => return None,
@@ -428,13 +471,7 @@ fn fast_line(text: &str, pos: usize, toks: &mut Vec<Tok>) -> Option<usize> {
                     }
                 }
                 Some(b'$') => {
-                    let (ns, ne, end) = fast_var(b, i)?;
-                    parts.push(Part::Var {
-                        name: text[ns..ne].to_owned(),
-                        start: i,
-                        quoted: false,
-                    });
-                    i = end;
+                    i = fast_var(text, i, &mut parts, false)?;
                 }
                 None | Some(b' ' | b'\t' | b'\n') => break,
                 Some(_) => return None,
@@ -1367,6 +1404,9 @@ mod tests {
                 Just("\"$a\"".to_owned()),
                 Just("${b}".to_owned()),
                 Just("${b:-x}".to_owned()),
+                Just("\"${b:=x y}\"".to_owned()),
+                Just("${b+}".to_owned()),
+                Just("\"a\\\nb\"".to_owned()),
                 Just("'q w'".to_owned()),
                 Just("\\\n".to_owned()),
                 Just("\r\n".to_owned()),
@@ -1398,7 +1438,8 @@ mod tests {
         let text = "a=\"x $b ${c}\" d='y' e=z # c\n";
         assert_eq!(fast_line(text, 0, &mut toks), Some(text.len()));
         assert_eq!(toks.len(), 4);
-        assert_eq!(fast_line("a=${b:-x}\n", 0, &mut toks), None);
+        assert_eq!(fast_line("a=${b:-x}\n", 0, &mut toks), Some(10));
+        assert_eq!(fast_line("a=${b:-$x}\n", 0, &mut toks), None);
     }
 
     #[test]
