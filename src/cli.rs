@@ -77,6 +77,8 @@ pub enum Command {
     /// Verify a configuration for CI: drift from what generate would write, and lints
     /// (codes in docs/checks.md). Exit 1 on findings or drift.
     Check(CheckArgs),
+    /// Print the evaluated rc.conf variables, like `sysrc -a` (`name: value`), or JSON.
+    Vars(VarsArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -137,6 +139,14 @@ pub enum StyleArg {
 pub enum MountProgArg {
     Helper,
     Mdmfs,
+}
+
+#[derive(Args, Debug)]
+pub struct VarsArgs {
+    /// Warn about and skip statements that cannot be evaluated statically (commands,
+    /// `if`, `$(...)`...) instead of failing; values that depend on them still fail.
+    #[arg(long)]
+    pub skip_unsupported: bool,
 }
 
 /// Run the CLI; returns the exit status.
@@ -206,6 +216,7 @@ fn run(cli: &Cli) -> anyhow::Result<i32> {
         Command::Show => show(g),
         Command::Generate(a) => generate(g, a),
         Command::Check(a) => check(g, a),
+        Command::Vars(a) => vars(g, a),
     }
 }
 
@@ -346,4 +357,41 @@ fn check(g: &Global, a: &CheckArgs) -> anyhow::Result<i32> {
     } else {
         exit::OK
     })
+}
+fn vars(g: &Global, a: &VarsArgs) -> anyhow::Result<i32> {
+    use crate::parse::{loader::Loader, rcconf};
+    let loader = Loader::new(g.root.clone());
+    let opts = rcconf::RcOptions {
+        skip_unsupported: a.skip_unsupported,
+    };
+    let (vars, warnings) = if g.files.is_empty() {
+        rcconf::load_host(&loader, &opts)?
+    } else {
+        rcconf::load_files(&loader, &g.files, &opts)?
+    };
+    warn(g, &warnings);
+    let text = match g.format {
+        Format::Json => {
+            let map: indexmap::IndexMap<&str, &str> = vars
+                .vars
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.value.as_str()))
+                .collect();
+            let mut s = serde_json::to_string_pretty(&map)?;
+            s.push('\n');
+            s
+        }
+        _ => {
+            let mut s = String::new();
+            for (k, v) in &vars.vars {
+                s.push_str(k);
+                s.push_str(": ");
+                s.push_str(&v.value);
+                s.push('\n');
+            }
+            s
+        }
+    };
+    print(&text)?;
+    Ok(exit::OK)
 }
