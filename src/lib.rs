@@ -4,13 +4,16 @@
 //! `emit` (text, JSON) and later plan/exec/check. See ARCHITECTURE.md.
 
 pub mod cli;
+pub mod create;
 pub mod diag;
 pub mod edit;
 pub mod emit;
+pub mod exec;
 pub mod input;
 pub mod model;
 pub mod parse;
 pub mod plan;
 pub mod shell;
+pub mod ufs;
 pub mod volume;
 pub mod write;
