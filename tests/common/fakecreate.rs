@@ -7,6 +7,12 @@
 //! Used as `#[path = "common/fakecreate.rs"] mod fakecreate;` beside `mod common;`.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Writing an executable while another test thread forks can make its exec fail with
+/// ETXTBSY (the child briefly holds the write descriptor): script writes and runs take
+/// turns.
+static SERIAL: Mutex<()> = Mutex::new(());
 
 pub struct Fake {
     /// Keeps the scratch directory alive.
@@ -104,6 +110,7 @@ fi
 "#;
 
 pub fn fake(conf_body: &str) -> Fake {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
     let bin = dir.path().join("bin");
@@ -134,6 +141,7 @@ pub fn fake(conf_body: &str) -> Fake {
 impl Fake {
     /// jailvol with the fakes first on PATH, as root for the test.
     pub fn create(&self, args: &[&str], fail: &str) -> crate::common::Run {
+        let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
         let mut c = crate::common::jailvol();
         c.env(
             "PATH",
