@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::diag::{Diag, Diags, Severity, exit};
 use crate::input::{self, InputKind};
-use crate::{check, emit, model, plan, write};
+use crate::{check, create, emit, model, plan, write};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -79,6 +79,45 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the evaluated rc.conf variables, like `sysrc -a` (`name: value`), or JSON.
     Vars(VarsArgs),
+    /// One-time container creation: allocate, attach, newfs, populate, unmount, detach
+    /// (or build the image with makefs). Never overwrites a container.
+    Create(CreateArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CreateArgs {
+    /// Jails whose containers to make (default: every managed jail).
+    #[arg(value_name = "JAIL")]
+    pub jails: Vec<String>,
+    /// Print the exact commands, one per line; touch nothing (works as non-root).
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+    /// md: attach, newfs and mount on this host (FreeBSD, root). makefs: build the image
+    /// from a directory with makefs(8): no md, no mount, no root.
+    #[arg(long, value_enum, default_value_t = ViaArg::Md)]
+    pub via: ViaArg,
+    /// Populate from this directory tree (copied with tar, modes, owners and flags kept).
+    #[arg(long, value_name = "DIR", conflicts_with = "from_archive")]
+    pub from: Option<String>,
+    /// Populate by extracting this archive (e.g. base.txz) with tar (md only).
+    #[arg(long, value_name = "FILE")]
+    pub from_archive: Option<String>,
+    /// A sparse file (ftruncate) instead of preallocated space: the jail can then fail
+    /// with I/O errors when the host filesystem fills up.
+    #[arg(long)]
+    pub sparse: bool,
+    /// newfs(8) options, split on blanks (default: -U).
+    #[arg(long, value_name = "OPTS", allow_hyphen_values = true)]
+    pub newfs_opts: Option<String>,
+    /// One newfs(8) option (repeatable; added after --newfs-opts).
+    #[arg(long = "newfs-opt", value_name = "OPT", allow_hyphen_values = true)]
+    pub newfs_opt: Vec<String>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViaArg {
+    Md,
+    Makefs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -217,6 +256,7 @@ fn run(cli: &Cli) -> anyhow::Result<i32> {
         Command::Generate(a) => generate(g, a),
         Command::Check(a) => check(g, a),
         Command::Vars(a) => vars(g, a),
+        Command::Create(a) => create(g, a),
     }
 }
 
@@ -393,5 +433,158 @@ fn vars(g: &Global, a: &VarsArgs) -> anyhow::Result<i32> {
         }
     };
     print(&text)?;
+    Ok(exit::OK)
+}
+
+/// The create options from the command line.
+pub fn create_options(a: &CreateArgs) -> Result<create::Options, Diag> {
+    let usage = |m: String| Diag::error(None, m).with_exit(exit::USAGE);
+    let via = match a.via {
+        ViaArg::Md => create::Via::Md,
+        ViaArg::Makefs => create::Via::Makefs,
+    };
+    let source = match (&a.from, &a.from_archive) {
+        (Some(d), _) => create::Source::Dir(d.clone()),
+        (None, Some(f)) => create::Source::Archive(f.clone()),
+        (None, None) => create::Source::Empty,
+    };
+    if via == create::Via::Makefs {
+        if matches!(source, create::Source::Archive(_)) {
+            return Err(usage(
+                "--via makefs builds from a directory: extract the archive first and use --from DIR".into(),
+            ));
+        }
+        if a.sparse || a.newfs_opts.is_some() || !a.newfs_opt.is_empty() {
+            return Err(usage("--sparse and --newfs-opt(s) are for --via md".into()));
+        }
+    }
+    let mut newfs_opts: Vec<String> = match &a.newfs_opts {
+        Some(s) => s.split_whitespace().map(str::to_owned).collect(),
+        None if a.newfs_opt.is_empty() => vec!["-U".into()],
+        None => Vec::new(),
+    };
+    newfs_opts.extend(a.newfs_opt.iter().cloned());
+    if let Some(bad) = newfs_opts.iter().find(|o| o.contains("/dev/")) {
+        return Err(usage(format!(
+            "newfs option {bad:?}: the device is added by jailvol"
+        )));
+    }
+    Ok(create::Options {
+        via,
+        source,
+        newfs_opts,
+        sparse: a.sparse,
+    })
+}
+
+fn create(g: &Global, a: &CreateArgs) -> anyhow::Result<i32> {
+    let opts = create_options(a)?;
+    let inputs = input::select(g)?;
+    if inputs.kind == InputKind::RcConf {
+        anyhow::bail!(
+            Diag::error(
+                None,
+                "create reads jail.conf; convert the rc.conf first (jailvol convert)"
+            )
+            .with_exit(exit::USAGE)
+        );
+    }
+    let loader = inputs.loader();
+    let parsed = input::parse_jail_confs(&loader, &inputs.files)?;
+    warn(g, &parsed.warnings);
+    let cfg = model::load(&parsed);
+    if !cfg.errors.is_empty() {
+        return Err(Diags(cfg.errors).into());
+    }
+    warn(g, &cfg.warnings);
+    let vols = crate::volume::collect(&cfg, Some(&parsed)).map_err(Diags)?;
+    let mut chosen = Vec::new();
+    for name in &a.jails {
+        match vols.iter().find(|v| &v.jail == name) {
+            Some(v) => chosen.push(v.clone()),
+            None if cfg.jails.iter().any(|j| &j.name == name) => anyhow::bail!(
+                Diag::error(
+                    None,
+                    format!("jail \"{name}\" has no $volume_size: it has no container")
+                )
+                .with_exit(exit::USAGE)
+            ),
+            None => anyhow::bail!(Diag::error(None, format!("no jail \"{name}\"")).with_exit(exit::USAGE)),
+        }
+    }
+    if a.jails.is_empty() {
+        chosen = vols;
+    }
+    if chosen.is_empty() {
+        anyhow::bail!(
+            Diag::error(
+                None,
+                "no managed jails (a jail needs $volume_size to have a container)"
+            )
+            .with_exit(exit::DATAERR)
+        );
+    }
+    let host_map = |p: &str| p.to_owned();
+    let real_map = |p: &str| {
+        if p.starts_with('/') {
+            loader.real_path(p).display().to_string()
+        } else {
+            p.to_owned()
+        }
+    };
+    let mut host = crate::exec::RealHost {
+        progress: std::io::IsTerminal::is_terminal(&std::io::stderr()) && !g.quiet,
+    };
+    // Every check first, for every container: a refusal leaves the system untouched.
+    let mut targets = Vec::new();
+    for v in &chosen {
+        let real = create::Target::new(v, &opts.source, &real_map);
+        let w = create::preflight(&real, &opts, &host)?;
+        warn(g, &w);
+        targets.push((create::Target::new(v, &opts.source, &host_map), real));
+    }
+    if a.dry_run {
+        let mut out = String::new();
+        for (shown, _) in &targets {
+            out.push_str(&create::render(shown, &create::plan(shown, &opts)));
+        }
+        print(&out)?;
+        return Ok(exit::OK);
+    }
+    if opts.via == create::Via::Md && !crate::exec::is_root() {
+        anyhow::bail!(
+            Diag::error(
+                None,
+                "create --via md needs root (mdconfig, newfs, mount); --dry-run and --via makefs do not"
+            )
+            .with_exit(exit::USAGE)
+        );
+    }
+    crate::exec::catch_interrupts()?;
+    let mut runner = crate::exec::System;
+    let verbose = g.verbose;
+    let mut say = |s: &str| {
+        if verbose {
+            let _ = writeln!(std::io::stderr().lock(), "+ {s}");
+        }
+    };
+    for (_, real) in &targets {
+        let steps = create::plan(real, &opts);
+        let rep = create::execute(real, &steps, &mut runner, &mut host, &mut say)?;
+        warn(g, &rep.warnings);
+        if !g.quiet {
+            let mut err = std::io::stderr().lock();
+            for n in &rep.notes {
+                let _ = writeln!(err, "jailvol: {n}");
+            }
+            let _ = writeln!(
+                err,
+                "jailvol: {}: created {} ({})",
+                real.jail,
+                real.file,
+                crate::volume::format_size(real.size)
+            );
+        }
+    }
     Ok(exit::OK)
 }

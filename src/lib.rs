@@ -5,13 +5,16 @@
 
 pub mod check;
 pub mod cli;
+pub mod create;
 pub mod diag;
 pub mod edit;
 pub mod emit;
+pub mod exec;
 pub mod input;
 pub mod model;
 pub mod parse;
 pub mod plan;
 pub mod shell;
+pub mod ufs;
 pub mod volume;
 pub mod write;

@@ -1,0 +1,67 @@
+//! `create --dry-run` golden output: the exact commands, shell-quoted, one per line;
+//! nothing is touched and no root is needed. JAILVOL_BLESS=1 rewrites the expected files.
+//! The fixture's `root/` is the `--root` tree (the containers' directories must exist).
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+fn case(args: &[&str], expected: &str) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/create/dry-run");
+    let root = tempfile::tempdir().unwrap();
+    copy_tree(&dir.join("root"), root.path());
+    std::fs::create_dir_all(root.path().join("etc")).unwrap();
+    std::fs::copy(dir.join("jail.conf"), root.path().join("etc/jail.conf")).unwrap();
+    std::fs::create_dir_all(root.path().join("srv/base")).unwrap();
+    std::fs::write(root.path().join("srv/base.txz"), b"").unwrap();
+    let before = files_below(root.path());
+    let mut c = jailvol();
+    c.env_remove("JAILVOL_ASSUME_ROOT")
+        .arg("--root")
+        .arg(root.path())
+        .args(["create", "--dry-run"])
+        .args(args);
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    expect_file(&dir.join(expected), &r.stdout);
+    assert_eq!(files_below(root.path()), before, "dry-run touched the tree");
+}
+
+#[test]
+fn md_empty_all_jails() {
+    case(&[], "md-empty.expected");
+}
+
+#[test]
+fn md_from_dir_sparse_newfs_options() {
+    case(
+        &[
+            "--from",
+            "/srv/base",
+            "--sparse",
+            "--newfs-opts",
+            "-U -n -L root",
+            "www",
+        ],
+        "md-from-dir.expected",
+    );
+}
+
+#[test]
+fn md_from_archive() {
+    case(
+        &["--from-archive", "/srv/base.txz", "db two"],
+        "md-from-archive.expected",
+    );
+}
+
+#[test]
+fn makefs_from_dir_and_empty() {
+    case(
+        &["--via", "makefs", "--from", "/srv/base", "www"],
+        "makefs-from-dir.expected",
+    );
+    case(&["--via", "makefs"], "makefs-empty.expected");
+}
