@@ -7,5 +7,6 @@ pub mod cli;
 pub mod diag;
 pub mod emit;
 pub mod input;
+pub mod legacy;
 pub mod model;
 pub mod parse;
