@@ -13,6 +13,7 @@ mod output;
 mod render;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::diag::{Diag, Loc, Source};
 use crate::model::{self, INTPARAMS, equalopts, strtol, wild_jail_name};
@@ -64,7 +65,8 @@ impl Default for Options {
 #[derive(Debug, Clone)]
 pub struct Origin {
     pub var: String,
-    pub value: String,
+    /// Shared: a long `jail_list` is behind every block.
+    pub value: Arc<str>,
     pub loc: Option<Loc>,
 }
 
@@ -72,7 +74,7 @@ impl Origin {
     fn of(var: &str, v: &RcVar) -> Origin {
         Origin {
             var: var.to_owned(),
-            value: v.value.clone(),
+            value: Arc::from(v.value.as_str()),
             loc: Some(v.loc.clone()),
         }
     }
@@ -187,6 +189,22 @@ const NO_FALLBACK: &[&str] = &["hostname", "rootdir", "ip", "exec", "exec_start"
 /// The jail.conf variables jailvol's volume settings use (design §3), per jail only.
 const VOLUME_VARS: &[&str] = &["volume_size", "volume_file", "volume_md_unit"];
 
+fn push_num(s: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        s.push(d as char);
+    }
+}
+
 /// IFS splitting (space, tab, newline), as an unquoted `$var` gets.
 fn ifs_words(s: &str) -> impl Iterator<Item = &str> {
     s.split([' ', '\t', '\n']).filter(|w| !w.is_empty())
@@ -225,6 +243,8 @@ pub fn yesno(v: &str) -> Option<bool> {
 struct Vars<'a> {
     rc: &'a RcVars,
     numbered: HashMap<&'a str, Vec<(u64, &'a str)>>,
+    /// Directory listings for `readable` (None: cannot be listed).
+    dirs: std::cell::RefCell<HashMap<std::path::PathBuf, Option<HashSet<std::ffi::OsString>>>>,
 }
 
 impl<'a> Vars<'a> {
@@ -243,7 +263,11 @@ impl<'a> Vars<'a> {
                 numbered.entry(base).or_default().push((n, name.as_str()));
             }
         }
-        Vars { rc, numbered }
+        Vars {
+            rc,
+            numbered,
+            dirs: Default::default(),
+        }
     }
 
     /// A variable with a non-empty value (`${x:-...}` and `[ -n "$x" ]` treat empty as
@@ -277,11 +301,19 @@ struct JailConv<'v, 'a> {
     errors: Vec<Diag>,
     /// Where the jail was listed (`jail_list`), None for command-line names.
     list_origin: Option<Origin>,
+    /// Lines whose values came from the user where jail(8) may expect a boolean or an
+    /// integer (`fib`, `parameters` words): checked by check_values.
+    user_lines: Vec<usize>,
 }
 
 impl<'v, 'a> JailConv<'v, 'a> {
     fn own_name(&self, suffix: &str) -> String {
-        format!("jail_{}_{}", self.jv, suffix)
+        let mut n = String::with_capacity(6 + self.jv.len() + suffix.len() + 4);
+        n.push_str("jail_");
+        n.push_str(&self.jv);
+        n.push('_');
+        n.push_str(suffix);
+        n
     }
 
     /// `$jail_<jv>_S` alone.
@@ -296,7 +328,9 @@ impl<'v, 'a> JailConv<'v, 'a> {
     /// `${jail_<jv>_S:-${jail_S:-default}}` (extract_var).
     fn extract(&self, suffix: &str) -> Option<Hit<'a>> {
         self.own(suffix).or_else(|| {
-            let name = format!("jail_{suffix}");
+            let mut name = String::with_capacity(5 + suffix.len());
+            name.push_str("jail_");
+            name.push_str(suffix);
             self.vars.get(&name).map(|v| Hit {
                 value: &v.value,
                 origin: Some(Origin::of(&name, v)),
@@ -373,8 +407,11 @@ impl<'v, 'a> JailConv<'v, 'a> {
     /// fallback, until the first empty index ≥ 1; every entry is `param += "v";`.
     fn numbered(&mut self, suffix: &str, param: &str) {
         let mut i: u64 = 0;
+        let mut s = String::with_capacity(suffix.len() + 4);
         loop {
-            let s = format!("{suffix}{i}");
+            s.clear();
+            s.push_str(suffix);
+            push_num(&mut s, i);
             match self.extract(&s) {
                 Some(hit) => self.push(param, Op::Append, vec![hit.value.to_owned()], hit.from()),
                 None if i != 0 => break,
@@ -387,14 +424,20 @@ impl<'v, 'a> JailConv<'v, 'a> {
 
     /// Warn about numbered variables past the index where reading stopped.
     fn gap(&mut self, suffix: &str, stop: u64, with_global: bool) {
-        let own = self.own_name(suffix);
-        let global = format!("jail_{suffix}");
-        let mut bases = vec![own.as_str()];
-        if with_global {
-            bases.push(global.as_str());
+        if self.vars.numbered.is_empty() {
+            return;
         }
+        let own = self.own_name(suffix);
+        let global = if with_global {
+            ["jail_", suffix].concat()
+        } else {
+            String::new()
+        };
         let mut late: Vec<(u64, &str)> = Vec::new();
-        for b in bases {
+        for b in [own.as_str(), global.as_str()]
+            .into_iter()
+            .filter(|b| !b.is_empty())
+        {
             if let Some(list) = self.vars.numbered.get(b) {
                 late.extend(list.iter().filter(|(n, _)| *n > stop));
             }
@@ -421,8 +464,23 @@ impl<'v, 'a> JailConv<'v, 'a> {
         }
     }
 
+    /// `[ -r FILE ]` below the root. A directory is listed once, so that most checks of
+    /// files that do not exist (thousands of `/etc/fstab.NAME`) cost no system call.
     fn readable(&self, host: &str) -> bool {
         let p = self.loader.real_path(host);
+        if let (Some(dir), Some(file)) = (p.parent(), p.file_name()) {
+            let mut cache = self.vars.dirs.borrow_mut();
+            let listing = cache.entry(dir.to_path_buf()).or_insert_with(|| {
+                std::fs::read_dir(dir)
+                    .ok()
+                    .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.file_name())).collect())
+            });
+            match listing {
+                Some(names) if !names.contains(file) => return false,
+                None => return false,
+                Some(_) => {}
+            }
+        }
         std::fs::File::open(&p).is_ok()
     }
 
@@ -551,7 +609,9 @@ impl<'v, 'a> JailConv<'v, 'a> {
                     let n = self.opts.ipv6_dad_count.saturating_add(1);
                     self.push("exec.start", Op::Append, vec![format!("sleep  {n} ")], dad_from);
                 }
+                let before = self.lines.len();
                 self.plain("fib", "exec.fib", "");
+                self.user_lines.extend(before..self.lines.len());
                 self.boolean("socket_unixiproute_only", "allow.raw_sockets", "YES", true);
                 self.ignored("vnet_interface", "a jail with an ip address is not a vnet jail");
             }
@@ -811,6 +871,7 @@ impl<'v, 'a> JailConv<'v, 'a> {
                             );
                             continue;
                         }
+                        self.user_lines.push(self.lines.len());
                         self.lines.push(Line {
                             name: p.name,
                             is_var: p.is_var,
@@ -922,6 +983,39 @@ impl<'v, 'a> JailConv<'v, 'a> {
     }
 }
 
+/// The usual `name`, `name=value` or `name+=value` with nothing the scanner treats
+/// specially, without running the full parser (a jail.conf parse per word is slow when
+/// converting thousands of jails). Anything else goes to `jailconf::parse_source`.
+fn simple_statement(word: &str) -> Option<Stmt> {
+    let name_ok = |n: &str| {
+        n.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            && n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+    };
+    let value_ok = |v: &str| {
+        !v.is_empty()
+            && !v.contains("//")
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_.-:@%^~/|".contains(&b))
+    };
+    let (name, op, value) = match word.find('=') {
+        None => (word, Op::Bare, None),
+        Some(i) if i > 0 && word.as_bytes()[i - 1] == b'+' => {
+            (&word[..i - 1], Op::Append, Some(&word[i + 1..]))
+        }
+        Some(i) => (&word[..i], Op::Set, Some(&word[i + 1..])),
+    };
+    if !name_ok(name) || !value.is_none_or(value_ok) {
+        return None;
+    }
+    Some(Stmt {
+        name: name.to_owned(),
+        is_var: false,
+        op,
+        values: value.map(str::to_owned).into_iter().collect(),
+    })
+}
+
 /// A statement parsed from a `parameters` word.
 struct Stmt {
     name: String,
@@ -934,6 +1028,9 @@ struct Stmt {
 /// variable references (rc.d/jail would leave their expansion to jail(8); jailvol writes
 /// values literally and refuses rather than change their meaning).
 fn parse_statement(var: &str, word: &str) -> Result<Vec<Stmt>, String> {
+    if let Some(st) = simple_statement(word) {
+        return Ok(vec![st]);
+    }
     if word.contains(".include") {
         return Err("`.include` is not allowed here".to_owned());
     }
@@ -1047,9 +1144,10 @@ pub fn convert(vars: &RcVars, loader: &Loader, opts: &Options) -> Conversion {
             warnings: Vec::new(),
             errors: Vec::new(),
             list_origin: list_origin.clone(),
+            user_lines: Vec::new(),
         };
         let header = jc.convert(list_origin.as_ref());
-        if jc.errors.is_empty() {
+        if jc.errors.is_empty() && !jc.user_lines.is_empty() {
             jc.check_values();
         }
         out.warnings.append(&mut jc.warnings);
@@ -1096,13 +1194,19 @@ impl JailConv<'_, '_> {
     fn check_values(&mut self) {
         const PF_BOOL: u8 = 1; // model.rs flags
         const PF_INT: u8 = 2;
-        let jail = render::build_jail(&self.j, &self.lines, None);
+        let mut seen: Vec<&str> = Vec::new();
         let mut bad = Vec::new();
-        for e in jail.params() {
-            let Some((_, flags)) = INTPARAMS.iter().find(|(n, _)| equalopts(n, &e.name)) else {
+        // The last user-set line of each parameter holds the value jail(8) checks.
+        for &i in self.user_lines.iter().rev() {
+            let Some(l) = self.lines.get(i) else { continue };
+            if l.is_var || seen.iter().any(|n| equalopts(n, &l.name)) {
+                continue;
+            }
+            seen.push(&l.name);
+            let Some((_, flags)) = INTPARAMS.iter().find(|(n, _)| equalopts(n, &l.name)) else {
                 continue;
             };
-            let Some(val) = e.values.last() else { continue };
+            let Some(val) = l.values.last() else { continue };
             let (_, used) = strtol(val);
             let ok = if flags & PF_BOOL != 0 {
                 val.eq_ignore_ascii_case("true") || val.eq_ignore_ascii_case("false") || used == val.len()
@@ -1112,14 +1216,15 @@ impl JailConv<'_, '_> {
                 true
             };
             if !ok {
-                let line = self.lines.iter().rev().find(|l| equalopts(&l.name, &e.name));
-                let from = line.and_then(|l| l.from.first().cloned());
                 let kind = if flags & PF_BOOL != 0 {
                     "boolean"
                 } else {
                     "integer"
                 };
-                bad.push((from, format!("{}: \"{val}\" is not an {kind}", e.name)));
+                bad.push((
+                    l.from.first().cloned(),
+                    format!("{}: \"{val}\" is not an {kind}", l.name),
+                ));
             }
         }
         for (from, msg) in bad {

@@ -88,10 +88,16 @@ pub(super) fn statement(l: &Line) -> String {
     out
 }
 
-/// A value shown in a comment: one line, control characters escaped.
+/// A value shown in a comment: one line, control characters escaped, cut after
+/// `SHOWN_MAX` characters (a long `jail_list` is behind every block).
 fn shown(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    for c in v.chars() {
+    const SHOWN_MAX: usize = 100;
+    let mut out = String::with_capacity(v.len().min(SHOWN_MAX + 8));
+    for (i, c) in v.chars().enumerate() {
+        if i == SHOWN_MAX {
+            out.push_str("...");
+            break;
+        }
         match c {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),

@@ -602,3 +602,43 @@ fn write_atomic_refuses_then_forces() {
         .unwrap_or_default();
     assert_eq!(names, ["out.conf"]);
 }
+
+#[test]
+fn simple_statement_agrees_with_the_parser() {
+    for w in [
+        "allow.raw_sockets",
+        "allow.raw_sockets=1",
+        "securelevel=-1",
+        "exec.start+=/bin/true",
+        "ip4.addr+=em0|10.0.0.1/24",
+        "osrelease=14.0-RELEASE",
+        "a=b:c@d%e^f~g",
+    ] {
+        let fast = simple_statement(w).map(|s| (s.name, s.is_var, s.op, s.values));
+        let src = Source::new("w", format!("{w};"));
+        let slow = parse_source(&Loader::default(), src, false)
+            .ok()
+            .and_then(|p| p.jails.into_iter().next())
+            .and_then(|j| j.params.into_iter().next())
+            .map(|p| {
+                let op = match p.op {
+                    CfOp::Bare => Op::Bare,
+                    CfOp::Append => Op::Append,
+                    _ => Op::Set,
+                };
+                (
+                    p.name,
+                    p.is_var,
+                    op,
+                    p.values.into_iter().map(|s| s.text).collect::<Vec<_>>(),
+                )
+            });
+        assert!(fast.is_some(), "{w} should take the fast path");
+        assert_eq!(fast, slow, "{w}");
+    }
+    for w in [
+        "a=", "=b", "a=b,c", "$v=1", "a=\"b\"", "a=/x//y", "a=b#c", "a=$x", "a|b=1",
+    ] {
+        assert!(simple_statement(w).is_none(), "{w} must go to the parser");
+    }
+}
