@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::diag::{Diag, Diags, Severity, exit};
 use crate::input::{self, InputKind};
+use crate::parse::rcconf::{self, RcOptions, RcVars};
 use crate::{check, create, emit, model, plan, write};
 
 #[derive(Parser, Debug)]
@@ -82,6 +83,46 @@ pub enum Command {
     /// One-time container creation: allocate, attach, newfs, populate, unmount, detach
     /// (or build the image with makefs). Never overwrites a container.
     Create(CreateArgs),
+    /// Convert legacy rc.conf jail_* variables to jail.conf, as FreeBSD's rc.d/jail does
+    /// (values escaped); stdout or -o FILE.
+    Convert(ConvertArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ConvertArgs {
+    /// Jails to convert, like `service jail start NAME...` (default: jail_list).
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+    /// Write to FILE (atomically; taken below --root) instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<String>,
+    /// Replace FILE if it exists.
+    #[arg(long, requires = "output")]
+    pub force: bool,
+    /// Before each line, a comment naming the rc.conf variables behind it.
+    #[arg(long)]
+    pub explain: bool,
+    /// Meaning of the variables: `9` (FreeBSD 6.x-9.x: mount_enable mounts the fstab, no
+    /// allow.mount) or `current` (10.0 and later).
+    #[arg(long, value_enum, default_value = "current")]
+    pub era: crate::legacy::Era,
+    /// The host's net.inet6.ip6.dad_count: IPv6 jails start with `sleep N+1`.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub ipv6_dad_count: i64,
+    /// The kernel has no VIMAGE: jails without jail_NAME_ip are skipped, like rc.d/jail.
+    #[arg(long)]
+    pub no_vimage: bool,
+}
+
+impl ConvertArgs {
+    pub fn options(&self) -> crate::legacy::Options {
+        crate::legacy::Options {
+            names: self.names.clone(),
+            era: self.era,
+            ipv6_dad_count: self.ipv6_dad_count,
+            vimage: !self.no_vimage,
+        }
+    }
 }
 
 #[derive(Args, Debug, Clone)]
@@ -257,6 +298,7 @@ fn run(cli: &Cli) -> anyhow::Result<i32> {
         Command::Check(a) => check(g, a),
         Command::Vars(a) => vars(g, a),
         Command::Create(a) => create(g, a),
+        Command::Convert(args) => convert(g, args),
     }
 }
 
@@ -269,7 +311,11 @@ fn show(g: &Global) -> anyhow::Result<i32> {
             model::load(&parsed)
         }
         InputKind::RcConf => {
-            anyhow::bail!(Diag::error(None, "rc.conf input is not supported yet").with_exit(exit::USAGE))
+            let loader = inputs.loader();
+            let (vars, warnings) = read_rc_conf(g, &loader)?;
+            warn(g, &warnings);
+            let conv = crate::legacy::convert(&vars, &loader, &crate::legacy::Options::default());
+            conv.config()
         }
     };
     warn(g, &cfg.warnings);
@@ -587,4 +633,48 @@ fn create(g: &Global, a: &CreateArgs) -> anyhow::Result<i32> {
         }
     }
     Ok(exit::OK)
+}
+
+/// The evaluated rc.conf variables: the -f files in order, else the host's files.
+fn read_rc_conf(g: &Global, loader: &crate::parse::loader::Loader) -> anyhow::Result<(RcVars, Vec<Diag>)> {
+    let opts = RcOptions::default();
+    Ok(if g.files.is_empty() {
+        rcconf::load_host(loader, &opts)?
+    } else {
+        rcconf::load_files(loader, &g.files, &opts)?
+    })
+}
+
+fn convert(g: &Global, args: &ConvertArgs) -> anyhow::Result<i32> {
+    if g.jail_conf {
+        anyhow::bail!(Diag::error(None, "convert reads rc.conf files, not jail.conf").with_exit(exit::USAGE));
+    }
+    let loader = crate::parse::loader::Loader::new(g.root.clone());
+    let (vars, warnings) = read_rc_conf(g, &loader)?;
+    warn(g, &warnings);
+    let text = convert_vars(g, args, &loader, &vars)?;
+    match &args.output {
+        Some(path) => crate::legacy::write_atomic(&loader, path, &text, args.force)?,
+        None => print(&text)?,
+    }
+    Ok(exit::OK)
+}
+
+/// `convert` on variables already evaluated: prints the warnings, returns the text (or
+/// the errors, exit 65, when any jail cannot be converted faithfully).
+pub fn convert_vars(
+    g: &Global,
+    args: &ConvertArgs,
+    loader: &crate::parse::loader::Loader,
+    vars: &RcVars,
+) -> anyhow::Result<String> {
+    let conv = crate::legacy::convert(vars, loader, &args.options());
+    warn(g, &conv.warnings);
+    if !conv.errors.is_empty() {
+        return Err(Diags(conv.errors).into());
+    }
+    Ok(match g.format {
+        Format::Json => emit::json::config(&conv.config()),
+        _ => conv.render(args.explain),
+    })
 }

@@ -11,6 +11,7 @@ pub mod edit;
 pub mod emit;
 pub mod exec;
 pub mod input;
+pub mod legacy;
 pub mod model;
 pub mod parse;
 pub mod plan;

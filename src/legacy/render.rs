@@ -1,0 +1,168 @@
+//! A conversion as jail.conf text (rc.d/jail's layout: one tab-indented block per jail,
+//! statements in its order, but values escaped by `emit::jailconf`), and as the
+//! `model::Config` jail(8) builds from that text (config.c add_param: `foo`/`nofoo` are
+//! one parameter, `=` replaces, `+=` appends, `name;` clears).
+
+use std::fmt::Write as _;
+
+use super::{Block, Conversion, Line, Op, Origin};
+use crate::emit::jailconf::{name as cf_name, value as cf_value, var_name};
+use crate::model::{Config, Entry, Jail, equalopts, numeric_name};
+
+/// The model entries of one block, as model::load would build them: the implied `name`
+/// (or `jid` for a numeric name, with `name` back-filled last) and each statement in
+/// order.
+pub(super) fn build_jail(name: &str, lines: &[Line], loc: Option<crate::diag::Loc>) -> Jail {
+    let numeric = numeric_name(name);
+    let mut entries = vec![Entry {
+        name: if numeric { "jid" } else { "name" }.to_owned(),
+        is_var: false,
+        values: vec![name.to_owned()],
+    }];
+    for l in lines {
+        match entries.iter_mut().find(|e| equalopts(&e.name, &l.name)) {
+            Some(e) => {
+                if e.name != l.name {
+                    e.name.clone_from(&l.name);
+                }
+                if l.op != Op::Append || l.values.is_empty() {
+                    e.values.clear();
+                }
+                e.values.extend(l.values.iter().cloned());
+            }
+            None => entries.push(Entry {
+                name: l.name.clone(),
+                is_var: l.is_var,
+                values: l.values.clone(),
+            }),
+        }
+    }
+    if !entries.iter().any(|e| !e.is_var && e.name == "name") {
+        entries.push(Entry {
+            name: "name".to_owned(),
+            is_var: false,
+            values: vec![name.to_owned()],
+        });
+    }
+    Jail {
+        name: name.to_owned(),
+        entries,
+        loc,
+        // Not from a jail.conf record: converted from rc.conf.
+        record: usize::MAX,
+    }
+}
+
+pub(super) fn config(c: &Conversion) -> Config {
+    Config {
+        jails: c
+            .blocks
+            .iter()
+            .map(|b| build_jail(&b.name, &b.lines, b.loc.clone()))
+            .collect(),
+        errors: c.errors.clone(),
+        warnings: c.warnings.clone(),
+    }
+}
+
+/// One statement, `name;`, `name = v, w;` or `name += v;`.
+pub(super) fn statement(l: &Line) -> String {
+    let mut out = if l.is_var {
+        var_name(&l.name)
+    } else {
+        cf_name(&l.name)
+    };
+    if !l.values.is_empty() {
+        out.push_str(match l.op {
+            Op::Append => " += ",
+            _ => " = ",
+        });
+        for (i, v) in l.values.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&cf_value(v));
+        }
+    }
+    out.push(';');
+    out
+}
+
+/// A value shown in a comment: one line, control characters escaped, cut after
+/// `SHOWN_MAX` characters (a long `jail_list` is behind every block).
+fn shown(v: &str) -> String {
+    const SHOWN_MAX: usize = 100;
+    let mut out = String::with_capacity(v.len().min(SHOWN_MAX + 8));
+    for (i, c) in v.chars().enumerate() {
+        if i == SHOWN_MAX {
+            out.push_str("...");
+            break;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\{:03o}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn explain(out: &mut String, indent: &str, from: &[Origin]) {
+    if from.is_empty() {
+        let _ = writeln!(out, "{indent}# default");
+        return;
+    }
+    for o in from {
+        match &o.loc {
+            Some(loc) => {
+                let _ = writeln!(
+                    out,
+                    "{indent}# from {}:{}: {}=\"{}\"",
+                    loc.file(),
+                    loc.line(),
+                    o.var,
+                    shown(&o.value)
+                );
+            }
+            None => {
+                let _ = writeln!(out, "{indent}# from {}=\"{}\"", o.var, shown(&o.value));
+            }
+        }
+    }
+}
+
+fn block(out: &mut String, b: &Block, with_explain: bool) {
+    if with_explain {
+        if b.from.is_empty() {
+            let _ = writeln!(out, "# from the command line");
+        } else {
+            explain(out, "", &b.from);
+        }
+    }
+    let _ = writeln!(out, "{} {{", cf_name(&b.name));
+    for l in &b.lines {
+        if with_explain {
+            explain(out, "\t", &l.from);
+        }
+        let _ = writeln!(out, "\t{}", statement(l));
+    }
+    out.push_str("}\n");
+}
+
+pub(super) fn text(c: &Conversion, with_explain: bool) -> String {
+    let mut out = String::with_capacity(64 + c.blocks.len() * 512);
+    out.push_str("# Generated by jailvol convert from the legacy jail_* variables");
+    if !c.sources.is_empty() {
+        let _ = write!(out, " of {}", c.sources.join(", "));
+    }
+    out.push_str(".\n# The parameters FreeBSD's rc.d/jail would write to /var/run/jail.NAME.conf.\n");
+    for b in &c.blocks {
+        out.push('\n');
+        block(&mut out, b, with_explain);
+    }
+    out
+}
