@@ -77,6 +77,14 @@ pub enum Command {
     /// Verify a configuration for CI: drift from what generate would write, and lints
     /// (codes in docs/checks.md). Exit 1 on findings or drift.
     Check(CheckArgs),
+    /// Print the manual page, jailvol(8), as mdoc source (`jailvol man | mandoc -a`).
+    Man,
+    /// Print a completion script for a shell.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: crate::man::CompletionShell,
+    },
 }
 
 #[derive(Args, Debug, Clone)]
@@ -206,7 +214,19 @@ fn run(cli: &Cli) -> anyhow::Result<i32> {
         Command::Show => show(g),
         Command::Generate(a) => generate(g, a),
         Command::Check(a) => check(g, a),
+        Command::Man => man(),
+        Command::Completions { shell } => completions(*shell),
     }
+}
+
+fn man() -> anyhow::Result<i32> {
+    print(crate::man::PAGE)?;
+    Ok(exit::OK)
+}
+
+fn completions(shell: crate::man::CompletionShell) -> anyhow::Result<i32> {
+    print(&String::from_utf8_lossy(&crate::man::completions(shell)))?;
+    Ok(exit::OK)
 }
 
 fn show(g: &Global) -> anyhow::Result<i32> {

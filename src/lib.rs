@@ -9,6 +9,7 @@ pub mod diag;
 pub mod edit;
 pub mod emit;
 pub mod input;
+pub mod man;
 pub mod model;
 pub mod parse;
 pub mod plan;
