@@ -86,6 +86,14 @@ pub enum Command {
     /// Convert legacy rc.conf jail_* variables to jail.conf, as FreeBSD's rc.d/jail does
     /// (values escaped); stdout or -o FILE.
     Convert(ConvertArgs),
+    /// Print the manual page, jailvol(8), as mdoc source (`jailvol man | mandoc -a`).
+    Man,
+    /// Print a completion script for a shell.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: crate::man::CompletionShell,
+    },
 }
 
 #[derive(Args, Debug, Clone)]
@@ -299,7 +307,19 @@ fn run(cli: &Cli) -> anyhow::Result<i32> {
         Command::Vars(a) => vars(g, a),
         Command::Create(a) => create(g, a),
         Command::Convert(args) => convert(g, args),
+        Command::Man => man(),
+        Command::Completions { shell } => completions(*shell),
     }
+}
+
+fn man() -> anyhow::Result<i32> {
+    print(crate::man::PAGE)?;
+    Ok(exit::OK)
+}
+
+fn completions(shell: crate::man::CompletionShell) -> anyhow::Result<i32> {
+    print(&String::from_utf8_lossy(&crate::man::completions(shell)))?;
+    Ok(exit::OK)
 }
 
 fn show(g: &Global) -> anyhow::Result<i32> {

@@ -12,6 +12,7 @@ pub mod emit;
 pub mod exec;
 pub mod input;
 pub mod legacy;
+pub mod man;
 pub mod model;
 pub mod parse;
 pub mod plan;
