@@ -381,21 +381,52 @@ pub fn plan_options(a: &StyleArgs) -> Result<plan::Options, Diag> {
 }
 
 fn generate(g: &Global, a: &GenerateArgs) -> anyhow::Result<i32> {
-    let opts = plan_options(&a.style)?;
+    let mut opts = plan_options(&a.style)?;
     let inputs = input::select(g)?;
-    if inputs.kind == InputKind::RcConf {
-        anyhow::bail!(
-            Diag::error(
-                None,
-                "generate reads jail.conf; convert the rc.conf first (jailvol convert)"
-            )
-            .with_exit(exit::USAGE)
-        );
-    }
     let loader = inputs.loader();
-    let parsed = input::parse_jail_confs(&loader, &inputs.files)?;
-    warn(g, &parsed.warnings);
-    let plan = plan::generate(&parsed, &opts).map_err(Diags)?;
+    let plan = if inputs.kind == InputKind::RcConf {
+        // rc.d/jail hosts: no exec.prepare, so the fstab line attaches the container.
+        if a.style.style.is_none() {
+            let old = a
+                .style
+                .target_release
+                .as_deref()
+                .and_then(plan::parse_release)
+                .is_some_and(|r| r < (10, 0));
+            opts.style = if old {
+                plan::Style::Seed
+            } else {
+                plan::Style::Mountprog
+            };
+        }
+        let (vars, warnings) = read_rc_conf(g, &loader)?;
+        warn(g, &warnings);
+        let files = if g.files.is_empty() {
+            vec!["/etc/rc.conf".to_owned()]
+        } else {
+            g.files.clone()
+        };
+        let sources = files
+            .iter()
+            .filter(|f| *f != "-")
+            .map(|f| loader.read(f, None))
+            .collect::<Result<Vec<_>, _>>()?;
+        let legacy_opts = crate::legacy::Options {
+            era: if opts.style == plan::Style::Seed {
+                crate::legacy::Era::Pre10
+            } else {
+                crate::legacy::Era::Current
+            },
+            ..crate::legacy::Options::default()
+        };
+        let conv = crate::legacy::convert(&vars, &loader, &legacy_opts);
+        warn(g, &conv.warnings);
+        crate::rcplan::generate(&vars, &conv, &sources, &loader, &opts).map_err(Diags)?
+    } else {
+        let parsed = input::parse_jail_confs(&loader, &inputs.files)?;
+        warn(g, &parsed.warnings);
+        plan::generate(&parsed, &opts).map_err(Diags)?
+    };
     warn(g, &plan.warnings);
     if a.dry_run {
         let mut out = String::new();

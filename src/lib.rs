@@ -16,6 +16,7 @@ pub mod man;
 pub mod model;
 pub mod parse;
 pub mod plan;
+pub mod rcplan;
 pub mod shell;
 pub mod ufs;
 pub mod volume;

@@ -1,0 +1,293 @@
+//! `generate` for hosts that keep their jails in rc.conf (`jail_NAME_*` variables):
+//! FreeBSD's rc.d/jail mounts the jail's fstab (`jail_NAME_fstab`, default
+//! `/etc/fstab.NAME`), so the container's root line goes at the top of that file, and
+//! settings jailvol assigns go into rc.conf the way sysrc(8) writes them.
+//!
+//! * `mountprog` (rc.d/jail of FreeBSD 10+, which turns the fstab into `mount.fstab`):
+//!   `mdN PATH ufs rw,-P,-FFILE,mountprog=HELPER 0 0`.
+//! * `seed` (FreeBSD 6.x-9.x rc.d/jail, `mount -a -F FSTAB` with `jail_NAME_mount_enable`):
+//!   the historical pair `md PATH md rw,-P,-FFILE` / `md PATH ufs rw,noauto` and a
+//!   `mount_md` program for mount(8) to run (FreeBSD ships none).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::diag::{Diag, Source, exit};
+use crate::legacy::Conversion;
+use crate::parse::loader::Loader;
+use crate::parse::rcconf::RcVars;
+use crate::plan::{Artifact, MountProg, Options, Plan, Style};
+use crate::shell::{self, OWNED_MARK};
+use crate::volume;
+
+/// Where mount(8) looks for `mount_TYPE` programs (`_PATH_SYSPATH`, sbin/mount/mount.c).
+pub const MOUNT_MD: &str = "/sbin/mount_md";
+
+const MARK: &str = "# jailvol";
+/// The comment line above the seed pair, which must stay byte-exact itself.
+const SEED_MARK: &str = "# jailvol: the container root of this jail (md + ufs pair); do not edit these lines";
+
+/// The plan for an rc.conf host. `sources` are the rc.conf files as read, the first one
+/// being where new settings go.
+pub fn generate(
+    vars: &RcVars,
+    conv: &Conversion,
+    sources: &[Arc<Source>],
+    loader: &Loader,
+    opts: &Options,
+) -> Result<Plan, Vec<Diag>> {
+    if opts.style == Style::Hooks {
+        return Err(vec![
+            Diag::error(
+                None,
+                "the hooks style needs jail.conf (exec.prepare/exec.release): convert the rc.conf first \
+                 (jailvol convert -o /etc/jail.conf), or use --style mountprog (FreeBSD 10+) or seed (6-9)",
+            )
+            .with_exit(exit::USAGE),
+        ]);
+    }
+    if !conv.errors.is_empty() {
+        return Err(conv.errors.clone());
+    }
+    let cfg = conv.config();
+    let mut vols = volume::collect(&cfg, None)?;
+    let assigned = volume::assign_units(&mut vols);
+    let mut plan = Plan::default();
+    let mut errs = Vec::new();
+    let mut rc_sets: Vec<(String, String)> = Vec::new();
+    let mut fstabs: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for v in &vols {
+        let Some(block) = conv.blocks.iter().find(|b| b.name == v.jail) else {
+            continue;
+        };
+        let jv = &block.jv;
+        let unit = v.unit.unwrap_or(volume::FIRST_UNIT);
+        // The seed pair takes any unit (device `md`): no unit to remember.
+        if opts.style != Style::Seed && assigned.iter().any(|(j, _)| *j == v.jail) {
+            rc_sets.push((format!("jail_{jv}_volume_md_unit"), unit.to_string()));
+        }
+        // rc.d/jail: `jail_<jv>_fstab`, else `jail_fstab`, else /etc/fstab.<_j>.
+        let fstab = vars
+            .get(&format!("jail_{jv}_fstab"))
+            .or_else(|| vars.get("jail_fstab"))
+            .filter(|f| !f.is_empty())
+            .map_or_else(|| format!("/etc/fstab.{}", v.jail), str::to_owned);
+        let bad = |s: &str| s.contains([' ', '\t', ',', '#', '\\', '\n']);
+        if bad(&v.file) || bad(&v.path) || bad(&fstab) {
+            errs.push(
+                Diag::error(
+                    block.loc.clone(),
+                    format!(
+                        "{}: an fstab line cannot carry a path with blanks, ',', '#' or '\\' here \
+                         (mount(8) splits options on ','; rc.d/jail tests the fstab unquoted)",
+                        v.jail
+                    ),
+                )
+                .with_code(volume::CODE_SETTING),
+            );
+            continue;
+        }
+        let lines = match opts.style {
+            Style::Seed => {
+                if vars
+                    .get(&format!("jail_{jv}_mount_enable"))
+                    .is_none_or(|m| !m.eq_ignore_ascii_case("yes"))
+                {
+                    rc_sets.push((format!("jail_{jv}_mount_enable"), "YES".into()));
+                }
+                vec![
+                    SEED_MARK.to_owned(),
+                    format!("md {} md rw,-P,-F{}", v.path, v.file),
+                    format!("md {} ufs rw,noauto", v.path),
+                ]
+            }
+            _ => {
+                let prog = match opts.mountprog {
+                    MountProg::Helper => opts.helper.as_str(),
+                    MountProg::Mdmfs => "/sbin/mdmfs",
+                };
+                vec![format!(
+                    "md{unit}\t{}\tufs\trw,-P,-F{},mountprog={prog}\t0\t0\t{MARK}",
+                    v.path, v.file
+                )]
+            }
+        };
+        fstabs.entry(fstab).or_default().extend(lines);
+    }
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    for (path, ours) in &fstabs {
+        let old = match std::fs::read(loader.real_path(path)) {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => {
+                return Err(vec![
+                    Diag::error(None, format!("{path}: {e}")).with_exit(exit::IOERR),
+                ]);
+            }
+        };
+        let mut content: String = ours.iter().map(|l| format!("{l}\n")).collect();
+        content.push_str(&strip_ours(&old));
+        plan.artifacts.push(Artifact {
+            path: path.clone(),
+            content,
+            mode: 0o644,
+            owned: false,
+        });
+    }
+    if let Some(rc) = sources.first() {
+        let text = set_vars(&rc.text, rc, vars, &rc_sets);
+        plan.artifacts.push(Artifact {
+            path: rc.name.clone(),
+            content: text,
+            mode: 0o644,
+            owned: false,
+        });
+    }
+    if !vols.is_empty() {
+        match opts.style {
+            Style::Seed => {
+                plan.artifacts.push(Artifact {
+                    path: MOUNT_MD.into(),
+                    content: shell::helper_script(),
+                    mode: 0o755,
+                    owned: true,
+                });
+                plan.warnings.push(
+                    Diag::warning(
+                        None,
+                        "the seed pair (md + ufs lines in /etc/fstab.NAME) works only with FreeBSD's rc.d/jail \
+                         before 10.0 (`mount -a -F`); from 10.0 on rc.d/jail hands the file to jail(8), which \
+                         mounts the noauto line too and never unmounts the md line",
+                    )
+                    .with_note(
+                        "mount(8) runs the installed /sbin/mount_md only where it execs mount_TYPE for type md; \
+                         nmount-era mount(8) does not (spec §4.6a, unverified on a real 6.x-9.x system)",
+                    ),
+                );
+            }
+            _ if opts.mountprog == MountProg::Helper => plan.artifacts.push(Artifact {
+                path: opts.helper.clone(),
+                content: shell::helper_script(),
+                mode: 0o755,
+                owned: true,
+            }),
+            _ => plan.warnings.push(Diag::warning(
+                None,
+                "mountprog=/sbin/mdmfs never runs fsck: after a crash the container is mounted unchecked",
+            )),
+        }
+    }
+    plan.volumes = vols;
+    let _ = OWNED_MARK;
+    Ok(plan)
+}
+
+/// The fstab without jailvol's lines: lines ending in `# jailvol`, and the seed marker
+/// with the two lines after it.
+fn strip_ours(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut skip = 0;
+    for line in text.split_inclusive('\n') {
+        let l = line.trim_end_matches(['\n', '\r']);
+        if skip > 0 {
+            skip -= 1;
+            continue;
+        }
+        if l == SEED_MARK {
+            skip = 2;
+            continue;
+        }
+        if l.trim_end().ends_with(MARK) {
+            continue;
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// Set rc.conf variables as sysrc(8) does: change the value of the assignment that sets
+/// it in this file, keeping the rest of the line; else append `NAME="VALUE"` (marked).
+pub fn set_vars(text: &str, src: &Arc<Source>, vars: &RcVars, sets: &[(String, String)]) -> String {
+    let mut splices: Vec<(usize, usize, String)> = Vec::new();
+    let mut appended = String::new();
+    for (name, value) in sets {
+        let quoted = format!("\"{}\"", value.replace(['\\', '"', '$', '`'], ""));
+        let here = vars
+            .vars
+            .get(name)
+            .filter(|v| v.loc.source.name == src.name)
+            .and_then(|v| value_range(text, v.loc.offset, name));
+        match here {
+            Some((s, e)) => splices.push((s, e, quoted)),
+            None => appended.push_str(&format!("{name}={quoted}\t{MARK}\n")),
+        }
+    }
+    splices.sort_by_key(|s| std::cmp::Reverse(s.0));
+    let mut out = text.to_owned();
+    for (s, e, rep) in splices {
+        out.replace_range(s..e, &rep);
+    }
+    if !appended.is_empty() {
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str(&appended);
+    }
+    out
+}
+
+/// The byte range of the value in `NAME=VALUE` at or after `at`: quoted and unquoted
+/// pieces up to an unquoted blank, `;`, `#` or newline.
+fn value_range(text: &str, at: usize, name: &str) -> Option<(usize, usize)> {
+    let rel = text.get(at..)?.find(&format!("{name}="))?;
+    let start = at + rel + name.len() + 1;
+    let b = text.as_bytes();
+    let mut i = start;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'\'' => {
+                i += 1;
+                while i < b.len() && b[i] != b'\'' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'\\' => i += 2,
+            b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' => break,
+            _ => i += 1,
+        }
+    }
+    Some((start, i.min(b.len())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_only_jailvols_lines() {
+        let t = format!(
+            "{SEED_MARK}\nmd /j md rw,-P,-F/j.img\nmd /j ufs rw,noauto\n/a /j/a nullfs ro 0 0\nmd1\t/x\tufs\trw\t0\t0\t{MARK}\n"
+        );
+        assert_eq!(strip_ours(&t), "/a /j/a nullfs ro 0 0\n");
+    }
+
+    #[test]
+    fn value_ranges() {
+        let t = "a=1 jail_x_fstab=\"/etc/f x\" # c\nb='q'\n";
+        assert_eq!(
+            value_range(t, 0, "jail_x_fstab").map(|(s, e)| &t[s..e]),
+            Some("\"/etc/f x\"")
+        );
+        assert_eq!(value_range(t, 0, "b").map(|(s, e)| &t[s..e]), Some("'q'"));
+    }
+}
