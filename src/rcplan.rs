@@ -241,9 +241,18 @@ pub fn set_vars(text: &str, src: &Arc<Source>, vars: &RcVars, sets: &[(String, S
 /// The byte range of the value in `NAME=VALUE` at or after `at`: quoted and unquoted
 /// pieces up to an unquoted blank, `;`, `#` or newline.
 fn value_range(text: &str, at: usize, name: &str) -> Option<(usize, usize)> {
-    let rel = text.get(at..)?.find(&format!("{name}="))?;
-    let start = at + rel + name.len() + 1;
+    let needle = format!("{name}=");
     let b = text.as_bytes();
+    let mut from = at;
+    // The name must start a word: `fstab=` inside `jail_x_fstab=` is not `b=`.
+    let rel = loop {
+        let hit = from + text.get(from..)?.find(&needle)?;
+        if hit == 0 || !(b[hit - 1].is_ascii_alphanumeric() || b[hit - 1] == b'_') {
+            break hit;
+        }
+        from = hit + 1;
+    };
+    let start = rel + name.len() + 1;
     let mut i = start;
     while i < b.len() {
         match b[i] {
