@@ -36,7 +36,12 @@ fn measure(file: &std::path::Path) -> Option<(f64, u64)> {
         .output()
         .ok()?;
     let secs = t.elapsed().as_secs_f64();
-    let rss = String::from_utf8_lossy(&out.stderr).lines().last()?.trim().parse().ok()?;
+    let rss = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .last()?
+        .trim()
+        .parse()
+        .ok()?;
     Some((secs, rss))
 }
 
@@ -48,13 +53,18 @@ fn main() {
         eprintln!("/usr/bin/time (GNU time) is needed: apt-get install time");
         return;
     };
-    println!("{:>8} {:>10} {:>10} {:>12} {:>10} {:>8}", "jails", "input MB", "time ms", "ms/1k jails", "RSS+ MB", "RSS/in");
+    println!(
+        "{:>8} {:>10} {:>10} {:>12} {:>10} {:>8}",
+        "jails", "input MB", "time ms", "ms/1k jails", "RSS+ MB", "RSS/in"
+    );
     for n in [10usize, 100, 1_000, 10_000, 100_000] {
         let file = dir.path().join(format!("{n}.conf"));
         let text = config(n);
         std::fs::write(&file, &text).expect("write");
         let runs: Vec<(f64, u64)> = (0..3).filter_map(|_| measure(&file)).collect();
-        let Some(&(secs, rss)) = runs.iter().min_by(|a, b| a.0.total_cmp(&b.0)) else { continue };
+        let Some(&(secs, rss)) = runs.iter().min_by(|a, b| a.0.total_cmp(&b.0)) else {
+            continue;
+        };
         let mb = text.len() as f64 / 1e6;
         let extra = rss.saturating_sub(base_rss) as f64 / 1024.0;
         println!(

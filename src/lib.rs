@@ -6,12 +6,14 @@
 pub mod check;
 pub mod cli;
 pub mod create;
+pub mod depend;
 pub mod diag;
 pub mod edit;
 pub mod emit;
 pub mod exec;
 pub mod input;
 pub mod legacy;
+pub mod locate;
 pub mod man;
 pub mod model;
 pub mod parse;

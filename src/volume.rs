@@ -6,8 +6,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::diag::{Diag, Loc};
-use crate::model::{Config, Jail, strtol, wild_jail_match};
+use crate::diag::Diag;
+use crate::model::{Config, Jail, strtol};
 use crate::parse::jailconf::Parsed;
 
 pub const VAR_SIZE: &str = "volume_size";
@@ -74,27 +74,6 @@ pub fn format_size(bytes: u64) -> String {
     bytes.to_string()
 }
 
-/// Where a variable of a jail was last set: its own block, else the last matching
-/// wildcard block that sets it.
-pub fn setting_loc(parsed: &Parsed, jail: &Jail, var: &str) -> Option<Loc> {
-    let own = parsed.jails.get(jail.record)?;
-    let hit = |rec: &crate::parse::jailconf::CfJail| {
-        rec.params
-            .iter()
-            .rev()
-            .find(|p| p.is_var && p.name == var)
-            .map(|p| p.loc())
-    };
-    hit(own).or_else(|| {
-        parsed
-            .jails
-            .iter()
-            .rev()
-            .filter(|r| r.name == "*" || wild_jail_match(&jail.name, &r.name))
-            .find_map(hit)
-    })
-}
-
 /// Collect and validate the containers of every managed jail. Errors name the setting
 /// at fault; all are reported, not just the first.
 pub fn collect(cfg: &Config, parsed: Option<&Parsed>) -> Result<Vec<Volume>, Vec<Diag>> {
@@ -102,7 +81,7 @@ pub fn collect(cfg: &Config, parsed: Option<&Parsed>) -> Result<Vec<Volume>, Vec
     let mut errs = Vec::new();
     let loc = |j: &Jail, var: &str| {
         parsed
-            .and_then(|p| setting_loc(p, j, var))
+            .and_then(|p| crate::locate::statement(p, j, var, true))
             .or_else(|| j.loc.clone())
     };
     for j in &cfg.jails {

@@ -5,31 +5,11 @@ use std::collections::HashMap;
 
 use super::Report;
 use crate::diag::{Diag, Loc};
-use crate::model::{Config, Jail, equalopts, wild_jail_match, wild_jail_name};
+use crate::model::{Config, Jail, wild_jail_name};
 use crate::parse::jailconf::Parsed;
 
-/// Where a parameter of a jail was last set: its own block, else a matching wildcard.
-pub fn param_loc(parsed: &Parsed, jail: &Jail, name: &str) -> Option<Loc> {
-    let hit = |rec: &crate::parse::jailconf::CfJail| {
-        rec.params
-            .iter()
-            .rev()
-            .find(|p| !p.is_var && equalopts(&p.name, name))
-            .map(|p| p.loc())
-    };
-    parsed
-        .jails
-        .get(jail.record)
-        .and_then(hit)
-        .or_else(|| {
-            parsed
-                .jails
-                .iter()
-                .rev()
-                .filter(|r| wild_jail_name(&r.name) && wild_jail_match(&jail.name, &r.name))
-                .find_map(hit)
-        })
-        .or_else(|| jail.loc.clone())
+fn param_loc(parsed: &Parsed, jail: &Jail, name: &str) -> Option<Loc> {
+    crate::locate::statement(parsed, jail, name, false)
 }
 
 pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {

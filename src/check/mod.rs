@@ -66,6 +66,9 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, release: Option<(u3
     // statements (those are compared byte for byte with what generate writes: drift).
     let prep = plan::prepare(parsed);
     let cfg = &prep.cfg;
+    for e in crate::depend::analyze(parsed, cfg).0 {
+        r.push(e.with_code("JV002"));
+    }
     for e in &cfg.errors {
         r.push(e.clone().with_code("JV002"));
     }
