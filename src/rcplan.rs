@@ -66,12 +66,7 @@ pub fn generate(
         if opts.style != Style::Seed && assigned.iter().any(|(j, _)| *j == v.jail) {
             rc_sets.push((format!("jail_{jv}_volume_md_unit"), unit.to_string()));
         }
-        // rc.d/jail: `jail_<jv>_fstab`, else `jail_fstab`, else /etc/fstab.<_j>.
-        let fstab = vars
-            .get(&format!("jail_{jv}_fstab"))
-            .or_else(|| vars.get("jail_fstab"))
-            .filter(|f| !f.is_empty())
-            .map_or_else(|| format!("/etc/fstab.{}", v.jail), str::to_owned);
+        let fstab = fstab_of(vars, jv, &v.jail);
         let bad = |s: &str| s.contains([' ', '\t', ',', '#', '\\', '\n']);
         if bad(&v.file) || bad(&v.path) || bad(&fstab) {
             errs.push(
@@ -117,6 +112,13 @@ pub fn generate(
     if !errs.is_empty() {
         return Err(errs);
     }
+    // Jails no longer managed lose what jailvol added to their fstab and rc.conf.
+    let managed: std::collections::HashSet<&str> = vols.iter().map(|v| v.jail.as_str()).collect();
+    let mut unmanaged_jv = Vec::new();
+    for b in conv.blocks.iter().filter(|b| !managed.contains(b.name.as_str())) {
+        fstabs.entry(fstab_of(vars, &b.jv, &b.name)).or_default();
+        unmanaged_jv.push(b.jv.clone());
+    }
     for (path, ours) in &fstabs {
         let old = match std::fs::read(loader.real_path(path)) {
             Ok(b) => String::from_utf8_lossy(&b).into_owned(),
@@ -129,6 +131,9 @@ pub fn generate(
         };
         let mut content: String = ours.iter().map(|l| format!("{l}\n")).collect();
         content.push_str(&strip_ours(&old));
+        if content == old {
+            continue;
+        }
         plan.artifacts.push(Artifact {
             path: path.clone(),
             content,
@@ -137,7 +142,8 @@ pub fn generate(
         });
     }
     if let Some(rc) = sources.first() {
-        let text = set_vars(&rc.text, rc, vars, &rc_sets);
+        // The sets are for managed jails and never touch the lines stripped after.
+        let text = strip_unit_lines(&set_vars(&rc.text, rc, vars, &rc_sets), &unmanaged_jv);
         plan.artifacts.push(Artifact {
             path: rc.name.clone(),
             content: text,
@@ -182,6 +188,28 @@ pub fn generate(
     plan.volumes = vols;
     let _ = OWNED_MARK;
     Ok(plan)
+}
+
+/// rc.d/jail's fstab for a jail: `jail_<jv>_fstab`, else `jail_fstab`, else
+/// /etc/fstab.<_j> (libexec/rc/rc.d/jail parse_options).
+fn fstab_of(vars: &RcVars, jv: &str, name: &str) -> String {
+    vars.get(&format!("jail_{jv}_fstab"))
+        .or_else(|| vars.get("jail_fstab"))
+        .filter(|f| !f.is_empty())
+        .map_or_else(|| format!("/etc/fstab.{name}"), str::to_owned)
+}
+
+/// rc.conf without the md-unit lines jailvol appended for these jails.
+fn strip_unit_lines(text: &str, jvs: &[String]) -> String {
+    text.split_inclusive('\n')
+        .filter(|line| {
+            let l = line.trim_end();
+            !(l.ends_with(MARK)
+                && jvs
+                    .iter()
+                    .any(|jv| l.starts_with(&format!("jail_{jv}_volume_md_unit="))))
+        })
+        .collect()
 }
 
 /// The fstab without jailvol's lines: lines ending in `# jailvol`, and the seed marker
