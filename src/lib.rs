@@ -13,6 +13,7 @@ pub mod exec;
 pub mod input;
 pub mod legacy;
 pub mod man;
+pub mod migrate;
 pub mod model;
 pub mod parse;
 pub mod plan;
