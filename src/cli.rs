@@ -724,6 +724,8 @@ pub fn convert_vars(
 /// `migrate`: compute the files (as `generate` would write them; on rc.conf hosts after
 /// `convert`) and the rc.conf switch, then print or run the script (src/migrate.rs).
 fn migrate(g: &Global, a: &MigrateArgs) -> anyhow::Result<i32> {
+    use std::os::unix::fs::DirBuilderExt;
+
     use crate::diag::Source;
     use crate::migrate::{Control, FileWrite, Migration};
     let usage = |m: String| Diag::error(None, m).with_exit(exit::USAGE);
@@ -738,6 +740,23 @@ fn migrate(g: &Global, a: &MigrateArgs) -> anyhow::Result<i32> {
             p.to_owned()
         }
     };
+    let state = real(
+        &a.state_dir
+            .clone()
+            .unwrap_or_else(|| format!("/var/db/jailvol/migrate.{}", crate::legacy::jail_name(&a.jail))),
+    );
+    // The script is kept in its state directory: a later --execute resumes with the very
+    // script that started, whatever the configuration looks like by then.
+    let saved = std::path::Path::new(&state).join("migrate.sh");
+    if a.execute && saved.exists() {
+        if !g.quiet {
+            eprintln!(
+                "jailvol: resuming with the script saved by the first run: {}",
+                saved.display()
+            );
+        }
+        return run_sh(&saved);
+    }
     let mut commands: Vec<Vec<String>> = Vec::new();
     let mut rc_saves: Vec<String> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
@@ -882,15 +901,7 @@ fn migrate(g: &Global, a: &MigrateArgs) -> anyhow::Result<i32> {
     };
     let mut writes = Vec::new();
     for art in &plan.artifacts {
-        let change = if matches!(control, Control::RcConf) && !art.owned {
-            // The converted jail.conf is new text whatever the disk holds.
-            match write::change(&loader, art)? {
-                write::Change::Unchanged => write::Change::Unchanged,
-                _ => write::Change::Create,
-            }
-        } else {
-            write::change(&loader, art)?
-        };
+        let change = write::change(&loader, art)?;
         match change {
             write::Change::Unchanged => continue,
             write::Change::Update { old } if art.owned && !old.contains(crate::shell::OWNED_MARK) => {
@@ -919,10 +930,6 @@ fn migrate(g: &Global, a: &MigrateArgs) -> anyhow::Result<i32> {
             saves.push(f);
         }
     }
-    let state = a
-        .state_dir
-        .clone()
-        .unwrap_or_else(|| format!("/var/db/jailvol/migrate.{name}"));
     let m = Migration {
         jail: name.clone(),
         root: real(&vol.path),
@@ -930,7 +937,7 @@ fn migrate(g: &Global, a: &MigrateArgs) -> anyhow::Result<i32> {
         size: vol.size,
         unit: vol.unit.unwrap_or(crate::volume::FIRST_UNIT),
         newfs_opts: vec!["-U".into()],
-        state_dir: real(&state),
+        state_dir: state.clone(),
         stop: a.stop,
         control,
         writes,
@@ -943,10 +950,21 @@ fn migrate(g: &Global, a: &MigrateArgs) -> anyhow::Result<i32> {
         print(&text)?;
         return Ok(exit::OK);
     }
+    let io =
+        |e: std::io::Error| Diag::error(None, format!("{}: {e}", saved.display())).with_exit(exit::CANTCREAT);
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&state)
+        .map_err(io)?;
+    write::write_atomic(&saved, text.as_bytes(), 0o600).map_err(io)?;
+    run_sh(&saved)
+}
+
+/// Run a migrate script with /bin/sh, its output streaming; exit 1 when it fails.
+fn run_sh(script: &std::path::Path) -> anyhow::Result<i32> {
     let status = std::process::Command::new("/bin/sh")
-        .arg("-c")
-        .arg(&text)
-        .arg("jailvol-migrate")
+        .arg(script)
         .status()
         .map_err(|e| Diag::error(None, format!("/bin/sh: {e}")).with_exit(exit::SOFTWARE))?;
     Ok(if status.success() {

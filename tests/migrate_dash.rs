@@ -360,6 +360,47 @@ fn execute_runs_the_script() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("step start: done"), "{}", r.stderr);
     assert!(h.fake.running("www"));
+    // The script is kept beside its markers; --execute again runs that one (the
+    // configuration it was computed from has changed since).
+    let saved = h.state().join("migrate.sh");
+    assert!(
+        std::fs::read_to_string(&saved)
+            .unwrap()
+            .starts_with("#!/bin/sh\n")
+    );
+    let mut c = common::jailvol();
+    c.env("PATH", format!("{}:/usr/bin:/bin", h.fake.bin.display()))
+        .env("JV_STATE", &h.fake.state)
+        .arg("--root")
+        .arg(&h.root)
+        .args(["migrate", "www", "--execute"]);
+    let r = common::run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("resuming with the script saved by the first run"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("already migrated"), "{}", r.stderr);
+}
+
+#[test]
+fn state_dir_option_and_cli_errors() {
+    let h = host("jailconf-basic", &["--state-dir", "/var/tmp/mig state"]);
+    let text = std::fs::read_to_string(&h.script).unwrap();
+    assert!(text.contains("/var/tmp/mig state'"), "{text}");
+    let r = h.run("");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(h.root.join("var/tmp/mig state/done.start").exists());
+
+    let mut c = common::jailvol();
+    c.arg("--root")
+        .arg(fixture("jailconf-basic"))
+        .args(["migrate", "nope"]);
+    let r = common::run(c);
+    assert_eq!(r.code, 64, "{}", r.stderr);
+    assert!(r.stderr.contains("no jail \"nope\""), "{}", r.stderr);
 }
 
 #[test]
