@@ -793,20 +793,17 @@ fn migrate(g: &Global, a: &MigrateArgs) -> anyhow::Result<i32> {
             };
             let jv = block.jv.clone();
             let get = |n: &str| vars.vars.get(n);
-            for global in ["jail_rootdir", "jail_hostname"] {
-                if get(global).is_some() {
-                    anyhow::bail!(usage(format!(
-                        "{global} is set: rc.d/jail would keep converting {j} from rc.conf after the switch; \
-                         remove the global setting first"
-                    )));
-                }
-            }
             let own_conf = get(&format!("jail_{jv}_conf"))
                 .map_or_else(|| format!("/etc/jail.{j}.conf"), |v| v.value.clone());
-            if loader.real_path(&own_conf).exists() {
-                anyhow::bail!(usage(format!(
-                    "{own_conf} exists: rc.d/jail would start {j} from it, not from jail.conf"
-                )));
+            // Without legacy variables rc.d/jail starts a listed jail from the first of these
+            // that is readable, and only then from $jail_conf.
+            for f in [own_conf, format!("/etc/jail.conf.d/{j}.conf")] {
+                if loader.real_path(&f).exists() {
+                    anyhow::bail!(usage(format!(
+                        "{f} exists: after the switch rc.d/jail would start {j} from it, not from the jail.conf \
+                         migrate writes"
+                    )));
+                }
             }
             let conf = get("jail_conf").map_or_else(|| "/etc/jail.conf".to_owned(), |v| v.value.clone());
             let existing = match std::fs::read_to_string(loader.real_path(&conf)) {
