@@ -334,6 +334,8 @@ pub fn script(m: &Migration) -> String {
          \tif jv_attached; then\n\
          \t\treturn 0\n\
          \tfi\n\
+         \t# A fresh attach (e.g. after a reboot): nothing of it is mounted.\n\
+         \trm -f \"$jv_state/mounted\"\n\
          \tjv_run {attach}\n\
          }}\n\
          \n\
@@ -423,6 +425,16 @@ pub fn script(m: &Migration) -> String {
          \tjv_log \"already migrated (remove $jv_state to run again)\"\n\
          \texit 0\n\
          fi\n\
+         # One run at a time: STATE/lock holds the running script's pid (a dead one's lock\n\
+         # is taken over, so a run killed with -9 does not block the resume).\n\
+         if ! mkdir \"$jv_state/lock\" 2>/dev/null; then\n\
+         \tjv_pid=$(cat \"$jv_state/lock/pid\" 2>/dev/null || :)\n\
+         \tif [ -n \"$jv_pid\" ] && kill -0 \"$jv_pid\" 2>/dev/null; then\n\
+         \t\tjv_die \"another run (pid $jv_pid) is migrating $jv_name\"\n\
+         \tfi\n\
+         \tjv_log \"taking over the lock of a run that is gone (pid ${{jv_pid:-unknown}})\"\n\
+         fi\n\
+         echo \"$$\" >\"$jv_state/lock/pid\"\n\
          jv_log \"migrating: log in $jv_log\"\n\
          trap jv_rollback EXIT\n\
          trap 'exit 129' HUP\n\
@@ -450,6 +462,7 @@ pub fn script(m: &Migration) -> String {
          jv_step config jv_config\n\
          jv_step start jv_start\n\
          trap - EXIT HUP INT TERM\n\
+         jv_unlock\n\
          jv_log \"migrated: the old root is kept at $jv_old; remove it when the jail works\"\n",
         stop = shell::command(&m.stop_cmd()),
     ));
@@ -478,6 +491,11 @@ jv_die() {
 jv_run() {
 	jv_log "+ $*"
 	"$@"
+}
+
+jv_unlock() {
+	rm -f "$jv_state/lock/pid"
+	rmdir "$jv_state/lock"
 }
 
 jv_done() {
@@ -516,9 +534,12 @@ jv_attached() {
 	[ "$jv_hit" = yes ]
 }
 
+# STATE/mounted records the mount; it is stale once the unit is gone (a reboot).
 jv_unmount() {
 	if [ -e "$jv_state/mounted" ]; then
-		jv_run umount "$jv_mnt"
+		if jv_attached; then
+			jv_run umount "$jv_mnt"
+		fi
 		rm -f "$jv_state/mounted"
 	fi
 }
@@ -610,6 +631,9 @@ jv_rollback() {
 	esac
 	jv_log "failed (exit $jv_status): rolling back"
 	jv_left=""
+	if [ -e "$jv_state/mounted" ] && ! jv_attached; then
+		rm -f "$jv_state/mounted"
+	fi
 	if [ -e "$jv_state/mounted" ]; then
 		if umount "$jv_mnt"; then
 			rm -f "$jv_state/mounted"
@@ -668,6 +692,7 @@ jv_rollback() {
 		jv_log "starting $jv_name again with its old configuration"
 		jv_restart_old || jv_left="$jv_left; the jail could not be started again"
 	fi
+	jv_unlock
 	if [ -n "$jv_left" ]; then
 		jv_log "rollback incomplete${jv_left}"
 	else

@@ -329,6 +329,54 @@ fn resume_after_a_crash_skips_finished_steps() {
 }
 
 #[test]
+fn resume_after_a_crash_and_a_reboot_attaches_and_mounts_again() {
+    let h = host("jailconf-basic", &[]);
+    assert_ne!(h.run("crash-mtree-v").code, 0);
+    // The reboot: no md unit, nothing mounted; the file system is back in the container.
+    let mnt = h.state().join("mnt");
+    std::fs::rename(&mnt, h.fake.state.join("fs/101")).unwrap();
+    std::fs::create_dir(&mnt).unwrap();
+    for d in ["md", "mnt"] {
+        std::fs::remove_dir_all(h.fake.state.join(d)).unwrap();
+        std::fs::create_dir(h.fake.state.join(d)).unwrap();
+    }
+    std::fs::write(h.fake.state.join("log"), "").unwrap();
+    let r = h.run("");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("taking over the lock of a run that is gone"),
+        "{}",
+        r.stderr
+    );
+    let log = h.fake.log();
+    assert!(log.contains("mdconfig -a -t vnode"), "{log}");
+    assert!(log.contains("mount -t ufs /dev/md101"), "{log}");
+    assert!(!log.contains("newfs") && !log.contains("tar "), "{log}");
+    assert_eq!(h.done(), all_done());
+    assert!(h.fake.units().is_empty() && h.fake.mounts().is_empty());
+}
+
+#[test]
+fn a_live_lock_stops_a_second_run_without_touching_anything() {
+    let h = host("jailconf-basic", &[]);
+    let lock = h.state().join("lock");
+    std::fs::create_dir_all(&lock).unwrap();
+    std::fs::write(lock.join("pid"), std::process::id().to_string()).unwrap();
+    let before = h.snap();
+    let r = h.run("");
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("another run (pid"), "{}", r.stderr);
+    assert!(!r.stderr.contains("rolling back"), "{}", r.stderr);
+    assert!(lock.join("pid").exists(), "the other run's lock is kept");
+    assert_eq!(h.snap(), before);
+}
+
+#[test]
+fn inode_shortage_is_refused() {
+    rolls_back("jailconf-basic", "inodes", false);
+}
+
+#[test]
 fn resumed_run_failing_keeps_the_earlier_container_but_restores_the_root() {
     let h = host("jailconf-basic", &[]);
     assert_ne!(h.run("crash-mtree-c").code, 0);

@@ -8,6 +8,7 @@
 //! | word | fails |
 //! | --- | --- |
 //! | `df-small`, `du-big` | df reports 1000 KiB free; du reports 99999999 KiB |
+//! | `inodes` | find lists 100000 names |
 //! | `stop` | `jail -r` / `service jail stop` |
 //! | `cp` | `cp -p` into the state directory (the backup) |
 //! | `dd` | dd |
@@ -186,6 +187,12 @@ if [ "${JV_FAIL:-}" = du-big ]; then echo "99999999	$d"; exit 0; fi
 /usr/bin/du -sk "$d"
 "#;
 
+// find: JV_FAIL=inodes lists 100000 names (more than a 64M container has inodes).
+const FIND: &str = r#"
+if [ "${JV_FAIL:-}" = inodes ]; then seq 1 100000; exit 0; fi
+exec /usr/bin/find "$@"
+"#;
+
 const TAR: &str = r#"
 case " $* " in
 *" -cpf "*) jv_fail tar-c ;;
@@ -307,6 +314,7 @@ pub fn fake() -> Fake {
         ("df", DF),
         ("du", DU),
         ("tar", TAR),
+        ("find", FIND),
         ("dd", DD),
         ("cp", CP),
         ("mv", MV),
