@@ -357,6 +357,46 @@ fn resume_after_a_crash_and_a_reboot_attaches_and_mounts_again() {
 }
 
 #[test]
+fn interrupted_allocation_and_copy_are_redone_from_scratch() {
+    // Killed inside dd: the claimed file is ours and is written again.
+    let h = host("jailconf-basic", &[]);
+    assert_ne!(h.run("crash-dd").code, 0);
+    assert!(h.state().join("claimed").exists());
+    let r = h.run("");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("an earlier allocation was interrupted"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(h.done(), all_done());
+
+    // Killed inside tar -x: the container is formatted again before the copy.
+    let h = host("jailconf-basic", &[]);
+    assert_ne!(h.run("crash-tar-x").code, 0);
+    assert!(h.state().join("copy.started").exists());
+    std::fs::write(h.fake.state.join("log"), "").unwrap();
+    let r = h.run("");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("an earlier copy was interrupted"),
+        "{}",
+        r.stderr
+    );
+    let log = h.fake.log();
+    assert!(
+        log.contains("umount ") && log.contains("newfs -U /dev/md101"),
+        "{log}"
+    );
+    assert!(!log.contains("dd "), "{log}");
+    assert_eq!(h.done(), all_done());
+    assert_eq!(
+        std::fs::read_to_string(h.fake.state.join("fs/101/etc/motd")).unwrap(),
+        "Welcome to www\n"
+    );
+}
+
+#[test]
 fn a_live_lock_stops_a_second_run_without_touching_anything() {
     let h = host("jailconf-basic", &[]);
     let lock = h.state().join("lock");
