@@ -86,6 +86,10 @@ pub enum Command {
     /// Convert legacy rc.conf jail_* variables to jail.conf, as FreeBSD's rc.d/jail does
     /// (values escaped); stdout or -o FILE.
     Convert(ConvertArgs),
+    /// Print (or run, --execute) the sh script that moves a managed jail's plain-directory
+    /// root into its container and, on rc.conf hosts, to jail.conf: resumable, logged,
+    /// rolled back on any failure.
+    Migrate(MigrateArgs),
     /// Print the manual page, jailvol(8), as mdoc source (`jailvol man | mandoc -a`).
     Man,
     /// Print a completion script for a shell.
@@ -94,6 +98,23 @@ pub enum Command {
         #[arg(value_enum)]
         shell: crate::man::CompletionShell,
     },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct MigrateArgs {
+    /// The jail to migrate (a managed jail: it has $volume_size / jail_NAME_volume_size).
+    #[arg(value_name = "JAIL")]
+    pub jail: String,
+    /// Run the script with /bin/sh (its log streams to stderr) instead of printing it.
+    #[arg(long)]
+    pub execute: bool,
+    /// Stop the jail if it is running (otherwise a running jail is an error).
+    #[arg(long)]
+    pub stop: bool,
+    /// The script's state directory (markers, saved files, log); taken below --root.
+    /// Default: /var/db/jailvol/migrate.JAIL.
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<String>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -307,6 +328,7 @@ fn run(cli: &Cli) -> anyhow::Result<i32> {
         Command::Vars(a) => vars(g, a),
         Command::Create(a) => create(g, a),
         Command::Convert(args) => convert(g, args),
+        Command::Migrate(a) => migrate(g, a),
         Command::Man => man(),
         Command::Completions { shell } => completions(*shell),
     }
@@ -727,5 +749,255 @@ pub fn convert_vars(
     Ok(match g.format {
         Format::Json => emit::json::config(&conv.config()),
         _ => conv.render(args.explain),
+    })
+}
+
+/// `migrate`: compute the files (as `generate` would write them; on rc.conf hosts after
+/// `convert`) and the rc.conf switch, then print or run the script (src/migrate.rs).
+fn migrate(g: &Global, a: &MigrateArgs) -> anyhow::Result<i32> {
+    use std::os::unix::fs::DirBuilderExt;
+
+    use crate::diag::Source;
+    use crate::migrate::{Control, FileWrite, Migration};
+    let usage = |m: String| Diag::error(None, m).with_exit(exit::USAGE);
+    let inputs = input::select(g)?;
+    let loader = inputs.loader();
+    // The script runs from anywhere: paths under a relative --root are made absolute.
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let real = |p: &str| {
+        if p.starts_with('/') {
+            cwd.join(loader.real_path(p)).display().to_string()
+        } else {
+            p.to_owned()
+        }
+    };
+    let state = real(
+        &a.state_dir
+            .clone()
+            .unwrap_or_else(|| format!("/var/db/jailvol/migrate.{}", crate::legacy::jail_name(&a.jail))),
+    );
+    // The script is kept in its state directory: a later --execute resumes with the very
+    // script that started, whatever the configuration looks like by then.
+    let saved = std::path::Path::new(&state).join("migrate.sh");
+    if a.execute && saved.exists() {
+        if !g.quiet {
+            eprintln!(
+                "jailvol: resuming with the script saved by the first run: {}",
+                saved.display()
+            );
+        }
+        return run_sh(&saved);
+    }
+    let mut commands: Vec<Vec<String>> = Vec::new();
+    let mut rc_saves: Vec<String> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    let (parsed, control, name) = match inputs.kind {
+        InputKind::JailConf => {
+            let parsed = input::parse_jail_confs(&loader, &inputs.files)?;
+            warn(g, &parsed.warnings);
+            let conf = inputs.files.first().cloned().unwrap_or_default();
+            if conf == "-" {
+                anyhow::bail!(usage(
+                    "migrate edits the jail.conf it reads: name a file, not -".into()
+                ));
+            }
+            (parsed, Control::JailConf { conf: real(&conf) }, a.jail.clone())
+        }
+        InputKind::RcConf => {
+            let (vars, warnings) = read_rc_conf(g, &loader)?;
+            warn(g, &warnings);
+            let opts = crate::legacy::Options {
+                names: vec![a.jail.clone()],
+                ..crate::legacy::Options::default()
+            };
+            let conv = crate::legacy::convert(&vars, &loader, &opts);
+            warn(g, &conv.warnings);
+            if !conv.errors.is_empty() {
+                return Err(Diags(conv.errors).into());
+            }
+            let j = crate::legacy::jail_name(&a.jail);
+            let Some(block) = conv.blocks.iter().find(|b| b.name == j) else {
+                anyhow::bail!(usage(format!(
+                    "no legacy jail \"{}\" to migrate (it needs jail_<name>_rootdir and _hostname)",
+                    a.jail
+                )));
+            };
+            let jv = block.jv.clone();
+            let get = |n: &str| vars.vars.get(n);
+            let own_conf = get(&format!("jail_{jv}_conf"))
+                .map_or_else(|| format!("/etc/jail.{j}.conf"), |v| v.value.clone());
+            // Without legacy variables rc.d/jail starts a listed jail from the first of these
+            // that is readable, and only then from $jail_conf.
+            for f in [own_conf, format!("/etc/jail.conf.d/{j}.conf")] {
+                if loader.real_path(&f).exists() {
+                    anyhow::bail!(usage(format!(
+                        "{f} exists: after the switch rc.d/jail would start {j} from it, not from the jail.conf \
+                         migrate writes"
+                    )));
+                }
+            }
+            let conf = get("jail_conf").map_or_else(|| "/etc/jail.conf".to_owned(), |v| v.value.clone());
+            let existing = match std::fs::read_to_string(loader.real_path(&conf)) {
+                Ok(t) => Some(t),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => anyhow::bail!(Diag::error(None, format!("{conf}: {e}")).with_exit(exit::IOERR)),
+            };
+            let block_text = conv.render(false);
+            let text = match &existing {
+                Some(t) if t.is_empty() => block_text,
+                Some(t) if t.ends_with('\n') => format!("{t}\n{block_text}"),
+                Some(t) => format!("{t}\n\n{block_text}"),
+                None => block_text,
+            };
+            let parsed =
+                crate::parse::jailconf::parse_source(&loader, Source::new(conf.clone(), text), false)?;
+            if parsed.jails.iter().filter(|r| r.name == j).count() > 1 {
+                anyhow::bail!(usage(format!("{conf} already has a jail \"{j}\"")));
+            }
+            let others = existing.is_some() && parsed.jails.iter().any(|r| r.name != j && r.name != "*");
+            // The switch (docs/migrate.md): rc.d/jail converts a jail only when both
+            // jail_<jv>_rootdir and jail_<jv>_hostname are set, so removing rootdir from
+            // every rc.conf file that sets it makes rc.d/jail start the jail from jail.conf.
+            let rootdir = format!("jail_{jv}_rootdir");
+            for src in &conv.sources {
+                let Ok(text) = std::fs::read_to_string(loader.real_path(src)) else {
+                    continue;
+                };
+                let sets = text.lines().any(|l| {
+                    let l = l.trim_start();
+                    let l = l.strip_prefix("export ").map_or(l, str::trim_start);
+                    l.starts_with(&format!("{rootdir}="))
+                });
+                if sets {
+                    commands.push(vec![
+                        "sysrc".into(),
+                        "-f".into(),
+                        real(src),
+                        "-x".into(),
+                        rootdir.clone(),
+                    ]);
+                    rc_saves.push(real(src));
+                }
+            }
+            if let Some(list) = get("jail_list") {
+                let words: Vec<&str> = list.value.split_whitespace().collect();
+                if words.len() == 1 && crate::legacy::jail_name(words[0]) == j && !others {
+                    let f = list.loc.file().to_owned();
+                    commands.push(vec!["sysrc".into(), "-f".into(), real(&f), "jail_list=".into()]);
+                    notes.push(format!(
+                        "jail_list becomes empty: rc.d/jail then starts every jail of {conf} (only {j})"
+                    ));
+                    if !rc_saves.contains(&real(&f)) {
+                        rc_saves.push(real(&f));
+                    }
+                } else {
+                    notes.push(format!(
+                        "jail_list keeps {j}: with its legacy variables gone rc.d/jail starts it from {conf}"
+                    ));
+                }
+            }
+            let enabled = get("jail_enable").is_some_and(|v| crate::legacy::yesno(&v.value) == Some(true));
+            if !enabled {
+                let f =
+                    get("jail_enable").map_or_else(|| "/etc/rc.conf".to_owned(), |v| v.loc.file().to_owned());
+                commands.push(vec![
+                    "sysrc".into(),
+                    "-f".into(),
+                    real(&f),
+                    "jail_enable=YES".into(),
+                ]);
+                if !rc_saves.contains(&real(&f)) {
+                    rc_saves.push(real(&f));
+                }
+            }
+            notes.push(format!(
+                "rc.conf switch: {rootdir} removed (rc.d/jail then reads {conf})"
+            ));
+            (parsed, Control::RcConf, j)
+        }
+    };
+    let plan = plan::generate(&parsed, &plan::Options::default()).map_err(Diags)?;
+    warn(g, &plan.warnings);
+    let Some(vol) = plan.volumes.iter().find(|v| v.jail == name) else {
+        let cfg = model::load(&parsed);
+        if cfg.jails.iter().any(|j| j.name == name) {
+            anyhow::bail!(usage(format!(
+                "jail \"{name}\" has no $volume_size (jail_{name}_volume_size): it has no container"
+            )));
+        }
+        anyhow::bail!(usage(format!("no jail \"{name}\"")));
+    };
+    let mut writes = Vec::new();
+    for art in &plan.artifacts {
+        let change = write::change(&loader, art)?;
+        match change {
+            write::Change::Unchanged => continue,
+            write::Change::Update { old } if art.owned && !old.contains(crate::shell::OWNED_MARK) => {
+                anyhow::bail!(
+                    Diag::error(
+                        None,
+                        format!(
+                            "{} exists and jailvol did not write it: move it away first",
+                            art.path
+                        )
+                    )
+                    .with_exit(exit::CANTCREAT)
+                );
+            }
+            _ => {}
+        }
+        writes.push(FileWrite {
+            path: real(&art.path),
+            content: art.content.clone(),
+            mode: art.mode,
+        });
+    }
+    let mut saves: Vec<String> = writes.iter().map(|w| w.path.clone()).collect();
+    for f in rc_saves {
+        if !saves.contains(&f) {
+            saves.push(f);
+        }
+    }
+    let m = Migration {
+        jail: name.clone(),
+        root: real(&vol.path),
+        file: real(&vol.file),
+        size: vol.size,
+        unit: vol.unit.unwrap_or(crate::volume::FIRST_UNIT),
+        newfs_opts: vec!["-U".into()],
+        state_dir: state.clone(),
+        stop: a.stop,
+        control,
+        writes,
+        commands,
+        saves,
+        notes,
+    };
+    let text = crate::migrate::script(&m);
+    if !a.execute {
+        print(&text)?;
+        return Ok(exit::OK);
+    }
+    let io =
+        |e: std::io::Error| Diag::error(None, format!("{}: {e}", saved.display())).with_exit(exit::CANTCREAT);
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&state)
+        .map_err(io)?;
+    write::write_atomic(&saved, text.as_bytes(), 0o600).map_err(io)?;
+    run_sh(&saved)
+}
+
+/// Run a migrate script with /bin/sh, its output streaming; exit 1 when it fails.
+fn run_sh(script: &std::path::Path) -> anyhow::Result<i32> {
+    let status = std::process::Command::new("/bin/sh")
+        .arg(script)
+        .status()
+        .map_err(|e| Diag::error(None, format!("/bin/sh: {e}")).with_exit(exit::SOFTWARE))?;
+    Ok(if status.success() {
+        exit::OK
+    } else {
+        exit::FINDINGS
     })
 }

@@ -15,6 +15,7 @@ pub mod input;
 pub mod legacy;
 pub mod locate;
 pub mod man;
+pub mod migrate;
 pub mod model;
 pub mod parse;
 pub mod plan;

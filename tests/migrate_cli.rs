@@ -1,0 +1,115 @@
+//! `jailvol migrate` input handling: which jails, what the rc.conf switch contains for
+//! each shape of rc.conf, and the refusals (before any script is printed).
+
+mod common;
+
+use std::path::Path;
+
+fn host(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    for (p, text) in files {
+        let f = d.path().join(p);
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(f, text).unwrap();
+    }
+    std::fs::create_dir_all(d.path().join("jails/www/etc")).unwrap();
+    d
+}
+
+fn migrate(root: &Path, args: &[&str]) -> common::Run {
+    let mut c = common::jailvol();
+    c.arg("--root").arg(root).arg("migrate").args(args);
+    common::run(c)
+}
+
+const RC: &str = r#"jail_enable="YES"
+jail_list="www db"
+jail_www_rootdir="/jails/www"
+jail_www_hostname="www.example.org"
+jail_www_ip="192.0.2.10"
+jail_www_volume_size="64M"
+jail_db_rootdir="/jails/db"
+jail_db_hostname="db.example.org"
+jail_db_ip="192.0.2.11"
+"#;
+
+#[test]
+fn other_listed_jails_keep_the_list_and_only_rootdir_goes() {
+    let d = host(&[
+        ("etc/rc.conf", RC),
+        ("etc/rc.conf.local", "jail_www_rootdir=\"/jails/www\"\n"),
+    ]);
+    let r = migrate(d.path(), &["www"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let root = d.path().display().to_string();
+    for f in ["etc/rc.conf", "etc/rc.conf.local"] {
+        let cmd = format!(
+            "jv_run sysrc -f {}/{f} -x jail_www_rootdir",
+            jailvol::shell::quote(&root)
+        );
+        assert!(r.stdout.contains(&cmd), "{cmd}\n{}", r.stdout);
+    }
+    assert!(!r.stdout.contains("jail_list="), "{}", r.stdout);
+    assert!(!r.stdout.contains("jail_db"), "db is not touched");
+    assert!(!r.stdout.contains("jail_enable=YES"));
+    assert!(r.stdout.contains("# jail_list keeps www"), "{}", r.stdout);
+    // The unit generate would assign, written back into the new jail.conf.
+    assert!(r.stdout.contains("jv_unit=100\n"));
+    assert!(
+        r.stdout.contains("$volume_md_unit = 100; # jailvol"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn disabled_jails_are_enabled() {
+    let rc = RC.replace("jail_enable=\"YES\"", "jail_enable=\"NO\"");
+    let d = host(&[("etc/rc.conf", &rc)]);
+    let r = migrate(d.path(), &["www"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("/etc/rc.conf jail_enable=YES\n"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_per_jail_conf_rc_d_would_prefer_is_refused() {
+    for f in ["etc/jail.www.conf", "etc/jail.conf.d/www.conf"] {
+        let d = host(&[("etc/rc.conf", RC), (f, "www { }\n")]);
+        let r = migrate(d.path(), &["www"]);
+        assert_eq!(r.code, 64, "{f}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("rc.d/jail would start www from it"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stdout.is_empty());
+    }
+}
+
+#[test]
+fn unmanaged_and_unknown_jails_are_usage_errors() {
+    let d = host(&[("etc/rc.conf", RC)]);
+    let r = migrate(d.path(), &["db"]);
+    assert_eq!(r.code, 64, "{}", r.stderr);
+    assert!(r.stderr.contains("has no $volume_size"), "{}", r.stderr);
+    let r = migrate(d.path(), &["nope"]);
+    assert_eq!(r.code, 64, "{}", r.stderr);
+    let conf = "www { path = /jails/www; }\n";
+    let d = host(&[("etc/jail.conf", conf)]);
+    let r = migrate(d.path(), &["www"]);
+    assert_eq!(r.code, 64, "{}", r.stderr);
+    assert!(r.stderr.contains("has no $volume_size"), "{}", r.stderr);
+}
+
+#[test]
+fn a_foreign_file_at_jailvols_path_is_refused() {
+    let conf = "www { path = /jails/www; $volume_size = 64M; }\n";
+    let d = host(&[("etc/jail.conf", conf), ("etc/jailvol/www.fstab", "mine\n")]);
+    let r = migrate(d.path(), &["www"]);
+    assert_eq!(r.code, 73, "{}", r.stderr);
+    assert!(r.stderr.contains("jailvol did not write it"), "{}", r.stderr);
+}
