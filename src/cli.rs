@@ -211,26 +211,90 @@ fn run(cli: &Cli) -> anyhow::Result<i32> {
 
 fn show(g: &Global) -> anyhow::Result<i32> {
     let inputs = input::select(g)?;
-    let cfg = match inputs.kind {
+    let parsed = match inputs.kind {
         InputKind::JailConf => {
             let loader = inputs.loader();
-            let parsed = input::parse_jail_confs(&loader, &inputs.files)?;
-            model::load(&parsed)
+            input::parse_jail_confs(&loader, &inputs.files)?
         }
         InputKind::RcConf => {
             anyhow::bail!(Diag::error(None, "rc.conf input is not supported yet").with_exit(exit::USAGE))
         }
     };
-    warn(g, &cfg.warnings);
-    let text = match g.format {
-        Format::Json => emit::json::config(&cfg),
-        _ => emit::jailconf::config(&cfg),
-    };
-    print(&text)?;
-    if cfg.errors.is_empty() {
+    warn(g, &parsed.warnings);
+    // Streamed: each jail is written as soon as it is loaded and then dropped, so
+    // neither the whole model nor the whole text is ever held.
+    let json = g.format == Format::Json;
+    let mut out = Output::new();
+    let mut n = 0usize;
+    let mut text = String::new();
+    if json {
+        out.write(emit::json::write_start);
+    }
+    let errors = model::load_each(
+        &parsed,
+        |j| {
+            if json {
+                out.write(|w| emit::json::write_jail(w, &j, n == 0));
+            } else {
+                text.clear();
+                if n > 0 {
+                    text.push('\n');
+                }
+                emit::jailconf::jail(&mut text, &j);
+                out.write(|w| w.write_all(text.as_bytes()));
+            }
+            n += 1;
+        },
+        |w| warn(g, std::slice::from_ref(&w)),
+    );
+    if json {
+        out.write(|w| emit::json::write_end(w, n > 0));
+    }
+    out.finish()?;
+    if errors.is_empty() {
         Ok(exit::OK)
     } else {
-        Err(Diags(cfg.errors).into())
+        Err(Diags(errors).into())
+    }
+}
+
+/// Buffered standard output for streamed output, quiet about a closed pipe like `print`:
+/// after the first error nothing more is written; `finish` reports it unless it was a
+/// broken pipe.
+struct Output {
+    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+    failed: Option<std::io::Error>,
+}
+
+impl Output {
+    fn new() -> Output {
+        Output {
+            out: std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()),
+            failed: None,
+        }
+    }
+
+    fn write(
+        &mut self,
+        f: impl FnOnce(&mut std::io::BufWriter<std::io::StdoutLock<'static>>) -> std::io::Result<()>,
+    ) {
+        if self.failed.is_none()
+            && let Err(e) = f(&mut self.out)
+        {
+            self.failed = Some(e);
+        }
+    }
+
+    fn finish(mut self) -> anyhow::Result<()> {
+        if self.failed.is_none()
+            && let Err(e) = self.out.flush()
+        {
+            self.failed = Some(e);
+        }
+        match self.failed.take() {
+            Some(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+            _ => Ok(()),
+        }
     }
 }
 
