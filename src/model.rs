@@ -261,7 +261,8 @@ struct P<'a> {
     loc: At<'a>,
 }
 
-/// FNV-1a: parameter names are short and few, SipHash costs more than the lookup.
+/// FxHash-style, a word at a time: parameter names are short and few, SipHash costs
+/// more than the lookup.
 #[derive(Default)]
 struct Fnv(u64);
 
@@ -270,14 +271,18 @@ impl Hasher for Fnv {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
         }
+        let mut w = [0u8; 8];
+        let rest = chunks.remainder();
+        w[..rest.len()].copy_from_slice(rest);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w) ^ rest.len() as u64).wrapping_mul(K);
         self.0 = h;
     }
 }
@@ -365,6 +370,12 @@ impl<'a> Building<'a, '_> {
 
     /// add_param() for a statement from the file.
     fn add(&mut self, p: &'a CfParam) {
+        let info = self.names.get(&p.name);
+        self.add_with(p, info);
+    }
+
+    /// `add` with `Names::get(&p.name)` already known.
+    fn add_with(&mut self, p: &'a CfParam, (key, ip): (u32, Option<usize>)) {
         let at: At<'a> = Some((&p.source, p.start));
         let values = p.values.iter().map(|s| Str {
             text: Cow::Borrowed(s.text.as_str()),
@@ -373,7 +384,6 @@ impl<'a> Building<'a, '_> {
             source: Some(&p.source),
         });
         let append = p.op == Op::Append;
-        let (key, ip) = self.names.get(&p.name);
         if let Some(dp) = self
             .params
             .iter()
@@ -598,6 +608,17 @@ pub fn load_each(
     let wild: Vec<usize> = (0..parsed.jails.len())
         .filter(|&i| wild_jail_name(&parsed.jails[i].name))
         .collect();
+    // The wildcard statements are added to many jails: look their names up once.
+    let wild_info: Vec<Vec<(u32, Option<usize>)>> = wild
+        .iter()
+        .map(|&w| {
+            parsed.jails[w]
+                .params
+                .iter()
+                .map(|p| names.get(&p.name))
+                .collect()
+        })
+        .collect();
     let mut params = Vec::new();
     for (idx, rec) in parsed.jails.iter().enumerate() {
         if wild_jail_name(&rec.name) {
@@ -614,7 +635,7 @@ pub fn load_each(
         let numeric = numeric_name(&rec.name);
         b.add_implied(if numeric { "jid" } else { "name" }, &rec.name);
         let mut did_self = false;
-        for &w in &wild {
+        for (&w, info) in wild.iter().zip(&wild_info) {
             if idx < w && !did_self {
                 for p in &rec.params {
                     b.add(p);
@@ -622,8 +643,8 @@ pub fn load_each(
                 did_self = true;
             }
             if wild_jail_match(&rec.name, &parsed.jails[w].name) {
-                for p in &parsed.jails[w].params {
-                    b.add(p);
+                for (p, &i) in parsed.jails[w].params.iter().zip(info) {
+                    b.add_with(p, i);
                 }
             }
         }
