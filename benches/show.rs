@@ -1,4 +1,4 @@
-//! `jailvol show` on a large generated jail.conf: parse + `model::load_each` + JSON
+//! `jailvol show` on a large generated jail.conf: parse + `model::load_each_view` + JSON
 //! written jail by jail (as `show` does), in process.
 //!
 //! Run: `cargo bench --bench show` (options: `-- --jails N --runs R --write FILE`).
@@ -79,11 +79,11 @@ fn run_once(text: &str) -> Result<Run, String> {
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, Count(0));
     let mut n = 0;
     let mut res = json::write_start(&mut out);
-    let errors = jailvol::model::load_each(
+    let errors = jailvol::model::load_each_view(
         &parsed,
         |j| {
             if res.is_ok() {
-                res = json::write_jail(&mut out, &j, n == 0);
+                res = json::write_jail_view(&mut out, j, n == 0);
             }
             n += 1;
         },
@@ -155,7 +155,7 @@ fn main() {
         mb / median.as_secs_f64()
     );
     println!(
-        "  median run: parse {:.1} ms, model::load_each + JSON streamed {:.1} ms",
+        "  median run: parse {:.1} ms, model::load_each_view + JSON streamed {:.1} ms",
         parse.as_secs_f64() * 1e3,
         rest.as_secs_f64() * 1e3
     );

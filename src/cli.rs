@@ -230,17 +230,17 @@ fn show(g: &Global) -> anyhow::Result<i32> {
     if json {
         out.write(emit::json::write_start);
     }
-    let errors = model::load_each(
+    let errors = model::load_each_view(
         &parsed,
         |j| {
             if json {
-                out.write(|w| emit::json::write_jail(w, &j, n == 0));
+                out.write(|w| emit::json::write_jail_view(w, j, n == 0));
             } else {
                 text.clear();
                 if n > 0 {
                     text.push('\n');
                 }
-                emit::jailconf::jail(&mut text, &j);
+                emit::jailconf::jail(&mut text, &j.to_jail());
                 out.write(|w| w.write_all(text.as_bytes()));
             }
             n += 1;

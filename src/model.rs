@@ -593,13 +593,70 @@ pub fn load(parsed: &Parsed) -> Config {
     cfg
 }
 
+/// A loaded jail as `load_each_view` lends it: the same content as `Jail`, borrowed
+/// from the parse and the merge instead of copied into `String`s.
+pub struct JailView<'v> {
+    pub name: &'v str,
+    pub loc: Option<&'v Loc>,
+    /// Index of the raw record in `Parsed::jails`.
+    pub record: usize,
+    params: &'v [P<'v>],
+}
+
+/// An entry of a `JailView`, like `Entry`.
+#[derive(Clone, Copy)]
+pub struct EntryView<'v> {
+    pub name: &'v str,
+    pub is_var: bool,
+    values: &'v [Str<'v>],
+}
+
+impl<'v> EntryView<'v> {
+    pub fn values(self) -> impl ExactSizeIterator<Item = &'v str> + use<'v> {
+        self.values.iter().map(|s| &*s.text)
+    }
+}
+
+impl<'v> JailView<'v> {
+    /// Parameters and variables in jail(8)'s final order, as `Jail::entries`.
+    pub fn entries(&self) -> impl Iterator<Item = EntryView<'v>> + use<'v> {
+        self.params.iter().map(|p| EntryView {
+            name: p.name,
+            is_var: p.is_var,
+            values: &p.values,
+        })
+    }
+
+    /// The `Jail` `load` gives for this jail.
+    pub fn to_jail(&self) -> Jail {
+        Jail {
+            name: self.name.to_owned(),
+            entries: self
+                .entries()
+                .map(|e| Entry {
+                    name: e.name.to_owned(),
+                    is_var: e.is_var,
+                    values: e.values().map(str::to_owned).collect(),
+                })
+                .collect(),
+            loc: self.loc.cloned(),
+            record: self.record,
+        }
+    }
+}
+
 /// `load` one jail at a time, for output that does not need the whole `Config`:
 /// `on_jail` gets every jail `load` would put in `Config::jails`, in the same order, and
 /// `on_warning` every warning `load` adds after `Parsed::warnings` (not those). Returns
 /// `Config::errors`.
-pub fn load_each(
+pub fn load_each(parsed: &Parsed, mut on_jail: impl FnMut(Jail), on_warning: impl FnMut(Diag)) -> Vec<Diag> {
+    load_each_view(parsed, |v| on_jail(v.to_jail()), on_warning)
+}
+
+/// `load_each` without copying: each jail is lent to `on_jail` for the time of the call.
+pub fn load_each_view(
     parsed: &Parsed,
-    mut on_jail: impl FnMut(Jail),
+    mut on_jail: impl FnMut(&JailView<'_>),
     mut on_warning: impl FnMut(Diag),
 ) -> Vec<Diag> {
     let mut errors = Vec::new();
@@ -673,19 +730,11 @@ pub fn load_each(
                     ),
                 ));
             }
-            on_jail(Jail {
-                name: rec.name.clone(),
-                entries: b
-                    .params
-                    .drain(..)
-                    .map(|p| Entry {
-                        name: p.name.to_owned(),
-                        is_var: p.is_var,
-                        values: p.values.into_iter().map(|s| s.text.into_owned()).collect(),
-                    })
-                    .collect(),
-                loc: b.block_loc,
+            on_jail(&JailView {
+                name: &rec.name,
+                loc: b.block_loc.as_ref(),
                 record: idx,
+                params: &b.params,
             });
         } else if load_failed {
             errors.extend(b.errors);

@@ -7,7 +7,8 @@
 
 use std::io::{self, Write};
 
-use crate::model::{Config, Jail};
+use crate::diag::Loc;
+use crate::model::{Config, Entry, Jail, JailView};
 
 /// `jailvol show --format json`.
 pub fn config(cfg: &Config) -> String {
@@ -34,15 +35,53 @@ pub fn write_start<W: Write>(out: &mut W) -> io::Result<()> {
 
 /// One jail of the `jails` list; `first` for the first one written.
 pub fn write_jail<W: Write>(out: &mut W, j: &Jail, first: bool) -> io::Result<()> {
+    write_parts(
+        out,
+        first,
+        &j.name,
+        j.loc.as_ref(),
+        // `name` is the key; a numeric block's implied `jid` stays (design §6).
+        j.params()
+            .filter(|e| e.name != "name")
+            .map(|e| (e.name.as_str(), values(e))),
+        j.variables().map(|e| (e.name.as_str(), values(e))),
+    )
+}
+
+fn values(e: &Entry) -> impl ExactSizeIterator<Item = &str> {
+    e.values.iter().map(String::as_str)
+}
+
+/// `write_jail` for a jail lent by `model::load_each_view`.
+pub fn write_jail_view<W: Write>(out: &mut W, j: &JailView<'_>, first: bool) -> io::Result<()> {
+    write_parts(
+        out,
+        first,
+        j.name,
+        j.loc,
+        j.entries()
+            .filter(|e| !e.is_var && e.name != "name")
+            .map(|e| (e.name, e.values())),
+        j.entries().filter(|e| e.is_var).map(|e| (e.name, e.values())),
+    )
+}
+
+fn write_parts<'e, W: Write, V: ExactSizeIterator<Item = &'e str>>(
+    out: &mut W,
+    first: bool,
+    name: &str,
+    loc: Option<&Loc>,
+    params: impl Iterator<Item = (&'e str, V)>,
+    variables: impl Iterator<Item = (&'e str, V)>,
+) -> io::Result<()> {
     out.write_all(if first { b"\n    {" } else { b",\n    {" })?;
     out.write_all(b"\n      \"name\": ")?;
-    string(out, &j.name)?;
+    string(out, name)?;
     out.write_all(b",\n      \"params\": ")?;
-    // `name` is the key; a numeric block's implied `jid` stays (design §6).
-    pairs(out, j.params().filter(|e| e.name != "name"))?;
+    pairs(out, params)?;
     out.write_all(b",\n      \"variables\": ")?;
-    pairs(out, j.variables())?;
-    if let Some(l) = &j.loc {
+    pairs(out, variables)?;
+    if let Some(l) = loc {
         out.write_all(b",\n      \"source\": {\n        \"file\": ")?;
         string(out, l.file())?;
         write!(out, ",\n        \"line\": {}\n      }}", l.line())?;
@@ -57,21 +96,22 @@ pub fn write_end<W: Write>(out: &mut W, any: bool) -> io::Result<()> {
 
 /// An object of (name, values) at the depth of a jail's fields. Names within a jail are
 /// unique (`add_param` merges equal names), so no map is needed.
-fn pairs<'e, W: Write>(
+fn pairs<'e, W: Write, V: ExactSizeIterator<Item = &'e str>>(
     out: &mut W,
-    entries: impl Iterator<Item = &'e crate::model::Entry>,
+    entries: impl Iterator<Item = (&'e str, V)>,
 ) -> io::Result<()> {
     let mut any = false;
-    for e in entries {
+    for (name, values) in entries {
         out.write_all(if any { b",\n        " } else { b"{\n        " })?;
         any = true;
-        string(out, &e.name)?;
+        string(out, name)?;
         out.write_all(b": [")?;
-        for (k, v) in e.values.iter().enumerate() {
+        let empty = values.len() == 0;
+        for (k, v) in values.enumerate() {
             out.write_all(if k == 0 { b"\n          " } else { b",\n          " })?;
             string(out, v)?;
         }
-        out.write_all(if e.values.is_empty() { b"]" } else { b"\n        ]" })?;
+        out.write_all(if empty { b"]" } else { b"\n        ]" })?;
     }
     out.write_all(if any { b"\n      }" } else { b"{}" })
 }
