@@ -70,16 +70,7 @@ fn main() {
     let (s, c) = (median(show), median(check));
     let mb = current.len() as f64 / 1e6;
     println!("config: {JAILS} jails, {mb:.2} MB");
-    println!(
-        "show  (parse + merge + JSON):   {:>8.1} ms",
-        s.as_secs_f64() * 1e3
-    );
-    println!(
-        "check (parse + lint + drift):   {:>8.1} ms",
-        c.as_secs_f64() * 1e3
-    );
-    println!(
-        "ratio check/show: {:.2} (goal <= 3.00)",
-        c.as_secs_f64() / s.as_secs_f64()
-    );
+    println!("show  (parse + merge + JSON):   {:>8.1} ms", s.as_secs_f64() * 1e3);
+    println!("check (parse + lint + drift):   {:>8.1} ms", c.as_secs_f64() * 1e3);
+    println!("ratio check/show: {:.2} (goal <= 3.00)", c.as_secs_f64() / s.as_secs_f64());
 }
