@@ -346,20 +346,66 @@ fn completions(shell: crate::man::CompletionShell) -> anyhow::Result<i32> {
 
 fn show(g: &Global) -> anyhow::Result<i32> {
     let inputs = input::select(g)?;
-    let cfg = match inputs.kind {
-        InputKind::JailConf => {
-            let loader = inputs.loader();
-            let parsed = input::parse_jail_confs(&loader, &inputs.files)?;
-            model::load(&parsed)
-        }
-        InputKind::RcConf => {
-            let loader = inputs.loader();
-            let (vars, warnings) = read_rc_conf(g, &loader)?;
-            warn(g, &warnings);
-            let conv = crate::legacy::convert(&vars, &loader, &crate::legacy::Options::default());
-            conv.config()
-        }
-    };
+    let loader = inputs.loader();
+    if inputs.kind == InputKind::RcConf {
+        let (vars, warnings) = read_rc_conf(g, &loader)?;
+        warn(g, &warnings);
+        let conv = crate::legacy::convert(&vars, &loader, &crate::legacy::Options::default());
+        warn(g, &conv.warnings);
+        return show_config(g, conv.config());
+    }
+    let parsed = input::parse_jail_confs(&loader, &inputs.files)?;
+    if crate::depend::matters(&parsed) {
+        // Dependencies can fail a jail only once every jail is known: no streaming.
+        // (model::load keeps the parse's warnings first in cfg.warnings.)
+        let mut cfg = model::load(&parsed);
+        crate::depend::check(&parsed, &mut cfg);
+        return show_config(g, cfg);
+    }
+    warn(g, &parsed.warnings);
+    // Streamed: each jail is written as soon as it is loaded and then dropped, so
+    // neither the whole model nor the whole text is ever held.
+    let json = g.format == Format::Json;
+    let mut out = Output::new();
+    let mut n = 0usize;
+    let mut text = String::new();
+    if json {
+        out.write(emit::json::write_start);
+    }
+    let errors = model::load_each_view(
+        &parsed,
+        |j| {
+            if json {
+                out.write(|w| emit::json::write_jail_view(w, j, n == 0));
+            } else {
+                text.clear();
+                if n > 0 {
+                    text.push('\n');
+                }
+                emit::jailconf::jail(&mut text, &j.to_jail());
+                out.write(|w| w.write_all(text.as_bytes()));
+            }
+            n += 1;
+        },
+        |w| warn(g, std::slice::from_ref(&w)),
+    );
+    if json {
+        out.write(|w| emit::json::write_end(w, n > 0));
+    }
+    out.finish()?;
+    // The parse (a few hundred thousand small allocations for a large file) is not
+    // needed any more and the process is about to exit: freeing it piece by piece
+    // would cost about a tenth of the run.
+    std::mem::forget(parsed);
+    if errors.is_empty() {
+        Ok(exit::OK)
+    } else {
+        Err(Diags(errors).into())
+    }
+}
+
+/// `show` for a configuration held whole (rc.conf input, or dependencies to resolve).
+fn show_config(g: &Global, cfg: model::Config) -> anyhow::Result<i32> {
     warn(g, &cfg.warnings);
     let text = match g.format {
         Format::Json => emit::json::config(&cfg),
@@ -370,6 +416,46 @@ fn show(g: &Global) -> anyhow::Result<i32> {
         Ok(exit::OK)
     } else {
         Err(Diags(cfg.errors).into())
+    }
+}
+
+/// Buffered standard output for streamed output, quiet about a closed pipe like `print`:
+/// after the first error nothing more is written; `finish` reports it unless it was a
+/// broken pipe.
+struct Output {
+    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+    failed: Option<std::io::Error>,
+}
+
+impl Output {
+    fn new() -> Output {
+        Output {
+            out: std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()),
+            failed: None,
+        }
+    }
+
+    fn write(
+        &mut self,
+        f: impl FnOnce(&mut std::io::BufWriter<std::io::StdoutLock<'static>>) -> std::io::Result<()>,
+    ) {
+        if self.failed.is_none()
+            && let Err(e) = f(&mut self.out)
+        {
+            self.failed = Some(e);
+        }
+    }
+
+    fn finish(mut self) -> anyhow::Result<()> {
+        if self.failed.is_none()
+            && let Err(e) = self.out.flush()
+        {
+            self.failed = Some(e);
+        }
+        match self.failed.take() {
+            Some(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+            _ => Ok(()),
+        }
     }
 }
 

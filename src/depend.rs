@@ -10,6 +10,18 @@ use crate::diag::Diag;
 use crate::model::{Config, wild_jail_name};
 use crate::parse::jailconf::Parsed;
 
+/// Whether dependencies can fail any jail of this file: some `depend` statement, or a
+/// hierarchical jail `a.b` whose parent `a` is in the file.
+pub fn matters(parsed: &Parsed) -> bool {
+    let names: std::collections::HashSet<&str> = parsed.jails.iter().map(|r| r.name.as_str()).collect();
+    parsed.jails.iter().any(|r| {
+        r.params
+            .iter()
+            .any(|p| !p.is_var && crate::model::equalopts(&p.name, "depend"))
+            || r.name.rfind('.').is_some_and(|d| names.contains(&r.name[..d]))
+    })
+}
+
 /// Apply jail(8)'s dependency checks: failing jails move from `cfg.jails` to
 /// `cfg.errors`.
 pub fn check(parsed: &Parsed, cfg: &mut Config) {

@@ -3,7 +3,9 @@
 //! in FreeBSD's usr.sbin/jail/config.c (FreeBSD 15/main), plus the boolean and integer
 //! checks of `check_intparams()`. Every stage of jailvol works on this type.
 
-use std::collections::VecDeque;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use crate::diag::{Diag, Loc, Source};
@@ -225,37 +227,116 @@ pub fn numeric_name(name: &str) -> bool {
 
 // ---------------------------------------------------------------------------------------
 
+/// A value being built. The text borrows from the parse (or the block name) until a
+/// variable is substituted into it; `vars` are the references still to expand, their
+/// positions in the literal text shifted by `shift` (the bytes inserted so far).
 #[derive(Debug, Clone)]
-struct Str {
-    text: String,
-    vars: VecDeque<VarRef>,
+struct Str<'a> {
+    text: Cow<'a, str>,
+    vars: &'a [VarRef],
+    shift: usize,
     /// The file the string was written in (None for implied values).
-    source: Option<Arc<Source>>,
+    source: Option<&'a Arc<Source>>,
+}
+
+/// Where something was written, made into a `Loc` only for a message.
+type At<'a> = Option<(&'a Arc<Source>, usize)>;
+
+fn to_loc(at: At<'_>) -> Option<Loc> {
+    at.map(|(src, off)| Loc::new(src, off))
 }
 
 #[derive(Debug, Clone)]
-struct P {
-    name: String,
+struct P<'a> {
+    name: &'a str,
+    /// `name_key` of the name: equal for any two names `equalopts` calls equal.
+    key: u32,
     is_var: bool,
     flags: u8,
     ip: Option<usize>,
-    values: Vec<Str>,
+    values: Vec<Str<'a>>,
     generation: u32,
     bad: bool,
     /// Where the statement that last set it is (None for implied name/jid).
-    loc: Option<Loc>,
+    loc: At<'a>,
 }
 
-struct Building<'a> {
+/// FxHash-style, a word at a time: parameter names are short and few, SipHash costs
+/// more than the lookup.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        let mut w = [0u8; 8];
+        let rest = chunks.remainder();
+        w[..rest.len()].copy_from_slice(rest);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w) ^ rest.len() as u64).wrapping_mul(K);
+        self.0 = h;
+    }
+}
+
+type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
+/// The name with every leading "no" of every dot component removed. `equalopts(a, b)`
+/// implies `no_key(a) == no_key(b)`, so it finds the candidates `equalopts` confirms.
+fn no_key(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for (i, mut c) in name.split('.').enumerate() {
+        while let Some(rest) = c.strip_prefix("no") {
+            c = rest;
+        }
+        if i > 0 {
+            out.push('.');
+        }
+        out.push_str(c);
+    }
+    out
+}
+
+/// Per-name facts computed once per `load`, not once per jail and statement.
+#[derive(Default)]
+struct Names<'a> {
+    by_name: FnvMap<&'a str, (u32, Option<usize>)>,
+    keys: FnvMap<String, u32>,
+}
+
+impl<'a> Names<'a> {
+    /// The `no_key` id of a name and the first INTPARAMS entry it matches.
+    fn get(&mut self, name: &'a str) -> (u32, Option<usize>) {
+        if let Some(&v) = self.by_name.get(name) {
+            return v;
+        }
+        let next = self.keys.len() as u32;
+        let key = *self.keys.entry(no_key(name)).or_insert(next);
+        let ip = INTPARAMS.iter().position(|(n, _)| equalopts(name, n));
+        self.by_name.insert(name, (key, ip));
+        (key, ip)
+    }
+}
+
+struct Building<'a, 'n> {
     jail: &'a str,
-    params: Vec<P>,
+    names: &'n mut Names<'a>,
+    params: Vec<P<'a>>,
     errors: Vec<Diag>,
     block_loc: Option<Loc>,
     /// Where a list variable was spliced in as a whole value, if anywhere.
     spliced: Option<Loc>,
 }
 
-impl Building<'_> {
+impl<'a> Building<'a, '_> {
     fn fail(&mut self, loc: Option<Loc>, msg: String) {
         let loc = loc.or_else(|| self.block_loc.clone());
         self.errors
@@ -263,19 +344,22 @@ impl Building<'_> {
     }
 
     /// add_param() for a jail-implied parameter (`name` or `jid` from the block name).
-    fn add_implied(&mut self, ipname: &str, value: &str) {
+    fn add_implied(&mut self, ipname: &'static str, value: &'a str) {
         let ip = intparam_index(ipname);
         if self.params.iter().any(|p| p.ip == ip) {
             return;
         }
+        let (key, _) = self.names.get(ipname);
         self.params.push(P {
-            name: ipname.to_owned(),
+            name: ipname,
+            key,
             is_var: false,
             flags: ip.map_or(0, |i| INTPARAMS[i].1),
             ip,
             values: vec![Str {
-                text: value.to_owned(),
-                vars: VecDeque::new(),
+                text: Cow::Borrowed(value),
+                vars: &[],
+                shift: 0,
                 source: None,
             }],
             generation: 0,
@@ -285,22 +369,29 @@ impl Building<'_> {
     }
 
     /// add_param() for a statement from the file.
-    fn add(&mut self, p: &CfParam) {
-        let loc = Some(p.loc());
-        let values: Vec<Str> = p
-            .values
-            .iter()
-            .map(|s| Str {
-                text: s.text.clone(),
-                vars: s.vars.iter().cloned().collect(),
-                source: Some(Arc::clone(&p.source)),
-            })
-            .collect();
+    fn add(&mut self, p: &'a CfParam) {
+        let info = self.names.get(&p.name);
+        self.add_with(p, info);
+    }
+
+    /// `add` with `Names::get(&p.name)` already known.
+    fn add_with(&mut self, p: &'a CfParam, (key, ip): (u32, Option<usize>)) {
+        let at: At<'a> = Some((&p.source, p.start));
+        let values = p.values.iter().map(|s| Str {
+            text: Cow::Borrowed(s.text.as_str()),
+            vars: &s.vars,
+            shift: 0,
+            source: Some(&p.source),
+        });
         let append = p.op == Op::Append;
-        if let Some(dp) = self.params.iter().position(|d| equalopts(&d.name, &p.name)) {
+        if let Some(dp) = self
+            .params
+            .iter()
+            .position(|d| d.key == key && equalopts(d.name, &p.name))
+        {
             if self.params[dp].is_var != p.is_var {
                 self.fail(
-                    loc,
+                    to_loc(at),
                     format!(
                         "variable \"${}\" cannot have the same name as a parameter.",
                         p.name
@@ -309,24 +400,22 @@ impl Building<'_> {
                 return;
             }
             if self.params[dp].flags & PF_IMMUTABLE != 0 {
-                let n = self.params[dp].name.clone();
-                self.fail(loc, format!("cannot redefine parameter \"{n}\"."));
+                let n = self.params[dp].name;
+                self.fail(to_loc(at), format!("cannot redefine parameter \"{n}\"."));
                 return;
             }
             let d = &mut self.params[dp];
-            if d.name != p.name {
-                d.name = p.name.clone();
-            }
-            if !append || values.is_empty() {
+            d.name = &p.name;
+            if !append || p.values.is_empty() {
                 d.values.clear();
             }
             d.values.extend(values);
-            d.loc = loc;
+            d.loc = at;
             return;
         }
-        let ip = INTPARAMS.iter().position(|(n, _)| equalopts(&p.name, n));
         self.params.push(P {
-            name: p.name.clone(),
+            name: &p.name,
+            key,
             is_var: p.is_var,
             flags: if p.is_var {
                 0
@@ -334,14 +423,14 @@ impl Building<'_> {
                 ip.map_or(0, |i| INTPARAMS[i].1)
             },
             ip: if p.is_var { None } else { ip },
-            values,
+            values: values.collect(),
             generation: 0,
             bad: false,
-            loc: loc.clone(),
+            loc: at,
         });
         if p.is_var && ip.is_some() {
             self.fail(
-                loc,
+                to_loc(at),
                 format!(
                     "variable \"${}\" cannot have the same name as a parameter.",
                     p.name
@@ -362,29 +451,29 @@ impl Building<'_> {
             'find_vars: loop {
                 let mut si = 0;
                 while si < self.params[i].values.len() {
-                    while let Some(v) = self.params[i].values[si].vars.front().cloned() {
+                    while let Some(v) = self.params[i].values[si].vars.first() {
                         let found = self.params.iter().position(|q| q.name == v.name);
                         let q = match found {
                             Some(q) if !self.params[q].values.is_empty() => q,
                             _ => {
-                                let pname = self.params[i].name.clone();
+                                let pname = self.params[i].name;
                                 let loc = self.var_loc(i, si, v.at);
                                 self.fail(loc, format!("{pname}: variable \"{}\" not found", v.name));
                                 self.mark_bad(pgen);
-                                self.params[i].values[si].vars.pop_front();
+                                self.pop_var(i, si);
                                 continue;
                             }
                         };
                         if self.params[q].bad {
                             self.mark_bad(pgen);
-                            self.params[i].values[si].vars.pop_front();
+                            self.pop_var(i, si);
                             continue;
                         }
                         if self.params[q].generation == pgen {
                             let loc = self.var_loc(i, si, v.at);
                             self.fail(loc, format!("{}: variable loop", v.name));
                             self.mark_bad(pgen);
-                            self.params[i].values[si].vars.pop_front();
+                            self.pop_var(i, si);
                             continue;
                         }
                         if self.params[q].values.iter().any(|s| !s.vars.is_empty()) {
@@ -395,41 +484,48 @@ impl Building<'_> {
                             i = at;
                             continue 'find_vars;
                         }
-                        let vals: Vec<String> =
-                            self.params[q].values.iter().map(|s| s.text.clone()).collect();
+                        let nvals = self.params[q].values.len();
                         let s = &self.params[i].values[si];
-                        if vals.len() > 1 && (!s.text.is_empty() || s.vars.len() > 1) {
-                            let pname = self.params[i].name.clone();
+                        if nvals > 1 && (!s.text.is_empty() || s.vars.len() > 1) {
+                            let pname = self.params[i].name;
                             let loc = self.var_loc(i, si, v.at);
                             self.fail(loc, format!("{pname}: array cannot be substituted inline"));
                             self.mark_bad(pgen);
-                            self.params[i].values[si].vars.pop_front();
+                            self.pop_var(i, si);
                             continue;
                         }
-                        if vals.len() > 1 && self.spliced.is_none() {
+                        if nvals > 1 && self.spliced.is_none() {
                             self.spliced = self.var_loc(i, si, v.at);
                         }
+                        let first = self.params[q].values[0].text.clone();
+                        let extras: Vec<Cow<'a, str>> = self.params[q].values[1..]
+                            .iter()
+                            .map(|s| s.text.clone())
+                            .collect();
                         let s = &mut self.params[i].values[si];
-                        s.vars.pop_front();
-                        let first = &vals[0];
-                        s.text.insert_str(v.pos, first);
-                        for later in s.vars.iter_mut() {
-                            later.pos += first.len();
+                        let pos = v.pos + s.shift;
+                        s.vars = &s.vars[1..];
+                        s.shift += first.len();
+                        if s.text.is_empty() {
+                            s.text = first;
+                        } else if !first.is_empty() {
+                            s.text.to_mut().insert_str(pos, &first);
                         }
                         // An array spliced in as the whole string (FreeBSD main; released
                         // jail(8) crashes here): the other values follow as strings of
                         // their own.
-                        for (k, extra) in vals[1..].iter().enumerate() {
+                        for (k, extra) in extras.into_iter().enumerate() {
                             self.params[i].values.insert(
                                 si + 1 + k,
                                 Str {
-                                    text: extra.clone(),
-                                    vars: VecDeque::new(),
+                                    text: extra,
+                                    vars: &[],
+                                    shift: 0,
                                     source: None,
                                 },
                             );
                         }
-                        si += vals.len() - 1;
+                        si += nvals - 1;
                     }
                     si += 1;
                 }
@@ -439,11 +535,13 @@ impl Building<'_> {
         }
     }
 
+    fn pop_var(&mut self, i: usize, si: usize) {
+        let s = &mut self.params[i].values[si];
+        s.vars = &s.vars[1..];
+    }
+
     fn var_loc(&self, i: usize, si: usize, at: usize) -> Option<Loc> {
-        self.params[i].values[si]
-            .source
-            .as_ref()
-            .map(|src| Loc::new(src, at))
+        self.params[i].values[si].source.map(|src| Loc::new(src, at))
     }
 
     fn mark_bad(&mut self, pgen: u32) {
@@ -458,7 +556,7 @@ impl Building<'_> {
     fn check_values(&mut self) {
         let mut errs = Vec::new();
         for p in &self.params {
-            let Some(val) = p.values.last().map(|s| s.text.as_str()) else {
+            let Some(val) = p.values.last().map(|s| &*s.text) else {
                 continue;
             };
             if p.flags & PF_BOOL != 0 {
@@ -466,14 +564,14 @@ impl Building<'_> {
                 let rest_nonempty = val.len() > used;
                 if !val.eq_ignore_ascii_case("false") && !val.eq_ignore_ascii_case("true") && rest_nonempty {
                     errs.push((
-                        p.loc.clone(),
+                        to_loc(p.loc),
                         format!("{}: unknown boolean value \"{val}\"", p.name),
                     ));
                 }
             } else if p.flags & PF_INT != 0 {
                 let (_, used) = strtol(val);
                 if used == 0 || used != val.len() {
-                    errs.push((p.loc.clone(), format!("{}: non-integer value \"{val}\"", p.name)));
+                    errs.push((to_loc(p.loc), format!("{}: non-integer value \"{val}\"", p.name)));
                 }
             }
         }
@@ -489,17 +587,104 @@ pub fn load(parsed: &Parsed) -> Config {
         warnings: parsed.warnings.clone(),
         ..Config::default()
     };
+    let mut jails = Vec::new();
+    cfg.errors = load_each(parsed, |j| jails.push(j), |w| cfg.warnings.push(w));
+    cfg.jails = jails;
+    cfg
+}
+
+/// A loaded jail as `load_each_view` lends it: the same content as `Jail`, borrowed
+/// from the parse and the merge instead of copied into `String`s.
+pub struct JailView<'v> {
+    pub name: &'v str,
+    pub loc: Option<&'v Loc>,
+    /// Index of the raw record in `Parsed::jails`.
+    pub record: usize,
+    params: &'v [P<'v>],
+}
+
+/// An entry of a `JailView`, like `Entry`.
+#[derive(Clone, Copy)]
+pub struct EntryView<'v> {
+    pub name: &'v str,
+    pub is_var: bool,
+    values: &'v [Str<'v>],
+}
+
+impl<'v> EntryView<'v> {
+    pub fn values(self) -> impl ExactSizeIterator<Item = &'v str> + use<'v> {
+        self.values.iter().map(|s| &*s.text)
+    }
+}
+
+impl<'v> JailView<'v> {
+    /// Parameters and variables in jail(8)'s final order, as `Jail::entries`.
+    pub fn entries(&self) -> impl Iterator<Item = EntryView<'v>> + use<'v> {
+        self.params.iter().map(|p| EntryView {
+            name: p.name,
+            is_var: p.is_var,
+            values: &p.values,
+        })
+    }
+
+    /// The `Jail` `load` gives for this jail.
+    pub fn to_jail(&self) -> Jail {
+        Jail {
+            name: self.name.to_owned(),
+            entries: self
+                .entries()
+                .map(|e| Entry {
+                    name: e.name.to_owned(),
+                    is_var: e.is_var,
+                    values: e.values().map(str::to_owned).collect(),
+                })
+                .collect(),
+            loc: self.loc.cloned(),
+            record: self.record,
+        }
+    }
+}
+
+/// `load` one jail at a time, for output that does not need the whole `Config`:
+/// `on_jail` gets every jail `load` would put in `Config::jails`, in the same order, and
+/// `on_warning` every warning `load` adds after `Parsed::warnings` (not those). Returns
+/// `Config::errors`.
+pub fn load_each(parsed: &Parsed, mut on_jail: impl FnMut(Jail), on_warning: impl FnMut(Diag)) -> Vec<Diag> {
+    load_each_view(parsed, |v| on_jail(v.to_jail()), on_warning)
+}
+
+/// `load_each` without copying: each jail is lent to `on_jail` for the time of the call.
+pub fn load_each_view(
+    parsed: &Parsed,
+    mut on_jail: impl FnMut(&JailView<'_>),
+    mut on_warning: impl FnMut(Diag),
+) -> Vec<Diag> {
+    let mut errors = Vec::new();
     let mut check_errors = Vec::new();
+    let mut names = Names::default();
     let wild: Vec<usize> = (0..parsed.jails.len())
         .filter(|&i| wild_jail_name(&parsed.jails[i].name))
         .collect();
+    // The wildcard statements are added to many jails: look their names up once.
+    let wild_info: Vec<Vec<(u32, Option<usize>)>> = wild
+        .iter()
+        .map(|&w| {
+            parsed.jails[w]
+                .params
+                .iter()
+                .map(|p| names.get(&p.name))
+                .collect()
+        })
+        .collect();
+    let mut params = Vec::new();
     for (idx, rec) in parsed.jails.iter().enumerate() {
         if wild_jail_name(&rec.name) {
             continue;
         }
         let mut b = Building {
             jail: &rec.name,
-            params: Vec::new(),
+            names: &mut names,
+            params,
             errors: Vec::new(),
             block_loc: rec.loc(),
             spliced: None,
@@ -507,7 +692,7 @@ pub fn load(parsed: &Parsed) -> Config {
         let numeric = numeric_name(&rec.name);
         b.add_implied(if numeric { "jid" } else { "name" }, &rec.name);
         let mut did_self = false;
-        for &w in &wild {
+        for (&w, info) in wild.iter().zip(&wild_info) {
             if idx < w && !did_self {
                 for p in &rec.params {
                     b.add(p);
@@ -515,8 +700,8 @@ pub fn load(parsed: &Parsed) -> Config {
                 did_self = true;
             }
             if wild_jail_match(&rec.name, &parsed.jails[w].name) {
-                for p in &parsed.jails[w].params {
-                    b.add(p);
+                for (p, &i) in parsed.jails[w].params.iter().zip(info) {
+                    b.add_with(p, i);
                 }
             }
         }
@@ -536,7 +721,7 @@ pub fn load(parsed: &Parsed) -> Config {
         }
         if b.errors.is_empty() {
             if let Some(src) = b.spliced.take() {
-                cfg.warnings.push(Diag::warning(
+                on_warning(Diag::warning(
                     Some(src),
                     format!(
                         "{}: a list variable used as a whole value is spliced into the list only by \
@@ -545,28 +730,23 @@ pub fn load(parsed: &Parsed) -> Config {
                     ),
                 ));
             }
-            cfg.jails.push(Jail {
-                name: rec.name.clone(),
-                entries: b
-                    .params
-                    .into_iter()
-                    .map(|p| Entry {
-                        name: p.name,
-                        is_var: p.is_var,
-                        values: p.values.into_iter().map(|s| s.text).collect(),
-                    })
-                    .collect(),
-                loc: rec.loc(),
+            on_jail(&JailView {
+                name: &rec.name,
+                loc: b.block_loc.as_ref(),
                 record: idx,
+                params: &b.params,
             });
         } else if load_failed {
-            cfg.errors.extend(b.errors);
+            errors.extend(b.errors);
         } else {
             check_errors.extend(b.errors);
         }
+        // The parameter list is reused by the next jail (its borrows end here).
+        params = b.params;
+        params.clear();
     }
-    cfg.errors.extend(check_errors);
-    cfg
+    errors.extend(check_errors);
+    errors
 }
 
 #[cfg(test)]

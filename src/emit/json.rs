@@ -1,77 +1,175 @@
 //! The stable JSON documents of design §6.
+//!
+//! `show` writes its document jail by jail (`write_config`, or `write_start`,
+//! `write_jail`, `write_end` for streaming), in serde_json's pretty format byte for
+//! byte: two-space indents, `": "`, `[]` and `{}` for empty lists and objects, strings
+//! escaped as serde_json escapes them.
 
-use serde::Serialize;
-use serde::ser::{SerializeMap, Serializer};
+use std::io::{self, Write};
 
-use crate::model::{Config, Jail};
-
-#[derive(Serialize)]
-struct Doc<'a> {
-    jails: Vec<JailDoc<'a>>,
-}
-
-#[derive(Serialize)]
-struct JailDoc<'a> {
-    name: &'a str,
-    params: Pairs<'a>,
-    variables: Pairs<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    source: Option<SourceDoc<'a>>,
-}
-
-/// A JSON object from (name, values) pairs in order. Names within a jail are unique
-/// (`add_param` merges equal names), so no map is needed.
-struct Pairs<'a>(Vec<(&'a str, &'a [String])>);
-
-impl Serialize for Pairs<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            m.serialize_entry(k, v)?;
-        }
-        m.end()
-    }
-}
-
-#[derive(Serialize)]
-struct SourceDoc<'a> {
-    file: &'a str,
-    line: usize,
-}
-
-fn jail_doc(j: &Jail) -> JailDoc<'_> {
-    JailDoc {
-        name: &j.name,
-        // `name` is the key; a numeric block's implied `jid` stays (design §6).
-        params: Pairs(
-            j.params()
-                .filter(|e| e.name != "name")
-                .map(|e| (e.name.as_str(), e.values.as_slice()))
-                .collect(),
-        ),
-        variables: Pairs(
-            j.variables()
-                .map(|e| (e.name.as_str(), e.values.as_slice()))
-                .collect(),
-        ),
-        source: j.loc.as_ref().map(|l| SourceDoc {
-            file: l.file(),
-            line: l.line(),
-        }),
-    }
-}
+use crate::diag::Loc;
+use crate::model::{Config, Entry, Jail, JailView};
 
 /// `jailvol show --format json`.
 pub fn config(cfg: &Config) -> String {
-    let doc = Doc {
-        jails: cfg.jails.iter().map(jail_doc).collect(),
-    };
     let mut buf = Vec::with_capacity(cfg.jails.len() * 1024 + 16);
-    let mut ser = serde_json::Serializer::with_formatter(&mut buf, serde_json::ser::PrettyFormatter::new());
-    if let Err(e) = doc.serialize(&mut ser) {
-        return format!("{{\"error\": {:?}}}\n", e.to_string());
-    }
-    buf.push(b'\n');
-    // serde_json writes UTF-8 only.
+    // Writing to a Vec does not fail.
+    let _ = write_config(&mut buf, cfg);
+    // Only valid UTF-8 is written (str input, ASCII escapes).
     String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// `config`, written to `out`.
+pub fn write_config<W: Write>(out: &mut W, cfg: &Config) -> io::Result<()> {
+    write_start(out)?;
+    for (i, j) in cfg.jails.iter().enumerate() {
+        write_jail(out, j, i == 0)?;
+    }
+    write_end(out, !cfg.jails.is_empty())
+}
+
+/// The head of the document, up to the jails.
+pub fn write_start<W: Write>(out: &mut W) -> io::Result<()> {
+    out.write_all(b"{\n  \"jails\": [")
+}
+
+/// One jail of the `jails` list; `first` for the first one written.
+pub fn write_jail<W: Write>(out: &mut W, j: &Jail, first: bool) -> io::Result<()> {
+    write_parts(
+        out,
+        first,
+        &j.name,
+        j.loc.as_ref(),
+        // `name` is the key; a numeric block's implied `jid` stays (design §6).
+        j.params()
+            .filter(|e| e.name != "name")
+            .map(|e| (e.name.as_str(), values(e))),
+        j.variables().map(|e| (e.name.as_str(), values(e))),
+    )
+}
+
+fn values(e: &Entry) -> impl ExactSizeIterator<Item = &str> {
+    e.values.iter().map(String::as_str)
+}
+
+/// `write_jail` for a jail lent by `model::load_each_view`.
+pub fn write_jail_view<W: Write>(out: &mut W, j: &JailView<'_>, first: bool) -> io::Result<()> {
+    write_parts(
+        out,
+        first,
+        j.name,
+        j.loc,
+        j.entries()
+            .filter(|e| !e.is_var && e.name != "name")
+            .map(|e| (e.name, e.values())),
+        j.entries().filter(|e| e.is_var).map(|e| (e.name, e.values())),
+    )
+}
+
+fn write_parts<'e, W: Write, V: ExactSizeIterator<Item = &'e str>>(
+    out: &mut W,
+    first: bool,
+    name: &str,
+    loc: Option<&Loc>,
+    params: impl Iterator<Item = (&'e str, V)>,
+    variables: impl Iterator<Item = (&'e str, V)>,
+) -> io::Result<()> {
+    out.write_all(if first { b"\n    {" } else { b",\n    {" })?;
+    out.write_all(b"\n      \"name\": ")?;
+    string(out, name)?;
+    out.write_all(b",\n      \"params\": ")?;
+    pairs(out, params)?;
+    out.write_all(b",\n      \"variables\": ")?;
+    pairs(out, variables)?;
+    if let Some(l) = loc {
+        out.write_all(b",\n      \"source\": {\n        \"file\": ")?;
+        string(out, l.file())?;
+        write!(out, ",\n        \"line\": {}\n      }}", l.line())?;
+    }
+    out.write_all(b"\n    }")
+}
+
+/// The end of the document; `any` when a jail was written.
+pub fn write_end<W: Write>(out: &mut W, any: bool) -> io::Result<()> {
+    out.write_all(if any { b"\n  ]\n}\n" } else { b"]\n}\n" })
+}
+
+/// An object of (name, values) at the depth of a jail's fields. Names within a jail are
+/// unique (`add_param` merges equal names), so no map is needed.
+fn pairs<'e, W: Write, V: ExactSizeIterator<Item = &'e str>>(
+    out: &mut W,
+    entries: impl Iterator<Item = (&'e str, V)>,
+) -> io::Result<()> {
+    let mut any = false;
+    for (name, values) in entries {
+        out.write_all(if any { b",\n        " } else { b"{\n        " })?;
+        any = true;
+        string(out, name)?;
+        out.write_all(b": [")?;
+        let empty = values.len() == 0;
+        for (k, v) in values.enumerate() {
+            out.write_all(if k == 0 { b"\n          " } else { b",\n          " })?;
+            string(out, v)?;
+        }
+        out.write_all(if empty { b"]" } else { b"\n        ]" })?;
+    }
+    out.write_all(if any { b"\n      }" } else { b"{}" })
+}
+
+/// A JSON string as serde_json writes it: `"` and `\` escaped, the control characters
+/// as `\b \t \n \f \r` or `\u00xx`, everything else (DEL, non-ASCII) as is.
+fn string<W: Write>(out: &mut W, s: &str) -> io::Result<()> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let b = s.as_bytes();
+    out.write_all(b"\"")?;
+    let mut from = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if c >= 0x20 && c != b'"' && c != b'\\' {
+            continue;
+        }
+        out.write_all(&b[from..i])?;
+        from = i + 1;
+        let esc: &[u8] = match c {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            0x08 => b"\\b",
+            0x09 => b"\\t",
+            0x0a => b"\\n",
+            0x0c => b"\\f",
+            0x0d => b"\\r",
+            _ => &[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(c >> 4)],
+                HEX[usize::from(c & 0xf)],
+            ],
+        };
+        out.write_all(esc)?;
+    }
+    out.write_all(&b[from..])?;
+    out.write_all(b"\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_escape_like_serde_json() {
+        let all: String = (0u32..0x100).filter_map(char::from_u32).collect();
+        for s in [
+            "",
+            "plain",
+            "a\"b\\c",
+            "\u{7f}é€😀",
+            "\u{0}\u{1f}\x08\t\n\x0b\x0c\r",
+            all.as_str(),
+        ] {
+            let mut v = Vec::new();
+            string(&mut v, s).unwrap();
+            assert_eq!(String::from_utf8(v).unwrap(), serde_json::to_string(s).unwrap());
+        }
+    }
 }

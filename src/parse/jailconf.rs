@@ -695,6 +695,9 @@ impl Stream {
     }
     /// A token's value, decoded (lossy for bytes that are not UTF-8).
     fn text(&self, t: &Tok) -> String {
+        if let Some(plain) = plain(&self.source().text, t) {
+            return plain.to_owned();
+        }
         let mut v = Vec::new();
         decode_into(&mut v, &self.source().text.as_bytes()[t.vstart..t.vend]);
         match String::from_utf8(v) {
@@ -793,9 +796,11 @@ impl Parser<'_> {
         let saved = self.current.replace(idx);
         self.conf(s, true, is_stdin)?;
         let close = s.bump()?;
-        if let Some(b) = self.out.jails[idx].block.as_mut() {
+        let rec = &mut self.out.jails[idx];
+        if let Some(b) = rec.block.as_mut() {
             b.close = close.start;
         }
+        rec.params.shrink_to_fit();
         self.current = saved;
         Ok(())
     }
@@ -891,22 +896,42 @@ impl Parser<'_> {
         if !matches!(first.kind, Kind::Str | Kind::Var) {
             return Err(s.syntax_error(&first, "a value"));
         }
-        let mut bytes: Vec<u8> = Vec::new();
+        // The value is built as a String while every piece is plain text (no backslash,
+        // no NUL: decoding leaves it as it is), as bytes from the first piece that is not.
+        let mut text = String::new();
+        let mut bytes: Option<Vec<u8>> = None;
         let mut vars = Vec::new();
         loop {
             let t = s.bump()?;
             match t.kind {
                 Kind::Var => vars.push(VarRef {
                     name: s.text(&t),
-                    pos: bytes.len(),
+                    pos: bytes.as_ref().map_or(text.len(), Vec::len),
                     at: t.start,
                 }),
-                _ => decode_into(&mut bytes, &s.source().text.as_bytes()[t.vstart..t.vend]),
+                _ => {
+                    let src = &s.source().text;
+                    match (&mut bytes, plain(src, &t)) {
+                        (None, Some(p)) => text.push_str(p),
+                        (Some(b), _) => decode_into(b, &src.as_bytes()[t.vstart..t.vend]),
+                        (None, None) => {
+                            let mut b = std::mem::take(&mut text).into_bytes();
+                            decode_into(&mut b, &src.as_bytes()[t.vstart..t.vend]);
+                            bytes = Some(b);
+                        }
+                    }
+                }
             }
             let n = s.peek()?;
             if !(n.glued && matches!(n.kind, Kind::Str | Kind::Var)) {
+                // Parses are kept whole while jails are loaded: no spare capacity.
+                vars.shrink_to_fit();
+                let text = match bytes {
+                    None => text,
+                    Some(b) => bytes_to_string(b, &mut vars),
+                };
                 return Ok(CfString {
-                    text: bytes_to_string(bytes, &mut vars),
+                    text,
                     vars,
                     start: first.start,
                 });
@@ -987,6 +1012,12 @@ impl Parser<'_> {
         found.sort();
         Ok(found)
     }
+}
+
+/// A token's value when decoding would not change it: no backslash, no NUL byte.
+fn plain<'s>(text: &'s str, t: &Tok) -> Option<&'s str> {
+    let v = text.get(t.vstart..t.vend)?;
+    (!v.bytes().any(|b| b == b'\\' || b == 0)).then_some(v)
 }
 
 /// The bytes of a value as text. jail(8) works on bytes; bytes that are not UTF-8 become
