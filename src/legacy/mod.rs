@@ -407,7 +407,7 @@ struct Vars<'a> {
     /// `$jail_conf` (not `:-`: an empty value is an empty path, as in rc.d/jail).
     jail_conf: &'a str,
     /// Directory listings for `readable` (None: cannot be listed).
-    dirs: std::cell::RefCell<FastMap<std::path::PathBuf, Option<FastSet<std::ffi::OsString>>>>,
+    dirs: std::cell::RefCell<FastMap<std::ffi::OsString, Option<FastSet<std::ffi::OsString>>>>,
 }
 
 impl<'a> Vars<'a> {
@@ -668,13 +668,15 @@ impl<'v, 'a> JailConv<'v, 'a> {
         let p = self.loader.real_path(host);
         if let (Some(dir), Some(file)) = (p.parent(), p.file_name()) {
             let mut cache = self.vars.dirs.borrow_mut();
-            if !cache.contains_key(dir) {
+            // Keyed by the bytes of the directory (hashing a Path parses its components).
+            let key = dir.as_os_str();
+            if !cache.contains_key(key) {
                 let names = std::fs::read_dir(dir)
                     .ok()
                     .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.file_name())).collect());
-                cache.insert(dir.to_path_buf(), names);
+                cache.insert(key.to_owned(), names);
             }
-            match cache.get(dir) {
+            match cache.get(key) {
                 Some(Some(names)) if names.contains(file) => {}
                 _ => return false,
             }
@@ -1102,7 +1104,7 @@ impl<'v, 'a> JailConv<'v, 'a> {
                             name: p.name,
                             is_var: p.is_var,
                             op: p.op,
-                            values: Few::from(p.values),
+                            values: p.values,
                             from: hit.from(),
                         });
                     }
@@ -1233,7 +1235,7 @@ fn simple_statement(word: &str) -> Option<Stmt<'_>> {
         name: Cow::Borrowed(name),
         is_var: false,
         op,
-        values: value.map(Cow::Borrowed).into_iter().collect(),
+        values: Few::from(value.map(Cow::Borrowed)),
     })
 }
 
@@ -1242,22 +1244,22 @@ struct Stmt<'w> {
     name: Cow<'w, str>,
     is_var: bool,
     op: Op,
-    values: Vec<Cow<'w, str>>,
+    values: Few<Cow<'w, str>>,
 }
 
 /// Parse `WORD;` as jail.conf: only plain parameter or variable statements, without
 /// variable references (rc.d/jail would leave their expansion to jail(8); jailvol writes
 /// values literally and refuses rather than change their meaning).
-fn parse_statement<'w>(var: &str, word: &'w str) -> Result<Vec<Stmt<'w>>, String> {
+fn parse_statement<'w>(var: &str, word: &'w str) -> Result<Few<Stmt<'w>>, String> {
     if let Some(st) = simple_statement(word) {
-        return Ok(vec![st]);
+        return Ok(Few::One(st));
     }
     if word.contains(".include") {
         return Err("`.include` is not allowed here".to_owned());
     }
     let src = Source::new(var, format!("{word};"));
     let parsed = jailconf::parse_source(&Loader::default(), src, false).map_err(|d| d.message)?;
-    let mut out = Vec::new();
+    let mut out = Few::default();
     for rec in &parsed.jails {
         if rec.block.is_some() {
             return Err("a block is not a parameter".to_owned());
@@ -1276,7 +1278,12 @@ fn parse_statement<'w>(var: &str, word: &'w str) -> Result<Vec<Stmt<'w>>, String
                     CfOp::Append => Op::Append,
                     CfOp::Set | CfOp::NameVal => Op::Set,
                 },
-                values: p.values.iter().map(|s| Cow::Owned(s.text.clone())).collect(),
+                values: Few::from(
+                    p.values
+                        .iter()
+                        .map(|s| Cow::Owned(s.text.clone()))
+                        .collect::<Vec<_>>(),
+                ),
             });
         }
     }

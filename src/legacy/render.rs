@@ -100,11 +100,16 @@ fn push_name(out: &mut String, n: &str) {
 /// text is the same): bare when safe, else double-quoted with `\"`, `\\`, `\$` and
 /// control characters escaped.
 pub(super) fn push_value(out: &mut String, v: &str) {
-    let bare = !v.is_empty()
-        && v.bytes()
-            .all(|b| word_byte(b) || b == b'/' || b == b'*' || b == b'+')
-        && !v.contains("//")
-        && !v.contains("/*");
+    // Bare: only word bytes, `/`, `*` and `+`, and no `//` or `/*` (one pass).
+    let mut bare = !v.is_empty();
+    let mut slash = false;
+    for b in v.bytes() {
+        if !(word_byte(b) || b == b'/' || b == b'*' || b == b'+') || (slash && (b == b'/' || b == b'*')) {
+            bare = false;
+            break;
+        }
+        slash = b == b'/';
+    }
     if bare {
         out.push_str(v);
         return;
