@@ -11,6 +11,14 @@ use jailvol::parse::rcconf::{RcVar, RcVars};
 
 const JAILS: usize = 10_000;
 
+/// Time this thread has run on a CPU (Linux `/proc/thread-self/schedstat`, ns): on a
+/// shared machine wall-clock time also counts waiting for a core.
+fn on_cpu() -> Option<Duration> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
 fn generate() -> RcVars {
     let mut pairs: Vec<(String, String)> = vec![
         ("jail_enable".into(), "YES".into()),
@@ -69,13 +77,18 @@ fn main() {
     let opts = Options::default();
     let mut best_convert = Duration::MAX;
     let mut best_total = Duration::MAX;
+    let mut best_cpu = Duration::MAX;
     let mut bytes = 0;
     for _ in 0..10 {
+        let cpu = on_cpu();
         let t = Instant::now();
         let c = legacy::convert(&vars, &loader, &opts);
         let converted = t.elapsed();
         let text = c.render(false);
         let total = t.elapsed();
+        if let (Some(a), Some(b)) = (cpu, on_cpu()) {
+            best_cpu = best_cpu.min(b.saturating_sub(a));
+        }
         assert_eq!(c.blocks.len(), JAILS);
         assert!(c.errors.is_empty());
         bytes = text.len();
@@ -88,6 +101,12 @@ fn main() {
         best_convert.as_secs_f64() * 1e3,
         bytes
     );
+    if best_cpu != Duration::MAX {
+        println!(
+            "on-CPU time of the same (convert + render): {:.1} ms, best of 10",
+            best_cpu.as_secs_f64() * 1e3
+        );
+    }
     if best_total > Duration::from_millis(100) {
         eprintln!("warning: over the 100 ms target");
     }

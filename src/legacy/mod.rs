@@ -12,8 +12,9 @@ pub mod ip;
 mod output;
 mod render;
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::diag::{Diag, Loc, Source};
 use crate::model::{self, INTPARAMS, equalopts, strtol, wild_jail_name};
@@ -61,22 +62,25 @@ impl Default for Options {
     }
 }
 
-/// An rc.conf variable behind an output line.
-#[derive(Debug, Clone)]
-pub struct Origin {
-    pub var: String,
-    /// Shared: a long `jail_list` is behind every block.
-    pub value: Arc<str>,
-    pub loc: Option<Loc>,
+/// An rc.conf variable behind an output line, borrowed from the `RcVars` converted.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    pub var: &'a str,
+    pub value: &'a str,
+    pub loc: Option<&'a Loc>,
 }
 
-impl Origin {
-    fn of(var: &str, v: &RcVar) -> Origin {
+impl<'a> Origin<'a> {
+    fn of(var: &'a str, v: &'a RcVar) -> Origin<'a> {
         Origin {
-            var: var.to_owned(),
-            value: Arc::from(v.value.as_str()),
-            loc: Some(v.loc.clone()),
+            var,
+            value: &v.value,
+            loc: Some(&v.loc),
         }
+    }
+
+    fn loc(&self) -> Option<Loc> {
+        self.loc.cloned()
     }
 }
 
@@ -88,35 +92,135 @@ pub enum Op {
     Append,
 }
 
-/// One statement of a converted block.
+/// Zero, one or more items; the usual single one without a heap allocation (nearly
+/// every line has one value and one origin). Reads as a slice.
 #[derive(Debug, Clone)]
-pub struct Line {
-    pub name: String,
+pub enum Few<T> {
+    One(T),
+    /// Zero (an empty Vec allocates nothing), or two and more.
+    Many(Vec<T>),
+}
+
+impl<T> Few<T> {
+    pub fn push(&mut self, t: T) {
+        let old = std::mem::replace(self, Few::Many(Vec::new()));
+        *self = match old {
+            Few::Many(v) if v.is_empty() => Few::One(t),
+            Few::Many(mut v) => {
+                v.push(t);
+                Few::Many(v)
+            }
+            Few::One(a) => Few::Many(vec![a, t]),
+        };
+    }
+}
+
+impl<T> Default for Few<T> {
+    fn default() -> Few<T> {
+        Few::Many(Vec::new())
+    }
+}
+
+impl<T> std::ops::Deref for Few<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        match self {
+            Few::One(t) => std::slice::from_ref(t),
+            Few::Many(v) => v,
+        }
+    }
+}
+
+impl<T> From<Vec<T>> for Few<T> {
+    fn from(mut v: Vec<T>) -> Few<T> {
+        if v.len() == 1 {
+            if let Some(t) = v.pop() {
+                return Few::One(t);
+            }
+        }
+        Few::Many(v)
+    }
+}
+
+impl<T> From<Option<T>> for Few<T> {
+    fn from(o: Option<T>) -> Few<T> {
+        o.map_or_else(Few::default, Few::One)
+    }
+}
+
+impl<T> Extend<T> for Few<T> {
+    fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
+        for t in iter {
+            self.push(t);
+        }
+    }
+}
+
+/// The owning iterator of `Few`.
+pub enum FewIter<T> {
+    One(std::option::IntoIter<T>),
+    Many(std::vec::IntoIter<T>),
+}
+
+impl<T> Iterator for FewIter<T> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        match self {
+            FewIter::One(i) => i.next(),
+            FewIter::Many(i) => i.next(),
+        }
+    }
+}
+
+impl<T> IntoIterator for Few<T> {
+    type Item = T;
+    type IntoIter = FewIter<T>;
+    fn into_iter(self) -> FewIter<T> {
+        match self {
+            Few::One(t) => FewIter::One(Some(t).into_iter()),
+            Few::Many(v) => FewIter::Many(v.into_iter()),
+        }
+    }
+}
+
+impl<'f, T> IntoIterator for &'f Few<T> {
+    type Item = &'f T;
+    type IntoIter = std::slice::Iter<'f, T>;
+    fn into_iter(self) -> std::slice::Iter<'f, T> {
+        self.iter()
+    }
+}
+
+/// One statement of a converted block. Names and values are borrowed from the rc.conf
+/// variables (or static) where they can be.
+#[derive(Debug, Clone)]
+pub struct Line<'a> {
+    pub name: Cow<'a, str>,
     pub is_var: bool,
     pub op: Op,
-    pub values: Vec<String>,
+    pub values: Few<Cow<'a, str>>,
     /// The variables behind it; empty for a built-in default.
-    pub from: Vec<Origin>,
+    pub from: Few<Origin<'a>>,
 }
 
 /// One converted jail: the block rc.d/jail writes to /var/run/jail.NAME.conf.
 #[derive(Debug, Clone)]
-pub struct Block {
+pub struct Block<'a> {
     /// The jail name (`_j`: the jail_list word with `/` and `.` replaced by `_`).
     pub name: String,
     /// The variable infix (`_jv`: `_j` with every non-alphanumeric byte replaced by `_`).
     pub jv: String,
     /// Where the name came from (`jail_list`), empty for names given on the command line.
-    pub from: Vec<Origin>,
+    pub from: Few<Origin<'a>>,
     /// The `jail_<jv>_hostname` assignment, for messages and `show --format json`.
     pub loc: Option<Loc>,
-    pub lines: Vec<Line>,
+    pub lines: Vec<Line<'a>>,
 }
 
-/// The result of a conversion.
+/// The result of a conversion, borrowing from the variables converted.
 #[derive(Debug, Default)]
-pub struct Conversion {
-    pub blocks: Vec<Block>,
+pub struct Conversion<'a> {
+    pub blocks: Vec<Block<'a>>,
     pub warnings: Vec<Diag>,
     /// Problems that stop the conversion (exit 65): nothing is written when there are any.
     pub errors: Vec<Diag>,
@@ -238,69 +342,181 @@ pub fn yesno(v: &str) -> Option<bool> {
     }
 }
 
-/// The variables, plus an index of numbered ones (`base` → indices) so that gaps in
-/// numbered lists are found without scanning every variable per jail.
+/// FNV-1a for the variable index: it hashes short names (jail infixes) tens of thousands
+/// of times, and SipHash's flooding resistance buys nothing against the admin's own
+/// rc.conf.
+#[derive(Clone, Copy)]
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+type FastSet<K> = HashSet<K, BuildHasherDefault<Fnv>>;
+
+/// A non-empty `jail_*` variable: its name, what follows `jail_<jv>_` (own) or `jail_`
+/// (global), and the variable.
+#[derive(Clone, Copy)]
+struct Named<'a> {
+    suffix: &'a str,
+    name: &'a str,
+    var: &'a RcVar,
+}
+
+/// N of a numbered suffix `base<N>` (1 to 18 digits).
+fn number_of(suffix: &str, base: &str) -> Option<u64> {
+    let digits = suffix.strip_prefix(base)?;
+    if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// A suffix whose global `jail_S` `Vars` indexes: `hostname`, ..., `exec_prestart3`.
+fn indexed_suffix(s: &str) -> bool {
+    JAIL_SUFFIXES.contains(&s) || JAIL_NUMBERED.iter().any(|p| number_of(s, p).is_some())
+}
+
+/// The variables, indexed in one pass: each listed jail's own `jail_<jv>_*` variables,
+/// the global `jail_S` fallbacks (the same for every jail), and every `jail_*` variable
+/// with the converted jail it belongs to (for `scan_variables`).
 struct Vars<'a> {
-    rc: &'a RcVars,
-    numbered: HashMap<&'a str, Vec<(u64, &'a str)>>,
+    /// Per distinct infix (`jv_index`), its non-empty variables in rc.conf order.
+    own: Vec<Vec<Named<'a>>>,
+    jv_index: FastMap<String, usize>,
+    /// The non-empty `jail_S` for the known suffixes S (`known_suffix`).
+    globals: Vec<Named<'a>>,
+    /// Every non-empty `jail_*` variable (suffix: after `jail_`) and its suffix after the
+    /// longest listed jail infix that prefixes it.
+    jail_vars: Vec<(Named<'a>, Option<&'a str>)>,
+    /// `$jail_conf` (not `:-`: an empty value is an empty path, as in rc.d/jail).
+    jail_conf: &'a str,
     /// Directory listings for `readable` (None: cannot be listed).
-    dirs: std::cell::RefCell<HashMap<std::path::PathBuf, Option<HashSet<std::ffi::OsString>>>>,
+    dirs: std::cell::RefCell<FastMap<std::ffi::OsString, Option<FastSet<std::ffi::OsString>>>>,
 }
 
 impl<'a> Vars<'a> {
-    fn new(rc: &'a RcVars) -> Vars<'a> {
-        let mut numbered: HashMap<&str, Vec<(u64, &str)>> = HashMap::new();
-        for (name, v) in &rc.vars {
-            if !name.starts_with("jail_") || v.value.is_empty() {
-                continue;
-            }
-            let digits = name.bytes().rev().take_while(u8::is_ascii_digit).count();
-            if digits == 0 || digits > 18 {
-                continue;
-            }
-            let (base, num) = name.split_at(name.len() - digits);
-            if let Ok(n) = num.parse::<u64>() {
-                numbered.entry(base).or_default().push((n, name.as_str()));
+    /// `jvs`: the variable infixes of the listed jails.
+    fn new(rc: &'a RcVars, jvs: &[String]) -> Vars<'a> {
+        let mut jv_index: FastMap<String, usize> = FastMap::default();
+        for jv in jvs {
+            let next = jv_index.len();
+            jv_index.entry(jv.clone()).or_insert(next);
+        }
+        let mut own: Vec<Vec<Named<'a>>> = vec![Vec::new(); jv_index.len()];
+        let mut globals: Vec<Named<'a>> = Vec::new();
+        for s in JAIL_SUFFIXES {
+            if let Some((name, var)) = rc.vars.get_key_value(["jail_", s].concat().as_str()) {
+                if !var.value.is_empty() {
+                    globals.push(Named {
+                        suffix: &name[5..],
+                        name,
+                        var,
+                    });
+                }
             }
         }
+        let mut jail_vars = Vec::new();
+        for (name, var) in &rc.vars {
+            let Some(rest) = name.strip_prefix("jail_") else {
+                continue;
+            };
+            if var.value.is_empty() {
+                continue;
+            }
+            let mut owner = None;
+            for (i, _) in rest.match_indices('_') {
+                if let Some(&k) = jv_index.get(&rest[..i]) {
+                    let suffix = &rest[i + 1..];
+                    if let Some(list) = own.get_mut(k) {
+                        list.push(Named { suffix, name, var });
+                    }
+                    owner = Some(suffix);
+                }
+            }
+            let named = Named {
+                suffix: rest,
+                name,
+                var,
+            };
+            if JAIL_NUMBERED.iter().any(|b| number_of(rest, b).is_some()) {
+                globals.push(named);
+            }
+            jail_vars.push((named, owner));
+        }
         Vars {
-            rc,
-            numbered,
+            own,
+            jv_index,
+            globals,
+            jail_vars,
+            jail_conf: rc.get("jail_conf").unwrap_or("/etc/jail.conf"),
             dirs: Default::default(),
         }
     }
 
-    /// A variable with a non-empty value (`${x:-...}` and `[ -n "$x" ]` treat empty as
-    /// unset).
-    fn get(&self, name: &str) -> Option<&'a RcVar> {
-        self.rc.vars.get(name).filter(|v| !v.value.is_empty())
+    /// The own variables of the jail with infix `jv`.
+    fn own_of(&self, jv: &str) -> &[Named<'a>] {
+        self.jv_index
+            .get(jv)
+            .and_then(|&k| self.own.get(k))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// `$jail_S` (non-empty) for a known suffix S.
+    fn global(&self, suffix: &str) -> Option<Named<'a>> {
+        debug_assert!(indexed_suffix(suffix), "{suffix} is not indexed");
+        self.globals.iter().find(|g| g.suffix == suffix).copied()
     }
 }
 
 /// A looked-up value and the variable it came from (None: a default).
-#[derive(Clone)]
+#[derive(Clone, Copy)]
 struct Hit<'a> {
     value: &'a str,
-    origin: Option<Origin>,
+    origin: Option<Origin<'a>>,
 }
 
-impl Hit<'_> {
-    fn from(&self) -> Vec<Origin> {
-        self.origin.iter().cloned().collect()
+impl<'a> Hit<'a> {
+    fn of(n: &Named<'a>) -> Hit<'a> {
+        Hit {
+            value: &n.var.value,
+            origin: Some(Origin::of(n.name, n.var)),
+        }
+    }
+
+    fn from(&self) -> Few<Origin<'a>> {
+        Few::from(self.origin)
     }
 }
 
 struct JailConv<'v, 'a> {
     vars: &'v Vars<'a>,
+    /// This jail's own variables (`Vars::own_of`).
+    own: &'v [Named<'a>],
     loader: &'v Loader,
     opts: &'v Options,
     j: String,
     jv: String,
-    lines: Vec<Line>,
+    lines: Vec<Line<'a>>,
     warnings: Vec<Diag>,
     errors: Vec<Diag>,
     /// Where the jail was listed (`jail_list`), None for command-line names.
-    list_origin: Option<Origin>,
+    list_origin: Option<Origin<'a>>,
     /// Lines whose values came from the user where jail(8) may expect a boolean or an
     /// integer (`fib`, `parameters` words): checked by check_values.
     user_lines: Vec<usize>,
@@ -318,24 +534,13 @@ impl<'v, 'a> JailConv<'v, 'a> {
 
     /// `$jail_<jv>_S` alone.
     fn own(&self, suffix: &str) -> Option<Hit<'a>> {
-        let name = self.own_name(suffix);
-        self.vars.get(&name).map(|v| Hit {
-            value: &v.value,
-            origin: Some(Origin::of(&name, v)),
-        })
+        self.own.iter().find(|n| n.suffix == suffix).map(Hit::of)
     }
 
     /// `${jail_<jv>_S:-${jail_S:-default}}` (extract_var).
     fn extract(&self, suffix: &str) -> Option<Hit<'a>> {
-        self.own(suffix).or_else(|| {
-            let mut name = String::with_capacity(5 + suffix.len());
-            name.push_str("jail_");
-            name.push_str(suffix);
-            self.vars.get(&name).map(|v| Hit {
-                value: &v.value,
-                origin: Some(Origin::of(&name, v)),
-            })
-        })
+        self.own(suffix)
+            .or_else(|| self.vars.global(suffix).as_ref().map(Hit::of))
     }
 
     fn extract_or(&self, suffix: &str, default: &'a str) -> Hit<'a> {
@@ -364,23 +569,22 @@ impl<'v, 'a> JailConv<'v, 'a> {
         (b, hit)
     }
 
-    fn warn(&mut self, at: Option<&Origin>, msg: String, note: Option<String>) {
-        let mut d = Diag::warning(at.and_then(|o| o.loc.clone()), format!("jail {}: {msg}", self.j));
+    fn warn(&mut self, at: Option<&Origin<'_>>, msg: String, note: Option<String>) {
+        let mut d = Diag::warning(at.and_then(Origin::loc), format!("jail {}: {msg}", self.j));
         if let Some(n) = note {
             d = d.with_note(n);
         }
         self.warnings.push(d);
     }
 
-    fn error(&mut self, at: Option<&Origin>, msg: String, note: &str) {
-        self.errors.push(
-            Diag::error(at.and_then(|o| o.loc.clone()), format!("jail {}: {msg}", self.j)).with_note(note),
-        );
+    fn error(&mut self, at: Option<&Origin<'_>>, msg: String, note: &str) {
+        self.errors
+            .push(Diag::error(at.and_then(Origin::loc), format!("jail {}: {msg}", self.j)).with_note(note));
     }
 
-    fn push(&mut self, name: &str, op: Op, values: Vec<String>, from: Vec<Origin>) {
+    fn push(&mut self, name: &'static str, op: Op, values: Few<Cow<'a, str>>, from: Few<Origin<'a>>) {
         self.lines.push(Line {
-            name: name.to_owned(),
+            name: Cow::Borrowed(name),
             is_var: false,
             op,
             values,
@@ -389,23 +593,23 @@ impl<'v, 'a> JailConv<'v, 'a> {
     }
 
     /// extract_var with kind `-`: `param = "v";` when non-empty.
-    fn plain(&mut self, suffix: &str, param: &str, default: &'a str) {
+    fn plain(&mut self, suffix: &str, param: &'static str, default: &'a str) {
         let hit = self.extract_or(suffix, default);
         if !hit.value.is_empty() {
-            self.push(param, Op::Set, vec![hit.value.to_owned()], hit.from());
+            self.push(param, Op::Set, Few::One(Cow::Borrowed(hit.value)), hit.from());
         }
     }
 
     /// extract_var with kind `YN`/`NY`: `param = 1;` or `param = 0;`.
-    fn boolean(&mut self, suffix: &str, param: &str, default: &'a str, inverted: bool) {
+    fn boolean(&mut self, suffix: &str, param: &'static str, default: &'a str, inverted: bool) {
         let (b, hit) = self.yes(suffix, default);
         let v = if b != inverted { "1" } else { "0" };
-        self.push(param, Op::Set, vec![v.to_owned()], hit.from());
+        self.push(param, Op::Set, Few::One(Cow::Borrowed(v)), hit.from());
     }
 
     /// extract_var with a number: `S0` (optional), `S1`, ... each with its own global
     /// fallback, until the first empty index ≥ 1; every entry is `param += "v";`.
-    fn numbered(&mut self, suffix: &str, param: &str) {
+    fn numbered(&mut self, suffix: &str, param: &'static str) {
         let mut i: u64 = 0;
         let mut s = String::with_capacity(suffix.len() + 4);
         loop {
@@ -413,7 +617,7 @@ impl<'v, 'a> JailConv<'v, 'a> {
             s.push_str(suffix);
             push_num(&mut s, i);
             match self.extract(&s) {
-                Some(hit) => self.push(param, Op::Append, vec![hit.value.to_owned()], hit.from()),
+                Some(hit) => self.push(param, Op::Append, Few::One(Cow::Borrowed(hit.value)), hit.from()),
                 None if i != 0 => break,
                 None => {}
             }
@@ -424,30 +628,22 @@ impl<'v, 'a> JailConv<'v, 'a> {
 
     /// Warn about numbered variables past the index where reading stopped.
     fn gap(&mut self, suffix: &str, stop: u64, with_global: bool) {
-        if self.vars.numbered.is_empty() {
-            return;
-        }
-        let own = self.own_name(suffix);
-        let global = if with_global {
-            ["jail_", suffix].concat()
-        } else {
-            String::new()
-        };
-        let mut late: Vec<(u64, &str)> = Vec::new();
-        for b in [own.as_str(), global.as_str()]
-            .into_iter()
-            .filter(|b| !b.is_empty())
-        {
-            if let Some(list) = self.vars.numbered.get(b) {
-                late.extend(list.iter().filter(|(n, _)| *n > stop));
+        let globals: &[Named<'a>] = if with_global { &self.vars.globals } else { &[] };
+        let mut late: Option<(u64, Named<'a>)> = None;
+        for n in self.own.iter().chain(globals) {
+            if let Some(k) = number_of(n.suffix, suffix).filter(|&k| k > stop) {
+                if late.is_none_or(|(lk, l)| (k, n.name) < (lk, l.name)) {
+                    late = Some((k, *n));
+                }
             }
         }
-        late.sort();
-        if let Some(&(_, name)) = late.first() {
-            let origin = self.vars.get(name).map(|v| Origin::of(name, v));
+        if let Some((_, n)) = late {
+            let origin = Origin::of(n.name, n.var);
+            let own = self.own_name(suffix);
             let stop_name = format!("{own}{stop}");
+            let name = n.name;
             self.warn(
-                origin.as_ref(),
+                Some(&origin),
                 format!(
                     "{name} is never read: rc.d/jail stops at the first empty index ({stop_name} is not set)"
                 ),
@@ -456,10 +652,12 @@ impl<'v, 'a> JailConv<'v, 'a> {
         }
     }
 
-    /// Warn when a variable is set but ignored in this configuration.
-    fn ignored(&mut self, suffix: &str, why: &str) {
+    /// Warn when a variable is set but ignored in this configuration; `why` is only
+    /// built then.
+    fn ignored(&mut self, suffix: &str, why: impl FnOnce(&Self) -> String) {
         if let Some(hit) = self.extract(suffix) {
-            let var = hit.origin.as_ref().map(|o| o.var.clone()).unwrap_or_default();
+            let var = hit.origin.map(|o| o.var).unwrap_or_default();
+            let why = why(self);
             self.warn(hit.origin.as_ref(), format!("{var} is ignored: {why}"), None);
         }
     }
@@ -470,15 +668,17 @@ impl<'v, 'a> JailConv<'v, 'a> {
         let p = self.loader.real_path(host);
         if let (Some(dir), Some(file)) = (p.parent(), p.file_name()) {
             let mut cache = self.vars.dirs.borrow_mut();
-            let listing = cache.entry(dir.to_path_buf()).or_insert_with(|| {
-                std::fs::read_dir(dir)
+            // Keyed by the bytes of the directory (hashing a Path parses its components).
+            let key = dir.as_os_str();
+            if !cache.contains_key(key) {
+                let names = std::fs::read_dir(dir)
                     .ok()
-                    .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.file_name())).collect())
-            });
-            match listing {
-                Some(names) if !names.contains(file) => return false,
-                None => return false,
-                Some(_) => {}
+                    .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.file_name())).collect());
+                cache.insert(key.to_owned(), names);
+            }
+            match cache.get(key) {
+                Some(Some(names)) if names.contains(file) => {}
+                _ => return false,
             }
         }
         std::fs::File::open(&p).is_ok()
@@ -486,7 +686,7 @@ impl<'v, 'a> JailConv<'v, 'a> {
 
     /// parse_options(): the block for one jail, or None when rc.d/jail would not convert
     /// it (with a warning saying why).
-    fn convert(&mut self, list_origin: Option<&Origin>) -> Option<Vec<Origin>> {
+    fn convert(&mut self, list_origin: Option<&Origin<'a>>) -> Option<Option<Origin<'a>>> {
         let rootdir = self.own("rootdir");
         let hostname = self.own("hostname");
         let (Some(hostname), Some(rootdir)) = (hostname, rootdir) else {
@@ -509,16 +709,19 @@ impl<'v, 'a> JailConv<'v, 'a> {
             return None;
         }
         // `if [ -r "$jail_conf" -o -r "$_jconf" ]`: rc.d/jail's own notice.
-        let jail_conf = self
-            .vars
-            .rc
-            .get("jail_conf")
-            .unwrap_or("/etc/jail.conf")
-            .to_owned();
-        let jconf = self
-            .own("conf")
-            .map_or_else(|| format!("/etc/jail.{}.conf", self.j), |h| h.value.to_owned());
-        if let Some(conf) = [jail_conf, jconf].into_iter().find(|c| self.readable(c)) {
+        let jail_conf = self.vars.jail_conf;
+        let jconf: Cow<'_, str> = match self.own("conf") {
+            Some(h) => Cow::Borrowed(h.value),
+            None => Cow::Owned(format!("/etc/jail.{}.conf", self.j)),
+        };
+        let conf = if self.readable(jail_conf) {
+            Some(jail_conf)
+        } else if self.readable(&jconf) {
+            Some(&*jconf)
+        } else {
+            None
+        };
+        if let Some(conf) = conf {
             let j = self.j.clone();
             self.warn(
                 hostname.origin.as_ref(),
@@ -536,13 +739,13 @@ impl<'v, 'a> JailConv<'v, 'a> {
         let (start, stop) = match &exec {
             Some(e) => {
                 for s in ["exec_start", "exec_stop"] {
-                    self.ignored(s, &format!("{} replaces it", self.own_name("exec")));
+                    self.ignored(s, |c| format!("{} replaces it", c.own_name("exec")));
                 }
                 (
-                    e.clone(),
+                    *e,
                     Hit {
                         value: "",
-                        origin: e.origin.clone(),
+                        origin: e.origin,
                     },
                 )
             }
@@ -552,18 +755,18 @@ impl<'v, 'a> JailConv<'v, 'a> {
                         value: "/bin/sh /etc/rc",
                         origin: None,
                     };
-                    let stop = exec_stop.clone().unwrap_or(Hit {
+                    let stop = exec_stop.unwrap_or(Hit {
                         value: "/bin/sh /etc/rc.shutdown jail",
                         origin: None,
                     });
                     (start, stop)
                 }
                 Some(s) => {
-                    let stop = exec_stop.clone().unwrap_or(Hit {
+                    let stop = exec_stop.unwrap_or(Hit {
                         value: "",
-                        origin: s.origin.clone(),
+                        origin: s.origin,
                     });
-                    (s.clone(), stop)
+                    (*s, stop)
                 }
             },
         };
@@ -572,7 +775,7 @@ impl<'v, 'a> JailConv<'v, 'a> {
         let defif = interface.as_ref().map_or("", |h| h.value);
         if let Some(h) = interface.as_ref().filter(|h| has_ifs(h.value)) {
             {
-                let var = h.origin.as_ref().map(|o| o.var.clone()).unwrap_or_default();
+                let var = h.origin.map(|o| o.var).unwrap_or_default();
                 self.error(
                     h.origin.as_ref(),
                     format!("{var} contains whitespace"),
@@ -586,19 +789,29 @@ impl<'v, 'a> JailConv<'v, 'a> {
         self.push(
             "host.hostname",
             Op::Set,
-            vec![hostname.value.to_owned()],
+            Few::One(Cow::Borrowed(hostname.value)),
             hostname.from(),
         );
-        self.push("path", Op::Set, vec![rootdir.value.to_owned()], rootdir.from());
+        self.push(
+            "path",
+            Op::Set,
+            Few::One(Cow::Borrowed(rootdir.value)),
+            rootdir.from(),
+        );
         match &ip {
             Some(ip) => {
                 if let Some(h) = &interface {
-                    self.push("interface", Op::Set, vec![h.value.to_owned()], h.from());
+                    self.push("interface", Op::Set, Few::One(Cow::Borrowed(h.value)), h.from());
                 }
-                let mut dad_from: Vec<Origin> = Vec::new();
+                let mut dad_from: Vec<Origin<'a>> = Vec::new();
                 self.addresses(ip, interface.as_ref(), defif, &mut dad_from);
                 let mut n: u64 = 0;
-                while let Some(multi) = self.own(&format!("ip_multi{n}")) {
+                let mut s = String::with_capacity(12);
+                loop {
+                    s.clear();
+                    s.push_str("ip_multi");
+                    push_num(&mut s, n);
+                    let Some(multi) = self.own(&s) else { break };
                     self.addresses(&multi, interface.as_ref(), defif, &mut dad_from);
                     n += 1;
                 }
@@ -607,30 +820,33 @@ impl<'v, 'a> JailConv<'v, 'a> {
                     // echo "\texec.start += \"sleep " $((dad_count + 1)) "\";" — echo joins
                     // its three arguments with spaces: the value is "sleep  N ".
                     let n = self.opts.ipv6_dad_count.saturating_add(1);
-                    self.push("exec.start", Op::Append, vec![format!("sleep  {n} ")], dad_from);
+                    self.push(
+                        "exec.start",
+                        Op::Append,
+                        Few::One(Cow::Owned(format!("sleep  {n} "))),
+                        Few::from(dad_from),
+                    );
                 }
                 let before = self.lines.len();
                 self.plain("fib", "exec.fib", "");
                 self.user_lines.extend(before..self.lines.len());
                 self.boolean("socket_unixiproute_only", "allow.raw_sockets", "YES", true);
-                self.ignored("vnet_interface", "a jail with an ip address is not a vnet jail");
+                self.ignored("vnet_interface", |_| {
+                    "a jail with an ip address is not a vnet jail".to_owned()
+                });
             }
             None => {
-                self.push("vnet", Op::Bare, Vec::new(), Vec::new());
+                self.push("vnet", Op::Bare, Few::default(), Few::default());
                 if let Some(h) = self.extract("vnet_interface") {
-                    let words: Vec<String> = ifs_words(h.value).map(str::to_owned).collect();
+                    let words: Vec<Cow<'a, str>> = ifs_words(h.value).map(Cow::Borrowed).collect();
                     if !words.is_empty() {
-                        self.push("vnet.interface", Op::Set, words, h.from());
+                        self.push("vnet.interface", Op::Set, Few::from(words), h.from());
                     }
                 }
                 for s in ["fib", "socket_unixiproute_only"] {
-                    self.ignored(
-                        s,
-                        &format!(
-                            "only used when {} is set (not for vnet jails)",
-                            self.own_name("ip")
-                        ),
-                    );
+                    self.ignored(s, |c| {
+                        format!("only used when {} is set (not for vnet jails)", c.own_name("ip"))
+                    });
                 }
                 if let Some(m) = self.own("ip_multi0") {
                     let why = format!("{} is not set (a vnet jail)", self.own_name("ip"));
@@ -642,9 +858,8 @@ impl<'v, 'a> JailConv<'v, 'a> {
                 }
             }
         }
-        let plural = self.own_name("vnet_interfaces");
-        if let Some(v) = self.vars.get(&plural) {
-            let o = Origin::of(&plural, v);
+        if let Some(o) = self.own("vnet_interfaces").and_then(|h| h.origin) {
+            let plural = o.var;
             let single = self.own_name("vnet_interface");
             self.warn(
                 Some(&o),
@@ -655,9 +870,19 @@ impl<'v, 'a> JailConv<'v, 'a> {
             );
         }
 
-        self.push("exec.clean", Op::Bare, Vec::new(), Vec::new());
-        self.push("exec.system_user", Op::Set, vec!["root".to_owned()], Vec::new());
-        self.push("exec.jail_user", Op::Set, vec!["root".to_owned()], Vec::new());
+        self.push("exec.clean", Op::Bare, Few::default(), Few::default());
+        self.push(
+            "exec.system_user",
+            Op::Set,
+            Few::One(Cow::Borrowed("root")),
+            Few::default(),
+        );
+        self.push(
+            "exec.jail_user",
+            Op::Set,
+            Few::One(Cow::Borrowed("root")),
+            Few::default(),
+        );
         self.numbered("exec_prestart", "exec.prestart");
         self.numbered("exec_poststart", "exec.poststart");
         self.numbered("exec_prestop", "exec.prestop");
@@ -665,31 +890,35 @@ impl<'v, 'a> JailConv<'v, 'a> {
         self.push(
             "exec.start",
             Op::Append,
-            vec![start.value.to_owned()],
+            Few::One(Cow::Borrowed(start.value)),
             start.from(),
         );
         self.numbered("exec_afterstart", "exec.start");
-        self.push("exec.stop", Op::Set, vec![stop.value.to_owned()], stop.from());
+        self.push(
+            "exec.stop",
+            Op::Set,
+            Few::One(Cow::Borrowed(stop.value)),
+            stop.from(),
+        );
 
         let console = self.extract("consolelog");
         let value = console.as_ref().map_or_else(
-            || format!("/var/log/jail_{}_console.log", self.j),
-            |h| h.value.to_owned(),
+            || Cow::Owned(format!("/var/log/jail_{}_console.log", self.j)),
+            |h| Cow::Borrowed(h.value),
         );
         let from = console.map(|h| h.from()).unwrap_or_default();
-        self.push("exec.consolelog", Op::Set, vec![value], from);
+        self.push("exec.consolelog", Op::Set, Few::One(value), from);
 
         self.fstab();
 
         let (devfs, hit) = self.yes("devfs_enable", "NO");
         if devfs {
-            self.push("mount.devfs", Op::Bare, Vec::new(), hit.from());
+            self.push("mount.devfs", Op::Bare, Few::default(), hit.from());
             self.ruleset();
         } else {
-            self.ignored(
-                "devfs_ruleset",
-                &format!("{} is not YES", self.own_name("devfs_enable")),
-            );
+            self.ignored("devfs_ruleset", |c| {
+                format!("{} is not YES", c.own_name("devfs_enable"))
+            });
         }
         for (s, p) in [
             ("fdescfs_enable", "mount.fdescfs"),
@@ -697,12 +926,12 @@ impl<'v, 'a> JailConv<'v, 'a> {
         ] {
             let (on, hit) = self.yes(s, "NO");
             if on {
-                self.push(p, Op::Bare, Vec::new(), hit.from());
+                self.push(p, Op::Bare, Few::default(), hit.from());
             }
         }
         let (mount, hit) = self.yes("mount_enable", "NO");
         if mount && self.opts.era == Era::Current {
-            self.push("allow.mount", Op::Bare, Vec::new(), hit.from());
+            self.push("allow.mount", Op::Bare, Few::default(), hit.from());
             self.warn(
                 hit.origin.as_ref(),
                 "mount_enable=YES grants allow.mount since FreeBSD 10.0".to_owned(),
@@ -721,7 +950,7 @@ impl<'v, 'a> JailConv<'v, 'a> {
         self.parameters();
         self.volumes();
         self.flags();
-        Some(hostname.origin.into_iter().collect())
+        Some(hostname.origin)
     }
 
     /// jail_handle_ips_option for `jail_<jv>_ip` or one `ip_multiN`.
@@ -730,9 +959,9 @@ impl<'v, 'a> JailConv<'v, 'a> {
         list: &Hit<'a>,
         interface: Option<&Hit<'a>>,
         defif: &str,
-        dad_from: &mut Vec<Origin>,
+        dad_from: &mut Vec<Origin<'a>>,
     ) {
-        let var = list.origin.as_ref().map(|o| o.var.clone()).unwrap_or_default();
+        let var = list.origin.map(|o| o.var).unwrap_or_default();
         if has_ifs(list.value) {
             self.error(
                 list.origin.as_ref(),
@@ -753,7 +982,7 @@ impl<'v, 'a> JailConv<'v, 'a> {
                     if a.family == ip::Family::Inet6 && !dad_from.iter().any(|o| o.var == var) {
                         dad_from.extend(list.from());
                     }
-                    self.push(a.family.param(), Op::Append, vec![a.value], from);
+                    self.push(a.family.param(), Op::Append, Few::One(Cow::Owned(a.value)), from);
                 }
                 Err(ip::Dropped::Empty) => self.warn(
                     list.origin.as_ref(),
@@ -774,9 +1003,11 @@ impl<'v, 'a> JailConv<'v, 'a> {
     /// `mount.fstab` when the file is readable (rc.d-10+); with --era 9 only when
     /// mount_enable is also YES.
     fn fstab(&mut self) {
-        let default = format!("/etc/fstab.{}", self.j);
         let hit = self.extract("fstab");
-        let path = hit.as_ref().map_or(default.as_str(), |h| h.value).to_owned();
+        let path: Cow<'a, str> = match &hit {
+            Some(h) => Cow::Borrowed(h.value),
+            None => Cow::Owned(format!("/etc/fstab.{}", self.j)),
+        };
         let mut from = hit.as_ref().map(Hit::from).unwrap_or_default();
         // `[ -r $_fstab ]` is unquoted: a path with whitespace is never "readable".
         let readable = !has_ifs(&path) && self.readable(&path);
@@ -793,10 +1024,7 @@ impl<'v, 'a> JailConv<'v, 'a> {
         if self.opts.era == Era::Pre10 {
             let (mount, mhit) = self.yes("mount_enable", "NO");
             if !mount {
-                let at = hit
-                    .as_ref()
-                    .and_then(|h| h.origin.clone())
-                    .or_else(|| self.list_origin.clone());
+                let at = hit.as_ref().and_then(|h| h.origin).or(self.list_origin);
                 self.warn(
                     at.as_ref(),
                     format!(
@@ -809,7 +1037,7 @@ impl<'v, 'a> JailConv<'v, 'a> {
             }
             from.extend(mhit.from());
         }
-        self.push("mount.fstab", Op::Set, vec![path], from);
+        self.push("mount.fstab", Op::Set, Few::One(path), from);
     }
 
     /// devfs_ruleset: numeric only (rc.d/jail: `[0-9]*`), `devfsrules_jail` is jail(8)'s
@@ -827,7 +1055,7 @@ impl<'v, 'a> JailConv<'v, 'a> {
                     None,
                 );
             }
-            self.push("devfs_ruleset", Op::Set, vec![v.to_owned()], hit.from());
+            self.push("devfs_ruleset", Op::Set, Few::One(Cow::Borrowed(v)), hit.from());
             return;
         }
         if v == "devfsrules_jail" {
@@ -857,10 +1085,10 @@ impl<'v, 'a> JailConv<'v, 'a> {
         let Some(hit) = self.extract("parameters") else {
             return;
         };
-        let var = hit.origin.as_ref().map(|o| o.var.clone()).unwrap_or_default();
+        let var = hit.origin.map(|o| o.var).unwrap_or_default();
         for word in ifs_words(hit.value) {
             let stmt = word.strip_suffix(';').unwrap_or(word);
-            match parse_statement(&var, stmt) {
+            match parse_statement(var, stmt) {
                 Ok(params) => {
                     for p in params {
                         if let Err(msg) = self.check_param_word(&p) {
@@ -892,7 +1120,7 @@ impl<'v, 'a> JailConv<'v, 'a> {
     }
 
     /// What jail(8) would reject in a statement taken from `parameters`.
-    fn check_param_word(&self, p: &Stmt) -> Result<(), String> {
+    fn check_param_word(&self, p: &Stmt<'_>) -> Result<(), String> {
         if !p.is_var && (equalopts(&p.name, "name") || equalopts(&p.name, "jid")) {
             return Err(format!("cannot redefine parameter \"{}\"", p.name));
         }
@@ -916,10 +1144,10 @@ impl<'v, 'a> JailConv<'v, 'a> {
         for v in VOLUME_VARS {
             if let Some(hit) = self.own(v) {
                 self.lines.push(Line {
-                    name: (*v).to_owned(),
+                    name: Cow::Borrowed(v),
                     is_var: true,
                     op: Op::Set,
-                    values: vec![hit.value.to_owned()],
+                    values: Few::One(Cow::Borrowed(hit.value)),
                     from: hit.from(),
                 });
             }
@@ -928,7 +1156,7 @@ impl<'v, 'a> JailConv<'v, 'a> {
 
     fn flags(&mut self) {
         if let Some(hit) = self.own("flags") {
-            let var = hit.origin.as_ref().map(|o| o.var.clone()).unwrap_or_default();
+            let var = hit.origin.map(|o| o.var).unwrap_or_default();
             self.warn(
                 hit.origin.as_ref(),
                 format!("{var}=\"{}\" is not converted", hit.value),
@@ -942,7 +1170,7 @@ impl<'v, 'a> JailConv<'v, 'a> {
     }
 
     /// Missing hostname or rootdir: rc.d/jail looks for a jail.conf file instead.
-    fn missing(&mut self, list_origin: Option<&Origin>) {
+    fn missing(&mut self, list_origin: Option<&Origin<'a>>) {
         let j = self.j.clone();
         let mut unset = Vec::new();
         for s in ["hostname", "rootdir"] {
@@ -954,12 +1182,7 @@ impl<'v, 'a> JailConv<'v, 'a> {
             .own("conf")
             .map_or_else(|| format!("/etc/jail.{j}.conf"), |h| h.value.to_owned());
         let jconfdir = format!("/etc/jail.conf.d/{j}.conf");
-        let jail_conf = self
-            .vars
-            .rc
-            .get("jail_conf")
-            .unwrap_or("/etc/jail.conf")
-            .to_owned();
+        let jail_conf = self.vars.jail_conf.to_owned();
         let used = [jconf, jconfdir, jail_conf]
             .into_iter()
             .find(|f| self.readable(f));
@@ -974,7 +1197,7 @@ impl<'v, 'a> JailConv<'v, 'a> {
             .own("hostname")
             .or_else(|| self.own("rootdir"))
             .and_then(|h| h.origin)
-            .or_else(|| list_origin.cloned());
+            .or_else(|| list_origin.copied());
         self.warn(
             at.as_ref(),
             format!("Invalid configuration for {j} (no jail.conf, no hostname, or no path).  Jail {j} was ignored."),
@@ -986,7 +1209,7 @@ impl<'v, 'a> JailConv<'v, 'a> {
 /// The usual `name`, `name=value` or `name+=value` with nothing the scanner treats
 /// specially, without running the full parser (a jail.conf parse per word is slow when
 /// converting thousands of jails). Anything else goes to `jailconf::parse_source`.
-fn simple_statement(word: &str) -> Option<Stmt> {
+fn simple_statement(word: &str) -> Option<Stmt<'_>> {
     let name_ok = |n: &str| {
         n.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
             && n.bytes()
@@ -1009,34 +1232,34 @@ fn simple_statement(word: &str) -> Option<Stmt> {
         return None;
     }
     Some(Stmt {
-        name: name.to_owned(),
+        name: Cow::Borrowed(name),
         is_var: false,
         op,
-        values: value.map(str::to_owned).into_iter().collect(),
+        values: Few::from(value.map(Cow::Borrowed)),
     })
 }
 
 /// A statement parsed from a `parameters` word.
-struct Stmt {
-    name: String,
+struct Stmt<'w> {
+    name: Cow<'w, str>,
     is_var: bool,
     op: Op,
-    values: Vec<String>,
+    values: Few<Cow<'w, str>>,
 }
 
 /// Parse `WORD;` as jail.conf: only plain parameter or variable statements, without
 /// variable references (rc.d/jail would leave their expansion to jail(8); jailvol writes
 /// values literally and refuses rather than change their meaning).
-fn parse_statement(var: &str, word: &str) -> Result<Vec<Stmt>, String> {
+fn parse_statement<'w>(var: &str, word: &'w str) -> Result<Few<Stmt<'w>>, String> {
     if let Some(st) = simple_statement(word) {
-        return Ok(vec![st]);
+        return Ok(Few::One(st));
     }
     if word.contains(".include") {
         return Err("`.include` is not allowed here".to_owned());
     }
     let src = Source::new(var, format!("{word};"));
     let parsed = jailconf::parse_source(&Loader::default(), src, false).map_err(|d| d.message)?;
-    let mut out = Vec::new();
+    let mut out = Few::default();
     for rec in &parsed.jails {
         if rec.block.is_some() {
             return Err("a block is not a parameter".to_owned());
@@ -1048,14 +1271,19 @@ fn parse_statement(var: &str, word: &str) -> Result<Vec<Stmt>, String> {
                 );
             }
             out.push(Stmt {
-                name: p.name.clone(),
+                name: Cow::Owned(p.name.clone()),
                 is_var: p.is_var,
                 op: match p.op {
                     CfOp::Bare => Op::Bare,
                     CfOp::Append => Op::Append,
                     CfOp::Set | CfOp::NameVal => Op::Set,
                 },
-                values: p.values.iter().map(|s| s.text.clone()).collect(),
+                values: Few::from(
+                    p.values
+                        .iter()
+                        .map(|s| Cow::Owned(s.text.clone()))
+                        .collect::<Vec<_>>(),
+                ),
             });
         }
     }
@@ -1064,22 +1292,22 @@ fn parse_statement(var: &str, word: &str) -> Result<Vec<Stmt>, String> {
 
 /// Convert the legacy jail variables of `vars`. Paths rc.d/jail tests for readability
 /// (the fstab, jail.conf files) are looked up through `loader` (`--root`).
-pub fn convert(vars: &RcVars, loader: &Loader, opts: &Options) -> Conversion {
-    let v = Vars::new(vars);
+pub fn convert<'a>(vars: &'a RcVars, loader: &Loader, opts: &Options) -> Conversion<'a> {
     let mut out = Conversion::default();
+    let get = |name: &str| vars.vars.get_key_value(name).filter(|(_, v)| !v.value.is_empty());
 
     // Which names: the command line (`service jail start NAME`), else jail_list.
-    let list_var = v.get("jail_list");
-    let list_origin = list_var.map(|lv| Origin::of("jail_list", lv));
-    let words: Vec<String> = if opts.names.is_empty() {
+    let list_var = get("jail_list");
+    let list_origin = list_var.map(|(n, lv)| Origin::of(n, lv));
+    let words: Vec<&str> = if opts.names.is_empty() {
         match list_var {
             None => {
-                out.warnings.push(empty_list_warning(&v));
+                out.warnings.push(empty_list_warning(vars));
                 Vec::new()
             }
-            Some(lv) => {
-                let words: Vec<String> = ifs_words(&lv.value).map(str::to_owned).collect();
-                if words.first().is_some_and(|w| w == "_ALL") {
+            Some((_, lv)) => {
+                let words: Vec<&str> = ifs_words(&lv.value).collect();
+                if words.first().is_some_and(|w| *w == "_ALL") {
                     out.warnings.push(Diag::warning(
                         Some(lv.loc.clone()),
                         "jail_list starts with _ALL: rc.d/jail starts every jail of $jail_conf and reads no \
@@ -1092,12 +1320,12 @@ pub fn convert(vars: &RcVars, loader: &Loader, opts: &Options) -> Conversion {
             }
         }
     } else {
-        opts.names.clone()
+        opts.names.iter().map(String::as_str).collect()
     };
     let list_origin = if opts.names.is_empty() { list_origin } else { None };
 
-    let disabled = v.get("jail_enable").filter(|e| yesno(&e.value) != Some(true));
-    if let Some(e) = disabled.filter(|_| !words.is_empty()) {
+    let disabled = get("jail_enable").filter(|(_, e)| yesno(&e.value) != Some(true));
+    if let Some((_, e)) = disabled.filter(|_| !words.is_empty()) {
         out.warnings.push(
             Diag::warning(
                 Some(e.loc.clone()),
@@ -1107,19 +1335,35 @@ pub fn convert(vars: &RcVars, loader: &Loader, opts: &Options) -> Conversion {
         );
     }
 
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut jvs: Vec<String> = Vec::new();
-    for word in &words {
+    // The jails to convert (name, infix), found first so that the variables can be
+    // indexed by jail in one pass; the messages about the names come in the loop below,
+    // in order with each jail's own.
+    let named = |word: &str| {
         let j = jail_name(word);
-        let at = list_origin.as_ref().and_then(|o| o.loc.clone());
-        if j.is_empty() || wild_jail_name(&j) {
+        (!j.is_empty() && !wild_jail_name(&j)).then_some(j)
+    };
+    let mut seen: FastSet<String> = FastSet::default();
+    let mut jvs: Vec<String> = Vec::with_capacity(words.len());
+    for word in &words {
+        if let Some(j) = named(word) {
+            if seen.insert(j.clone()) {
+                jvs.push(var_infix(&j));
+            }
+        }
+    }
+    let v = Vars::new(vars, &jvs);
+
+    seen.clear();
+    for word in &words {
+        let at = list_origin.and_then(|o| o.loc());
+        let Some(j) = named(word) else {
             out.warnings.push(Diag::warning(
                 at,
                 format!("\"{word}\" cannot be a jail name; skipped"),
             ));
             continue;
-        }
-        if &j != word {
+        };
+        if j != *word {
             out.warnings.push(
                 Diag::warning(at.clone(), format!("jail name \"{word}\" becomes \"{j}\""))
                     .with_note("rc.d/jail replaces `/` and `.` in jail names by `_`"),
@@ -1133,17 +1377,17 @@ pub fn convert(vars: &RcVars, loader: &Loader, opts: &Options) -> Conversion {
             continue;
         }
         let jv = var_infix(&j);
-        jvs.push(jv.clone());
         let mut jc = JailConv {
             vars: &v,
+            own: v.own_of(&jv),
             loader,
             opts,
             j,
             jv,
-            lines: Vec::new(),
+            lines: Vec::with_capacity(24),
             warnings: Vec::new(),
             errors: Vec::new(),
-            list_origin: list_origin.clone(),
+            list_origin,
             user_lines: Vec::new(),
         };
         let header = jc.convert(list_origin.as_ref());
@@ -1161,12 +1405,12 @@ pub fn convert(vars: &RcVars, loader: &Loader, opts: &Options) -> Conversion {
         out.blocks.push(Block {
             name: jc.j,
             jv: jc.jv,
-            from: list_origin.iter().cloned().collect(),
-            loc: hostname_origin.first().and_then(|o| o.loc.clone()),
+            from: Few::from(list_origin),
+            loc: hostname_origin.and_then(|o| o.loc()),
             lines: jc.lines,
         });
     }
-    if let Some(f) = v.get("jail_flags").filter(|_| !out.blocks.is_empty()) {
+    if let Some((_, f)) = get("jail_flags").filter(|_| !out.blocks.is_empty()) {
         out.warnings.push(
             Diag::warning(
                 Some(f.loc.clone()),
@@ -1178,9 +1422,12 @@ pub fn convert(vars: &RcVars, loader: &Loader, opts: &Options) -> Conversion {
             ),
         );
     }
-    scan_variables(&v, &jvs, &mut out.warnings);
+    scan_variables(&v, !jvs.is_empty(), &mut out.warnings);
     for var in vars.vars.values() {
         let name = var.loc.file();
+        if out.sources.last().is_some_and(|s| s == name) {
+            continue;
+        }
         if !out.sources.iter().any(|s| s == name) {
             out.sources.push(name.to_owned());
         }
@@ -1233,13 +1480,13 @@ impl JailConv<'_, '_> {
     }
 }
 
-fn empty_list_warning(v: &Vars<'_>) -> Diag {
-    let legacy = v.rc.vars.iter().find(|(n, val)| {
+fn empty_list_warning(rc: &RcVars) -> Diag {
+    let legacy = rc.vars.iter().find(|(n, val)| {
         !val.value.is_empty()
             && n.starts_with("jail_")
             && (n.ends_with("_hostname") || n.ends_with("_rootdir"))
     });
-    let list_loc = v.rc.vars.get("jail_list").map(|l| l.loc.clone());
+    let list_loc = rc.vars.get("jail_list").map(|l| l.loc.clone());
     match legacy {
         Some((n, val)) => Diag::warning(
             list_loc.or_else(|| Some(val.loc.clone())),
@@ -1253,8 +1500,7 @@ fn empty_list_warning(v: &Vars<'_>) -> Diag {
 
 /// One pass over every `jail_*` variable: suffixes rc.d/jail never reads, globals that
 /// are not fallbacks, and jails that have variables but are not converted.
-fn scan_variables(v: &Vars<'_>, jvs: &[String], warnings: &mut Vec<Diag>) {
-    let by_jv: HashSet<&str> = jvs.iter().map(String::as_str).collect();
+fn scan_variables(v: &Vars<'_>, any_listed: bool, warnings: &mut Vec<Diag>) {
     let known_suffix = |s: &str| {
         JAIL_SUFFIXES.contains(&s)
             || JAIL_NUMBERED.iter().any(|p| {
@@ -1263,19 +1509,10 @@ fn scan_variables(v: &Vars<'_>, jvs: &[String], warnings: &mut Vec<Diag>) {
             })
     };
     let mut unlisted: Vec<(&str, &RcVar)> = Vec::new();
-    for (name, var) in &v.rc.vars {
-        let Some(rest) = name.strip_prefix("jail_") else {
-            continue;
-        };
-        if var.value.is_empty() {
-            continue;
-        }
-        // The longest converted jail whose infix prefixes the name.
-        let owner = rest
-            .match_indices('_')
-            .map(|(i, _)| (&rest[..i], &rest[i + 1..]))
-            .rfind(|(jv, _)| by_jv.contains(jv));
-        if let Some((_, suffix)) = owner {
+    for &(n, owner) in &v.jail_vars {
+        let (name, var, rest) = (n.name, n.var, n.suffix);
+        // `owner`: after the longest listed jail infix that prefixes the name.
+        if let Some(suffix) = owner {
             if known_suffix(suffix) {
                 continue;
             }
@@ -1324,7 +1561,7 @@ fn scan_variables(v: &Vars<'_>, jvs: &[String], warnings: &mut Vec<Diag>) {
             unlisted.push((name, var));
         }
     }
-    if !jvs.is_empty() {
+    if any_listed {
         for (name, var) in unlisted {
             warnings.push(
                 Diag::warning(
@@ -1337,7 +1574,7 @@ fn scan_variables(v: &Vars<'_>, jvs: &[String], warnings: &mut Vec<Diag>) {
     }
 }
 
-impl Conversion {
+impl Conversion<'_> {
     /// The jails as jail(8) would load the rendered text.
     pub fn config(&self) -> model::Config {
         render::config(self)

@@ -6,13 +6,13 @@
 use std::fmt::Write as _;
 
 use super::{Block, Conversion, Line, Op, Origin};
-use crate::emit::jailconf::{name as cf_name, value as cf_value, var_name};
+use crate::emit::jailconf::{name as cf_name, var_name};
 use crate::model::{Config, Entry, Jail, equalopts, numeric_name};
 
 /// The model entries of one block, as model::load would build them: the implied `name`
 /// (or `jid` for a numeric name, with `name` back-filled last) and each statement in
 /// order.
-pub(super) fn build_jail(name: &str, lines: &[Line], loc: Option<crate::diag::Loc>) -> Jail {
+pub(super) fn build_jail(name: &str, lines: &[Line<'_>], loc: Option<crate::diag::Loc>) -> Jail {
     let numeric = numeric_name(name);
     let mut entries = vec![Entry {
         name: if numeric { "jid" } else { "name" }.to_owned(),
@@ -23,17 +23,17 @@ pub(super) fn build_jail(name: &str, lines: &[Line], loc: Option<crate::diag::Lo
         match entries.iter_mut().find(|e| equalopts(&e.name, &l.name)) {
             Some(e) => {
                 if e.name != l.name {
-                    e.name.clone_from(&l.name);
+                    e.name = l.name.to_string();
                 }
                 if l.op != Op::Append || l.values.is_empty() {
                     e.values.clear();
                 }
-                e.values.extend(l.values.iter().cloned());
+                e.values.extend(l.values.iter().map(|v| v.to_string()));
             }
             None => entries.push(Entry {
-                name: l.name.clone(),
+                name: l.name.to_string(),
                 is_var: l.is_var,
-                values: l.values.clone(),
+                values: l.values.iter().map(|v| v.to_string()).collect(),
             }),
         }
     }
@@ -53,7 +53,7 @@ pub(super) fn build_jail(name: &str, lines: &[Line], loc: Option<crate::diag::Lo
     }
 }
 
-pub(super) fn config(c: &Conversion) -> Config {
+pub(super) fn config(c: &Conversion<'_>) -> Config {
     Config {
         jails: c
             .blocks
@@ -65,13 +65,87 @@ pub(super) fn config(c: &Conversion) -> Config {
     }
 }
 
-/// One statement, `name;`, `name = v, w;` or `name += v;`.
-pub(super) fn statement(l: &Line) -> String {
-    let mut out = if l.is_var {
-        var_name(&l.name)
+/// ASCII bytes the scanner takes as one unquoted word (`emit::jailconf::is_word_char`).
+const WORD: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut i = 0;
+    while i < 128 {
+        let c = i as u8;
+        t[i] = c.is_ascii_alphanumeric();
+        i += 1;
+    }
+    let extra = b"_!%&()-.:<>?@[]^`|~";
+    let mut k = 0;
+    while k < extra.len() {
+        t[extra[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
+fn word_byte(b: u8) -> bool {
+    WORD.get(b as usize).copied().unwrap_or(false)
+}
+
+/// `emit::jailconf::name`, without its allocation for the usual plain name.
+fn push_name(out: &mut String, n: &str) {
+    if !n.is_empty() && n.bytes().all(word_byte) {
+        out.push_str(n);
     } else {
-        cf_name(&l.name)
-    };
+        out.push_str(&cf_name(n));
+    }
+}
+
+/// `emit::jailconf::value` written straight into `out` (the unit tests check that the
+/// text is the same): bare when safe, else double-quoted with `\"`, `\\`, `\$` and
+/// control characters escaped.
+pub(super) fn push_value(out: &mut String, v: &str) {
+    // Bare: only word bytes, `/`, `*` and `+`, and no `//` or `/*` (one pass).
+    let mut bare = !v.is_empty();
+    let mut slash = false;
+    for b in v.bytes() {
+        if !(word_byte(b) || b == b'/' || b == b'*' || b == b'+') || (slash && (b == b'/' || b == b'*')) {
+            bare = false;
+            break;
+        }
+        slash = b == b'/';
+    }
+    if bare {
+        out.push_str(v);
+        return;
+    }
+    out.push('"');
+    let mut plain = 0;
+    for (i, b) in v.bytes().enumerate() {
+        let esc: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'$' => "\\$",
+            b'\n' => "\\n",
+            b'\t' => "\\t",
+            b'\r' => "\\r",
+            0..0x20 | 0x7f => "",
+            _ => continue,
+        };
+        out.push_str(&v[plain..i]);
+        if esc.is_empty() {
+            let _ = write!(out, "\\{b:03o}");
+        } else {
+            out.push_str(esc);
+        }
+        plain = i + 1;
+    }
+    out.push_str(&v[plain..]);
+    out.push('"');
+}
+
+/// One statement, `name;`, `name = v, w;` or `name += v;`, appended to `out`.
+fn push_statement(out: &mut String, l: &Line<'_>) {
+    if l.is_var {
+        out.push_str(&var_name(&l.name));
+    } else {
+        push_name(out, &l.name);
+    }
     if !l.values.is_empty() {
         out.push_str(match l.op {
             Op::Append => " += ",
@@ -81,10 +155,17 @@ pub(super) fn statement(l: &Line) -> String {
             if i > 0 {
                 out.push_str(", ");
             }
-            out.push_str(&cf_value(v));
+            push_value(out, v);
         }
     }
     out.push(';');
+}
+
+/// One statement, `name;`, `name = v, w;` or `name += v;`.
+#[cfg(test)]
+pub(super) fn statement(l: &Line<'_>) -> String {
+    let mut out = String::new();
+    push_statement(&mut out, l);
     out
 }
 
@@ -111,7 +192,7 @@ fn shown(v: &str) -> String {
     out
 }
 
-fn explain(out: &mut String, indent: &str, from: &[Origin]) {
+fn explain(out: &mut String, indent: &str, from: &[Origin<'_>]) {
     if from.is_empty() {
         let _ = writeln!(out, "{indent}# default");
         return;
@@ -125,17 +206,17 @@ fn explain(out: &mut String, indent: &str, from: &[Origin]) {
                     loc.file(),
                     loc.line(),
                     o.var,
-                    shown(&o.value)
+                    shown(o.value)
                 );
             }
             None => {
-                let _ = writeln!(out, "{indent}# from {}=\"{}\"", o.var, shown(&o.value));
+                let _ = writeln!(out, "{indent}# from {}=\"{}\"", o.var, shown(o.value));
             }
         }
     }
 }
 
-fn block(out: &mut String, b: &Block, with_explain: bool) {
+fn block(out: &mut String, b: &Block<'_>, with_explain: bool) {
     if with_explain {
         if b.from.is_empty() {
             let _ = writeln!(out, "# from the command line");
@@ -143,18 +224,34 @@ fn block(out: &mut String, b: &Block, with_explain: bool) {
             explain(out, "", &b.from);
         }
     }
-    let _ = writeln!(out, "{} {{", cf_name(&b.name));
+    push_name(out, &b.name);
+    out.push_str(" {\n");
     for l in &b.lines {
         if with_explain {
             explain(out, "\t", &l.from);
         }
-        let _ = writeln!(out, "\t{}", statement(l));
+        out.push('\t');
+        push_statement(out, l);
+        out.push('\n');
     }
     out.push_str("}\n");
 }
 
-pub(super) fn text(c: &Conversion, with_explain: bool) -> String {
-    let mut out = String::with_capacity(64 + c.blocks.len() * 512);
+pub(super) fn text(c: &Conversion<'_>, with_explain: bool) -> String {
+    // Sized for the usual text (statements of bare or lightly quoted values), so that
+    // the buffer of a large conversion is not copied while it grows.
+    let size: usize = c
+        .blocks
+        .iter()
+        .map(|b| {
+            16 + b.name.len()
+                + b.lines
+                    .iter()
+                    .map(|l| 8 + l.name.len() + l.values.iter().map(|v| v.len() + 4).sum::<usize>())
+                    .sum::<usize>()
+        })
+        .sum();
+    let mut out = String::with_capacity(256 + if with_explain { size * 3 } else { size });
     out.push_str("# Generated by jailvol convert from the legacy jail_* variables");
     if !c.sources.is_empty() {
         let _ = write!(out, " of {}", c.sources.join(", "));

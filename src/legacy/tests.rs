@@ -24,12 +24,14 @@ fn vars(pairs: &[(&str, &str)]) -> RcVars {
     RcVars { vars: map }
 }
 
-fn run_with(pairs: &[(&str, &str)], opts: &Options, root: Option<&std::path::Path>) -> Conversion {
+fn run_with(pairs: &[(&str, &str)], opts: &Options, root: Option<&std::path::Path>) -> Conversion<'static> {
     let root = root.map_or_else(
         || std::path::PathBuf::from("/nonexistent/jailvol-unit"),
         |p| p.to_path_buf(),
     );
-    let c = convert(&vars(pairs), &Loader::new(Some(root)), opts);
+    // The conversion borrows the variables; a test leaks them to return it.
+    let vars: &'static RcVars = Box::leak(Box::new(vars(pairs)));
+    let c = convert(vars, &Loader::new(Some(root)), opts);
     if c.errors.is_empty() {
         let text = c.render(true);
         let parsed = parse_source(&Loader::default(), Source::new("out", text.clone()), false)
@@ -46,7 +48,7 @@ fn run_with(pairs: &[(&str, &str)], opts: &Options, root: Option<&std::path::Pat
     c
 }
 
-fn run(pairs: &[(&str, &str)]) -> Conversion {
+fn run(pairs: &[(&str, &str)]) -> Conversion<'static> {
     run_with(pairs, &Options::default(), None)
 }
 
@@ -66,14 +68,14 @@ fn pairs(v: &[(String, String)]) -> Vec<(&str, &str)> {
 }
 
 /// The block's statements as text, without the fixed ones every block has.
-fn lines_of(c: &Conversion) -> Vec<String> {
+fn lines_of(c: &Conversion<'_>) -> Vec<String> {
     c.blocks
         .iter()
         .flat_map(|b| b.lines.iter().map(render::statement))
         .collect()
 }
 
-fn conv(extra: &[(&str, &str)]) -> Conversion {
+fn conv(extra: &[(&str, &str)]) -> Conversion<'static> {
     run(&pairs(&jail(extra)))
 }
 
@@ -81,7 +83,7 @@ fn lines(extra: &[(&str, &str)]) -> Vec<String> {
     lines_of(&conv(extra))
 }
 
-fn warned(c: &Conversion, needle: &str) -> bool {
+fn warned(c: &Conversion<'_>, needle: &str) -> bool {
     c.warnings
         .iter()
         .any(|d| d.message.contains(needle) || d.notes.iter().any(|n| n.contains(needle)))
@@ -614,7 +616,14 @@ fn simple_statement_agrees_with_the_parser() {
         "osrelease=14.0-RELEASE",
         "a=b:c@d%e^f~g",
     ] {
-        let fast = simple_statement(w).map(|s| (s.name, s.is_var, s.op, s.values));
+        let fast = simple_statement(w).map(|s| {
+            (
+                s.name.into_owned(),
+                s.is_var,
+                s.op,
+                s.values.into_iter().map(Cow::into_owned).collect::<Vec<_>>(),
+            )
+        });
         let src = Source::new("w", format!("{w};"));
         let slow = parse_source(&Loader::default(), src, false)
             .ok()
@@ -640,5 +649,51 @@ fn simple_statement_agrees_with_the_parser() {
         "a=", "=b", "a=b,c", "$v=1", "a=\"b\"", "a=/x//y", "a=b#c", "a=$x", "a|b=1",
     ] {
         assert!(simple_statement(w).is_none(), "{w} must go to the parser");
+    }
+}
+
+/// The renderer writes names and values itself; the text must be `emit::jailconf`'s.
+#[test]
+fn render_matches_emit() {
+    use crate::emit::jailconf::{name as cf_name, value as cf_value};
+    let samples = [
+        "",
+        "a",
+        "a b",
+        "/x/y",
+        "/x//y",
+        "a/*b",
+        "*",
+        "+x",
+        "a\"b",
+        "a\\b",
+        "$HOME",
+        "a\nb",
+        "\t\r",
+        "\u{1}x\u{7f}",
+        "é",
+        "x:y@z%^~|",
+        "a,b",
+        "a;b",
+        "{}",
+        "'q'",
+        "#c",
+        "1.2.3.4/24",
+        "lo0|::1",
+    ];
+    for v in samples {
+        let mut out = String::new();
+        render::push_value(&mut out, v);
+        assert_eq!(out, cf_value(v), "value {v:?}");
+        let l = Line {
+            name: Cow::Borrowed(v),
+            is_var: false,
+            op: Op::Bare,
+            values: Few::default(),
+            from: Few::default(),
+        };
+        if !v.is_empty() {
+            assert_eq!(render::statement(&l), format!("{};", cf_name(v)), "name {v:?}");
+        }
     }
 }
