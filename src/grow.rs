@@ -1066,6 +1066,51 @@ mod tests {
         assert_eq!(rec.log.last().map(String::as_str), Some("mdconfig -d -u 101"));
     }
 
+    fn edit(conf: &str, jail: &str) -> Result<String, String> {
+        use crate::parse::{jailconf, loader::Loader};
+        let src = crate::diag::Source::new("/etc/jail.conf", conf);
+        let parsed = jailconf::parse_source(&Loader::new(None), src, false).map_err(|d| d.message)?;
+        let cfg = crate::model::load(&parsed);
+        let rec = cfg.jails.iter().find(|j| j.name == jail).ok_or("no jail")?.record;
+        let (file, text) = config_edit(&parsed, rec, "3G")?;
+        assert_eq!(file, "/etc/jail.conf");
+        Ok(text)
+    }
+
+    #[test]
+    fn config_edits_keep_every_other_byte() {
+        // The jail's own statement: bare, quoted, odd spacing, comments kept.
+        assert_eq!(
+            edit("www {\n  $volume_size=2G ;  # big\n}\n", "www").unwrap(),
+            "www {\n  $volume_size=3G ;  # big\n}\n"
+        );
+        assert_eq!(
+            edit("www { path = /j; $volume_size = '2G'; }\n", "www").unwrap(),
+            "www { path = /j; $volume_size = '3G'; }\n"
+        );
+        // From a wildcard: a statement of its own, in the block's indentation.
+        assert_eq!(
+            edit(
+                "* { $volume_size = 2G; }\nwww {\n\tpath = /j;\n}\ndb {\n}\n",
+                "www"
+            )
+            .unwrap(),
+            "* { $volume_size = 2G; }\nwww {\n\tpath = /j;\n\t$volume_size = 3G; # set by jailvol grow\n}\ndb {\n}\n"
+        );
+        // A one-line block stays on its line (a # comment would hide the `}`).
+        assert_eq!(
+            edit("* { $volume_size = 2G; }\nwww { path = /j; }\n", "www").unwrap(),
+            "* { $volume_size = 2G; }\nwww { path = /j; $volume_size = 3G; }\n"
+        );
+        // What cannot be edited safely is refused.
+        assert!(edit("www { $volume_size = 1G; $volume_size += 1G; }\n", "www").is_err());
+        assert!(
+            edit("www { $base = 2G; $volume_size = $base; }\n", "www")
+                .unwrap_err()
+                .contains("not a plain word")
+        );
+    }
+
     #[test]
     fn an_unfinished_grow_is_finished_without_extending_again() {
         let mut t = target();

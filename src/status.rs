@@ -307,7 +307,7 @@ pub fn inspect(
     if let Some(units) = &snap.units {
         units_attached = units
             .iter()
-            .filter(|u| u.file.as_deref() == Some(v.file.as_str()))
+            .filter(|u| u.file.as_deref() == Some(real_file.as_str()))
             .map(|u| u.unit)
             .collect();
         if let Some(n) = v.unit {
@@ -315,7 +315,7 @@ pub fn inspect(
             unit_present = Some(mine.is_some());
             if let Some(u) = mine {
                 unit_backing = Some(u.file.clone().unwrap_or_else(|| format!("({})", u.kind)));
-                if u.file.as_deref() != Some(v.file.as_str()) {
+                if u.file.as_deref() != Some(real_file.as_str()) {
                     problems.push(Problem::UnitForeign);
                 }
             }
@@ -326,7 +326,7 @@ pub fn inspect(
     }
     let mut mounted_from = None;
     if let Some(m) = &snap.mounts {
-        if let Some(mnt) = mount_at(m, &v.path) {
+        if let Some(mnt) = mount_at(m, &real(&v.path)) {
             let expected = v.unit.map(|u| format!("/dev/md{u}"));
             if expected.as_deref() != Some(mnt.device.as_str()) {
                 problems.push(Problem::MountedOther);
@@ -345,7 +345,7 @@ pub fn inspect(
         }
     }
     let df = if mounted_from.is_some() {
-        match stdout_of(runner, &["df", "-k", "-i", &v.path]) {
+        match stdout_of(runner, &["df", "-k", "-i", &real(&v.path)]) {
             Ok(t) => parse_df(&t),
             Err(e) => {
                 notes.push(e);
@@ -379,18 +379,19 @@ fn size_or_dash(n: Option<u64>) -> String {
     n.map_or("-".into(), human)
 }
 
-/// Exact when it can be (`2G`), else one decimal (`1.3G`).
+/// In the largest binary unit that fits: whole when exact (`2G`), else one decimal
+/// (`402.7M`); bytes below 1K as they are.
 pub fn human(b: u64) -> String {
-    let exact = format_size(b);
-    if exact.ends_with(['K', 'M', 'G', 'T']) || b < 1024 {
-        return exact;
-    }
     for (shift, s) in [(40, "T"), (30, "G"), (20, "M"), (10, "K")] {
         if b >= 1 << shift {
-            return format!("{:.1}{s}", b as f64 / (1u64 << shift) as f64);
+            return if b % (1 << shift) == 0 {
+                format!("{}{s}", b >> shift)
+            } else {
+                format!("{:.1}{s}", b as f64 / (1u64 << shift) as f64)
+            };
         }
     }
-    exact
+    b.to_string()
 }
 
 /// The table `status` prints.
@@ -543,7 +544,8 @@ mod tests {
     #[test]
     fn human_sizes() {
         assert_eq!(human(2 << 30), "2G");
-        assert_eq!(human((1 << 30) + (300 << 20)), "1324M");
+        assert_eq!(human((1 << 30) + (300 << 20)), "1.3G");
+        assert_eq!(human(412340 * 1024), "402.7M");
         assert_eq!(human((1 << 30) + 5), "1.0G");
         assert_eq!(human(512), "512");
     }
