@@ -537,6 +537,16 @@ fn run_steps(
             }
             Action::Growfs => {
                 if let Err((what, err)) = r.act(s) {
+                    // An earlier run got this far (its config write failed): growfs says so
+                    // (growfs.c; cloud-init's cc_resizefs relies on the same message).
+                    if err.contains("is not larger than the current filesystem size") {
+                        report.notes.push(format!(
+                            "{}: growfs: the filesystem already fills md{} (an earlier grow got this far)",
+                            t.jail, t.unit
+                        ));
+                        grown = true;
+                        continue;
+                    }
                     let mut d = fail(t, &what, &err);
                     let online = !steps.contains(&Action::Fsck);
                     if online {

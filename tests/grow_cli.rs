@@ -304,3 +304,23 @@ fn status_reads_cannot_fail_silently() {
     );
     assert_eq!(f.file_size("www.ufs"), 32 * M);
 }
+
+#[test]
+fn a_config_write_lost_after_growfs_is_finished_by_a_rerun() {
+    let f = setup();
+    let before = f.conf_text();
+    let r = f.jailvol(&["grow", "www", "40M"], "");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // As if the configuration write had failed: the file and filesystem are 40M.
+    std::fs::write(&f.conf, &before).unwrap();
+    let r = f.jailvol(&["grow", "www", "40M"], "");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the filesystem already fills md101"),
+        "{}",
+        r.stderr
+    );
+    assert!(f.conf_text().contains("\"40M\""));
+    assert_eq!(f.file_size("www.ufs"), 40 * M);
+    assert!(f.units().is_empty());
+}
