@@ -165,9 +165,17 @@ fn stdout_of(runner: &mut dyn Runner, argv: &[&str]) -> Result<String, String> {
             "`{}` failed ({}): {}",
             crate::shell::command(&cmd),
             o.code.map_or("signal".to_owned(), |c| format!("exit {c}")),
-            o.stderr_text()
+            o.stderr_text().lines().next().unwrap_or("")
         )),
-        Err(e) => Err(format!("`{}`: {e}", crate::shell::command(&cmd))),
+        Err(e) => Err(format!("`{}`: {}", crate::shell::command(&cmd), why(&e))),
+    }
+}
+
+fn why(e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        "command not found on PATH".into()
+    } else {
+        e.to_string()
     }
 }
 
@@ -178,7 +186,7 @@ pub fn jail_running(runner: &mut dyn Runner, name: &str) -> Result<Option<u32>, 
     match runner.run(&cmd) {
         Ok(o) if o.success() => Ok(String::from_utf8_lossy(&o.stdout).trim().parse::<u32>().ok()),
         Ok(_) => Ok(None),
-        Err(e) => Err(format!("`jls -j {name} jid`: {e}")),
+        Err(e) => Err(format!("`jls -j {name} jid`: {}", why(&e))),
     }
 }
 
@@ -539,6 +547,138 @@ mod tests {
         assert_eq!(d.inodes_free, 300412);
         assert_eq!(parse_df("Filesystem 1K-blocks\n"), None);
         assert_eq!(parse_df("x 1 2 3 4 5 6 7 /m\n"), None);
+    }
+
+    /// Answers each command from a table; records what ran.
+    struct Table(Vec<(&'static str, i32, String)>, Vec<String>);
+
+    impl Runner for Table {
+        fn run(&mut self, argv: &[String]) -> std::io::Result<crate::exec::Output> {
+            let text = crate::shell::command(argv);
+            self.1.push(text.clone());
+            let hit = self.0.iter().find(|(k, _, _)| text.starts_with(k));
+            Ok(match hit {
+                Some((_, code, out)) => crate::exec::Output {
+                    code: Some(*code),
+                    stdout: out.clone().into_bytes(),
+                    stderr: Vec::new(),
+                },
+                None => crate::exec::Output {
+                    code: Some(1),
+                    stdout: Vec::new(),
+                    stderr: b"jls: jail not found".to_vec(),
+                },
+            })
+        }
+        fn pipe(&mut self, _: &[String], _: &[String]) -> std::io::Result<crate::exec::Output> {
+            Err(std::io::Error::other("no pipes"))
+        }
+    }
+
+    /// Every file exists with 64M, half of it allocated.
+    struct Files;
+
+    impl Host for Files {
+        fn exists(&self, _: &Path) -> bool {
+            true
+        }
+        fn is_dir(&self, _: &Path) -> bool {
+            false
+        }
+        fn free_bytes(&self, _: &Path) -> std::io::Result<u64> {
+            Ok(0)
+        }
+        fn lock(&mut self, p: &Path) -> std::io::Result<crate::exec::LockGuard> {
+            Ok(crate::exec::LockGuard::fake(p))
+        }
+        fn unlock(&mut self, _: crate::exec::LockGuard) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn allocate(
+            &mut self,
+            _: &Path,
+            _: u64,
+            _: crate::exec::Alloc,
+        ) -> std::io::Result<crate::exec::AllocMethod> {
+            Err(std::io::Error::other("read-only"))
+        }
+        fn make_temp_dir(&mut self, _: &Path) -> std::io::Result<std::path::PathBuf> {
+            Err(std::io::Error::other("read-only"))
+        }
+        fn remove_file(&mut self, _: &Path) -> std::io::Result<()> {
+            Err(std::io::Error::other("read-only"))
+        }
+        fn remove_dir(&mut self, _: &Path) -> std::io::Result<()> {
+            Err(std::io::Error::other("read-only"))
+        }
+        fn file_size(&self, _: &Path) -> std::io::Result<u64> {
+            Ok(64 << 20)
+        }
+        fn read_head(&self, _: &Path, _: usize) -> std::io::Result<Vec<u8>> {
+            Ok(Vec::new())
+        }
+        fn interrupted(&self) -> bool {
+            false
+        }
+        fn allocated_bytes(&self, _: &Path) -> std::io::Result<u64> {
+            Ok(32 << 20)
+        }
+    }
+
+    fn vol(jail: &str, unit: Option<u32>) -> Volume {
+        Volume {
+            jail: jail.into(),
+            path: format!("/j/{jail}"),
+            size: 64 << 20,
+            size_text: "64M".into(),
+            file: format!("/j/{jail}.ufs"),
+            unit,
+        }
+    }
+
+    #[test]
+    fn problems_from_command_output() {
+        let mut r = Table(
+            vec![
+                (
+                    "mdconfig -l -v",
+                    0,
+                    "md7\tvnode\t   64M\t/j/a.ufs\t\nmd9\tswap\t   64M\t-\t\n".into(),
+                ),
+                (
+                    "mount -p",
+                    0,
+                    "/dev/md7\t\t/j/b\t\tufs\trw\t\t0 0\n/dev/ada1\t\t/j/c\t\tufs\trw\t\t0 0\n".into(),
+                ),
+                ("jls -j c jid", 0, "12\n".into()),
+            ],
+            Vec::new(),
+        );
+        let snap = snapshot(&mut r);
+        let id = |p: &str| p.to_owned();
+        let mut go = |v: Volume| inspect(&v, &snap, &mut r, &Files, &id);
+        // a: its file is attached as md7, not the configured md1.
+        let a = go(vol("a", Some(1)));
+        assert_eq!(a.problems, [Problem::UnitElsewhere]);
+        assert_eq!(a.units_attached, [7]);
+        assert_eq!(a.allocated, Some(32 << 20));
+        // b: no unit configured, path mounted from md7 (someone else's).
+        let b = go(vol("b", None));
+        assert_eq!(b.problems, [Problem::NoUnit, Problem::MountedOther]);
+        assert_eq!(b.status, "no-unit");
+        // c: running, mounted from a disk that is not its unit.
+        let c = go(vol("c", Some(3)));
+        assert_eq!(c.problems, [Problem::MountedOther]);
+        assert_eq!(c.running, Some(true));
+        // d: md9 is a swap disk.
+        let d = go(vol("d", Some(9)));
+        assert_eq!(d.problems, [Problem::UnitForeign]);
+        assert_eq!(d.unit_backing.as_deref(), Some("(swap)"));
+        let e = go(vol("e", Some(5)));
+        assert_eq!(e.status, "ok");
+        assert_eq!(e.running, Some(false));
+        let text = to_text(&[a, e]);
+        assert!(text.contains("unit-elsewhere"), "{text}");
     }
 
     #[test]
