@@ -808,6 +808,11 @@ fn grow_cmd(g: &Global, a: &GrowArgs) -> anyhow::Result<i32> {
     use crate::volume::format_size;
     let usage = |m: String| Diag::error(None, m).with_exit(exit::USAGE);
     let arg = grow::parse_size_arg(&a.size).map_err(usage)?;
+    if g.files.iter().any(|f| f == "-") {
+        anyhow::bail!(usage(
+            "grow writes the new size back into jail.conf: it cannot read it from standard input".into()
+        ));
+    }
     let (loader, parsed, cfg, vols) = managed_jails(g, "grow")?;
     let v = pick_jails(&cfg, &vols, std::slice::from_ref(&a.jail))?
         .into_iter()
@@ -831,6 +836,33 @@ fn grow_cmd(g: &Global, a: &GrowArgs) -> anyhow::Result<i32> {
     // Everything is checked before anything is touched, the configuration edit included.
     let (conf_file, conf_text) = grow::config_edit(&parsed, record, &format_size(new))
         .map_err(|m| refuse(exit::DATAERR, format!("cannot record the new size: {m}")))?;
+    // The file is rewritten whole: it must be exactly what was parsed (UTF-8, unchanged),
+    // and the edited text must give the new size.
+    let conf_real = loader.real_path(&conf_file);
+    let conf_old = parsed
+        .sources
+        .iter()
+        .find(|s| s.name == conf_file)
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    let unchanged = |what: &str| -> Result<(), String> {
+        match std::fs::read(&conf_real) {
+            Ok(b) if b == conf_old.as_bytes() => Ok(()),
+            Ok(_) => Err(format!(
+                "{conf_file} {what} (or is not plain UTF-8): jailvol does not rewrite it"
+            )),
+            Err(e) => Err(format!("{conf_file}: {e}")),
+        }
+    };
+    unchanged("changed while it was read").map_err(|m| refuse(exit::DATAERR, m))?;
+    if g.files.len() <= 1 {
+        grow::verify_edit(&loader, &parsed, &conf_file, &conf_text, jail, new).map_err(|m| {
+            refuse(
+                exit::SOFTWARE,
+                format!("the jail.conf edit does not read back: {m}"),
+            )
+        })?;
+    }
     let real = |p: &str| loader.real_path(p).display().to_string();
     let (file, path) = (real(&v.file), real(&v.path));
     let mut host = crate::exec::RealHost {
@@ -958,8 +990,8 @@ fn grow_cmd(g: &Global, a: &GrowArgs) -> anyhow::Result<i32> {
             let _ = writeln!(std::io::stderr().lock(), "+ {s}");
         }
     };
-    let conf_real = loader.real_path(&conf_file);
     let mut write_conf = || {
+        unchanged("changed since jailvol read it")?;
         write::write_atomic(&conf_real, conf_text.as_bytes(), 0o644)
             .map(|()| conf_file.clone())
             .map_err(|e| format!("{conf_file}: {e}"))

@@ -745,6 +745,36 @@ pub fn config_edit(parsed: &Parsed, record: usize, new_value: &str) -> Result<(S
     Ok((block.source.name.clone(), out))
 }
 
+/// Parse the edited text as jail(8) would read the configuration and check that the jail
+/// gets the new size. Only the edited file is replaced; the other sources are read again.
+pub fn verify_edit(
+    loader: &crate::parse::loader::Loader,
+    parsed: &Parsed,
+    file: &str,
+    text: &str,
+    jail: &str,
+    new: u64,
+) -> Result<(), String> {
+    use crate::parse::jailconf;
+    // Only a main file can be re-parsed on its own (an included one is read through it).
+    let Some(main) = parsed.sources.first() else {
+        return Ok(());
+    };
+    if main.name != file {
+        return Ok(());
+    }
+    let src = crate::diag::Source::new(file, text);
+    let p = jailconf::parse_source(loader, src, false).map_err(|d| d.message)?;
+    let cfg = crate::model::load(&p);
+    let vols = crate::volume::collect(&cfg, Some(&p))
+        .map_err(|ds| ds.into_iter().map(|d| d.message).collect::<Vec<_>>().join("; "))?;
+    match vols.iter().find(|v| v.jail == jail) {
+        Some(v) if v.size == new => Ok(()),
+        Some(v) => Err(format!("{jail} would get {} bytes, not {new}", v.size)),
+        None => Err(format!("{jail} would no longer have a container")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

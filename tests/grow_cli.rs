@@ -324,3 +324,22 @@ fn a_config_write_lost_after_growfs_is_finished_by_a_rerun() {
     assert_eq!(f.file_size("www.ufs"), 40 * M);
     assert!(f.units().is_empty());
 }
+
+#[test]
+fn a_config_that_cannot_be_rewritten_exactly_is_refused_first() {
+    let f = setup();
+    // A Latin-1 byte in a comment: read lossily, so a rewrite would change it.
+    let mut bytes = f.conf_text().into_bytes();
+    bytes.splice(0..0, b"# caf\xe9\n".iter().copied());
+    std::fs::write(&f.conf, &bytes).unwrap();
+    let r = f.jailvol(&["grow", "www", "40M"], "");
+    assert_eq!(r.code, 65, "{}", r.stderr);
+    assert!(r.stderr.contains("not plain UTF-8"), "{}", r.stderr);
+    assert_eq!(std::fs::read(&f.conf).unwrap(), bytes);
+    assert_eq!(f.file_size("www.ufs"), 32 * M);
+    assert!(f.log().is_empty());
+
+    let r = f.jailvol(&["-f", "-", "grow", "www", "40M"], "");
+    assert_eq!(r.code, 64, "{}", r.stderr);
+    assert!(r.stderr.contains("standard input"), "{}", r.stderr);
+}
