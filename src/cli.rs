@@ -946,6 +946,14 @@ fn grow_cmd(g: &Global, a: &GrowArgs) -> anyhow::Result<i32> {
             )
         ));
     }
+    if let Some(on) = &state.unit_mounted_on {
+        if on != &path {
+            anyhow::bail!(refuse(
+                exit::CANTCREAT,
+                format!("/dev/md{unit} is mounted on {on}, not on the jail's path: unmount it first")
+            ));
+        }
+    }
     let online = state.online();
     if online
         && (state.mounted_from.as_deref() != Some(format!("/dev/md{unit}").as_str())

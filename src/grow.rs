@@ -87,6 +87,8 @@ pub struct State {
     pub unit_file: Option<Option<String>>,
     /// Units backed by the container file.
     pub file_units: Vec<u32>,
+    /// Where /dev/mdN of the configured unit is mounted, if anywhere.
+    pub unit_mounted_on: Option<String>,
 }
 
 impl State {
@@ -137,6 +139,7 @@ pub fn observe(
             .filter(|u| u.file.as_deref() == Some(file))
             .map(|u| u.unit)
             .collect(),
+        unit_mounted_on: status::mount_of(mounts, &format!("/dev/md{unit}")),
     })
 }
 

@@ -343,3 +343,18 @@ fn a_config_that_cannot_be_rewritten_exactly_is_refused_first() {
     assert_eq!(r.code, 64, "{}", r.stderr);
     assert!(r.stderr.contains("standard input"), "{}", r.stderr);
 }
+
+#[test]
+fn a_unit_mounted_elsewhere_is_refused() {
+    let f = setup();
+    f.attach(101, &f.path("www.ufs"));
+    f.mount(101, "/mnt/rescue");
+    let r = f.jailvol(&["grow", "www", "40M"], "");
+    assert_eq!(r.code, 73, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("/dev/md101 is mounted on /mnt/rescue"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(f.file_size("www.ufs"), 32 * M);
+}
