@@ -214,6 +214,32 @@ pub trait Host {
     fn read_head(&self, p: &Path, len: usize) -> io::Result<Vec<u8>>;
     /// Whether SIGINT or SIGTERM arrived.
     fn interrupted(&self) -> bool;
+    /// Grow the existing file `path` from `from` to `to` bytes and claim the new range
+    /// (`grow`): posix_fallocate of `[from, to)`, else zeros written there; ftruncate with
+    /// [`Alloc::Sparse`]. The file must be `from` bytes long.
+    fn extend(&mut self, path: &Path, from: u64, to: u64, how: Alloc) -> io::Result<AllocMethod> {
+        let _ = (path, from, to, how);
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "extend is not implemented by this host",
+        ))
+    }
+    /// ftruncate(2) the file to `size` bytes (undoing a failed extension).
+    fn set_len(&mut self, path: &Path, size: u64) -> io::Result<()> {
+        let _ = (path, size);
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "set_len is not implemented by this host",
+        ))
+    }
+    /// Bytes the file occupies on its filesystem: st_blocks × 512.
+    fn allocated_bytes(&self, path: &Path) -> io::Result<u64> {
+        let _ = path;
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "allocated_bytes is not implemented by this host",
+        ))
+    }
 }
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -395,6 +421,43 @@ impl Host for RealHost {
     fn interrupted(&self) -> bool {
         interrupted()
     }
+    fn extend(&mut self, path: &Path, from: u64, to: u64, how: Alloc) -> io::Result<AllocMethod> {
+        use std::io::{Seek, SeekFrom};
+        let f = std::fs::OpenOptions::new().write(true).open(path)?;
+        let len = f.metadata()?.len();
+        if len != from {
+            return Err(io::Error::other(format!(
+                "{} is {len} bytes, not the {from} expected",
+                path.display()
+            )));
+        }
+        if to <= from {
+            return Ok(AllocMethod::Fallocate);
+        }
+        if how == Alloc::Sparse {
+            nix::unistd::ftruncate(&f, off_t(to)?).map_err(io::Error::from)?;
+            return Ok(AllocMethod::Sparse);
+        }
+        match nix::fcntl::posix_fallocate(&f, off_t(from)?, off_t(to - from)?) {
+            Ok(()) => Ok(AllocMethod::Fallocate),
+            Err(nix::errno::Errno::EOPNOTSUPP | nix::errno::Errno::EINVAL) => {
+                (&f).seek(SeekFrom::Start(from))?;
+                zero_fill(&f, to - from, &mut |_, _| {})?;
+                f.sync_all()?;
+                Ok(AllocMethod::ZeroFill)
+            }
+            Err(e) => Err(io::Error::from(e)),
+        }
+    }
+    fn set_len(&mut self, path: &Path, size: u64) -> io::Result<()> {
+        let f = std::fs::OpenOptions::new().write(true).open(path)?;
+        f.set_len(size)?;
+        f.sync_all()
+    }
+    fn allocated_bytes(&self, path: &Path) -> io::Result<u64> {
+        use std::os::unix::fs::MetadataExt;
+        Ok(std::fs::metadata(path)?.blocks().saturating_mul(512))
+    }
 }
 
 #[cfg(test)]
@@ -436,6 +499,26 @@ mod tests {
         zero_fill(&f, (2 << 20) + 5, &mut |_, _| calls += 1).unwrap();
         assert_eq!(calls, 3);
         assert_eq!(std::fs::metadata(&p).unwrap().len(), (2 << 20) + 5);
+    }
+
+    #[test]
+    fn extension_claims_the_new_range_only() {
+        let d = tempfile::tempdir().unwrap();
+        let mut h = RealHost::default();
+        for (name, how) in [("full", Alloc::Full), ("sparse", Alloc::Sparse)] {
+            let p = d.path().join(name);
+            std::fs::write(&p, b"abc").unwrap();
+            // Wrong starting size: refused, file untouched.
+            assert!(h.extend(&p, 4, 10, how).is_err());
+            h.extend(&p, 3, 2 << 20, how).unwrap();
+            assert_eq!(h.file_size(&p).unwrap(), 2 << 20);
+            assert_eq!(&std::fs::read(&p).unwrap()[..4], b"abc\0");
+            h.set_len(&p, 3).unwrap();
+            assert_eq!(std::fs::read(&p).unwrap(), b"abc");
+        }
+        let p = d.path().join("full");
+        h.extend(&p, 3, 1 << 20, Alloc::Full).unwrap();
+        assert!(h.allocated_bytes(&p).unwrap() >= 4096);
     }
 
     #[test]
