@@ -23,28 +23,6 @@ pub fn is_marked(p: &CfParam) -> bool {
         })
 }
 
-/// A copy of the parse without jailvol's own statements, except those `keep` accepts
-/// (settings jailvol wrote back, such as an assigned md unit).
-pub fn without_marked(parsed: &Parsed, keep: impl Fn(&CfParam) -> bool) -> Parsed {
-    Parsed {
-        jails: parsed
-            .jails
-            .iter()
-            .map(|j| CfJail {
-                params: j
-                    .params
-                    .iter()
-                    .filter(|p| !is_marked(p) || keep(p))
-                    .cloned()
-                    .collect(),
-                ..j.clone()
-            })
-            .collect(),
-        sources: parsed.sources.clone(),
-        warnings: parsed.warnings.clone(),
-    }
-}
-
 /// What one block should end with: jailvol's statements, rendered without indentation.
 #[derive(Debug, Clone, Default)]
 pub struct BlockEdit {

@@ -656,6 +656,33 @@ pub fn load_each(parsed: &Parsed, mut on_jail: impl FnMut(Jail), on_warning: imp
 /// `load_each` without copying: each jail is lent to `on_jail` for the time of the call.
 pub fn load_each_view(
     parsed: &Parsed,
+    on_jail: impl FnMut(&JailView<'_>),
+    on_warning: impl FnMut(Diag),
+) -> Vec<Diag> {
+    load_each_view_kept(parsed, &|_| true, on_jail, on_warning)
+}
+
+/// `load` as if the statements `keep` rejects were not in the file (generate leaves out
+/// its own earlier statements this way, without copying the parse).
+pub fn load_filtered(parsed: &Parsed, keep: &dyn Fn(&CfParam) -> bool) -> Config {
+    let mut cfg = Config {
+        warnings: parsed.warnings.clone(),
+        ..Config::default()
+    };
+    let mut jails = Vec::new();
+    cfg.errors = load_each_view_kept(
+        parsed,
+        keep,
+        |v| jails.push(v.to_jail()),
+        |w| cfg.warnings.push(w),
+    );
+    cfg.jails = jails;
+    cfg
+}
+
+fn load_each_view_kept(
+    parsed: &Parsed,
+    keep: &dyn Fn(&CfParam) -> bool,
     mut on_jail: impl FnMut(&JailView<'_>),
     mut on_warning: impl FnMut(Diag),
 ) -> Vec<Diag> {
@@ -694,19 +721,21 @@ pub fn load_each_view(
         let mut did_self = false;
         for (&w, info) in wild.iter().zip(&wild_info) {
             if idx < w && !did_self {
-                for p in &rec.params {
+                for p in rec.params.iter().filter(|p| keep(p)) {
                     b.add(p);
                 }
                 did_self = true;
             }
             if wild_jail_match(&rec.name, &parsed.jails[w].name) {
                 for (p, &i) in parsed.jails[w].params.iter().zip(info) {
-                    b.add_with(p, i);
+                    if keep(p) {
+                        b.add_with(p, i);
+                    }
                 }
             }
         }
         if !did_self {
-            for p in &rec.params {
+            for p in rec.params.iter().filter(|p| keep(p)) {
                 b.add(p);
             }
         }

@@ -127,14 +127,14 @@ fn fstab_path(opts: &Options, jail: &str) -> String {
 /// The configuration as the admin wrote it: jailvol's own statements left out, except
 /// the md units it wrote back (they are settings now).
 pub struct Prepared {
-    pub base: Parsed,
     pub cfg: Config,
 }
 
 pub fn prepare(parsed: &Parsed) -> Prepared {
-    let base = edit::without_marked(parsed, |p| p.is_var && p.name == VAR_UNIT);
-    let cfg = model::load(&base);
-    Prepared { base, cfg }
+    let keep = |p: &crate::parse::jailconf::CfParam| !edit::is_marked(p) || (p.is_var && p.name == VAR_UNIT);
+    Prepared {
+        cfg: model::load_filtered(parsed, &keep),
+    }
 }
 
 /// Compute the plan. `parsed` is the admin's jail.conf as read (with any earlier
@@ -155,11 +155,11 @@ pub fn generate_prepared(parsed: &Parsed, prep: &Prepared, opts: &Options) -> Re
             .with_exit(exit::USAGE),
         ]);
     }
-    let (base, cfg) = (&prep.base, &prep.cfg);
+    let cfg = &prep.cfg;
     if !cfg.errors.is_empty() {
         return Err(cfg.errors.clone());
     }
-    let mut vols = volume::collect(cfg, Some(base))?;
+    let mut vols = volume::collect(cfg, Some(parsed))?;
     let assigned = volume::assign_units(&mut vols);
     let assigned_set: std::collections::HashSet<&str> = assigned.iter().map(|(j, _)| j.as_str()).collect();
     let mut plan = Plan::default();

@@ -81,7 +81,7 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, release: Option<(u3
     }
     config::lint(parsed, cfg, &mut r);
     fstab::lint(loader, parsed, cfg, opts, &mut r);
-    match volume::collect(&prep.cfg, Some(&prep.base)) {
+    match volume::collect(&prep.cfg, Some(parsed)) {
         Ok(vols) => container::lint(loader, &vols, &prep.cfg, &mut r),
         Err(errs) => errs.into_iter().for_each(|e| r.push(e)),
     }
