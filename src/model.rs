@@ -264,7 +264,7 @@ struct P<'a> {
 /// FxHash-style, a word at a time: parameter names are short and few, SipHash costs
 /// more than the lookup.
 #[derive(Default)]
-struct Fnv(u64);
+pub struct Fnv(u64);
 
 impl Hasher for Fnv {
     fn finish(&self) -> u64 {
@@ -287,7 +287,8 @@ impl Hasher for Fnv {
     }
 }
 
-type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+pub type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+pub type FnvSet<K> = std::collections::HashSet<K, BuildHasherDefault<Fnv>>;
 
 /// The name with every leading "no" of every dot component removed. `equalopts(a, b)`
 /// implies `no_key(a) == no_key(b)`, so it finds the candidates `equalopts` confirms.
@@ -693,13 +694,14 @@ fn load_each_view_kept(
         .filter(|&i| wild_jail_name(&parsed.jails[i].name))
         .collect();
     // The wildcard statements are added to many jails: look their names up once.
-    let wild_info: Vec<Vec<(u32, Option<usize>)>> = wild
+    // `keep` too is asked once per wildcard statement, not once per jail.
+    let wild_info: Vec<Vec<((u32, Option<usize>), bool)>> = wild
         .iter()
         .map(|&w| {
             parsed.jails[w]
                 .params
                 .iter()
-                .map(|p| names.get(&p.name))
+                .map(|p| (names.get(&p.name), keep(p)))
                 .collect()
         })
         .collect();
@@ -727,8 +729,8 @@ fn load_each_view_kept(
                 did_self = true;
             }
             if wild_jail_match(&rec.name, &parsed.jails[w].name) {
-                for (p, &i) in parsed.jails[w].params.iter().zip(info) {
-                    if keep(p) {
+                for (p, &(i, kept)) in parsed.jails[w].params.iter().zip(info) {
+                    if kept {
                         b.add_with(p, i);
                     }
                 }

@@ -15,8 +15,8 @@ fn param_loc(parsed: &Parsed, jail: &Jail, name: &str) -> Option<Loc> {
 pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
     cut_values(parsed, r);
     duplicate_blocks(parsed, r);
-    let mut ips: HashMap<String, &Jail> = HashMap::new();
-    let mut hosts: HashMap<&str, &Jail> = HashMap::new();
+    let mut ips: crate::model::FnvMap<String, &Jail> = Default::default();
+    let mut hosts: crate::model::FnvMap<&str, &Jail> = Default::default();
     for j in &cfg.jails {
         let err = |code: &'static str, param: &str, msg: String| {
             Diag::error(param_loc(parsed, j, param), format!("{}: {msg}", j.name))
@@ -134,7 +134,7 @@ fn duplicate_blocks(parsed: &Parsed, r: &mut Report) {
 fn overlapping_paths(parsed: &Parsed, cfg: &Config, r: &mut Report) {
     // Index every absolute path once, then look each one's ancestors up: linear in the
     // number of jails times the path depth.
-    let mut first: HashMap<String, &Jail> = HashMap::new();
+    let mut first: crate::model::FnvMap<String, &Jail> = Default::default();
     let mut paths: Vec<(&Jail, String)> = Vec::new();
     for j in &cfg.jails {
         let Some(p) = j.scalar("path").filter(|p| p.starts_with('/')) else {

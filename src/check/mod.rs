@@ -30,7 +30,7 @@ pub struct Report {
     pub findings: Vec<Diag>,
     pub drift: Vec<Drift>,
     /// (code, message, offset) of every finding, to report each once.
-    seen: std::collections::HashSet<(Option<&'static str>, String, Option<usize>)>,
+    seen: crate::model::FnvSet<(Option<&'static str>, String, Option<usize>)>,
 }
 
 impl Report {
