@@ -695,7 +695,8 @@ fn load_each_view_kept(
         .collect();
     // The wildcard statements are added to many jails: look their names up once.
     // `keep` too is asked once per wildcard statement, not once per jail.
-    let wild_info: Vec<Vec<((u32, Option<usize>), bool)>> = wild
+    type Looked = ((u32, Option<usize>), bool);
+    let wild_info: Vec<Vec<Looked>> = wild
         .iter()
         .map(|&w| {
             parsed.jails[w]
