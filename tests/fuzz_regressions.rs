@@ -41,3 +41,29 @@ fn rcconf_regressions() {
 fn fstab_regressions() {
     replay("fstab", harness::fstab);
 }
+
+/// Inputs the rc.conf lexer takes exponential time on (fuzz/regressions/rcconf-hangs/).
+#[test]
+#[ignore = "bug: unterminated nested `$(`/`$((`/`\"$(` make the rc.conf grammar backtrack exponentially (grammar/rcconf.pest); `x=$($($($($($($($($($($($($($($($(` hangs"]
+fn rcconf_known_hangs() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/rcconf-hangs");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().is_some_and(|n| n != "README.md"))
+        .collect();
+    files.sort();
+    for f in files {
+        let data = std::fs::read(&f).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            harness::rcconf(&data);
+            let _ = tx.send(());
+        });
+        assert!(
+            rx.recv_timeout(std::time::Duration::from_secs(10)).is_ok(),
+            "{}: still running after 10 s",
+            f.display()
+        );
+    }
+}

@@ -729,3 +729,33 @@ fn convert_parameters_cannot_include_files() {
     assert!(!r.stdout.contains("leaked"), "{}", r.stdout);
     assert_fails(&r, &[65], "include");
 }
+
+/// A syntax error on a 10 MB line: the message should show an excerpt around the
+/// column, not the whole line and a 10 MB run of blanks under it.
+#[test]
+#[ignore = "bug: Diag::render prints the whole offending line and a caret padded to its column (20 MB of stderr for one error on a 10 MB line; src/diag.rs)"]
+fn an_error_on_a_huge_line_prints_a_short_excerpt() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("bad.conf");
+    write(&f, &format!("www {{ path = \"{}\" }}\n", "x".repeat(10 << 20)));
+    let mut c = jailvol();
+    c.arg("show").arg("-f").arg(&f);
+    let r = run(c);
+    assert_fails(&r, &[65], "syntax error");
+    assert!(r.stderr.len() < 64 << 10, "{} bytes of stderr", r.stderr.len());
+}
+
+/// An unterminated, nested command substitution in rc.conf: a syntax error, found at
+/// once. The rc.conf grammar backtracks exponentially on it instead (found by the rcconf
+/// fuzz target; fuzz/regressions/rcconf-hangs/).
+#[test]
+#[ignore = "bug: `x=$($($($($($($($($($($($($($($($(` makes `jailvol vars` run for minutes (exponential backtracking in grammar/rcconf.pest)"]
+fn nested_unterminated_command_substitution_fails_fast() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("rc.conf");
+    write(&f, &format!("x={}\n", "$(".repeat(16)));
+    let mut c = jailvol();
+    c.arg("vars").arg("--rc-conf").arg("-f").arg(&f);
+    let r = run_for(c, Duration::from_secs(20));
+    assert_fails(&r, &[65], "unterminated command substitution");
+}
