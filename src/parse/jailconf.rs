@@ -22,6 +22,11 @@ struct Scanner;
 /// jail(8) gives up past this include depth (config.c MAX_INCLUDE_DEPTH).
 pub const MAX_INCLUDE_DEPTH: usize = 32;
 
+/// Deepest block nesting accepted. The statement parser recurses once per level (a
+/// 10,000-deep `a{a{...}}` overflowed the stack), and each level's name repeats its
+/// parents' names; real configurations nest a few levels.
+pub const MAX_BLOCK_DEPTH: usize = 128;
+
 /// A `$variable` reference inside a string: its name and the byte position in the
 /// string's literal text where its value goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +128,7 @@ pub fn parse_source(loader: &Loader, source: Arc<Source>, is_stdin: bool) -> Res
         current: None,
         global: None,
         depth: 0,
+        block_depth: 0,
         seen_block: false,
     };
     p.parse_config(source, is_stdin)?;
@@ -664,6 +670,8 @@ struct Parser<'l> {
     /// The global pseudo-jail, created at the first statement outside any block.
     global: Option<usize>,
     depth: usize,
+    /// Blocks open around the current statement, across included files.
+    block_depth: usize,
     seen_block: bool,
 }
 
@@ -768,6 +776,15 @@ impl Parser<'_> {
     fn block(&mut self, s: &mut Stream, is_stdin: bool) -> Result<(), Diag> {
         let name_tok = s.bump()?;
         let open = s.bump()?;
+        if self.block_depth >= MAX_BLOCK_DEPTH {
+            return Err(Diag::at(
+                s.source(),
+                name_tok.start,
+                format!("blocks nested more than {MAX_BLOCK_DEPTH} deep"),
+            )
+            .with_note("jailvol refuses deeper nesting; each level's jail name repeats its parents' names"));
+        }
+        self.block_depth += 1;
         let name = match self.current {
             Some(parent) => format!("{}.{}", self.out.jails[parent].name, s.text(&name_tok)),
             None => s.text(&name_tok),
@@ -802,6 +819,7 @@ impl Parser<'_> {
         }
         rec.params.shrink_to_fit();
         self.current = saved;
+        self.block_depth -= 1;
         Ok(())
     }
 

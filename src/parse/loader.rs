@@ -3,6 +3,7 @@
 //! read from `DIR/etc/jail.conf`, while messages keep naming `/etc/jail.conf`.
 
 use std::io::Read;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -47,12 +48,55 @@ impl Loader {
             return Ok(Source::new("STDIN", bytes_to_text(buf)));
         }
         let real = self.real_path(host);
-        let meta = std::fs::metadata(&real).map_err(|e| open_error(host, &e, from.clone()))?;
+        // Opened without blocking, then checked on the open file: a FIFO with no writer
+        // (or a device, a socket) would block or never end; only regular files are
+        // configuration.
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
+            .open(&real)
+            .map_err(|e| match &self.root {
+                Some(root) if !root.is_dir() => Diag::error(
+                    from.clone(),
+                    format!(
+                        "{host}: cannot be read below --root {}: it does not exist or is not a directory",
+                        root.display()
+                    ),
+                )
+                .with_exit(exit::NOINPUT),
+                _ => open_error(host, &e, from.clone()),
+            })?;
+        let meta = file.metadata().map_err(|e| open_error(host, &e, from.clone()))?;
         if meta.is_dir() {
             return Err(Diag::error(from, format!("{host}: is a directory")).with_exit(exit::NOINPUT));
         }
-        let buf = std::fs::read(&real).map_err(|e| open_error(host, &e, from))?;
+        if !meta.is_file() {
+            return Err(Diag::error(
+                from,
+                format!("{host}: is {}, not a regular file", file_kind(&meta)),
+            )
+            .with_note("jailvol reads configuration from regular files only; `-f -` reads standard input")
+            .with_exit(exit::NOINPUT));
+        }
+        let mut buf = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).min(1 << 26));
+        file.read_to_end(&mut buf)
+            .map_err(|e| open_error(host, &e, from))?;
         Ok(Source::new(host, bytes_to_text(buf)))
+    }
+}
+
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else {
+        "a special file"
     }
 }
 
