@@ -87,6 +87,9 @@ fn memchr_newlines(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
         .map(|(i, _)| i + 1)
 }
 
+/// How many characters of a long line an error shows.
+const EXCERPT: usize = 160;
+
 /// A byte offset in a source file.
 #[derive(Debug, Clone)]
 pub struct Loc {
@@ -210,13 +213,28 @@ impl Diag {
                     self.label(),
                     self.message
                 ));
-                let text = loc.source.line_text(line);
+                let full = loc.source.line_text(line);
                 let width = line.to_string().len();
-                out.push_str(&format!("{line:>width$} | {text}\n"));
+                // A long line is shown as a window around the column, so one error on a
+                // huge line does not flood the terminal.
+                let chars: Vec<char> = full.chars().collect();
+                let start = if chars.len() > EXCERPT {
+                    col.saturating_sub(1 + EXCERPT / 2)
+                } else {
+                    0
+                };
+                let end = (start + EXCERPT).min(chars.len());
+                let mut text: String = chars[start..end].iter().collect();
+                let lead = if start > 0 { "..." } else { "" };
+                if end < chars.len() {
+                    text.push_str("...");
+                }
+                out.push_str(&format!("{line:>width$} | {lead}{text}\n"));
                 // Keep tabs so the caret lines up under the offending character.
-                let pad: String = text
+                let pad: String = lead
                     .chars()
-                    .take(col.saturating_sub(1))
+                    .chain(chars[start..].iter().copied())
+                    .take(col.saturating_sub(1 + start) + lead.len())
                     .map(|c| if c == '\t' { '\t' } else { ' ' })
                     .collect();
                 out.push_str(&format!("{:>width$} | {pad}^\n", ""));

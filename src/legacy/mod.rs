@@ -15,6 +15,7 @@ mod render;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::os::unix::fs::OpenOptionsExt;
 
 use crate::diag::{Diag, Loc, Source};
 use crate::model::{self, INTPARAMS, equalopts, strtol, wild_jail_name};
@@ -681,7 +682,12 @@ impl<'v, 'a> JailConv<'v, 'a> {
                 _ => return false,
             }
         }
-        std::fs::File::open(&p).is_ok()
+        // Non-blocking: a FIFO named as an fstab must not hang the conversion.
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
+            .open(&p)
+            .is_ok()
     }
 
     /// parse_options(): the block for one jail, or None when rc.d/jail would not convert
@@ -1258,7 +1264,8 @@ fn parse_statement<'w>(var: &str, word: &'w str) -> Result<Few<Stmt<'w>>, String
         return Err("`.include` is not allowed here".to_owned());
     }
     let src = Source::new(var, format!("{word};"));
-    let parsed = jailconf::parse_source(&Loader::default(), src, false).map_err(|d| d.message)?;
+    // Sealed: however the word spells `.include`, no file is read.
+    let parsed = jailconf::parse_source(&Loader::sealed(), src, false).map_err(|d| d.message)?;
     let mut out = Few::default();
     for rec in &parsed.jails {
         if rec.block.is_some() {

@@ -12,11 +12,22 @@ use crate::diag::{Diag, Loc, Source, exit, io_exit};
 #[derive(Debug, Clone, Default)]
 pub struct Loader {
     pub root: Option<PathBuf>,
+    /// Read nothing at all: for text that must not pull in files (`.include` in a
+    /// value converted from rc.conf).
+    sealed: bool,
 }
 
 impl Loader {
     pub fn new(root: Option<PathBuf>) -> Loader {
-        Loader { root }
+        Loader { root, sealed: false }
+    }
+
+    /// A loader that refuses every read.
+    pub fn sealed() -> Loader {
+        Loader {
+            root: None,
+            sealed: true,
+        }
     }
 
     /// Where a host path lives on this machine.
@@ -40,6 +51,9 @@ impl Loader {
     /// Read a file (or standard input for `-`) into a `Source` named as given.
     /// `from` is the statement that asked for it, for the error location.
     pub fn read(&self, host: &str, from: Option<Loc>) -> Result<Arc<Source>, Diag> {
+        if self.sealed {
+            return Err(Diag::error(from, format!("{host}: no file may be read here")));
+        }
         if host == "-" {
             let mut buf = Vec::new();
             std::io::stdin()
