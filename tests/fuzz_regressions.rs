@@ -44,7 +44,6 @@ fn fstab_regressions() {
 
 /// Inputs the rc.conf lexer takes exponential time on (fuzz/regressions/rcconf-hangs/).
 #[test]
-#[ignore = "bug: unterminated nested `$(`, `$((`, `${x:-` (also inside double quotes) make the rc.conf grammar backtrack exponentially (grammar/rcconf.pest); `x=$($($($($($($($($($($($($($($($(` hangs"]
 fn rcconf_known_hangs() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/rcconf-hangs");
     let mut files: Vec<_> = std::fs::read_dir(&dir)

@@ -742,11 +742,10 @@ fn an_error_on_a_huge_line_prints_a_short_excerpt() {
     assert!(r.stderr.len() < 64 << 10, "{} bytes of stderr", r.stderr.len());
 }
 
-/// An unterminated, nested command substitution in rc.conf: a syntax error, found at
-/// once. The rc.conf grammar backtracks exponentially on it instead (found by the rcconf
-/// fuzz target; fuzz/regressions/rcconf-hangs/).
+/// An unterminated, nested command substitution in rc.conf: an error, found at once
+/// (the grammar backtracks about three times per level, so nesting is limited; found
+/// by the rcconf fuzz target, fuzz/regressions/rcconf-hangs/).
 #[test]
-#[ignore = "bug: `x=$($($($($($($($($($($($($($($($(` makes `jailvol vars` run for minutes (exponential backtracking in grammar/rcconf.pest)"]
 fn nested_unterminated_command_substitution_fails_fast() {
     let d = tempfile::tempdir().unwrap();
     let f = d.path().join("rc.conf");
@@ -754,5 +753,5 @@ fn nested_unterminated_command_substitution_fails_fast() {
     let mut c = jailvol();
     c.arg("vars").arg("--rc-conf").arg("-f").arg(&f);
     let r = run_for(c, Duration::from_secs(20));
-    assert_fails(&r, &[65], "unterminated command substitution");
+    assert_fails(&r, &[65], "nested too deeply");
 }
