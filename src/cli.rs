@@ -721,25 +721,7 @@ pub fn create_options(a: &CreateArgs) -> Result<create::Options, Diag> {
 
 fn create(g: &Global, a: &CreateArgs) -> anyhow::Result<i32> {
     let opts = create_options(a)?;
-    let inputs = input::select(g)?;
-    if inputs.kind == InputKind::RcConf {
-        anyhow::bail!(
-            Diag::error(
-                None,
-                "create reads jail.conf; convert the rc.conf first (jailvol convert)"
-            )
-            .with_exit(exit::USAGE)
-        );
-    }
-    let loader = inputs.loader();
-    let parsed = input::parse_jail_confs(&loader, &inputs.files)?;
-    warn(g, &parsed.warnings);
-    let cfg = model::load(&parsed);
-    if !cfg.errors.is_empty() {
-        return Err(Diags(cfg.errors).into());
-    }
-    warn(g, &cfg.warnings);
-    let vols = crate::volume::collect(&cfg, Some(&parsed)).map_err(Diags)?;
+    let (loader, _, cfg, vols) = managed_jails(g, "create")?;
     let mut chosen = Vec::new();
     for name in &a.jails {
         match vols.iter().find(|v| &v.jail == name) {
