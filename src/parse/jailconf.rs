@@ -531,7 +531,7 @@ impl Lexer {
                     let mut rest = raw;
                     let mut at = ps;
                     while rest.starts_with('\\') {
-                        let n = escape_len(rest);
+                        let n = escape_len_bytes(rest.as_bytes());
                         self.piece(Kind::Str, at, at + n, at, at + n);
                         rest = &rest[n..];
                         at += n;
@@ -573,7 +573,9 @@ fn find(b: &[u8], from: usize, pat: &[u8]) -> Option<usize> {
         .map(|n| from + n)
 }
 
-/// `escape_len` on bytes (a multi-byte character after the backslash counts whole).
+/// Length of the escape at the start of `b` by the scanner's atomic-escape rule: `\`
+/// followed by 1-3 octal digits, `x` and 1-2 hex digits, or any one character (a
+/// multi-byte character after the backslash counts whole).
 fn escape_len_bytes(b: &[u8]) -> usize {
     match b.get(1) {
         Some(b'0'..=b'7') => {
@@ -592,30 +594,6 @@ fn escape_len_bytes(b: &[u8]) -> usize {
         }
         Some(&c) if c >= 0x80 => 1 + 1 + b[2..].iter().take_while(|&&c| (0x80..0xc0).contains(&c)).count(),
         Some(_) => 2,
-        None => 1,
-    }
-}
-
-/// Length of the escape at the start of `s` by the scanner's atomic-escape rule:
-/// `\` followed by 1-3 octal digits, `x` and 1-2 hex digits, or any one character.
-fn escape_len(s: &str) -> usize {
-    let b = s.as_bytes();
-    match b.get(1) {
-        Some(b'0'..=b'7') => {
-            1 + b[1..]
-                .iter()
-                .take(3)
-                .take_while(|c| (b'0'..=b'7').contains(c))
-                .count()
-        }
-        Some(b'x') => {
-            2 + b[2..]
-                .iter()
-                .take(2)
-                .take_while(|c| c.is_ascii_hexdigit())
-                .count()
-        }
-        Some(_) => 1 + s[1..].chars().next().map_or(1, char::len_utf8),
         None => 1,
     }
 }
