@@ -2,7 +2,8 @@
 //! their state in a directory (md units are files `md/N` holding the backing path,
 //! mounts are `mnt/N`) and log every call to `log`.
 
-use std::path::{Path, PathBuf};
+use super::write_exec;
+use std::path::PathBuf;
 use std::process::Command;
 
 pub struct Fake {
@@ -52,12 +53,6 @@ pub fn fake() -> Fake {
         helper,
         work,
     }
-}
-
-fn write_exec(p: &Path, text: &str) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::write(p, text).unwrap();
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 const MDCONFIG: &str = r#"#!/bin/sh

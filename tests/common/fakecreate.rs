@@ -6,6 +6,7 @@
 //!
 //! Used as `#[path = "common/fakecreate.rs"] mod fakecreate;` beside `mod common;`.
 
+use crate::common::write_exec;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -23,12 +24,6 @@ pub struct Fake {
     /// Where the containers go.
     pub jails: PathBuf,
     pub conf: PathBuf,
-}
-
-fn write_exec(p: &Path, text: &str) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::write(p, text).unwrap();
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 const MDCONFIG: &str = r#"#!/bin/sh

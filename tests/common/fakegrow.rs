@@ -15,7 +15,8 @@
 
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use crate::common::write_exec;
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 /// Script writes and runs take turns (ETXTBSY when another thread forks mid-write).
@@ -27,12 +28,6 @@ pub struct Fake {
     pub bin: PathBuf,
     pub jails: PathBuf,
     pub conf: PathBuf,
-}
-
-fn write_exec(p: &Path, text: &str) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::write(p, text).unwrap();
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 const MDCONFIG: &str = r#"#!/bin/sh

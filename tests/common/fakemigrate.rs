@@ -287,9 +287,7 @@ pub struct Fake {
 }
 
 fn write_exec(p: &Path, body: &str) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::write(p, format!("#!/bin/sh\n{LIB}{body}")).unwrap();
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    crate::common::write_exec(p, &format!("#!/bin/sh\n{LIB}{body}"));
 }
 
 pub fn fake() -> Fake {

@@ -62,6 +62,13 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// Write an executable script (a fake FreeBSD command).
+pub fn write_exec(p: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(p, text).unwrap();
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
 pub fn bless() -> bool {
     std::env::var_os("JAILVOL_BLESS").is_some()
 }
