@@ -123,7 +123,7 @@ fn duplicate_blocks(parsed: &Parsed, r: &mut Report) {
                     ),
                 )
                 .with_code("JV005")
-                .with_jail(&rec.name),
+                .with_jail(rec.name.as_str()),
             );
         } else {
             seen.insert(&rec.name, i);

@@ -28,7 +28,7 @@ pub fn lint(loader: &Loader, parsed: &Parsed, cfg: &Config, opts: &Options, r: &
             .map(|p| p.values.clone())
             .unwrap_or_default();
         let first = match written {
-            Some(w) => w.values.first().map(|v| v.text.clone()),
+            Some(w) => w.values.first().map(|v| v.text.to_string()),
             None => files_own.first().cloned(),
         };
         let listed = files_own.contains(&ours) || written.is_some();

@@ -1278,7 +1278,7 @@ fn parse_statement<'w>(var: &str, word: &'w str) -> Result<Few<Stmt<'w>>, String
                 );
             }
             out.push(Stmt {
-                name: Cow::Owned(p.name.clone()),
+                name: Cow::Owned(p.name.to_string()),
                 is_var: p.is_var,
                 op: match p.op {
                     CfOp::Bare => Op::Bare,
@@ -1288,7 +1288,7 @@ fn parse_statement<'w>(var: &str, word: &'w str) -> Result<Few<Stmt<'w>>, String
                 values: Few::from(
                     p.values
                         .iter()
-                        .map(|s| Cow::Owned(s.text.clone()))
+                        .map(|s| Cow::Owned(s.text.to_string()))
                         .collect::<Vec<_>>(),
                 ),
             });

@@ -636,10 +636,13 @@ fn simple_statement_agrees_with_the_parser() {
                     _ => Op::Set,
                 };
                 (
-                    p.name,
+                    p.name.to_string(),
                     p.is_var,
                     op,
-                    p.values.into_iter().map(|s| s.text).collect::<Vec<_>>(),
+                    p.values
+                        .into_iter()
+                        .map(|s| s.text.to_string())
+                        .collect::<Vec<_>>(),
                 )
             });
         assert!(fast.is_some(), "{w} should take the fast path");

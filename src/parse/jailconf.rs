@@ -27,11 +27,120 @@ pub const MAX_INCLUDE_DEPTH: usize = 32;
 /// parents' names; real configurations nest a few levels.
 pub const MAX_BLOCK_DEPTH: usize = 128;
 
+/// Configuration text: a span of the source file when the value is written as it is
+/// (most names and values), else text of its own (decoded escapes, pieces joined across
+/// a variable, nested block names). Spans keep the parse to a few allocations per jail,
+/// where a `String` per token made allocation the main cost of reading a large file.
+#[derive(Clone)]
+pub struct Text(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Span(Arc<Source>, u32, u32),
+    Own(Box<str>),
+}
+
+impl Text {
+    /// `source.text[start..end]` (token edges are ASCII bytes, so character boundaries).
+    /// Offsets past 4 GiB, which a span cannot hold, give text of its own.
+    fn span(source: &Arc<Source>, start: usize, end: usize) -> Text {
+        match (u32::try_from(start), u32::try_from(end)) {
+            (Ok(s), Ok(e)) if source.text.get(start..end).is_some() => {
+                Text(Repr::Span(Arc::clone(source), s, e))
+            }
+            _ => Text::from(source.text.get(start..end).unwrap_or("")),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            // Checked in `span`.
+            Repr::Span(src, s, e) => src.text.get(*s as usize..*e as usize).unwrap_or(""),
+            Repr::Own(s) => s,
+        }
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        Text(Repr::Own(s.into()))
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text(Repr::Own(s.into_boxed_str()))
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, o: &Text) -> bool {
+        self.as_str() == o.as_str()
+    }
+}
+
+impl Eq for Text {}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, o: &str) -> bool {
+        self.as_str() == o
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, o: &&str) -> bool {
+        self.as_str() == *o
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, o: &String) -> bool {
+        self.as_str() == o
+    }
+}
+
+impl std::hash::Hash for Text {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.as_str().hash(h)
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A `$variable` reference inside a string: its name and the byte position in the
 /// string's literal text where its value goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VarRef {
-    pub name: String,
+    pub name: Text,
     pub pos: usize,
     /// Offset of the `$` in the source, for messages.
     pub at: usize,
@@ -40,7 +149,7 @@ pub struct VarRef {
 /// One value string as written: literal text plus the variables to splice into it.
 #[derive(Debug, Clone)]
 pub struct CfString {
-    pub text: String,
+    pub text: Text,
     pub vars: Vec<VarRef>,
     pub start: usize,
 }
@@ -60,7 +169,7 @@ pub enum Op {
 /// A parameter or variable statement.
 #[derive(Debug, Clone)]
 pub struct CfParam {
-    pub name: String,
+    pub name: Text,
     pub is_var: bool,
     pub op: Op,
     pub values: Vec<CfString>,
@@ -89,7 +198,7 @@ pub struct BlockSpan {
 /// global pseudo-jail `*` that collects statements outside any block.
 #[derive(Debug, Clone)]
 pub struct CfJail {
-    pub name: String,
+    pub name: Text,
     pub params: Vec<CfParam>,
     /// None for the global pseudo-jail.
     pub block: Option<BlockSpan>,
@@ -130,6 +239,8 @@ pub fn parse_source(loader: &Loader, source: Arc<Source>, is_stdin: bool) -> Res
         depth: 0,
         block_depth: 0,
         seen_block: false,
+        open_params: Vec::new(),
+        vars: Vec::new(),
     };
     p.parse_config(source, is_stdin)?;
     Ok(p.out)
@@ -203,21 +314,32 @@ impl Lexer {
         }
     }
 
+    /// Scan at least one more token into the queue: the end of the input is a token too.
+    fn fill_one(&mut self) -> Result<(), Diag> {
+        if self.done {
+            let end = self.source.text.len();
+            self.queue.push_back(Ok(Tok::eof(end)));
+            Ok(())
+        } else if self.reference {
+            self.fill_pest(Rule::chunk)
+        } else {
+            self.fill()
+        }
+    }
+
+    /// The next token, or the scanning error met before it.
     fn next(&mut self) -> Result<Tok, Diag> {
         loop {
-            if let Some(t) = self.queue.pop_front() {
-                return t.map_err(|e| Diag::at(&self.source, e.at, e.message));
-            }
-            if self.done {
-                let end = self.source.text.len();
-                return Ok(Tok::eof(end));
-            }
-            if self.reference {
-                self.fill_pest(Rule::chunk)?;
-            } else {
-                self.fill()?;
+            match self.queue.pop_front() {
+                Some(Ok(t)) => return Ok(t),
+                Some(Err(e)) => return Err(self.lex_error(e)),
+                None => self.fill_one()?,
             }
         }
+    }
+
+    fn lex_error(&self, e: LexError) -> Diag {
+        Diag::at(&self.source, e.at, e.message)
     }
 
     /// Scan at least one token (or reach the end).
@@ -651,11 +773,17 @@ struct Parser<'l> {
     /// Blocks open around the current statement, across included files.
     block_depth: usize,
     seen_block: bool,
+    /// The statements of each open block, by depth, moved into the block's record when
+    /// it closes: one exact-size allocation per jail instead of a growing `Vec`.
+    open_params: Vec<Vec<CfParam>>,
+    /// The variables of the string being read, likewise.
+    vars: Vec<VarRef>,
 }
 
+/// The parser's view of the scanner: jailparse.y needs one token of lookahead past the
+/// current one (a name followed by `{` opens a block); the scanner's queue holds them.
 struct Stream {
     lexer: Lexer,
-    peeked: VecDeque<Tok>,
 }
 
 impl Stream {
@@ -663,33 +791,40 @@ impl Stream {
         self.peek_nth(0)
     }
     fn peek_nth(&mut self, n: usize) -> Result<&Tok, Diag> {
-        while self.peeked.len() <= n {
-            let t = self.lexer.next()?;
-            self.peeked.push_back(t);
+        while self.lexer.queue.len() <= n {
+            self.lexer.fill_one()?;
         }
-        Ok(&self.peeked[n])
+        // A scanning error is reported when the parser reaches it, as jail(8) does.
+        let mut found = None;
+        for q in self.lexer.queue.iter().take(n + 1) {
+            match q {
+                Ok(t) => found = Some(t),
+                Err(e) => return Err(self.lexer.lex_error(*e)),
+            }
+        }
+        found.ok_or_else(|| Diag::error(None, "internal error: empty token queue"))
     }
     fn bump(&mut self) -> Result<Tok, Diag> {
         self.peek()?;
-        match self.peeked.pop_front() {
-            Some(t) => Ok(t),
-            None => Err(Diag::error(None, "internal error: empty token queue")),
+        match self.lexer.queue.pop_front() {
+            Some(Ok(t)) => Ok(t),
+            _ => Err(Diag::error(None, "internal error: empty token queue")),
         }
     }
     fn source(&self) -> &Arc<Source> {
         &self.lexer.source
     }
     /// A token's value, decoded (lossy for bytes that are not UTF-8).
-    fn text(&self, t: &Tok) -> String {
-        if let Some(plain) = plain(&self.source().text, t) {
-            return plain.to_owned();
+    fn text(&self, t: &Tok) -> Text {
+        if plain(&self.source().text, t).is_some() {
+            return Text::span(self.source(), t.vstart, t.vend);
         }
         let mut v = Vec::new();
         decode_into(&mut v, &self.source().text.as_bytes()[t.vstart..t.vend]);
-        match String::from_utf8(v) {
+        Text::from(match String::from_utf8(v) {
             Ok(s) => s,
             Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        }
+        })
     }
     fn syntax_error(&self, t: &Tok, expected: &str) -> Diag {
         let msg = match t.kind {
@@ -726,7 +861,6 @@ impl Parser<'_> {
         self.out.sources.push(Arc::clone(&source));
         let mut s = Stream {
             lexer: Lexer::new(source),
-            peeked: VecDeque::new(),
         };
         self.conf(&mut s, false, is_stdin)?;
         Ok(())
@@ -764,7 +898,7 @@ impl Parser<'_> {
         }
         self.block_depth += 1;
         let name = match self.current {
-            Some(parent) => format!("{}.{}", self.out.jails[parent].name, s.text(&name_tok)),
+            Some(parent) => Text::from(format!("{}.{}", self.out.jails[parent].name, s.text(&name_tok))),
             None => s.text(&name_tok),
         };
         if self.current.is_some() {
@@ -789,13 +923,19 @@ impl Parser<'_> {
             parent: self.current,
         });
         let saved = self.current.replace(idx);
+        if self.open_params.len() < self.block_depth {
+            self.open_params.push(Vec::new());
+        }
         self.conf(s, true, is_stdin)?;
         let close = s.bump()?;
         let rec = &mut self.out.jails[idx];
         if let Some(b) = rec.block.as_mut() {
             b.close = close.start;
         }
-        rec.params.shrink_to_fit();
+        if let Some(open) = self.open_params.get_mut(self.block_depth - 1) {
+            rec.params = Vec::with_capacity(open.len());
+            rec.params.append(open);
+        }
         self.current = saved;
         self.block_depth -= 1;
         Ok(())
@@ -841,7 +981,12 @@ impl Parser<'_> {
             return self.include(s, &param, is_stdin);
         }
         let target = match self.current {
-            Some(j) => j,
+            Some(_) => {
+                if let Some(open) = self.open_params.get_mut(self.block_depth.wrapping_sub(1)) {
+                    open.push(param);
+                }
+                return Ok(());
+            }
             None => {
                 if self.seen_block {
                     self.out.warnings.push(
@@ -862,7 +1007,7 @@ impl Parser<'_> {
                     Some(g) => g,
                     None => {
                         self.out.jails.push(CfJail {
-                            name: "*".to_owned(),
+                            name: Text::from("*"),
                             params: Vec::new(),
                             block: None,
                             parent: None,
@@ -879,7 +1024,8 @@ impl Parser<'_> {
     }
 
     fn value(&mut self, s: &mut Stream) -> Result<Vec<CfString>, Diag> {
-        let mut values = vec![self.string(s)?];
+        let mut values = Vec::with_capacity(1);
+        values.push(self.string(s)?);
         while matches!(s.peek()?.kind, Kind::Punct(b',')) {
             s.bump()?;
             values.push(self.string(s)?);
@@ -892,39 +1038,60 @@ impl Parser<'_> {
         if !matches!(first.kind, Kind::Str | Kind::Var) {
             return Err(s.syntax_error(&first, "a value"));
         }
-        // The value is built as a String while every piece is plain text (no backslash,
-        // no NUL: decoding leaves it as it is), as bytes from the first piece that is not.
-        let mut text = String::new();
+        // The literal text is a span of the source while its pieces are plain (decoding
+        // leaves them as they are: no backslash, no NUL) and adjacent, as in `"/jails/$name"`;
+        // bytes of its own from the first piece that is not.
+        let mut span: Option<(usize, usize)> = None;
         let mut bytes: Option<Vec<u8>> = None;
-        let mut vars = Vec::new();
+        let mut len = 0;
+        self.vars.clear();
         loop {
             let t = s.bump()?;
             match t.kind {
-                Kind::Var => vars.push(VarRef {
+                Kind::Var => self.vars.push(VarRef {
                     name: s.text(&t),
-                    pos: bytes.as_ref().map_or(text.len(), Vec::len),
+                    pos: len,
                     at: t.start,
                 }),
+                _ if t.vstart == t.vend => {}
                 _ => {
-                    let src = &s.source().text;
-                    match (&mut bytes, plain(src, &t)) {
-                        (None, Some(p)) => text.push_str(p),
-                        (Some(b), _) => decode_into(b, &src.as_bytes()[t.vstart..t.vend]),
-                        (None, None) => {
-                            let mut b = std::mem::take(&mut text).into_bytes();
-                            decode_into(&mut b, &src.as_bytes()[t.vstart..t.vend]);
+                    let src = s.source().text.as_bytes();
+                    let raw = &src[t.vstart..t.vend];
+                    match (&mut bytes, span) {
+                        (Some(b), _) => decode_into(b, raw),
+                        (None, _) if plain(&s.source().text, &t).is_none() => {
+                            let mut b = Vec::with_capacity(len + raw.len());
+                            if let Some((a, e)) = span {
+                                b.extend_from_slice(&src[a..e]);
+                            }
+                            decode_into(&mut b, raw);
+                            bytes = Some(b);
+                        }
+                        (None, None) => span = Some((t.vstart, t.vend)),
+                        (None, Some((a, e))) if e == t.vstart => span = Some((a, t.vend)),
+                        (None, Some((a, e))) => {
+                            let mut b = Vec::with_capacity(len + raw.len());
+                            b.extend_from_slice(&src[a..e]);
+                            b.extend_from_slice(raw);
                             bytes = Some(b);
                         }
                     }
+                    len = match (&bytes, span) {
+                        (Some(b), _) => b.len(),
+                        (None, Some((a, e))) => e - a,
+                        (None, None) => 0,
+                    };
                 }
             }
             let n = s.peek()?;
             if !(n.glued && matches!(n.kind, Kind::Str | Kind::Var)) {
                 // Parses are kept whole while jails are loaded: no spare capacity.
-                vars.shrink_to_fit();
-                let text = match bytes {
-                    None => text,
-                    Some(b) => bytes_to_string(b, &mut vars),
+                let mut vars = Vec::with_capacity(self.vars.len());
+                vars.append(&mut self.vars);
+                let text = match (bytes, span) {
+                    (Some(b), _) => Text::from(bytes_to_string(b, &mut vars)),
+                    (None, Some((a, e))) => Text::span(s.source(), a, e),
+                    (None, None) => Text::from(""),
                 };
                 return Ok(CfString {
                     text,
@@ -956,7 +1123,7 @@ impl Parser<'_> {
                     )),
                 );
             }
-            let mut name = v.text.clone();
+            let mut name = v.text.to_string();
             let outer = &s.source().name;
             if !is_stdin
                 && !name.starts_with('/')
