@@ -44,13 +44,23 @@ impl Source {
         })
     }
 
+    /// 0-based line index of a byte offset.
+    fn line_index(&self, offset: usize) -> usize {
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+
+    /// 1-based line of a byte offset.
+    pub fn line(&self, offset: usize) -> usize {
+        self.line_index(offset.min(self.text.len())) + 1
+    }
+
     /// 1-based line and column (column counted in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = match self.line_starts.binary_search(&offset) {
-            Ok(i) => i,
-            Err(i) => i - 1,
-        };
+        let line = self.line_index(offset);
         let start = self.line_starts[line];
         let col = self.text[start..floor_char_boundary(&self.text, offset)]
             .chars()
@@ -81,10 +91,7 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 }
 
 fn memchr_newlines(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    b.iter()
-        .enumerate()
-        .filter(|(_, c)| **c == b'\n')
-        .map(|(i, _)| i + 1)
+    memchr::memchr_iter(b'\n', b).map(|i| i + 1)
 }
 
 /// How many characters of a long line an error shows.
@@ -111,7 +118,7 @@ impl Loc {
         self.source.line_col(self.offset)
     }
     pub fn line(&self) -> usize {
-        self.line_col().0
+        self.source.line(self.offset)
     }
 }
 

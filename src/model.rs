@@ -327,9 +327,58 @@ impl<'a> Names<'a> {
     }
 }
 
+/// Buffers of finished jails, reused by the next: after the first few jails a merge
+/// allocates only for values that outgrow them.
+#[derive(Default)]
+struct Pools<'a> {
+    values: Vec<Vec<Str<'a>>>,
+    strings: Vec<String>,
+}
+
+impl<'a> Pools<'a> {
+    fn values(&mut self) -> Vec<Str<'a>> {
+        self.values.pop().unwrap_or_default()
+    }
+
+    /// `text` as a `String` of its own to edit, from the pool.
+    fn own<'t>(&mut self, text: &'t mut Cow<'a, str>) -> &'t mut String {
+        if let Cow::Borrowed(b) = *text {
+            let mut s = self.strings.pop().unwrap_or_default();
+            s.push_str(b);
+            *text = Cow::Owned(s);
+        }
+        text.to_mut()
+    }
+
+    fn copy(&mut self, text: &Cow<'a, str>) -> Cow<'a, str> {
+        match text {
+            Cow::Borrowed(b) => Cow::Borrowed(b),
+            Cow::Owned(o) => {
+                let mut s = self.strings.pop().unwrap_or_default();
+                s.push_str(o);
+                Cow::Owned(s)
+            }
+        }
+    }
+
+    fn recycle(&mut self, params: &mut Vec<P<'a>>) {
+        for p in params.drain(..) {
+            let mut values = p.values;
+            for v in values.drain(..) {
+                if let Cow::Owned(mut s) = v.text {
+                    s.clear();
+                    self.strings.push(s);
+                }
+            }
+            self.values.push(values);
+        }
+    }
+}
+
 struct Building<'a, 'n> {
     jail: &'a str,
     names: &'n mut Names<'a>,
+    pools: &'n mut Pools<'a>,
     params: Vec<P<'a>>,
     errors: Vec<Diag>,
     block_loc: Option<Loc>,
@@ -357,12 +406,16 @@ impl<'a> Building<'a, '_> {
             is_var: false,
             flags: ip.map_or(0, |i| INTPARAMS[i].1),
             ip,
-            values: vec![Str {
-                text: Cow::Borrowed(value),
-                vars: &[],
-                shift: 0,
-                source: None,
-            }],
+            values: {
+                let mut v = self.pools.values();
+                v.push(Str {
+                    text: Cow::Borrowed(value),
+                    vars: &[],
+                    shift: 0,
+                    source: None,
+                });
+                v
+            },
             generation: 0,
             bad: false,
             loc: None,
@@ -424,7 +477,11 @@ impl<'a> Building<'a, '_> {
                 ip.map_or(0, |i| INTPARAMS[i].1)
             },
             ip: if p.is_var { None } else { ip },
-            values: values.collect(),
+            values: {
+                let mut v = self.pools.values();
+                v.extend(values);
+                v
+            },
             generation: 0,
             bad: false,
             loc: at,
@@ -498,19 +555,27 @@ impl<'a> Building<'a, '_> {
                         if nvals > 1 && self.spliced.is_none() {
                             self.spliced = self.var_loc(i, si, v.at);
                         }
-                        let first = self.params[q].values[0].text.clone();
                         let extras: Vec<Cow<'a, str>> = self.params[q].values[1..]
                             .iter()
                             .map(|s| s.text.clone())
                             .collect();
-                        let s = &mut self.params[i].values[si];
+                        // q != i: a parameter that refers to itself is a loop (above).
+                        let (qp, ip) = if q < i {
+                            let (a, b) = self.params.split_at_mut(i);
+                            (&a[q], &mut b[0])
+                        } else {
+                            let (a, b) = self.params.split_at_mut(q);
+                            (&b[0], &mut a[i])
+                        };
+                        let first = &qp.values[0].text;
+                        let s = &mut ip.values[si];
                         let pos = v.pos + s.shift;
                         s.vars = &s.vars[1..];
                         s.shift += first.len();
                         if s.text.is_empty() {
-                            s.text = first;
+                            s.text = self.pools.copy(first);
                         } else if !first.is_empty() {
-                            s.text.to_mut().insert_str(pos, &first);
+                            self.pools.own(&mut s.text).insert_str(pos, first);
                         }
                         // An array spliced in as the whole string (FreeBSD main; released
                         // jail(8) crashes here): the other values follow as strings of
@@ -707,6 +772,7 @@ fn load_each_view_kept(
         })
         .collect();
     let mut params = Vec::new();
+    let mut pools = Pools::default();
     for (idx, rec) in parsed.jails.iter().enumerate() {
         if wild_jail_name(&rec.name) {
             continue;
@@ -714,6 +780,7 @@ fn load_each_view_kept(
         let mut b = Building {
             jail: &rec.name,
             names: &mut names,
+            pools: &mut pools,
             params,
             errors: Vec::new(),
             block_loc: rec.loc(),
@@ -773,9 +840,10 @@ fn load_each_view_kept(
         } else {
             check_errors.extend(b.errors);
         }
-        // The parameter list is reused by the next jail (its borrows end here).
+        // The parameter list and its buffers are reused by the next jail (its borrows end
+        // here).
         params = b.params;
-        params.clear();
+        pools.recycle(&mut params);
     }
     errors.extend(check_errors);
     errors

@@ -295,6 +295,8 @@ struct Lexer {
     prev_end: usize,
     done: bool,
     reference: bool,
+    /// An error was queued: the parser's lookahead must look for it.
+    erred: bool,
 }
 
 fn is_word_byte(c: u8) -> bool {
@@ -311,6 +313,7 @@ impl Lexer {
             prev_end: 0,
             done: false,
             reference: false,
+            erred: false,
         }
     }
 
@@ -585,6 +588,7 @@ impl Lexer {
         }
         self.prev_end = end;
         self.queue.push_back(Err(LexError { at, message }));
+        self.erred = true;
     }
 
     fn token(&mut self, pair: pest::iterators::Pair<'_, Rule>, base: usize, start: usize, end: usize) {
@@ -794,6 +798,11 @@ impl Stream {
         while self.lexer.queue.len() <= n {
             self.lexer.fill_one()?;
         }
+        if !self.lexer.erred
+            && let Some(Ok(t)) = self.lexer.queue.get(n)
+        {
+            return Ok(t);
+        }
         // A scanning error is reported when the parser reaches it, as jail(8) does.
         let mut found = None;
         for q in self.lexer.queue.iter().take(n + 1) {
@@ -849,7 +858,8 @@ impl Stream {
 
 impl Parser<'_> {
     fn parse_config(&mut self, source: Arc<Source>, is_stdin: bool) -> Result<(), Diag> {
-        if let Some(cr) = source.text.find("\r\n") {
+        let b = source.text.as_bytes();
+        if let Some(cr) = memchr::memchr_iter(b'\r', b).find(|&i| b.get(i + 1) == Some(&b'\n')) {
             self.out.warnings.push(
                 Diag::warning(
                     Some(Loc::new(&source, cr)),
