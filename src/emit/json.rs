@@ -123,7 +123,17 @@ fn string<W: Write>(out: &mut W, s: &str) -> io::Result<()> {
     let b = s.as_bytes();
     out.write_all(b"\"")?;
     let mut from = 0;
-    for (i, &c) in b.iter().enumerate() {
+    // Most values need no escape: skip eight bytes at a time while none does.
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        if needs_escape(u64::from_le_bytes(w)) {
+            break;
+        }
+        i += 8;
+    }
+    for (i, &c) in b.iter().enumerate().skip(i) {
         if c >= 0x20 && c != b'"' && c != b'\\' {
             continue;
         }
@@ -152,9 +162,31 @@ fn string<W: Write>(out: &mut W, s: &str) -> io::Result<()> {
     out.write_all(b"\"")
 }
 
+/// Whether any byte of `w` is below 0x20, `"` or `\` (the classic SWAR tests: a byte
+/// below n, a byte equal to c).
+fn needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = w.wrapping_sub(ONES * 0x20) & !w;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x;
+    (below | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\')))) & HIGH != 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_word_test_finds_every_byte_to_escape() {
+        for c in 0u8..=255 {
+            for at in 0..8 {
+                let mut w = [b'a'; 8];
+                w[at] = c;
+                let expect = c < 0x20 || c == b'"' || c == b'\\';
+                assert_eq!(needs_escape(u64::from_le_bytes(w)), expect, "byte {c:#x} at {at}");
+            }
+        }
+    }
 
     #[test]
     fn strings_escape_like_serde_json() {

@@ -299,8 +299,27 @@ struct Lexer {
     erred: bool,
 }
 
+/// jaillex.l's unquoted word characters, `[A-Za-z0-9_!%&()\-.:<>?@\[\]^`|~]`, as a
+/// table: the scanner asks for every byte of every word.
+const WORD_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let extra = b"_!%&()-.:<>?@[]^`|~";
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric();
+        c += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        t[extra[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
 fn is_word_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || b"_!%&()-.:<>?@[]^`|~".contains(&c)
+    WORD_BYTES[usize::from(c)]
 }
 
 impl Lexer {
