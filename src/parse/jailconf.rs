@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use pest::Parser as _;
 use pest_derive::Parser;
+use smallvec::SmallVec;
 
 use super::loader::Loader;
 use super::text2lval::decode_into;
@@ -150,7 +151,7 @@ pub struct VarRef {
 #[derive(Debug, Clone)]
 pub struct CfString {
     pub text: Text,
-    pub vars: Vec<VarRef>,
+    pub vars: SmallVec<[VarRef; 1]>,
     pub start: usize,
 }
 
@@ -172,7 +173,7 @@ pub struct CfParam {
     pub name: Text,
     pub is_var: bool,
     pub op: Op,
-    pub values: Vec<CfString>,
+    pub values: SmallVec<[CfString; 1]>,
     pub source: Arc<Source>,
     /// Byte range of the whole statement, from the name to the `;` included.
     pub start: usize,
@@ -260,6 +261,9 @@ enum Kind {
     /// A character no rule accepts.
     Other,
     Eof,
+    /// A scanning error at `start`: jaillex.l warns, sets the error flag and scans on;
+    /// the file is rejected. jailvol stops when the parser reaches it.
+    Error(&'static str),
 }
 
 /// A token. Its value is not copied out: it is `text2lval(source[vstart..vend])`, decoded
@@ -275,14 +279,6 @@ struct Tok {
     glued: bool,
 }
 
-/// A scanning error: jaillex.l warns, sets the error flag and scans on; the file is
-/// rejected. jailvol stops at the first one.
-#[derive(Clone, Copy)]
-struct LexError {
-    at: usize,
-    message: &'static str,
-}
-
 /// The scanner. The rules are those of grammar/jailconf.pest; the frequent, simple tokens
 /// (blanks, comments, words, punctuation, `$name`, quoted strings with no `\` or `$`) are
 /// recognised by hand for speed, everything else is handed to the pest grammar one token
@@ -290,7 +286,7 @@ struct LexError {
 struct Lexer {
     source: Arc<Source>,
     pos: usize,
-    queue: VecDeque<Result<Tok, LexError>>,
+    queue: VecDeque<Tok>,
     instr: bool,
     prev_end: usize,
     done: bool,
@@ -340,7 +336,7 @@ impl Lexer {
     fn fill_one(&mut self) -> Result<(), Diag> {
         if self.done {
             let end = self.source.text.len();
-            self.queue.push_back(Ok(Tok::eof(end)));
+            self.queue.push_back(Tok::eof(end));
             Ok(())
         } else if self.reference {
             self.fill_pest(Rule::chunk)
@@ -353,15 +349,18 @@ impl Lexer {
     fn next(&mut self) -> Result<Tok, Diag> {
         loop {
             match self.queue.pop_front() {
-                Some(Ok(t)) => return Ok(t),
-                Some(Err(e)) => return Err(self.lex_error(e)),
+                Some(t) => return self.checked(t),
                 None => self.fill_one()?,
             }
         }
     }
 
-    fn lex_error(&self, e: LexError) -> Diag {
-        Diag::at(&self.source, e.at, e.message)
+    /// A token, or the scanning error it stands for.
+    fn checked(&self, t: Tok) -> Result<Tok, Diag> {
+        match t.kind {
+            Kind::Error(message) => Err(Diag::at(&self.source, t.start, message)),
+            _ => Ok(t),
+        }
     }
 
     /// Scan at least one token (or reach the end).
@@ -416,15 +415,24 @@ impl Lexer {
                 let mut j = i + 1;
                 let mut dollar = None;
                 loop {
-                    match b.get(j) {
-                        None => return self.fill_pest(Rule::one),
-                        Some(b'\\') => j += 2,
-                        Some(&x) if x == c => break,
-                        Some(b'$') if c == b'"' && dollar.is_none() => {
+                    // Only the quote, a backslash and (once) a `$` matter.
+                    let rest = b.get(j..).unwrap_or_default();
+                    let next = if c == b'"' && dollar.is_none() {
+                        memchr::memchr3(c, b'\\', b'$', rest)
+                    } else {
+                        memchr::memchr2(c, b'\\', rest)
+                    };
+                    let Some(k) = next else {
+                        return self.fill_pest(Rule::one);
+                    };
+                    j += k;
+                    match b[j] {
+                        b'\\' => j += 2,
+                        b'$' if c == b'"' => {
                             dollar = Some(j);
                             j += 1;
                         }
-                        Some(_) => j += 1,
+                        _ => break,
                     }
                 }
                 if j >= b.len() {
@@ -468,12 +476,12 @@ impl Lexer {
             0 => {
                 // A NUL byte outside quotes: jaillex.l returns yytext[0], 0, which yacc
                 // takes for the end of the input. The rest of the file is not read.
-                self.queue.push_back(Ok(Tok::eof(i)));
+                self.queue.push_back(Tok::eof(i));
                 self.done = true;
             }
             _ => return self.fill_pest(Rule::one),
         }
-        if let Some(Ok(t)) = self.queue.back() {
+        if let Some(t) = self.queue.back() {
             self.pos = t.end;
         }
         Ok(())
@@ -572,14 +580,14 @@ impl Lexer {
     fn punct(&mut self, kind: Kind, start: usize, end: usize) {
         self.instr = false;
         self.prev_end = end;
-        self.queue.push_back(Ok(Tok {
+        self.queue.push_back(Tok {
             kind,
             start,
             end,
             vstart: start,
             vend: end,
             glued: false,
-        }));
+        });
     }
 
     /// Apply the `instr` rules: whitespace or a comment between two tokens, `+=` and the
@@ -591,14 +599,14 @@ impl Lexer {
         let glued = self.instr;
         self.instr = true;
         self.prev_end = end;
-        self.queue.push_back(Ok(Tok {
+        self.queue.push_back(Tok {
             kind,
             start,
             end,
             vstart,
             vend,
             glued,
-        }));
+        });
     }
 
     fn error(&mut self, at: usize, end: usize, message: &'static str) {
@@ -606,7 +614,14 @@ impl Lexer {
             self.instr = false;
         }
         self.prev_end = end;
-        self.queue.push_back(Err(LexError { at, message }));
+        self.queue.push_back(Tok {
+            kind: Kind::Error(message),
+            start: at,
+            end,
+            vstart: at,
+            vend: at,
+            glued: false,
+        });
         self.erred = true;
     }
 
@@ -628,20 +643,20 @@ impl Lexer {
             Rule::bad_bvar => self.error(start, end, "unterminated variable"),
             _ if raw == "\0" => {
                 // See `fill`: a NUL outside quotes ends the input.
-                self.queue.push_back(Ok(Tok::eof(start)));
+                self.queue.push_back(Tok::eof(start));
                 self.done = true;
             }
             _ => {
                 // `other`: returned as a raw character token; `instr` is untouched.
                 self.prev_end = end;
-                self.queue.push_back(Ok(Tok {
+                self.queue.push_back(Tok {
                     kind: Kind::Other,
                     start,
                     end,
                     vstart: start,
                     vend: end,
                     glued: false,
-                }));
+                });
             }
         }
     }
@@ -810,34 +825,38 @@ struct Stream {
 }
 
 impl Stream {
+    #[inline]
     fn peek(&mut self) -> Result<&Tok, Diag> {
+        // The common case: the token is scanned and no error is queued.
+        if !self.lexer.erred && !self.lexer.queue.is_empty() {
+            return self.lexer.queue.front().ok_or_else(internal);
+        }
         self.peek_nth(0)
     }
+    #[inline(never)]
     fn peek_nth(&mut self, n: usize) -> Result<&Tok, Diag> {
         while self.lexer.queue.len() <= n {
             self.lexer.fill_one()?;
         }
-        if !self.lexer.erred
-            && let Some(Ok(t)) = self.lexer.queue.get(n)
-        {
-            return Ok(t);
-        }
         // A scanning error is reported when the parser reaches it, as jail(8) does.
-        let mut found = None;
-        for q in self.lexer.queue.iter().take(n + 1) {
-            match q {
-                Ok(t) => found = Some(t),
-                Err(e) => return Err(self.lexer.lex_error(*e)),
-            }
+        if self.lexer.erred
+            && let Some(&t) = self
+                .lexer
+                .queue
+                .iter()
+                .take(n + 1)
+                .find(|t| matches!(t.kind, Kind::Error(_)))
+        {
+            return Err(self.lexer.checked(t).err().unwrap_or_else(internal));
         }
-        found.ok_or_else(|| Diag::error(None, "internal error: empty token queue"))
+        self.lexer.queue.get(n).ok_or_else(internal)
     }
+    #[inline]
     fn bump(&mut self) -> Result<Tok, Diag> {
-        self.peek()?;
-        match self.lexer.queue.pop_front() {
-            Some(Ok(t)) => Ok(t),
-            _ => Err(Diag::error(None, "internal error: empty token queue")),
+        if self.lexer.erred || self.lexer.queue.is_empty() {
+            self.peek_nth(0)?;
         }
+        self.lexer.queue.pop_front().ok_or_else(internal)
     }
     fn source(&self) -> &Arc<Source> {
         &self.lexer.source
@@ -975,7 +994,7 @@ impl Parser<'_> {
         let is_var = name.kind == Kind::Var;
         let next = *s.peek()?;
         let (op, values) = match next.kind {
-            Kind::Punct(b';') => (Op::Bare, Vec::new()),
+            Kind::Punct(b';') => (Op::Bare, SmallVec::new()),
             Kind::Punct(b'=') => {
                 s.bump()?;
                 (Op::Set, self.value(s)?)
@@ -1052,8 +1071,8 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn value(&mut self, s: &mut Stream) -> Result<Vec<CfString>, Diag> {
-        let mut values = Vec::with_capacity(1);
+    fn value(&mut self, s: &mut Stream) -> Result<SmallVec<[CfString; 1]>, Diag> {
+        let mut values = SmallVec::new();
         values.push(self.string(s)?);
         while matches!(s.peek()?.kind, Kind::Punct(b',')) {
             s.bump()?;
@@ -1115,8 +1134,7 @@ impl Parser<'_> {
             let n = s.peek()?;
             if !(n.glued && matches!(n.kind, Kind::Str | Kind::Var)) {
                 // Parses are kept whole while jails are loaded: no spare capacity.
-                let mut vars = Vec::with_capacity(self.vars.len());
-                vars.append(&mut self.vars);
+                let mut vars: SmallVec<[VarRef; 1]> = self.vars.drain(..).collect();
                 let text = match (bytes, span) {
                     (Some(b), _) => Text::from(bytes_to_string(b, &mut vars)),
                     (None, Some((a, e))) => Text::span(s.source(), a, e),
@@ -1230,6 +1248,10 @@ fn bytes_to_string(bytes: Vec<u8>, vars: &mut [VarRef]) -> String {
     }
     out.push_str(&String::from_utf8_lossy(&bytes[from..]));
     out
+}
+
+fn internal() -> Diag {
+    Diag::error(None, "internal error: empty token queue")
 }
 
 /// glob(3) sets GLOB_MAGCHAR for `*`, `?` and a bracket expression with its `]`.
