@@ -71,6 +71,12 @@ const ENV_NAMES: &[&str] = &[
 /// real rc.conf nests anywhere near this deep.
 const MAX_NESTING: usize = 8;
 
+/// Maximum nesting of `${x-word}` words as the grammar reads them, which `MAX_NESTING`
+/// does not bound when `}` or `)` that close nothing lower its count (`${a-)${a-)...`).
+/// The evaluator recurses on them, and pest uses the stack up to its last 64 KiB (then
+/// fails): without this limit, 11,000 levels overflowed the stack.
+const MAX_DEPTH: usize = 100;
+
 // ------------------------------------------------------------------ tokens
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -262,7 +268,7 @@ fn lex_with(src: &Arc<Source>, fast: bool) -> Result<Vec<Tok>, Diag> {
                     let end = pos + p.as_span().end();
                     let mut parts = Vec::new();
                     for q in p.into_inner() {
-                        part(q, pos, &mut parts, false);
+                        part(q, pos, &mut parts, false, 0);
                     }
                     toks.push(Tok::Word(Word { start, end, parts }));
                 }
@@ -526,8 +532,9 @@ fn unterminated(p: &Pair<Rule>) -> bool {
         .is_some_and(|q| q.as_rule() == Rule::open)
 }
 
-/// Turn one lexer pair into parts. `in_dq`: inside double quotes (for `quoted` flags).
-fn part(p: Pair<Rule>, base: usize, parts: &mut Vec<Part>, in_dq: bool) {
+/// Turn one lexer pair into parts. `in_dq`: inside double quotes (for `quoted` flags);
+/// `depth`: the number of `${x-word}` words around it.
+fn part(p: Pair<Rule>, base: usize, parts: &mut Vec<Part>, in_dq: bool, depth: usize) {
     let start = base + p.as_span().start();
     let s = p.as_str();
     match p.as_rule() {
@@ -541,7 +548,7 @@ fn part(p: Pair<Rule>, base: usize, parts: &mut Vec<Part>, in_dq: bool) {
             // An empty "" still makes the word quoted: keep an empty quoted literal.
             push_lit(parts, "", true);
             for q in p.into_inner() {
-                part(q, base, parts, true);
+                part(q, base, parts, true, depth);
             }
         }
         Rule::lone_dollar => push_lit(parts, "$", in_dq),
@@ -562,6 +569,12 @@ fn part(p: Pair<Rule>, base: usize, parts: &mut Vec<Part>, in_dq: bool) {
                     start,
                     quoted: in_dq,
                 }),
+                Some(_) if depth >= MAX_DEPTH => bad(
+                    parts,
+                    start,
+                    format!("expansions are nested too deeply (more than {MAX_DEPTH} levels)"),
+                    true,
+                ),
                 Some(opp) => {
                     let op = match opp.as_str() {
                         ":-" => BOp::ColonMinus,
@@ -574,7 +587,7 @@ fn part(p: Pair<Rule>, base: usize, parts: &mut Vec<Part>, in_dq: bool) {
                     let mut word = Vec::new();
                     if let Some(w) = inner.next() {
                         for q in w.into_inner() {
-                            part(q, base, &mut word, in_dq);
+                            part(q, base, &mut word, in_dq, depth + 1);
                         }
                     }
                     parts.push(Part::Op {
@@ -1414,7 +1427,7 @@ mod tests {
                     let end = p.as_span().end();
                     let mut parts = Vec::new();
                     for q in p.into_inner() {
-                        part(q, 0, &mut parts, false);
+                        part(q, 0, &mut parts, false, 0);
                     }
                     toks.push(Tok::Word(Word { start, end, parts }));
                 }
@@ -1619,6 +1632,28 @@ mod tests {
         for text in ["x=$((1+2))", "x=$((a) b)", "x=$((a)", "x=$((a", "x=$(($(a) )) b"] {
             assert_eq!(diff_v1(text), Ok(None), "{text:?}");
         }
+    }
+
+    /// Nesting that the `MAX_NESTING` count does not see (each `)` lowers it) is bounded
+    /// where the evaluator recurses: 100 levels evaluate, 101 do not, and 20,000 (which
+    /// used to overflow the stack) are an error too. On a thread with room for pest to
+    /// read all 20,000 levels, or pest's own stack guard would stop it first.
+    #[test]
+    fn deep_nesting_unseen_by_the_count_is_an_error_not_a_crash() {
+        let nest = |n: usize| format!("x={}{}\n", "${a-)".repeat(n), "}".repeat(n));
+        assert_eq!(val(&nest(MAX_DEPTH), "x"), ")".repeat(MAX_DEPTH));
+        assert_eq!(
+            err(&nest(MAX_DEPTH + 1)),
+            "rc.conf:1:503: expansions are nested too deeply (more than 100 levels)"
+        );
+        let deep = std::thread::Builder::new()
+            .stack_size(256 << 20)
+            .spawn(move || err(&nest(20_000)))
+            .and_then(|t| t.join().map_err(|_| std::io::Error::other("panicked")));
+        assert_eq!(
+            deep.ok().as_deref(),
+            Some("rc.conf:1:503: expansions are nested too deeply (more than 100 levels)")
+        );
     }
 
     #[test]
