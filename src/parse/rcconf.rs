@@ -1576,16 +1576,26 @@ mod tests {
         }
     }
 
-    /// Every fixture gives exactly the old grammar's tokens.
+    /// Every fixture gives exactly the old grammar's tokens, but the two added to show
+    /// where they differ.
     #[test]
     fn fixtures_give_the_old_grammars_tokens() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rcconf");
+        let differ = [
+            "err_unterminated_quote_in_cmdsub",
+            "err_unterminated_quote_in_expansion",
+        ];
         let mut n = 0;
         for e in std::fs::read_dir(root).into_iter().flatten().flatten() {
             let Ok(text) = std::fs::read_to_string(e.path().join("rc.conf")) else {
                 continue;
             };
-            assert_eq!(diff_v1(&text), Ok(None), "{}", e.path().display());
+            let d = diff_v1(&text);
+            if differ.iter().any(|f| e.file_name() == *f) {
+                assert!(matches!(d, Ok(Some(_))), "{}: {d:?}", e.path().display());
+            } else {
+                assert_eq!(d, Ok(None), "{}", e.path().display());
+            }
             n += 1;
         }
         assert!(n >= 30, "{n} fixtures");
