@@ -3,7 +3,8 @@
 //! alternative, which takes exponential time on nested unterminated constructs. The
 //! committing grammar must give the same tokens on every input, except where this one
 //! read an unterminated construct's text again and found a closer for something around
-//! it (see `commits_where_the_old_grammar_rescanned` in rcconf.rs).
+//! it (see `diff_v1` and `unterminated_inside_an_expansion_is_a_syntax_error` in
+//! rcconf.rs).
 
 use pest::Parser;
 use pest::iterators::Pair;
