@@ -743,8 +743,8 @@ fn an_error_on_a_huge_line_prints_a_short_excerpt() {
 }
 
 /// An unterminated, nested command substitution in rc.conf: an error, found at once
-/// (the grammar backtracks about three times per level, so nesting is limited; found
-/// by the rcconf fuzz target, fuzz/regressions/rcconf-hangs/).
+/// (nesting is limited to 8 levels; found by the rcconf fuzz target when the grammar
+/// backtracked about three times per level, fuzz/regressions/rcconf/hang-*).
 #[test]
 fn nested_unterminated_command_substitution_fails_fast() {
     let d = tempfile::tempdir().unwrap();

@@ -52,6 +52,10 @@ pub struct RcOptions {
 #[grammar = "../grammar/rcconf.pest"]
 struct Lexer;
 
+#[cfg(test)]
+#[path = "rcconf_v1.rs"]
+mod v1;
+
 /// Variables whose value comes from the shell itself or from the environment rc(8) and
 /// service(8) give it. Reading one before the files assign it is an error: its value on
 /// the host is not known here.
@@ -60,10 +64,18 @@ const ENV_NAMES: &[&str] = &[
     "TERM", "USER", "LOGNAME", "SHELL", "MAIL", "MAILPATH", "HISTSIZE", "RC_PID", "_",
 ];
 
-/// Maximum nesting of `${`, `$(` and `(`. The lexer and evaluator recurse on them, and
-/// the grammar backtracks on an unterminated one about three times per level (found by
-/// fuzzing: 16 levels ran for minutes); no real rc.conf nests anywhere near this deep.
+/// Maximum nesting of `${`, `$(` and `(`, as `check_nesting` counts it (every `}` and `)`
+/// closes a level, quoted or not). It was added when the grammar backtracked on an
+/// unterminated level about three times per level (found by fuzzing: 16 levels ran for
+/// minutes); the grammar now commits and takes linear time, but the limit stays: no
+/// real rc.conf nests anywhere near this deep.
 const MAX_NESTING: usize = 8;
+
+/// Maximum nesting of `${x-word}` words as the grammar reads them, which `MAX_NESTING`
+/// does not bound when `}` or `)` that close nothing lower its count (`${a-)${a-)...`).
+/// The evaluator recurses on them, and pest uses the stack up to its last 64 KiB (then
+/// fails): without this limit, 11,000 levels overflowed the stack.
+const MAX_DEPTH: usize = 100;
 
 // ------------------------------------------------------------------ tokens
 
@@ -256,7 +268,7 @@ fn lex_with(src: &Arc<Source>, fast: bool) -> Result<Vec<Tok>, Diag> {
                     let end = pos + p.as_span().end();
                     let mut parts = Vec::new();
                     for q in p.into_inner() {
-                        part(q, pos, &mut parts, false);
+                        part(q, pos, &mut parts, false, 0);
                     }
                     toks.push(Tok::Word(Word { start, end, parts }));
                 }
@@ -511,20 +523,32 @@ fn bad(parts: &mut Vec<Part>, start: usize, msg: impl Into<String>, syntax: bool
     });
 }
 
-/// Turn one lexer pair into parts. `in_dq`: inside double quotes (for `quoted` flags).
-fn part(p: Pair<Rule>, base: usize, parts: &mut Vec<Part>, in_dq: bool) {
+/// A construct whose closer is missing: its last token is the grammar's `open` (the rest
+/// of the input). A construct that is closed contains no `open` at all.
+fn unterminated(p: &Pair<Rule>) -> bool {
+    p.clone()
+        .into_inner()
+        .next_back()
+        .is_some_and(|q| q.as_rule() == Rule::open)
+}
+
+/// Turn one lexer pair into parts. `in_dq`: inside double quotes (for `quoted` flags);
+/// `depth`: the number of `${x-word}` words around it.
+fn part(p: Pair<Rule>, base: usize, parts: &mut Vec<Part>, in_dq: bool, depth: usize) {
     let start = base + p.as_span().start();
     let s = p.as_str();
     match p.as_rule() {
         Rule::lit | Rule::bw_lit => push_lit(parts, s, in_dq),
         Rule::dq_lit | Rule::bwq_lit => push_lit(parts, s, true),
         Rule::esc | Rule::dq_esc | Rule::bq_esc => push_lit(parts, &s[1..], true),
+        Rule::sq if unterminated(&p) => bad(parts, start, "unterminated single quote", true),
         Rule::sq => push_lit(parts, &s[1..s.len() - 1], true),
+        Rule::dq | Rule::dq_in if unterminated(&p) => bad(parts, start, "unterminated double quote", true),
         Rule::dq | Rule::dq_in => {
             // An empty "" still makes the word quoted: keep an empty quoted literal.
             push_lit(parts, "", true);
             for q in p.into_inner() {
-                part(q, base, parts, true);
+                part(q, base, parts, true, depth);
             }
         }
         Rule::lone_dollar => push_lit(parts, "$", in_dq),
@@ -533,6 +557,9 @@ fn part(p: Pair<Rule>, base: usize, parts: &mut Vec<Part>, in_dq: bool) {
             start,
             quoted: in_dq,
         }),
+        Rule::bvar | Rule::bvar_q | Rule::bvar_other if unterminated(&p) => {
+            bad(parts, start, "unterminated `${`", true)
+        }
         Rule::bvar | Rule::bvar_q => {
             let mut inner = p.into_inner();
             let name = inner.next().map(|n| n.as_str().to_owned()).unwrap_or_default();
@@ -542,6 +569,12 @@ fn part(p: Pair<Rule>, base: usize, parts: &mut Vec<Part>, in_dq: bool) {
                     start,
                     quoted: in_dq,
                 }),
+                Some(_) if depth >= MAX_DEPTH => bad(
+                    parts,
+                    start,
+                    format!("expansions are nested too deeply (more than {MAX_DEPTH} levels)"),
+                    true,
+                ),
                 Some(opp) => {
                     let op = match opp.as_str() {
                         ":-" => BOp::ColonMinus,
@@ -554,7 +587,7 @@ fn part(p: Pair<Rule>, base: usize, parts: &mut Vec<Part>, in_dq: bool) {
                     let mut word = Vec::new();
                     if let Some(w) = inner.next() {
                         for q in w.into_inner() {
-                            part(q, base, &mut word, in_dq);
+                            part(q, base, &mut word, in_dq, depth + 1);
                         }
                     }
                     parts.push(Part::Op {
@@ -567,15 +600,19 @@ fn part(p: Pair<Rule>, base: usize, parts: &mut Vec<Part>, in_dq: bool) {
                 }
             }
         }
-        Rule::sq_open => bad(parts, start, "unterminated single quote", true),
-        Rule::dq_open => bad(parts, start, "unterminated double quote", true),
-        Rule::bq_open => bad(parts, start, "unterminated backquote", true),
-        Rule::cmdsub_open => bad(parts, start, "unterminated command substitution", true),
-        Rule::bvar_open => bad(parts, start, "unterminated `${`", true),
+        Rule::bq if unterminated(&p) => bad(parts, start, "unterminated backquote", true),
+        Rule::bq | Rule::cmdsub if !unterminated(&p) => {
+            bad(parts, start, "command substitution is not supported", false)
+        }
+        Rule::cmdsub | Rule::arith if unterminated(&p) => {
+            bad(parts, start, "unterminated command substitution", true)
+        }
+        Rule::arith if p.clone().into_inner().any(|q| q.as_rule() == Rule::arith_end) => {
+            bad(parts, start, "arithmetic expansion is not supported", false)
+        }
+        // `$((a) b)`: a command substitution.
+        Rule::arith => bad(parts, start, "command substitution is not supported", false),
         Rule::esc_eof => bad(parts, start, "backslash at end of file", false),
-        Rule::arith => bad(parts, start, "arithmetic expansion is not supported", false),
-        Rule::cmdsub => bad(parts, start, "command substitution is not supported", false),
-        Rule::bq => bad(parts, start, "command substitution is not supported", false),
         Rule::bvar_other => {
             let msg = if s.contains("\\\n") {
                 "line continuation inside `${...}` is not supported".to_owned()
@@ -1390,7 +1427,7 @@ mod tests {
                     let end = p.as_span().end();
                     let mut parts = Vec::new();
                     for q in p.into_inner() {
-                        part(q, 0, &mut parts, false);
+                        part(q, 0, &mut parts, false, 0);
                     }
                     toks.push(Tok::Word(Word { start, end, parts }));
                 }
@@ -1446,6 +1483,187 @@ mod tests {
         assert_eq!(toks.len(), 4);
         assert_eq!(fast_line("a=${b:-x}\n", 0, &mut toks), Some(10));
         assert_eq!(fast_line("a=${b:-$x}\n", 0, &mut toks), None);
+    }
+
+    /// Where the committing grammar may differ from the old one (rcconf_v1.rs): `Ok(None)`
+    /// when both give the same tokens; `Ok(Some(at))` when the new grammar reports an
+    /// unterminated construct at `at` and the old one read the text after it again under
+    /// another rule and found a closer for something around it: then both agree on every
+    /// token before the word that holds it, and the old word holds an error too, at or
+    /// after `at`. Anything else is an `Err`.
+    fn diff_v1(text: &str) -> Result<Option<usize>, String> {
+        let src = Source::new("rc.conf", text);
+        if check_nesting(&src).is_err() {
+            return Ok(None);
+        }
+        let new = lex_whole(&src).map_err(|e| format!("new grammar failed: {e}"))?;
+        let old = v1::lex(text).ok_or("old grammar failed")?;
+        if new == old {
+            return Ok(None);
+        }
+        let fail = |why: &str| Err(format!("{why}\n  new: {new:?}\n  old: {old:?}"));
+        let Some((Tok::Word(w), before)) = new.split_last() else {
+            return fail("tokens differ");
+        };
+        let Some(Part::Bad {
+            start: at,
+            syntax: true,
+            msg,
+        }) = w.parts.last()
+        else {
+            return fail("tokens differ and the new ones do not end with a syntax error");
+        };
+        if !msg.starts_with("unterminated") || w.end != text.len() {
+            return fail("tokens differ and the new ones do not end with an unterminated construct");
+        }
+        if old.len() <= before.len() || old[..before.len()] != *before {
+            return fail("tokens differ before the word with the unterminated construct");
+        }
+        let Tok::Word(ow) = &old[before.len()] else {
+            return fail("the old tokens have no word where the new ones do");
+        };
+        fn bad_from(parts: &[Part], at: usize) -> bool {
+            parts.iter().any(|p| match p {
+                Part::Bad { start, .. } => *start >= at,
+                Part::Op { word, .. } => bad_from(word, at),
+                _ => false,
+            })
+        }
+        if ow.start != w.start || !bad_from(&ow.parts, *at) {
+            return fail("the old word does not hold an error at or after the unterminated construct");
+        }
+        Ok(Some(*at))
+    }
+
+    fn openers() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop::collection::vec(
+            prop_oneof![
+                "[a_=\"'`${}()\\\n#; :x-]{0,4}",
+                Just("x=".to_owned()),
+                Just("${a-".to_owned()),
+                Just("${a:=".to_owned()),
+                Just("${#".to_owned()),
+                Just("${a%".to_owned()),
+                Just("${".to_owned()),
+                Just("$(".to_owned()),
+                Just("$((".to_owned()),
+                Just("))".to_owned()),
+                Just("\"".to_owned()),
+                Just("'".to_owned()),
+                Just("`".to_owned()),
+                Just("}".to_owned()),
+                Just(")".to_owned()),
+                Just("\\".to_owned()),
+                Just("\\\n".to_owned()),
+                Just("$a".to_owned()),
+            ],
+            0..10,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config { cases: 3000, .. Default::default() })]
+
+        /// The committing grammar gives the old grammar's tokens, except after an
+        /// unterminated construct that the old one read again (see `diff_v1`).
+        #[test]
+        fn same_tokens_as_the_old_grammar(text in openers()) {
+            if let Err(e) = diff_v1(&text) {
+                proptest::prop_assert!(false, "{:?}: {}", text, e);
+            }
+        }
+    }
+
+    /// Every fixture gives exactly the old grammar's tokens, but the two added to show
+    /// where they differ.
+    #[test]
+    fn fixtures_give_the_old_grammars_tokens() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rcconf");
+        let differ = [
+            "err_unterminated_quote_in_cmdsub",
+            "err_unterminated_quote_in_expansion",
+        ];
+        let mut n = 0;
+        for e in std::fs::read_dir(root).into_iter().flatten().flatten() {
+            let Ok(text) = std::fs::read_to_string(e.path().join("rc.conf")) else {
+                continue;
+            };
+            let d = diff_v1(&text);
+            if differ.iter().any(|f| e.file_name() == *f) {
+                assert!(matches!(d, Ok(Some(_))), "{}: {d:?}", e.path().display());
+            } else {
+                assert_eq!(d, Ok(None), "{}", e.path().display());
+            }
+            n += 1;
+        }
+        assert!(n >= 30, "{n} fixtures");
+    }
+
+    /// The old grammar read an unterminated construct's text again under another rule (a
+    /// `"` or `'` as a plain character, `${x-...` as some other `${...}`) and could find a
+    /// closer for something around it: `x=${a-"}` was a `${...}` that is not supported,
+    /// which `--skip-unsupported` skipped. sh (dash) reads the quote to the end of the
+    /// file and fails with a syntax error; the grammar now does the same.
+    #[test]
+    fn unterminated_inside_an_expansion_is_a_syntax_error() {
+        for (text, now) in [
+            ("x=${a-\"}", "rc.conf:1:3: unterminated `${`"),
+            ("x=${a:-'}", "rc.conf:1:3: unterminated `${`"),
+            ("x=${a%\"}", "rc.conf:1:3: unterminated `${`"),
+            ("x=$(echo \"a)", "rc.conf:1:3: unterminated command substitution"),
+            ("x=$(echo `a)", "rc.conf:1:3: unterminated command substitution"),
+            ("x=\"${a-$(})\"", "rc.conf:1:3: unterminated double quote"),
+        ] {
+            assert_eq!(err(text), now, "{text:?}");
+            assert!(matches!(diff_v1(text), Ok(Some(_))), "{text:?}");
+        }
+        let opts = RcOptions {
+            skip_unsupported: true,
+        };
+        let src = Source::new("rc.conf", "x=${a-\"}\ny=1\n");
+        let e = evaluate(&[src], &opts).err().map(|e| e.to_string());
+        assert_eq!(e.as_deref(), Some("rc.conf:1:3: unterminated `${`"));
+    }
+
+    #[test]
+    fn arithmetic_or_command_substitution() {
+        assert_eq!(
+            err("x=$((1+2))"),
+            "rc.conf:1:3: arithmetic expansion is not supported"
+        );
+        assert_eq!(
+            err("x=$((a) b)"),
+            "rc.conf:1:3: command substitution is not supported"
+        );
+        assert_eq!(err("x=$((a)"), "rc.conf:1:3: unterminated command substitution");
+        assert_eq!(err("x=$((a"), "rc.conf:1:3: unterminated command substitution");
+        for text in ["x=$((1+2))", "x=$((a) b)", "x=$((a)", "x=$((a", "x=$(($(a) )) b"] {
+            assert_eq!(diff_v1(text), Ok(None), "{text:?}");
+        }
+    }
+
+    /// Nesting that the `MAX_NESTING` count does not see (each `)` lowers it) is bounded
+    /// where the evaluator recurses: 100 levels evaluate, 101 do not, and 20,000 (which
+    /// used to overflow the stack) are an error too. On a thread with room for pest to
+    /// read all 20,000 levels, or pest's own stack guard would stop it first.
+    #[test]
+    fn deep_nesting_unseen_by_the_count_is_an_error_not_a_crash() {
+        let nest = |n: usize| format!("x={}{}\n", "${a-)".repeat(n), "}".repeat(n));
+        assert_eq!(val(&nest(MAX_DEPTH), "x"), ")".repeat(MAX_DEPTH));
+        assert_eq!(
+            err(&nest(MAX_DEPTH + 1)),
+            "rc.conf:1:503: expansions are nested too deeply (more than 100 levels)"
+        );
+        let deep = std::thread::Builder::new()
+            .stack_size(256 << 20)
+            .spawn(move || err(&nest(20_000)))
+            .and_then(|t| t.join().map_err(|_| std::io::Error::other("panicked")));
+        assert_eq!(
+            deep.ok().as_deref(),
+            Some("rc.conf:1:503: expansions are nested too deeply (more than 100 levels)")
+        );
     }
 
     #[test]
