@@ -81,11 +81,14 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, release: Option<(u3
     }
     config::lint(parsed, cfg, &mut r);
     fstab::lint(loader, parsed, cfg, opts, &mut r);
-    match volume::collect(&prep.cfg, Some(parsed)) {
-        Ok(vols) => container::lint(loader, &vols, &prep.cfg, &mut r),
-        Err(errs) => errs.into_iter().for_each(|e| r.push(e)),
+    // Collected once: the container lints and generate both need the volumes.
+    let collected = volume::collect_indexed(cfg, Some(parsed));
+    match &collected {
+        Ok(c) => container::lint(loader, c, cfg, &mut r),
+        Err(errs) => errs.iter().for_each(|e| r.push(e.clone())),
     }
-    match plan::generate_prepared(parsed, &prep, opts) {
+    let generated = plan::generate_collected(parsed, &prep, collected, opts);
+    match generated {
         Ok(p) => {
             for a in &p.artifacts {
                 match write::change(loader, a) {
