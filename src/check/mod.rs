@@ -90,8 +90,9 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, release: Option<(u3
     let generated = plan::generate_collected(parsed, &prep, collected, opts);
     match generated {
         Ok(p) => {
+            let mut disk = write::Comparer::default();
             for a in &p.artifacts {
-                match write::change(loader, a) {
+                match disk.change(loader, a) {
                     Ok(Change::Unchanged) => {}
                     Ok(Change::Create) => r.drift.push(Drift {
                         file: a.path.clone(),
