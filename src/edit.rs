@@ -5,28 +5,34 @@
 //! the wanted ones at the end of its block, in the block's indentation, so running it
 //! twice changes nothing and removing a jail's volume settings removes what it added.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::parse::jailconf::{CfJail, CfParam, Parsed};
 
 pub const MARK: &str = "# jailvol";
 
-/// Whether a statement carries the jailvol marker after its `;`.
+/// Whether a statement carries the jailvol marker after its `;`: on the same line,
+/// blanks, `#`, blanks, then the word `jailvol` ending the line or followed by a blank
+/// or a CR.
 pub fn is_marked(p: &CfParam) -> bool {
-    let rest = &p.source.text[p.end..];
-    let line = rest.split('\n').next().unwrap_or("");
-    line.trim_start_matches([' ', '\t'])
-        .strip_prefix('#')
-        .is_some_and(|c| {
-            let word = c.trim_start_matches([' ', '\t']);
-            word == "jailvol" || word.starts_with("jailvol ") || word.starts_with("jailvol\r")
-        })
+    let rest = p.source.text.as_bytes().get(p.end..).unwrap_or_default();
+    let blanks = |b: &[u8]| b.iter().take_while(|c| matches!(c, b' ' | b'\t')).count();
+    let rest = &rest[blanks(rest)..];
+    let Some(rest) = rest.strip_prefix(b"#") else {
+        return false;
+    };
+    let rest = &rest[blanks(rest)..];
+    rest.strip_prefix(b"jailvol")
+        .is_some_and(|after| matches!(after.first(), None | Some(b'\n' | b' ' | b'\r')))
 }
 
 /// What one block should end with: jailvol's statements, rendered without indentation.
 #[derive(Debug, Clone, Default)]
 pub struct BlockEdit {
-    pub statements: Vec<String>,
+    /// One statement a line, each ended by `\n`. A rendered statement has no newline of
+    /// its own: `emit::jailconf` escapes it in names and values.
+    pub statements: String,
 }
 
 /// Apply block edits (keyed by record index in `parsed.jails`) to the files they live in.
@@ -37,9 +43,11 @@ pub fn apply(
     edits: &BTreeMap<usize, BlockEdit>,
     strip: &[usize],
 ) -> BTreeMap<String, String> {
-    // Work per file: collect (start, end, replacement) splices, then apply from the end.
-    let mut splices: BTreeMap<String, Vec<(usize, usize, String)>> = BTreeMap::new();
-    let records: Vec<usize> = edits.keys().copied().chain(strip.iter().copied()).collect();
+    // Work per file: collect (start, end, replacement) splices, then apply them in order.
+    // Replacements are ranges of one text per file, not a String each: a large file has
+    // thousands of blocks.
+    let mut files: Vec<FileSplices> = Vec::new();
+    let records = edits.keys().copied().chain(strip.iter().copied());
     for idx in records {
         let Some(rec) = parsed.jails.get(idx) else {
             continue;
@@ -47,13 +55,27 @@ pub fn apply(
         let Some(block) = &rec.block else { continue };
         let src = &block.source;
         let text = &src.text;
-        let file = splices.entry(src.name.clone()).or_default();
+        // By name, as the file will be written. Blocks come in file order, so the file
+        // is nearly always the last one seen.
+        let fi = match files.iter().rposition(|f| f.name == src.name) {
+            Some(i) => i,
+            None => {
+                files.push(FileSplices {
+                    name: &src.name,
+                    list: Vec::new(),
+                    added: String::new(),
+                });
+                files.len() - 1
+            }
+        };
+        let file = &mut files[fi];
         for p in rec
             .params
             .iter()
-            .filter(|p| is_marked(p) && std::ptr::eq(&*p.source, &**src))
+            .filter(|p| std::ptr::eq(&*p.source, &**src) && is_marked(p))
         {
-            file.push(remove_range(text, p));
+            let (start, end) = remove_range(text, p);
+            file.list.push((start, end, 0..0));
         }
         let Some(edit) = edits.get(&idx) else { continue };
         if edit.statements.is_empty() {
@@ -63,80 +85,96 @@ pub fn apply(
         let close = block.close;
         let line_start = text[..close].rfind('\n').map_or(0, |i| i + 1);
         let own_line = text[line_start..close].trim_matches([' ', '\t']).is_empty();
-        let mut add = String::new();
-        if own_line {
-            for s in &edit.statements {
-                add.push_str(&format!("{indent}{s} {MARK}\n"));
-            }
-            file.push((line_start, line_start, add));
-        } else {
+        let add = &mut file.added;
+        let from = add.len();
+        if !own_line {
             // `foo { path = /x; }`: the `}` moves to a line of its own.
             add.push('\n');
-            for s in &edit.statements {
-                add.push_str(&format!("{indent}{s} {MARK}\n"));
-            }
+        }
+        for s in edit.statements.split_terminator('\n') {
+            add.push_str(&indent);
+            add.push_str(s);
+            add.push(' ');
+            add.push_str(MARK);
+            add.push('\n');
+        }
+        if own_line {
+            file.list.push((line_start, line_start, from..add.len()));
+        } else {
             let header_line = text[..block.header].rfind('\n').map_or(0, |i| i + 1);
-            let outer: String = text[header_line..block.header]
-                .chars()
-                .take_while(|c| *c == ' ' || *c == '\t')
-                .collect();
-            add.push_str(&outer);
+            let outer = text[header_line..block.header]
+                .bytes()
+                .take_while(|c| *c == b' ' || *c == b'\t')
+                .count();
+            add.push_str(&text[header_line..header_line + outer]);
             // Drop the blanks before the `}` so the block does not end with "; \n".
             let trimmed = text[..close].trim_end_matches([' ', '\t']).len();
-            file.push((trimmed, close, add));
+            file.list.push((trimmed, close, from..add.len()));
         }
     }
     let mut out = BTreeMap::new();
-    for (name, mut list) in splices {
+    for FileSplices {
+        name,
+        mut list,
+        added,
+    } in files
+    {
         let Some(src) = parsed.sources.iter().find(|s| s.name == name) else {
             continue;
         };
         // One pass over the text: splices never overlap (removals are whole statements,
         // insertions sit at a block's end), so copy the gaps and the replacements in order.
         list.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
-        list.dedup();
-        let mut text = String::with_capacity(src.text.len() + list.iter().map(|s| s.2.len()).sum::<usize>());
+        list.dedup_by(|b, a| a.0 == b.0 && a.1 == b.1 && added[a.2.clone()] == added[b.2.clone()]);
+        let mut text = String::with_capacity(src.text.len() + added.len());
         let mut at = 0;
         for (start, end, rep) in list {
             let start = start.max(at);
             text.push_str(&src.text[at..start]);
-            text.push_str(&rep);
+            text.push_str(&added[rep]);
             at = end.max(start);
         }
         text.push_str(&src.text[at..]);
         if text != src.text {
-            out.insert(name, text);
+            out.insert(name.to_owned(), text);
         }
     }
     out
 }
 
+/// The splices of one file: (start, end, replacement as a range of `added`).
+struct FileSplices<'p> {
+    name: &'p str,
+    list: Vec<(usize, usize, std::ops::Range<usize>)>,
+    added: String,
+}
+
 /// The text range a marked statement occupies: its whole line(s) when it stands alone.
-fn remove_range(text: &str, p: &CfParam) -> (usize, usize, String) {
+fn remove_range(text: &str, p: &CfParam) -> (usize, usize) {
     let line_start = text[..p.start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[p.end..].find('\n').map_or(text.len(), |i| p.end + i + 1);
     let before_blank = text[line_start..p.start].trim_matches([' ', '\t']).is_empty();
     if before_blank {
-        (line_start, line_end, String::new())
+        (line_start, line_end)
     } else {
         let marker_end = text[p.end..].find('\n').map_or(text.len(), |i| p.end + i);
-        (p.start, marker_end, String::new())
+        (p.start, marker_end)
     }
 }
 
 /// The indentation of the block's first statement, else the header's plus a tab.
-fn block_indent(text: &str, rec: &CfJail, header: usize, open: usize) -> String {
-    let lead = |at: usize| -> Option<String> {
+fn block_indent<'t>(text: &'t str, rec: &CfJail, header: usize, open: usize) -> Cow<'t, str> {
+    let lead = |at: usize| -> Option<&'t str> {
         let ls = text[..at].rfind('\n').map_or(0, |i| i + 1);
         let pre = &text[ls..at];
-        pre.chars().all(|c| c == ' ' || c == '\t').then(|| pre.to_owned())
+        pre.bytes().all(|c| c == b' ' || c == b'\t').then_some(pre)
     };
     for p in &rec.params {
         if p.start > open && !is_marked(p) {
             if let Some(i) = lead(p.start) {
-                return i;
+                return Cow::Borrowed(i);
             }
         }
     }
-    format!("{}\t", lead(header).unwrap_or_default())
+    Cow::Owned(format!("{}\t", lead(header).unwrap_or_default()))
 }

@@ -4,7 +4,7 @@
 //! own block from the end, then the matching wildcard blocks from the last one.
 
 use crate::diag::Loc;
-use crate::model::{Jail, equalopts, wild_jail_match, wild_jail_name};
+use crate::model::{Entry, Jail, equalopts, wild_jail_match, wild_jail_name};
 use crate::parse::jailconf::{CfJail, Parsed};
 
 /// The statement that set `name` (a `$variable` when `is_var`), else the jail's block.
@@ -36,4 +36,55 @@ pub fn statement(parsed: &Parsed, jail: &Jail, name: &str, is_var: bool) -> Opti
                 .find_map(hit)
         })
         .or_else(|| jail.loc.clone())
+}
+
+/// `Jail::param`, for lookups made for every jail: `equalopts` only ever equates names
+/// whose lengths are equal or two apart (a `no`), and most entries fail that test.
+pub fn param<'j>(jail: &'j Jail, name: &str) -> Option<&'j Entry> {
+    jail.entries
+        .iter()
+        .find(|e| !e.is_var && matches!(e.name.len().abs_diff(name.len()), 0 | 2) && equalopts(&e.name, name))
+}
+
+/// `Jail::scalar` through `param`.
+pub fn scalar<'j>(jail: &'j Jail, name: &str) -> Option<&'j str> {
+    param(jail, name)
+        .and_then(|e| e.values.last())
+        .map(String::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diag::Source;
+    use crate::parse::jailconf::parse_source;
+    use crate::parse::loader::Loader;
+
+    #[test]
+    fn param_finds_what_jail_param_finds() {
+        let text =
+            "j { path = /a; allow.nomount; nopersist; host.hostname = h; mount.fstab = /f; $pat = v; }\n";
+        let parsed = parse_source(&Loader::sealed(), Source::new("t.conf", text), false).unwrap();
+        let cfg = crate::model::load(&parsed);
+        let j = &cfg.jails[0];
+        for name in [
+            "path",
+            "allow.mount",
+            "allow.nomount",
+            "persist",
+            "nopersist",
+            "host.hostname",
+            "mount.fstab",
+            "mount",
+            "pat",
+            "paths",
+            "nopath",
+            "allow.mountx",
+            "name",
+            "noname",
+            "",
+        ] {
+            assert_eq!(super::param(j, name), j.param(name), "{name}");
+            assert_eq!(super::scalar(j, name), j.scalar(name), "{name}");
+        }
+    }
 }

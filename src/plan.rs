@@ -9,14 +9,15 @@
 //!   (or `/sbin/mdmfs`), which attaches, checks and mounts when jail(8) mounts the line.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use crate::diag::{Diag, exit};
 use crate::edit::{self, BlockEdit};
-use crate::emit::jailconf::statement;
-use crate::model::{self, Config};
+use crate::emit::jailconf::push_statement;
+use crate::model::{self, Config, FnvSet};
 use crate::parse::jailconf::{Op, Parsed};
 use crate::shell::{self, OWNED_MARK};
-use crate::volume::{self, VAR_UNIT, Volume};
+use crate::volume::{self, Collected, VAR_UNIT, Volume};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
@@ -102,26 +103,38 @@ pub struct Plan {
 /// first two fields (command.c, strunvis), so encode what would break the line.
 pub fn fstab_field(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            ' ' | '\t' | '#' | '\\' => out.push_str(&format!("\\{:03o}", c as u32)),
-            c => out.push(c),
-        }
-    }
+    push_fstab_field(&mut out, s);
     out
 }
 
-/// `name += "value";`
-fn append(name: &str, v: &str) -> String {
-    format!(
-        "{} += {};",
-        crate::emit::jailconf::name(name),
-        crate::emit::jailconf::value(v)
-    )
+fn push_fstab_field(out: &mut String, s: &str) {
+    let mut plain = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if matches!(b, b' ' | b'\t' | b'#' | b'\\') {
+            out.push_str(&s[plain..i]);
+            let _ = write!(out, "\\{b:03o}");
+            plain = i + 1;
+        }
+    }
+    out.push_str(&s[plain..]);
 }
 
-fn fstab_path(opts: &Options, jail: &str) -> String {
-    format!("{}/{jail}.fstab", opts.fstab_dir.trim_end_matches('/'))
+/// `name += "value";`, appended to `out`.
+fn push_append(out: &mut String, name: &str, v: &str) {
+    crate::emit::jailconf::push_name(out, name);
+    out.push_str(" += ");
+    crate::emit::jailconf::push_value(out, v);
+    out.push(';');
+}
+
+/// `DIR/JAIL.fstab`: the fstab jailvol owns for a jail.
+fn fstab_path(dir: &str, jail: &str) -> String {
+    let mut p = String::with_capacity(dir.len() + jail.len() + 7);
+    p.push_str(dir);
+    p.push('/');
+    p.push_str(jail);
+    p.push_str(".fstab");
+    p
 }
 
 /// The configuration as the admin wrote it: jailvol's own statements left out, except
@@ -143,8 +156,28 @@ pub fn generate(parsed: &Parsed, opts: &Options) -> Result<Plan, Vec<Diag>> {
     generate_prepared(parsed, &prepare(parsed), opts)
 }
 
-/// `generate` with the admin's configuration already computed (check shares it).
+/// `generate` with the admin's configuration already computed.
 pub fn generate_prepared(parsed: &Parsed, prep: &Prepared, opts: &Options) -> Result<Plan, Vec<Diag>> {
+    generate_from(parsed, prep, opts, None)
+}
+
+/// `generate_prepared` with what `volume::collect_indexed` gave for `prep` (check lints
+/// the volumes first and hands them on rather than collecting them twice).
+pub fn generate_collected(
+    parsed: &Parsed,
+    prep: &Prepared,
+    collected: Result<Collected, Vec<Diag>>,
+    opts: &Options,
+) -> Result<Plan, Vec<Diag>> {
+    generate_from(parsed, prep, opts, Some(collected))
+}
+
+fn generate_from(
+    parsed: &Parsed,
+    prep: &Prepared,
+    opts: &Options,
+    collected: Option<Result<Collected, Vec<Diag>>>,
+) -> Result<Plan, Vec<Diag>> {
     if opts.style == Style::Seed {
         return Err(vec![
             Diag::error(
@@ -159,20 +192,31 @@ pub fn generate_prepared(parsed: &Parsed, prep: &Prepared, opts: &Options) -> Re
     if !cfg.errors.is_empty() {
         return Err(cfg.errors.clone());
     }
-    let mut vols = volume::collect(cfg, Some(parsed))?;
+    let Collected { mut vols, jails: at } = match collected {
+        Some(c) => c?,
+        None => volume::collect_indexed(cfg, Some(parsed))?,
+    };
     let assigned = volume::assign_units(&mut vols);
-    let assigned_set: std::collections::HashSet<&str> = assigned.iter().map(|(j, _)| j.as_str()).collect();
+    let assigned_set: FnvSet<&str> = assigned.iter().map(|(j, _)| j.as_str()).collect();
     let mut plan = Plan::default();
+    plan.artifacts.reserve(vols.len() + 1 + parsed.sources.len());
     let mut edits: BTreeMap<usize, BlockEdit> = BTreeMap::new();
     let mut errs = Vec::new();
-    let by_name: std::collections::HashMap<&str, &crate::model::Jail> =
-        cfg.jails.iter().rev().map(|j| (j.name.as_str(), j)).collect();
-    for v in &vols {
-        let Some(jail) = by_name.get(v.jail.as_str()).copied() else {
+    let fstab_dir = opts.fstab_dir.trim_end_matches('/');
+    // The words of the hook commands that are the same for every jail, quoted once.
+    let helper_q = shell::quote(&opts.helper);
+    let (attach_q, detach_q) = (shell::quote("attach"), shell::quote("detach"));
+    let mut cmd = String::new();
+    let mut line = String::new();
+    let mut unit_s = String::new();
+    for (v, &ji) in vols.iter().zip(&at) {
+        let Some(jail) = cfg.jails.get(ji) else {
             continue;
         };
         let unit = v.unit.unwrap_or(volume::FIRST_UNIT);
-        let mut stmts = Vec::new();
+        unit_s.clear();
+        let _ = write!(unit_s, "{unit}");
+        let mut stmts = String::with_capacity(160 + 2 * (helper_q.len() + v.file.len()));
         // A unit jailvol assigned (now or before) is written back with the marker.
         let unit_marked = assigned_set.contains(v.jail.as_str())
             || parsed.jails.get(jail.record).is_some_and(|r| {
@@ -181,27 +225,43 @@ pub fn generate_prepared(parsed: &Parsed, prep: &Prepared, opts: &Options) -> Re
                     .any(|p| p.is_var && p.name == VAR_UNIT && edit::is_marked(p))
             });
         if unit_marked {
-            stmts.push(statement(VAR_UNIT, true, &[unit.to_string()]));
+            push_statement(&mut stmts, VAR_UNIT, true, &[&unit_s]);
+            stmts.push('\n');
         }
-        let ours = fstab_path(opts, &v.jail);
-        let mut fstabs = vec![ours.clone()];
-        if let Some(existing) = jail.param("mount.fstab") {
-            fstabs.extend(existing.values.iter().filter(|f| **f != ours).cloned());
+        let ours = fstab_path(fstab_dir, &v.jail);
+        let mut fstabs = vec![ours.as_str()];
+        if let Some(existing) = crate::locate::param(jail, "mount.fstab") {
+            fstabs.extend(existing.values.iter().map(String::as_str).filter(|f| *f != ours));
         }
-        stmts.push(statement("mount.fstab", false, &fstabs));
-        let line = match opts.style {
+        push_statement(&mut stmts, "mount.fstab", false, &fstabs);
+        stmts.push('\n');
+        line.clear();
+        match opts.style {
             Style::Hooks => {
-                let helper = &opts.helper;
-                // `+=` keeps the admin's own hooks; ours run after them.
-                stmts.push(append(
-                    "exec.prepare",
-                    &shell::command(&[helper.as_str(), "attach", &unit.to_string(), &v.file]),
-                ));
-                stmts.push(append(
-                    "exec.release",
-                    &shell::command(&[helper.as_str(), "detach", &v.file]),
-                ));
-                format!("/dev/md{unit}\t{}\tufs\trw\t0\t0\n", fstab_field(&v.path))
+                let file_q = shell::quote(&v.file);
+                // `+=` keeps the admin's own hooks; ours run after them. A unit number
+                // is digits, which sh quoting leaves bare.
+                cmd.clear();
+                for w in [&helper_q, &attach_q, unit_s.as_str(), &file_q] {
+                    cmd.push_str(w);
+                    cmd.push(' ');
+                }
+                cmd.pop();
+                push_append(&mut stmts, "exec.prepare", &cmd);
+                stmts.push('\n');
+                cmd.clear();
+                for w in [&helper_q, &detach_q, &file_q] {
+                    cmd.push_str(w);
+                    cmd.push(' ');
+                }
+                cmd.pop();
+                push_append(&mut stmts, "exec.release", &cmd);
+                stmts.push('\n');
+                line.push_str("/dev/md");
+                line.push_str(&unit_s);
+                line.push('\t');
+                push_fstab_field(&mut line, &v.path);
+                line.push_str("\tufs\trw\t0\t0\n");
             }
             _ => {
                 let bad = |s: &str| s.contains([' ', '\t', ',', '#', '\\']);
@@ -220,19 +280,31 @@ pub fn generate_prepared(parsed: &Parsed, prep: &Prepared, opts: &Options) -> Re
                     MountProg::Helper => opts.helper.as_str(),
                     MountProg::Mdmfs => "/sbin/mdmfs",
                 };
-                format!(
-                    "md{unit}\t{}\tufs\trw,-P,-F{},mountprog={prog}\t0\t0\n",
+                let _ = writeln!(
+                    line,
+                    "md{unit}\t{}\tufs\trw,-P,-F{},mountprog={prog}\t0\t0",
                     v.path, v.file
-                )
+                );
             }
-        };
+        }
+        let mut content = String::with_capacity(200 + v.jail.len() + v.file.len() + line.len());
+        for part in [
+            "# ",
+            OWNED_MARK,
+            " for jail \"",
+            &v.jail,
+            "\": its root is the container ",
+            &v.file,
+            " (",
+            &v.size_text,
+            ").\n# Do not edit; change the jail's $volume_* settings and run `jailvol generate`.\n",
+            &line,
+        ] {
+            content.push_str(part);
+        }
         plan.artifacts.push(Artifact {
             path: ours,
-            content: format!(
-                "# {OWNED_MARK} for jail \"{}\": its root is the container {} ({}).\n\
-                 # Do not edit; change the jail's $volume_* settings and run `jailvol generate`.\n{line}",
-                v.jail, v.file, v.size_text
-            ),
+            content,
             mode: 0o644,
             owned: true,
         });
@@ -283,7 +355,7 @@ pub fn generate_prepared(parsed: &Parsed, prep: &Prepared, opts: &Options) -> Re
             owned: false,
         });
     }
-    verify(parsed, cfg, &vols)?;
+    verify(parsed, cfg, &vols, &at)?;
     plan.volumes = vols;
     Ok(plan)
 }
@@ -292,9 +364,8 @@ pub fn generate_prepared(parsed: &Parsed, prep: &Prepared, opts: &Options) -> Re
 /// of the jail's own, and jail(8) merges a jail's own parameters before every wildcard
 /// block that comes after it in the file (config.c load_config), so only such a block
 /// setting mount.fstab with `=` (or clearing it) can override them; `+=` appends after.
-fn verify(parsed: &Parsed, cfg: &Config, vols: &[Volume]) -> Result<(), Vec<Diag>> {
-    let by_name: std::collections::HashMap<&str, &crate::model::Jail> =
-        cfg.jails.iter().rev().map(|j| (j.name.as_str(), j)).collect();
+/// `owners` gives each volume's jail in `cfg.jails` (`volume::Collected::jails`).
+fn verify(parsed: &Parsed, cfg: &Config, vols: &[Volume], owners: &[usize]) -> Result<(), Vec<Diag>> {
     // The few wildcard blocks that set mount.fstab, in file order.
     let setters: Vec<(usize, &crate::parse::jailconf::CfJail)> = parsed
         .jails
@@ -307,9 +378,12 @@ fn verify(parsed: &Parsed, cfg: &Config, vols: &[Volume]) -> Result<(), Vec<Diag
                     .any(|p| !p.is_var && p.op != Op::Append && model::equalopts(&p.name, "mount.fstab"))
         })
         .collect();
+    if setters.is_empty() {
+        return Ok(());
+    }
     let mut errs = Vec::new();
-    for v in vols {
-        let Some(j) = by_name.get(v.jail.as_str()).copied() else {
+    for (v, &ji) in vols.iter().zip(owners) {
+        let Some(j) = cfg.jails.get(ji) else {
             continue;
         };
         let overriding = setters

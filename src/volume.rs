@@ -4,10 +4,10 @@
 //! `$volume_md_unit`), so they live in the admin's own jail.conf, per jail or in a
 //! wildcard block. A jail without `volume_size` is not managed.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use crate::diag::Diag;
-use crate::model::{Config, Jail, strtol};
+use crate::model::{Config, FnvMap, Jail, strtol};
 use crate::parse::jailconf::Parsed;
 
 pub const VAR_SIZE: &str = "volume_size";
@@ -51,14 +51,18 @@ pub fn parse_size(s: &str) -> Option<u64> {
         return None;
     }
     let n: u64 = s[..digits].parse().ok()?;
-    let shift = match s[digits..].to_ascii_lowercase().as_str() {
-        "" | "b" => 0,
-        "k" => 10,
-        "m" => 20,
-        "g" => 30,
-        "t" => 40,
-        "p" => 50,
-        "e" => 60,
+    let shift = match &s.as_bytes()[digits..] {
+        [] => 0,
+        [c] => match c.to_ascii_lowercase() {
+            b'b' => 0,
+            b'k' => 10,
+            b'm' => 20,
+            b'g' => 30,
+            b't' => 40,
+            b'p' => 50,
+            b'e' => 60,
+            _ => return None,
+        },
         _ => return None,
     };
     n.checked_mul(1u64 << shift)
@@ -77,14 +81,35 @@ pub fn format_size(bytes: u64) -> String {
 /// Collect and validate the containers of every managed jail. Errors name the setting
 /// at fault; all are reported, not just the first.
 pub fn collect(cfg: &Config, parsed: Option<&Parsed>) -> Result<Vec<Volume>, Vec<Diag>> {
+    collect_indexed(cfg, parsed).map(|c| c.vols)
+}
+
+/// The volumes `collect` gives, each with the jail it belongs to.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub vols: Vec<Volume>,
+    /// For each volume, the index in `Config::jails` of the first jail of its name: the
+    /// one a lookup by name finds (a name can have two blocks; jail(8) keeps both).
+    pub jails: Vec<usize>,
+}
+
+/// `collect`, keeping which jail each volume is for, so that callers need no lookup by
+/// name of their own.
+pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collected, Vec<Diag>> {
     let mut out = Vec::new();
+    let mut at = Vec::new();
     let mut errs = Vec::new();
+    let mut first: FnvMap<&str, usize> = FnvMap::default();
+    first.reserve(cfg.jails.len());
+    for (i, j) in cfg.jails.iter().enumerate() {
+        first.entry(j.name.as_str()).or_insert(i);
+    }
     let loc = |j: &Jail, var: &str| {
         parsed
             .and_then(|p| crate::locate::statement(p, j, var, true))
             .or_else(|| j.loc.clone())
     };
-    for j in &cfg.jails {
+    for (i, j) in cfg.jails.iter().enumerate() {
         let Some(size_text) = j.var_scalar(VAR_SIZE) else {
             continue;
         };
@@ -96,7 +121,7 @@ pub fn collect(cfg: &Config, parsed: Option<&Parsed>) -> Result<Vec<Volume>, Vec
             err(VAR_SIZE, msg);
             continue;
         }
-        let Some(path) = j.scalar("path").map(str::to_owned) else {
+        let Some(path) = j.scalar("path") else {
             err(VAR_SIZE, "a container needs the jail's \"path\"".into());
             continue;
         };
@@ -104,7 +129,7 @@ pub fn collect(cfg: &Config, parsed: Option<&Parsed>) -> Result<Vec<Volume>, Vec
             err(VAR_SIZE, format!("path \"{path}\" is not absolute"));
             continue;
         }
-        let path = normalize(&path);
+        let path = normalize(path);
         let size = match parse_size(size_text) {
             None => {
                 err(
@@ -132,9 +157,15 @@ pub fn collect(cfg: &Config, parsed: Option<&Parsed>) -> Result<Vec<Volume>, Vec
             }
             Some(s) => s,
         };
-        let file = j
-            .var_scalar(VAR_FILE)
-            .map_or_else(|| format!("{path}.ufs"), normalize);
+        let file = j.var_scalar(VAR_FILE).map_or_else(
+            || {
+                let mut f = String::with_capacity(path.len() + 4);
+                f.push_str(&path);
+                f.push_str(".ufs");
+                f
+            },
+            normalize,
+        );
         if !file.starts_with('/') {
             err(
                 VAR_FILE,
@@ -142,7 +173,8 @@ pub fn collect(cfg: &Config, parsed: Option<&Parsed>) -> Result<Vec<Volume>, Vec
             );
             continue;
         }
-        if file == path || file.starts_with(&format!("{}/", path.trim_end_matches('/'))) {
+        let dir = path.trim_end_matches('/');
+        if file == path || file.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/')) {
             err(
                 VAR_FILE,
                 format!(
@@ -181,13 +213,15 @@ pub fn collect(cfg: &Config, parsed: Option<&Parsed>) -> Result<Vec<Volume>, Vec
             file,
             unit,
         });
+        at.push(first.get(j.name.as_str()).copied().unwrap_or(i));
     }
     // Two jails never share a container or a unit.
-    let by_name: HashMap<&str, &Jail> = cfg.jails.iter().rev().map(|j| (j.name.as_str(), j)).collect();
-    let mut files: HashMap<&str, &str> = HashMap::new();
-    let mut units: HashMap<u32, &str> = HashMap::new();
-    for a in &out {
-        let j = by_name.get(a.jail.as_str()).copied();
+    let mut files: FnvMap<&str, &str> = FnvMap::default();
+    files.reserve(out.len());
+    let mut units: FnvMap<u32, &str> = FnvMap::default();
+    units.reserve(out.len());
+    for (a, &ji) in out.iter().zip(&at) {
+        let j = cfg.jails.get(ji);
         if let Some(first) = files.get(a.file.as_str()) {
             errs.push(
                 Diag::error(
@@ -218,7 +252,11 @@ pub fn collect(cfg: &Config, parsed: Option<&Parsed>) -> Result<Vec<Volume>, Vec
             }
         }
     }
-    if errs.is_empty() { Ok(out) } else { Err(errs) }
+    if errs.is_empty() {
+        Ok(Collected { vols: out, jails: at })
+    } else {
+        Err(errs)
+    }
 }
 
 /// Give every volume without a unit the lowest free one from FIRST_UNIT up. Returns the
@@ -259,6 +297,9 @@ pub fn check_jail_name(name: &str) -> Result<(), String> {
 
 /// Collapse `//` and a trailing `/` so paths compare as the kernel sees them.
 fn normalize(p: &str) -> String {
+    if !p.contains("//") && (p.len() <= 1 || !p.ends_with('/')) {
+        return p.to_owned();
+    }
     let mut out = String::with_capacity(p.len());
     for c in p.chars() {
         if c == '/' && out.ends_with('/') {

@@ -2,9 +2,16 @@
 //! idempotent (unchanged files are not touched), and never clobbering a file jailvol
 //! does not own without `--force`. `--dry-run` shows unified diffs instead.
 
-use std::io::Write as _;
+use std::ffi::OsStr;
+use std::io::{Read as _, Write as _};
+use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+
+use nix::errno::Errno;
+use nix::fcntl::OFlag;
+use nix::sys::stat::Mode;
 
 use crate::diag::{Diag, exit};
 use crate::parse::loader::Loader;
@@ -21,18 +28,99 @@ pub enum Change {
 
 /// Compare an artifact with the disk.
 pub fn change(loader: &Loader, a: &Artifact) -> Result<Change, Diag> {
-    let real = loader.real_path(&a.path);
-    match std::fs::read(&real) {
-        Ok(bytes) => {
-            let old = String::from_utf8_lossy(&bytes).into_owned();
-            if old == a.content {
-                Ok(Change::Unchanged)
-            } else {
-                Ok(Change::Update { old })
+    Comparer::default().change(loader, a)
+}
+
+/// Compares artifacts with the disk one after the other. `check` compares thousands of
+/// small files, most in one directory: this keeps that directory open (each file is
+/// opened relative to it, not looked up from `/` again) and reads every file into one
+/// buffer, copying it into a `String` only when it differs.
+#[derive(Debug, Default)]
+pub struct Comparer {
+    buf: Vec<u8>,
+    /// The directory last opened, as written in the path, or why it could not be.
+    dir: Option<(Vec<u8>, Result<OwnedFd, Errno>)>,
+}
+
+impl Comparer {
+    /// `change`, for one artifact of many.
+    pub fn change(&mut self, loader: &Loader, a: &Artifact) -> Result<Change, Diag> {
+        let real = loader.real_path(&a.path);
+        match self.read(&real) {
+            Ok(len) => {
+                let bytes = &self.buf[..len];
+                if bytes == a.content.as_bytes() {
+                    return Ok(Change::Unchanged);
+                }
+                // Invalid UTF-8 reads as U+FFFD, as the configuration's own text does.
+                let old = String::from_utf8_lossy(bytes).into_owned();
+                if old == a.content {
+                    Ok(Change::Unchanged)
+                } else {
+                    Ok(Change::Update { old })
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Change::Create),
+            Err(e) => Err(Diag::error(None, format!("{}: {e}", a.path)).with_exit(exit::IOERR)),
+        }
+    }
+
+    /// Read the whole file into `buf`; returns its length.
+    fn read(&mut self, real: &Path) -> std::io::Result<usize> {
+        let mut file = match self.open_in_dir(real) {
+            Some(f) => f?,
+            None => std::fs::File::open(real)?,
+        };
+        let mut len = 0;
+        loop {
+            if len == self.buf.len() {
+                self.buf.resize((2 * self.buf.len()).max(16 * 1024), 0);
+            }
+            match file.read(&mut self.buf[len..]) {
+                Ok(0) => return Ok(len),
+                Ok(n) => len += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
             }
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Change::Create),
-        Err(e) => Err(Diag::error(None, format!("{}: {e}", a.path)).with_exit(exit::IOERR)),
+    }
+
+    /// Open `DIR/NAME` relative to DIR, kept open for the next file in it. None when the
+    /// path is not plainly DIR/NAME, or DIR cannot be opened for a reason that would not
+    /// fail the file the same way: then the caller opens the path itself.
+    fn open_in_dir(&mut self, real: &Path) -> Option<std::io::Result<std::fs::File>> {
+        let path = real.as_os_str().as_bytes();
+        let slash = path.iter().rposition(|&b| b == b'/')?;
+        let (dir, name) = (&path[..slash], &path[slash + 1..]);
+        if name.is_empty() || name == b"." || name == b".." || path.contains(&0) {
+            return None;
+        }
+        let dir: &[u8] = if dir.is_empty() { b"/" } else { dir };
+        if self.dir.as_ref().is_none_or(|(d, _)| d.as_slice() != dir) {
+            let fd = nix::fcntl::open(
+                Path::new(OsStr::from_bytes(dir)),
+                OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+                Mode::empty(),
+            );
+            self.dir = Some((dir.to_vec(), fd));
+        }
+        let (_, fd) = self.dir.as_ref()?;
+        match fd {
+            Ok(fd) => Some(
+                nix::fcntl::openat(
+                    fd,
+                    OsStr::from_bytes(name),
+                    OFlag::O_RDONLY | OFlag::O_CLOEXEC,
+                    Mode::empty(),
+                )
+                .map(std::fs::File::from)
+                .map_err(std::io::Error::from),
+            ),
+            // A missing directory, or one that is not a directory, fails every path
+            // through it with the same error.
+            Err(e @ (Errno::ENOENT | Errno::ENOTDIR)) => Some(Err(std::io::Error::from(*e))),
+            Err(_) => None,
+        }
     }
 }
 
@@ -149,6 +237,67 @@ mod tests {
             1,
             "no temp file left"
         );
+    }
+
+    #[test]
+    fn comparer_agrees_with_reading_each_file() {
+        let d = tempfile::tempdir().unwrap();
+        let loader = Loader::new(Some(d.path().to_path_buf()));
+        let art = |path: &str, content: &str| Artifact {
+            path: path.into(),
+            content: content.into(),
+            mode: 0o644,
+            owned: true,
+        };
+        std::fs::create_dir_all(d.path().join("etc/jv/sub")).unwrap();
+        std::fs::write(d.path().join("etc/jv/same"), "x\n").unwrap();
+        std::fs::write(d.path().join("etc/jv/other"), "old\n").unwrap();
+        std::fs::write(d.path().join("etc/jv/bad"), b"a\xffb").unwrap();
+        std::fs::write(d.path().join("etc/file"), "").unwrap();
+        let big = "y".repeat(100_000);
+        std::fs::write(d.path().join("etc/big"), &big).unwrap();
+        let cases = [
+            art("/etc/jv/same", "x\n"),
+            art("/etc/jv/same", "x"),
+            art("/etc/jv/other", "new\n"),
+            art("/etc/jv/missing", "m"),
+            art("/etc/jv/bad", "a\u{fffd}b"),
+            art("/etc/jv/bad", "a\u{fffd}c"),
+            art("/etc/jv/sub", "dir"),
+            art("/etc/nodir/x", "x"),
+            art("/etc/file/x", "x"),
+            art("/etc/big", &big),
+            art("/etc/jv/same", "x\n"),
+        ];
+        let mut c = Comparer::default();
+        for a in &cases {
+            let one = |r: Result<Change, Diag>| r.map_err(|d| d.message);
+            assert_eq!(
+                one(c.change(&loader, a)),
+                one(change_by_read(&loader, a)),
+                "{}",
+                a.path
+            );
+        }
+        assert_eq!(c.change(&loader, &cases[0]).unwrap(), Change::Unchanged);
+        assert_eq!(c.change(&loader, &cases[4]).unwrap(), Change::Unchanged);
+        assert_eq!(c.change(&loader, &cases[3]).unwrap(), Change::Create);
+    }
+
+    /// `change` as it was: `std::fs::read` of the whole path.
+    fn change_by_read(loader: &Loader, a: &Artifact) -> Result<Change, Diag> {
+        match std::fs::read(loader.real_path(&a.path)) {
+            Ok(bytes) => {
+                let old = String::from_utf8_lossy(&bytes).into_owned();
+                Ok(if old == a.content {
+                    Change::Unchanged
+                } else {
+                    Change::Update { old }
+                })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Change::Create),
+            Err(e) => Err(Diag::error(None, format!("{}: {e}", a.path))),
+        }
     }
 
     #[test]

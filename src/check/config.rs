@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use super::Report;
 use crate::diag::{Diag, Loc};
-use crate::model::{Config, Jail, wild_jail_name};
+use crate::locate;
+use crate::model::{Config, FnvMap, Jail, wild_jail_name};
 use crate::parse::jailconf::Parsed;
 
 fn param_loc(parsed: &Parsed, jail: &Jail, name: &str) -> Option<Loc> {
@@ -15,15 +16,17 @@ fn param_loc(parsed: &Parsed, jail: &Jail, name: &str) -> Option<Loc> {
 pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
     cut_values(parsed, r);
     duplicate_blocks(parsed, r);
-    let mut ips: crate::model::FnvMap<String, &Jail> = Default::default();
-    let mut hosts: crate::model::FnvMap<&str, &Jail> = Default::default();
+    let mut ips: FnvMap<&str, &Jail> = FnvMap::default();
+    ips.reserve(cfg.jails.len());
+    let mut hosts: FnvMap<&str, &Jail> = FnvMap::default();
+    hosts.reserve(cfg.jails.len());
     for j in &cfg.jails {
         let err = |code: &'static str, param: &str, msg: String| {
             Diag::error(param_loc(parsed, j, param), format!("{}: {msg}", j.name))
                 .with_code(code)
                 .with_jail(&j.name)
         };
-        let hook = |param: &str| j.param(param).map(|p| p.values.clone()).unwrap_or_default();
+        let hook = |param: &str| locate::param(j, param).map_or(&[][..], |p| p.values.as_slice());
         if hook("exec.prestart").iter().any(|c| c.contains("mdconfig")) {
             r.push(err(
                 "JV008",
@@ -45,7 +48,7 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
                     .into(),
             ));
         }
-        if let Some(path) = j.scalar("path") {
+        if let Some(path) = locate::scalar(j, "path") {
             if !path.starts_with('/') {
                 r.push(err(
                     "JV014",
@@ -56,11 +59,11 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
         }
         for param in ["ip4.addr", "ip6.addr"] {
             for v in hook(param) {
-                let addr = ip_only(&v);
+                let addr = ip_only(v);
                 if addr.is_empty() {
                     continue;
                 }
-                match ips.get(&addr) {
+                match ips.get(addr) {
                     Some(other) if other.name != j.name => r.push(err(
                         "JV010",
                         param,
@@ -72,7 +75,7 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
                 }
             }
         }
-        if let Some(h) = j.scalar("host.hostname").filter(|h| !h.is_empty()) {
+        if let Some(h) = locate::scalar(j, "host.hostname").filter(|h| !h.is_empty()) {
             match hosts.get(h) {
                 Some(other) => r.push(
                     Diag::warning(
@@ -96,10 +99,10 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
 
 /// The address part of an ip4.addr/ip6.addr value: jail(8) strips `IFACE|`, `/MASK`
 /// and anything after a blank (config.c check_intparams).
-fn ip_only(v: &str) -> String {
+fn ip_only(v: &str) -> &str {
     let v = v.rsplit('|').next().unwrap_or(v);
     let v = v.split('/').next().unwrap_or(v);
-    v.split(' ').next().unwrap_or(v).to_owned()
+    v.split(' ').next().unwrap_or(v)
 }
 
 fn duplicate_blocks(parsed: &Parsed, r: &mut Report) {
@@ -134,14 +137,15 @@ fn duplicate_blocks(parsed: &Parsed, r: &mut Report) {
 fn overlapping_paths(parsed: &Parsed, cfg: &Config, r: &mut Report) {
     // Index every absolute path once, then look each one's ancestors up: linear in the
     // number of jails times the path depth.
-    let mut first: crate::model::FnvMap<String, &Jail> = Default::default();
-    let mut paths: Vec<(&Jail, String)> = Vec::new();
+    let mut first: FnvMap<&str, &Jail> = FnvMap::default();
+    first.reserve(cfg.jails.len());
+    let mut paths: Vec<(&Jail, &str)> = Vec::with_capacity(cfg.jails.len());
     for j in &cfg.jails {
-        let Some(p) = j.scalar("path").filter(|p| p.starts_with('/')) else {
+        let Some(p) = locate::scalar(j, "path").filter(|p| p.starts_with('/')) else {
             continue;
         };
         let p = norm(p);
-        match first.get(&p) {
+        match first.get(p) {
             Some(b) => r.push(
                 Diag::error(
                     param_loc(parsed, j, "path"),
@@ -151,13 +155,13 @@ fn overlapping_paths(parsed: &Parsed, cfg: &Config, r: &mut Report) {
                 .with_jail(&j.name),
             ),
             None => {
-                first.insert(p.clone(), j);
+                first.insert(p, j);
             }
         }
         paths.push((j, p));
     }
-    for (a, pa) in &paths {
-        let mut dir = pa.as_str();
+    for &(a, pa) in &paths {
+        let mut dir = pa;
         while let Some(cut) = dir.rfind('/') {
             dir = if cut == 0 { "/" } else { &dir[..cut] };
             if let Some(b) = first.get(dir) {
@@ -183,16 +187,126 @@ fn overlapping_paths(parsed: &Parsed, cfg: &Config, r: &mut Report) {
     }
 }
 
-fn norm(p: &str) -> String {
+fn norm(p: &str) -> &str {
     let t = p.trim_end_matches('/');
-    if t.is_empty() { "/".into() } else { t.to_owned() }
+    if t.is_empty() { "/" } else { t }
 }
+
+/// How `cut_values` sees a byte.
+const WORDISH: u8 = 0;
+/// Blank or punctuation: no value runs into what follows.
+const SEPARATOR: u8 = 1;
+/// A quote, a backslash or what may start a comment: looked at one by one.
+const SPECIAL: u8 = 2;
+
+const CUT_CLASS: [u8; 256] = {
+    let mut t = [WORDISH; 256];
+    let sep = b" \t\n\x0c\r,;={}";
+    let mut k = 0;
+    while k < sep.len() {
+        t[sep[k] as usize] = SEPARATOR;
+        k += 1;
+    }
+    t[b'\'' as usize] = SPECIAL;
+    t[b'"' as usize] = SPECIAL;
+    t[b'\\' as usize] = SPECIAL;
+    t[b'#' as usize] = SPECIAL;
+    t[b'/' as usize] = SPECIAL;
+    t
+};
 
 /// JV003: an unquoted value cut by a comment glued to it (`foo#bar`, `/jails//x`,
 /// `/tmp/*.sock`): jaillex.l tries its comment rules on every character outside quotes.
 fn cut_values(parsed: &Parsed, r: &mut Report) {
     for src in &parsed.sources {
-        let b = src.text.as_bytes();
+        for (at, what) in cuts(&src.text) {
+            r.push(
+                Diag::warning(
+                    Some(Loc::new(src, at)),
+                    format!(
+                        "\"{what}\" starts a comment here and cuts the unquoted value before it; \
+                         quote the value if the comment was not meant"
+                    ),
+                )
+                .with_code("JV003"),
+            );
+        }
+    }
+}
+
+/// Each comment that starts right after an unquoted word: its offset and opener.
+fn cuts(text: &str) -> Vec<(usize, &'static str)> {
+    let mut out = Vec::new();
+    let b = text.as_bytes();
+    let mut i = 0;
+    let mut prev_word = false;
+    while i < b.len() {
+        // Most bytes are neither quotes nor comments: skip the run, remembering only
+        // whether its last byte was part of a word.
+        let run = i;
+        while i < b.len() && CUT_CLASS[usize::from(b[i])] != SPECIAL {
+            i += 1;
+        }
+        if i > run {
+            prev_word = CUT_CLASS[usize::from(b[i - 1])] == WORDISH;
+        }
+        if i >= b.len() {
+            break;
+        }
+        let c = b[i];
+        match c {
+            b'\'' | b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != c {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+                prev_word = false;
+            }
+            b'\\' => {
+                i += 2;
+                prev_word = true;
+            }
+            b'#' | b'/' if c == b'#' || matches!(b.get(i + 1), Some(b'/') | Some(b'*')) => {
+                if prev_word {
+                    let what = if c == b'#' {
+                        "#"
+                    } else if b[i + 1] == b'/' {
+                        "//"
+                    } else {
+                        "/*"
+                    };
+                    out.push((i, what));
+                }
+                // Skip the comment.
+                if c == b'/' && b[i + 1] == b'*' {
+                    match text[i + 2..].find("*/") {
+                        Some(e) => i += e + 4,
+                        None => i = b.len(),
+                    }
+                } else {
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                prev_word = false;
+            }
+            // A lone `/`: part of a word.
+            _ => {
+                prev_word = true;
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    /// `cuts` as first written, one byte at a time.
+    fn cuts_bytewise(text: &str) -> Vec<(usize, &'static str)> {
+        let mut out = Vec::new();
+        let b = text.as_bytes();
         let mut i = 0;
         let mut prev_word = false;
         while i < b.len() {
@@ -221,20 +335,10 @@ fn cut_values(parsed: &Parsed, r: &mut Report) {
                         } else {
                             "/*"
                         };
-                        r.push(
-                            Diag::warning(
-                                Some(Loc::new(src, i)),
-                                format!(
-                                    "\"{what}\" starts a comment here and cuts the unquoted value before it; \
-                                     quote the value if the comment was not meant"
-                                ),
-                            )
-                            .with_code("JV003"),
-                        );
+                        out.push((i, what));
                     }
-                    // Skip the comment.
                     if c == b'/' && b[i + 1] == b'*' {
-                        match src.text[i + 2..].find("*/") {
+                        match text[i + 2..].find("*/") {
                             Some(e) => i += e + 4,
                             None => i = b.len(),
                         }
@@ -251,5 +355,25 @@ fn cut_values(parsed: &Parsed, r: &mut Report) {
             prev_word = !(c.is_ascii_whitespace() || b",;={}".contains(&c));
             i += 1;
         }
+        out
+    }
+
+    #[test]
+    fn cuts_match_the_byte_at_a_time_scan() {
+        let alphabet = ["a", " ", "/", "#", "*", "\"", "'", "\\", "\n", ";", "\x0b", "é"];
+        let mut strings = vec![String::new()];
+        for _ in 0..5 {
+            let longer: Vec<String> = strings
+                .iter()
+                .filter(|s| s.chars().count() == strings.last().map_or(0, |l| l.chars().count()))
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            strings.extend(longer);
+        }
+        assert!(strings.len() > 200_000);
+        for s in &strings {
+            assert_eq!(super::cuts(s), cuts_bytewise(s), "{s:?}");
+        }
+        assert_eq!(super::cuts("path = /a//b\nx#y"), vec![(9, "//"), (14, "#")]);
     }
 }

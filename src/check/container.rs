@@ -1,15 +1,14 @@
 //! Lints on the containers themselves, read from the tree under `--root`.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Seek, SeekFrom};
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use super::Report;
 use crate::diag::Diag;
-use crate::model::Config;
+use crate::model::{Config, FnvMap};
 use crate::parse::loader::Loader;
-use crate::volume::{VAR_FILE, VAR_SIZE, Volume, format_size};
+use crate::volume::{Collected, VAR_FILE, VAR_SIZE, format_size};
 
 /// sys/ufs/ffs/fs.h: the superblock locations the kernel searches (SBLOCKSEARCH) and the
 /// magic numbers at `fs_magic`, offset 1372 into struct fs.
@@ -27,10 +26,10 @@ pub enum Superblock {
 
 /// Which UFS superblock, if any, a container holds (little-endian, as on amd64/arm64).
 pub fn superblock(path: &Path) -> std::io::Result<Superblock> {
-    let mut f = std::fs::File::open(path)?;
+    let f = std::fs::File::open(path)?;
     for off in SBLOCKSEARCH {
         let mut b = [0u8; 4];
-        if f.seek(SeekFrom::Start(off + FS_MAGIC_OFFSET)).is_err() || f.read_exact(&mut b).is_err() {
+        if f.read_exact_at(&mut b, off + FS_MAGIC_OFFSET).is_err() {
             continue;
         }
         match u32::from_le_bytes(b) {
@@ -42,15 +41,12 @@ pub fn superblock(path: &Path) -> std::io::Result<Superblock> {
     Ok(Superblock::None)
 }
 
-pub fn lint(loader: &Loader, vols: &[Volume], cfg: &Config, r: &mut Report) {
+pub fn lint(loader: &Loader, vols: &Collected, cfg: &Config, r: &mut Report) {
     // Bytes still to be allocated, per file system holding containers.
-    let mut need: BTreeMap<u64, (PathBuf, u64, Vec<String>)> = BTreeMap::new();
-    let mut devs = std::collections::HashMap::new();
-    let by_name: std::collections::HashMap<&str, &crate::model::Jail> =
-        cfg.jails.iter().rev().map(|j| (j.name.as_str(), j)).collect();
-    for v in vols {
-        let jail = by_name.get(v.jail.as_str()).copied();
-        let loc = jail.and_then(|j| j.loc.clone());
+    let mut need: Need = BTreeMap::new();
+    let mut dirs: Dirs = FnvMap::default();
+    for (v, &ji) in vols.vols.iter().zip(&vols.jails) {
+        let loc = cfg.jails.get(ji).and_then(|j| j.loc.clone());
         let real = loader.real_path(&v.file);
         let d = |code: &'static str, var: &str, sev_error: bool, msg: String| {
             let _ = var;
@@ -61,7 +57,15 @@ pub fn lint(loader: &Loader, vols: &[Volume], cfg: &Config, r: &mut Report) {
             };
             d.with_code(code).with_jail(&v.jail)
         };
-        let meta = match std::fs::metadata(&real) {
+        // Containers of a directory that does not exist (a CI checkout has none) are
+        // missing without asking for each.
+        let parent_missing = real.parent().and_then(|p| dirs.get(p)).is_some_and(|d| d.missing);
+        let stat = if parent_missing {
+            Err(std::io::ErrorKind::NotFound.into())
+        } else {
+            std::fs::metadata(&real)
+        };
+        let meta = match stat {
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 r.push(d(
@@ -73,7 +77,7 @@ pub fn lint(loader: &Loader, vols: &[Volume], cfg: &Config, r: &mut Report) {
                         v.jail, v.file, v.jail
                     ),
                 ));
-                add_need(&mut need, &mut devs, &real, v.size, &v.jail);
+                add_need(&mut need, &mut dirs, &real, v.size, &v.jail);
                 continue;
             }
             Err(e) => {
@@ -166,7 +170,7 @@ pub fn lint(loader: &Loader, vols: &[Volume], cfg: &Config, r: &mut Report) {
                     format_size(meta.len())
                 ),
             ));
-            add_need(&mut need, &mut devs, &real, meta.len() - allocated, &v.jail);
+            add_need(&mut need, &mut dirs, &real, meta.len() - allocated, &v.jail);
         }
     }
     for (_, (dir, bytes, jails)) in need {
@@ -193,34 +197,47 @@ pub fn lint(loader: &Loader, vols: &[Volume], cfg: &Config, r: &mut Report) {
     }
 }
 
+/// Per device: the directory shown, the bytes still to allocate, the jails.
+type Need<'v> = BTreeMap<u64, (PathBuf, u64, Vec<&'v str>)>;
+
+/// What is known of a directory holding containers.
+struct Dir {
+    /// The nearest existing directory at or above it, and its device.
+    existing: PathBuf,
+    dev: u64,
+    /// It does not exist (ENOENT): nor does any container in it.
+    missing: bool,
+}
+
+type Dirs = FnvMap<PathBuf, Dir>;
+
 /// Account bytes against the file system (by device) of the nearest existing directory
 /// above the container.
-fn add_need(
-    need: &mut BTreeMap<u64, (PathBuf, u64, Vec<String>)>,
-    devs: &mut std::collections::HashMap<PathBuf, (PathBuf, u64)>,
-    file: &Path,
-    bytes: u64,
-    jail: &str,
-) {
-    let parent = file
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("/"));
-    let (dir, dev) = devs
-        .entry(parent.clone())
-        .or_insert_with(|| {
-            let mut dir = parent;
-            while !dir.exists() {
-                match dir.parent() {
-                    Some(p) => dir = p.to_path_buf(),
-                    None => break,
-                }
+fn add_need<'v>(need: &mut Need<'v>, dirs: &mut Dirs, file: &Path, bytes: u64, jail: &'v str) {
+    let parent = file.parent().unwrap_or(Path::new("/"));
+    if !dirs.contains_key(parent) {
+        let missing = matches!(std::fs::metadata(parent), Err(e) if e.kind() == std::io::ErrorKind::NotFound);
+        let mut dir = parent.to_path_buf();
+        while !dir.exists() {
+            match dir.parent() {
+                Some(p) => dir = p.to_path_buf(),
+                None => break,
             }
-            let dev = std::fs::metadata(&dir).map(|m| m.dev()).unwrap_or(0);
-            (dir, dev)
-        })
-        .clone();
-    let e = need.entry(dev).or_insert_with(|| (dir, 0, Vec::new()));
+        }
+        let dev = std::fs::metadata(&dir).map(|m| m.dev()).unwrap_or(0);
+        dirs.insert(
+            parent.to_path_buf(),
+            Dir {
+                existing: dir,
+                dev,
+                missing,
+            },
+        );
+    }
+    let Some(d) = dirs.get(parent) else { return };
+    let e = need
+        .entry(d.dev)
+        .or_insert_with(|| (d.existing.clone(), 0, Vec::new()));
     e.1 = e.1.saturating_add(bytes);
-    e.2.push(jail.to_owned());
+    e.2.push(jail);
 }

@@ -3,6 +3,7 @@
 use super::Report;
 use crate::diag::{Diag, Loc, Source};
 use crate::edit;
+use crate::locate;
 use crate::model::Config;
 use crate::parse::fstab;
 use crate::parse::jailconf::Parsed;
@@ -14,25 +15,28 @@ use crate::volume::VAR_SIZE;
 pub fn lint(loader: &Loader, parsed: &Parsed, cfg: &Config, opts: &Options, r: &mut Report) {
     let ours_prefix = format!("{}/", opts.fstab_dir.trim_end_matches('/'));
     for j in &cfg.jails {
-        let ours = format!("{ours_prefix}{}.fstab", j.name);
+        // `PREFIX/NAME.fstab`, compared without making the string for every jail.
+        let is_ours = |f: &str| {
+            f.strip_prefix(ours_prefix.as_str())
+                .and_then(|f| f.strip_suffix(".fstab"))
+                .is_some_and(|n| n == j.name)
+        };
         let managed = j.var_scalar(VAR_SIZE).is_some();
         // jailvol's own mount.fstab statement in the block, as it stands in the file.
         let written = parsed.jails.get(j.record).and_then(|rec| {
             rec.params
                 .iter()
                 .rev()
-                .find(|p| !p.is_var && edit::is_marked(p) && crate::model::equalopts(&p.name, "mount.fstab"))
+                .find(|p| !p.is_var && crate::model::equalopts(&p.name, "mount.fstab") && edit::is_marked(p))
         });
-        let files_own = j
-            .param("mount.fstab")
-            .map(|p| p.values.clone())
-            .unwrap_or_default();
+        let files_own = locate::param(j, "mount.fstab").map_or(&[][..], |p| p.values.as_slice());
         let first = match written {
-            Some(w) => w.values.first().map(|v| v.text.to_string()),
-            None => files_own.first().cloned(),
+            Some(w) => w.values.first().map(|v| v.text.as_str()),
+            None => files_own.first().map(String::as_str),
         };
-        let listed = files_own.contains(&ours) || written.is_some();
-        if managed && listed && first.as_ref() != Some(&ours) {
+        let listed = written.is_some() || files_own.iter().any(|f| is_ours(f));
+        if managed && listed && !first.is_some_and(is_ours) {
+            let ours = format!("{ours_prefix}{}.fstab", j.name);
             r.push(
                 Diag::error(
                     j.loc.clone(),
@@ -46,8 +50,8 @@ pub fn lint(loader: &Loader, parsed: &Parsed, cfg: &Config, opts: &Options, r: &
                 .with_jail(&j.name),
             );
         }
-        let path = j.scalar("path").map(|p| p.trim_end_matches('/').to_owned());
-        for f in files_own.iter().filter(|f| !f.is_empty() && **f != ours) {
+        let path = locate::scalar(j, "path").map(|p| p.trim_end_matches('/'));
+        for f in files_own.iter().filter(|f| !f.is_empty() && !is_ours(f)) {
             let text = match std::fs::read(loader.real_path(f)) {
                 Ok(b) => String::from_utf8_lossy(&b).into_owned(),
                 Err(e) => {
@@ -96,7 +100,7 @@ pub fn lint(loader: &Loader, parsed: &Parsed, cfg: &Config, opts: &Options, r: &
                         .with_jail(&j.name),
                     );
                 }
-                if managed && path.as_deref() == Some(l.mountpoint.trim_end_matches('/')) {
+                if managed && path == Some(l.mountpoint.trim_end_matches('/')) {
                     r.push(
                         Diag::error(
                             at(l.line),

@@ -7,9 +7,12 @@ mod config;
 mod container;
 mod fstab;
 
+use std::hash::{BuildHasher, BuildHasherDefault};
+
 use serde::Serialize;
 
 use crate::diag::{Diag, Severity};
+use crate::model::{Fnv, FnvMap};
 use crate::parse::jailconf::Parsed;
 use crate::parse::loader::Loader;
 use crate::plan::{self, Options};
@@ -29,8 +32,11 @@ pub struct Drift {
 pub struct Report {
     pub findings: Vec<Diag>,
     pub drift: Vec<Drift>,
-    /// (code, message, offset) of every finding, to report each once.
-    seen: crate::model::FnvSet<(Option<&'static str>, String, Option<usize>)>,
+    /// To report each (code, message, offset) once: the hash of each, with the index in
+    /// `findings` of the first finding that has it (then `collided` for a second
+    /// finding with the same hash), rather than a copy of every message.
+    seen: FnvMap<u64, usize>,
+    collided: Vec<(u64, usize)>,
 }
 
 impl Report {
@@ -40,10 +46,26 @@ impl Report {
     }
 
     fn push(&mut self, d: Diag) {
-        let key = (d.code, d.message.clone(), d.loc.as_ref().map(|l| l.offset));
-        if self.seen.insert(key) {
-            self.findings.push(d);
+        let offset = d.loc.as_ref().map(|l| l.offset);
+        let hash = BuildHasherDefault::<Fnv>::default().hash_one((d.code, d.message.as_str(), offset));
+        let same = |i: usize| {
+            self.findings.get(i).is_some_and(|f| {
+                f.code == d.code && f.message == d.message && f.loc.as_ref().map(|l| l.offset) == offset
+            })
+        };
+        let next = self.findings.len();
+        match self.seen.get(&hash) {
+            None => {
+                self.seen.insert(hash, next);
+            }
+            Some(&first) => {
+                if same(first) || self.collided.iter().any(|&(h, i)| h == hash && same(i)) {
+                    return;
+                }
+                self.collided.push((hash, next));
+            }
         }
+        self.findings.push(d);
     }
 }
 
@@ -81,14 +103,18 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, release: Option<(u3
     }
     config::lint(parsed, cfg, &mut r);
     fstab::lint(loader, parsed, cfg, opts, &mut r);
-    match volume::collect(&prep.cfg, Some(parsed)) {
-        Ok(vols) => container::lint(loader, &vols, &prep.cfg, &mut r),
-        Err(errs) => errs.into_iter().for_each(|e| r.push(e)),
+    // Collected once: the container lints and generate both need the volumes.
+    let collected = volume::collect_indexed(cfg, Some(parsed));
+    match &collected {
+        Ok(c) => container::lint(loader, c, cfg, &mut r),
+        Err(errs) => errs.iter().for_each(|e| r.push(e.clone())),
     }
-    match plan::generate_prepared(parsed, &prep, opts) {
+    let generated = plan::generate_collected(parsed, &prep, collected, opts);
+    match generated {
         Ok(p) => {
+            let mut disk = write::Comparer::default();
             for a in &p.artifacts {
-                match write::change(loader, a) {
+                match disk.change(loader, a) {
                     Ok(Change::Unchanged) => {}
                     Ok(Change::Create) => r.drift.push(Drift {
                         file: a.path.clone(),
@@ -250,4 +276,33 @@ pub fn to_github(r: &Report) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::{Loc, Source};
+
+    #[test]
+    fn each_finding_is_reported_once() {
+        let src = Source::new("t.conf", "a;\nb;\n");
+        let d = |msg: &str, at: usize| Diag::error(Some(Loc::new(&src, at)), msg).with_code("JV010");
+        let mut r = Report::default();
+        r.push(d("one", 0));
+        r.push(d("one", 0));
+        r.push(d("one", 3));
+        r.push(d("one", 3).with_code("JV011"));
+        r.push(Diag::error(None, "one").with_code("JV010"));
+        r.push(Diag::error(None, "one").with_code("JV010"));
+        assert_eq!(r.findings.len(), 4);
+        // Two different findings whose hashes collide are both kept, each once.
+        let two = d("two", 0);
+        let hash =
+            BuildHasherDefault::<Fnv>::default().hash_one((two.code, two.message.as_str(), Some(0usize)));
+        r.seen.insert(hash, 0);
+        r.push(two.clone());
+        r.push(two);
+        assert_eq!(r.findings.len(), 5);
+        assert_eq!(r.findings[4].message, "two");
+    }
 }
