@@ -38,12 +38,44 @@ pub fn statement(parsed: &Parsed, jail: &Jail, name: &str, is_var: bool) -> Opti
         .or_else(|| jail.loc.clone())
 }
 
-/// `Jail::param`, for lookups made for every jail: `equalopts` only ever equates names
-/// whose lengths are equal or two apart (a `no`), and most entries fail that test.
+/// `equalopts`, with the tests that rule out most pairs first: it only equates names
+/// of the same length, or two apart when the longer has a `no` at the start of one of
+/// its dotted components.
+fn same_param(a: &str, b: &str) -> bool {
+    match a.len().abs_diff(b.len()) {
+        0 => a.as_bytes().first() == b.as_bytes().first() && equalopts(a, b),
+        2 => {
+            let longer = if a.len() > b.len() { a } else { b }.as_bytes();
+            let no_at = |i: usize| longer.get(i..i + 2) == Some(b"no");
+            (no_at(0) || (0..longer.len()).any(|i| longer[i] == b'.' && no_at(i + 1))) && equalopts(a, b)
+        }
+        _ => false,
+    }
+}
+
+/// `Jail::param`, for lookups made for every jail.
 pub fn param<'j>(jail: &'j Jail, name: &str) -> Option<&'j Entry> {
     jail.entries
         .iter()
-        .find(|e| !e.is_var && matches!(e.name.len().abs_diff(name.len()), 0 | 2) && equalopts(&e.name, name))
+        .find(|e| !e.is_var && same_param(&e.name, name))
+}
+
+/// `param` for each of `names`, in one pass over the jail's entries.
+pub fn params<'j, const N: usize>(jail: &'j Jail, names: [&str; N]) -> [Option<&'j Entry>; N] {
+    let mut found = [None; N];
+    let mut left = N;
+    for e in jail.entries.iter().filter(|e| !e.is_var) {
+        for (slot, name) in found.iter_mut().zip(names) {
+            if slot.is_none() && same_param(&e.name, name) {
+                *slot = Some(e);
+                left -= 1;
+            }
+        }
+        if left == 0 {
+            break;
+        }
+    }
+    found
 }
 
 /// `Jail::scalar` through `param`.
@@ -85,6 +117,32 @@ mod tests {
         ] {
             assert_eq!(super::param(j, name), j.param(name), "{name}");
             assert_eq!(super::scalar(j, name), j.scalar(name), "{name}");
+        }
+        let names = ["persist", "path", "allow.mount", "nopath", "path", "mount.fstab"];
+        assert_eq!(super::params(j, names), names.map(|n| j.param(n)));
+        let words = [
+            "",
+            "a",
+            "no",
+            "noa",
+            "nono",
+            "path",
+            "nopath",
+            "allow.mount",
+            "allow.nomount",
+            "noallow.mount",
+            "allow.mount.nodevfs",
+            "allow.mount.devfs",
+            "allow.nomount.devfs",
+            "a.nob",
+            "c.b",
+            "x.no",
+            "x.",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(super::same_param(a, b), crate::model::equalopts(a, b), "{a} {b}");
+            }
         }
     }
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::Report;
 use crate::diag::{Diag, Loc};
 use crate::locate;
-use crate::model::{Config, FnvMap, Jail, wild_jail_name};
+use crate::model::{Config, Entry, FnvMap, Jail, wild_jail_name};
 use crate::parse::jailconf::Parsed;
 
 fn param_loc(parsed: &Parsed, jail: &Jail, name: &str) -> Option<Loc> {
@@ -26,8 +26,18 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
                 .with_code(code)
                 .with_jail(&j.name)
         };
-        let hook = |param: &str| locate::param(j, param).map_or(&[][..], |p| p.values.as_slice());
-        if hook("exec.prestart").iter().any(|c| c.contains("mdconfig")) {
+        let [prestart, poststop, path, ip4, ip6, hostname] = locate::params(
+            j,
+            [
+                "exec.prestart",
+                "exec.poststop",
+                "path",
+                "ip4.addr",
+                "ip6.addr",
+                "host.hostname",
+            ],
+        );
+        if values(prestart).iter().any(|c| c.contains("mdconfig")) {
             r.push(err(
                 "JV008",
                 "exec.prestart",
@@ -36,7 +46,7 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
                     .into(),
             ));
         }
-        if hook("exec.poststop")
+        if values(poststop)
             .iter()
             .any(|c| c.contains("mdconfig -d") || c.contains("jailvol-md detach"))
         {
@@ -48,7 +58,7 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
                     .into(),
             ));
         }
-        if let Some(path) = locate::scalar(j, "path") {
+        if let Some(path) = scalar(path) {
             if !path.starts_with('/') {
                 r.push(err(
                     "JV014",
@@ -57,8 +67,8 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
                 ));
             }
         }
-        for param in ["ip4.addr", "ip6.addr"] {
-            for v in hook(param) {
+        for (param, addrs) in [("ip4.addr", ip4), ("ip6.addr", ip6)] {
+            for v in values(addrs) {
                 let addr = ip_only(v);
                 if addr.is_empty() {
                     continue;
@@ -75,7 +85,7 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
                 }
             }
         }
-        if let Some(h) = locate::scalar(j, "host.hostname").filter(|h| !h.is_empty()) {
+        if let Some(h) = scalar(hostname).filter(|h| !h.is_empty()) {
             match hosts.get(h) {
                 Some(other) => r.push(
                     Diag::warning(
@@ -95,6 +105,16 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
         }
     }
     overlapping_paths(parsed, cfg, r);
+}
+
+/// A parameter's values, none when it is not set.
+fn values(e: Option<&Entry>) -> &[String] {
+    e.map_or(&[], |e| e.values.as_slice())
+}
+
+/// A parameter's value as jail(8) uses a scalar: the last one.
+fn scalar(e: Option<&Entry>) -> Option<&str> {
+    e.and_then(|e| e.values.last()).map(String::as_str)
 }
 
 /// The address part of an ip4.addr/ip6.addr value: jail(8) strips `IFACE|`, `/MASK`

@@ -44,7 +44,7 @@ pub fn superblock(path: &Path) -> std::io::Result<Superblock> {
 pub fn lint(loader: &Loader, vols: &Collected, cfg: &Config, r: &mut Report) {
     // Bytes still to be allocated, per file system holding containers.
     let mut need: Need = BTreeMap::new();
-    let mut dirs: Dirs = FnvMap::default();
+    let mut dirs = Dirs::default();
     for (v, &ji) in vols.vols.iter().zip(&vols.jails) {
         let loc = cfg.jails.get(ji).and_then(|j| j.loc.clone());
         let real = loader.real_path(&v.file);
@@ -209,32 +209,59 @@ struct Dir {
     missing: bool,
 }
 
-type Dirs = FnvMap<PathBuf, Dir>;
+/// The directories looked at, by path. Containers mostly share a directory, so the
+/// last one is tried first, by its bytes, before hashing the path.
+#[derive(Default)]
+struct Dirs {
+    known: Vec<(PathBuf, Dir)>,
+    index: FnvMap<PathBuf, usize>,
+    last: usize,
+}
+
+impl Dirs {
+    fn get(&mut self, path: &Path) -> Option<&Dir> {
+        let hit = match self.known.get(self.last) {
+            Some((p, _)) if p.as_os_str() == path.as_os_str() => self.last,
+            _ => *self.index.get(path)?,
+        };
+        self.last = hit;
+        self.known.get(hit).map(|(_, d)| d)
+    }
+
+    /// What `get` gives, looking the directory up the first time.
+    fn get_or_look(&mut self, path: &Path) -> Option<&Dir> {
+        if self.get(path).is_none() {
+            let missing =
+                matches!(std::fs::metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound);
+            let mut dir = path.to_path_buf();
+            while !dir.exists() {
+                match dir.parent() {
+                    Some(p) => dir = p.to_path_buf(),
+                    None => break,
+                }
+            }
+            let dev = std::fs::metadata(&dir).map(|m| m.dev()).unwrap_or(0);
+            self.index.insert(path.to_path_buf(), self.known.len());
+            self.known.push((
+                path.to_path_buf(),
+                Dir {
+                    existing: dir,
+                    dev,
+                    missing,
+                },
+            ));
+        }
+        self.get(path)
+    }
+}
 
 /// Account bytes against the file system (by device) of the nearest existing directory
 /// above the container.
 fn add_need<'v>(need: &mut Need<'v>, dirs: &mut Dirs, file: &Path, bytes: u64, jail: &'v str) {
     let parent = file.parent().unwrap_or(Path::new("/"));
-    if !dirs.contains_key(parent) {
-        let missing = matches!(std::fs::metadata(parent), Err(e) if e.kind() == std::io::ErrorKind::NotFound);
-        let mut dir = parent.to_path_buf();
-        while !dir.exists() {
-            match dir.parent() {
-                Some(p) => dir = p.to_path_buf(),
-                None => break,
-            }
-        }
-        let dev = std::fs::metadata(&dir).map(|m| m.dev()).unwrap_or(0);
-        dirs.insert(
-            parent.to_path_buf(),
-            Dir {
-                existing: dir,
-                dev,
-                missing,
-            },
-        );
-    }
-    let Some(d) = dirs.get(parent) else { return };
+    let Some(d) = dirs.get_or_look(parent) else {
+        return;
+    };
     let e = need
         .entry(d.dev)
         .or_insert_with(|| (d.existing.clone(), 0, Vec::new()));
