@@ -8,6 +8,8 @@ mod container;
 mod fstab;
 
 use std::hash::{BuildHasher, BuildHasherDefault};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock, mpsc};
 
 use serde::Serialize;
 
@@ -15,7 +17,7 @@ use crate::diag::{Diag, Severity};
 use crate::model::{Fnv, FnvMap};
 use crate::parse::jailconf::Parsed;
 use crate::parse::loader::Loader;
-use crate::plan::{self, Options};
+use crate::plan::{self, Artifact, Options};
 use crate::volume;
 use crate::write::{self, Change};
 
@@ -86,58 +88,123 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, release: Option<(u3
     }
     // Lints are about what the admin wrote: the configuration without jailvol's own
     // statements (those are compared byte for byte with what generate writes: drift).
-    let prep = plan::prepare(parsed);
-    let cfg = &prep.cfg;
-    for e in crate::depend::analyze(parsed, cfg).0 {
-        r.push(e.with_code("JV002"));
-    }
-    for e in &cfg.errors {
-        r.push(e.clone().with_code("JV002"));
-    }
-    for d in cfg
-        .warnings
-        .iter()
-        .filter(|w| w.message.contains("spliced into the list"))
-    {
-        r.push(d.clone().with_code("JV023"));
-    }
-    config::lint(parsed, cfg, &mut r);
-    fstab::lint(loader, parsed, cfg, opts, &mut r);
-    // Collected once: the container lints and generate both need the volumes.
-    let collected = volume::collect_indexed(cfg, Some(parsed));
-    match &collected {
-        Ok(c) => container::lint(loader, c, cfg, &mut r),
-        Err(errs) => errs.iter().for_each(|e| r.push(e.clone())),
-    }
-    let generated = plan::generate_collected(parsed, &prep, collected, opts);
-    match generated {
-        Ok(p) => {
-            let mut disk = write::Comparer::default();
-            for a in &p.artifacts {
-                match disk.change(loader, a) {
-                    Ok(Change::Unchanged) => {}
-                    Ok(Change::Create) => r.drift.push(Drift {
-                        file: a.path.clone(),
-                        missing: true,
-                        diff: write::diff(&a.path, "", &a.content),
-                    }),
-                    Ok(Change::Update { old }) => r.drift.push(Drift {
-                        file: a.path.clone(),
-                        missing: false,
-                        diff: write::diff(&a.path, &old, &a.content),
-                    }),
+    // Shared with the worker below, as are the volumes; whichever thread is done with
+    // them last frees them (for 10,000 jails that takes as long as a lint) while the
+    // other compares files.
+    let prep = Arc::new(plan::prepare(parsed));
+    // A second thread collects the volumes, generates, then compares the generated
+    // files with the disk (mostly waiting on open and read), while this one runs the
+    // lints, then joins the comparison. Findings are pushed in the order a single
+    // thread would push them.
+    let generated = OnceLock::new();
+    let next = AtomicUsize::new(0);
+    let mut compared = std::thread::scope(|s| {
+        let (vols_tx, vols_rx) = mpsc::sync_channel(1);
+        let (ready, is_ready) = mpsc::sync_channel(1);
+        let (generated, next) = (&generated, &next);
+        let theirs = Arc::clone(&prep);
+        let worker = s.spawn(move || {
+            let collected = Arc::new(volume::collect_indexed(&theirs.cfg, Some(parsed)));
+            let _ = vols_tx.send(Arc::clone(&collected));
+            let plan = generated.get_or_init(|| plan::generate_collected(parsed, &theirs, &collected, opts));
+            drop((theirs, collected));
+            let _ = ready.send(());
+            match plan {
+                Ok(p) => compare(loader, &p.artifacts, next),
+                Err(_) => Vec::new(),
+            }
+        });
+        let cfg = &prep.cfg;
+        for e in crate::depend::analyze(parsed, cfg).0 {
+            r.push(e.with_code("JV002"));
+        }
+        for e in &cfg.errors {
+            r.push(e.clone().with_code("JV002"));
+        }
+        for d in cfg
+            .warnings
+            .iter()
+            .filter(|w| w.message.contains("spliced into the list"))
+        {
+            r.push(d.clone().with_code("JV023"));
+        }
+        config::lint(parsed, cfg, &mut r);
+        fstab::lint(loader, parsed, cfg, opts, &mut r);
+        if let Ok(collected) = vols_rx.recv() {
+            match &*collected {
+                Ok(c) => container::lint(loader, c, cfg, &mut r),
+                Err(errs) => errs.iter().for_each(|e| r.push(e.clone())),
+            }
+        }
+        drop(prep);
+        let mut compared = Vec::new();
+        if is_ready.recv().is_ok() {
+            if let Some(Ok(p)) = generated.get() {
+                compared = compare(loader, &p.artifacts, next);
+            }
+        }
+        let theirs = worker.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        compared.extend(theirs);
+        compared
+    });
+    match generated.into_inner() {
+        Some(Ok(_)) => {
+            compared.sort_unstable_by_key(|c| c.0);
+            for (_, c) in compared {
+                match c {
+                    Ok(d) => r.drift.push(d),
                     Err(e) => r.push(e.with_code("JV027")),
                 }
             }
         }
-        Err(errs) => {
+        Some(Err(errs)) => {
             for e in errs {
                 let e = if e.code.is_none() { e.with_code("JV022") } else { e };
                 r.push(e);
             }
         }
+        // The worker panicked, and so did this thread when joining it.
+        None => {}
     }
     r
+}
+
+/// How many artifacts a thread takes at a time: few enough to share the end of the
+/// work, enough that the threads rarely touch the counter.
+const CHUNK: usize = 32;
+
+/// Compare artifacts with the disk until none is left, taking them `CHUNK` at a time
+/// from `next`: each thread comparing gets what the others have not taken. Returns
+/// the drifted files and the errors, by index in `artifacts`.
+fn compare(loader: &Loader, artifacts: &[Artifact], next: &AtomicUsize) -> Vec<(usize, Result<Drift, Diag>)> {
+    let mut disk = write::Comparer::default();
+    let mut out = Vec::new();
+    loop {
+        let start = next.fetch_add(CHUNK, Ordering::Relaxed);
+        let Some(chunk) = artifacts.get(start..) else {
+            return out;
+        };
+        if chunk.is_empty() {
+            return out;
+        }
+        for (i, a) in chunk.iter().take(CHUNK).enumerate() {
+            let found = match disk.change(loader, a) {
+                Ok(Change::Unchanged) => continue,
+                Ok(Change::Create) => Ok(Drift {
+                    file: a.path.clone(),
+                    missing: true,
+                    diff: write::diff(&a.path, "", &a.content),
+                }),
+                Ok(Change::Update { old }) => Ok(Drift {
+                    file: a.path.clone(),
+                    missing: false,
+                    diff: write::diff(&a.path, &old, &a.content),
+                }),
+                Err(e) => Err(e),
+            };
+            out.push((start + i, found));
+        }
+    }
 }
 
 /// The parser's warnings, as findings with codes. CRLF matters only before 14.0.
