@@ -9,7 +9,7 @@ mod fstab;
 
 use std::hash::{BuildHasher, BuildHasherDefault};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock, mpsc};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
 
 use serde::Serialize;
 
@@ -17,8 +17,8 @@ use crate::diag::{Diag, Severity};
 use crate::model::{Fnv, FnvMap};
 use crate::parse::jailconf::Parsed;
 use crate::parse::loader::Loader;
-use crate::plan::{self, Artifact, Options};
-use crate::volume;
+use crate::plan::{self, Artifact, Options, Plan, Prepared};
+use crate::volume::{self, Collected};
 use crate::write::{self, Change};
 
 /// One file whose content differs from what `generate` would write.
@@ -98,22 +98,22 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, release: Option<(u3
     // thread would push them.
     let generated = OnceLock::new();
     let next = AtomicUsize::new(0);
+    let (vols_tx, vols_rx) = mpsc::sync_channel(1);
+    let (ready_tx, ready_rx) = mpsc::sync_channel(1);
+    let job = Mutex::new(Some(Job {
+        prep: Arc::clone(&prep),
+        vols: vols_tx,
+        ready: ready_tx,
+    }));
+    let work = || match job.lock().ok().and_then(|mut j| j.take()) {
+        Some(j) => j.run(loader, parsed, opts, &generated, &next),
+        None => Vec::new(),
+    };
     let mut compared = std::thread::scope(|s| {
-        let (vols_tx, vols_rx) = mpsc::sync_channel(1);
-        let (ready, is_ready) = mpsc::sync_channel(1);
-        let (generated, next) = (&generated, &next);
-        let theirs = Arc::clone(&prep);
-        let worker = s.spawn(move || {
-            let collected = Arc::new(volume::collect_indexed(&theirs.cfg, Some(parsed)));
-            let _ = vols_tx.send(Arc::clone(&collected));
-            let plan = generated.get_or_init(|| plan::generate_collected(parsed, &theirs, &collected, opts));
-            drop((theirs, collected));
-            let _ = ready.send(());
-            match plan {
-                Ok(p) => compare(loader, &p.artifacts, next),
-                Err(_) => Vec::new(),
-            }
-        });
+        // When no thread can be made, the same work runs here first; the channels
+        // hold what it sends until the lints ask.
+        let worker = std::thread::Builder::new().spawn_scoped(s, work).ok();
+        let mut compared = if worker.is_none() { work() } else { Vec::new() };
         let cfg = &prep.cfg;
         for e in crate::depend::analyze(parsed, cfg).0 {
             r.push(e.with_code("JV002"));
@@ -137,14 +137,14 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, release: Option<(u3
             }
         }
         drop(prep);
-        let mut compared = Vec::new();
-        if is_ready.recv().is_ok() {
+        if ready_rx.recv().is_ok() {
             if let Some(Ok(p)) = generated.get() {
-                compared = compare(loader, &p.artifacts, next);
+                compared.extend(compare(loader, &p.artifacts, &next));
             }
         }
-        let theirs = worker.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-        compared.extend(theirs);
+        if let Some(w) = worker {
+            compared.extend(w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
         compared
     });
     match generated.into_inner() {
@@ -169,6 +169,39 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, release: Option<(u3
     r
 }
 
+/// Drifted files and comparison errors, by index in the plan's artifacts.
+type Compared = Vec<(usize, Result<Drift, Diag>)>;
+
+/// What the second thread of `run` does.
+struct Job {
+    prep: Arc<Prepared>,
+    /// The volumes, for the container lint.
+    vols: mpsc::SyncSender<Arc<Result<Collected, Vec<Diag>>>>,
+    /// Sent once the plan is in `generated`.
+    ready: mpsc::SyncSender<()>,
+}
+
+impl Job {
+    fn run(
+        self,
+        loader: &Loader,
+        parsed: &Parsed,
+        opts: &Options,
+        generated: &OnceLock<Result<Plan, Vec<Diag>>>,
+        next: &AtomicUsize,
+    ) -> Compared {
+        let collected = Arc::new(volume::collect_indexed(&self.prep.cfg, Some(parsed)));
+        let _ = self.vols.send(Arc::clone(&collected));
+        let plan = generated.get_or_init(|| plan::generate_collected(parsed, &self.prep, &collected, opts));
+        drop((self.prep, collected));
+        let _ = self.ready.send(());
+        match plan {
+            Ok(p) => compare(loader, &p.artifacts, next),
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
 /// How many artifacts a thread takes at a time: few enough to share the end of the
 /// work, enough that the threads rarely touch the counter.
 const CHUNK: usize = 32;
@@ -176,7 +209,7 @@ const CHUNK: usize = 32;
 /// Compare artifacts with the disk until none is left, taking them `CHUNK` at a time
 /// from `next`: each thread comparing gets what the others have not taken. Returns
 /// the drifted files and the errors, by index in `artifacts`.
-fn compare(loader: &Loader, artifacts: &[Artifact], next: &AtomicUsize) -> Vec<(usize, Result<Drift, Diag>)> {
+fn compare(loader: &Loader, artifacts: &[Artifact], next: &AtomicUsize) -> Compared {
     let mut disk = write::Comparer::default();
     let mut out = Vec::new();
     loop {
