@@ -47,6 +47,7 @@ pub fn apply(
     // Replacements are ranges of one text per file, not a String each: a large file has
     // thousands of blocks.
     let mut files: Vec<FileSplices> = Vec::new();
+    let mut removals = Vec::new();
     let records = edits.keys().copied().chain(strip.iter().copied());
     for idx in records {
         let Some(rec) = parsed.jails.get(idx) else {
@@ -69,22 +70,32 @@ pub fn apply(
             }
         };
         let file = &mut files[fi];
-        for p in rec
-            .params
-            .iter()
-            .filter(|p| std::ptr::eq(&*p.source, &**src) && is_marked(p))
-        {
-            let (start, end) = remove_range(text, p);
-            file.list.push((start, end, 0..0));
-        }
-        let Some(edit) = edits.get(&idx) else { continue };
-        if edit.statements.is_empty() {
+        removals.clear();
+        removals.extend(
+            rec.params
+                .iter()
+                .filter(|p| std::ptr::eq(&*p.source, &**src) && is_marked(p))
+                .map(|p| remove_range(text, p)),
+        );
+        let edit = edits.get(&idx).filter(|e| !e.statements.is_empty());
+        let Some(edit) = edit else {
+            file.list
+                .extend(removals.iter().map(|&(start, end)| (start, end, 0..0)));
             continue;
-        }
+        };
         let indent = block_indent(text, rec, block.header, block.open);
         let close = block.close;
-        let line_start = text[..close].rfind('\n').map_or(0, |i| i + 1);
-        let own_line = text[line_start..close].trim_matches([' ', '\t']).is_empty();
+        let line_start = line_start(text.as_bytes(), close);
+        let own_line = text.as_bytes()[line_start..close]
+            .iter()
+            .all(|&c| c == b' ' || c == b'\t');
+        // A block generate already wrote ends with exactly these statements: leave it
+        // (the usual case, and the whole file when nothing changed).
+        if own_line && unchanged(text, &removals, line_start, &indent, &edit.statements) {
+            continue;
+        }
+        file.list
+            .extend(removals.iter().map(|&(start, end)| (start, end, 0..0)));
         let add = &mut file.added;
         let from = add.len();
         if !own_line {
@@ -119,6 +130,9 @@ pub fn apply(
         added,
     } in files
     {
+        if list.is_empty() {
+            continue;
+        }
         let Some(src) = parsed.sources.iter().find(|s| s.name == name) else {
             continue;
         };
@@ -142,6 +156,35 @@ pub fn apply(
     out
 }
 
+/// Whether removing `removals` and putting `statements` at `at` (a line start) gives
+/// back `text`: the removals cover the text from the first of them up to `at` without
+/// a gap, and that text is what would be put there.
+fn unchanged(text: &str, removals: &[(usize, usize)], at: usize, indent: &str, statements: &str) -> bool {
+    let Some(&(first, _)) = removals.first() else {
+        return false;
+    };
+    let mut end = first;
+    for &(start, stop) in removals {
+        if start != end {
+            return false;
+        }
+        end = stop;
+    }
+    if end != at {
+        return false;
+    }
+    let mut rest = &text[first..at];
+    for s in statements.split_terminator('\n') {
+        for piece in [indent, s, " ", MARK, "\n"] {
+            match rest.strip_prefix(piece) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        }
+    }
+    rest.is_empty()
+}
+
 /// The splices of one file: (start, end, replacement as a range of `added`).
 struct FileSplices<'p> {
     name: &'p str,
@@ -151,22 +194,30 @@ struct FileSplices<'p> {
 
 /// The text range a marked statement occupies: its whole line(s) when it stands alone.
 fn remove_range(text: &str, p: &CfParam) -> (usize, usize) {
-    let line_start = text[..p.start].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[p.end..].find('\n').map_or(text.len(), |i| p.end + i + 1);
-    let before_blank = text[line_start..p.start].trim_matches([' ', '\t']).is_empty();
+    // Byte by byte: the line's ends are a few bytes away, too near for a search to pay.
+    let b = text.as_bytes();
+    let line_start = line_start(b, p.start);
+    let marker_end = b[p.end..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(b.len(), |i| p.end + i);
+    let before_blank = b[line_start..p.start].iter().all(|&c| c == b' ' || c == b'\t');
     if before_blank {
-        (line_start, line_end)
+        (line_start, (marker_end + 1).min(b.len()))
     } else {
-        let marker_end = text[p.end..].find('\n').map_or(text.len(), |i| p.end + i);
         (p.start, marker_end)
     }
+}
+
+/// The start of the line `at` is on.
+fn line_start(b: &[u8], at: usize) -> usize {
+    b[..at].iter().rposition(|&c| c == b'\n').map_or(0, |i| i + 1)
 }
 
 /// The indentation of the block's first statement, else the header's plus a tab.
 fn block_indent<'t>(text: &'t str, rec: &CfJail, header: usize, open: usize) -> Cow<'t, str> {
     let lead = |at: usize| -> Option<&'t str> {
-        let ls = text[..at].rfind('\n').map_or(0, |i| i + 1);
-        let pre = &text[ls..at];
+        let pre = &text[line_start(text.as_bytes(), at)..at];
         pre.bytes().all(|c| c == b' ' || c == b'\t').then_some(pre)
     };
     for p in &rec.params {
@@ -177,4 +228,68 @@ fn block_indent<'t>(text: &'t str, rec: &CfJail, header: usize, open: usize) -> 
         }
     }
     Cow::Owned(format!("{}\t", lead(header).unwrap_or_default()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Source;
+    use crate::parse::jailconf::parse_source;
+    use crate::parse::loader::Loader;
+
+    fn edit_of(text: &str, statements: &str) -> Option<String> {
+        let parsed = parse_source(&Loader::sealed(), Source::new("/j.conf", text), false).unwrap();
+        let mut edits = BTreeMap::new();
+        edits.insert(
+            0,
+            BlockEdit {
+                statements: statements.into(),
+            },
+        );
+        apply(&parsed, &edits, &[]).remove("/j.conf")
+    }
+
+    #[test]
+    fn a_block_that_already_ends_with_the_statements_is_left_alone() {
+        let want = "a = 1;\nb = \"x y\";\n";
+        let done = "j {\n\tpath = /j;\n\ta = 1; # jailvol\n\tb = \"x y\"; # jailvol\n}\n";
+        assert_eq!(edit_of(done, want), None);
+        // Written once, then again: the same text.
+        let fresh = edit_of("j {\n\tpath = /j;\n}\n", want).unwrap();
+        assert_eq!(fresh, done);
+        // Anything else between or after them, another order, another indentation or
+        // a missing or extra statement: rewritten, jailvol's lines last.
+        let with = |other: &str| {
+            format!("j {{\n\tpath = /j;\n{other}\ta = 1; # jailvol\n\tb = \"x y\"; # jailvol\n}}\n")
+        };
+        for (stale, expect) in [
+            (
+                "j {\n\tpath = /j;\n\tb = \"x y\"; # jailvol\n\ta = 1; # jailvol\n}\n",
+                with(""),
+            ),
+            (
+                "j {\n\tpath = /j;\n\ta = 1; # jailvol\n\t# note\n\tb = \"x y\"; # jailvol\n}\n",
+                with("\t# note\n"),
+            ),
+            (
+                "j {\n\tpath = /j;\n\ta = 1; # jailvol\n\tb = \"x y\"; # jailvol\n\tc;\n}\n",
+                with("\tc;\n"),
+            ),
+            (
+                "j {\n\tpath = /j;\n  a = 1; # jailvol\n\tb = \"x y\"; # jailvol\n}\n",
+                with(""),
+            ),
+            ("j {\n\tpath = /j;\n\ta = 1; # jailvol\n}\n", with("")),
+            (
+                "j {\n\tpath = /j;\n\ta = 1; # jailvol\n\tb = \"x y\"; # jailvol\n\tb = 2; # jailvol\n}\n",
+                with(""),
+            ),
+        ] {
+            assert_eq!(
+                edit_of(stale, want).as_deref(),
+                Some(expect.as_str()),
+                "{stale:?}"
+            );
+        }
+    }
 }

@@ -62,27 +62,46 @@ pub fn param<'j>(jail: &'j Jail, name: &str) -> Option<&'j Entry> {
 
 /// `param` for each of `names`, in one pass over the jail's entries.
 pub fn params<'j, const N: usize>(jail: &'j Jail, names: [&str; N]) -> [Option<&'j Entry>; N] {
-    let mut found = [None; N];
-    let mut left = N;
-    for e in jail.entries.iter().filter(|e| !e.is_var) {
-        for (slot, name) in found.iter_mut().zip(names) {
-            if slot.is_none() && same_param(&e.name, name) {
-                *slot = Some(e);
-                left -= 1;
+    entries(jail, names, []).0
+}
+
+/// `param` for each of `params` and `Jail::variable` for each of `vars`, in one pass
+/// over the jail's entries: with thousands of jails, each pass over all of them costs
+/// more in memory reads than in comparisons.
+#[allow(clippy::type_complexity)]
+pub fn entries<'j, const P: usize, const V: usize>(
+    jail: &'j Jail,
+    params: [&str; P],
+    vars: [&str; V],
+) -> ([Option<&'j Entry>; P], [Option<&'j Entry>; V]) {
+    let (mut found_params, mut found_vars) = ([None; P], [None; V]);
+    let mut left = P + V;
+    for e in &jail.entries {
+        if e.is_var {
+            for (slot, name) in found_vars.iter_mut().zip(vars) {
+                if slot.is_none() && e.name == name {
+                    *slot = Some(e);
+                    left -= 1;
+                }
+            }
+        } else {
+            for (slot, name) in found_params.iter_mut().zip(params) {
+                if slot.is_none() && same_param(&e.name, name) {
+                    *slot = Some(e);
+                    left -= 1;
+                }
             }
         }
         if left == 0 {
             break;
         }
     }
-    found
+    (found_params, found_vars)
 }
 
-/// `Jail::scalar` through `param`.
-pub fn scalar<'j>(jail: &'j Jail, name: &str) -> Option<&'j str> {
-    param(jail, name)
-        .and_then(|e| e.values.last())
-        .map(String::as_str)
+/// The value jail(8) uses for a scalar parameter or variable: the last one.
+pub fn last(e: Option<&Entry>) -> Option<&str> {
+    e.and_then(|e| e.values.last()).map(String::as_str)
 }
 
 #[cfg(test)]
@@ -116,10 +135,15 @@ mod tests {
             "",
         ] {
             assert_eq!(super::param(j, name), j.param(name), "{name}");
-            assert_eq!(super::scalar(j, name), j.scalar(name), "{name}");
+            assert_eq!(super::last(super::param(j, name)), j.scalar(name), "{name}");
         }
         let names = ["persist", "path", "allow.mount", "nopath", "path", "mount.fstab"];
         assert_eq!(super::params(j, names), names.map(|n| j.param(n)));
+        let vars = ["pat", "path", "nopat", "pat"];
+        let (p, v) = super::entries(j, names, vars);
+        assert_eq!(p, names.map(|n| j.param(n)));
+        assert_eq!(v, vars.map(|n| j.variable(n)));
+        assert_eq!(v.map(super::last), vars.map(|n| j.var_scalar(n)));
         let words = [
             "",
             "a",

@@ -8,6 +8,7 @@
 //! * `mountprog` (FreeBSD 9.x-12.1): one fstab line whose `mountprog=` is the helper
 //!   (or `/sbin/mdmfs`), which attaches, checks and mounts when jail(8) mounts the line.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -162,11 +163,12 @@ pub fn generate_prepared(parsed: &Parsed, prep: &Prepared, opts: &Options) -> Re
 }
 
 /// `generate_prepared` with what `volume::collect_indexed` gave for `prep` (check lints
-/// the volumes first and hands them on rather than collecting them twice).
+/// the same volumes meanwhile rather than collecting them twice). `Plan::volumes` is
+/// left empty: the caller has them, but for units generate would assign.
 pub fn generate_collected(
     parsed: &Parsed,
     prep: &Prepared,
-    collected: Result<Collected, Vec<Diag>>,
+    collected: &Result<Collected, Vec<Diag>>,
     opts: &Options,
 ) -> Result<Plan, Vec<Diag>> {
     generate_from(parsed, prep, opts, Some(collected))
@@ -176,7 +178,7 @@ fn generate_from(
     parsed: &Parsed,
     prep: &Prepared,
     opts: &Options,
-    collected: Option<Result<Collected, Vec<Diag>>>,
+    collected: Option<&Result<Collected, Vec<Diag>>>,
 ) -> Result<Plan, Vec<Diag>> {
     if opts.style == Style::Seed {
         return Err(vec![
@@ -192,11 +194,20 @@ fn generate_from(
     if !cfg.errors.is_empty() {
         return Err(cfg.errors.clone());
     }
-    let Collected { mut vols, jails: at } = match collected {
-        Some(c) => c?,
-        None => volume::collect_indexed(cfg, Some(parsed))?,
+    let (mut vols, at): (Cow<[Volume]>, Cow<[usize]>) = match collected {
+        Some(Ok(c)) => (Cow::Borrowed(&c.vols), Cow::Borrowed(&c.jails)),
+        Some(Err(errs)) => return Err(errs.clone()),
+        None => {
+            let c = volume::collect_indexed(cfg, Some(parsed))?;
+            (Cow::Owned(c.vols), Cow::Owned(c.jails))
+        }
     };
-    let assigned = volume::assign_units(&mut vols);
+    // Copied only when a unit is to be assigned: once generate has run, none is.
+    let assigned = if vols.iter().any(|v| v.unit.is_none()) {
+        volume::assign_units(vols.to_mut())
+    } else {
+        Vec::new()
+    };
     let assigned_set: FnvSet<&str> = assigned.iter().map(|(j, _)| j.as_str()).collect();
     let mut plan = Plan::default();
     plan.artifacts.reserve(vols.len() + 1 + parsed.sources.len());
@@ -209,7 +220,7 @@ fn generate_from(
     let mut cmd = String::new();
     let mut line = String::new();
     let mut unit_s = String::new();
-    for (v, &ji) in vols.iter().zip(&at) {
+    for (v, &ji) in vols.iter().zip(at.iter()) {
         let Some(jail) = cfg.jails.get(ji) else {
             continue;
         };
@@ -356,7 +367,9 @@ fn generate_from(
         });
     }
     verify(parsed, cfg, &vols, &at)?;
-    plan.volumes = vols;
+    if collected.is_none() {
+        plan.volumes = vols.into_owned();
+    }
     Ok(plan)
 }
 

@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 
 use crate::diag::Diag;
+use crate::locate;
 use crate::model::{Config, FnvMap, Jail, strtol};
 use crate::parse::jailconf::Parsed;
 
@@ -110,7 +111,8 @@ pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collecte
             .or_else(|| j.loc.clone())
     };
     for (i, j) in cfg.jails.iter().enumerate() {
-        let Some(size_text) = j.var_scalar(VAR_SIZE) else {
+        let ([path], [size, file, unit]) = locate::entries(j, ["path"], [VAR_SIZE, VAR_FILE, VAR_UNIT]);
+        let Some(size_text) = locate::last(size) else {
             continue;
         };
         let mut err = |var: &str, msg: String| {
@@ -121,7 +123,7 @@ pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collecte
             err(VAR_SIZE, msg);
             continue;
         }
-        let Some(path) = j.scalar("path") else {
+        let Some(path) = locate::last(path) else {
             err(VAR_SIZE, "a container needs the jail's \"path\"".into());
             continue;
         };
@@ -157,7 +159,7 @@ pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collecte
             }
             Some(s) => s,
         };
-        let file = j.var_scalar(VAR_FILE).map_or_else(
+        let file = locate::last(file).map_or_else(
             || {
                 let mut f = String::with_capacity(path.len() + 4);
                 f.push_str(&path);
@@ -190,7 +192,7 @@ pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collecte
             );
             continue;
         }
-        let unit = match j.var_scalar(VAR_UNIT) {
+        let unit = match locate::last(unit) {
             None => None,
             Some(u) => {
                 let u = u.strip_prefix("md").unwrap_or(u);

@@ -20,6 +20,8 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
     ips.reserve(cfg.jails.len());
     let mut hosts: FnvMap<&str, &Jail> = FnvMap::default();
     hosts.reserve(cfg.jails.len());
+    // Every jail's absolute path, for overlapping_paths.
+    let mut paths: Vec<(&Jail, &str)> = Vec::with_capacity(cfg.jails.len());
     for j in &cfg.jails {
         let err = |code: &'static str, param: &str, msg: String| {
             Diag::error(param_loc(parsed, j, param), format!("{}: {msg}", j.name))
@@ -58,8 +60,10 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
                     .into(),
             ));
         }
-        if let Some(path) = scalar(path) {
-            if !path.starts_with('/') {
+        if let Some(path) = locate::last(path) {
+            if path.starts_with('/') {
+                paths.push((j, path));
+            } else {
                 r.push(err(
                     "JV014",
                     "path",
@@ -85,7 +89,7 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
                 }
             }
         }
-        if let Some(h) = scalar(hostname).filter(|h| !h.is_empty()) {
+        if let Some(h) = locate::last(hostname).filter(|h| !h.is_empty()) {
             match hosts.get(h) {
                 Some(other) => r.push(
                     Diag::warning(
@@ -104,17 +108,12 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
             }
         }
     }
-    overlapping_paths(parsed, cfg, r);
+    overlapping_paths(parsed, &paths, r);
 }
 
 /// A parameter's values, none when it is not set.
 fn values(e: Option<&Entry>) -> &[String] {
     e.map_or(&[], |e| e.values.as_slice())
-}
-
-/// A parameter's value as jail(8) uses a scalar: the last one.
-fn scalar(e: Option<&Entry>) -> Option<&str> {
-    e.and_then(|e| e.values.last()).map(String::as_str)
 }
 
 /// The address part of an ip4.addr/ip6.addr value: jail(8) strips `IFACE|`, `/MASK`
@@ -154,16 +153,14 @@ fn duplicate_blocks(parsed: &Parsed, r: &mut Report) {
     }
 }
 
-fn overlapping_paths(parsed: &Parsed, cfg: &Config, r: &mut Report) {
+/// `jail_paths`: every jail's absolute path, in jail order.
+fn overlapping_paths<'c>(parsed: &Parsed, jail_paths: &[(&'c Jail, &'c str)], r: &mut Report) {
     // Index every absolute path once, then look each one's ancestors up: linear in the
     // number of jails times the path depth.
     let mut first: FnvMap<&str, &Jail> = FnvMap::default();
-    first.reserve(cfg.jails.len());
-    let mut paths: Vec<(&Jail, &str)> = Vec::with_capacity(cfg.jails.len());
-    for j in &cfg.jails {
-        let Some(p) = locate::scalar(j, "path").filter(|p| p.starts_with('/')) else {
-            continue;
-        };
+    first.reserve(jail_paths.len());
+    let mut paths: Vec<(&Jail, &str)> = Vec::with_capacity(jail_paths.len());
+    for &(j, p) in jail_paths {
         let p = norm(p);
         match first.get(p) {
             Some(b) => r.push(

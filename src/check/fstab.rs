@@ -21,7 +21,8 @@ pub fn lint(loader: &Loader, parsed: &Parsed, cfg: &Config, opts: &Options, r: &
                 .and_then(|f| f.strip_suffix(".fstab"))
                 .is_some_and(|n| n == j.name)
         };
-        let managed = j.var_scalar(VAR_SIZE).is_some();
+        let ([fstabs, path], [size]) = locate::entries(j, ["mount.fstab", "path"], [VAR_SIZE]);
+        let managed = locate::last(size).is_some();
         // jailvol's own mount.fstab statement in the block, as it stands in the file.
         let written = parsed.jails.get(j.record).and_then(|rec| {
             rec.params
@@ -29,7 +30,7 @@ pub fn lint(loader: &Loader, parsed: &Parsed, cfg: &Config, opts: &Options, r: &
                 .rev()
                 .find(|p| !p.is_var && crate::model::equalopts(&p.name, "mount.fstab") && edit::is_marked(p))
         });
-        let files_own = locate::param(j, "mount.fstab").map_or(&[][..], |p| p.values.as_slice());
+        let files_own = fstabs.map_or(&[][..], |p| p.values.as_slice());
         let first = match written {
             Some(w) => w.values.first().map(|v| v.text.as_str()),
             None => files_own.first().map(String::as_str),
@@ -50,7 +51,7 @@ pub fn lint(loader: &Loader, parsed: &Parsed, cfg: &Config, opts: &Options, r: &
                 .with_jail(&j.name),
             );
         }
-        let path = locate::scalar(j, "path").map(|p| p.trim_end_matches('/'));
+        let path = locate::last(path).map(|p| p.trim_end_matches('/'));
         for f in files_own.iter().filter(|f| !f.is_empty() && !is_ours(f)) {
             let text = match std::fs::read(loader.real_path(f)) {
                 Ok(b) => String::from_utf8_lossy(&b).into_owned(),

@@ -8,6 +8,8 @@ mod container;
 mod fstab;
 
 use std::hash::{BuildHasher, BuildHasherDefault};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
 
 use serde::Serialize;
 
@@ -15,8 +17,8 @@ use crate::diag::{Diag, Severity};
 use crate::model::{Fnv, FnvMap};
 use crate::parse::jailconf::Parsed;
 use crate::parse::loader::Loader;
-use crate::plan::{self, Options};
-use crate::volume;
+use crate::plan::{self, Artifact, Options, Plan, Prepared};
+use crate::volume::{self, Collected};
 use crate::write::{self, Change};
 
 /// One file whose content differs from what `generate` would write.
@@ -86,58 +88,156 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, release: Option<(u3
     }
     // Lints are about what the admin wrote: the configuration without jailvol's own
     // statements (those are compared byte for byte with what generate writes: drift).
-    let prep = plan::prepare(parsed);
-    let cfg = &prep.cfg;
-    for e in crate::depend::analyze(parsed, cfg).0 {
-        r.push(e.with_code("JV002"));
-    }
-    for e in &cfg.errors {
-        r.push(e.clone().with_code("JV002"));
-    }
-    for d in cfg
-        .warnings
-        .iter()
-        .filter(|w| w.message.contains("spliced into the list"))
-    {
-        r.push(d.clone().with_code("JV023"));
-    }
-    config::lint(parsed, cfg, &mut r);
-    fstab::lint(loader, parsed, cfg, opts, &mut r);
-    // Collected once: the container lints and generate both need the volumes.
-    let collected = volume::collect_indexed(cfg, Some(parsed));
-    match &collected {
-        Ok(c) => container::lint(loader, c, cfg, &mut r),
-        Err(errs) => errs.iter().for_each(|e| r.push(e.clone())),
-    }
-    let generated = plan::generate_collected(parsed, &prep, collected, opts);
-    match generated {
-        Ok(p) => {
-            let mut disk = write::Comparer::default();
-            for a in &p.artifacts {
-                match disk.change(loader, a) {
-                    Ok(Change::Unchanged) => {}
-                    Ok(Change::Create) => r.drift.push(Drift {
-                        file: a.path.clone(),
-                        missing: true,
-                        diff: write::diff(&a.path, "", &a.content),
-                    }),
-                    Ok(Change::Update { old }) => r.drift.push(Drift {
-                        file: a.path.clone(),
-                        missing: false,
-                        diff: write::diff(&a.path, &old, &a.content),
-                    }),
+    // Shared with the worker below, as are the volumes; whichever thread is done with
+    // them last frees them (for 10,000 jails that takes as long as a lint) while the
+    // other compares files.
+    let prep = Arc::new(plan::prepare(parsed));
+    // A second thread collects the volumes, generates, then compares the generated
+    // files with the disk (mostly waiting on open and read), while this one runs the
+    // lints, then joins the comparison. Findings are pushed in the order a single
+    // thread would push them.
+    let generated = OnceLock::new();
+    let next = AtomicUsize::new(0);
+    let (vols_tx, vols_rx) = mpsc::sync_channel(1);
+    let (ready_tx, ready_rx) = mpsc::sync_channel(1);
+    let job = Mutex::new(Some(Job {
+        prep: Arc::clone(&prep),
+        vols: vols_tx,
+        ready: ready_tx,
+    }));
+    let work = || match job.lock().ok().and_then(|mut j| j.take()) {
+        Some(j) => j.run(loader, parsed, opts, &generated, &next),
+        None => Vec::new(),
+    };
+    let mut compared = std::thread::scope(|s| {
+        // When no thread can be made, the same work runs here first; the channels
+        // hold what it sends until the lints ask.
+        let worker = std::thread::Builder::new().spawn_scoped(s, work).ok();
+        let mut compared = if worker.is_none() { work() } else { Vec::new() };
+        let cfg = &prep.cfg;
+        for e in crate::depend::analyze(parsed, cfg).0 {
+            r.push(e.with_code("JV002"));
+        }
+        for e in &cfg.errors {
+            r.push(e.clone().with_code("JV002"));
+        }
+        for d in cfg
+            .warnings
+            .iter()
+            .filter(|w| w.message.contains("spliced into the list"))
+        {
+            r.push(d.clone().with_code("JV023"));
+        }
+        config::lint(parsed, cfg, &mut r);
+        fstab::lint(loader, parsed, cfg, opts, &mut r);
+        if let Ok(collected) = vols_rx.recv() {
+            match &*collected {
+                Ok(c) => container::lint(loader, c, cfg, &mut r),
+                Err(errs) => errs.iter().for_each(|e| r.push(e.clone())),
+            }
+        }
+        drop(prep);
+        if ready_rx.recv().is_ok() {
+            if let Some(Ok(p)) = generated.get() {
+                compared.extend(compare(loader, &p.artifacts, &next));
+            }
+        }
+        if let Some(w) = worker {
+            compared.extend(w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        compared
+    });
+    match generated.into_inner() {
+        Some(Ok(_)) => {
+            compared.sort_unstable_by_key(|c| c.0);
+            for (_, c) in compared {
+                match c {
+                    Ok(d) => r.drift.push(d),
                     Err(e) => r.push(e.with_code("JV027")),
                 }
             }
         }
-        Err(errs) => {
+        Some(Err(errs)) => {
             for e in errs {
                 let e = if e.code.is_none() { e.with_code("JV022") } else { e };
                 r.push(e);
             }
         }
+        // The worker panicked, and so did this thread when joining it.
+        None => {}
     }
     r
+}
+
+/// Drifted files and comparison errors, by index in the plan's artifacts.
+type Compared = Vec<(usize, Result<Drift, Diag>)>;
+
+/// What the second thread of `run` does.
+struct Job {
+    prep: Arc<Prepared>,
+    /// The volumes, for the container lint.
+    vols: mpsc::SyncSender<Arc<Result<Collected, Vec<Diag>>>>,
+    /// Sent once the plan is in `generated`.
+    ready: mpsc::SyncSender<()>,
+}
+
+impl Job {
+    fn run(
+        self,
+        loader: &Loader,
+        parsed: &Parsed,
+        opts: &Options,
+        generated: &OnceLock<Result<Plan, Vec<Diag>>>,
+        next: &AtomicUsize,
+    ) -> Compared {
+        let collected = Arc::new(volume::collect_indexed(&self.prep.cfg, Some(parsed)));
+        let _ = self.vols.send(Arc::clone(&collected));
+        let plan = generated.get_or_init(|| plan::generate_collected(parsed, &self.prep, &collected, opts));
+        drop((self.prep, collected));
+        let _ = self.ready.send(());
+        match plan {
+            Ok(p) => compare(loader, &p.artifacts, next),
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
+/// How many artifacts a thread takes at a time: few enough to share the end of the
+/// work, enough that the threads rarely touch the counter.
+const CHUNK: usize = 32;
+
+/// Compare artifacts with the disk until none is left, taking them `CHUNK` at a time
+/// from `next`: each thread comparing gets what the others have not taken. Returns
+/// the drifted files and the errors, by index in `artifacts`.
+fn compare(loader: &Loader, artifacts: &[Artifact], next: &AtomicUsize) -> Compared {
+    let mut disk = write::Comparer::default();
+    let mut out = Vec::new();
+    loop {
+        let start = next.fetch_add(CHUNK, Ordering::Relaxed);
+        let Some(chunk) = artifacts.get(start..) else {
+            return out;
+        };
+        if chunk.is_empty() {
+            return out;
+        }
+        for (i, a) in chunk.iter().take(CHUNK).enumerate() {
+            let found = match disk.change(loader, a) {
+                Ok(Change::Unchanged) => continue,
+                Ok(Change::Create) => Ok(Drift {
+                    file: a.path.clone(),
+                    missing: true,
+                    diff: write::diff(&a.path, "", &a.content),
+                }),
+                Ok(Change::Update { old }) => Ok(Drift {
+                    file: a.path.clone(),
+                    missing: false,
+                    diff: write::diff(&a.path, &old, &a.content),
+                }),
+                Err(e) => Err(e),
+            };
+            out.push((start + i, found));
+        }
+    }
 }
 
 /// The parser's warnings, as findings with codes. CRLF matters only before 14.0.
