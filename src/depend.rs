@@ -13,13 +13,21 @@ use crate::parse::jailconf::Parsed;
 /// Whether dependencies can fail any jail of this file: some `depend` statement, or a
 /// hierarchical jail `a.b` whose parent `a` is in the file.
 pub fn matters(parsed: &Parsed) -> bool {
-    let names: std::collections::HashSet<&str> = parsed.jails.iter().map(|r| r.name.as_str()).collect();
-    parsed.jails.iter().any(|r| {
+    // `equalopts` names end the same way ("nodepend" is "depend").
+    let depends = parsed.jails.iter().any(|r| {
         r.params
             .iter()
-            .any(|p| !p.is_var && crate::model::equalopts(&p.name, "depend"))
-            || r.name.rfind('.').is_some_and(|d| names.contains(&r.name[..d]))
-    })
+            .any(|p| !p.is_var && p.name.ends_with("depend") && crate::model::equalopts(&p.name, "depend"))
+    });
+    // Most files have neither: do not index every name to find out.
+    if depends || !parsed.jails.iter().any(|r| r.name.contains('.')) {
+        return depends;
+    }
+    let names: std::collections::HashSet<&str> = parsed.jails.iter().map(|r| r.name.as_str()).collect();
+    parsed
+        .jails
+        .iter()
+        .any(|r| r.name.rfind('.').is_some_and(|d| names.contains(&r.name[..d])))
 }
 
 /// Apply jail(8)'s dependency checks: failing jails move from `cfg.jails` to
@@ -197,6 +205,25 @@ mod tests {
         let (ok, errs) = run("a { } a.b { depend = c; } c { depend = a; }");
         assert!(errs.is_empty(), "{errs:?}");
         assert_eq!(ok, vec!["a", "a.b", "c"]);
+    }
+
+    #[test]
+    fn matters_only_with_depend_or_a_parent_in_the_file() {
+        let m =
+            |t: &str| matters(&parse_source(&Loader::default(), Source::new("t.conf", t), false).unwrap());
+        assert!(m("a { depend = b; }"));
+        assert!(m("* { depend = b; } a { }"));
+        assert!(m("a { } a.b { }"));
+        assert!(m("a.b { } a { }"));
+        assert!(!m("a { } b { $depend = x; }"));
+        assert!(!m("a { } b.c { }"));
+        assert!(!m("a { } b { path = /depend; }"));
+        // Where it says no, the full analysis finds nothing either.
+        for t in ["a { path = \"$x\"; } b { }", "a { } b.c { } c.d.e { }"] {
+            let parsed = parse_source(&Loader::default(), Source::new("t.conf", t), false).unwrap();
+            assert!(!matters(&parsed));
+            assert!(analyze(&parsed, &crate::model::load(&parsed)).0.is_empty(), "{t}");
+        }
     }
 
     #[test]

@@ -115,8 +115,11 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, release: Option<(u3
         let worker = std::thread::Builder::new().spawn_scoped(s, work).ok();
         let mut compared = if worker.is_none() { work() } else { Vec::new() };
         let cfg = &prep.cfg;
-        for e in crate::depend::analyze(parsed, cfg).0 {
-            r.push(e.with_code("JV002"));
+        // Without `depend` statements or parent jails, no jail can fail for a dependency.
+        if crate::depend::matters(parsed) {
+            for e in crate::depend::analyze(parsed, cfg).0 {
+                r.push(e.with_code("JV002"));
+            }
         }
         for e in &cfg.errors {
             r.push(e.clone().with_code("JV002"));
