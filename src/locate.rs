@@ -5,7 +5,7 @@
 
 use crate::diag::Loc;
 use crate::model::{Entry, Jail, equalopts, wild_jail_match, wild_jail_name};
-use crate::parse::jailconf::{CfJail, Parsed};
+use crate::parse::jailconf::{CfJail, Parsed, Text};
 
 /// The statement that set `name` (a `$variable` when `is_var`), else the jail's block.
 pub fn statement(parsed: &Parsed, jail: &Jail, name: &str, is_var: bool) -> Option<Loc> {
@@ -101,7 +101,7 @@ pub fn entries<'j, const P: usize, const V: usize>(
 
 /// The value jail(8) uses for a scalar parameter or variable: the last one.
 pub fn last(e: Option<&Entry>) -> Option<&str> {
-    e.and_then(|e| e.values.last()).map(String::as_str)
+    e.and_then(|e| e.values.last()).map(Text::as_str)
 }
 
 #[cfg(test)]

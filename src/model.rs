@@ -3,13 +3,13 @@
 //! in FreeBSD's usr.sbin/jail/config.c (FreeBSD 15/main), plus the boolean and integer
 //! checks of `check_intparams()`. Every stage of jailvol works on this type.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use crate::diag::{Diag, Loc, Source};
-use crate::parse::jailconf::{CfParam, Op, Parsed, VarRef};
+use crate::parse::jailconf::{CfParam, Op, Parsed, Text, VarRef};
+use smallvec::SmallVec;
 
 /// A configuration as jail(8) would apply it.
 #[derive(Debug, Clone, Default)]
@@ -34,12 +34,18 @@ pub struct Jail {
     pub record: usize,
 }
 
+/// Names and values are `Text`: spans of the configuration file where written as they
+/// are, so a merged jail costs a few allocations, not one per name and value (check
+/// walks every jail's entries several times, and freed them for as long as it linted).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    pub name: String,
+    pub name: Text,
     pub is_var: bool,
-    pub values: Vec<String>,
+    pub values: Values,
 }
+
+/// An entry's values: most entries have one, kept inline.
+pub type Values = SmallVec<[Text; 1]>;
 
 impl Jail {
     pub fn params(&self) -> impl Iterator<Item = &Entry> {
@@ -57,12 +63,12 @@ impl Jail {
     }
     /// The value jail(8) uses for a scalar: the last one.
     pub fn scalar(&self, name: &str) -> Option<&str> {
-        self.param(name).and_then(|e| e.values.last()).map(String::as_str)
+        self.param(name).and_then(|e| e.values.last()).map(Text::as_str)
     }
     pub fn var_scalar(&self, name: &str) -> Option<&str> {
         self.variable(name)
             .and_then(|e| e.values.last())
-            .map(String::as_str)
+            .map(Text::as_str)
     }
     /// bool_param(): no value, "true", or a non-zero number is true; a "no" prefix on the
     /// last name component inverts.
@@ -131,6 +137,10 @@ pub const INTPARAMS: &[(&str, u8)] = &[
     ("securelevel", 0),
     ("vnet", 0),
 ];
+
+/// The parameters jail(8) implies from the block name.
+static NAME: Text = Text::from_static("name");
+static JID: Text = Text::from_static("jid");
 
 fn intparam_index(name: &str) -> Option<usize> {
     INTPARAMS.iter().position(|(n, _)| *n == name)
@@ -232,11 +242,38 @@ pub fn numeric_name(name: &str) -> bool {
 /// positions in the literal text shifted by `shift` (the bytes inserted so far).
 #[derive(Debug, Clone)]
 struct Str<'a> {
-    text: Cow<'a, str>,
+    text: Val<'a>,
     vars: &'a [VarRef],
     shift: usize,
     /// The file the string was written in (None for implied values).
     source: Option<&'a Arc<Source>>,
+}
+
+/// A value's text: as parsed until something is substituted into it.
+#[derive(Debug, Clone)]
+enum Val<'a> {
+    Parsed(&'a Text),
+    Own(String),
+}
+
+impl std::ops::Deref for Val<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Val::Parsed(t) => t,
+            Val::Own(s) => s,
+        }
+    }
+}
+
+impl Val<'_> {
+    /// The `Text` of an `Entry`: the parsed span again, or a copy of substituted text.
+    fn to_text(&self) -> Text {
+        match self {
+            Val::Parsed(t) => (*t).clone(),
+            Val::Own(s) => Text::from(s.as_str()),
+        }
+    }
 }
 
 /// Where something was written, made into a `Loc` only for a message.
@@ -248,7 +285,7 @@ fn to_loc(at: At<'_>) -> Option<Loc> {
 
 #[derive(Debug, Clone)]
 struct P<'a> {
-    name: &'a str,
+    name: &'a Text,
     /// `name_key` of the name: equal for any two names `equalopts` calls equal.
     key: u32,
     is_var: bool,
@@ -341,22 +378,26 @@ impl<'a> Pools<'a> {
     }
 
     /// `text` as a `String` of its own to edit, from the pool.
-    fn own<'t>(&mut self, text: &'t mut Cow<'a, str>) -> &'t mut String {
-        if let Cow::Borrowed(b) = *text {
+    fn own<'t>(&mut self, text: &'t mut Val<'a>) -> &'t mut String {
+        if let Val::Parsed(b) = *text {
             let mut s = self.strings.pop().unwrap_or_default();
             s.push_str(b);
-            *text = Cow::Owned(s);
+            *text = Val::Own(s);
         }
-        text.to_mut()
+        match text {
+            Val::Own(s) => s,
+            // Made `Own` just above.
+            Val::Parsed(_) => unreachable!(),
+        }
     }
 
-    fn copy(&mut self, text: &Cow<'a, str>) -> Cow<'a, str> {
+    fn copy(&mut self, text: &Val<'a>) -> Val<'a> {
         match text {
-            Cow::Borrowed(b) => Cow::Borrowed(b),
-            Cow::Owned(o) => {
+            Val::Parsed(b) => Val::Parsed(b),
+            Val::Own(o) => {
                 let mut s = self.strings.pop().unwrap_or_default();
                 s.push_str(o);
-                Cow::Owned(s)
+                Val::Own(s)
             }
         }
     }
@@ -365,7 +406,7 @@ impl<'a> Pools<'a> {
         for p in params.drain(..) {
             let mut values = p.values;
             for v in values.drain(..) {
-                if let Cow::Owned(mut s) = v.text {
+                if let Val::Own(mut s) = v.text {
                     s.clear();
                     self.strings.push(s);
                 }
@@ -394,7 +435,7 @@ impl<'a> Building<'a, '_> {
     }
 
     /// add_param() for a jail-implied parameter (`name` or `jid` from the block name).
-    fn add_implied(&mut self, ipname: &'static str, value: &'a str) {
+    fn add_implied(&mut self, ipname: &'static Text, value: &'a Text) {
         let ip = intparam_index(ipname);
         if self.params.iter().any(|p| p.ip == ip) {
             return;
@@ -409,7 +450,7 @@ impl<'a> Building<'a, '_> {
             values: {
                 let mut v = self.pools.values();
                 v.push(Str {
-                    text: Cow::Borrowed(value),
+                    text: Val::Parsed(value),
                     vars: &[],
                     shift: 0,
                     source: None,
@@ -432,7 +473,7 @@ impl<'a> Building<'a, '_> {
     fn add_with(&mut self, p: &'a CfParam, (key, ip): (u32, Option<usize>)) {
         let at: At<'a> = Some((&p.source, p.start));
         let values = p.values.iter().map(|s| Str {
-            text: Cow::Borrowed(s.text.as_str()),
+            text: Val::Parsed(&s.text),
             vars: &s.vars,
             shift: 0,
             source: Some(&p.source),
@@ -510,7 +551,7 @@ impl<'a> Building<'a, '_> {
                 let mut si = 0;
                 while si < self.params[i].values.len() {
                     while let Some(v) = self.params[i].values[si].vars.first() {
-                        let found = self.params.iter().position(|q| q.name == &*v.name);
+                        let found = self.params.iter().position(|q| **q.name == *v.name);
                         let q = match found {
                             Some(q) if !self.params[q].values.is_empty() => q,
                             _ => {
@@ -555,7 +596,7 @@ impl<'a> Building<'a, '_> {
                         if nvals > 1 && self.spliced.is_none() {
                             self.spliced = self.var_loc(i, si, v.at);
                         }
-                        let extras: Vec<Cow<'a, str>> = self.params[q].values[1..]
+                        let extras: Vec<Val<'a>> = self.params[q].values[1..]
                             .iter()
                             .map(|s| s.text.clone())
                             .collect();
@@ -698,11 +739,12 @@ impl<'v> JailView<'v> {
         Jail {
             name: self.name.to_owned(),
             entries: self
-                .entries()
-                .map(|e| Entry {
-                    name: e.name.to_owned(),
-                    is_var: e.is_var,
-                    values: e.values().map(str::to_owned).collect(),
+                .params
+                .iter()
+                .map(|p| Entry {
+                    name: p.name.clone(),
+                    is_var: p.is_var,
+                    values: p.values.iter().map(|v| v.text.to_text()).collect(),
                 })
                 .collect(),
             loc: self.loc.cloned(),
@@ -787,7 +829,7 @@ fn load_each_view_kept(
             spliced: None,
         };
         let numeric = numeric_name(&rec.name);
-        b.add_implied(if numeric { "jid" } else { "name" }, &rec.name);
+        b.add_implied(if numeric { &JID } else { &NAME }, &rec.name);
         let mut did_self = false;
         for (&w, info) in wild.iter().zip(&wild_info) {
             if idx < w && !did_self {
@@ -809,7 +851,7 @@ fn load_each_view_kept(
                 b.add(p);
             }
         }
-        b.add_implied("name", &rec.name);
+        b.add_implied(&NAME, &rec.name);
         b.resolve();
         // jail(8) prints every load_config() message (add_param, variables) for all
         // jails first; check_intparams() runs later, per jail, in the main loop, and

@@ -16,7 +16,7 @@ use crate::diag::{Diag, exit};
 use crate::edit::{self, BlockEdit};
 use crate::emit::jailconf::push_statement;
 use crate::model::{self, Config, FnvSet};
-use crate::parse::jailconf::{Op, Parsed};
+use crate::parse::jailconf::{Op, Parsed, Text};
 use crate::shell::{self, OWNED_MARK};
 use crate::volume::{self, Collected, VAR_UNIT, Volume};
 
@@ -242,7 +242,7 @@ fn generate_from(
         let ours = fstab_path(fstab_dir, &v.jail);
         let mut fstabs = vec![ours.as_str()];
         if let Some(existing) = crate::locate::param(jail, "mount.fstab") {
-            fstabs.extend(existing.values.iter().map(String::as_str).filter(|f| *f != ours));
+            fstabs.extend(existing.values.iter().map(Text::as_str).filter(|f| *f != ours));
         }
         push_statement(&mut stmts, "mount.fstab", false, &fstabs);
         stmts.push('\n');

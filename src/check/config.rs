@@ -7,7 +7,7 @@ use super::Report;
 use crate::diag::{Diag, Loc};
 use crate::locate;
 use crate::model::{Config, Entry, FnvMap, Jail, wild_jail_name};
-use crate::parse::jailconf::Parsed;
+use crate::parse::jailconf::{Parsed, Text};
 
 fn param_loc(parsed: &Parsed, jail: &Jail, name: &str) -> Option<Loc> {
     crate::locate::statement(parsed, jail, name, false)
@@ -112,7 +112,7 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
 }
 
 /// A parameter's values, none when it is not set.
-fn values(e: Option<&Entry>) -> &[String] {
+fn values(e: Option<&Entry>) -> &[Text] {
     e.map_or(&[], |e| e.values.as_slice())
 }
 

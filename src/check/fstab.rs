@@ -6,7 +6,7 @@ use crate::edit;
 use crate::locate;
 use crate::model::Config;
 use crate::parse::fstab;
-use crate::parse::jailconf::Parsed;
+use crate::parse::jailconf::{Parsed, Text};
 use crate::parse::loader::Loader;
 use crate::plan::Options;
 use crate::volume::VAR_SIZE;
@@ -33,7 +33,7 @@ pub fn lint(loader: &Loader, parsed: &Parsed, cfg: &Config, opts: &Options, r: &
         let files_own = fstabs.map_or(&[][..], |p| p.values.as_slice());
         let first = match written {
             Some(w) => w.values.first().map(|v| v.text.as_str()),
-            None => files_own.first().map(String::as_str),
+            None => files_own.first().map(Text::as_str),
         };
         let listed = written.is_some() || files_own.iter().any(|f| is_ours(f));
         if managed && listed && !first.is_some_and(is_ours) {
@@ -70,7 +70,7 @@ pub fn lint(loader: &Loader, parsed: &Parsed, cfg: &Config, opts: &Options, r: &
                     continue;
                 }
             };
-            let src = Source::new(f.clone(), text);
+            let src = Source::new(f.to_string(), text);
             let at = |line: usize| {
                 let offset: usize = src.text.split('\n').take(line - 1).map(|l| l.len() + 1).sum();
                 Some(Loc::new(&src, offset))

@@ -163,7 +163,7 @@ fn push_char(out: &mut String, c: char) {
 }
 
 /// One `name = v1, v2;` line (or `name;`), without indentation or newline.
-pub fn statement(n: &str, is_var: bool, values: &[String]) -> String {
+pub fn statement<S: AsRef<str>>(n: &str, is_var: bool, values: &[S]) -> String {
     let mut out = String::new();
     push_statement(&mut out, n, is_var, values);
     out
@@ -194,7 +194,10 @@ pub fn jail(out: &mut String, j: &Jail) {
     let _ = writeln!(out, "{} {{", name(&j.name));
     for e in &j.entries {
         // The block name implies these; writing them again would redefine them.
-        if !e.is_var && ((e.name == "name" && e.values == [j.name.clone()]) || (numeric && e.name == "jid")) {
+        if !e.is_var
+            && ((e.name == "name" && e.values.len() == 1 && e.values[0] == j.name)
+                || (numeric && e.name == "jid"))
+        {
             continue;
         }
         let _ = writeln!(out, "\t{}", statement(&e.name, e.is_var, &e.values));
@@ -285,15 +288,9 @@ mod tests {
         push_statement(&mut s, "mount.fstab", false, &["/a b", "/c"]);
         assert_eq!(
             s,
-            format!(
-                "x{}",
-                statement("mount.fstab", false, &["/a b".into(), "/c".into()])
-            )
+            format!("x{}", statement("mount.fstab", false, &["/a b", "/c"]))
         );
-        assert_eq!(statement("a b", false, &[]), "'a b';");
-        assert_eq!(
-            statement("volume_md_unit", true, &["7".into()]),
-            "$volume_md_unit = 7;"
-        );
+        assert_eq!(statement::<&str>("a b", false, &[]), "'a b';");
+        assert_eq!(statement("volume_md_unit", true, &["7"]), "$volume_md_unit = 7;");
     }
 }

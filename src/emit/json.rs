@@ -9,6 +9,7 @@ use std::io::{self, Write};
 
 use crate::diag::Loc;
 use crate::model::{Config, Entry, Jail, JailView};
+use crate::parse::jailconf::Text;
 
 /// `jailvol show --format json`.
 pub fn config(cfg: &Config) -> String {
@@ -49,7 +50,7 @@ pub fn write_jail<W: Write>(out: &mut W, j: &Jail, first: bool) -> io::Result<()
 }
 
 fn values(e: &Entry) -> impl ExactSizeIterator<Item = &str> {
-    e.values.iter().map(String::as_str)
+    e.values.iter().map(Text::as_str)
 }
 
 /// `write_jail` for a jail lent by `model::load_each_view`.

@@ -8,6 +8,8 @@ use std::fmt::Write as _;
 use super::{Block, Conversion, Line, Op, Origin};
 use crate::emit::jailconf::{name as cf_name, var_name};
 use crate::model::{Config, Entry, Jail, equalopts, numeric_name};
+use crate::parse::jailconf::Text;
+use smallvec::smallvec;
 
 /// The model entries of one block, as model::load would build them: the implied `name`
 /// (or `jid` for a numeric name, with `name` back-filled last) and each statement in
@@ -15,33 +17,33 @@ use crate::model::{Config, Entry, Jail, equalopts, numeric_name};
 pub(super) fn build_jail(name: &str, lines: &[Line<'_>], loc: Option<crate::diag::Loc>) -> Jail {
     let numeric = numeric_name(name);
     let mut entries = vec![Entry {
-        name: if numeric { "jid" } else { "name" }.to_owned(),
+        name: Text::from_static(if numeric { "jid" } else { "name" }),
         is_var: false,
-        values: vec![name.to_owned()],
+        values: smallvec![Text::from(name)],
     }];
     for l in lines {
         match entries.iter_mut().find(|e| equalopts(&e.name, &l.name)) {
             Some(e) => {
-                if e.name != l.name {
-                    e.name = l.name.to_string();
+                if *e.name != *l.name {
+                    e.name = Text::from(&*l.name);
                 }
                 if l.op != Op::Append || l.values.is_empty() {
                     e.values.clear();
                 }
-                e.values.extend(l.values.iter().map(|v| v.to_string()));
+                e.values.extend(l.values.iter().map(|v| Text::from(&**v)));
             }
             None => entries.push(Entry {
-                name: l.name.to_string(),
+                name: Text::from(&*l.name),
                 is_var: l.is_var,
-                values: l.values.iter().map(|v| v.to_string()).collect(),
+                values: l.values.iter().map(|v| Text::from(&**v)).collect(),
             }),
         }
     }
     if !entries.iter().any(|e| !e.is_var && e.name == "name") {
         entries.push(Entry {
-            name: "name".to_owned(),
+            name: Text::from_static("name"),
             is_var: false,
-            values: vec![name.to_owned()],
+            values: smallvec![Text::from(name)],
         });
     }
     Jail {

@@ -39,6 +39,8 @@ pub struct Text(Repr);
 enum Repr {
     Span(Arc<Source>, u32, u32),
     Own(Box<str>),
+    /// Names jailvol supplies itself (`name`, `jid`): no allocation for each jail.
+    Static(&'static str),
 }
 
 impl Text {
@@ -53,11 +55,16 @@ impl Text {
         }
     }
 
+    pub const fn from_static(s: &'static str) -> Text {
+        Text(Repr::Static(s))
+    }
+
     pub fn as_str(&self) -> &str {
         match &self.0 {
             // Checked in `span`.
             Repr::Span(src, s, e) => src.text.get(*s as usize..*e as usize).unwrap_or(""),
             Repr::Own(s) => s,
+            Repr::Static(s) => s,
         }
     }
 }
