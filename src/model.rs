@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Range;
 use std::sync::Arc;
 
 use crate::diag::{Diag, Loc, Source};
@@ -772,28 +773,92 @@ pub fn load_each_view(
 
 /// `load` as if the statements `keep` rejects were not in the file (generate leaves out
 /// its own earlier statements this way, without copying the parse).
-pub fn load_filtered(parsed: &Parsed, keep: &dyn Fn(&CfParam) -> bool) -> Config {
+///
+/// Jails merge independently of each other, so a large file is merged in two halves,
+/// the second on another thread (check and generate of thousands of jails wait on
+/// this merge before anything else); the result is the same as one pass.
+pub fn load_filtered(parsed: &Parsed, keep: &(dyn Fn(&CfParam) -> bool + Sync)) -> Config {
+    /// Below this many blocks a thread costs more than it saves.
+    const SPLIT_AT: usize = 2_000;
+    let n = parsed.jails.len();
+    let split = n >= SPLIT_AT && std::thread::available_parallelism().is_ok_and(|p| p.get() > 1);
+    let (first, second) = if split {
+        (0..n / 2, Some(n / 2..n))
+    } else {
+        (0..n, None)
+    };
+    let merge = |range: Range<usize>| {
+        let mut half = Merged::default();
+        (half.errors, half.check_errors) = load_range(
+            parsed,
+            keep,
+            range,
+            |v| half.jails.push(v.to_jail()),
+            |w| half.warnings.push(w),
+        );
+        half
+    };
+    let merged: Vec<Merged> = std::thread::scope(|s| {
+        // When no thread can be made, the second half is merged here after the first.
+        let second = second.map(|r| {
+            let again = r.clone();
+            std::thread::Builder::new()
+                .spawn_scoped(s, move || merge(r))
+                .map_err(|_| again)
+        });
+        let mut out = vec![merge(first)];
+        match second {
+            Some(Ok(h)) => out.push(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+            Some(Err(r)) => out.push(merge(r)),
+            None => {}
+        }
+        out
+    });
     let mut cfg = Config {
         warnings: parsed.warnings.clone(),
         ..Config::default()
     };
-    let mut jails = Vec::new();
-    cfg.errors = load_each_view_kept(
-        parsed,
-        keep,
-        |v| jails.push(v.to_jail()),
-        |w| cfg.warnings.push(w),
-    );
-    cfg.jails = jails;
+    let mut check_errors = Vec::new();
+    for half in merged {
+        cfg.jails.extend(half.jails);
+        cfg.warnings.extend(half.warnings);
+        cfg.errors.extend(half.errors);
+        check_errors.extend(half.check_errors);
+    }
+    cfg.errors.extend(check_errors);
     cfg
+}
+
+/// What `load_range` gives for some of the blocks.
+#[derive(Default)]
+struct Merged {
+    jails: Vec<Jail>,
+    warnings: Vec<Diag>,
+    errors: Vec<Diag>,
+    check_errors: Vec<Diag>,
 }
 
 fn load_each_view_kept(
     parsed: &Parsed,
     keep: &dyn Fn(&CfParam) -> bool,
+    on_jail: impl FnMut(&JailView<'_>),
+    on_warning: impl FnMut(Diag),
+) -> Vec<Diag> {
+    let (mut errors, check_errors) = load_range(parsed, keep, 0..parsed.jails.len(), on_jail, on_warning);
+    errors.extend(check_errors);
+    errors
+}
+
+/// The jails of the blocks in `range` (wildcard blocks anywhere still apply). Returns the
+/// errors of loading, and those of `check_values`, which jail(8) reports after all
+/// the others.
+fn load_range(
+    parsed: &Parsed,
+    keep: &dyn Fn(&CfParam) -> bool,
+    range: Range<usize>,
     mut on_jail: impl FnMut(&JailView<'_>),
     mut on_warning: impl FnMut(Diag),
-) -> Vec<Diag> {
+) -> (Vec<Diag>, Vec<Diag>) {
     let mut errors = Vec::new();
     let mut check_errors = Vec::new();
     let mut names = Names::default();
@@ -815,7 +880,7 @@ fn load_each_view_kept(
         .collect();
     let mut params = Vec::new();
     let mut pools = Pools::default();
-    for (idx, rec) in parsed.jails.iter().enumerate() {
+    for (idx, rec) in parsed.jails.iter().enumerate().take(range.end).skip(range.start) {
         if wild_jail_name(&rec.name) {
             continue;
         }
@@ -887,8 +952,7 @@ fn load_each_view_kept(
         params = b.params;
         pools.recycle(&mut params);
     }
-    errors.extend(check_errors);
-    errors
+    (errors, check_errors)
 }
 
 #[cfg(test)]
@@ -916,6 +980,65 @@ mod tests {
         assert!(wild_jail_match("a.b", "*.b"));
         assert!(!wild_jail_match("a.c", "*.b"));
         assert!(wild_jail_match("anything", "*"));
+    }
+
+    /// The two-halves merge of a large file gives what one pass gives: jails, warnings
+    /// and errors in the same order (errors of check_values after all the others).
+    #[test]
+    fn load_filtered_in_halves_is_one_pass() {
+        use crate::diag::Source;
+        use crate::parse::jailconf::parse_source;
+        use crate::parse::loader::Loader;
+        let mut text = String::from("path = \"/j/$name\";\n* { $v = 1; }\n");
+        for i in 0..2_600 {
+            match i % 7 {
+                0 => text.push_str(&format!("j{i} {{ ip4.addr = $nope; }}\n")),
+                1 => text.push_str(&format!("j{i} {{ exec.clean = maybe; }}\n")),
+                2 => text.push_str(&format!("j{i} {{ $l = a, b; exec.start = $l; }}\n")),
+                3 if i % 500 == 3 => text.push_str(&format!("\"j{i}.*\" {{ allow.mount; }} j{i}.c {{ }}\n")),
+                4 => text.push_str(&format!("j{i} {{ mount.fstab = /f; # jailvol\n }}\n")),
+                _ => text.push_str(&format!("j{i} {{ host.hostname = h{i}; $v += 2; }}\n")),
+            }
+        }
+        let parsed = parse_source(&Loader::sealed(), Source::new("t.conf", text), false)
+            .unwrap_or_else(|e| panic!("{}", e.message));
+        let keep = |p: &CfParam| p.name != "mount.fstab";
+        let halves = load_filtered(&parsed, &keep);
+        let mut one = Config {
+            warnings: parsed.warnings.clone(),
+            ..Config::default()
+        };
+        let mut jails = Vec::new();
+        one.errors = load_each_view_kept(
+            &parsed,
+            &keep,
+            |v| jails.push(v.to_jail()),
+            |w| one.warnings.push(w),
+        );
+        one.jails = jails;
+        assert!(halves.jails.len() > 1_000 && !halves.errors.is_empty() && !halves.warnings.is_empty());
+        assert!(halves.jails.iter().all(|j| j.param("mount.fstab").is_none()));
+        assert!(halves.jails.iter().any(|j| j.param("allow.mount").is_some()));
+        assert!(
+            halves
+                .errors
+                .iter()
+                .any(|e| e.message.contains("unknown boolean value"))
+        );
+        let diags = |ds: &[Diag]| -> Vec<String> {
+            ds.iter()
+                .map(|d| format!("{:?} {}", d.loc.as_ref().map(|l| l.line()), d.message))
+                .collect()
+        };
+        let jails = |c: &Config| -> Vec<(String, usize, Vec<Entry>)> {
+            c.jails
+                .iter()
+                .map(|j| (j.name.clone(), j.record, j.entries.clone()))
+                .collect()
+        };
+        assert!(jails(&halves) == jails(&one), "the jails differ from one pass");
+        assert_eq!(diags(&halves.warnings), diags(&one.warnings));
+        assert_eq!(diags(&halves.errors), diags(&one.errors));
     }
 
     #[test]
