@@ -128,6 +128,12 @@ fn push_append(out: &mut String, name: &str, v: &str) {
     out.push(';');
 }
 
+/// The fstab file generate writes for `jail`, in the order of `Plan::artifacts`: one
+/// for each volume, in the order of `volume::collect`.
+pub fn fstab_file(opts: &Options, jail: &str) -> String {
+    fstab_path(opts.fstab_dir.trim_end_matches('/'), jail)
+}
+
 /// `DIR/JAIL.fstab`: the fstab jailvol owns for a jail.
 fn fstab_path(dir: &str, jail: &str) -> String {
     let mut p = String::with_capacity(dir.len() + jail.len() + 7);

@@ -31,6 +31,13 @@ pub fn change(loader: &Loader, a: &Artifact) -> Result<Change, Diag> {
     Comparer::default().change(loader, a)
 }
 
+/// A file as `Comparer::read_ahead` found it: its bytes, or None when it could not be
+/// read (missing, unreadable: `change_after` finds out again, with the message).
+pub struct ReadAhead {
+    path: String,
+    bytes: Option<Vec<u8>>,
+}
+
 /// Compares artifacts with the disk one after the other. `check` compares thousands of
 /// small files, most in one directory: this keeps that directory open (each file is
 /// opened relative to it, not looked up from `/` again) and reads every file into one
@@ -46,7 +53,7 @@ impl Comparer {
     /// `change`, for one artifact of many.
     pub fn change(&mut self, loader: &Loader, a: &Artifact) -> Result<Change, Diag> {
         let real = loader.real_path(&a.path);
-        match self.read(&real, a.content.len()) {
+        match self.read(&real, Some(a.content.len())) {
             Ok(len) => {
                 let bytes = &self.buf[..len];
                 if bytes == a.content.as_bytes() {
@@ -65,19 +72,44 @@ impl Comparer {
         }
     }
 
+    /// Read the file at host path `path` before what it should contain is known (check
+    /// reads while generate still runs). Only a file read whole, or up to a short read,
+    /// is kept: `change_after` takes it as unchanged only when it is exactly the
+    /// expected content, the same rule as `read`, and otherwise compares as `change`.
+    pub fn read_ahead(&mut self, loader: &Loader, path: String) -> ReadAhead {
+        let real = loader.real_path(&path);
+        let bytes = self.read(&real, None).ok().map(|len| self.buf[..len].to_vec());
+        ReadAhead { path, bytes }
+    }
+
+    /// `change`, with the file perhaps read ahead.
+    pub fn change_after(
+        &mut self,
+        loader: &Loader,
+        a: &Artifact,
+        ahead: Option<ReadAhead>,
+    ) -> Result<Change, Diag> {
+        if ahead.is_some_and(|r| r.path == a.path && r.bytes.as_deref() == Some(a.content.as_bytes())) {
+            return Ok(Change::Unchanged);
+        }
+        self.change(loader, a)
+    }
+
     /// Read the whole file into `buf`; returns its length. `expect` is the length it
     /// should have: room for one byte more is made first, so a file of that length
     /// comes in one read, and a read that stops short there is taken as its end
     /// without asking again (a short read of a regular file is its end, POSIX read(2);
     /// check reads thousands of small files, and that last read was a quarter of
     /// the system calls).
-    fn read(&mut self, real: &Path, expect: usize) -> std::io::Result<usize> {
+    /// Without `expect` (`read_ahead`), any short read ends it.
+    fn read(&mut self, real: &Path, expect: Option<usize>) -> std::io::Result<usize> {
+        let expect_len = expect.unwrap_or(0);
         let mut file = match self.open_in_dir(real) {
             Some(f) => f?,
             None => std::fs::File::open(real)?,
         };
-        if self.buf.len() <= expect {
-            self.buf.resize((expect + 1).max(16 * 1024), 0);
+        if self.buf.len() <= expect_len {
+            self.buf.resize((expect_len + 1).max(16 * 1024), 0);
         }
         let mut len = 0;
         loop {
@@ -89,7 +121,7 @@ impl Comparer {
                 Ok(0) => return Ok(len),
                 Ok(n) => {
                     len += n;
-                    if n < room && len == expect {
+                    if n < room && expect.is_none_or(|e| e == len) {
                         return Ok(len);
                     }
                 }

@@ -133,16 +133,31 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, release: Option<(u3
         }
         config::lint(parsed, cfg, &mut r);
         fstab::lint(loader, parsed, cfg, opts, &mut r);
-        if let Ok(collected) = vols_rx.recv() {
-            match &*collected {
+        let collected = vols_rx.recv().ok();
+        if let Some(collected) = &collected {
+            match &**collected {
                 Ok(c) => container::lint(loader, c, cfg, &mut r),
                 Err(errs) => errs.iter().for_each(|e| r.push(e.clone())),
             }
         }
         drop(prep);
+        // While the other thread still generates, read the files it will compare first.
+        let mut disk = write::Comparer::default();
+        let ahead = match collected.as_deref() {
+            Some(Ok(c)) => read_ahead(loader, opts, &c.vols, &generated, &next, &mut disk),
+            _ => Vec::new(),
+        };
+        drop(collected);
         if ready_rx.recv().is_ok() {
             if let Some(Ok(p)) = generated.get() {
-                compared.extend(compare(loader, &p.artifacts, &next));
+                for (i, read) in ahead {
+                    if let Some(a) = p.artifacts.get(i) {
+                        if let Some(found) = drifted(a, disk.change_after(loader, a, read)) {
+                            compared.push((i, found));
+                        }
+                    }
+                }
+                compared.extend(compare(loader, &p.artifacts, &next, &mut disk));
             }
         }
         if let Some(w) = worker {
@@ -199,7 +214,7 @@ impl Job {
         drop((self.prep, collected));
         let _ = self.ready.send(());
         match plan {
-            Ok(p) => compare(loader, &p.artifacts, next),
+            Ok(p) => compare(loader, &p.artifacts, next, &mut write::Comparer::default()),
             Err(_) => Vec::new(),
         }
     }
@@ -212,8 +227,12 @@ const CHUNK: usize = 32;
 /// Compare artifacts with the disk until none is left, taking them `CHUNK` at a time
 /// from `next`: each thread comparing gets what the others have not taken. Returns
 /// the drifted files and the errors, by index in `artifacts`.
-fn compare(loader: &Loader, artifacts: &[Artifact], next: &AtomicUsize) -> Compared {
-    let mut disk = write::Comparer::default();
+fn compare(
+    loader: &Loader,
+    artifacts: &[Artifact],
+    next: &AtomicUsize,
+    disk: &mut write::Comparer,
+) -> Compared {
     let mut out = Vec::new();
     loop {
         let start = next.fetch_add(CHUNK, Ordering::Relaxed);
@@ -224,22 +243,55 @@ fn compare(loader: &Loader, artifacts: &[Artifact], next: &AtomicUsize) -> Compa
             return out;
         }
         for (i, a) in chunk.iter().take(CHUNK).enumerate() {
-            let found = match disk.change(loader, a) {
-                Ok(Change::Unchanged) => continue,
-                Ok(Change::Create) => Ok(Drift {
-                    file: a.path.clone(),
-                    missing: true,
-                    diff: write::diff(&a.path, "", &a.content),
-                }),
-                Ok(Change::Update { old }) => Ok(Drift {
-                    file: a.path.clone(),
-                    missing: false,
-                    diff: write::diff(&a.path, &old, &a.content),
-                }),
-                Err(e) => Err(e),
-            };
-            out.push((start + i, found));
+            if let Some(found) = drifted(a, disk.change(loader, a)) {
+                out.push((start + i, found));
+            }
         }
+    }
+}
+
+/// Until the plan is generated, read the fstab files of `vols` (the first artifacts
+/// of the plan, in this order), taking them from `next` as `compare` does. Returns
+/// what was read, by index in the artifacts; None for an index past the fstab files.
+fn read_ahead(
+    loader: &Loader,
+    opts: &Options,
+    vols: &[volume::Volume],
+    generated: &OnceLock<Result<Plan, Vec<Diag>>>,
+    next: &AtomicUsize,
+    disk: &mut write::Comparer,
+) -> Vec<(usize, Option<write::ReadAhead>)> {
+    let mut out = Vec::new();
+    while generated.get().is_none() {
+        let start = next.fetch_add(CHUNK, Ordering::Relaxed);
+        for i in start..start + CHUNK {
+            let read = vols
+                .get(i)
+                .map(|v| disk.read_ahead(loader, plan::fstab_file(opts, &v.jail)));
+            out.push((i, read));
+        }
+        if start + CHUNK >= vols.len() {
+            break;
+        }
+    }
+    out
+}
+
+/// What a comparison found, None for a file that is as generate would write it.
+fn drifted(a: &Artifact, change: Result<Change, Diag>) -> Option<Result<Drift, Diag>> {
+    match change {
+        Ok(Change::Unchanged) => None,
+        Ok(Change::Create) => Some(Ok(Drift {
+            file: a.path.clone(),
+            missing: true,
+            diff: write::diff(&a.path, "", &a.content),
+        })),
+        Ok(Change::Update { old }) => Some(Ok(Drift {
+            file: a.path.clone(),
+            missing: false,
+            diff: write::diff(&a.path, &old, &a.content),
+        })),
+        Err(e) => Some(Err(e)),
     }
 }
 
@@ -407,5 +459,63 @@ mod tests {
         r.push(two);
         assert_eq!(r.findings.len(), 5);
         assert_eq!(r.findings[4].message, "two");
+    }
+
+    /// Files read ahead, before generate is done, are judged as if read afterwards:
+    /// unchanged, changed (at the same length too), longer, shorter, missing, and an index
+    /// past the fstab files.
+    #[test]
+    fn read_ahead_finds_what_compare_finds() {
+        let d = tempfile::tempdir().unwrap();
+        let loader = Loader::new(Some(d.path().to_path_buf()));
+        let mut text = String::from("path = \"/j/$name\";\n$volume_size = 1G;\n");
+        for i in 0..(3 * CHUNK + 5) {
+            text.push_str(&format!("j{i} {{ $volume_md_unit = {i}; }}\n"));
+        }
+        std::fs::create_dir_all(d.path().join("etc")).unwrap();
+        std::fs::write(d.path().join("etc/jail.conf"), &text).unwrap();
+        let parsed = crate::parse::jailconf::parse_file(&loader, "/etc/jail.conf").unwrap();
+        let opts = Options::default();
+        let plan = plan::generate(&parsed, &opts).unwrap();
+        write::apply(&loader, &plan.artifacts, false).unwrap();
+        let fstab = |i: usize| d.path().join(format!("etc/jailvol/j{i}.fstab"));
+        std::fs::write(fstab(1), "changed\n").unwrap();
+        let mut same_length = std::fs::read(fstab(3)).unwrap();
+        same_length[0] = b'!';
+        std::fs::write(fstab(3), same_length).unwrap();
+        std::fs::remove_file(fstab(CHUNK)).unwrap();
+        let mut longer = std::fs::read(fstab(CHUNK + 1)).unwrap();
+        longer.push(b'\n');
+        std::fs::write(fstab(CHUNK + 1), longer).unwrap();
+        let shorter = std::fs::read(fstab(2 * CHUNK)).unwrap();
+        std::fs::write(fstab(2 * CHUNK), &shorter[..shorter.len() - 1]).unwrap();
+
+        let prep = plan::prepare(&parsed);
+        let collected = volume::collect_indexed(&prep.cfg, Some(&parsed)).unwrap();
+        let generated = OnceLock::new();
+        let next = AtomicUsize::new(0);
+        let mut disk = write::Comparer::default();
+        let ahead = read_ahead(&loader, &opts, &collected.vols, &generated, &next, &mut disk);
+        assert!(ahead.len() > collected.vols.len() && ahead.iter().any(|(_, r)| r.is_none()));
+        let p = generated.get_or_init(|| plan::generate(&parsed, &opts));
+        let p = p.as_ref().unwrap();
+        let mut found: Compared = ahead
+            .into_iter()
+            .filter_map(|(i, read)| {
+                let a = p.artifacts.get(i)?;
+                Some((i, drifted(a, disk.change_after(&loader, a, read))?))
+            })
+            .collect();
+        found.extend(compare(&loader, &p.artifacts, &next, &mut disk));
+        let plain = compare(
+            &loader,
+            &p.artifacts,
+            &AtomicUsize::new(0),
+            &mut write::Comparer::default(),
+        );
+        let show = |c: &Compared| format!("{c:?}");
+        assert_eq!(show(&found), show(&plain));
+        let drifted: Vec<usize> = found.iter().map(|c| c.0).collect();
+        assert_eq!(drifted, [1, 3, CHUNK, CHUNK + 1, 2 * CHUNK]);
     }
 }
