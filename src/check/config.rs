@@ -255,18 +255,31 @@ fn cut_values(parsed: &Parsed, r: &mut Report) {
 fn cuts(text: &str) -> Vec<(usize, &'static str)> {
     let mut out = Vec::new();
     let b = text.as_bytes();
+    // The special bytes, found with memchr rather than looked at one by one (this scan
+    // reads every byte of the file; check runs it on files of thousands of jails):
+    // quotes, `#` and `/` are frequent in a jail.conf, `'` and `\` rare.
+    let mut common = memchr::memchr3_iter(b'"', b'#', b'/', b);
+    let mut rare = memchr::memchr2_iter(b'\'', b'\\', b);
+    let (mut next_common, mut next_rare) = (common.next(), rare.next());
     let mut i = 0;
     let mut prev_word = false;
     while i < b.len() {
-        // Most bytes are neither quotes nor comments: skip the run, remembering only
-        // whether its last byte was part of a word.
-        let run = i;
-        while i < b.len() && CUT_CLASS[usize::from(b[i])] != SPECIAL {
-            i += 1;
+        while next_common.is_some_and(|p| p < i) {
+            next_common = common.next();
         }
-        if i > run {
-            prev_word = CUT_CLASS[usize::from(b[i - 1])] == WORDISH;
+        while next_rare.is_some_and(|p| p < i) {
+            next_rare = rare.next();
         }
+        let special = match (next_common, next_rare) {
+            (Some(x), Some(y)) => x.min(y),
+            (Some(x), None) | (None, Some(x)) => x,
+            (None, None) => b.len(),
+        };
+        // The run before it: remember only whether its last byte was part of a word.
+        if special > i {
+            prev_word = CUT_CLASS[usize::from(b[special - 1])] == WORDISH;
+        }
+        i = special;
         if i >= b.len() {
             break;
         }
@@ -274,10 +287,20 @@ fn cuts(text: &str) -> Vec<(usize, &'static str)> {
         match c {
             b'\'' | b'"' => {
                 i += 1;
-                while i < b.len() && b[i] != c {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
+                // To the closing quote; a backslash takes the byte after it along.
+                loop {
+                    match b.get(i..).and_then(|rest| memchr::memchr2(c, b'\\', rest)) {
+                        Some(k) if b[i + k] == c => {
+                            i += k + 1;
+                            break;
+                        }
+                        Some(k) => i += k + 2,
+                        None => {
+                            i = b.len();
+                            break;
+                        }
+                    }
                 }
-                i += 1;
                 prev_word = false;
             }
             b'\\' => {
@@ -302,9 +325,7 @@ fn cuts(text: &str) -> Vec<(usize, &'static str)> {
                         None => i = b.len(),
                     }
                 } else {
-                    while i < b.len() && b[i] != b'\n' {
-                        i += 1;
-                    }
+                    i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |k| i + k);
                 }
                 prev_word = false;
             }
