@@ -94,8 +94,8 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, release: Option<(u3
     let prep = Arc::new(plan::prepare(parsed));
     // A second thread collects the volumes, generates, then compares the generated
     // files with the disk (mostly waiting on open and read), while this one runs the
-    // lints, then joins the comparison. Findings are pushed in the order a single
-    // thread would push them.
+    // lints, reads the fstab files ahead until the plan is there, then joins the
+    // comparison. Findings are pushed in the order a single thread would push them.
     let generated = OnceLock::new();
     let next = AtomicUsize::new(0);
     let (vols_tx, vols_rx) = mpsc::sync_channel(1);
@@ -150,13 +150,7 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, release: Option<(u3
         drop(collected);
         if ready_rx.recv().is_ok() {
             if let Some(Ok(p)) = generated.get() {
-                for (i, read) in ahead {
-                    if let Some(a) = p.artifacts.get(i) {
-                        if let Some(found) = drifted(a, disk.change_after(loader, a, read)) {
-                            compared.push((i, found));
-                        }
-                    }
-                }
+                compared.extend(judge_ahead(loader, &p.artifacts, ahead, &mut disk));
                 compared.extend(compare(loader, &p.artifacts, &next, &mut disk));
             }
         }
@@ -275,6 +269,22 @@ fn read_ahead(
         }
     }
     out
+}
+
+/// `compare`, for the files `read_ahead` read before `artifacts` existed.
+fn judge_ahead(
+    loader: &Loader,
+    artifacts: &[Artifact],
+    ahead: Vec<(usize, Option<write::ReadAhead>)>,
+    disk: &mut write::Comparer,
+) -> Compared {
+    ahead
+        .into_iter()
+        .filter_map(|(i, read)| {
+            let a = artifacts.get(i)?;
+            Some((i, drifted(a, disk.change_after(loader, a, read))?))
+        })
+        .collect()
 }
 
 /// What a comparison found, None for a file that is as generate would write it.
@@ -499,13 +509,7 @@ mod tests {
         assert!(ahead.len() > collected.vols.len() && ahead.iter().any(|(_, r)| r.is_none()));
         let p = generated.get_or_init(|| plan::generate(&parsed, &opts));
         let p = p.as_ref().unwrap();
-        let mut found: Compared = ahead
-            .into_iter()
-            .filter_map(|(i, read)| {
-                let a = p.artifacts.get(i)?;
-                Some((i, drifted(a, disk.change_after(&loader, a, read))?))
-            })
-            .collect();
+        let mut found = judge_ahead(&loader, &p.artifacts, ahead, &mut disk);
         found.extend(compare(&loader, &p.artifacts, &next, &mut disk));
         let plain = compare(
             &loader,
