@@ -41,10 +41,12 @@ pub fn statement(parsed: &Parsed, jail: &Jail, name: &str, is_var: bool) -> Opti
 /// `equalopts`, with the tests that rule out most pairs first: it only equates names
 /// of the same length, or two apart when the longer has a `no` at the start of one of
 /// its dotted components.
-fn same_param(a: &str, b: &str) -> bool {
+fn same_param(a: &Text, b: &str) -> bool {
+    // The length first: `a` is a span of the file, read only when it may match.
     match a.len().abs_diff(b.len()) {
         0 => a.as_bytes().first() == b.as_bytes().first() && equalopts(a, b),
         2 => {
+            let a = a.as_str();
             let longer = if a.len() > b.len() { a } else { b }.as_bytes();
             let no_at = |i: usize| longer.get(i..i + 2) == Some(b"no");
             (no_at(0) || (0..longer.len()).any(|i| longer[i] == b'.' && no_at(i + 1))) && equalopts(a, b)
@@ -165,7 +167,12 @@ mod tests {
         ];
         for a in words {
             for b in words {
-                assert_eq!(super::same_param(a, b), crate::model::equalopts(a, b), "{a} {b}");
+                let text = crate::parse::jailconf::Text::from(a);
+                assert_eq!(
+                    super::same_param(&text, b),
+                    crate::model::equalopts(a, b),
+                    "{a} {b}"
+                );
             }
         }
     }

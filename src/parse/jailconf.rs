@@ -59,6 +59,21 @@ impl Text {
         Text(Repr::Static(s))
     }
 
+    /// The length in bytes, without reading the text: a span knows its ends. Lookups
+    /// over thousands of jails compare names whose bytes lie all over the file; most
+    /// differ in length, and this rules them out without touching that memory.
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            Repr::Span(_, s, e) => e.saturating_sub(*s) as usize,
+            Repr::Own(s) => s.len(),
+            Repr::Static(s) => s.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn as_str(&self) -> &str {
         match &self.0 {
             // Checked in `span`.
@@ -102,7 +117,7 @@ impl std::borrow::Borrow<str> for Text {
 
 impl PartialEq for Text {
     fn eq(&self, o: &Text) -> bool {
-        self.as_str() == o.as_str()
+        self.len() == o.len() && self.as_str() == o.as_str()
     }
 }
 
@@ -110,19 +125,19 @@ impl Eq for Text {}
 
 impl PartialEq<str> for Text {
     fn eq(&self, o: &str) -> bool {
-        self.as_str() == o
+        self.len() == o.len() && self.as_str() == o
     }
 }
 
 impl PartialEq<&str> for Text {
     fn eq(&self, o: &&str) -> bool {
-        self.as_str() == *o
+        self.len() == o.len() && self.as_str() == *o
     }
 }
 
 impl PartialEq<String> for Text {
     fn eq(&self, o: &String) -> bool {
-        self.as_str() == o
+        self.len() == o.len() && self.as_str() == o
     }
 }
 
@@ -1264,4 +1279,40 @@ fn internal() -> Diag {
 /// glob(3) sets GLOB_MAGCHAR for `*`, `?` and a bracket expression with its `]`.
 fn has_glob_magic(s: &str) -> bool {
     s.contains('*') || s.contains('?') || s.find('[').is_some_and(|i| s[i + 1..].contains(']'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Text::len` answers from the span's ends; it must agree with the text, for
+    /// spans, owned text (after substitution) and static names alike, and equality
+    /// built on it must still compare the bytes.
+    #[test]
+    fn text_len_is_the_length_of_the_text() {
+        let conf = "$v = \"x y\";\nj { path = \"/j/$v\"; ip4.addr = 10.0.0.1; allow.raw_sockets; }\n\"é\" { a = 'ü'; }\n";
+        let parsed = parse_source(
+            &crate::parse::loader::Loader::sealed(),
+            Source::new("t.conf", conf),
+            false,
+        )
+        .expect("parse");
+        let mut seen = 0;
+        for rec in &parsed.jails {
+            assert_eq!(rec.name.len(), rec.name.as_str().len());
+            for p in &rec.params {
+                assert_eq!(p.name.len(), p.name.as_str().len(), "{:?}", p.name);
+                assert_eq!(p.name.is_empty(), p.name.as_str().is_empty());
+                seen += 1;
+            }
+        }
+        assert!(seen >= 5);
+        for t in [Text::from("abc"), Text::from_static("name"), Text::from("")] {
+            assert_eq!(t.len(), t.as_str().len());
+        }
+        let (a, b) = (Text::from("path"), Text::from("pat"));
+        assert!(a != b && a == "path" && a != "pat" && b != "path" && a == Text::from_static("path"));
+        let owned = String::from("patH");
+        assert!(a != *"patH" && a != owned);
+    }
 }
