@@ -143,15 +143,27 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, release: Option<(u3
         drop(prep);
         // While the other thread still generates, read the files it will compare first.
         let mut disk = write::Comparer::default();
-        let ahead = match collected.as_deref() {
-            Some(Ok(c)) => read_ahead(loader, opts, &c.vols, &generated, &next, &mut disk),
-            _ => Vec::new(),
+        let (ahead, fstabs) = match collected.as_deref() {
+            Some(Ok(c)) => (
+                read_ahead(loader, opts, &c.vols, &generated, &next, &mut disk),
+                c.vols.len(),
+            ),
+            _ => (Vec::new(), 0),
         };
         drop(collected);
         if ready_rx.recv().is_ok() {
             if let Some(Ok(p)) = generated.get() {
                 compared.extend(judge_ahead(loader, &p.artifacts, ahead, &mut disk));
-                compared.extend(compare(loader, &p.artifacts, &next, &mut disk));
+                let (fstabs, rest) = p.artifacts.split_at(fstabs.min(p.artifacts.len()));
+                // The helper and the configuration files (the largest, megabytes for
+                // thousands of jails) now, not as the last chunk of the shared count,
+                // which one thread would finish alone.
+                for (i, a) in rest.iter().enumerate() {
+                    if let Some(found) = drifted(a, disk.change(loader, a)) {
+                        compared.push((fstabs.len() + i, found));
+                    }
+                }
+                compared.extend(compare(loader, fstabs, &next, &mut disk));
             }
         }
         if let Some(w) = worker {
@@ -203,12 +215,20 @@ impl Job {
         next: &AtomicUsize,
     ) -> Compared {
         let collected = Arc::new(volume::collect_indexed(&self.prep.cfg, Some(parsed)));
+        let fstabs = collected.as_ref().as_ref().map_or(0, |c| c.vols.len());
         let _ = self.vols.send(Arc::clone(&collected));
         let plan = generated.get_or_init(|| plan::generate_collected(parsed, &self.prep, &collected, opts));
-        drop((self.prep, collected));
+        // Ready before freeing what generate used (milliseconds for thousands of
+        // jails): the other thread compares meanwhile.
         let _ = self.ready.send(());
+        drop((self.prep, collected));
         match plan {
-            Ok(p) => compare(loader, &p.artifacts, next, &mut write::Comparer::default()),
+            Ok(p) => compare(
+                loader,
+                &p.artifacts[..fstabs.min(p.artifacts.len())],
+                next,
+                &mut write::Comparer::default(),
+            ),
             Err(_) => Vec::new(),
         }
     }
