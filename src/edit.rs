@@ -35,21 +35,22 @@ pub struct BlockEdit {
     pub statements: String,
 }
 
-/// Apply block edits (keyed by record index in `parsed.jails`) to the files they live in.
-/// Blocks not named lose their marked statements only if `strip_others` lists them.
+/// Apply block edits (`edits[i]` for record `i` of `parsed.jails`, None for a block not
+/// edited) to the files they live in. Blocks not edited lose their marked statements
+/// only if `strip` lists them.
 /// Returns the new text of every file that changes, by host path.
-pub fn apply(
-    parsed: &Parsed,
-    edits: &BTreeMap<usize, BlockEdit>,
-    strip: &[usize],
-) -> BTreeMap<String, String> {
+pub fn apply(parsed: &Parsed, edits: &[Option<BlockEdit>], strip: &[usize]) -> BTreeMap<String, String> {
     // Work per file: collect (start, end, replacement) splices, then apply them in order.
     // Replacements are ranges of one text per file, not a String each: a large file has
     // thousands of blocks.
     let mut files: Vec<FileSplices> = Vec::new();
     let mut removals = Vec::new();
-    let records = edits.keys().copied().chain(strip.iter().copied());
-    for idx in records {
+    let edited = edits
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| Some((i, Some(e.as_ref()?))));
+    let records = edited.chain(strip.iter().map(|&i| (i, None)));
+    for (idx, edit) in records {
         let Some(rec) = parsed.jails.get(idx) else {
             continue;
         };
@@ -77,7 +78,7 @@ pub fn apply(
                 .filter(|p| std::ptr::eq(&*p.source, &**src) && is_marked(p))
                 .map(|p| remove_range(text, p)),
         );
-        let edit = edits.get(&idx).filter(|e| !e.statements.is_empty());
+        let edit = edit.filter(|e| !e.statements.is_empty());
         let Some(edit) = edit else {
             file.list
                 .extend(removals.iter().map(|&(start, end)| (start, end, 0..0)));
@@ -239,13 +240,9 @@ mod tests {
 
     fn edit_of(text: &str, statements: &str) -> Option<String> {
         let parsed = parse_source(&Loader::sealed(), Source::new("/j.conf", text), false).unwrap();
-        let mut edits = BTreeMap::new();
-        edits.insert(
-            0,
-            BlockEdit {
-                statements: statements.into(),
-            },
-        );
+        let edits = [Some(BlockEdit {
+            statements: statements.into(),
+        })];
         apply(&parsed, &edits, &[]).remove("/j.conf")
     }
 

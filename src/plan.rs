@@ -8,13 +8,13 @@
 //! * `mountprog` (FreeBSD 9.x-12.1): one fstab line whose `mountprog=` is the helper
 //!   (or `/sbin/mdmfs`), which attaches, checks and mounts when jail(8) mounts the line.
 
+use smallvec::SmallVec;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::diag::{Diag, exit};
 use crate::edit::{self, BlockEdit};
-use crate::emit::jailconf::push_statement;
+use crate::emit::jailconf::{push_escaped, push_statement};
 use crate::model::{self, Config, FnvSet};
 use crate::parse::jailconf::{Op, Parsed, Text};
 use crate::shell::{self, OWNED_MARK};
@@ -120,14 +120,6 @@ fn push_fstab_field(out: &mut String, s: &str) {
     out.push_str(&s[plain..]);
 }
 
-/// `name += "value";`, appended to `out`.
-fn push_append(out: &mut String, name: &str, v: &str) {
-    crate::emit::jailconf::push_name(out, name);
-    out.push_str(" += ");
-    crate::emit::jailconf::push_value(out, v);
-    out.push(';');
-}
-
 /// The fstab file generate writes for `jail`, in the order of `Plan::artifacts`: one
 /// for each volume, in the order of `volume::collect`.
 pub fn fstab_file(opts: &Options, jail: &str) -> String {
@@ -217,13 +209,28 @@ fn generate_from(
     let assigned_set: FnvSet<&str> = assigned.iter().map(|(j, _)| j.as_str()).collect();
     let mut plan = Plan::default();
     plan.artifacts.reserve(vols.len() + 1 + parsed.sources.len());
-    let mut edits: BTreeMap<usize, BlockEdit> = BTreeMap::new();
+    // By record, as `edit::apply` takes them.
+    let mut edits: Vec<Option<BlockEdit>> = Vec::new();
+    edits.resize_with(parsed.jails.len(), || None);
     let mut errs = Vec::new();
     let fstab_dir = opts.fstab_dir.trim_end_matches('/');
-    // The words of the hook commands that are the same for every jail, quoted once.
-    let helper_q = shell::quote(&opts.helper);
-    let (attach_q, detach_q) = (shell::quote("attach"), shell::quote("detach"));
-    let mut cmd = String::new();
+    // What the hook statements start with, the same for every jail, made once:
+    // `exec.prepare += "HELPER attach ` (sh-quoted words, then jail.conf escapes). A
+    // command has blanks, so `push_value` would quote it whole, and its escapes go byte
+    // by byte: the rest of the command is escaped on its own and appended.
+    let hook_head = |name: &str, verb: &str| {
+        let mut head = String::new();
+        crate::emit::jailconf::push_name(&mut head, name);
+        head.push_str(" += \"");
+        let words = format!("{} {} ", shell::quote(&opts.helper), shell::quote(verb));
+        push_escaped(&mut head, &words);
+        head
+    };
+    let (prepare_head, release_head) = (
+        hook_head("exec.prepare", "attach"),
+        hook_head("exec.release", "detach"),
+    );
+    let mut file_q = String::new();
     let mut line = String::new();
     let mut unit_s = String::new();
     for (v, &ji) in vols.iter().zip(at.iter()) {
@@ -233,7 +240,8 @@ fn generate_from(
         let unit = v.unit.unwrap_or(volume::FIRST_UNIT);
         unit_s.clear();
         let _ = write!(unit_s, "{unit}");
-        let mut stmts = String::with_capacity(160 + 2 * (helper_q.len() + v.file.len()));
+        let mut stmts =
+            String::with_capacity(96 + prepare_head.len() + release_head.len() + 2 * v.file.len());
         // A unit jailvol assigned (now or before) is written back with the marker.
         let unit_marked = assigned_set.contains(v.jail.as_str())
             || parsed.jails.get(jail.record).is_some_and(|r| {
@@ -246,34 +254,30 @@ fn generate_from(
             stmts.push('\n');
         }
         let ours = fstab_path(fstab_dir, &v.jail);
-        let mut fstabs = vec![ours.as_str()];
-        if let Some(existing) = crate::locate::param(jail, "mount.fstab") {
-            fstabs.extend(existing.values.iter().map(Text::as_str).filter(|f| *f != ours));
+        {
+            let mut fstabs: SmallVec<[&str; 2]> = SmallVec::new();
+            fstabs.push(&ours);
+            if let Some(existing) = crate::locate::param(jail, "mount.fstab") {
+                fstabs.extend(existing.values.iter().map(Text::as_str).filter(|f| *f != ours));
+            }
+            push_statement(&mut stmts, "mount.fstab", false, &fstabs);
         }
-        push_statement(&mut stmts, "mount.fstab", false, &fstabs);
         stmts.push('\n');
         line.clear();
         match opts.style {
             Style::Hooks => {
-                let file_q = shell::quote(&v.file);
+                file_q.clear();
+                shell::push_quoted(&mut file_q, &v.file);
                 // `+=` keeps the admin's own hooks; ours run after them. A unit number
-                // is digits, which sh quoting leaves bare.
-                cmd.clear();
-                for w in [&helper_q, &attach_q, unit_s.as_str(), &file_q] {
-                    cmd.push_str(w);
-                    cmd.push(' ');
-                }
-                cmd.pop();
-                push_append(&mut stmts, "exec.prepare", &cmd);
-                stmts.push('\n');
-                cmd.clear();
-                for w in [&helper_q, &detach_q, &file_q] {
-                    cmd.push_str(w);
-                    cmd.push(' ');
-                }
-                cmd.pop();
-                push_append(&mut stmts, "exec.release", &cmd);
-                stmts.push('\n');
+                // is digits, which neither quoting changes.
+                stmts.push_str(&prepare_head);
+                stmts.push_str(&unit_s);
+                stmts.push(' ');
+                push_escaped(&mut stmts, &file_q);
+                stmts.push_str("\";\n");
+                stmts.push_str(&release_head);
+                push_escaped(&mut stmts, &file_q);
+                stmts.push_str("\";\n");
                 line.push_str("/dev/md");
                 line.push_str(&unit_s);
                 line.push('\t');
@@ -325,7 +329,9 @@ fn generate_from(
             mode: 0o644,
             owned: true,
         });
-        edits.insert(jail.record, BlockEdit { statements: stmts });
+        if let Some(slot) = edits.get_mut(jail.record) {
+            *slot = Some(BlockEdit { statements: stmts });
+        }
     }
     if !errs.is_empty() {
         return Err(errs);
@@ -341,7 +347,7 @@ fn generate_from(
         .jails
         .iter()
         .enumerate()
-        .filter(|(i, r)| !edits.contains_key(i) && r.params.iter().any(edit::is_marked))
+        .filter(|(i, r)| edits.get(*i).is_some_and(Option::is_none) && r.params.iter().any(edit::is_marked))
         .map(|(i, _)| i)
         .collect();
     let changed = edit::apply(parsed, &edits, &strip);
@@ -428,4 +434,78 @@ fn verify(parsed: &Parsed, cfg: &Config, vols: &[Volume], owners: &[usize]) -> R
         }
     }
     if errs.is_empty() { Ok(()) } else { Err(errs) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Source;
+    use crate::parse::jailconf::parse_source;
+    use crate::parse::loader::Loader;
+
+    /// The hook statements as first written: the whole command made of sh-quoted
+    /// words, then written as a jail.conf value.
+    fn hook(name: &str, words: &[&str]) -> String {
+        let cmd = words
+            .iter()
+            .map(|w| shell::quote(w))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut out = String::new();
+        crate::emit::jailconf::push_name(&mut out, name);
+        out.push_str(" += ");
+        crate::emit::jailconf::push_value(&mut out, &cmd);
+        out.push(';');
+        out
+    }
+
+    /// generate makes the hook statements from a head escaped once and the file
+    /// escaped per jail: the same text as escaping each whole command, for helpers and
+    /// files with quotes, `$`, backslashes, blanks, tabs and non-ASCII.
+    #[test]
+    fn hook_statements_are_the_whole_commands_escaped() {
+        let helpers = [
+            "/usr/local/libexec/jailvol-md",
+            "/opt/jv \"md\"/$x\\y",
+            "/o'q/h\tz",
+            "/é/md",
+        ];
+        let files = [
+            "/jails/a.img",
+            "/j/it's $HOME/\"x\"\\.img",
+            "/j/é ü/x{y};#.img",
+            "/j/'",
+        ];
+        for helper in helpers {
+            for file in files {
+                let mut value = String::new();
+                crate::emit::jailconf::push_value(&mut value, file);
+                let conf =
+                    format!("j {{\n\tpath = /j/a;\n\t$volume_size = 1G;\n\t$volume_file = {value};\n}}\n");
+                let parsed =
+                    parse_source(&Loader::sealed(), Source::new("/etc/jail.conf", conf), false).unwrap();
+                let opts = Options {
+                    helper: helper.into(),
+                    ..Options::default()
+                };
+                let plan = generate(&parsed, &opts).unwrap();
+                let conf = plan
+                    .artifacts
+                    .iter()
+                    .find(|a| a.path == "/etc/jail.conf")
+                    .unwrap();
+                let unit = volume::FIRST_UNIT.to_string();
+                for want in [
+                    hook("exec.prepare", &[helper, "attach", &unit, file]),
+                    hook("exec.release", &[helper, "detach", file]),
+                ] {
+                    assert!(
+                        conf.content.lines().any(|l| l.trim_start().starts_with(&want)),
+                        "{want}\nnot in\n{}",
+                        conf.content
+                    );
+                }
+            }
+        }
+    }
 }

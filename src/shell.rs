@@ -4,14 +4,28 @@
 /// Quote a word for sh: bare when it only has characters sh never treats specially,
 /// else single-quoted (a `'` inside becomes `'\''`).
 pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    push_quoted(&mut out, s);
+    out
+}
+
+/// `quote(s)`, appended to `out`.
+pub fn push_quoted(out: &mut String, s: &str) {
     let safe = !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"_@%+=:,./-".contains(&b));
     if safe {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
+        out.push_str(s);
+        return;
     }
+    out.push('\'');
+    for (i, part) in s.split('\'').enumerate() {
+        if i > 0 {
+            out.push_str(r"'\''");
+        }
+        out.push_str(part);
+    }
+    out.push('\'');
 }
 
 /// A command line from words, each quoted as needed.

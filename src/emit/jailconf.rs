@@ -74,6 +74,13 @@ pub fn push_value(out: &mut String, v: &str) {
         return;
     }
     out.push('"');
+    push_escaped(out, v);
+    out.push('"');
+}
+
+/// `v` as it goes between double quotes. Escapes are byte by byte, so the escaped text
+/// of a concatenation is the concatenation of the escaped parts.
+pub fn push_escaped(out: &mut String, v: &str) {
     // Copy the runs that need no escape whole; every escaped character is ASCII, so
     // byte offsets stay on character boundaries.
     let mut plain = 0;
@@ -97,7 +104,6 @@ pub fn push_value(out: &mut String, v: &str) {
         plain = i + 1;
     }
     out.push_str(&v[plain..]);
-    out.push('"');
 }
 
 /// A parameter or block name: it must stay one token, so anything but a plain word is
