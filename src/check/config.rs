@@ -1,8 +1,6 @@
 //! Lints on the configuration itself: what jail(8) would do differently from what the
 //! admin meant, and clashes between jails.
 
-use std::collections::HashMap;
-
 use super::Report;
 use crate::diag::{Diag, Loc};
 use crate::locate;
@@ -125,7 +123,7 @@ fn ip_only(v: &str) -> &str {
 }
 
 fn duplicate_blocks(parsed: &Parsed, r: &mut Report) {
-    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut seen: FnvMap<&str, usize> = FnvMap::default();
     for (i, rec) in parsed.jails.iter().enumerate() {
         if rec.block.is_none() || wild_jail_name(&rec.name) {
             continue;

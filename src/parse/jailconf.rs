@@ -200,6 +200,8 @@ pub struct CfParam {
     /// Byte range of the whole statement, from the name to the `;` included.
     pub start: usize,
     pub end: usize,
+    /// Followed by jailvol's marker comment (`edit::marked_after`).
+    pub marked: bool,
 }
 
 impl CfParam {
@@ -1046,6 +1048,7 @@ impl Parser<'_> {
             source: Arc::clone(s.source()),
             start: name.start,
             end: semi.end,
+            marked: crate::edit::marked_after(&s.source().text, semi.end),
         };
         if !is_var && op == Op::NameVal && param.name == ".include" {
             return self.include(s, &param, is_stdin);
