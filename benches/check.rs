@@ -110,7 +110,15 @@ fn main() {
         let t = Instant::now();
         let p = parse_source(&loader, Source::new("/etc/jail.conf", current.clone()), false).expect("parse");
         let parsed_at = t.elapsed();
-        let report = jailvol::check::run(&loader, &p, &opts, Some((14, 2)));
+        let report = jailvol::check::run(
+            &loader,
+            &p,
+            &opts,
+            jailvol::check::Settings {
+                release: Some((14, 2)),
+                containers: true,
+            },
+        );
         std::hint::black_box(&report);
         checks.push((t.elapsed(), parsed_at));
         assert!(report.drift.is_empty(), "tree should be up to date");

@@ -244,6 +244,10 @@ pub struct CheckArgs {
     /// Fail (exit 1) on findings at or above this severity; drift always fails.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
+    /// Skip the lints that read the containers (JV016-JV020): for a configuration
+    /// repository, whose containers are on the hosts.
+    #[arg(long)]
+    pub no_containers: bool,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -618,7 +622,15 @@ fn check(g: &Global, a: &CheckArgs) -> anyhow::Result<i32> {
     }
     let loader = inputs.loader();
     let report = match input::parse_jail_confs(&loader, &inputs.files) {
-        Ok(parsed) => check::run(&loader, &parsed, &opts, release),
+        Ok(parsed) => check::run(
+            &loader,
+            &parsed,
+            &opts,
+            check::Settings {
+                release,
+                containers: !a.no_containers,
+            },
+        ),
         // A file that cannot be read at all is bad input; one that jail(8) would reject
         // is a finding.
         Err(d) if d.loc.is_none() || d.exit != exit::DATAERR => anyhow::bail!(d.with_exit(exit::DATAERR)),
