@@ -6,11 +6,6 @@
 
 use std::time::{Duration, Instant};
 
-// The binary's allocator (src/main.rs), so the figures are the CLI's.
-#[cfg(target_os = "linux")]
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use jailvol::diag::Source;
 use jailvol::parse::jailconf::parse_source;
 use jailvol::parse::loader::Loader;
