@@ -52,23 +52,19 @@ fn the_ci_jobs_pass_a_clean_repository_and_fail_on_drift() {
     for file in ["github-actions.yml", "gitlab-ci.yml"] {
         let words = check_words(file);
         let repo = repository();
-        let mut c = jailvol();
-        c.args(&words).current_dir(repo.path());
-        let r = run(c);
-        assert_eq!(
-            r.code, 0,
-            "{file}: {words:?} on a clean repository:\n{}{}",
-            r.stdout, r.stderr
-        );
+        let check = |state: &str, want: i32| {
+            let mut c = jailvol();
+            c.args(&words).current_dir(repo.path());
+            let r = run(c);
+            assert_eq!(
+                r.code, want,
+                "{file}: {words:?} on a {state} repository:\n{}{}",
+                r.stdout, r.stderr
+            );
+        };
+        check("clean", 0);
         drift(repo.path());
-        let mut c = jailvol();
-        c.args(&words).current_dir(repo.path());
-        let r = run(c);
-        assert_eq!(
-            r.code, 1,
-            "{file}: {words:?} after drift:\n{}{}",
-            r.stdout, r.stderr
-        );
+        check("drifted", 1);
     }
 }
 
