@@ -446,11 +446,7 @@ mod tests {
     /// The hook statements as first written: the whole command made of sh-quoted
     /// words, then written as a jail.conf value.
     fn hook(name: &str, words: &[&str]) -> String {
-        let cmd = words
-            .iter()
-            .map(|w| shell::quote(w))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let cmd = shell::command(words);
         let mut out = String::new();
         crate::emit::jailconf::push_name(&mut out, name);
         out.push_str(" += ");
@@ -461,7 +457,7 @@ mod tests {
 
     /// generate makes the hook statements from a head escaped once and the file
     /// escaped per jail: the same text as escaping each whole command, for helpers and
-    /// files with quotes, `$`, backslashes, blanks, tabs and non-ASCII.
+    /// files with quotes, `$`, backslashes, blanks, a tab (in the helper) and non-ASCII.
     #[test]
     fn hook_statements_are_the_whole_commands_escaped() {
         let helpers = [
