@@ -8,31 +8,18 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+#[cfg(test)]
+use crate::parse::jailconf::marked_after;
 use crate::parse::jailconf::{CfJail, CfParam, Parsed};
 
 pub const MARK: &str = "# jailvol";
 
-/// Whether a statement carries the jailvol marker after its `;` (`marked_after`). The
-/// parser records it while the bytes are at hand: check and generate ask for every
-/// statement of every jail, several times, and reading the file again there cost cache
-/// misses on large files.
+/// Whether a statement carries the jailvol marker after its `;`
+/// (`parse::jailconf::marked_after`). The parser records it while the bytes are at
+/// hand: check and generate ask for every statement of every jail, several times, and
+/// reading the file again there cost cache misses on large files.
 pub fn is_marked(p: &CfParam) -> bool {
     p.marked
-}
-
-/// Whether the statement ending at byte `end` of `text` carries the jailvol marker: on
-/// the same line, blanks, `#`, blanks, then the word `jailvol` ending the line or
-/// followed by a blank or a CR.
-pub fn marked_after(text: &str, end: usize) -> bool {
-    let rest = text.as_bytes().get(end..).unwrap_or_default();
-    let blanks = |b: &[u8]| b.iter().take_while(|c| matches!(c, b' ' | b'\t')).count();
-    let rest = &rest[blanks(rest)..];
-    let Some(rest) = rest.strip_prefix(b"#") else {
-        return false;
-    };
-    let rest = &rest[blanks(rest)..];
-    rest.strip_prefix(b"jailvol")
-        .is_some_and(|after| matches!(after.first(), None | Some(b'\n' | b' ' | b'\r')))
 }
 
 /// What one block should end with: jailvol's statements, rendered without indentation.

@@ -200,7 +200,7 @@ pub struct CfParam {
     /// Byte range of the whole statement, from the name to the `;` included.
     pub start: usize,
     pub end: usize,
-    /// Followed by jailvol's marker comment (`edit::marked_after`).
+    /// Followed by jailvol's marker comment (`marked_after`).
     pub marked: bool,
 }
 
@@ -208,6 +208,22 @@ impl CfParam {
     pub fn loc(&self) -> Loc {
         Loc::new(&self.source, self.start)
     }
+}
+
+/// Whether the statement ending at byte `end` of `text` carries jailvol's marker
+/// (`edit::MARK`, the comment on each statement jailvol writes): on the same line,
+/// blanks, `#`, blanks, then the word `jailvol` ending the line or followed by a blank
+/// or a CR.
+pub fn marked_after(text: &str, end: usize) -> bool {
+    let rest = text.as_bytes().get(end..).unwrap_or_default();
+    let blanks = |b: &[u8]| b.iter().take_while(|c| matches!(c, b' ' | b'\t')).count();
+    let rest = &rest[blanks(rest)..];
+    let Some(rest) = rest.strip_prefix(b"#") else {
+        return false;
+    };
+    let rest = &rest[blanks(rest)..];
+    rest.strip_prefix(b"jailvol")
+        .is_some_and(|after| matches!(after.first(), None | Some(b'\n' | b' ' | b'\r')))
 }
 
 /// Where a block sits in its file: the header name, `{` and `}` offsets.
@@ -1048,7 +1064,7 @@ impl Parser<'_> {
             source: Arc::clone(s.source()),
             start: name.start,
             end: semi.end,
-            marked: crate::edit::marked_after(&s.source().text, semi.end),
+            marked: marked_after(&s.source().text, semi.end),
         };
         if !is_var && op == Op::NameVal && param.name == ".include" {
             return self.include(s, &param, is_stdin);
