@@ -207,134 +207,23 @@ fn norm(p: &str) -> &str {
     if t.is_empty() { "/" } else { t }
 }
 
-/// How `cut_values` sees a byte.
-const WORDISH: u8 = 0;
-/// Blank or punctuation: no value runs into what follows.
-const SEPARATOR: u8 = 1;
-/// A quote, a backslash or what may start a comment: looked at one by one.
-const SPECIAL: u8 = 2;
-
-const CUT_CLASS: [u8; 256] = {
-    let mut t = [WORDISH; 256];
-    let sep = b" \t\n\x0c\r,;={}";
-    let mut k = 0;
-    while k < sep.len() {
-        t[sep[k] as usize] = SEPARATOR;
-        k += 1;
-    }
-    t[b'\'' as usize] = SPECIAL;
-    t[b'"' as usize] = SPECIAL;
-    t[b'\\' as usize] = SPECIAL;
-    t[b'#' as usize] = SPECIAL;
-    t[b'/' as usize] = SPECIAL;
-    t
-};
-
 /// JV003: an unquoted value cut by a comment glued to it (`foo#bar`, `/jails//x`,
 /// `/tmp/*.sock`): jaillex.l tries its comment rules on every character outside quotes.
+/// The scanner records them as it skips the comments (`Parsed::cuts`).
 fn cut_values(parsed: &Parsed, r: &mut Report) {
-    for src in &parsed.sources {
-        for (at, what) in cuts(&src.text) {
-            r.push(
-                Diag::warning(
-                    Some(Loc::new(src, at)),
-                    format!(
-                        "\"{what}\" starts a comment here and cuts the unquoted value before it; \
-                         quote the value if the comment was not meant"
-                    ),
-                )
-                .with_code("JV003"),
-            );
-        }
+    for cut in &parsed.cuts {
+        r.push(
+            Diag::warning(
+                Some(cut.loc.clone()),
+                format!(
+                    "\"{}\" starts a comment here and cuts the unquoted value before it; \
+                     quote the value if the comment was not meant",
+                    cut.opener
+                ),
+            )
+            .with_code("JV003"),
+        );
     }
-}
-
-/// Each comment that starts right after an unquoted word: its offset and opener.
-fn cuts(text: &str) -> Vec<(usize, &'static str)> {
-    let mut out = Vec::new();
-    let b = text.as_bytes();
-    // The special bytes, found with memchr rather than looked at one by one (this scan
-    // reads every byte of the file; check runs it on files of thousands of jails):
-    // quotes, `#` and `/` are frequent in a jail.conf, `'` and `\` rare.
-    let mut common = memchr::memchr3_iter(b'"', b'#', b'/', b);
-    let mut rare = memchr::memchr2_iter(b'\'', b'\\', b);
-    let (mut next_common, mut next_rare) = (common.next(), rare.next());
-    let mut i = 0;
-    let mut prev_word = false;
-    while i < b.len() {
-        while next_common.is_some_and(|p| p < i) {
-            next_common = common.next();
-        }
-        while next_rare.is_some_and(|p| p < i) {
-            next_rare = rare.next();
-        }
-        let special = match (next_common, next_rare) {
-            (Some(x), Some(y)) => x.min(y),
-            (Some(x), None) | (None, Some(x)) => x,
-            (None, None) => b.len(),
-        };
-        // The run before it: remember only whether its last byte was part of a word.
-        if special > i {
-            prev_word = CUT_CLASS[usize::from(b[special - 1])] == WORDISH;
-        }
-        i = special;
-        if i >= b.len() {
-            break;
-        }
-        let c = b[i];
-        match c {
-            b'\'' | b'"' => {
-                i += 1;
-                // To the closing quote; a backslash takes the byte after it along.
-                loop {
-                    match b.get(i..).and_then(|rest| memchr::memchr2(c, b'\\', rest)) {
-                        Some(k) if b[i + k] == c => {
-                            i += k + 1;
-                            break;
-                        }
-                        Some(k) => i += k + 2,
-                        None => {
-                            i = b.len();
-                            break;
-                        }
-                    }
-                }
-                prev_word = false;
-            }
-            b'\\' => {
-                i += 2;
-                prev_word = true;
-            }
-            b'#' | b'/' if c == b'#' || matches!(b.get(i + 1), Some(b'/') | Some(b'*')) => {
-                if prev_word {
-                    let what = if c == b'#' {
-                        "#"
-                    } else if b[i + 1] == b'/' {
-                        "//"
-                    } else {
-                        "/*"
-                    };
-                    out.push((i, what));
-                }
-                // Skip the comment.
-                if c == b'/' && b[i + 1] == b'*' {
-                    match text[i + 2..].find("*/") {
-                        Some(e) => i += e + 4,
-                        None => i = b.len(),
-                    }
-                } else {
-                    i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |k| i + k);
-                }
-                prev_word = false;
-            }
-            // A lone `/`: part of a word.
-            _ => {
-                prev_word = true;
-                i += 1;
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -394,22 +283,54 @@ mod tests {
         out
     }
 
+    /// The scanner's cuts (`Parsed::cuts`, JV003) against `cuts_bytewise`, jaillex.l's
+    /// comment rules read off byte by byte, for every file of up to five pieces that
+    /// parses, alone and as a value.
     #[test]
-    fn cuts_match_the_byte_at_a_time_scan() {
-        let alphabet = ["a", " ", "/", "#", "*", "\"", "'", "\\", "\n", ";", "\x0b", "é"];
+    fn scanner_cuts_match_the_byte_at_a_time_scan() {
+        use crate::diag::Source;
+        use crate::parse::jailconf::parse_source;
+        use crate::parse::loader::Loader;
+        let alphabet = [
+            "a", " ", "/", "#", "*", "\"", "'", "\\", "\n", ";", "$b", "${c}", "é",
+        ];
         let mut strings = vec![String::new()];
+        let mut last = vec![String::new()];
         for _ in 0..5 {
-            let longer: Vec<String> = strings
+            last = last
                 .iter()
-                .filter(|s| s.chars().count() == strings.last().map_or(0, |l| l.chars().count()))
                 .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
                 .collect();
-            strings.extend(longer);
+            strings.extend(last.iter().cloned());
         }
-        assert!(strings.len() > 200_000);
+        let loader = Loader::new(None);
+        let mut parsed_ok = 0;
+        let mut with_cuts = 0;
         for s in &strings {
-            assert_eq!(super::cuts(s), cuts_bytewise(s), "{s:?}");
+            for text in [format!("x = {s};\n"), format!("{s}\n")] {
+                let Ok(p) = parse_source(&loader, Source::new("t.conf", text.clone()), false) else {
+                    continue;
+                };
+                parsed_ok += 1;
+                let got: Vec<(usize, &str)> = p.cuts.iter().map(|c| (c.loc.offset, c.opener)).collect();
+                if !got.is_empty() {
+                    with_cuts += 1;
+                }
+                assert_eq!(got, cuts_bytewise(&text), "{text:?}");
+            }
         }
-        assert_eq!(super::cuts("path = /a//b\nx#y"), vec![(9, "//"), (14, "#")]);
+        // The comparison must have had something to compare.
+        assert!(
+            parsed_ok > 50_000 && with_cuts > 1_500,
+            "{parsed_ok} parsed, {with_cuts} with cuts"
+        );
+        let p = parse_source(
+            &loader,
+            Source::new("t.conf", String::from("path = /a//b\n;\nx#y\n;\n")),
+            false,
+        )
+        .unwrap();
+        let got: Vec<(usize, &str)> = p.cuts.iter().map(|c| (c.loc.offset, c.opener)).collect();
+        assert_eq!(got, vec![(9, "//"), (16, "#")]);
     }
 }

@@ -261,6 +261,18 @@ pub struct Parsed {
     pub sources: Vec<Arc<Source>>,
     /// Problems that do not stop FreeBSD 15 but matter elsewhere (older releases).
     pub warnings: Vec<Diag>,
+    /// Comments glued to the unquoted word before them (`foo#bar`, `/jails//x`), in
+    /// source order: jaillex.l tries its comment rules on every character outside
+    /// quotes, so the value ends there. Not an error; `check` warns (JV003).
+    pub cuts: Vec<Cut>,
+}
+
+/// A comment that starts right after an unquoted word, cutting the value.
+#[derive(Debug, Clone)]
+pub struct Cut {
+    pub loc: Loc,
+    /// `#`, `//` or `/*`.
+    pub opener: &'static str,
 }
 
 /// Parse `host_path` (or `-` for standard input) and its includes.
@@ -284,6 +296,18 @@ pub fn parse_source(loader: &Loader, source: Arc<Source>, is_stdin: bool) -> Res
         vars: Vec::new(),
     };
     p.parse_config(source, is_stdin)?;
+    // Each file's cuts were added when its scan ended, an included file's before the
+    // rest of the file that includes it: put them in the order of `sources`.
+    let order: std::collections::HashMap<*const Source, usize> = p
+        .out
+        .sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (Arc::as_ptr(s), i))
+        .collect();
+    p.out
+        .cuts
+        .sort_by_key(|c| order.get(&Arc::as_ptr(&c.loc.source)).copied());
     Ok(p.out)
 }
 
@@ -333,6 +357,11 @@ struct Lexer {
     reference: bool,
     /// An error was queued: the parser's lookahead must look for it.
     erred: bool,
+    /// Where the last token ends if it ends an unquoted word (usize::MAX otherwise): a
+    /// comment starting right there cuts the value (`Parsed::cuts`).
+    word_end: usize,
+    /// The offsets and openers of those comments.
+    cuts: Vec<(usize, &'static str)>,
 }
 
 /// jaillex.l's unquoted word characters, `[A-Za-z0-9_!%&()\-.:<>?@\[\]^`|~]`, as a
@@ -369,6 +398,8 @@ impl Lexer {
             done: false,
             reference: false,
             erred: false,
+            word_end: usize::MAX,
+            cuts: Vec::new(),
         }
     }
 
@@ -408,6 +439,14 @@ impl Lexer {
         let source = Arc::clone(&self.source);
         let b = source.text.as_bytes();
         let mut i = self.pos;
+        if i == self.word_end {
+            match (b.get(i), b.get(i + 1)) {
+                (Some(b'#'), _) => self.cuts.push((i, "#")),
+                (Some(b'/'), Some(b'/')) => self.cuts.push((i, "//")),
+                (Some(b'/'), Some(b'*')) => self.cuts.push((i, "/*")),
+                _ => {}
+            }
+        }
         while i < b.len() {
             match b[i] {
                 b' ' | b'\t' | b'\r' | b'\n' => i += 1,
@@ -620,6 +659,7 @@ impl Lexer {
     fn punct(&mut self, kind: Kind, start: usize, end: usize) {
         self.instr = false;
         self.prev_end = end;
+        self.word_end = usize::MAX;
         self.queue.push_back(Tok {
             kind,
             start,
@@ -639,6 +679,9 @@ impl Lexer {
         let glued = self.instr;
         self.instr = true;
         self.prev_end = end;
+        // A quoted string or `${name}` ends with its closing quote or brace, outside
+        // its value; a word, `$name` or an escape ends with its value.
+        self.word_end = if vend == end { end } else { usize::MAX };
         self.queue.push_back(Tok {
             kind,
             start,
@@ -654,6 +697,7 @@ impl Lexer {
             self.instr = false;
         }
         self.prev_end = end;
+        self.word_end = usize::MAX;
         self.queue.push_back(Tok {
             kind: Kind::Error(message),
             start: at,
@@ -951,6 +995,11 @@ impl Parser<'_> {
             lexer: Lexer::new(source),
         };
         self.conf(&mut s, false, is_stdin)?;
+        let source = s.source();
+        self.out.cuts.extend(s.lexer.cuts.iter().map(|&(at, opener)| Cut {
+            loc: Loc::new(source, at),
+            opener,
+        }));
         Ok(())
     }
 
