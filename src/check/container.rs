@@ -59,7 +59,8 @@ pub fn lint(loader: &Loader, vols: &Collected, cfg: &Config, r: &mut Report) {
         };
         // Containers of a directory that does not exist (a CI checkout has none) are
         // missing without asking for each.
-        let parent_missing = real.parent().and_then(|p| dirs.get(p)).is_some_and(|d| d.missing);
+        let dir = parent(&real);
+        let parent_missing = dirs.get(dir).is_some_and(|d| d.missing);
         let stat = if parent_missing {
             Err(std::io::ErrorKind::NotFound.into())
         } else {
@@ -77,7 +78,7 @@ pub fn lint(loader: &Loader, vols: &Collected, cfg: &Config, r: &mut Report) {
                         v.jail, v.file, v.jail
                     ),
                 ));
-                add_need(&mut need, &mut dirs, &real, v.size, &v.jail);
+                add_need(&mut need, &mut dirs, dir, v.size, &v.jail);
                 continue;
             }
             Err(e) => {
@@ -170,7 +171,7 @@ pub fn lint(loader: &Loader, vols: &Collected, cfg: &Config, r: &mut Report) {
                     format_size(meta.len())
                 ),
             ));
-            add_need(&mut need, &mut dirs, &real, meta.len() - allocated, &v.jail);
+            add_need(&mut need, &mut dirs, dir, meta.len() - allocated, &v.jail);
         }
     }
     for (_, (dir, bytes, jails)) in need {
@@ -255,11 +256,22 @@ impl Dirs {
     }
 }
 
+/// The directory of an absolute, normalized container path (`volume::normalize`), by
+/// its bytes: `Path::parent` takes the path apart into components, for each of
+/// thousands of containers.
+fn parent(file: &Path) -> &Path {
+    use std::os::unix::ffi::OsStrExt;
+    let b = file.as_os_str().as_bytes();
+    match b.iter().rposition(|&c| c == b'/') {
+        Some(0) | None => Path::new("/"),
+        Some(i) => Path::new(std::ffi::OsStr::from_bytes(&b[..i])),
+    }
+}
+
 /// Account bytes against the file system (by device) of the nearest existing directory
-/// above the container.
-fn add_need<'v>(need: &mut Need<'v>, dirs: &mut Dirs, file: &Path, bytes: u64, jail: &'v str) {
-    let parent = file.parent().unwrap_or(Path::new("/"));
-    let Some(d) = dirs.get_or_look(parent) else {
+/// above the container (in `dir`).
+fn add_need<'v>(need: &mut Need<'v>, dirs: &mut Dirs, dir: &Path, bytes: u64, jail: &'v str) {
+    let Some(d) = dirs.get_or_look(dir) else {
         return;
     };
     let e = need
@@ -267,4 +279,22 @@ fn add_need<'v>(need: &mut Need<'v>, dirs: &mut Dirs, file: &Path, bytes: u64, j
         .or_insert_with(|| (d.existing.clone(), 0, Vec::new()));
     e.1 = e.1.saturating_add(bytes);
     e.2.push(jail);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    #[test]
+    fn parent_is_path_parent_for_container_paths() {
+        for p in [
+            "/jails/web.ufs",
+            "/x.ufs",
+            "/tmp/root/jails/a b/$c.ufs",
+            "rel/jails/a.ufs",
+            "/a/b/c/d.ufs",
+        ] {
+            assert_eq!(super::parent(Path::new(p)), Path::new(p).parent().unwrap(), "{p}");
+        }
+    }
 }
