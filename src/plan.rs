@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use crate::diag::{Diag, exit};
 use crate::edit::{self, BlockEdit};
 use crate::emit::jailconf::{push_escaped, push_statement};
-use crate::model::{self, Config, FnvSet};
+use crate::model::{self, Config, FnvMap, FnvSet};
 use crate::parse::jailconf::{Op, Parsed, Text};
 use crate::shell::{self, OWNED_MARK};
 use crate::volume::{self, Collected, VAR_UNIT, Volume};
@@ -350,7 +350,7 @@ fn generate_from(
         .filter(|(i, r)| edits.get(*i).is_some_and(Option::is_none) && r.params.iter().any(edit::is_marked))
         .map(|(i, _)| i)
         .collect();
-    let changed = edit::apply(parsed, &edits, &strip);
+    let mut changed = edit::apply(parsed, &edits, &strip);
     let uses_mdmfs = opts.style == Style::Mountprog && opts.mountprog == MountProg::Mdmfs;
     let needs_helper = !vols.is_empty() && !uses_mdmfs;
     if needs_helper {
@@ -363,14 +363,23 @@ fn generate_from(
     }
     // Every file of the configuration is part of the plan, changed or not, so `check`
     // can tell a stale file from a missing one.
+    let mut edited: FnvMap<&str, usize> = FnvMap::default();
     for src in &parsed.sources {
         if src.name == "STDIN" {
             continue;
         }
-        let content = changed
-            .get(&src.name)
-            .cloned()
-            .unwrap_or_else(|| src.text.clone());
+        // Moved out, not copied: for thousands of jails the file is megabytes. A file
+        // included twice gets the same edit both times (edit::apply works by name).
+        let content = match changed.remove(&src.name) {
+            Some(c) => {
+                edited.insert(&src.name, plan.artifacts.len());
+                c
+            }
+            None => match edited.get(src.name.as_str()).and_then(|&i| plan.artifacts.get(i)) {
+                Some(a) => a.content.clone(),
+                None => src.text.clone(),
+            },
+        };
         plan.artifacts.push(Artifact {
             path: src.name.clone(),
             content,
