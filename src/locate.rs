@@ -6,6 +6,7 @@
 use crate::diag::Loc;
 use crate::model::{Entry, Jail, equalopts, wild_jail_match, wild_jail_name};
 use crate::parse::jailconf::{CfJail, Parsed, Text};
+use crate::volume::{VAR_FILE, VAR_SIZE, VAR_UNIT};
 
 /// The statement that set `name` (a `$variable` when `is_var`), else the jail's block.
 pub fn statement(parsed: &Parsed, jail: &Jail, name: &str, is_var: bool) -> Option<Loc> {
@@ -38,6 +39,78 @@ pub fn statement(parsed: &Parsed, jail: &Jail, name: &str, is_var: bool) -> Opti
         .or_else(|| jail.loc.clone())
 }
 
+/// The parameters and variables check and generate read from a jail of
+/// `plan::prepare`, which keeps only these (`model::Wanted`); the lookups below assert
+/// it.
+pub const LOOKED_UP: [&str; 8] = [
+    "path",
+    "mount.fstab",
+    "ip4.addr",
+    "ip6.addr",
+    "host.hostname",
+    "exec.prestart",
+    "exec.poststop",
+    "depend",
+];
+pub const LOOKED_UP_VARS: [&str; 3] = [VAR_SIZE, VAR_FILE, VAR_UNIT];
+
+/// What `plan::prepare` keeps of each jail.
+pub static PREPARED: crate::model::Wanted = crate::model::Wanted {
+    params: &LOOKED_UP,
+    vars: &LOOKED_UP_VARS,
+};
+
+/// (Not in this crate's unit tests, which look up any name: the integration tests run
+/// check and generate with it.)
+#[cfg_attr(test, allow(unused_variables))]
+fn assert_looked_up(name: &str, is_var: bool) {
+    #[cfg(not(test))]
+    debug_assert!(
+        if is_var {
+            LOOKED_UP_VARS.contains(&name)
+        } else {
+            LOOKED_UP.contains(&name)
+        },
+        "{name} is looked up but not in locate::LOOKED_UP: plan::prepare leaves it out"
+    );
+}
+
+/// `entries` for the same names in many jails: for a jail of `plan::prepare`, which
+/// knows where each of the `PREPARED` names is, without comparing any name.
+pub struct Finder<const P: usize, const V: usize> {
+    params: [&'static str; P],
+    vars: [&'static str; V],
+    /// Each name's index in `PREPARED` (parameters, then variables).
+    at: Option<([usize; P], [usize; V])>,
+}
+
+impl<const P: usize, const V: usize> Finder<P, V> {
+    pub fn new(params: [&'static str; P], vars: [&'static str; V]) -> Self {
+        params.iter().for_each(|p| assert_looked_up(p, false));
+        vars.iter().for_each(|v| assert_looked_up(v, true));
+        let param_at = |p: &str| PREPARED.params.iter().position(|&n| n == p);
+        let var_at = |v: &str| Some(PREPARED.params.len() + PREPARED.vars.iter().position(|&n| n == v)?);
+        let (ap, av) = (params.map(param_at), vars.map(var_at));
+        let complete = ap.iter().chain(&av).all(Option::is_some);
+        let at = complete.then(|| (ap.map(|i| i.unwrap_or(0)), av.map(|i| i.unwrap_or(0))));
+        Finder { params, vars, at }
+    }
+
+    #[allow(clippy::type_complexity)]
+    pub fn get<'j>(&self, jail: &'j Jail) -> ([Option<&'j Entry>; P], [Option<&'j Entry>; V]) {
+        match (&self.at, &jail.wanted) {
+            (Some((ap, av)), Some(w)) if std::ptr::eq(w.names, &PREPARED) => {
+                let entry = |i: &usize| {
+                    let e = usize::from(w.at.get(*i).copied().unwrap_or(0));
+                    e.checked_sub(1).and_then(|e| jail.entries.get(e))
+                };
+                (ap.each_ref().map(entry), av.each_ref().map(entry))
+            }
+            _ => entries(jail, self.params, self.vars),
+        }
+    }
+}
+
 /// `equalopts`, with the tests that rule out most pairs first: it only equates names
 /// of the same length, or two apart when the longer has a `no` at the start of one of
 /// its dotted components.
@@ -57,6 +130,7 @@ fn same_param(a: &Text, b: &str) -> bool {
 
 /// `Jail::param`, for lookups made for every jail.
 pub fn param<'j>(jail: &'j Jail, name: &str) -> Option<&'j Entry> {
+    assert_looked_up(name, false);
     jail.entries
         .iter()
         .find(|e| !e.is_var && same_param(&e.name, name))
@@ -76,6 +150,8 @@ pub fn entries<'j, const P: usize, const V: usize>(
     params: [&str; P],
     vars: [&str; V],
 ) -> ([Option<&'j Entry>; P], [Option<&'j Entry>; V]) {
+    params.iter().for_each(|p| assert_looked_up(p, false));
+    vars.iter().for_each(|v| assert_looked_up(v, true));
     let (mut found_params, mut found_vars) = ([None; P], [None; V]);
     let mut left = P + V;
     for e in &jail.entries {

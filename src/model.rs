@@ -33,7 +33,21 @@ pub struct Jail {
     pub loc: Option<Loc>,
     /// Index of the raw record in `Parsed::jails`.
     pub record: usize,
+    /// For a jail of `load_filtered` with `Wanted` names, where each is.
+    pub wanted: Option<WantedAt>,
 }
+
+/// The entries of the `Wanted` names in a jail.
+#[derive(Debug, Clone, Copy)]
+pub struct WantedAt {
+    pub names: &'static Wanted,
+    /// For each name in order (parameters, then variables), 1 + the index of its
+    /// entry, 0 when unset.
+    pub at: [u8; MAX_WANTED],
+}
+
+/// How many names a `Wanted` may list.
+pub const MAX_WANTED: usize = 16;
 
 /// Names and values are `Text`: spans of the configuration file where written as they
 /// are, so a merged jail costs a few allocations, not one per name and value (check
@@ -709,6 +723,48 @@ pub struct JailView<'v> {
     /// Index of the raw record in `Parsed::jails`.
     pub record: usize,
     params: &'v [P<'v>],
+    /// The entries `to_jail` keeps, when not all.
+    only: Option<&'v Only>,
+}
+
+/// Which merged entries `load_filtered` keeps in each jail: the parameters (as
+/// `Jail::param` finds them, `nofoo` for `foo`) and the variables a caller reads.
+#[derive(Debug)]
+pub struct Wanted {
+    pub params: &'static [&'static str],
+    pub vars: &'static [&'static str],
+}
+
+/// `Wanted` for one `load`: only an entry with the `Names` key of a wanted name can be
+/// it (most are ruled out by their key alone), then the name decides.
+struct Only {
+    wanted: &'static Wanted,
+    /// By key: some wanted name has it.
+    by_key: Vec<bool>,
+    /// (key, is_var, name)
+    names: Vec<(u32, bool, &'static str)>,
+}
+
+impl Only {
+    fn keeps(&self, p: &P<'_>) -> bool {
+        self.which(p).is_some()
+    }
+
+    /// Which wanted name an entry is, by index in `names`.
+    fn which(&self, p: &P<'_>) -> Option<usize> {
+        if !self.by_key.get(p.key as usize).copied().unwrap_or(false) {
+            return None;
+        }
+        self.names.iter().position(|&(key, is_var, name)| {
+            key == p.key
+                && is_var == p.is_var
+                && if is_var {
+                    *p.name == name
+                } else {
+                    equalopts(p.name, name)
+                }
+        })
+    }
 }
 
 /// An entry of a `JailView`, like `Entry`.
@@ -728,28 +784,60 @@ impl<'v> EntryView<'v> {
 impl<'v> JailView<'v> {
     /// Parameters and variables in jail(8)'s final order, as `Jail::entries`.
     pub fn entries(&self) -> impl Iterator<Item = EntryView<'v>> + use<'v> {
-        self.params.iter().map(|p| EntryView {
-            name: p.name,
-            is_var: p.is_var,
-            values: &p.values,
-        })
+        let only = self.only;
+        self.params
+            .iter()
+            .filter(move |p| only.is_none_or(|only| only.keeps(p)))
+            .map(|p| EntryView {
+                name: p.name,
+                is_var: p.is_var,
+                values: &p.values,
+            })
     }
 
-    /// The `Jail` `load` gives for this jail.
+    /// The `Jail` `load` gives for this jail (only the entries `Wanted` names, for a
+    /// view lent by `load_filtered` with one).
     pub fn to_jail(&self) -> Jail {
+        let entry = |p: &P<'_>| Entry {
+            name: p.name.clone(),
+            is_var: p.is_var,
+            values: p.values.iter().map(|v| v.text.to_text()).collect(),
+        };
+        let (entries, wanted) = match self.only {
+            None => (self.params.iter().map(entry).collect(), None),
+            Some(only) => {
+                // Which first, so the list is allocated once at its size.
+                let kept: SmallVec<[(&P<'_>, usize); MAX_WANTED]> = self
+                    .params
+                    .iter()
+                    .filter_map(|p| Some((p, only.which(p)?)))
+                    .collect();
+                let mut at = [0u8; MAX_WANTED];
+                for (i, &(_, w)) in kept.iter().enumerate() {
+                    // jail(8) merges the names equalopts calls equal into one entry:
+                    // each wanted name has at most one (else the first, as
+                    // `Jail::param` finds it).
+                    if at[w] == 0 {
+                        at[w] = u8::try_from(i + 1).unwrap_or(0);
+                    }
+                }
+                let mut v = Vec::with_capacity(kept.len());
+                v.extend(kept.into_iter().map(|(p, _)| entry(p)));
+                (
+                    v,
+                    Some(WantedAt {
+                        names: only.wanted,
+                        at,
+                    }),
+                )
+            }
+        };
         Jail {
             name: self.name.to_owned(),
-            entries: self
-                .params
-                .iter()
-                .map(|p| Entry {
-                    name: p.name.clone(),
-                    is_var: p.is_var,
-                    values: p.values.iter().map(|v| v.text.to_text()).collect(),
-                })
-                .collect(),
+            entries,
             loc: self.loc.cloned(),
             record: self.record,
+            wanted,
         }
     }
 }
@@ -777,7 +865,14 @@ pub fn load_each_view(
 /// Jails merge independently of each other, so a large file is merged in two halves,
 /// the second on another thread (check and generate of thousands of jails wait on
 /// this merge before anything else); the result is the same as one pass.
-pub fn load_filtered(parsed: &Parsed, keep: &(dyn Fn(&CfParam) -> bool + Sync)) -> Config {
+///
+/// With `wanted`, the jails keep only the entries it names: a caller that reads a few
+/// parameters of thousands of jails copies and frees only those.
+pub fn load_filtered(
+    parsed: &Parsed,
+    keep: &(dyn Fn(&CfParam) -> bool + Sync),
+    wanted: Option<&'static Wanted>,
+) -> Config {
     /// Below this many blocks a thread costs more than it saves.
     const SPLIT_AT: usize = 2_000;
     let n = parsed.jails.len();
@@ -792,6 +887,7 @@ pub fn load_filtered(parsed: &Parsed, keep: &(dyn Fn(&CfParam) -> bool + Sync)) 
         (half.errors, half.check_errors) = load_range(
             parsed,
             keep,
+            wanted,
             range,
             |v| half.jails.push(v.to_jail()),
             |w| half.warnings.push(w),
@@ -844,7 +940,8 @@ fn load_each_view_kept(
     on_jail: impl FnMut(&JailView<'_>),
     on_warning: impl FnMut(Diag),
 ) -> Vec<Diag> {
-    let (mut errors, check_errors) = load_range(parsed, keep, 0..parsed.jails.len(), on_jail, on_warning);
+    let (mut errors, check_errors) =
+        load_range(parsed, keep, None, 0..parsed.jails.len(), on_jail, on_warning);
     errors.extend(check_errors);
     errors
 }
@@ -855,6 +952,7 @@ fn load_each_view_kept(
 fn load_range(
     parsed: &Parsed,
     keep: &dyn Fn(&CfParam) -> bool,
+    wanted: Option<&'static Wanted>,
     range: Range<usize>,
     mut on_jail: impl FnMut(&JailView<'_>),
     mut on_warning: impl FnMut(Diag),
@@ -862,6 +960,31 @@ fn load_range(
     let mut errors = Vec::new();
     let mut check_errors = Vec::new();
     let mut names = Names::default();
+    let only: Option<Only> = wanted.map(|w| {
+        assert!(
+            w.params.len() + w.vars.len() <= MAX_WANTED,
+            "model::Wanted lists too many names"
+        );
+        let params = w.params.iter().map(|&n| (n, false));
+        let vars = w.vars.iter().map(|&n| (n, true));
+        let names: Vec<(u32, bool, &'static str)> = params
+            .chain(vars)
+            .map(|(name, is_var)| (names.get(name).0, is_var, name))
+            .collect();
+        let mut by_key = Vec::new();
+        for &(key, ..) in &names {
+            let key = key as usize;
+            if by_key.len() <= key {
+                by_key.resize(key + 1, false);
+            }
+            by_key[key] = true;
+        }
+        Only {
+            wanted: w,
+            by_key,
+            names,
+        }
+    });
     let wild: Vec<usize> = (0..parsed.jails.len())
         .filter(|&i| wild_jail_name(&parsed.jails[i].name))
         .collect();
@@ -941,6 +1064,7 @@ fn load_range(
                 loc: b.block_loc.as_ref(),
                 record: idx,
                 params: &b.params,
+                only: only.as_ref(),
             });
         } else if load_failed {
             errors.extend(b.errors);
@@ -1003,7 +1127,7 @@ mod tests {
         let parsed = parse_source(&Loader::sealed(), Source::new("t.conf", text), false)
             .unwrap_or_else(|e| panic!("{}", e.message));
         let keep = |p: &CfParam| p.name != "mount.fstab";
-        let halves = load_filtered(&parsed, &keep);
+        let halves = load_filtered(&parsed, &keep, None);
         let mut one = Config {
             warnings: parsed.warnings.clone(),
             ..Config::default()

@@ -137,7 +137,9 @@ fn fstab_path(dir: &str, jail: &str) -> String {
 }
 
 /// The configuration as the admin wrote it: jailvol's own statements left out, except
-/// the md units it wrote back (they are settings now).
+/// the md units it wrote back (they are settings now). Each jail keeps only the
+/// entries check and generate read (`locate::LOOKED_UP`): for thousands of jails,
+/// copying and freeing the others cost more than the lints.
 pub struct Prepared {
     pub cfg: Config,
 }
@@ -145,7 +147,7 @@ pub struct Prepared {
 pub fn prepare(parsed: &Parsed) -> Prepared {
     let keep = |p: &crate::parse::jailconf::CfParam| !edit::is_marked(p) || (p.is_var && p.name == VAR_UNIT);
     Prepared {
-        cfg: model::load_filtered(parsed, &keep),
+        cfg: model::load_filtered(parsed, &keep, Some(&crate::locate::PREPARED)),
     }
 }
 
@@ -230,6 +232,7 @@ fn generate_from(
         hook_head("exec.prepare", "attach"),
         hook_head("exec.release", "detach"),
     );
+    let find_fstab = crate::locate::Finder::new(["mount.fstab"], []);
     let mut file_q = String::new();
     let mut line = String::new();
     let mut unit_s = String::new();
@@ -257,7 +260,7 @@ fn generate_from(
         {
             let mut fstabs: SmallVec<[&str; 2]> = SmallVec::new();
             fstabs.push(&ours);
-            if let Some(existing) = crate::locate::param(jail, "mount.fstab") {
+            if let ([Some(existing)], []) = find_fstab.get(jail) {
                 fstabs.extend(existing.values.iter().map(Text::as_str).filter(|f| *f != ours));
             }
             push_statement(&mut stmts, "mount.fstab", false, &fstabs);
@@ -451,6 +454,85 @@ mod tests {
     use crate::diag::Source;
     use crate::parse::jailconf::parse_source;
     use crate::parse::loader::Loader;
+
+    /// `prepare` keeps fewer entries than a whole load; every lookup check and generate
+    /// make finds the same in both, for every jail.conf of the fixtures.
+    #[test]
+    fn prepared_jails_answer_every_lookup_as_whole_ones() {
+        let mut files = Vec::new();
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures"
+        ))];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.file_name().is_some_and(|n| n == "jail.conf") {
+                    files.push(p);
+                }
+            }
+        }
+        let (mut jails, mut found) = (0, 0);
+        for f in &files {
+            let text = std::fs::read_to_string(f).unwrap();
+            let Ok(parsed) = parse_source(&Loader::sealed(), Source::new("jail.conf", text), false) else {
+                continue;
+            };
+            let keep =
+                |p: &crate::parse::jailconf::CfParam| !edit::is_marked(p) || (p.is_var && p.name == VAR_UNIT);
+            let whole = model::load_filtered(&parsed, &keep, None);
+            let prep = prepare(&parsed);
+            assert_eq!(prep.cfg.jails.len(), whole.jails.len(), "{}", f.display());
+            assert_eq!(prep.cfg.errors.len(), whole.errors.len(), "{}", f.display());
+            for (a, b) in prep.cfg.jails.iter().zip(&whole.jails) {
+                jails += 1;
+                assert_eq!((&a.name, a.record), (&b.name, b.record));
+                assert_eq!(a.loc.as_ref().map(|l| l.offset), b.loc.as_ref().map(|l| l.offset));
+                assert!(a.entries.len() <= b.entries.len());
+                assert!(a.wanted.is_some() && b.wanted.is_none());
+                for name in crate::locate::LOOKED_UP {
+                    assert_eq!(a.param(name), b.param(name), "{}: {} {name}", f.display(), a.name);
+                    assert_eq!(
+                        crate::locate::param(a, name),
+                        b.param(name),
+                        "{}: {} {name}",
+                        f.display(),
+                        a.name
+                    );
+                    found += usize::from(a.param(name).is_some());
+                }
+                for name in crate::locate::LOOKED_UP_VARS {
+                    assert_eq!(
+                        a.variable(name),
+                        b.variable(name),
+                        "{}: {} {name}",
+                        f.display(),
+                        a.name
+                    );
+                }
+                let find =
+                    crate::locate::Finder::new(["path", "ip4.addr", "depend"], [volume::VAR_SIZE, VAR_UNIT]);
+                for j in [a, b] {
+                    let ([p, ip, dep], [size, unit]) = find.get(j);
+                    let want = [
+                        b.param("path"),
+                        b.param("ip4.addr"),
+                        b.param("depend"),
+                        b.variable(volume::VAR_SIZE),
+                        b.variable(VAR_UNIT),
+                    ];
+                    assert_eq!([p, ip, dep, size, unit], want, "{}: {}", f.display(), a.name);
+                }
+            }
+        }
+        assert!(
+            files.len() > 50 && jails > 100 && found > 100,
+            "{} files, {jails} jails, {found} found",
+            files.len()
+        );
+    }
 
     /// The hook statements as first written: the whole command made of sh-quoted
     /// words, then written as a jail.conf value.

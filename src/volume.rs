@@ -110,8 +110,9 @@ pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collecte
             .and_then(|p| crate::locate::statement(p, j, var, true))
             .or_else(|| j.loc.clone())
     };
+    let find = locate::Finder::new(["path"], [VAR_SIZE, VAR_FILE, VAR_UNIT]);
     for (i, j) in cfg.jails.iter().enumerate() {
-        let ([path], [size, file, unit]) = locate::entries(j, ["path"], [VAR_SIZE, VAR_FILE, VAR_UNIT]);
+        let ([path], [size, file, unit]) = find.get(j);
         let Some(size_text) = locate::last(size) else {
             continue;
         };

@@ -20,23 +20,24 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
     hosts.reserve(cfg.jails.len());
     // Every jail's absolute path, for overlapping_paths.
     let mut paths: Vec<(&Jail, &str)> = Vec::with_capacity(cfg.jails.len());
+    let find = locate::Finder::new(
+        [
+            "exec.prestart",
+            "exec.poststop",
+            "path",
+            "ip4.addr",
+            "ip6.addr",
+            "host.hostname",
+        ],
+        [],
+    );
     for j in &cfg.jails {
         let err = |code: &'static str, param: &str, msg: String| {
             Diag::error(param_loc(parsed, j, param), format!("{}: {msg}", j.name))
                 .with_code(code)
                 .with_jail(&j.name)
         };
-        let [prestart, poststop, path, ip4, ip6, hostname] = locate::params(
-            j,
-            [
-                "exec.prestart",
-                "exec.poststop",
-                "path",
-                "ip4.addr",
-                "ip6.addr",
-                "host.hostname",
-            ],
-        );
+        let ([prestart, poststop, path, ip4, ip6, hostname], []) = find.get(j);
         if values(prestart).iter().any(|c| c.contains("mdconfig")) {
             r.push(err(
                 "JV008",
@@ -124,11 +125,13 @@ fn ip_only(v: &str) -> &str {
 
 fn duplicate_blocks(parsed: &Parsed, r: &mut Report) {
     let mut seen: FnvMap<&str, usize> = FnvMap::default();
+    seen.reserve(parsed.jails.len());
     for (i, rec) in parsed.jails.iter().enumerate() {
         if rec.block.is_none() || wild_jail_name(&rec.name) {
             continue;
         }
-        if let Some(&first) = seen.get(rec.name.as_str()) {
+        let first = *seen.entry(rec.name.as_str()).or_insert(i);
+        if first != i {
             let at = parsed.jails[first]
                 .loc()
                 .map(|l| format!(" (first at {}:{})", l.file(), l.line()));
@@ -145,8 +148,6 @@ fn duplicate_blocks(parsed: &Parsed, r: &mut Report) {
                 .with_code("JV005")
                 .with_jail(rec.name.as_str()),
             );
-        } else {
-            seen.insert(&rec.name, i);
         }
     }
 }

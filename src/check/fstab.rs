@@ -14,6 +14,7 @@ use crate::volume::VAR_SIZE;
 /// `cfg` is the admin's configuration (jailvol's statements left out); `parsed` has them.
 pub fn lint(loader: &Loader, parsed: &Parsed, cfg: &Config, opts: &Options, r: &mut Report) {
     let ours_prefix = format!("{}/", opts.fstab_dir.trim_end_matches('/'));
+    let find = locate::Finder::new(["mount.fstab", "path"], [VAR_SIZE]);
     for j in &cfg.jails {
         // `PREFIX/NAME.fstab`, compared without making the string for every jail.
         let is_ours = |f: &str| {
@@ -21,14 +22,14 @@ pub fn lint(loader: &Loader, parsed: &Parsed, cfg: &Config, opts: &Options, r: &
                 .and_then(|f| f.strip_suffix(".fstab"))
                 .is_some_and(|n| n == j.name)
         };
-        let ([fstabs, path], [size]) = locate::entries(j, ["mount.fstab", "path"], [VAR_SIZE]);
+        let ([fstabs, path], [size]) = find.get(j);
         let managed = locate::last(size).is_some();
         // jailvol's own mount.fstab statement in the block, as it stands in the file.
         let written = parsed.jails.get(j.record).and_then(|rec| {
             rec.params
                 .iter()
                 .rev()
-                .find(|p| !p.is_var && crate::model::equalopts(&p.name, "mount.fstab") && edit::is_marked(p))
+                .find(|p| edit::is_marked(p) && !p.is_var && crate::model::equalopts(&p.name, "mount.fstab"))
         });
         let files_own = fstabs.map_or(&[][..], |p| p.values.as_slice());
         let first = match written {

@@ -52,6 +52,7 @@ pub(super) fn build_jail(name: &str, lines: &[Line<'_>], loc: Option<crate::diag
         loc,
         // Not from a jail.conf record: converted from rc.conf.
         record: usize::MAX,
+        wanted: None,
     }
 }
 
