@@ -13,11 +13,13 @@ use crate::parse::jailconf::Parsed;
 /// Whether dependencies can fail any jail of this file: some `depend` statement, or a
 /// hierarchical jail `a.b` whose parent `a` is in the file.
 pub fn matters(parsed: &Parsed) -> bool {
-    // `equalopts` names end the same way ("nodepend" is "depend").
+    // Only "depend" and "nodepend" are `equalopts` to "depend": the length first, which
+    // a name knows without reading the file (thousands of jails, a dozen statements
+    // each, their names all over it).
     let depends = parsed.jails.iter().any(|r| {
         r.params
             .iter()
-            .any(|p| !p.is_var && p.name.ends_with("depend") && crate::model::equalopts(&p.name, "depend"))
+            .any(|p| !p.is_var && matches!(p.name.len(), 6 | 8) && crate::model::equalopts(&p.name, "depend"))
     });
     // Most files have neither: do not index every name to find out.
     if depends || !parsed.jails.iter().any(|r| r.name.contains('.')) {
@@ -213,6 +215,8 @@ mod tests {
             |t: &str| matters(&parse_source(&Loader::default(), Source::new("t.conf", t), false).unwrap());
         assert!(m("a { depend = b; }"));
         assert!(m("* { depend = b; } a { }"));
+        assert!(m("a { nodepend; }"));
+        assert!(!m("a { xdepend = b; yy.depend = c; }"));
         assert!(m("a { } a.b { }"));
         assert!(m("a.b { } a { }"));
         assert!(!m("a { } b { $depend = x; }"));
