@@ -68,9 +68,8 @@ pub fn apply(parsed: &Parsed, edits: &[Option<BlockEdit>], strip: &[usize]) -> B
         let file = &mut files[fi];
         removals.clear();
         removals.extend(
-            rec.params
-                .iter()
-                .filter(|p| std::ptr::eq(&*p.source, &**src) && is_marked(p))
+            rec.marked_params()
+                .filter(|p| std::ptr::eq(&*p.source, &**src))
                 .map(|p| remove_range(text, p)),
         );
         let edit = edit.filter(|e| !e.statements.is_empty());
@@ -311,5 +310,15 @@ mod tests {
             ("i", false),
         ];
         assert_eq!(marked, want);
+        // The record lists them by index, in a block and outside any.
+        assert_eq!(parsed.jails[0].marked.as_slice(), [0, 1, 3, 5]);
+        let global = "a = 1; # jailvol
+b = 2;
+c = 3; # jailvol
+j { }
+";
+        let parsed = parse_source(&Loader::sealed(), Source::new("/j.conf", global), false).unwrap();
+        let names: Vec<&str> = parsed.jails[0].marked_params().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["a", "c"]);
     }
 }

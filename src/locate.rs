@@ -114,7 +114,7 @@ impl<const P: usize, const V: usize> Finder<P, V> {
 /// `equalopts`, with the tests that rule out most pairs first: it only equates names
 /// of the same length, or two apart when the longer has a `no` at the start of one of
 /// its dotted components.
-fn same_param(a: &Text, b: &str) -> bool {
+pub fn same_param(a: &Text, b: &str) -> bool {
     // The length first: `a` is a span of the file, read only when it may match.
     match a.len().abs_diff(b.len()) {
         0 => a.as_bytes().first() == b.as_bytes().first() && equalopts(a, b),

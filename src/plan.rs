@@ -247,11 +247,10 @@ fn generate_from(
             String::with_capacity(96 + prepare_head.len() + release_head.len() + 2 * v.file.len());
         // A unit jailvol assigned (now or before) is written back with the marker.
         let unit_marked = assigned_set.contains(v.jail.as_str())
-            || parsed.jails.get(jail.record).is_some_and(|r| {
-                r.params
-                    .iter()
-                    .any(|p| p.is_var && p.name == VAR_UNIT && edit::is_marked(p))
-            });
+            || parsed
+                .jails
+                .get(jail.record)
+                .is_some_and(|r| r.marked_params().any(|p| p.is_var && p.name == VAR_UNIT));
         if unit_marked {
             push_statement(&mut stmts, VAR_UNIT, true, &[&unit_s]);
             stmts.push('\n');
@@ -350,7 +349,7 @@ fn generate_from(
         .jails
         .iter()
         .enumerate()
-        .filter(|(i, r)| edits.get(*i).is_some_and(Option::is_none) && r.params.iter().any(edit::is_marked))
+        .filter(|(i, r)| edits.get(*i).is_some_and(Option::is_none) && !r.marked.is_empty())
         .map(|(i, _)| i)
         .collect();
     let mut changed = edit::apply(parsed, &edits, &strip);

@@ -2,7 +2,6 @@
 
 use super::Report;
 use crate::diag::{Diag, Loc, Source};
-use crate::edit;
 use crate::locate;
 use crate::model::Config;
 use crate::parse::fstab;
@@ -26,10 +25,9 @@ pub fn lint(loader: &Loader, parsed: &Parsed, cfg: &Config, opts: &Options, r: &
         let managed = locate::last(size).is_some();
         // jailvol's own mount.fstab statement in the block, as it stands in the file.
         let written = parsed.jails.get(j.record).and_then(|rec| {
-            rec.params
-                .iter()
+            rec.marked_params()
                 .rev()
-                .find(|p| edit::is_marked(p) && !p.is_var && crate::model::equalopts(&p.name, "mount.fstab"))
+                .find(|p| !p.is_var && locate::same_param(&p.name, "mount.fstab"))
         });
         let files_own = fstabs.map_or(&[][..], |p| p.values.as_slice());
         let first = match written {

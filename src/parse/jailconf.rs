@@ -226,6 +226,16 @@ pub fn marked_after(text: &str, end: usize) -> bool {
         .is_some_and(|after| matches!(after.first(), None | Some(b'\n' | b' ' | b'\r')))
 }
 
+/// `CfJail::marked` of a block's statements.
+fn marked_indices(params: &[CfParam]) -> SmallVec<[u32; 4]> {
+    params
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.marked)
+        .filter_map(|(i, _)| u32::try_from(i).ok())
+        .collect()
+}
+
 /// Where a block sits in its file: the header name, `{` and `}` offsets.
 #[derive(Debug, Clone)]
 pub struct BlockSpan {
@@ -245,9 +255,17 @@ pub struct CfJail {
     pub block: Option<BlockSpan>,
     /// Index of the enclosing block's record, for nested blocks.
     pub parent: Option<usize>,
+    /// The indices in `params` of the statements jailvol wrote (`CfParam::marked`):
+    /// generate and check look for them in every block of files of thousands.
+    pub marked: SmallVec<[u32; 4]>,
 }
 
 impl CfJail {
+    /// The statements jailvol wrote, in order.
+    pub fn marked_params(&self) -> impl DoubleEndedIterator<Item = &CfParam> {
+        self.marked.iter().filter_map(|&i| self.params.get(i as usize))
+    }
+
     pub fn loc(&self) -> Option<Loc> {
         self.block.as_ref().map(|b| Loc::new(&b.source, b.header))
     }
@@ -1058,6 +1076,7 @@ impl Parser<'_> {
                 close: open.start,
             }),
             parent: self.current,
+            marked: SmallVec::new(),
         });
         let saved = self.current.replace(idx);
         if self.open_params.len() < self.block_depth {
@@ -1070,6 +1089,7 @@ impl Parser<'_> {
             b.close = close.start;
         }
         if let Some(open) = self.open_params.get_mut(self.block_depth - 1) {
+            rec.marked = marked_indices(open);
             rec.params = Vec::with_capacity(open.len());
             rec.params.append(open);
         }
@@ -1149,6 +1169,7 @@ impl Parser<'_> {
                             params: Vec::new(),
                             block: None,
                             parent: None,
+                            marked: SmallVec::new(),
                         });
                         let g = self.out.jails.len() - 1;
                         self.global = Some(g);
@@ -1157,7 +1178,11 @@ impl Parser<'_> {
                 }
             }
         };
-        self.out.jails[target].params.push(param);
+        let rec = &mut self.out.jails[target];
+        if param.marked {
+            rec.marked.extend(u32::try_from(rec.params.len()));
+        }
+        rec.params.push(param);
         Ok(())
     }
 
