@@ -171,6 +171,9 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, settings: Settings)
                 // thousands of jails) now, not as the last chunk of the shared count,
                 // which one thread would finish alone.
                 for (i, a) in rest.iter().enumerate() {
+                    if as_read(parsed, a) {
+                        continue;
+                    }
                     if let Some(found) = drifted(a, disk.change(loader, a)) {
                         compared.push((fstabs.len() + i, found));
                     }
@@ -312,11 +315,26 @@ fn judge_ahead(
 ) -> Compared {
     ahead
         .into_iter()
+        // None: an index past the fstab files, read ahead of nothing; the files there
+        // are compared once the plan is known.
         .filter_map(|(i, read)| {
+            let read = read?;
             let a = artifacts.get(i)?;
-            Some((i, drifted(a, disk.change_after(loader, a, read))?))
+            Some((i, drifted(a, disk.change_after(loader, a, Some(read)))?))
         })
         .collect()
+}
+
+/// Whether `a` is a configuration file generate leaves as it was read moments ago (the
+/// usual case, megabytes for thousands of jails): the comparison is with that reading,
+/// not another. (Text that is not UTF-8 was read with U+FFFD, and `Comparer` takes
+/// such a file as unchanged too.)
+fn as_read(parsed: &Parsed, a: &Artifact) -> bool {
+    !a.owned
+        && parsed
+            .sources
+            .iter()
+            .any(|s| s.name == a.path && s.text == a.content)
 }
 
 /// What a comparison found, None for a file that is as generate would write it.
@@ -553,5 +571,57 @@ mod tests {
         assert_eq!(show(&found), show(&plain));
         let drifted: Vec<usize> = found.iter().map(|c| c.0).collect();
         assert_eq!(drifted, [1, 3, CHUNK, CHUNK + 1, 2 * CHUNK]);
+    }
+
+    /// A configuration file generate leaves as read is compared with that reading (a
+    /// change made on disk after it is not seen), one generate changes with the disk.
+    #[test]
+    fn a_configuration_left_as_read_is_not_read_again() {
+        let d = tempfile::tempdir().unwrap();
+        let loader = Loader::new(Some(d.path().to_path_buf()));
+        std::fs::create_dir_all(d.path().join("etc")).unwrap();
+        let conf = d.path().join("etc/jail.conf");
+        let run = |bytes: &[u8], later: Option<&[u8]>| {
+            std::fs::write(&conf, bytes).unwrap();
+            let parsed = crate::parse::jailconf::parse_file(&loader, "/etc/jail.conf").unwrap();
+            let plan = plan::generate(&parsed, &Options::default()).unwrap();
+            write::apply(&loader, &plan.artifacts[..plan.artifacts.len() - 1], true).unwrap();
+            if let Some(later) = later {
+                std::fs::write(&conf, later).unwrap();
+            }
+            let a = plan
+                .artifacts
+                .iter()
+                .find(|a| a.path == "/etc/jail.conf")
+                .unwrap();
+            let settings = Settings {
+                release: None,
+                containers: false,
+            };
+            let drift: Vec<String> = run(&loader, &parsed, &Options::default(), settings)
+                .drift
+                .into_iter()
+                .map(|d| d.file)
+                .collect();
+            (as_read(&parsed, a), drift)
+        };
+        // Without a container: generate leaves the file as it is.
+        let plain = "# caf\u{e9}\nj { path = /j; }\n";
+        assert_eq!(run(plain.as_bytes(), None), (true, vec![]));
+        assert_eq!(run(plain.as_bytes(), Some(b"changed later\n")), (true, vec![]));
+        assert_eq!(run(b"# caf\xe9\nj { path = /j; }\n", None), (true, vec![]));
+        // With one, generate adds its statements: compared with the disk.
+        let managed = "j { path = /j; $volume_size = 1G; }\n";
+        assert_eq!(
+            run(managed.as_bytes(), None),
+            (false, vec!["/etc/jail.conf".to_string()])
+        );
+        // Without containers, and generate strips a statement it wrote: one drift, not
+        // also one for the index read ahead of the fstab files (there are none).
+        let stripped = "j {\n\tpath = /j;\n\tmount.fstab = \"/etc/jailvol/j.fstab\"; # jailvol\n}\n";
+        assert_eq!(
+            run(stripped.as_bytes(), None),
+            (false, vec!["/etc/jail.conf".to_string()])
+        );
     }
 }
