@@ -12,7 +12,7 @@ use jailvol::parse::loader::Loader;
 use jailvol::plan::Options;
 
 const JAILS: usize = 10_000;
-const RUNS: usize = 7;
+const RUNS: usize = 11;
 
 fn config() -> String {
     let mut s = String::from(
@@ -118,6 +118,14 @@ fn main() {
         checks.push((t.elapsed(), parsed_at));
         assert!(report.drift.is_empty(), "tree should be up to date");
     }
+    // Each check against the show run just before it: the machine's speed drifts
+    // between runs, less within a pair.
+    let mut paired: Vec<f64> = shows
+        .iter()
+        .zip(&checks)
+        .map(|(s, c)| c.0.as_secs_f64() / s.0.as_secs_f64())
+        .collect();
+    paired.sort_by(f64::total_cmp);
     let (s, c) = (median(shows), median(checks));
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let mb = current.len() as f64 / 1e6;
@@ -137,5 +145,11 @@ fn main() {
     println!(
         "ratio check/show: {:.2} (goal <= 3.00)",
         c.0.as_secs_f64() / s.0.as_secs_f64()
+    );
+    println!(
+        "  per run: median {:.2}, range {:.2}-{:.2}",
+        paired[paired.len() / 2],
+        paired[0],
+        paired[paired.len() - 1]
     );
 }
