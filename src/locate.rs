@@ -128,20 +128,7 @@ pub fn same_param(a: &Text, b: &str) -> bool {
     }
 }
 
-/// `Jail::param`, for lookups made for every jail.
-pub fn param<'j>(jail: &'j Jail, name: &str) -> Option<&'j Entry> {
-    assert_looked_up(name, false);
-    jail.entries
-        .iter()
-        .find(|e| !e.is_var && same_param(&e.name, name))
-}
-
-/// `param` for each of `names`, in one pass over the jail's entries.
-pub fn params<'j, const N: usize>(jail: &'j Jail, names: [&str; N]) -> [Option<&'j Entry>; N] {
-    entries(jail, names, []).0
-}
-
-/// `param` for each of `params` and `Jail::variable` for each of `vars`, in one pass
+/// `Jail::param` for each of `params` and `Jail::variable` for each of `vars`, in one pass
 /// over the jail's entries: with thousands of jails, each pass over all of them costs
 /// more in memory reads than in comparisons.
 #[allow(clippy::type_complexity)]
@@ -212,11 +199,11 @@ mod tests {
             "noname",
             "",
         ] {
-            assert_eq!(super::param(j, name), j.param(name), "{name}");
-            assert_eq!(super::last(super::param(j, name)), j.scalar(name), "{name}");
+            let ([found], []) = super::entries(j, [name], []);
+            assert_eq!(found, j.param(name), "{name}");
+            assert_eq!(super::last(found), j.scalar(name), "{name}");
         }
         let names = ["persist", "path", "allow.mount", "nopath", "path", "mount.fstab"];
-        assert_eq!(super::params(j, names), names.map(|n| j.param(n)));
         let vars = ["pat", "path", "nopat", "pat"];
         let (p, v) = super::entries(j, names, vars);
         assert_eq!(p, names.map(|n| j.param(n)));

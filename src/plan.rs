@@ -494,7 +494,7 @@ mod tests {
                 for name in crate::locate::LOOKED_UP {
                     assert_eq!(a.param(name), b.param(name), "{}: {} {name}", f.display(), a.name);
                     assert_eq!(
-                        crate::locate::param(a, name),
+                        crate::locate::entries(a, [name], []).0[0],
                         b.param(name),
                         "{}: {} {name}",
                         f.display(),
