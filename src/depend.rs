@@ -21,9 +21,23 @@ pub fn matters(parsed: &Parsed) -> bool {
             .iter()
             .any(|p| !p.is_var && matches!(p.name.len(), 6 | 8) && crate::model::equalopts(&p.name, "depend"))
     });
-    // Most files have neither: do not index every name to find out.
-    if depends || !parsed.jails.iter().any(|r| r.name.contains('.')) {
-        return depends;
+    depends || parent_in_file(parsed)
+}
+
+/// `matters`, once the configuration is loaded: a loaded jail with `depend` (from its
+/// block or a wildcard) instead of every statement of the file. A `depend` only in a
+/// jail that failed to load, or in a wildcard block no jail matches, cannot fail
+/// another jail: `analyze` does not follow a failed jail's own dependencies.
+pub fn matters_loaded(parsed: &Parsed, cfg: &Config) -> bool {
+    let find = crate::locate::Finder::new(["depend"], []);
+    cfg.jails.iter().any(|j| find.get(j).0[0].is_some()) || parent_in_file(parsed)
+}
+
+/// Some jail `a.b` of the file has its parent `a` in the file too.
+fn parent_in_file(parsed: &Parsed) -> bool {
+    // Most files have no dotted name: do not index every name to find out.
+    if !parsed.jails.iter().any(|r| r.name.contains('.')) {
+        return false;
     }
     let names: std::collections::HashSet<&str> = parsed.jails.iter().map(|r| r.name.as_str()).collect();
     parsed
@@ -211,8 +225,13 @@ mod tests {
 
     #[test]
     fn matters_only_with_depend_or_a_parent_in_the_file() {
-        let m =
-            |t: &str| matters(&parse_source(&Loader::default(), Source::new("t.conf", t), false).unwrap());
+        // Before and after loading, the same answer where a jail loads.
+        let m = |t: &str| {
+            let parsed = parse_source(&Loader::default(), Source::new("t.conf", t), false).unwrap();
+            let loaded = matters_loaded(&parsed, &crate::model::load(&parsed));
+            assert_eq!(matters(&parsed), loaded, "{t}");
+            loaded
+        };
         assert!(m("a { depend = b; }"));
         assert!(m("* { depend = b; } a { }"));
         assert!(m("a { nodepend; }"));
@@ -225,8 +244,23 @@ mod tests {
         // Where it says no, the full analysis finds nothing either.
         for t in ["a { path = \"$x\"; } b { }", "a { } b.c { } c.d.e { }"] {
             let parsed = parse_source(&Loader::default(), Source::new("t.conf", t), false).unwrap();
-            assert!(!matters(&parsed));
+            assert!(!matters(&parsed) && !matters_loaded(&parsed, &crate::model::load(&parsed)));
             assert!(analyze(&parsed, &crate::model::load(&parsed)).0.is_empty(), "{t}");
+        }
+    }
+
+    /// Where the two disagree (a `depend` no loaded jail has), the analysis finds
+    /// nothing either: check, which asks `matters_loaded`, loses no finding.
+    #[test]
+    fn a_depend_no_loaded_jail_has_fails_nothing() {
+        for t in [
+            "a { path = \"$x\"; depend = b; } b { }",
+            "\"x.*\" { depend = nope; } a { } b { }",
+        ] {
+            let parsed = parse_source(&Loader::default(), Source::new("t.conf", t), false).unwrap();
+            let cfg = crate::model::load(&parsed);
+            assert!(matters(&parsed) && !matters_loaded(&parsed, &cfg), "{t}");
+            assert!(analyze(&parsed, &cfg).0.is_empty(), "{t}");
         }
     }
 

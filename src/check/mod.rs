@@ -127,7 +127,7 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, settings: Settings)
         let mut compared = if worker.is_none() { work() } else { Vec::new() };
         let cfg = &prep.cfg;
         // Without `depend` statements or parent jails, no jail can fail for a dependency.
-        if crate::depend::matters(parsed) {
+        if crate::depend::matters_loaded(parsed, cfg) {
             for e in crate::depend::analyze(parsed, cfg).0 {
                 r.push(e.with_code("JV002"));
             }
