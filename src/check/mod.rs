@@ -99,9 +99,10 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, settings: Settings)
     }
     // Lints are about what the admin wrote: the configuration without jailvol's own
     // statements (those are compared byte for byte with what generate writes: drift).
-    // Shared with the worker below, as are the volumes; whichever thread is done with
-    // them last frees them (for 10,000 jails that takes as long as a lint) while the
-    // other compares files.
+    // Shared with the worker below, as are the volumes. Each is freed by the thread
+    // that made most of it (glibc frees another thread's allocations slowly; for
+    // 10,000 jails that is milliseconds): the worker lets go of the configuration
+    // before it says the plan is ready, and this thread frees it then.
     let prep = Arc::new(plan::prepare(parsed));
     // A second thread collects the volumes, generates, then compares the generated
     // files with the disk (mostly waiting on open and read), while this one runs the
@@ -152,7 +153,6 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, settings: Settings)
                 Err(errs) => errs.iter().for_each(|e| r.push(e.clone())),
             }
         }
-        drop(prep);
         // While the other thread still generates, read the files it will compare first.
         let mut disk = write::Comparer::default();
         let (ahead, fstabs) = match collected.as_deref() {
@@ -164,6 +164,7 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, settings: Settings)
         };
         drop(collected);
         if ready_rx.recv().is_ok() {
+            drop(prep);
             if let Some(Ok(p)) = generated.get() {
                 compared.extend(judge_ahead(loader, &p.artifacts, ahead, &mut disk));
                 let (fstabs, rest) = p.artifacts.split_at(fstabs.min(p.artifacts.len()));
@@ -233,10 +234,10 @@ impl Job {
         let fstabs = collected.as_ref().as_ref().map_or(0, |c| c.vols.len());
         let _ = self.vols.send(Arc::clone(&collected));
         let plan = generated.get_or_init(|| plan::generate_collected(parsed, &self.prep, &collected, opts));
-        // Ready before freeing what generate used (milliseconds for thousands of
-        // jails): the other thread compares meanwhile.
-        let _ = self.ready.send(());
+        // The volumes are freed here, where they were made; the configuration by the
+        // other thread, which holds it until the plan is ready.
         drop((self.prep, collected));
+        let _ = self.ready.send(());
         match plan {
             Ok(p) => compare(
                 loader,
