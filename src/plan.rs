@@ -145,10 +145,15 @@ pub struct Prepared {
 }
 
 pub fn prepare(parsed: &Parsed) -> Prepared {
-    let keep = |p: &crate::parse::jailconf::CfParam| !edit::is_marked(p) || (p.is_var && p.name == VAR_UNIT);
     Prepared {
-        cfg: model::load_filtered(parsed, &keep, Some(&crate::locate::PREPARED)),
+        cfg: model::load_filtered(parsed, &admins, Some(&crate::locate::PREPARED)),
     }
+}
+
+/// A statement of the admin's configuration (`Prepared`): not one jailvol wrote, but
+/// for the md units it wrote back.
+fn admins(p: &crate::parse::jailconf::CfParam) -> bool {
+    !edit::is_marked(p) || (p.is_var && p.name == VAR_UNIT)
 }
 
 /// Compute the plan. `parsed` is the admin's jail.conf as read (with any earlier
@@ -479,9 +484,7 @@ mod tests {
             let Ok(parsed) = parse_source(&Loader::sealed(), Source::new("jail.conf", text), false) else {
                 continue;
             };
-            let keep =
-                |p: &crate::parse::jailconf::CfParam| !edit::is_marked(p) || (p.is_var && p.name == VAR_UNIT);
-            let whole = model::load_filtered(&parsed, &keep, None);
+            let whole = model::load_filtered(&parsed, &admins, None);
             let prep = prepare(&parsed);
             assert_eq!(prep.cfg.jails.len(), whole.jails.len(), "{}", f.display());
             assert_eq!(prep.cfg.errors.len(), whole.errors.len(), "{}", f.display());
