@@ -88,9 +88,10 @@ impl<const P: usize, const V: usize> Finder<P, V> {
     pub fn new(params: [&'static str; P], vars: [&'static str; V]) -> Self {
         params.iter().for_each(|p| assert_looked_up(p, false));
         vars.iter().for_each(|v| assert_looked_up(v, true));
-        let param_at = |p: &str| PREPARED.params.iter().position(|&n| n == p);
-        let var_at = |v: &str| Some(PREPARED.params.len() + PREPARED.vars.iter().position(|&n| n == v)?);
-        let (ap, av) = (params.map(param_at), vars.map(var_at));
+        let (ap, av) = (
+            params.map(|p| PREPARED.index(p, false)),
+            vars.map(|v| PREPARED.index(v, true)),
+        );
         let complete = ap.iter().chain(&av).all(Option::is_some);
         let at = complete.then(|| (ap.map(|i| i.unwrap_or(0)), av.map(|i| i.unwrap_or(0))));
         Finder { params, vars, at }

@@ -41,8 +41,7 @@ pub struct Jail {
 #[derive(Debug, Clone, Copy)]
 pub struct WantedAt {
     pub names: &'static Wanted,
-    /// For each name in order (parameters, then variables), 1 + the index of its
-    /// entry, 0 when unset.
+    /// For each name (by `Wanted::index`), 1 + the index of its entry, 0 when unset.
     pub at: [u8; MAX_WANTED],
 }
 
@@ -735,6 +734,17 @@ pub struct Wanted {
     pub vars: &'static [&'static str],
 }
 
+impl Wanted {
+    /// Where a name is in `WantedAt::at`: the parameters, then the variables.
+    pub fn index(&self, name: &str, is_var: bool) -> Option<usize> {
+        if is_var {
+            Some(self.params.len() + self.vars.iter().position(|&v| v == name)?)
+        } else {
+            self.params.iter().position(|&p| p == name)
+        }
+    }
+}
+
 /// `Wanted` for one `load`: only an entry with the `Names` key of a wanted name can be
 /// it (most are ruled out by their key alone), then the name decides.
 struct Only {
@@ -965,6 +975,7 @@ fn load_range(
             w.params.len() + w.vars.len() <= MAX_WANTED,
             "model::Wanted lists too many names"
         );
+        // In the order of `Wanted::index`.
         let params = w.params.iter().map(|&n| (n, false));
         let vars = w.vars.iter().map(|&n| (n, true));
         let names: Vec<(u32, bool, &'static str)> = params
