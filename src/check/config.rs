@@ -334,4 +334,37 @@ mod tests {
         let got: Vec<(usize, &str)> = p.cuts.iter().map(|c| (c.loc.offset, c.opener)).collect();
         assert_eq!(got, vec![(9, "//"), (16, "#")]);
     }
+
+    /// With includes (nested, and before and after the including file's own cuts),
+    /// the cuts come in the order of `Parsed::sources`, each file's by offset.
+    #[test]
+    fn scanner_cuts_follow_the_order_of_the_files() {
+        use crate::parse::jailconf::parse_file;
+        use crate::parse::loader::Loader;
+        let d = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| std::fs::write(d.path().join(name), text).unwrap();
+        write(
+            "main.conf",
+            "a = x#1\n;\n.include \"/one.conf\";\nb = y#2\n;\n.include \"/two.conf\";\n",
+        );
+        write("one.conf", ".include \"/deep.conf\";\nc = z#3\n;\n");
+        write("deep.conf", "d = w#4\n;\n");
+        write("two.conf", "e = v#5\n;\n");
+        let parsed = parse_file(&Loader::new(Some(d.path().to_path_buf())), "/main.conf").unwrap();
+        let files: Vec<&str> = parsed.sources.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(files, ["/main.conf", "/one.conf", "/deep.conf", "/two.conf"]);
+        let got: Vec<(&str, usize)> = parsed
+            .cuts
+            .iter()
+            .map(|c| (c.loc.source.name.as_str(), c.loc.offset))
+            .collect();
+        let want = [
+            ("/main.conf", 5),
+            ("/main.conf", 37),
+            ("/one.conf", 28),
+            ("/deep.conf", 5),
+            ("/two.conf", 5),
+        ];
+        assert_eq!(got, want);
+    }
 }

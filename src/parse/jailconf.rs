@@ -314,18 +314,6 @@ pub fn parse_source(loader: &Loader, source: Arc<Source>, is_stdin: bool) -> Res
         vars: Vec::new(),
     };
     p.parse_config(source, is_stdin)?;
-    // Each file's cuts were added when its scan ended, an included file's before the
-    // rest of the file that includes it: put them in the order of `sources`.
-    let order: std::collections::HashMap<*const Source, usize> = p
-        .out
-        .sources
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (Arc::as_ptr(s), i))
-        .collect();
-    p.out
-        .cuts
-        .sort_by_key(|c| order.get(&Arc::as_ptr(&c.loc.source)).copied());
     Ok(p.out)
 }
 
@@ -1009,15 +997,19 @@ impl Parser<'_> {
             );
         }
         self.out.sources.push(Arc::clone(&source));
+        // This file's cuts go before those of the files it includes, which are added
+        // while it is read: `Parsed::cuts` is in the order of `sources`.
+        let first_cut = self.out.cuts.len();
         let mut s = Stream {
             lexer: Lexer::new(source),
         };
         self.conf(&mut s, false, is_stdin)?;
         let source = s.source();
-        self.out.cuts.extend(s.lexer.cuts.iter().map(|&(at, opener)| Cut {
+        let cuts = s.lexer.cuts.iter().map(|&(at, opener)| Cut {
             loc: Loc::new(source, at),
             opener,
-        }));
+        });
+        self.out.cuts.splice(first_cut..first_cut, cuts);
         Ok(())
     }
 
