@@ -312,11 +312,7 @@ mod tests {
         assert_eq!(marked, want);
         // The record lists them by index, in a block and outside any.
         assert_eq!(parsed.jails[0].marked.as_slice(), [0, 1, 3, 5]);
-        let global = "a = 1; # jailvol
-b = 2;
-c = 3; # jailvol
-j { }
-";
+        let global = "a = 1; # jailvol\nb = 2;\nc = 3; # jailvol\nj { }\n";
         let parsed = parse_source(&Loader::sealed(), Source::new("/j.conf", global), false).unwrap();
         let names: Vec<&str> = parsed.jails[0].marked_params().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["a", "c"]);
