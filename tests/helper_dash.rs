@@ -8,7 +8,7 @@ mod common;
 
 use std::process::Command;
 
-use common::fakebsd::{fake, skip};
+use common::fakehelper::{fake, skip};
 
 #[test]
 fn shellcheck_clean() {

@@ -7,7 +7,7 @@ mod common;
 
 use std::process::Command;
 
-use common::fakebsd::{fake, skip};
+use common::fakehelper::{fake, skip};
 use jailvol::diag::Source;
 use jailvol::emit::jailconf::{name, value};
 use jailvol::parse::jailconf::parse_source;
@@ -41,7 +41,7 @@ fn hostile() -> impl Strategy<Value = String> {
     .prop_map(|v| v.into_iter().collect())
 }
 
-fn sh(cmd: &str, f: &common::fakebsd::Fake) -> (i32, String) {
+fn sh(cmd: &str, f: &common::fakehelper::Fake) -> (i32, String) {
     let out = Command::new("dash")
         .arg("-c")
         .arg(cmd)

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fakebsd;
+pub mod fakehelper;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
