@@ -71,10 +71,13 @@ jv_die() {{
 }}
 
 # The units backed by FILE, one number a line. `mdconfig -l -v` prints
-# "mdN<tab>TYPE<tab>SIZE<tab>FILE" per unit (sbin/mdconfig/mdconfig.c md_list).
+# "mdN<tab>TYPE<tab>SIZE<tab>FILE" per unit (sbin/mdconfig/mdconfig.c md_list), FILE
+# being the realpath(3) mdconfig stored at attach (md_set_file): compare it with
+# FILE's realpath, or a container reached through a symbolic link is never found.
 jv_units_of() {{
+	jv_real=$(realpath "$1" 2>/dev/null) || jv_real=$1
 	mdconfig -l -v | while IFS="$jv_tab" read -r jv_n jv_t _ jv_f _; do
-		if [ "$jv_t" = vnode ] && [ "$jv_f" = "$1" ]; then
+		if [ "$jv_t" = vnode ] && [ "$jv_f" = "$jv_real" ]; then
 			printf '%s\n' "${{jv_n#md}}"
 		fi
 	done
@@ -108,7 +111,23 @@ jv_attach() {{
 	fi
 }}
 
+# Where /dev/mdUNIT is mounted, as `mount -p` prints it (sbin/mount/mount.c putfsent:
+# the device, then tabs or one space, then the mount point), or nothing.
+jv_mounted() {{
+	mount -p | while read -r jv_d jv_rest; do
+		if [ "$jv_d" = "/dev/md$1" ]; then
+			printf '%s\n' "$jv_rest"
+		fi
+	done
+}}
+
 jv_fsck() {{
+	# fsck_ffs cannot check a file system mounted read-write ("NO WRITE ACCESS"): say
+	# where it still is instead (a stop that failed half-way leaves it mounted).
+	jv_where=$(jv_mounted "$1")
+	if [ -n "$jv_where" ]; then
+		jv_die "/dev/md$1 is still mounted ($jv_where): unmount it, then start the jail again"
+	fi
 	fsck -t ufs -p "/dev/md$1" || jv_die "fsck of /dev/md$1 failed: not mounting"
 }}
 
