@@ -38,10 +38,26 @@ impl Helper {
         p
     }
     fn units(&self) -> Vec<(u32, String)> {
-        self.h.state().units.iter().map(|(n, u)| (*n, u.file.clone())).collect()
+        self.h
+            .state()
+            .units
+            .iter()
+            .map(|(n, u)| (*n, u.file.clone()))
+            .collect()
     }
     fn attach(&self, unit: u32, file: &Path) {
-        let r = self.h.run("mdconfig", &["-a", "-t", "vnode", "-f", file.to_str().unwrap(), "-u", &unit.to_string()]);
+        let r = self.h.run(
+            "mdconfig",
+            &[
+                "-a",
+                "-t",
+                "vnode",
+                "-f",
+                file.to_str().unwrap(),
+                "-u",
+                &unit.to_string(),
+            ],
+        );
         assert_eq!(r.code, 0, "{}", r.stderr);
     }
     fn calls(&self, prefix: &str) -> usize {
@@ -63,7 +79,12 @@ fn shellcheck_clean() {
         return;
     }
     let f = helper();
-    let out = Command::new("shellcheck").arg("-s").arg("sh").arg(&f.script).output().unwrap();
+    let out = Command::new("shellcheck")
+        .arg("-s")
+        .arg("sh")
+        .arg(&f.script)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
 }
 
@@ -79,7 +100,11 @@ fn first_attach_then_fsck() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(f.units(), vec![(101, real(&c))]);
     let log = f.h.log();
-    assert!(log.iter().any(|l| l.starts_with("mdconfig -a -t vnode -f") && l.ends_with("-u 101")), "{log:?}");
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("mdconfig -a -t vnode -f") && l.ends_with("-u 101")),
+        "{log:?}"
+    );
     assert_eq!(log.last().unwrap(), "fsck -t ufs -p /dev/md101");
     assert!(f.h.ufs(&c).unwrap().clean);
 }
@@ -112,7 +137,11 @@ fn unit_busy_with_another_file_is_an_error_and_nothing_is_mounted() {
     f.h.clear_log();
     let r = f.run(&["attach", "101", s(&c)]);
     assert_ne!(r.code, 0);
-    assert!(r.stderr.contains("md101 is attached to another file"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("md101 is attached to another file"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(f.calls("mdconfig -a") + f.calls("fsck"), 0);
     assert_eq!(f.units(), vec![(101, real(&other))]);
     // As mount program: nothing mounted either.
@@ -227,19 +256,21 @@ fn mountprog_convention_attaches_checks_and_mounts() {
     // mount(8) mangles "rw,-P,-F<file>,mountprog=..." into these arguments.
     let r = f.run(&["-o", "rw", "-P", &format!("-F{}", s(&c)), "md101", s(&mnt)]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let log: Vec<String> = f
-        .h
-        .log()
-        .into_iter()
-        .filter(|l| !l.starts_with("mdconfig -l") && !l.starts_with("mount -p"))
-        .collect();
+    let log: Vec<String> =
+        f.h.log()
+            .into_iter()
+            .filter(|l| !l.starts_with("mdconfig -l") && !l.starts_with("mount -p"))
+            .collect();
     assert_eq!(log.len(), 3, "{log:?}");
     assert!(log[0].starts_with("mdconfig -a -t vnode -f"), "{log:?}");
     assert_eq!(log[1], "fsck -t ufs -p /dev/md101");
     assert!(log[2].starts_with("mount -t ufs -o rw /dev/md101"), "{log:?}");
     let m = f.h.mounted_at(&mnt).expect("mounted");
     assert_eq!(m.device, "/dev/md101");
-    assert!(mnt.join(".snap").is_dir(), "the container's root is what the path shows");
+    assert!(
+        mnt.join(".snap").is_dir(),
+        "the container's root is what the path shows"
+    );
 }
 
 // Point 10 of issue 17: mountprog style (no release hook) leaves the unit attached after

@@ -648,15 +648,9 @@ pub fn service(ctx: &Ctx) -> i32 {
     if names.is_empty() {
         names = get("jail_list").split_whitespace().map(str::to_owned).collect();
     }
-    let me = std::env::current_exe().ok();
-    let jail_cmd = || {
-        let mut c = Command::new("jail");
-        if let Some(m) = &me {
-            // The model's own jail(8), wherever PATH points.
-            c = Command::new(m.with_file_name("jail"));
-        }
-        c
-    };
+    // The model's own jail(8), as rc.d/jail runs /usr/sbin/jail.
+    let jail_bin = Path::new(&st.bin).join("jail");
+    let jail_cmd = || Command::new(&jail_bin);
     match verb {
         "start" => {
             print!("Starting jails:");
