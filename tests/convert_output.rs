@@ -161,7 +161,8 @@ fn a_jail_the_file_has_is_refused_without_force() {
 #[test]
 fn force_replaces_exactly_that_block() {
     let h = Host::new();
-    let old = b"# header\n\nmail { path = /jails/mail; mount.fstab = /etc/jailvol/mail.fstab; # jailvol\n}\n\n\
+    // A byte that is not UTF-8 before the block: the splice is made in the file's bytes.
+    let old = b"# header \xff\xfe\n\nmail { path = /jails/mail; mount.fstab = /etc/jailvol/mail.fstab; # jailvol\n}\n\n\
                 www{path=/old;\n  host.hostname   = old;}   # stays\n\n\
                 \"ns\" {\n\tpath = /jails/ns;\n\texec.prepare += \"/usr/local/libexec/jailvol-md attach ns\"; # jailvol\n}\n";
     h.put("/etc/jail.conf", old);
@@ -172,12 +173,13 @@ fn force_replaces_exactly_that_block() {
         "{}",
         r.stderr
     );
-    let start = text(old).find("www{").unwrap();
-    let end = text(old).find(";}").unwrap() + 2;
+    let find = |what: &[u8]| old.windows(what.len()).position(|w| w == what).unwrap();
+    let (start, end) = (find(b"www{"), find(b";}") + 2);
     let mut want = old[..start].to_vec();
     want.extend_from_slice(block_of(&h, "www", &[]).as_bytes());
     want.extend_from_slice(&old[end..]);
     assert_eq!(text(&h.get("/etc/jail.conf")), text(&want));
+    assert_eq!(h.get("/etc/jail.conf"), want);
     assert_eq!(h.jails("/etc/jail.conf"), "mail { www { ns {");
 }
 
