@@ -227,15 +227,72 @@ fn write_exit(e: &std::io::Error) -> i32 {
     }
 }
 
+/// The mode of every directory jailvol makes for the files it writes (`/etc/jailvol`,
+/// `/usr/local/libexec` and their missing parents). They hold what root mounts and runs
+/// (the fstab files jail(8) mounts from, the helper its hooks execute), so only root may
+/// write them, whatever the caller's umask.
+pub const DIR_MODE: u32 = 0o755;
+
+/// Make `dir` and its missing parents, each with exactly `mode`. mkdir(2) masks the mode
+/// with the umask (`umask 000` would give 0777 with `create_dir_all`), so each directory
+/// made here is chmod-ed to `mode` afterwards, through a descriptor opened without
+/// following a link. Directories that exist are left as they are: never loosened (a 0700
+/// directory stays 0700), and not changed in any other way either.
+pub fn create_dirs(dir: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let mut missing = Vec::new();
+    let mut d = dir;
+    loop {
+        match std::fs::metadata(d) {
+            // Something else than a directory: making what is below it fails, with the
+            // error the caller reports.
+            Ok(_) => break,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                missing.push(d);
+                match d.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => d = p,
+                    _ => break,
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    for d in missing.into_iter().rev() {
+        match std::fs::DirBuilder::new().mode(mode).create(d) {
+            Ok(()) => {
+                let exact = std::fs::Permissions::from_mode(mode);
+                let opened = std::fs::OpenOptions::new()
+                    .read(true)
+                    .custom_flags((OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW).bits())
+                    .open(d);
+                match opened {
+                    Ok(f) => f.set_permissions(exact)?,
+                    // A umask that took the owner's read bit: by path, then.
+                    Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                        std::fs::set_permissions(d, exact)?;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            // Made meanwhile by someone else: theirs, left as it is.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && d.is_dir() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// Write `path` atomically: a temp file in the same directory, fsync, rename over the
-/// old one. An existing file keeps its mode; a new one gets `mode`. On any error the old
-/// file is untouched and the temp file is removed.
+/// old one. An existing file keeps its mode; a new one gets `mode`. Missing directories
+/// are made with `DIR_MODE`. On any error the old file is untouched and the temp file is
+/// removed.
 pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
+    create_dirs(dir, DIR_MODE)?;
     let mode = std::fs::metadata(path)
         .map(|m| m.permissions().mode() & 0o7777)
         .unwrap_or(mode);
@@ -245,9 +302,13 @@ pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> std::io::Result<()> 
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.jailvol.{}", std::process::id()));
     let result = (|| {
+        // For the owner alone until its mode is set: the umask may allow more (0666
+        // under `umask 000`), and a descriptor opened in that window would stay
+        // writable after the rename.
         let mut f = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
+            .mode(0o600)
             .open(&tmp)?;
         f.write_all(data)?;
         f.set_permissions(std::fs::Permissions::from_mode(mode))?;
@@ -284,6 +345,28 @@ mod tests {
             1,
             "no temp file left"
         );
+    }
+
+    #[test]
+    fn create_dirs_makes_the_missing_ones_and_leaves_the_others() {
+        let d = tempfile::tempdir().unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        let have = d.path().join("have");
+        std::fs::create_dir(&have).unwrap();
+        std::fs::set_permissions(&have, std::fs::Permissions::from_mode(0o711)).unwrap();
+        create_dirs(&have.join("a/b"), 0o750).unwrap();
+        assert_eq!(mode(&have), 0o711);
+        assert_eq!(mode(&have.join("a")), 0o750);
+        assert_eq!(mode(&have.join("a/b")), 0o750);
+        create_dirs(&have.join("a/b"), 0o755).unwrap();
+        assert_eq!(
+            mode(&have.join("a/b")),
+            0o750,
+            "an existing directory is not changed"
+        );
+        std::fs::write(d.path().join("file"), "").unwrap();
+        let e = create_dirs(&d.path().join("file/x"), 0o755).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::NotADirectory);
     }
 
     #[test]

@@ -174,14 +174,18 @@ fn binary_exit_codes() {
     assert_eq!(out.status.code(), Some(65));
     assert!(out.stdout.is_empty());
     std::fs::write(&rc, RC).unwrap_or_else(|e| panic!("{e}"));
+    // An existing FILE is merged into: refused (73) when it has the jail already, 65
+    // when it is not a jail.conf; an empty one takes the jail.
     let target = dir.path().join("exists.conf");
-    std::fs::write(&target, "").unwrap_or_else(|e| panic!("{e}"));
-    let out = bin()
-        .arg("-f")
-        .arg(&rc)
-        .args(["convert", "-o"])
-        .arg(&target)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(out.status.code(), Some(73));
+    for (old, code) in [("www { path = /x; }\n", 73), ("not jail.conf\n", 65), ("", 0)] {
+        std::fs::write(&target, old).unwrap_or_else(|e| panic!("{e}"));
+        let out = bin()
+            .arg("-f")
+            .arg(&rc)
+            .args(["convert", "-o"])
+            .arg(&target)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(out.status.code(), Some(code), "{old:?}");
+    }
 }

@@ -23,7 +23,7 @@ use crate::parse::jailconf::{self, Op as CfOp};
 use crate::parse::loader::Loader;
 use crate::parse::rcconf::{RcVar, RcVars};
 
-pub use output::{OutputError, write_atomic};
+pub use output::{OutputError, Written, write_atomic, write_json, write_merged};
 
 /// Which rc.d/jail generation's meaning of the variables to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
