@@ -628,7 +628,7 @@ fn convert_into_a_read_only_directory() {
     write(&rc, RC_CONF);
     let out_dir = d.path().join("out");
     let out = out_dir.join("jail.conf");
-    write(&out, "old\n");
+    write(&out, "# old\n");
     let Some(guard) = Immutable::new(&out_dir) else {
         eprintln!("note: chattr +i failed here; read-only case skipped");
         return;
@@ -636,7 +636,7 @@ fn convert_into_a_read_only_directory() {
     let r = convert_to(&rc, None, out.to_str().unwrap());
     drop(guard);
     assert_fails(&r, &[73, 74], "cannot write a temporary file");
-    assert_eq!(std::fs::read_to_string(&out).unwrap(), "old\n");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "# old\n");
     assert_eq!(leftovers(&out_dir, &["jail.conf"]), Vec::<PathBuf>::new());
 }
 
@@ -647,7 +647,7 @@ fn generate_and_convert_on_a_read_only_mount() {
         return;
     };
     write(&fs.path().join("etc/jail.conf"), GEN_CONF);
-    write(&fs.path().join("etc/out.conf"), "old\n");
+    write(&fs.path().join("etc/out.conf"), "# old\n");
     write(&fs.path().join("etc/rc.conf"), RC_CONF);
     if !fs.remount_ro() {
         eprintln!("note: cannot remount the tmpfs read-only; case skipped");
@@ -663,7 +663,7 @@ fn generate_and_convert_on_a_read_only_mount() {
     assert_fails(&r, &[73, 74], "Read-only file system");
     assert_eq!(
         std::fs::read_to_string(fs.path().join("etc/out.conf")).unwrap(),
-        "old\n"
+        "# old\n"
     );
 }
 
@@ -675,7 +675,7 @@ fn generate_and_convert_on_a_full_file_system() {
     };
     // The old files are there before the disk fills up.
     write(&fs.path().join("etc/jail.conf"), GEN_CONF);
-    write(&fs.path().join("etc/out.conf"), "old\n");
+    write(&fs.path().join("etc/out.conf"), "# old\n");
     write(&fs.path().join("etc/rc.conf"), RC_CONF);
     fs.fill();
     let r = generate(fs.path());
@@ -688,7 +688,7 @@ fn generate_and_convert_on_a_full_file_system() {
     assert_fails(&r, &[73, 74], "No space left on device");
     assert_eq!(
         std::fs::read_to_string(fs.path().join("etc/out.conf")).unwrap(),
-        "old\n"
+        "# old\n"
     );
     // No temporary file is left behind.
     let left = leftovers(fs.path(), &["etc/jail.conf", "etc/out.conf", "etc/rc.conf"]);
