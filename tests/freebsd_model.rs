@@ -425,3 +425,21 @@ fn tar_and_mtree_cross_mount_points_unless_told_not_to() {
     let spec = h.run("mtree", &["-x", "-c", "-k", "size", "-p", &r]);
     assert!(!spec.stdout.contains("./usr/foreign"));
 }
+
+// usr.sbin/bsdconfig/share/sysrc.subr f_sysrc_set_awk / f_sysrc_delete_awk.
+#[test]
+fn sysrc_edits_the_last_assignment_in_place() {
+    let h = Host::new();
+    let rc = h.write("etc/rc.conf", "a=\"1\"\na='2' # two\nexport b=3\n  c=x y\nd=$a\n");
+    let f = rc.display().to_string();
+    ok(&h.run("sysrc", &["-f", &f, "a=9", "c=8", "d=7", "e=6"]));
+    assert_eq!(
+        h.read("etc/rc.conf"),
+        "a=\"1\"\na='9' # two\nexport b=3\n  c=\"8\" y\nd=$a\nd=\"7\"\ne=\"6\"\n"
+    );
+    ok(&h.run("sysrc", &["-f", &f, "-x", "a", "b"]));
+    assert_eq!(
+        h.read("etc/rc.conf"),
+        "export b=3\n  c=\"8\" y\nd=$a\nd=\"7\"\ne=\"6\"\n"
+    );
+}

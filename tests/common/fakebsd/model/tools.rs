@@ -1,8 +1,9 @@
 //! sysrc(8), tar(1), mtree(8), df(1), id(1).
 //!
-//! * sysrc (usr.sbin/sysrc): `[-f FILE] NAME=VALUE` replaces the value of the last
-//!   assignment of NAME in FILE in place, else appends `NAME="VALUE"`; `-x NAME` removes
-//!   every assignment of NAME; `NAME` prints the value.
+//! * sysrc (usr.sbin/sysrc, usr.sbin/bsdconfig/share/sysrc.subr): `[-f FILE]
+//!   NAME=VALUE` replaces the value of the last assignment (`^[[:space:]]*NAME=`) in
+//!   place, keeping its quotes and the rest of the line, else appends `NAME="VALUE"`;
+//!   `-x NAME` removes every assignment line; `NAME` prints the value.
 //! * tar: the system's tar does the work; `--one-file-system` (bsdtar.1: "do not cross
 //!   mount points") leaves out what is mounted below the directory archived, as the
 //!   model's mount table says. Without it, tar archives what is mounted below too.
@@ -67,14 +68,16 @@ pub fn sysrc(ctx: &Ctx) -> i32 {
         Err(e) => return ctx.err(format!("{file}: {}", strerror(&e))),
     };
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    // sysrc.subr: an assignment is a line matching `^[[:space:]]*NAME=` (`export NAME=`
+    // is not one).
     let assigns = |lines: &[String], name: &str| -> Vec<usize> {
         lines
             .iter()
             .enumerate()
             .filter(|(_, l)| {
-                let l = l.trim_start();
-                let l = l.strip_prefix("export ").map_or(l, str::trim_start);
-                l.strip_prefix(name).is_some_and(|r| r.starts_with('='))
+                l.trim_start()
+                    .strip_prefix(name)
+                    .is_some_and(|r| r.starts_with('='))
             })
             .map(|(i, _)| i)
             .collect()
@@ -96,10 +99,12 @@ pub fn sysrc(ctx: &Ctx) -> i32 {
             }
             continue;
         };
-        let new = format!("{name}=\"{}\"", value.replace(['"', '\\', '$', '`'], ""));
-        match assigns(&lines, name).last() {
-            Some(&i) => lines[i] = new,
-            None => lines.push(new),
+        match assigns(&lines, name)
+            .last()
+            .and_then(|&i| set_in_line(&lines[i], name, value).map(|l| (i, l)))
+        {
+            Some((i, l)) => lines[i] = l,
+            None => lines.push(format!("{name}=\"{value}\"")),
         }
         println!("{name}: -> {value}");
     }
@@ -120,6 +125,39 @@ pub fn sysrc(ctx: &Ctx) -> i32 {
         }
     }
     0
+}
+
+/// `f_sysrc_set_awk` (usr.sbin/bsdconfig/share/sysrc.subr) on the last assignment: the
+/// value is replaced inside the quotes it had (an unquoted or empty value gets double
+/// quotes), whatever follows it on the line stays; a value starting with `$`, `` ` `` or
+/// `\` is left alone (None: sysrc then appends `NAME="VALUE"` to the file).
+fn set_in_line(line: &str, name: &str, new: &str) -> Option<String> {
+    let at = line.find(&format!("{name}="))? + name.len() + 1;
+    let (head, value) = line.split_at(at);
+    let (q1, q2, rest): (&str, &str, &str) = match value.chars().next() {
+        Some('$' | '`' | '\\') => return None,
+        Some('\'') => {
+            let after = value[1..].find('\'').map_or("", |e| &value[1 + e..]);
+            let q2 = if after.is_empty() { "" } else { "'" };
+            ("'", q2, after.strip_prefix('\'').unwrap_or(after))
+        }
+        Some('"') => {
+            let b = value.as_bytes();
+            let mut e = 1;
+            while e < b.len() && !(b[e] == b'"' && b[e - 1] != b'\\') {
+                e += 1;
+            }
+            let after = &value[e.min(value.len())..];
+            let q2 = if after.is_empty() { "" } else { "\"" };
+            ("\"", q2, after.strip_prefix('"').unwrap_or(after))
+        }
+        Some(c) if !c.is_whitespace() && c != ';' => {
+            let end = value.find(char::is_whitespace).unwrap_or(value.len());
+            ("\"", "\"", &value[end..])
+        }
+        _ => ("\"", "\"", value),
+    };
+    Some(format!("{head}{q1}{new}{q2}{rest}"))
 }
 
 /// Mount points strictly below `dir` (a realpath), relative to it.
