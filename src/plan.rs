@@ -304,6 +304,23 @@ fn generate_from(
                     ));
                     continue;
                 }
+                if v.file.contains('=') {
+                    // The `=` comes from $volume_file, or from path when the file is
+                    // PATH.ufs.
+                    let ([], [file_set]) = crate::locate::entries(jail, [], [volume::VAR_FILE]);
+                    let loc = if file_set.is_some() {
+                        crate::locate::statement(parsed, jail, volume::VAR_FILE, true)
+                    } else {
+                        crate::locate::statement(parsed, jail, "path", false)
+                    };
+                    errs.push(
+                        Diag::error(loc, equals_message(&v.jail, &v.file))
+                            .with_code(volume::CODE_SETTING)
+                            .with_jail(&v.jail)
+                            .with_note("the hooks style (FreeBSD 12.2 and later) passes the container as a quoted argument"),
+                    );
+                    continue;
+                }
                 let prog = match opts.mountprog {
                     MountProg::Helper => opts.helper.as_str(),
                     MountProg::Mdmfs => "/sbin/mdmfs",
@@ -399,6 +416,20 @@ fn generate_from(
         plan.volumes = vols.into_owned();
     }
     Ok(plan)
+}
+
+/// Why a container path with `=` cannot be the `-F` option of a mountprog or seed
+/// line. mount(8) hands an option that starts with `-` to the mount program as an
+/// argument, but splits it at its first `=` into two (sbin/mount/mount.c `mangle`:
+/// `append_arg(a, p); p = strchr(p, '='); if (p != NULL) { *p = '\0';
+/// append_arg(a, p + 1); }`, the same in FreeBSD 9.3's mount.c and in current main), so
+/// `-F/j/a=b.ufs` reaches the helper as `-F/j/a` and `b.ufs`.
+pub fn equals_message(jail: &str, file: &str) -> String {
+    format!(
+        "{jail}: container {file} contains '=': mount(8) splits the fstab option -F{file} at its first '=' \
+         into two arguments (sbin/mount/mount.c mangle), so the mount program would get a broken path; \
+         rename the container"
+    )
 }
 
 /// Make sure jail(8) will see jailvol's fstab first. jailvol's statements are the last
