@@ -152,7 +152,7 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, settings: Settings)
                 mounts::lint(parsed, c, cfg, &mut r);
             }
             match &**collected {
-                Ok(c) if settings.containers => container::lint(loader, c, cfg, &mut r),
+                Ok(c) if settings.containers => container::lint(loader, parsed, c, cfg, &mut r),
                 Ok(_) => {}
                 Err(errs) => errs.iter().for_each(|e| r.push(e.clone())),
             }
