@@ -20,6 +20,8 @@ use crate::parse::jailconf::{Op, Parsed, Text};
 use crate::shell::{self, OWNED_MARK};
 use crate::volume::{self, Collected, VAR_UNIT, Volume};
 
+pub mod mounts;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
     Hooks,
@@ -238,6 +240,14 @@ fn generate_from(
         hook_head("exec.release", "detach"),
     );
     let find_fstab = crate::locate::Finder::new(["mount.fstab"], []);
+    // The admin's `mount` statements, merged apart from the lookups `prepare` keeps:
+    // only when some statement sets `mount` at all, which few configurations do.
+    let mount_stmts = if vols.is_empty() {
+        None
+    } else {
+        mounts::Statements::find(parsed, admins)
+    };
+    let mount_cfg = mount_stmts.as_ref().map(mounts::Statements::load);
     let mut file_q = String::new();
     let mut line = String::new();
     let mut unit_s = String::new();
@@ -261,6 +271,20 @@ fn generate_from(
             stmts.push('\n');
         }
         let ours = fstab_path(fstab_dir, &v.jail);
+        // `mount` entries below the path move into our fstab, after the root line.
+        let moved = match (&mount_stmts, &mount_cfg) {
+            (Some(stmts), Some(mcfg)) => match mounts::jail_of(mcfg, jail.record) {
+                Some(mj) => match mounts::plan_jail(stmts, mj, mounts::values(mj), &v.path, &ours) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        errs.extend(e);
+                        continue;
+                    }
+                },
+                None => None,
+            },
+            _ => None,
+        };
         {
             let mut fstabs: SmallVec<[&str; 2]> = SmallVec::new();
             fstabs.push(&ours);
@@ -270,6 +294,12 @@ fn generate_from(
             push_statement(&mut stmts, "mount.fstab", false, &fstabs);
         }
         stmts.push('\n');
+        if let Some(m) = &moved {
+            // What is left of `mount` (a valueless `mount;` when nothing is: config.c
+            // add_param empties the list, and next_command skips an empty one).
+            push_statement(&mut stmts, "mount", false, &m.kept);
+            stmts.push('\n');
+        }
         line.clear();
         match opts.style {
             Style::Hooks => {
@@ -304,6 +334,23 @@ fn generate_from(
                     ));
                     continue;
                 }
+                if v.file.contains('=') {
+                    // The `=` comes from $volume_file, or from path when the file is
+                    // PATH.ufs.
+                    let ([], [file_set]) = crate::locate::entries(jail, [], [volume::VAR_FILE]);
+                    let loc = if file_set.is_some() {
+                        crate::locate::statement(parsed, jail, volume::VAR_FILE, true)
+                    } else {
+                        crate::locate::statement(parsed, jail, "path", false)
+                    };
+                    errs.push(
+                        Diag::error(loc, equals_message(&v.jail, &v.file))
+                            .with_code(volume::CODE_SETTING)
+                            .with_jail(&v.jail)
+                            .with_note("the hooks style (FreeBSD 12.2 and later) passes the container as a quoted argument"),
+                    );
+                    continue;
+                }
                 let prog = match opts.mountprog {
                     MountProg::Helper => opts.helper.as_str(),
                     MountProg::Mdmfs => "/sbin/mdmfs",
@@ -327,6 +374,7 @@ fn generate_from(
             &v.size_text,
             ").\n# Do not edit; change the jail's $volume_* settings and run `jailvol generate`.\n",
             &line,
+            moved.as_ref().map_or("", |m| m.lines.as_str()),
         ] {
             content.push_str(part);
         }
@@ -401,10 +449,26 @@ fn generate_from(
     Ok(plan)
 }
 
+/// Why a container path with `=` cannot be the `-F` option of a mountprog or seed
+/// line. mount(8) hands an option that starts with `-` to the mount program as an
+/// argument, but splits it at its first `=` into two (sbin/mount/mount.c `mangle`:
+/// `append_arg(a, p); p = strchr(p, '='); if (p != NULL) { *p = '\0';
+/// append_arg(a, p + 1); }`, the same in FreeBSD 9.3's mount.c and in current main), so
+/// `-F/j/a=b.ufs` reaches the helper as `-F/j/a` and `b.ufs`.
+pub fn equals_message(jail: &str, file: &str) -> String {
+    format!(
+        "{jail}: container {file} contains '=': mount(8) splits the fstab option -F{file} at its first '=' \
+         into two arguments (sbin/mount/mount.c mangle), so the mount program would get a broken path; \
+         rename the container"
+    )
+}
+
 /// Make sure jail(8) will see jailvol's fstab first. jailvol's statements are the last
 /// of the jail's own, and jail(8) merges a jail's own parameters before every wildcard
 /// block that comes after it in the file (config.c load_config), so only such a block
 /// setting mount.fstab with `=` (or clearing it) can override them; `+=` appends after.
+/// (The same merge order decides about `mount` entries such a block adds below a jail's
+/// path: `mounts::plan_jail` refuses those, as it knows where each entry came from.)
 /// `owners` gives each volume's jail in `cfg.jails` (`volume::Collected::jails`).
 fn verify(parsed: &Parsed, cfg: &Config, vols: &[Volume], owners: &[usize]) -> Result<(), Vec<Diag>> {
     // The few wildcard blocks that set mount.fstab, in file order.

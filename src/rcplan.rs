@@ -49,11 +49,38 @@ pub fn generate(
     if !conv.errors.is_empty() {
         return Err(conv.errors.clone());
     }
+    // A control character in a path, refused where rc.conf sets it (volume::collect
+    // would point at the jail's hostname line).
+    let mut errs = Vec::new();
+    for b in &conv.blocks {
+        for line in &b.lines {
+            let what = match (line.is_var, line.name.as_ref()) {
+                (false, "path") => "path",
+                (true, volume::VAR_FILE) => "container",
+                _ => continue,
+            };
+            for v in line.values.iter() {
+                if let Some(c) = volume::control_char(v) {
+                    let loc = origin(b, line.is_var, &line.name).or_else(|| b.loc.clone());
+                    errs.push(
+                        Diag::error(
+                            loc,
+                            format!("{}: {what} {v:?} {}", b.name, volume::control_message(c)),
+                        )
+                        .with_code(volume::CODE_SETTING)
+                        .with_jail(&b.name),
+                    );
+                }
+            }
+        }
+    }
+    if !errs.is_empty() {
+        return Err(errs);
+    }
     let cfg = conv.config();
     let mut vols = volume::collect(&cfg, None)?;
     let assigned = volume::assign_units(&mut vols);
     let mut plan = Plan::default();
-    let mut errs = Vec::new();
     let mut rc_sets: Vec<(String, String)> = Vec::new();
     let mut fstabs: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for v in &vols {
@@ -79,6 +106,18 @@ pub fn generate(
                     ),
                 )
                 .with_code(volume::CODE_SETTING),
+            );
+            continue;
+        }
+        // Both styles pass the container as the option -FFILE.
+        if v.file.contains('=') {
+            let loc = origin(block, true, volume::VAR_FILE)
+                .or_else(|| origin(block, false, "path"))
+                .or_else(|| block.loc.clone());
+            errs.push(
+                Diag::error(loc, crate::plan::equals_message(&v.jail, &v.file))
+                    .with_code(volume::CODE_SETTING)
+                    .with_jail(&v.jail),
             );
             continue;
         }
@@ -188,6 +227,17 @@ pub fn generate(
     plan.volumes = vols;
     let _ = OWNED_MARK;
     Ok(plan)
+}
+
+/// Where rc.conf sets a converted jail's parameter or variable: the assignment behind
+/// its line.
+fn origin(block: &crate::legacy::Block<'_>, is_var: bool, name: &str) -> Option<crate::diag::Loc> {
+    block
+        .lines
+        .iter()
+        .filter(|l| l.is_var == is_var && l.name == name)
+        .flat_map(|l| l.from.iter())
+        .find_map(|o| o.loc.cloned())
 }
 
 /// rc.d/jail's fstab for a jail: `jail_<jv>_fstab`, else `jail_fstab`, else

@@ -110,6 +110,11 @@ pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collecte
             .and_then(|p| crate::locate::statement(p, j, var, true))
             .or_else(|| j.loc.clone())
     };
+    let param_loc = |j: &Jail, name: &str| {
+        parsed
+            .and_then(|p| crate::locate::statement(p, j, name, false))
+            .or_else(|| j.loc.clone())
+    };
     let find = locate::Finder::new(["path"], [VAR_SIZE, VAR_FILE, VAR_UNIT]);
     for (i, j) in cfg.jails.iter().enumerate() {
         let ([path], [size, file, unit]) = find.get(j);
@@ -130,6 +135,14 @@ pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collecte
         };
         if !path.starts_with('/') {
             err(VAR_SIZE, format!("path \"{path}\" is not absolute"));
+            continue;
+        }
+        if let Some(c) = control_char(path) {
+            let d = Diag::error(
+                param_loc(j, "path"),
+                format!("{}: path {path:?} {}", j.name, control_message(c)),
+            );
+            errs.push(d.with_code(CODE_SETTING).with_jail(&j.name));
             continue;
         }
         let path = normalize(path);
@@ -186,11 +199,8 @@ pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collecte
             );
             continue;
         }
-        if let Some(bad) = file.chars().find(|c| matches!(c, '\n' | '\t' | '\0')) {
-            err(
-                VAR_FILE,
-                format!("$volume_file contains {bad:?}, which mdconfig -l output cannot carry"),
-            );
+        if let Some(c) = control_char(&file) {
+            err(VAR_FILE, format!("container {file:?} {}", control_message(c)));
             continue;
         }
         let unit = match locate::last(unit) {
@@ -260,6 +270,25 @@ pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collecte
     } else {
         Err(errs)
     }
+}
+
+/// The first control character of a path (a byte below 0x20, or DEL), which no file
+/// jailvol writes can carry as it is: an fstab line ends at a newline and splits on
+/// blanks (usr.sbin/jail/config.c check_intparams, command.c run_command), `mdconfig
+/// -l -v` prints the file between tabs on one line (sbin/mdconfig/mdconfig.c md_list),
+/// and the comment lines of jailvol's own files would end early. Refused in every
+/// style, before anything is written.
+pub fn control_char(s: &str) -> Option<u8> {
+    s.bytes().find(|&b| b < 0x20 || b == 0x7f)
+}
+
+/// The end of the message for `control_char`.
+pub fn control_message(c: u8) -> String {
+    format!(
+        "contains the control character {:?}: fstab lines, mdconfig -l output and jailvol's files cannot \
+         carry it; rename it",
+        char::from(c)
+    )
 }
 
 /// Give every volume without a unit the lowest free one from FIRST_UNIT up. Returns the

@@ -1,6 +1,7 @@
 //! `check` lints: fixtures/check/<case>/ holds `input/` (a root tree), optional `args`,
 //! optional `check-args` (for check only), optional `containers` (lines `PATH SIZE KIND`, KIND one of ufs2, ufs1, ufs2-at-8k,
-//! none, sparse: the harness creates them, being too big to keep in git), optional
+//! none, sparse: the harness creates them, being too big to keep in git; or `PATH - dir`,
+//! a directory such as a jail's path, which git does not keep when empty), optional
 //! `pregenerate` (run `generate` first, so there is no drift), and `expect`: lines
 //! `+JV012` (must be reported), `-JV012` (must not), `exit N`, `drift`, `nodrift`.
 //! Every code in docs/checks.md has a case that triggers it and one that does not.
@@ -18,6 +19,10 @@ fn make_container(root: &Path, spec: &str) {
     let (Some(path), Some(size), Some(kind)) = (it.next(), it.next(), it.next()) else {
         panic!("bad containers line {spec:?}")
     };
+    if kind == "dir" {
+        std::fs::create_dir_all(root.join(path.trim_start_matches('/'))).unwrap();
+        return;
+    }
     let size = jailvol::volume::parse_size(size).unwrap();
     let p = root.join(path.trim_start_matches('/'));
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();

@@ -85,3 +85,91 @@ fn helper_script_snapshot() {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/generate/jailvol-md.expected");
     expect_file(&p, &jailvol::shell::helper_script());
 }
+
+/// Run generate on a tree holding one file; returns the run and whether the tree is
+/// as it was (a refusal writes nothing).
+fn generate_once(file: &str, text: &[u8], args: &[&str]) -> (Run, bool) {
+    let root = tempfile::tempdir().unwrap();
+    let p = root.path().join(file.trim_start_matches('/'));
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, text).unwrap();
+    let before = files_below(root.path());
+    let mut c = jailvol();
+    c.arg("generate").arg("--root").arg(root.path()).args(args);
+    let r = run(c);
+    let untouched = files_below(root.path()) == before && std::fs::read(&p).unwrap() == text;
+    (r, untouched)
+}
+
+/// A jail path or container path with a control character (a byte below 0x20, or DEL)
+/// is refused in every style, at the statement or assignment that set it, before any
+/// file is written: an fstab line, `mdconfig -l` output and jailvol's comment lines
+/// cannot carry one.
+#[test]
+fn control_characters_in_paths_are_refused_in_every_style() {
+    let jail_conf_styles: [&[&str]; 3] = [
+        &[],
+        &["--style", "mountprog"],
+        &["--style", "mountprog", "--mountprog", "mdmfs"],
+    ];
+    let rc_styles: [&[&str]; 2] = [&[], &["--target-release", "6.1"]];
+    let mut cases = 0;
+    for byte in [0x01u8, b'\t', b'\n', 0x1b, 0x1f, 0x7f] {
+        for in_file in [false, true] {
+            // jail.conf: the byte as text2lval's escape, so the file itself stays plain.
+            let esc = format!("\\x{byte:02x}");
+            let (path, file) = if in_file {
+                (
+                    "/jails/www".to_owned(),
+                    format!("\n\t$volume_file = \"/containers/w{esc}w.ufs\";"),
+                )
+            } else {
+                (format!("/jails/w{esc}w"), String::new())
+            };
+            let conf = format!("www {{\n\tpath = \"{path}\";\n\t$volume_size = 1G;{file}\n}}\n");
+            let at = if in_file {
+                "/etc/jail.conf:4:2: "
+            } else {
+                "/etc/jail.conf:2:2: "
+            };
+            for args in jail_conf_styles {
+                let (r, untouched) = generate_once("/etc/jail.conf", conf.as_bytes(), args);
+                let first = r.stderr.lines().next().unwrap_or("");
+                assert_eq!(r.code, 65, "{byte:#x} {args:?}: {}", r.stderr);
+                assert!(untouched, "{byte:#x} {args:?}: a refused run wrote files");
+                assert!(
+                    first.starts_with(&format!("{at}error[JV022]: www: "))
+                        && first.contains("control character"),
+                    "{byte:#x} {args:?}: {first}"
+                );
+                cases += 1;
+            }
+            // rc.conf: the byte itself inside double quotes, as sh reads it.
+            let mut rc =
+                b"jail_enable=YES\njail_list=www\njail_www_hostname=www\njail_www_ip=192.0.2.1\n".to_vec();
+            let line = if in_file {
+                rc.extend_from_slice(b"jail_www_rootdir=/jails/www\n");
+                rc.extend_from_slice(b"jail_www_volume_size=1G\njail_www_volume_file=\"/containers/w");
+                7
+            } else {
+                rc.extend_from_slice(b"jail_www_volume_size=1G\njail_www_rootdir=\"/jails/w");
+                6
+            };
+            rc.push(byte);
+            rc.extend_from_slice(b"w\"\n");
+            for args in rc_styles {
+                let (r, untouched) = generate_once("/etc/rc.conf", &rc, args);
+                let first = r.stderr.lines().next().unwrap_or("");
+                assert_eq!(r.code, 65, "rc {byte:#x} {args:?}: {}", r.stderr);
+                assert!(untouched, "rc {byte:#x} {args:?}: a refused run wrote files");
+                assert!(
+                    first.starts_with(&format!("/etc/rc.conf:{line}:1: error[JV022]: www: "))
+                        && first.contains("control character"),
+                    "rc {byte:#x} {args:?}: {first}"
+                );
+                cases += 1;
+            }
+        }
+    }
+    assert_eq!(cases, 6 * 2 * 5);
+}

@@ -91,3 +91,80 @@ proptest! {
         prop_assert!(f.units().is_empty());
     }
 }
+
+/// A field of a `mount` entry: printable ASCII without blanks or `#`, some vis(3)
+/// escapes (`\040`, `\\`, `\t`) that jail(8) decodes in the first two fields.
+fn mount_field() -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        prop_oneof![
+            Just("\\040".to_owned()),
+            Just("\\\\".to_owned()),
+            Just("\\t".to_owned()),
+            (b'!'..=b'~')
+                .prop_filter("no #", |b| *b != b'#')
+                .prop_map(|b| char::from(b).to_string()),
+        ],
+        1..10,
+    )
+    .prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// A `mount` entry below a managed jail's path moves into the jail's fstab, after
+    /// the root line, with the fields jail(8) splits it into unchanged (command.c
+    /// run_command reads `mount` entries and fstab lines alike); the edited jail.conf
+    /// keeps the entries outside the path in `mount`, and none below it.
+    #[test]
+    fn moved_mount_entries_reach_jail8_unchanged(
+        dev in mount_field(),
+        sub in "[a-z]{1,6}(/[a-z]{1,6}){0,2}",
+        escaped in any::<bool>(),
+        fstype in "[a-z]{2,8}",
+        opts in "[a-z0-9,=-]{1,12}",
+        seps in proptest::collection::vec(prop_oneof![Just(" "), Just("\t"), Just("  "), Just(" \t\x0b")], 4),
+        tail in proptest::option::of("[0-9]{1,2} [0-9]"),
+        outside_first in any::<bool>(),
+    ) {
+        let mp = format!("/jails/www/{sub}{}", if escaped { "\\040x" } else { "" });
+        let mut entry = format!("{}{dev}{}{mp}{}{fstype}{}{opts}", seps[0], seps[1], seps[2], seps[3]);
+        if let Some(t) = &tail {
+            entry.push(' ');
+            entry.push_str(t);
+        }
+        let outside = "/srv/data /srv/www-data nullfs rw 0 0";
+        let (a, b) = if outside_first { (outside, entry.as_str()) } else { (entry.as_str(), outside) };
+        let conf = format!(
+            "www {{\n\tpath = /jails/www;\n\t$volume_size = 1G;\n\tmount += {};\n\tmount += {};\n}}\n",
+            value(a),
+            value(b)
+        );
+        let parsed = parse_source(&Loader::default(), Source::new("/etc/jail.conf", conf), false).unwrap();
+        let p = plan::generate(&parsed, &Options::default()).map_err(|e| TestCaseError::fail(format!("{e:?}"))).unwrap();
+        let text = |path: &str| p.artifacts.iter().find(|a| a.path == path).unwrap().content.clone();
+        // jail(8) reads the fstab: lines cut at `#`, fields split on blanks.
+        let fstab = text("/etc/jailvol/www.fstab");
+        let lines: Vec<Vec<&str>> = fstab
+            .lines()
+            .map(|l| l.split('#').next().unwrap_or(""))
+            .map(|l| plan::mounts::fields(l).collect::<Vec<_>>())
+            .filter(|f| !f.is_empty())
+            .collect();
+        prop_assert_eq!(lines.len(), 2, "{}", fstab);
+        prop_assert_eq!(lines[0][1], "/jails/www");
+        let want: Vec<&str> = plan::mounts::fields(&entry).collect();
+        prop_assert_eq!(&lines[1], &want);
+        // The edited jail.conf, as jail(8) merges it: only the entry outside is left.
+        let re = parse_source(&Loader::default(), Source::new("/etc/jail.conf", text("/etc/jail.conf")), false).unwrap();
+        let cfg = jailvol::model::load(&re);
+        prop_assert!(cfg.errors.is_empty(), "{:?}", cfg.errors);
+        let left: Vec<&str> = cfg.jails[0].param("mount").unwrap().values.iter().map(|v| v.as_str()).collect();
+        prop_assert_eq!(left, vec![outside]);
+        // And a second generate changes nothing.
+        let again = plan::generate(&re, &Options::default()).unwrap();
+        for a in &again.artifacts {
+            prop_assert_eq!(&a.content, &text(&a.path), "{}", a.path);
+        }
+    }
+}

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use super::Report;
 use crate::diag::Diag;
 use crate::model::{Config, FnvMap};
+use crate::parse::jailconf::Parsed;
 use crate::parse::loader::Loader;
 use crate::volume::{Collected, VAR_FILE, VAR_SIZE, format_size};
 
@@ -41,12 +42,24 @@ pub fn superblock(path: &Path) -> std::io::Result<Superblock> {
     Ok(Superblock::None)
 }
 
-pub fn lint(loader: &Loader, vols: &Collected, cfg: &Config, r: &mut Report) {
+pub fn lint(loader: &Loader, parsed: &Parsed, vols: &Collected, cfg: &Config, r: &mut Report) {
     // Bytes still to be allocated, per file system holding containers.
     let mut need: Need = BTreeMap::new();
     let mut dirs = Dirs::default();
     for (v, &ji) in vols.vols.iter().zip(&vols.jails) {
         let loc = cfg.jails.get(ji).and_then(|j| j.loc.clone());
+        if let Some(msg) = mount_point(loader, &mut dirs, &v.path) {
+            let at = cfg
+                .jails
+                .get(ji)
+                .and_then(|j| crate::locate::statement(parsed, j, "path", false))
+                .or_else(|| loc.clone());
+            r.push(
+                Diag::error(at, format!("{}: path {} {msg}", v.jail, v.path))
+                    .with_code(CODE_PATH)
+                    .with_jail(&v.jail),
+            );
+        }
         let real = loader.real_path(&v.file);
         let d = |code: &'static str, var: &str, sev_error: bool, msg: String| {
             let _ = var;
@@ -195,6 +208,34 @@ pub fn lint(loader: &Loader, vols: &Collected, cfg: &Config, r: &mut Report) {
                 .with_code("JV020"),
             );
         }
+    }
+}
+
+/// JV029: the jail's path, where jail(8) mounts the container.
+pub const CODE_PATH: &str = "JV029";
+
+/// What is wrong with a managed jail's `path` as a mount point, if anything. jail(8)
+/// mounts the container there (the first mount.fstab line, `mount -t ufs ... PATH`)
+/// before it creates the jail, so a path that is missing or not a directory fails the
+/// mount, and with it the start (usr.sbin/jail/jail.c startcommands; create_jail would
+/// refuse it too: `path X: No such file or directory` / `Not a directory`). A symlink
+/// is not judged: the kernel follows it, but below `--root` its target may point
+/// outside the tree.
+fn mount_point(loader: &Loader, dirs: &mut Dirs, path: &str) -> Option<&'static str> {
+    const MISSING: &str =
+        "does not exist: jail(8) cannot mount the container on it, and the jail does not start";
+    let real = loader.real_path(path);
+    // A missing parent (a checkout without the jails' directories) is looked up once
+    // for all the jails in it.
+    if dirs.get_or_look(parent(&real)).is_some_and(|d| d.missing) {
+        return Some(MISSING);
+    }
+    match std::fs::symlink_metadata(&real) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(MISSING),
+        Ok(m) if !m.is_dir() && !m.file_type().is_symlink() => {
+            Some("is not a directory: jail(8) cannot mount the container on it, and the jail does not start")
+        }
+        _ => None,
     }
 }
 

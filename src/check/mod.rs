@@ -6,6 +6,7 @@
 mod config;
 mod container;
 mod fstab;
+mod mounts;
 
 use std::hash::{BuildHasher, BuildHasherDefault};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -147,8 +148,11 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, settings: Settings)
         fstab::lint(loader, parsed, cfg, opts, &mut r);
         let collected = vols_rx.recv().ok();
         if let Some(collected) = &collected {
+            if let Ok(c) = &**collected {
+                mounts::lint(parsed, c, cfg, &mut r);
+            }
             match &**collected {
-                Ok(c) if settings.containers => container::lint(loader, c, cfg, &mut r),
+                Ok(c) if settings.containers => container::lint(loader, parsed, c, cfg, &mut r),
                 Ok(_) => {}
                 Err(errs) => errs.iter().for_each(|e| r.push(e.clone())),
             }
