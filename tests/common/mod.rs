@@ -4,7 +4,6 @@
 #![allow(dead_code)]
 
 pub mod fakebsd;
-pub mod fakehelper;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

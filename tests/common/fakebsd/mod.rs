@@ -296,6 +296,7 @@ impl Host {
     /// Make a UFS in `file` without jailvol (as `jailvol create` would leave it): attach,
     /// newfs -U, optionally copy `from` into it, unmount, detach.
     pub fn make_container(&self, file: &Path, size: u64, from: Option<&Path>) {
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         let f = std::fs::File::create(file).unwrap();
         f.set_len(size).unwrap();
         let fs = file.display().to_string();
