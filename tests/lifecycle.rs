@@ -246,3 +246,37 @@ fn rcconf_host_mountprog_via_service_jail() {
         assert_eq!(h.units_of(&c), vec![100]);
     }
 }
+
+// jail(8) mounts the `mount` parameter's entries before the mount.fstab files (jail.c
+// startcommands: IP_MOUNT, then IP__MOUNT_FROM_FSTAB). generate moves an entry below the
+// jail's path into its fstab, after the container (issue 17, point 5): the nullfs lands
+// on top of the container, where the jail sees it, and unmounts before it.
+#[test]
+fn a_mount_entry_below_the_path_lands_on_the_container() {
+    if skip_dash() {
+        return;
+    }
+    // The usual spelling, `$path` in the entry: a host whose paths have no blanks
+    // (jail(8) would split the expanded value on them).
+    let h = Host::plain();
+    std::fs::create_dir_all(h.path("usr/ports")).unwrap();
+    std::fs::write(h.path("usr/ports/Makefile"), "ports").unwrap();
+    let entry = format!("{} $path/usr/ports nullfs ro 0 0", h.p("usr/ports"));
+    let s = site(h, &format!("\tmount += \"{entry}\";\n"));
+    std::fs::create_dir_all(s.h.path("tree/usr/ports")).unwrap();
+    s.generate(&[]);
+    s.create();
+    ok(&s.h.start(&s.conf, "www"));
+    let m =
+        s.h.mounted_at(&s.root().join("usr/ports"))
+            .expect("the nullfs is mounted");
+    assert_eq!(m.fstype, "nullfs");
+    assert_eq!(s.h.mounted_at(&s.root()).unwrap().device, "/dev/md100");
+    assert!(
+        s.root().join("usr/ports/Makefile").is_file(),
+        "visible inside the jail"
+    );
+    ok(&s.h.stop(&s.conf, "www"));
+    assert!(s.h.state().mounts.is_empty());
+    ok(&s.h.start(&s.conf, "www"));
+}
