@@ -153,9 +153,11 @@ fn mount_p_pads_like_putfsent() {
     let line = p.stdout.lines().last().unwrap().to_owned();
     let point = std::fs::canonicalize(&long).unwrap().display().to_string();
     assert!(point.len() >= 24);
-    assert_eq!(line, format!("/dev/md12\t\t{point} ufs\t\trw\t2 2"));
+    assert_eq!(line, format!("/dev/md12\t\t{point} ufs\trw\t\t2 2"));
     assert!(
-        p.stdout.starts_with("/dev/ada0p2\t\t/\t\t\tufs\t\trw\t1 1\n"),
+        p.stdout.starts_with(
+            "/dev/ada0p2\t\t/\t\t\tufs\trw\t\t1 1\ndevfs\t\t\t/dev\t\t\tdevfs\trw,multilabel \t0 0\n"
+        ),
         "{}",
         p.stdout
     );

@@ -4,7 +4,8 @@
 //! * `mount [-frw] [-t TYPE] [-o OPTS]... SPECIAL NODE`; `mount -p` prints the table as
 //!   `putfsent` does: after the device and after the mount point one tab per missing
 //!   8-column stop while the field is shorter than 24 bytes, else a single space; then
-//!   the type, a tab (two below 8 bytes), the options, a tab and `dump pass`.
+//!   the type and a tab, the options and a tab (a space from 8 bytes on), a tab and
+//!   `dump pass`.
 //! * The mount point is realpath'd and must be a directory ("No such file or
 //!   directory" / "Not a directory"); it is what the table records.
 //! * An option list with `mountprog=PROG` makes mount(8) exec PROG for any type, with
@@ -329,12 +330,12 @@ fn putfsent(out: &mut String, dev: &str, point: &str, fstype: &str, opts: &str, 
     };
     pad(out, dev);
     pad(out, point);
+    // `%s\t` for the type; the options and a tab below 8 bytes, else a space; then
+    // `\t%u %u\n` (the dump and pass fields).
     out.push_str(fstype);
     out.push('\t');
-    if fstype.len() < 8 {
-        out.push('\t');
-    }
     out.push_str(opts);
+    out.push(if opts.len() < 8 { '\t' } else { ' ' });
     out.push('\t');
     out.push_str(pass);
     out.push('\n');
