@@ -776,13 +776,19 @@ fn create(g: &Global, a: &CreateArgs) -> anyhow::Result<i32> {
     for v in &chosen {
         let real = create::Target::new(v, &opts.source, &real_map);
         let w = create::preflight(&real, &opts, &host)?;
+        // The jail's path, where jail(8) mounts the container: made when missing.
+        let dirs = create::missing_dirs(&v.jail, &v.path, &host, &real_map)?;
         warn(g, &w);
-        targets.push((create::Target::new(v, &opts.source, &host_map), real));
+        targets.push((create::Target::new(v, &opts.source, &host_map), real, dirs));
     }
     if a.dry_run {
         let mut out = String::new();
-        for (shown, _) in &targets {
-            out.push_str(&create::render(shown, &create::plan(shown, &opts)));
+        // Two jails below one missing directory: it is made once, by the first.
+        let mut made = std::collections::BTreeSet::new();
+        for (shown, _, dirs) in &targets {
+            let dirs: Vec<String> = dirs.iter().filter(|d| made.insert(*d)).cloned().collect();
+            let steps = create::with_path_dirs(&dirs, create::plan(shown, &opts));
+            out.push_str(&create::render(shown, &steps));
         }
         print(&out)?;
         return Ok(exit::OK);
@@ -804,8 +810,14 @@ fn create(g: &Global, a: &CreateArgs) -> anyhow::Result<i32> {
             let _ = writeln!(std::io::stderr().lock(), "+ {s}");
         }
     };
-    for (_, real) in &targets {
-        let steps = create::plan(real, &opts);
+    for (_, real, dirs) in &targets {
+        // What an earlier jail of this run made is there now, and stays its own.
+        let dirs: Vec<String> = dirs
+            .iter()
+            .map(|d| real_map(d))
+            .filter(|d| !crate::exec::Host::exists(&host, std::path::Path::new(d)))
+            .collect();
+        let steps = create::with_path_dirs(&dirs, create::plan(real, &opts));
         let rep = create::execute(real, &steps, &mut runner, &mut host, &mut say)?;
         warn(g, &rep.warnings);
         if !g.quiet {
