@@ -104,3 +104,54 @@ fn generate_create_from_a_directory_then_start_stop_start() {
     ok(&r, "create");
     cycle(&h, &c, &tree);
 }
+
+/// status along the hooks cycle: running and mounted, stopped and detached, and after a
+/// failed start (jail(8) runs no exec.release then, so the unit stays attached: ok, with
+/// a note), which the next start reuses.
+#[test]
+fn status_through_the_hooks_cycle_and_a_failed_start() {
+    let h = Host::new();
+    let tree = h.make_root("src/www");
+    let c = provision(&h);
+    let cs = c.display().to_string();
+    ok(
+        &h.jailvol(&["-f", &cs, "create", "--from", &tree.display().to_string()]),
+        "create",
+    );
+    let status = || {
+        let r = h.jailvol(&["-f", &cs, "--format", "json", "status", "--check"]);
+        ok(&r, "status");
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        v["jails"][0].clone()
+    };
+    let s = status();
+    assert_eq!(
+        (s["status"].as_str(), s["running"].as_bool()),
+        (Some("ok"), Some(false))
+    );
+    assert_eq!(s["units_attached"], serde_json::json!([]));
+    ok(&h.start(&c, "www"), "start");
+    let s = status();
+    assert_eq!(s["running"], true);
+    assert_eq!(s["mounted_from"], "/dev/md100");
+    assert_eq!(s["units_attached"], serde_json::json!([100]));
+    ok(&h.stop(&c, "www"), "stop");
+    // A start that fails after exec.prepare attached the unit (devfs cannot be mounted).
+    h.fail("mount", &["devfs"]);
+    let r = h.start(&c, "www");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let s = status();
+    assert_eq!(s["status"], "ok");
+    assert_eq!(s["mounted_from"], serde_json::Value::Null);
+    assert_eq!(s["units_attached"], serde_json::json!([100]));
+    assert!(
+        s["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("md100 is attached while the jail is stopped (a failed start runs no exec.release)"),
+        "{s}"
+    );
+    ok(&h.start(&c, "www"), "start after the failed one");
+    ok(&h.stop(&c, "www"), "stop");
+    assert!(h.state().units.is_empty());
+}
