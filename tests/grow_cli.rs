@@ -671,3 +671,35 @@ fn hooks_style_grow_online_then_restart() {
     assert_eq!(seen, common::files_below(&tree));
     ok(h.stop(&conf, "www"), "stop again");
 }
+
+/// Under `umask 000` the lock grow holds is still 0600 (seen by killing a run at
+/// growfs, while it holds it), and a re-run finishes the job.
+#[test]
+fn the_lock_mode_does_not_come_from_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Setup::new();
+    s.h.fault("growfs", &["-y"], 0, Action::Kill, false);
+    let c = s.conf.display().to_string();
+    let r = s.h.run(
+        "sh",
+        &[
+            "-c",
+            "umask 000; exec \"$0\" \"$@\"",
+            env!("CARGO_BIN_EXE_jailvol"),
+            "-f",
+            &c,
+            "grow",
+            "www",
+            "40M",
+        ],
+    );
+    assert_eq!(r.code, -1, "killed: {}", r.stderr);
+    let lock = s.h.path("jails/www.ufs.lock");
+    let mode = std::fs::metadata(&lock).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode, 0o600);
+    // The kill left the unit attached and the lock file (nobody holds it any more).
+    let r = s.grow(&["www", "40M"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(s.fs_size("www"), 40 * M);
+    assert!(!lock.exists());
+}
