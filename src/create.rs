@@ -7,8 +7,9 @@
 //! then says exactly what, if anything, remains.
 //!
 //! Both backends first make the jail's `path` (the container's mount point) when it is
-//! missing, mode 0755 whatever the umask: jail(8) mounts the container there, and a
-//! missing mount point makes the jail's first start fail.
+//! missing, mode 0755 whatever the umask: jail(8) mounts the container there, and
+//! mount(8) needs an existing directory (sbin/mount/getmntopts.c `checkpath`: realpath(3)
+//! and stat(2) of the mount point), so a missing one makes the jail's first start fail.
 //!
 //! md backend: allocate, `mdconfig -a -t vnode -f FILE -u N`, `newfs -U /dev/mdN`,
 //! mount on `FILE.mnt.XXXXXX`, populate, `umount`, remove the directory,
