@@ -780,13 +780,19 @@ fn create(g: &Global, a: &CreateArgs) -> anyhow::Result<i32> {
     for v in &chosen {
         let real = create::Target::new(v, &opts.source, &real_map);
         let w = create::preflight(&real, &opts, &host)?;
+        // The jail's path, where jail(8) mounts the container: made when missing.
+        let dirs = create::missing_dirs(&v.jail, &v.path, &host, &real_map)?;
         warn(g, &w);
-        targets.push((create::Target::new(v, &opts.source, &host_map), real));
+        targets.push((create::Target::new(v, &opts.source, &host_map), real, dirs));
     }
     if a.dry_run {
         let mut out = String::new();
-        for (shown, _) in &targets {
-            out.push_str(&create::render(shown, &create::plan(shown, &opts)));
+        // Two jails below one missing directory: it is made once, by the first.
+        let mut made = std::collections::BTreeSet::new();
+        for (shown, _, dirs) in &targets {
+            let dirs: Vec<String> = dirs.iter().filter(|d| made.insert(*d)).cloned().collect();
+            let steps = create::with_path_dirs(&dirs, create::plan(shown, &opts));
+            out.push_str(&create::render(shown, &steps));
         }
         print(&out)?;
         return Ok(exit::OK);
@@ -808,8 +814,14 @@ fn create(g: &Global, a: &CreateArgs) -> anyhow::Result<i32> {
             let _ = writeln!(std::io::stderr().lock(), "+ {s}");
         }
     };
-    for (_, real) in &targets {
-        let steps = create::plan(real, &opts);
+    for (_, real, dirs) in &targets {
+        // What an earlier jail of this run made is there now, and stays its own.
+        let dirs: Vec<String> = dirs
+            .iter()
+            .map(|d| real_map(d))
+            .filter(|d| !crate::exec::Host::exists(&host, std::path::Path::new(d)))
+            .collect();
+        let steps = create::with_path_dirs(&dirs, create::plan(real, &opts));
         let rep = create::execute(real, &steps, &mut runner, &mut host, &mut say)?;
         warn(g, &rep.warnings);
         if !g.quiet {
@@ -1343,7 +1355,7 @@ fn grow_cmd(g: &Global, a: &GrowArgs) -> anyhow::Result<i32> {
         }
     }
     let mut runner = crate::exec::System;
-    let (state, state_text) = match grow::observe(jail, &file, &path, unit, &mut runner) {
+    let (state, state_text) = match grow::observe(jail, &file, &path, unit, &mut runner, &host) {
         Ok(s) => {
             let d = s.describe(unit, &file);
             (s, d)
@@ -1450,15 +1462,45 @@ fn grow_cmd(g: &Global, a: &GrowArgs) -> anyhow::Result<i32> {
 }
 
 fn status_cmd(g: &Global, a: &StatusArgs) -> anyhow::Result<i32> {
-    let (loader, _parsed, cfg, vols) = managed_jails(g, "status")?;
+    let inputs = input::select(g)?;
+    let (loader, cfg, vols) = if inputs.kind == InputKind::RcConf {
+        // An rc.conf host: the jails as rc.d/jail builds them (the mountprog and seed
+        // styles live there), read only.
+        let loader = inputs.loader();
+        let (vars, warnings) = read_rc_conf(g, &loader)?;
+        warn(g, &warnings);
+        let opts = crate::legacy::Options {
+            names: a.jails.clone(),
+            ..crate::legacy::Options::default()
+        };
+        let conv = crate::legacy::convert(&vars, &loader, &opts);
+        warn(g, &conv.warnings);
+        if !conv.errors.is_empty() {
+            return Err(Diags(conv.errors).into());
+        }
+        let cfg = conv.config();
+        let vols = crate::volume::collect(&cfg, None).map_err(Diags)?;
+        (loader, cfg, vols)
+    } else {
+        let (loader, _parsed, cfg, vols) = managed_jails(g, "status")?;
+        (loader, cfg, vols)
+    };
     let chosen = pick_jails(&cfg, &vols, &a.jails)?;
     let host = crate::exec::RealHost::default();
     let mut runner = crate::exec::System;
     let snap = status::snapshot(&mut runner);
     let real = |p: &str| loader.real_path(p).display().to_string();
+    // The hooks style detaches the unit at stop (exec.release runs the helper's
+    // `detach`); the other styles have no such hook and leave it attached.
+    let released = |jail: &str| {
+        cfg.jails.iter().filter(|j| j.name == jail).any(|j| {
+            j.param("exec.release")
+                .is_some_and(|e| e.values.iter().any(|v| v.as_str().contains(" detach ")))
+        })
+    };
     let list: Vec<status::JailStatus> = chosen
         .iter()
-        .map(|v| status::inspect(v, &snap, &mut runner, &host, &real))
+        .map(|v| status::inspect(v, &snap, &mut runner, &host, &real, released(&v.jail)))
         .collect();
     match g.format {
         Format::Json => print(&status::to_json(&list, &snap.warnings))?,

@@ -6,6 +6,11 @@
 //! (umount, detach, remove the temporary directory, remove the file jailvol created),
 //! then says exactly what, if anything, remains.
 //!
+//! Both backends first make the jail's `path` (the container's mount point) when it is
+//! missing, mode 0755 whatever the umask: jail(8) mounts the container there, and
+//! mount(8) needs an existing directory (sbin/mount/getmntopts.c `checkpath`: realpath(3)
+//! and stat(2) of the mount point), so a missing one makes the jail's first start fail.
+//!
 //! md backend: allocate, `mdconfig -a -t vnode -f FILE -u N`, `newfs -U /dev/mdN`,
 //! mount on `FILE.mnt.XXXXXX`, populate, `umount`, remove the directory,
 //! `mdconfig -d -u N`. makefs backend: `makefs -t ffs -o version=2,softupdates=1 -s SIZE
@@ -14,7 +19,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Diag, exit};
-use crate::exec::{Alloc, AllocMethod, Cmd, Host, Runner};
+use crate::exec::{Alloc, AllocMethod, Cmd, Host, PATH_MODE, Runner};
 use crate::shell;
 use crate::ufs;
 use crate::volume::{Volume, format_size};
@@ -92,16 +97,22 @@ impl Target {
 }
 
 /// Something a step brings into existence, undone in reverse on failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Res {
     File,
     TmpDir,
     Attached(u32),
     Mounted,
+    /// A directory of the jail's path, made by this run.
+    PathDir(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
+    /// mkdir one directory of the jail's path, mode 0755 ([`PATH_MODE`]).
+    MakeDir {
+        path: String,
+    },
     /// Create the container file and claim its space.
     Allocate {
         size: u64,
@@ -244,6 +255,23 @@ pub fn plan(t: &Target, opts: &Options) -> Vec<Step> {
     out
 }
 
+/// `steps` preceded by making `dirs` (the jail's path, from [`missing_dirs`], outermost
+/// first): the mount point first, as it is cheap and a failure there touches nothing else.
+pub fn with_path_dirs(dirs: &[String], steps: Vec<Step>) -> Vec<Step> {
+    let mut out: Vec<Step> = dirs
+        .iter()
+        .map(|d| {
+            step(
+                Action::MakeDir { path: d.clone() },
+                Some(Res::PathDir(d.clone())),
+                None,
+            )
+        })
+        .collect();
+    out.extend(steps);
+    out
+}
+
 /// A word as `--dry-run` prints it.
 fn show_word(w: &str) -> String {
     if w == TMP {
@@ -272,6 +300,10 @@ pub fn render(t: &Target, steps: &[Step]) -> String {
     );
     for s in steps {
         match &s.action {
+            Action::MakeDir { path } => {
+                out.push_str(&shell::command(&["mkdir", "-m", &format!("{PATH_MODE:04o}"), path]));
+                out.push('\n');
+            }
             Action::Allocate { size, sparse: false } => out.push_str(&format!(
                 "# allocate: posix_fallocate({}, 0, {size}); where the filesystem refuses (ZFS), write {size} zero bytes\n",
                 shell::quote(&t.file)
@@ -390,6 +422,42 @@ pub fn preflight(t: &Target, opts: &Options, host: &dyn Host) -> Result<Vec<Diag
     Ok(warnings)
 }
 
+/// The directories to make so that the jail's `path` exists, outermost first, as
+/// configured (host paths); `map` gives the path on this machine for each check (--root).
+/// Refused (exit 73) when something that is not a directory is in the way: an existing
+/// directory, or a symbolic link to one, is used as it is (its mode is never changed).
+pub fn missing_dirs(
+    jail: &str,
+    path: &str,
+    host: &dyn Host,
+    map: &dyn Fn(&str) -> String,
+) -> Result<Vec<String>, Diag> {
+    let mut missing = Vec::new();
+    let mut cur = Path::new(path);
+    loop {
+        let shown = cur.display().to_string();
+        let real = map(&shown);
+        if host.exists(Path::new(&real)) {
+            if host.is_dir(Path::new(&real)) {
+                break;
+            }
+            let msg = if missing.is_empty() {
+                format!("the jail's path {path} exists and is not a directory")
+            } else {
+                format!("{shown} is not a directory: the jail's path {path} cannot be made below it")
+            };
+            return Err(Diag::error(None, format!("{jail}: {msg}")).with_exit(exit::CANTCREAT));
+        }
+        missing.push(shown);
+        match cur.parent() {
+            Some(p) if !p.as_os_str().is_empty() => cur = p,
+            _ => break,
+        }
+    }
+    missing.reverse();
+    Ok(missing)
+}
+
 fn human(b: u64) -> String {
     if b >= 1 << 30 {
         format!("{:.1}G", b as f64 / (1u64 << 30) as f64)
@@ -493,6 +561,18 @@ fn run_steps(
             }
         };
         let res: Result<(), Failure> = match &s.action {
+            Action::MakeDir { path } => {
+                verbose(&shell::command(&[
+                    "mkdir",
+                    "-m",
+                    &format!("{PATH_MODE:04o}"),
+                    path,
+                ]));
+                host.make_dir(Path::new(path), PATH_MODE).map_err(|e| Failure {
+                    what: format!("making the jail's directory {path}"),
+                    detail: Some(e.to_string()),
+                })
+            }
             Action::Allocate { size, sparse } => {
                 verbose(&format!("allocate {} bytes for {}", size, t.file));
                 let how = if *sparse { Alloc::Sparse } else { Alloc::Full };
@@ -576,11 +656,11 @@ fn run_steps(
             failure = Some(f);
             break;
         }
-        if let Some(r) = s.creates {
-            held.push(r);
+        if let Some(r) = &s.creates {
+            held.push(r.clone());
         }
-        if let Some(r) = s.releases {
-            held.retain(|h| *h != r);
+        if let Some(r) = &s.releases {
+            held.retain(|h| h != r);
         }
         if matches!(s.action, Action::RemoveTmp) {
             tmp = None;
@@ -658,7 +738,7 @@ fn rollback(
     let mut attached: Option<u32> = None;
     let tmp_s = tmp.map(|p| p.display().to_string()).unwrap_or_default();
     for r in held.iter().rev() {
-        match *r {
+        match r {
             Res::Mounted => {
                 let c = Cmd::Run(vec!["umount".into(), tmp_s.clone()]);
                 if run_cmd(runner, &c, verbose).is_ok() {
@@ -671,12 +751,12 @@ fn rollback(
             Res::Attached(u) => {
                 let c = Cmd::Run(vec!["mdconfig".into(), "-d".into(), "-u".into(), u.to_string()]);
                 if mounted {
-                    attached = Some(u);
+                    attached = Some(*u);
                     remains.push(format!("md{u} stays attached (mounted): then run {}", c.render()));
                 } else if run_cmd(runner, &c, verbose).is_ok() {
                     done.push(format!("detached md{u}"));
                 } else {
-                    attached = Some(u);
+                    attached = Some(*u);
                     remains.push(format!("md{u} could not be detached: run {}", c.render()));
                 }
             }
@@ -693,6 +773,16 @@ fn rollback(
                     remains.push(format!(
                         "directory {tmp_s} could not be removed: run rmdir {}",
                         shell::quote(&tmp_s)
+                    ));
+                }
+            }
+            Res::PathDir(d) => {
+                if host.remove_dir(Path::new(d)).is_ok() {
+                    done.push(format!("removed {d}"));
+                } else {
+                    remains.push(format!(
+                        "directory {d} (made by this run) could not be removed: run rmdir {}",
+                        shell::quote(d)
                     ));
                 }
             }
@@ -900,6 +990,13 @@ mod tests {
         fn interrupted(&self) -> bool {
             self.interrupted
         }
+        fn make_dir(&mut self, p: &Path, _: u32) -> io::Result<()> {
+            if self.fail == "mkdir" {
+                return Err(io::Error::other("Permission denied"));
+            }
+            self.paths.insert(p.to_path_buf());
+            Ok(())
+        }
     }
 
     fn target(source: Source) -> Target {
@@ -1005,6 +1102,46 @@ mod tests {
                 assert!(d.notes.contains(&format!("stderr: boom: {cmd_fail}")), "{d:?}");
             }
         }
+    }
+
+    #[test]
+    fn the_missing_path_is_made_first_and_removed_by_a_rollback() {
+        let t = target(Source::Empty);
+        let dirs = ["/j".to_owned(), "/j/www".to_owned()];
+        let steps = with_path_dirs(&dirs, plan(&t, &Options::default()));
+        let text = render(&t, &steps);
+        assert!(
+            text.contains("\nmkdir -m 0755 /j\nmkdir -m 0755 /j/www\n# allocate: "),
+            "{text}"
+        );
+        let (mut rec, mut mem) = (Rec::default(), Mem::default());
+        execute(&t, &steps, &mut rec, &mut mem, &mut |_| {}).unwrap();
+        assert!(mem.paths.contains(Path::new("/j/www")));
+        // A failure later removes what this run made, innermost first.
+        let mut rec = Rec {
+            fail: Some("newfs".into()),
+            ..Rec::default()
+        };
+        let mut mem = Mem::default();
+        let d = execute(&t, &steps, &mut rec, &mut mem, &mut |_| {}).unwrap_err();
+        assert!(mem.paths.is_empty(), "{:?}", mem.paths);
+        assert_eq!(
+            d.notes[1],
+            "rolled back: detached md101, removed /j/www.ufs, removed /j/www, removed /j"
+        );
+        // A failing mkdir touches nothing else.
+        let mut rec = Rec::default();
+        let mut mem = Mem {
+            fail: "mkdir",
+            ..Mem::default()
+        };
+        let d = execute(&t, &steps, &mut rec, &mut mem, &mut |_| {}).unwrap_err();
+        assert!(
+            d.message.contains("making the jail's directory /j"),
+            "{}",
+            d.message
+        );
+        assert!(rec.log.is_empty() && mem.paths.is_empty());
     }
 
     #[test]

@@ -240,7 +240,32 @@ pub trait Host {
             "allocated_bytes is not implemented by this host",
         ))
     }
+    /// mkdir(2) of one directory (never over anything existing), which then has exactly
+    /// `mode`, whatever the umask.
+    fn make_dir(&mut self, path: &Path, mode: u32) -> io::Result<()> {
+        let _ = (path, mode);
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "make_dir is not implemented by this host",
+        ))
+    }
+    /// realpath(3) of `path`, when it exists: what mdconfig(8) lists for a unit's file
+    /// and mount(8) for a mount point. None when it cannot be resolved (or the host does
+    /// not resolve paths): callers then compare the path as written.
+    fn canonical(&self, path: &Path) -> Option<PathBuf> {
+        let _ = path;
+        None
+    }
 }
+
+/// The mode of the jail's root directory (`path`) when `create` makes it: what a jail
+/// root usually has (FreeBSD's base.txz root directory is 0755).
+pub const PATH_MODE: u32 = 0o755;
+/// The mode of `create`'s temporary mount point: owner only.
+pub const TMP_DIR_MODE: u32 = 0o700;
+/// The lock file beside the container: owner only, so no other user can open it to
+/// hold the lock (flock needs an open descriptor).
+pub const LOCK_MODE: u32 = 0o600;
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
@@ -345,10 +370,14 @@ impl Host for RealHost {
         Ok(avail.saturating_mul(frag))
     }
     fn lock(&mut self, path: &Path) -> io::Result<LockGuard> {
+        use std::os::unix::fs::OpenOptionsExt;
+        // O_CREAT's mode is only ever narrowed by the umask, never widened: under
+        // `umask 000` the lock is still 0600.
         let f = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
+            .mode(LOCK_MODE)
             .open(path)?;
         match nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusiveNonblock) {
             Ok(held) => Ok(LockGuard {
@@ -401,7 +430,14 @@ impl Host for RealHost {
         Ok(m)
     }
     fn make_temp_dir(&mut self, template: &Path) -> io::Result<PathBuf> {
-        nix::unistd::mkdtemp(template).map_err(io::Error::from)
+        use std::os::unix::fs::PermissionsExt;
+        let p = nix::unistd::mkdtemp(template).map_err(io::Error::from)?;
+        // mkdtemp(3) asks for 0700, which the umask may narrow; say the mode outright.
+        if let Err(e) = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(TMP_DIR_MODE)) {
+            let _ = std::fs::remove_dir(&p);
+            return Err(e);
+        }
+        Ok(p)
     }
     fn remove_file(&mut self, p: &Path) -> io::Result<()> {
         std::fs::remove_file(p)
@@ -457,6 +493,21 @@ impl Host for RealHost {
     fn allocated_bytes(&self, path: &Path) -> io::Result<u64> {
         use std::os::unix::fs::MetadataExt;
         Ok(std::fs::metadata(path)?.blocks().saturating_mul(512))
+    }
+    fn make_dir(&mut self, path: &Path, mode: u32) -> io::Result<()> {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        // mkdir(2) with the mode (the umask can only narrow it, so the directory is
+        // never wider than asked, even for a moment), then chmod(2) to exactly `mode`:
+        // only the directory just made is changed, never an existing one.
+        std::fs::DirBuilder::new().mode(mode).create(path)?;
+        if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
+            let _ = std::fs::remove_dir(path);
+            return Err(e);
+        }
+        Ok(())
+    }
+    fn canonical(&self, path: &Path) -> Option<PathBuf> {
+        std::fs::canonicalize(path).ok()
     }
 }
 
@@ -519,6 +570,38 @@ mod tests {
         let p = d.path().join("full");
         h.extend(&p, 3, 1 << 20, Alloc::Full).unwrap();
         assert!(h.allocated_bytes(&p).unwrap() >= 4096);
+    }
+
+    #[test]
+    fn directories_get_the_mode_asked_for_whatever_the_umask() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let mut h = RealHost::default();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        // 0777 is wider than any usual umask lets mkdir(2) make: the chmod after it
+        // gives the exact mode.
+        for (name, want) in [("a", 0o777), ("b", PATH_MODE), ("c", 0o700)] {
+            let p = d.path().join(name);
+            h.make_dir(&p, want).unwrap();
+            assert_eq!(mode(&p), want, "{name}");
+        }
+        // Never over an existing directory, whose mode stays.
+        let c = d.path().join("c");
+        assert_eq!(
+            h.make_dir(&c, 0o755).unwrap_err().kind(),
+            io::ErrorKind::AlreadyExists
+        );
+        assert_eq!(mode(&c), 0o700);
+        let t = h.make_temp_dir(&d.path().join("t.XXXXXX")).unwrap();
+        assert_eq!(mode(&t), TMP_DIR_MODE);
+        let g = h.lock(&d.path().join("l.lock")).unwrap();
+        assert_eq!(mode(&d.path().join("l.lock")), LOCK_MODE);
+        h.unlock(g).unwrap();
+        assert_eq!(
+            h.canonical(&d.path().join("./c/../b")),
+            Some(std::fs::canonicalize(d.path().join("b")).unwrap())
+        );
+        assert_eq!(h.canonical(&d.path().join("nosuch")), None);
     }
 
     #[test]

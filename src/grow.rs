@@ -3,13 +3,17 @@
 //! Stopped jail (not running per `jls -j NAME jid`, root not mounted): extend the file
 //! (posix_fallocate of the new range, zero-fill where refused, `--sparse` ftruncate),
 //! make md see the new size (`mdconfig -a` when the unit is not attached; when it is,
-//! `mdconfig -r -u N -s SIZE`, FreeBSD 10.0+, else detach and re-attach), `growfs -y
-//! /dev/mdN`, `fsck -t ufs -p /dev/mdN`, detach what jailvol attached, then write the new
-//! `$volume_size` into jail.conf.
+//! `mdconfig -r -u N -s SIZE`, FreeBSD 10.0+, else detach and re-attach), `fsck -t ufs
+//! -p /dev/mdN` (growfs refuses a file system marked FS_UNCLEAN or FS_NEEDSFSCK, which
+//! an unchecked read-write mount after a crash leaves: sbin/growfs/growfs.c `main`),
+//! `growfs -y /dev/mdN`, `fsck -t ufs -p /dev/mdN` again (growfs.8), detach what
+//! jailvol attached, then write the new `$volume_size` into jail.conf.
 //!
-//! Running jail (or a mounted root): only with `--online`: extend, `mdconfig -r`,
-//! `growfs -y` on the mounted file system (FreeBSD 10.0+), config. Without it the steps
-//! are printed and nothing is touched.
+//! Running jail (or a mounted root): only with `--online`: `growfs -N /dev/mdN` first (it
+//! changes nothing, and refuses an unclean file system before any size check, so such a
+//! file system is refused before anything is touched: it cannot be checked while
+//! mounted), extend, `mdconfig -r`, `growfs -y` on the mounted file system (FreeBSD
+//! 10.0+), config. Without `--online` the steps are printed and nothing is touched.
 //!
 //! Failure rules: a failed extension is truncated back (nothing changed). After the file
 //! was extended, the filesystem is never shrunk back: until growfs succeeds the container
@@ -113,33 +117,42 @@ impl State {
     }
 }
 
-/// Read the state with `jls`, `mdconfig -l -v` and `mount -p`. `file` and `path` as the
-/// kernel sees them.
+/// Read the state with `jls`, `mdconfig -l -v` and `mount -p`. `file` and `path` as
+/// used on this machine; the commands name them by their realpaths (mdconfig.c
+/// `md_set_file`, mount(8)), which are compared too and reported as `file` and `path`.
 pub fn observe(
     jail: &str,
     file: &str,
     path: &str,
     unit: u32,
     runner: &mut dyn Runner,
+    host: &dyn Host,
 ) -> Result<State, String> {
     let running = status::jail_running(runner, jail)?.is_some();
     let snap = status::snapshot(runner);
     let (Some(units), Some(mounts)) = (&snap.units, &snap.mounts) else {
         return Err(snap.warnings.join("; "));
     };
+    let kfile = status::kernel_name(host, file);
+    let kpath = status::kernel_name(host, path);
+    let this_file = |f: &str| f == kfile || f == file;
+    let this_path = |p: String| if p == kpath { path.to_owned() } else { p };
     Ok(State {
         running,
-        mounted_from: status::mount_at(mounts, path).map(|m| m.device),
-        unit_file: units
-            .iter()
-            .find(|u| u.unit == unit)
-            .map(|u| u.file.clone().or_else(|| Some(format!("({} disk)", u.kind)))),
+        mounted_from: status::mount_at(mounts, &kpath)
+            .or_else(|| status::mount_at(mounts, path))
+            .map(|m| m.device),
+        unit_file: units.iter().find(|u| u.unit == unit).map(|u| match &u.file {
+            Some(f) if this_file(f) => Some(file.to_owned()),
+            Some(f) => Some(f.clone()),
+            None => Some(format!("({} disk)", u.kind)),
+        }),
         file_units: units
             .iter()
-            .filter(|u| u.file.as_deref() == Some(file))
+            .filter(|u| u.file.as_deref().is_some_and(this_file))
             .map(|u| u.unit)
             .collect(),
-        unit_mounted_on: status::mount_of(mounts, &format!("/dev/md{unit}")),
+        unit_mounted_on: status::mount_of(mounts, &format!("/dev/md{unit}")).map(this_path),
     })
 }
 
@@ -181,8 +194,9 @@ impl Target {
         Some(match what {
             Action::Attach => w(&["mdconfig", "-a", "-t", "vnode", "-f", &self.file, "-u", &u]),
             Action::Resize { .. } => w(&["mdconfig", "-r", "-u", &u, "-s", &md_size(self.new)]),
+            Action::Probe => w(&["growfs", "-N", &self.dev()]),
             Action::Growfs => w(&["growfs", "-y", &self.dev()]),
-            Action::Fsck => w(&["fsck", "-t", "ufs", "-p", &self.dev()]),
+            Action::Check | Action::Fsck => w(&["fsck", "-t", "ufs", "-p", &self.dev()]),
             Action::Detach => w(&["mdconfig", "-d", "-u", &u]),
             Action::Extend { .. } | Action::WriteConfig => return None,
         })
@@ -202,6 +216,9 @@ pub fn md_size(bytes: u64) -> String {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    /// `growfs -N /dev/mdN` before anything (online): test mode, which reads the
+    /// superblock and refuses an unclean file system before anything else.
+    Probe,
     /// Claim `[from, to)` of the file.
     Extend {
         from: u64,
@@ -215,7 +232,11 @@ pub enum Action {
     Resize {
         fallback: bool,
     },
+    /// `fsck -t ufs -p` before growfs (offline): preens a file system left unclean, which
+    /// growfs refuses.
+    Check,
     Growfs,
+    /// `fsck -t ufs -p` after growfs, as growfs.8 recommends.
     Fsck,
     Detach,
     /// Write `$volume_size` into the configuration.
@@ -225,6 +246,9 @@ pub enum Action {
 /// The steps. Pure.
 pub fn plan(t: &Target, st: &State, online: bool) -> Vec<Action> {
     let mut out = Vec::new();
+    if online {
+        out.push(Action::Probe);
+    }
     if t.file_size < t.new {
         out.push(Action::Extend {
             from: t.file_size,
@@ -244,10 +268,11 @@ pub fn plan(t: &Target, st: &State, online: bool) -> Vec<Action> {
     } else {
         Action::Attach
     });
+    out.push(Action::Check);
     if !t.fs_grown {
         out.push(Action::Growfs);
+        out.push(Action::Fsck);
     }
-    out.push(Action::Fsck);
     if !attached {
         out.push(Action::Detach);
     }
@@ -291,6 +316,11 @@ pub fn render(t: &Target, steps: &[Action], state: &str, config: &str) -> String
                 if let Some(c) = t.cmd(other) {
                     out.push_str(&c.render());
                     out.push('\n');
+                }
+                if *other == Action::Probe {
+                    out.push_str(
+                        "#   (changes nothing: growfs refuses an unclean file system before anything else)\n",
+                    );
                 }
                 if *other == (Action::Resize { fallback: true }) {
                     out.push_str(&format!(
@@ -458,6 +488,45 @@ fn run_steps(
             return Err(d);
         }
         match s {
+            Action::Probe => {
+                // Only the refusal of an unclean file system matters here: anything else
+                // (the size is not larger yet, by design) is for growfs proper to say.
+                if let Err((_, err)) = r.act(s) {
+                    if unclean(&err) {
+                        let mut d = Diag::error(
+                            None,
+                            format!(
+                                "{}: the mounted file system is not clean (it was mounted without fsck after a crash): \
+                                 growfs refuses it, and fsck cannot check it while it is mounted",
+                                t.jail
+                            ),
+                        )
+                        .with_exit(exit::FINDINGS);
+                        for l in err.lines().filter(|l| !l.trim().is_empty()).take(20) {
+                            d = d.with_note(format!("stderr: {l}"));
+                        }
+                        d.notes.push(stop_first(t));
+                        d.notes.push("nothing changed".into());
+                        return Err(d);
+                    }
+                }
+            }
+            Action::Check => {
+                if let Err((what, err)) = r.act(s) {
+                    let mut d = fail(t, &what, &err);
+                    d.notes.push(format!(
+                        "the file system needs a full check before it can grow: run `mdconfig -l -u {u} || {attach}; \
+                         fsck -t ufs -y /dev/md{u}`{}, then re-run `jailvol grow {} {}`",
+                        if ours { format!("; mdconfig -d -u {}", t.unit) } else { String::new() },
+                        t.jail,
+                        format_size(t.new),
+                        u = t.unit
+                    ));
+                    d.notes.extend(cleanup(r, ours, &detach));
+                    d.notes.push(intact(t, file_now));
+                    return Err(d);
+                }
+            }
             Action::Extend { from, to, sparse } => {
                 (r.verbose)(&format!("extend {} from {from} to {to} bytes", t.file));
                 let how = if sparse { Alloc::Sparse } else { Alloc::Full };
@@ -551,8 +620,11 @@ fn run_steps(
                         continue;
                     }
                     let mut d = fail(t, &what, &err);
-                    let online = !steps.contains(&Action::Fsck);
+                    let online = !steps.contains(&Action::Check);
                     if online {
+                        if unclean(&err) {
+                            d.notes.push(stop_first(t));
+                        }
                         d.notes.push(
                             "the jail keeps running on its filesystem as growfs left it; \
                              nothing was unmounted"
@@ -646,6 +718,22 @@ fn run_steps(
     }
     d.notes.extend(report.notes.iter().cloned());
     Err(d)
+}
+
+/// Whether growfs refused because the file system is marked FS_UNCLEAN or FS_NEEDSFSCK
+/// (sbin/growfs/growfs.c: "%s is not clean - run fsck.").
+fn unclean(stderr: &str) -> bool {
+    stderr.contains("is not clean - run fsck")
+}
+
+/// What to do about a mounted file system that is not clean.
+fn stop_first(t: &Target) -> String {
+    format!(
+        "stop the jail (its stop unmounts the root), then run `jailvol grow {} {}` again: with the jail \
+         stopped, jailvol runs fsck -p before growfs",
+        t.jail,
+        format_size(t.new)
+    )
 }
 
 /// Detach the unit this run attached. Notes what was done or remains.
@@ -809,6 +897,8 @@ mod tests {
     struct Rec {
         log: Vec<String>,
         fail: BTreeMap<String, String>,
+        /// Matching commands that go through before the failures start.
+        skip: usize,
     }
 
     impl Runner for Rec {
@@ -817,6 +907,10 @@ mod tests {
             self.log.push(text.clone());
             for (k, err) in &self.fail {
                 if text.contains(k.as_str()) {
+                    if self.skip > 0 {
+                        self.skip -= 1;
+                        continue;
+                    }
                     return Ok(Output {
                         code: Some(1),
                         stdout: Vec::new(),
@@ -949,6 +1043,7 @@ mod tests {
             rec.log,
             [
                 "mdconfig -a -t vnode -f /j/www.ufs -u 101",
+                "fsck -t ufs -p /dev/md101",
                 "growfs -y /dev/md101",
                 "fsck -t ufs -p /dev/md101",
                 "mdconfig -d -u 101",
@@ -964,6 +1059,7 @@ mod tests {
             rec.log,
             [
                 "mdconfig -r -u 101 -s 128M",
+                "fsck -t ufs -p /dev/md101",
                 "growfs -y /dev/md101",
                 "fsck -t ufs -p /dev/md101",
             ]
@@ -1001,7 +1097,14 @@ mod tests {
         let (r, wrote) = go(&st, true, &mut rec, &mut mem, true);
         r.unwrap();
         assert!(wrote);
-        assert_eq!(rec.log, ["mdconfig -r -u 101 -s 128M", "growfs -y /dev/md101"]);
+        assert_eq!(
+            rec.log,
+            [
+                "growfs -N /dev/md101",
+                "mdconfig -r -u 101 -s 128M",
+                "growfs -y /dev/md101"
+            ]
+        );
     }
 
     #[test]
@@ -1060,7 +1163,7 @@ mod tests {
         let (rec, _, d, wrote) = fail_at("growfs", &State::default());
         assert!(!wrote);
         assert_eq!(
-            rec.log[2..],
+            rec.log[3..],
             ["fsck -t ufs -p /dev/md101", "mdconfig -d -u 101"],
             "{:?}",
             rec.log
@@ -1082,8 +1185,63 @@ mod tests {
     }
 
     #[test]
-    fn late_failures_keep_going_and_say_the_container_is_grown() {
+    fn a_check_that_fails_before_growfs_stops_with_the_container_intact() {
         let (rec, _, d, wrote) = fail_at("fsck", &State::default());
+        assert!(!wrote);
+        assert!(!rec.log.iter().any(|l| l.starts_with("growfs")), "{:?}", rec.log);
+        assert_eq!(rec.log.last().map(String::as_str), Some("mdconfig -d -u 101"));
+        assert!(
+            d.message.contains("failed: fsck -t ufs -p /dev/md101"),
+            "{}",
+            d.message
+        );
+        assert!(
+            d.notes
+                .iter()
+                .any(|n| n.contains("fsck -t ufs -y /dev/md101`; mdconfig -d -u 101, then re-run")),
+            "{:?}",
+            d.notes
+        );
+        assert!(d.notes.last().unwrap().starts_with("the container is intact"));
+    }
+
+    #[test]
+    fn online_an_unclean_file_system_is_refused_before_anything_changes() {
+        let st = State {
+            running: true,
+            mounted_from: Some("/dev/md101".into()),
+            ..attached()
+        };
+        let mut rec = Rec::default();
+        rec.fail.insert(
+            "growfs -N".into(),
+            "growfs: /dev/md101 is not clean - run fsck.".into(),
+        );
+        let mut mem = Mem::default();
+        let (r, wrote) = go(&st, true, &mut rec, &mut mem, true);
+        let d = r.unwrap_err();
+        assert!(!wrote);
+        assert_eq!(rec.log, ["growfs -N /dev/md101"]);
+        assert!(mem.log.is_empty(), "not extended: {:?}", mem.log);
+        assert!(d.message.contains("not clean"), "{}", d.message);
+        assert!(
+            d.notes.iter().any(|n| n.starts_with("stop the jail")),
+            "{:?}",
+            d.notes
+        );
+        assert_eq!(d.notes.last().map(String::as_str), Some("nothing changed"));
+    }
+
+    #[test]
+    fn late_failures_keep_going_and_say_the_container_is_grown() {
+        let mut rec = Rec {
+            skip: 1,
+            ..Rec::default()
+        };
+        rec.fail.insert("fsck".into(), "boom: fsck".into());
+        let mut mem = Mem::default();
+        let (r, wrote) = go(&State::default(), false, &mut rec, &mut mem, true);
+        let d = r.unwrap_err();
         assert!(wrote, "growfs succeeded: the size is written");
         assert_eq!(rec.log.last().map(String::as_str), Some("mdconfig -d -u 101"));
         assert!(d.notes.iter().any(|n| n.contains("grown to 128M and usable")));

@@ -6,14 +6,19 @@
 //! * `mdconfig -l -v`: one line per md unit, `mdN<TAB>TYPE<TAB>SIZE<TAB>FILE[<TAB>LABEL]`
 //!   (sbin/mdconfig/mdconfig.c `md_list`; FILE is `-` for units without one on current
 //!   releases and missing on old ones; LABEL arrived with `-L`);
-//! * `mount -p`: fstab(5)-style lines, `DEVICE MOUNTPOINT TYPE OPTS DUMP PASS`, the fields
-//!   padded with one to three tabs, or one space once a field is 24 bytes or longer
-//!   (sbin/mount/mount.c `putfsent`);
+//! * `mount -p`: fstab(5)-style lines, `DEVICE MOUNTPOINT TYPE OPTS DUMP PASS`, the two
+//!   names printed raw (blanks and all) and each padded with one to three tabs, or one
+//!   space once it is 24 bytes or longer (sbin/mount/mount.c `putfsent`): they are found
+//!   by matching the device or path jailvol expects, never by splitting on tabs;
 //! * `df -k -i PATH`: a header, then `Filesystem 1K-blocks Used Avail Capacity iused
 //!   ifree %iused Mounted on` (bin/df/df.c `prtstat`);
 //! * `jls -j NAME jid`: the jail's jid when it runs; exit status 1 ("jail not found")
 //!   when it does not (usr.sbin/jls/jls.c);
-//! * the Host: whether the file exists, its size, st_blocks × 512.
+//! * the Host: whether the file exists, its size, st_blocks × 512, and the realpath(3) of
+//!   the file and the path: mdconfig lists a unit's file as realpath(3) made it
+//!   (sbin/mdconfig/mdconfig.c `md_set_file`) and mount(8) records the realpath of a
+//!   mount point, so a container or path reached through a symbolic link is compared by
+//!   its realpath.
 //!
 //! Each jail gets a status word: `ok`, or the first problem found (see [`Problem`]).
 
@@ -58,25 +63,44 @@ pub fn parse_md_list(text: &str) -> Vec<MdUnit> {
     out
 }
 
-/// Undo vis(3) octal escapes (`\040`), in case a mount(8) prints them; putfsent prints
-/// names raw, so this normally changes nothing.
-fn unvis(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
-            let v = (b[i + 1] - b'0') as u32 * 64 + (b[i + 2] - b'0') as u32 * 8 + (b[i + 3] - b'0') as u32;
-            if let Ok(v) = u8::try_from(v) {
-                out.push(v);
-                i += 4;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
+/// The blanks putfsent (sbin/mount/mount.c) writes after a device or mount point name of
+/// `len` bytes: one tab per 8-byte stop while the name is shorter than 24 bytes, else a
+/// single space.
+fn pad(len: usize) -> &'static str {
+    match len {
+        0..=7 => "\t\t\t",
+        8..=15 => "\t\t",
+        16..=23 => "\t",
+        _ => " ",
     }
-    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `name` with the padding putfsent writes after it.
+fn padded(name: &str) -> String {
+    format!("{name}{}", pad(name.len()))
+}
+
+/// The name in `field` (a name and its padding), when the padding is exactly what
+/// putfsent writes after such a name.
+fn unpadded(field: &str) -> Option<&str> {
+    let name = match field.strip_suffix(' ') {
+        Some(n) => n,
+        None => field.trim_end_matches('\t'),
+    };
+    (!name.is_empty() && padded(name) == field).then_some(name)
+}
+
+/// The device and mount point of a `mount -p` line, padding included: the line without
+/// its last four fields (type, options, dump, pass), which never contain blanks. The
+/// names themselves are printed raw, so they may (a mount point with a blank).
+fn names_part(line: &str) -> Option<&str> {
+    let mut rest = line.trim_end_matches(['\n', '\r']);
+    for _ in 0..4 {
+        rest = rest.trim_end_matches([' ', '\t']);
+        let i = rest.rfind([' ', '\t'])?;
+        rest = &rest[..=i];
+    }
+    Some(rest)
 }
 
 /// A mounted file system from `mount -p`.
@@ -87,38 +111,38 @@ pub struct Mount {
 }
 
 /// What is mounted at `path` according to `mount -p` (the last mount wins, as it is the
-/// one on top). putfsent pads with tabs, or a single space after a long field, so a
-/// mount point with blanks is found by comparing the text after the device.
+/// one on top). putfsent prints names raw, padded with tabs below 24 bytes and one space
+/// from 24 bytes on, so a line is never split blindly: it must end, before its last four
+/// fields, with `path` and exactly its padding, after a device name with exactly its own.
 pub fn mount_at(text: &str, path: &str) -> Option<Mount> {
+    let want = padded(path);
     let mut found = None;
     for line in text.lines() {
-        let line = unvis(line);
-        let Some((dev, rest)) = line.split_once(['\t', ' ']) else {
+        let Some(names) = names_part(line) else { continue };
+        let Some(dev) = names.strip_suffix(want.as_str()).and_then(unpadded) else {
             continue;
         };
-        let rest = rest.trim_start_matches(['\t', ' ']);
-        if let Some(after) = rest.strip_prefix(path) {
-            if after.is_empty() || after.starts_with(['\t', ' ']) {
-                found = Some(Mount {
-                    device: dev.to_owned(),
-                    mountpoint: path.to_owned(),
-                });
-            }
-        }
+        found = Some(Mount {
+            device: dev.to_owned(),
+            mountpoint: path.to_owned(),
+        });
     }
     found
 }
 
-/// Where `device` is mounted according to `mount -p` (the mount point as printed, up to
-/// the next tab; a name with a space and 24 bytes or more cannot be told apart).
+/// Where `device` is mounted according to `mount -p` (the last such line): the line must
+/// start with `device` and exactly its padding; the rest up to the last four fields,
+/// without its own padding, is the mount point, blanks and all.
 pub fn mount_of(text: &str, device: &str) -> Option<String> {
-    text.lines().map(unvis).find_map(|line| {
-        let (dev, rest) = line.split_once(['\t', ' '])?;
-        if dev != device {
-            return None;
-        }
-        let rest = rest.trim_start_matches(['\t', ' ']);
-        Some(rest.split('\t').next().unwrap_or(rest).trim_end().to_owned())
+    let want = padded(device);
+    text.lines().rev().find_map(|line| {
+        let names = names_part(line)?;
+        let rest = names.strip_prefix(want.as_str())?;
+        Some(
+            unpadded(rest)
+                .unwrap_or_else(|| rest.trim_end_matches([' ', '\t']))
+                .to_owned(),
+        )
     })
 }
 
@@ -273,18 +297,31 @@ pub struct JailStatus {
     pub notes: Vec<String>,
 }
 
+/// `path` as the kernel names it: its realpath(3) when it resolves, else as given.
+pub fn kernel_name(host: &dyn Host, path: &str) -> String {
+    host.canonical(Path::new(path))
+        .and_then(|p| p.into_os_string().into_string().ok())
+        .unwrap_or_else(|| path.to_owned())
+}
+
 /// Look at one container. `real` maps a host path to this machine's (for --root);
-/// command output is compared with host paths as the kernel sees them.
+/// command output is compared with host paths as the kernel sees them (realpaths).
+/// `released` says whether the jail's configuration detaches the unit when the jail
+/// stops (jailvol's `exec.release` hook, the hooks style): without it (the mountprog
+/// and seed styles, rc.conf hosts) the unit stays attached after a stop, by design.
 pub fn inspect(
     v: &Volume,
     snap: &Snapshot,
     runner: &mut dyn Runner,
     host: &dyn Host,
     real: &dyn Fn(&str) -> String,
+    released: bool,
 ) -> JailStatus {
     let mut notes = Vec::new();
     let mut problems = Vec::new();
     let real_file = real(&v.file);
+    let kernel_file = kernel_name(host, &real_file);
+    let is_this_file = |f: Option<&str>| f == Some(kernel_file.as_str()) || f == Some(real_file.as_str());
     let exists = host.exists(Path::new(&real_file));
     let size_actual = if exists {
         host.file_size(Path::new(&real_file)).ok()
@@ -315,7 +352,7 @@ pub fn inspect(
     if let Some(units) = &snap.units {
         units_attached = units
             .iter()
-            .filter(|u| u.file.as_deref() == Some(real_file.as_str()))
+            .filter(|u| is_this_file(u.file.as_deref()))
             .map(|u| u.unit)
             .collect();
         if let Some(n) = v.unit {
@@ -323,7 +360,7 @@ pub fn inspect(
             unit_present = Some(mine.is_some());
             if let Some(u) = mine {
                 unit_backing = Some(u.file.clone().unwrap_or_else(|| format!("({})", u.kind)));
-                if u.file.as_deref() != Some(real_file.as_str()) {
+                if !is_this_file(u.file.as_deref()) {
                     problems.push(Problem::UnitForeign);
                 }
             }
@@ -334,7 +371,10 @@ pub fn inspect(
     }
     let mut mounted_from = None;
     if let Some(m) = &snap.mounts {
-        if let Some(mnt) = mount_at(m, &real(&v.path)) {
+        // mount(8) records the realpath of the mount point.
+        let real_path = real(&v.path);
+        let kernel_path = kernel_name(host, &real_path);
+        if let Some(mnt) = mount_at(m, &kernel_path).or_else(|| mount_at(m, &real_path)) {
             let expected = v.unit.map(|u| format!("/dev/md{u}"));
             if expected.as_deref() != Some(mnt.device.as_str()) {
                 problems.push(Problem::MountedOther);
@@ -350,6 +390,25 @@ pub fn inspect(
     if let Some(a) = size_actual {
         if a != v.size {
             problems.push(Problem::SizeMismatch);
+        }
+    }
+    // Stopped and unmounted, with the configured unit holding the container: normal
+    // where nothing detaches it at stop, and harmless after a failed start (jail(8)
+    // runs no exec.release then); the next start reuses the unit either way.
+    if let (Some(false), None, Some(n)) = (running, &mounted_from, v.unit) {
+        if units_attached == [n] {
+            notes.push(if released {
+                format!(
+                    "md{n} is attached while the jail is stopped (a failed start runs no exec.release): \
+                     the next start reuses it; `mdconfig -d -u {n}` detaches it"
+                )
+            } else {
+                format!(
+                    "md{n} stays attached while the jail is stopped: this style has no release hook \
+                     (mountprog or seed style, rc.conf hosts), so nothing detaches it; the next start \
+                     reuses it, and `mdconfig -d -u {n}` detaches it by hand"
+                )
+            });
         }
     }
     let df = if mounted_from.is_some() {
@@ -527,11 +586,33 @@ mod tests {
         );
         assert_eq!(mount_of(t, "/dev/md101").as_deref(), Some("/jails/www"));
         assert_eq!(mount_of(t, "/dev/md9"), None);
+        // 24 bytes or more: one space, and the blanks of the name itself.
         assert_eq!(
-            mount_at("/dev/md3\t\t/j/a\\040b\t\tufs\trw\t\t0 0\n", "/j/a b")
-                .unwrap()
-                .device,
-            "/dev/md3"
+            mount_of(t, "/dev/md102").as_deref(),
+            Some("/jails/a very long jail root path")
+        );
+        assert_eq!(mount_of(t, "/dev/md10"), None, "a prefix of a device is not it");
+        // A nullfs source with a blank, and a mount point that ends like another.
+        let n = "/src with blank\t\t/jails/x /jails/www\tufs\trw\t\t0 0\n\
+                 /dev/md7\t\t/jails/b\t\tufs\trw\t\t0 0\n";
+        assert_eq!(mount_at(n, "/jails/www"), None);
+        assert_eq!(
+            mount_at(n, "/jails/x /jails/www").unwrap().device,
+            "/src with blank"
+        );
+        assert_eq!(
+            mount_of(n, "/src with blank").as_deref(),
+            Some("/jails/x /jails/www")
+        );
+        // The padding of the type and options (one tab, then a tab or space before the
+        // dump field) does not matter.
+        assert_eq!(
+            mount_of(
+                "/dev/md12\t\t/a/rather/long/mount/point ufs\t\trw\t2 2\n",
+                "/dev/md12"
+            )
+            .as_deref(),
+            Some("/a/rather/long/mount/point")
         );
     }
 
@@ -648,7 +729,7 @@ mod tests {
                 (
                     "mount -p",
                     0,
-                    "/dev/md7\t\t/j/b\t\tufs\trw\t\t0 0\n/dev/ada1\t\t/j/c\t\tufs\trw\t\t0 0\n".into(),
+                    "/dev/md7\t\t/j/b\t\t\tufs\trw\t\t0 0\n/dev/ada1\t\t/j/c\t\t\tufs\trw\t\t0 0\n".into(),
                 ),
                 ("jls -j c jid", 0, "12\n".into()),
             ],
@@ -656,7 +737,7 @@ mod tests {
         );
         let snap = snapshot(&mut r);
         let id = |p: &str| p.to_owned();
-        let mut go = |v: Volume| inspect(&v, &snap, &mut r, &Files, &id);
+        let mut go = |v: Volume| inspect(&v, &snap, &mut r, &Files, &id, true);
         // a: its file is attached as md7, not the configured md1.
         let a = go(vol("a", Some(1)));
         assert_eq!(a.problems, [Problem::UnitElsewhere]);

@@ -65,3 +65,32 @@ fn makefs_from_dir_and_empty() {
     );
     case(&["--via", "makefs"], "makefs-empty.expected");
 }
+
+/// The jail's path is made only where it is missing, each missing directory on its own
+/// line (so each gets 0755, not only the last as with `mkdir -p -m`).
+#[test]
+fn mkdir_only_for_what_is_missing() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("etc")).unwrap();
+    std::fs::create_dir_all(root.path().join("jails/www")).unwrap();
+    std::fs::write(
+        root.path().join("etc/jail.conf"),
+        "www { path = /jails/www; $volume_size = 64M; $volume_md_unit = 1; }\n\
+         db { path = /deep/er/db; $volume_size = 64M; $volume_file = /jails/db.ufs; $volume_md_unit = 2; }\n",
+    )
+    .unwrap();
+    let mut c = jailvol();
+    c.arg("--root").arg(root.path()).args(["create", "--dry-run"]);
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mkdirs: Vec<&str> = r.stdout.lines().filter(|l| l.starts_with("mkdir")).collect();
+    assert_eq!(
+        mkdirs,
+        [
+            "mkdir -m 0755 /deep",
+            "mkdir -m 0755 /deep/er",
+            "mkdir -m 0755 /deep/er/db"
+        ]
+    );
+    assert!(!root.path().join("deep").exists());
+}

@@ -55,14 +55,22 @@ fn makefs_image_reads_back() {
     assert!(r.stderr.contains("UFS2 superblock at byte "), "{}", r.stderr);
     let img_path = d.path().join("fix.ufs");
     assert_eq!(std::fs::metadata(&img_path).unwrap().len(), 48 << 20);
-    // Nothing but the image is left beside it.
+    // Nothing but the image and the jail's path (its mount point, 0755) is left.
     let mut left: Vec<String> = std::fs::read_dir(d.path())
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     left.sort();
-    assert_eq!(left, ["fix.ufs", "jail.conf"]);
+    assert_eq!(left, ["fix", "fix.ufs", "jail.conf"]);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let m = std::fs::metadata(d.path().join("fix"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(m & 0o7777, 0o755);
+    }
 
     let img = Image::open(&img_path).unwrap();
     assert!(ufs::SBLOCKSEARCH.contains(&img.sb.location));
