@@ -120,6 +120,11 @@ pub struct MigrateArgs {
     /// Default: /var/db/jailvol/migrate.JAIL.
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<String>,
+    /// Where the files go, as for generate: the script writes the hooks style only, so
+    /// `--fstab-dir` and `--helper` are what matter (a host set up with a custom helper
+    /// path must get the same one here).
+    #[command(flatten)]
+    pub style: StyleArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -931,8 +936,29 @@ fn migrate(g: &Global, a: &MigrateArgs) -> anyhow::Result<i32> {
     use std::os::unix::fs::DirBuilderExt;
 
     use crate::diag::Source;
-    use crate::migrate::{Control, FileWrite, Migration};
+    use crate::migrate::{Control, Edit, FileWrite, Guard, Migration};
     let usage = |m: String| Diag::error(None, m).with_exit(exit::USAGE);
+    // The script writes the hooks style (exec.prepare/exec.release in jail.conf, which
+    // an rc.conf host gets too, converted); --fstab-dir and --helper say where its files
+    // go, exactly as for generate, so both agree on a host with custom paths.
+    let opts = plan_options(&a.style)?;
+    if opts.style != plan::Style::Hooks {
+        let why = match (&a.style.style, &a.style.target_release) {
+            (Some(_), _) => "--style".to_owned(),
+            (None, Some(r)) => format!("--target-release {r}"),
+            (None, None) => "the options".to_owned(),
+        };
+        let style = match opts.style {
+            plan::Style::Hooks => "hooks",
+            plan::Style::Mountprog => "mountprog",
+            plan::Style::Seed => "seed",
+        };
+        anyhow::bail!(usage(format!(
+            "{why} selects the {style} style: migrate writes the hooks style only (exec.prepare and \
+             exec.release, FreeBSD 12.2 and later); set up other styles with generate and create \
+             (docs/migrate.md)"
+        )));
+    }
     let inputs = input::select(g)?;
     let loader = inputs.loader();
     // The script runs from anywhere: paths under a relative --root are made absolute.
@@ -949,10 +975,17 @@ fn migrate(g: &Global, a: &MigrateArgs) -> anyhow::Result<i32> {
             .clone()
             .unwrap_or_else(|| format!("/var/db/jailvol/migrate.{}", crate::legacy::jail_name(&a.jail))),
     );
-    // The script is kept in its state directory: a later --execute resumes with the very
-    // script that started, whatever the configuration looks like by then.
+    // The script is kept in its state directory. Once its config step has begun, the
+    // configuration no longer describes the starting point (jail_<jv>_rootdir is gone, the
+    // hooks are in), so a later --execute resumes with that very script. Before that the
+    // configuration is still what the migration starts from, and a new script is the same
+    // migration plus whatever the admin changed meanwhile: the saved one would refuse to
+    // overwrite those changes (its config check), and resuming it would block for good.
     let saved = std::path::Path::new(&state).join("migrate.sh");
-    if a.execute && saved.exists() {
+    let begun = ["config.started", "done.config", "done.start"]
+        .iter()
+        .any(|m| std::path::Path::new(&state).join(m).exists());
+    if a.execute && saved.exists() && begun {
         if !g.quiet {
             eprintln!(
                 "jailvol: resuming with the script saved by the first run: {}",
@@ -961,7 +994,8 @@ fn migrate(g: &Global, a: &MigrateArgs) -> anyhow::Result<i32> {
         }
         return run_sh(&saved);
     }
-    let mut commands: Vec<Vec<String>> = Vec::new();
+    let mut commands: Vec<Edit> = Vec::new();
+    let mut guards: Vec<Guard> = Vec::new();
     let mut rc_saves: Vec<String> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
     let (parsed, control, name) = match inputs.kind {
@@ -1042,13 +1076,16 @@ fn migrate(g: &Global, a: &MigrateArgs) -> anyhow::Result<i32> {
                     l.starts_with(&format!("{rootdir}="))
                 });
                 if sets {
-                    commands.push(vec![
-                        "sysrc".into(),
-                        "-f".into(),
-                        real(src),
-                        "-x".into(),
-                        rootdir.clone(),
-                    ]);
+                    commands.push(Edit {
+                        file: real(src),
+                        argv: vec![
+                            "sysrc".into(),
+                            "-f".into(),
+                            real(src),
+                            "-x".into(),
+                            rootdir.clone(),
+                        ],
+                    });
                     rc_saves.push(real(src));
                 }
             }
@@ -1056,7 +1093,18 @@ fn migrate(g: &Global, a: &MigrateArgs) -> anyhow::Result<i32> {
                 let words: Vec<&str> = list.value.split_whitespace().collect();
                 if words.len() == 1 && crate::legacy::jail_name(words[0]) == j && !others {
                     let f = list.loc.file().to_owned();
-                    commands.push(vec!["sysrc".into(), "-f".into(), real(&f), "jail_list=".into()]);
+                    // Emptying jail_list is right only while NAME is all it holds: the
+                    // script checks that again before it runs (an edit made after the
+                    // script was printed would otherwise be undone).
+                    guards.push(Guard {
+                        file: real(&f),
+                        var: "jail_list".into(),
+                        value: list.value.clone(),
+                    });
+                    commands.push(Edit {
+                        file: real(&f),
+                        argv: vec!["sysrc".into(), "-f".into(), real(&f), "jail_list=".into()],
+                    });
                     notes.push(format!(
                         "jail_list becomes empty: rc.d/jail then starts every jail of {conf} (only {j})"
                     ));
@@ -1073,12 +1121,10 @@ fn migrate(g: &Global, a: &MigrateArgs) -> anyhow::Result<i32> {
             if !enabled {
                 let f =
                     get("jail_enable").map_or_else(|| "/etc/rc.conf".to_owned(), |v| v.loc.file().to_owned());
-                commands.push(vec![
-                    "sysrc".into(),
-                    "-f".into(),
-                    real(&f),
-                    "jail_enable=YES".into(),
-                ]);
+                commands.push(Edit {
+                    file: real(&f),
+                    argv: vec!["sysrc".into(), "-f".into(), real(&f), "jail_enable=YES".into()],
+                });
                 if !rc_saves.contains(&real(&f)) {
                     rc_saves.push(real(&f));
                 }
@@ -1089,7 +1135,7 @@ fn migrate(g: &Global, a: &MigrateArgs) -> anyhow::Result<i32> {
             (parsed, Control::RcConf, j)
         }
     };
-    let plan = plan::generate(&parsed, &plan::Options::default()).map_err(Diags)?;
+    let plan = plan::generate(&parsed, &opts).map_err(Diags)?;
     warn(g, &plan.warnings);
     let Some(vol) = plan.volumes.iter().find(|v| v.jail == name) else {
         let cfg = model::load(&parsed);
@@ -1103,8 +1149,12 @@ fn migrate(g: &Global, a: &MigrateArgs) -> anyhow::Result<i32> {
     let mut writes = Vec::new();
     for art in &plan.artifacts {
         let change = write::change(&loader, art)?;
-        match change {
+        let before = match &change {
             write::Change::Unchanged => continue,
+            write::Change::Create => None,
+            write::Change::Update { old } => Some(old.clone()),
+        };
+        match change {
             write::Change::Update { old } if art.owned && !old.contains(crate::shell::OWNED_MARK) => {
                 anyhow::bail!(
                     Diag::error(
@@ -1123,6 +1173,7 @@ fn migrate(g: &Global, a: &MigrateArgs) -> anyhow::Result<i32> {
             path: real(&art.path),
             content: art.content.clone(),
             mode: art.mode,
+            before,
         });
     }
     let mut saves: Vec<String> = writes.iter().map(|w| w.path.clone()).collect();
@@ -1143,6 +1194,7 @@ fn migrate(g: &Global, a: &MigrateArgs) -> anyhow::Result<i32> {
         control,
         writes,
         commands,
+        guards,
         saves,
         notes,
     };

@@ -198,7 +198,7 @@ pub fn plan(t: &Target, opts: &Options) -> Vec<Step> {
                 Source::Empty => {}
                 Source::Dir(d) => out.push(step(
                     Action::Run(Cmd::Pipe(
-                        words(&["tar", "-C", d, "-cpf", "-", "."]),
+                        words(&["tar", "-C", d, "--one-file-system", "-cpf", "-", "."]),
                         words(&["tar", "-C", TMP, "-xpf", "-"]),
                     )),
                     None,

@@ -7,7 +7,20 @@
 //! resumable (one `done.STEP` file per completed step in the state directory), logs each
 //! step, and rolls back on any failure: the old root is renamed back, the container is
 //! unmounted, detached and removed when this run created it, and the configuration
-//! files are restored byte for byte from the copies saved in the state directory.
+//! files the config step changed are restored byte for byte from copies saved just
+//! before it changed them.
+//!
+//! Two rules keep the admin's data safe across interrupted and resumed runs:
+//! * the root is never swapped for a copy that was not compared with it (mtree) after
+//!   the jail was last able to write to it, and a copy that differs is made again;
+//! * a file the config step rewrites whole must still be as it was when the script was
+//!   printed (its `cksum`, embedded), or already hold what the step writes; otherwise
+//!   the script refuses, naming the file.
+//!
+//! The script text is built piece by piece: the admin's file contents are embedded as
+//! quoted literals and nothing is substituted into the text afterwards.
+
+use std::fmt::Write as _;
 
 use crate::create;
 use crate::exec::Cmd;
@@ -48,7 +61,7 @@ pub enum Control {
     RcConf,
 }
 
-/// A configuration file the script writes (atomically: temporary file, then `mv`).
+/// A configuration file the script writes whole (atomically: temporary file, then `mv`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileWrite {
     /// Path the script uses (under `--root` when given).
@@ -56,6 +69,26 @@ pub struct FileWrite {
     pub content: String,
     /// Mode of a new file; an existing file keeps its mode and owner.
     pub mode: u32,
+    /// The file as jailvol read it when it computed `content` (None: it did not exist).
+    /// The script refuses to write over anything else.
+    pub before: Option<String>,
+}
+
+/// A command that edits a file in place (sysrc), keeping what else the file holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    /// The file it edits (one of `Migration::saves`).
+    pub file: String,
+    pub argv: Vec<String>,
+}
+
+/// An rc.conf variable an edit depends on: `sysrc -n -f FILE VAR` must still print
+/// `value` (or nothing: the edit was made) when the script runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guard {
+    pub file: String,
+    pub var: String,
+    pub value: String,
 }
 
 /// Everything the script needs; paths are as the script will use them.
@@ -75,10 +108,12 @@ pub struct Migration {
     pub control: Control,
     /// Files written by the `config` step, in order.
     pub writes: Vec<FileWrite>,
-    /// Commands run after the writes in the `config` step (the rc.conf switch).
-    pub commands: Vec<Vec<String>>,
-    /// Files the `config` step changes (writes and the rc.conf files `commands` edit):
-    /// saved before anything is touched, restored on failure.
+    /// Edits run after the writes in the `config` step (the rc.conf switch).
+    pub commands: Vec<Edit>,
+    /// What the edits depend on.
+    pub guards: Vec<Guard>,
+    /// Files the `config` step changes (writes and the files the edits change): saved
+    /// before the step first changes them, restored on failure.
     pub saves: Vec<String>,
     /// Comment lines for the script's header (what changes and why).
     pub notes: Vec<String>,
@@ -112,6 +147,25 @@ impl Migration {
         }
         out
     }
+    /// The name of a path's records in the state directory (`saved.K`, `touched.K`,
+    /// `made.K`...): the CRC of the path, so that the same file has the same records in
+    /// every script printed for this state directory — a script printed again after a
+    /// partial run must not take another file's saved copy for its own.
+    fn key(&self, path: &str) -> String {
+        let mut all: Vec<&str> = self.saves.iter().map(String::as_str).collect();
+        let dirs = self.dirs();
+        all.extend(dirs.iter().map(String::as_str));
+        let k = format!("{:08x}", crc(path.as_bytes()));
+        // Two paths with one CRC (never seen, but possible): the later one is told apart
+        // by its position.
+        match all
+            .iter()
+            .position(|p| *p != path && format!("{:08x}", crc(p.as_bytes())) == k)
+        {
+            Some(_) => format!("{k}-{}", all.iter().position(|p| *p == path).unwrap_or(all.len())),
+            None => k,
+        }
+    }
 }
 
 fn words(v: &[&str]) -> Vec<String> {
@@ -124,6 +178,38 @@ fn parent(p: &str) -> String {
         Some(i) => p[..i].to_owned(),
         None => ".".to_owned(),
     }
+}
+
+/// What `cksum < FILE` prints for `data`, without the newline: the CRC and the length
+/// in bytes. The CRC is cksum(1)'s default (POSIX.2; FreeBSD usr.bin/cksum/cksum.1): the
+/// bits of the data, most significant bit of each byte first, followed by the length as
+/// the fewest bytes that hold it, least significant first, divided by the polynomial
+/// 0x04C11DB7 (ISO/IEC 8802-3) after a shift by 32 bits, the remainder complemented.
+/// FreeBSD prints `%lu %jd` for standard input (print.c `pcrc`), GNU cksum the same.
+pub fn cksum(data: &[u8]) -> String {
+    format!("{} {}", crc(data), data.len())
+}
+
+/// The CRC of [`cksum`].
+fn crc(data: &[u8]) -> u32 {
+    fn feed(crc: u32, byte: u8) -> u32 {
+        let mut c = crc ^ (u32::from(byte) << 24);
+        for _ in 0..8 {
+            c = if c & 0x8000_0000 != 0 {
+                (c << 1) ^ 0x04C1_1DB7
+            } else {
+                c << 1
+            };
+        }
+        c
+    }
+    let mut crc = data.iter().fold(0u32, |c, &b| feed(c, b));
+    let mut n = data.len() as u64;
+    while n > 0 {
+        crc = feed(crc, (n & 0xff) as u8);
+        n >>= 8;
+    }
+    !crc
 }
 
 /// The container-creation commands `jailvol create` runs, from its own plan: attach,
@@ -223,7 +309,9 @@ pub fn script(m: &Migration) -> String {
         Control::JailConf { conf } => format!("jail.conf {conf}"),
         Control::RcConf => "rc.conf (legacy jail_* variables) → jail.conf".to_owned(),
     };
-    s.push_str(&format!(
+    let start = shell::command(&m.start_cmd());
+    let _ = write!(
+        s,
         "#!/bin/sh\n\
          # Values are single-quoted literals on purpose ($ included):\n\
          # shellcheck disable=SC2016\n\
@@ -234,7 +322,9 @@ pub fn script(m: &Migration) -> String {
          #   state:     {} (done.STEP per finished step: run again to resume)\n\
          # Steps: {}.\n\
          # Any failure rolls back: old root renamed back, container unmounted, detached and\n\
-         # removed if this run created it, configuration files restored from saved copies.\n",
+         # removed if this run created it, configuration files restored from saved copies.\n\
+         # The configuration files are checked against the ones this script was computed\n\
+         # from: if one changed since, the script refuses; print it again then.\n",
         one_line(&m.jail),
         one_line(&m.root),
         one_line(&m.old_root()),
@@ -244,15 +334,15 @@ pub fn script(m: &Migration) -> String {
         one_line(&control),
         one_line(&m.state_dir),
         STEPS.join(", "),
-    ));
+    );
     for n in &m.notes {
-        s.push_str(&format!("# {}\n", one_line(n)));
+        let _ = writeln!(s, "# {}", one_line(n));
     }
     s.push_str("set -eu\numask 022\n");
     s.push_str("# mdconfig, newfs, mount, mtree and sysrc live in /sbin and /usr/sbin.\n");
     s.push_str("PATH=\"${PATH:-/bin:/usr/bin}:/sbin:/usr/sbin\"\n\n");
     let var = |s: &mut String, name: &str, value: &str| {
-        s.push_str(&format!("{name}={}\n", quote(value)));
+        let _ = writeln!(s, "{name}={}", quote(value));
     };
     var(&mut s, "jv_name", &m.jail);
     var(&mut s, "jv_root", &m.root);
@@ -262,12 +352,13 @@ pub fn script(m: &Migration) -> String {
     var(&mut s, "jv_unit", &m.unit.to_string());
     var(&mut s, "jv_dev", &format!("/dev/md{}", m.unit));
     var(&mut s, "jv_state", &m.state_dir);
-    s.push_str(&format!(
+    let _ = write!(
+        s,
         "# The container: {} bytes = {size_kb} KiB; the old root must fit in {USABLE_PERCENT}% of it\n\
          # (newfs -m 8 minfree + 10% UFS metadata) and need at most {INODE_PERCENT}% of\n\
          # size / {BYTES_PER_INODE} inodes (newfs.8: -i defaults to 2 x fsize = 8192).\n",
         m.size
-    ));
+    );
     var(&mut s, "jv_kb", &size_kb.to_string());
     var(&mut s, "jv_fit_kb", &fit_kb.to_string());
     var(&mut s, "jv_inodes", &inodes.to_string());
@@ -276,17 +367,21 @@ pub fn script(m: &Migration) -> String {
         "jv_mnt=\"$jv_state/mnt\"\n\
          jv_log=\"$jv_state/log\"\n\
          jv_tab=$(printf '\\t')\n\
+         # What this migration is about: a state directory serves one migration only.\n\
+         jv_target=$(printf '%s\\n' \"$jv_root\" \"$jv_file\" \"$jv_kb\" \"$jv_unit\")\n\
          jv_running=no\n\
          jv_stopped=no\n\
-         jv_created=no\n\n",
+         jv_created=no\n\
+         jv_copied=no\n\
+         jv_verified=no\n\n",
     );
     s.push_str(FUNCTIONS);
     // Rollback and restart with the old configuration.
-    s.push_str(&format!(
+    let _ = write!(
+        s,
         "\n# Start the jail again with the old configuration (rollback after --stop).\n\
-         jv_restart_old() {{\n\t{}\n}}\n",
-        shell::command(&m.start_cmd())
-    ));
+         jv_restart_old() {{\n\t{start}\n}}\n"
+    );
     s.push_str(ROLLBACK);
 
     // Preflight.
@@ -296,23 +391,27 @@ pub fn script(m: &Migration) -> String {
 
     // Backup.
     s.push_str(
-        "\n# Save every configuration file the config step changes (absent ones too).\njv_backup() {\n",
+        "\n# Safety copies of every configuration file the config step changes (absent ones\n\
+         # too), made early so that a state directory that cannot hold them stops the run\n\
+         # before anything else; the step copies each file again just before it first\n\
+         # changes it, and the rollback restores that copy.\n\
+         jv_backup() {\n",
     );
     if m.saves.is_empty() {
         s.push_str("\t:\n");
     }
-    for (i, p) in m.saves.iter().enumerate() {
-        s.push_str(&format!("\tjv_save {i} {}\n", quote(p)));
+    for p in &m.saves {
+        let _ = writeln!(s, "\tjv_save {} {}", m.key(p), quote(p));
     }
-    s.push_str("}\n\njv_restore_all() {\n");
-    s.push_str("\tjv_rbad=0\n");
-    for (i, p) in m.saves.iter().enumerate() {
-        s.push_str(&format!("\tjv_restore {i} {} || jv_rbad=1\n", quote(p)));
+    s.push_str("}\n\njv_restore_all() {\n\tjv_rbad=0\n");
+    for p in &m.saves {
+        let _ = writeln!(s, "\tjv_restore {} {} || jv_rbad=1", m.key(p), quote(p));
     }
     s.push_str("\treturn \"$jv_rbad\"\n}\n");
 
-    // Allocate, newfs, copy, verify: jailvol create's commands.
-    s.push_str(&format!(
+    // Allocate, newfs, copy: jailvol create's commands.
+    let _ = write!(
+        s,
         "\n# Allocate with dd(1) from /dev/zero, like ezjail: every block is written, so the\n\
          # space is really reserved (truncate -s would make a sparse file that can fail with\n\
          # ENOSPC inside the jail later). The file is claimed first with noclobber (O_EXCL).\n\
@@ -354,13 +453,19 @@ pub fn script(m: &Migration) -> String {
          \tjv_run {newfs}\n\
          }}\n\
          \n\
-         # bsdtar -p restores owners, modes, file flags and ACLs (bsdtar.1); both ends are\n\
-         # checked, as sh has no pipefail.\n\
+         # A new, empty file system in the container, for a fresh copy.\n\
+         jv_reformat() {{\n\
+         \tjv_unmount\n\
+         \tjv_newfs\n\
+         }}\n\
+         \n\
+         # bsdtar -p restores owners, modes, file flags and ACLs; --one-file-system does not\n\
+         # cross mount points (bsdtar.1): something mounted below the root is not copied.\n\
+         # Both ends are checked, as sh has no pipefail.\n\
          jv_copy() {{\n\
          \tif [ -e \"$jv_state/copy.started\" ]; then\n\
          \t\tjv_log \"an earlier copy was interrupted: formatting the container again\"\n\
-         \t\tjv_unmount\n\
-         \t\tjv_newfs\n\
+         \t\tjv_reformat\n\
          \tfi\n\
          \tjv_mount\n\
          \t: >\"$jv_state/copy.started\"\n\
@@ -368,53 +473,111 @@ pub fn script(m: &Migration) -> String {
          \t{{ jv_run {tar_c} || : >\"$jv_state/tar.failed\"; }} | jv_run {tar_x}\n\
          \t[ ! -e \"$jv_state/tar.failed\" ] || jv_die \"tar could not read all of $jv_root\"\n\
          \trm -f \"$jv_state/copy.started\"\n\
+         \tjv_copied=yes\n\
          }}\n",
         attach = c.attach,
         mount = c.mount,
         newfs = c.newfs,
         tar_c = c.tar_c,
         tar_x = c.tar_x,
-    ));
+    );
     s.push_str(VERIFY_SWAP);
 
+    // Start: built here, not substituted into a template (the script embeds the admin's
+    // files, which may hold any text).
+    let _ = write!(
+        s,
+        "\n# Start the jail on its container. An interrupted start (a kill while jail(8) was\n\
+         # mounting) can have left mounts on the empty mount point and md units: they are\n\
+         # cleared first. rc.d/jail's start exits 0 even when the jail does not start\n\
+         # (libexec/rc/rc.d/jail jail_start prints \"cannot start jail\" and ends with\n\
+         # `echo .`), so whether it runs is asked of jls(8), for jail(8) too.\n\
+         jv_start() {{\n\
+         \tif [ -n \"$(jv_mounts)\" ]; then\n\
+         \t\tjv_log \"an interrupted start left mounts at $jv_root: unmounting them\"\n\
+         \t\tjv_unmount_below\n\
+         \tfi\n\
+         \tjv_detach\n\
+         \tjv_run {start}\n\
+         \tif ! jls -j \"$jv_name\" >/dev/null 2>&1; then\n\
+         \t\tjv_die \"jail $jv_name is not running after the start command (its output is above)\"\n\
+         \tfi\n\
+         }}\n"
+    );
+
+    // The configuration check.
+    s.push_str(
+        "\n# The files the config step rewrites whole must be as they were when this script\n\
+         # was printed (cksum: CRC and size, cksum.1), or already hold what the step writes\n\
+         # (an earlier run got that far): the step writes contents computed from them, and\n\
+         # an edit made since (a new jail in jail.conf) would be lost. The rc.conf files are\n\
+         # edited in place by sysrc, which keeps the rest of them; only the values the edits\n\
+         # depend on are checked.\n\
+         jv_check_config() {\n\
+         \tjv_changed=no\n",
+    );
+    for w in &m.writes {
+        let before = match &w.before {
+            Some(t) => cksum(t.as_bytes()),
+            None => "absent".to_owned(),
+        };
+        let _ = writeln!(
+            s,
+            "\tjv_unchanged {} {} {}",
+            quote(&w.path),
+            quote(&before),
+            quote(&cksum(w.content.as_bytes()))
+        );
+    }
+    for g in &m.guards {
+        let _ = writeln!(
+            s,
+            "\tjv_unchanged_var {} {} {}",
+            quote(&g.file),
+            quote(&g.var),
+            quote(&g.value)
+        );
+    }
+    s.push_str("\t[ \"$jv_changed\" = no ]\n}\n");
+
     // Config.
-    s.push_str("\njv_config() {\n");
-    for (i, d) in m.dirs().iter().enumerate() {
-        s.push_str(&format!("\tjv_mkdir {i} {}\n", quote(d)));
+    s.push_str(
+        "\njv_config() {\n\
+         \tjv_check_config || jv_die \"print the script again (jailvol migrate $jv_name) and run that one\"\n\
+         \t: >\"$jv_state/config.started\"\n",
+    );
+    for d in &m.dirs() {
+        let _ = writeln!(s, "\tjv_mkdir {} {}", m.key(d), quote(d));
     }
     for w in &m.writes {
-        s.push_str(&format!(
-            "\tjv_put {} {:o} {}\n",
+        let _ = writeln!(
+            s,
+            "\tjv_put {} {} {:o} {} {}",
+            m.key(&w.path),
             quote(&w.path),
             w.mode,
+            quote(&cksum(w.content.as_bytes())),
             quote(&w.content)
-        ));
+        );
     }
-    for cmd in &m.commands {
-        s.push_str(&format!("\tjv_run {}\n", shell::command(cmd)));
-    }
-    if m.writes.is_empty() && m.commands.is_empty() {
-        s.push_str("\t:\n");
+    for e in &m.commands {
+        let _ = writeln!(
+            s,
+            "\tjv_edit {} {} {}",
+            m.key(&e.file),
+            quote(&e.file),
+            shell::command(&e.argv)
+        );
     }
     s.push_str("}\n\njv_unmake_dirs() {\n\tjv_ubad=0\n");
-    for (i, d) in m.dirs().iter().enumerate().rev() {
-        s.push_str(&format!("\tjv_unmkdir {i} {} || jv_ubad=1\n", quote(d)));
+    for d in m.dirs().iter().rev() {
+        let _ = writeln!(s, "\tjv_unmkdir {} {} || jv_ubad=1", m.key(d), quote(d));
     }
-    s.push_str("\treturn \"$jv_ubad\"\n");
-    s.push_str("}\n\njv_unput_all() {\n");
-    if m.writes.is_empty() {
-        s.push_str("\t:\n");
-    }
-    for w in &m.writes {
-        s.push_str(&format!(
-            "\trm -f {}\n",
-            quote(&format!("{}.jailvol-new", w.path))
-        ));
-    }
-    s.push_str("}\n");
+    s.push_str("\treturn \"$jv_ubad\"\n}\n");
 
     // Main.
-    s.push_str(&format!(
+    let _ = write!(
+        s,
         "\n# ---- main ----\n\
          [ \"$(id -u)\" = 0 ] || {{\n\
          \tprintf 'jailvol migrate: %s\\n' \"must run as root\" >&2\n\
@@ -435,6 +598,28 @@ pub fn script(m: &Migration) -> String {
          \tjv_log \"taking over the lock of a run that is gone (pid ${{jv_pid:-unknown}})\"\n\
          fi\n\
          echo \"$$\" >\"$jv_state/lock/pid\"\n\
+         # A run killed after it started the jail on its new configuration.\n\
+         if jv_done config && jls -j \"$jv_name\" >/dev/null 2>&1; then\n\
+         \t: >\"$jv_state/done.start\"\n\
+         \tjv_unlock\n\
+         \tjv_log \"jail $jv_name runs on its new configuration (started by an interrupted run): migrated\"\n\
+         \texit 0\n\
+         fi\n\
+         # Before anything is touched: the configuration this script was computed from.\n\
+         if ! jv_done config && ! jv_check_config; then\n\
+         \tjv_unlock\n\
+         \tjv_die \"this run changed nothing: print the script again (jailvol migrate $jv_name) and run that one\"\n\
+         fi\n\
+         # A state directory serves one migration: the markers of another one (another\n\
+         # root, container or size) are not taken for this one's once a container exists.\n\
+         if [ -e \"$jv_state/target\" ] && [ \"$(cat \"$jv_state/target\")\" != \"$jv_target\" ]; then\n\
+         \tif jv_done allocate || [ -e \"$jv_state/claimed\" ]; then\n\
+         \t\tjv_unlock\n\
+         \t\tjv_die \"$jv_state holds an unfinished migration of another root, container or size: finish it (or let it roll back) first, or use another state directory\"\n\
+         \tfi\n\
+         \trm -f \"$jv_state/done.preflight\" \"$jv_state/done.backup\"\n\
+         fi\n\
+         printf '%s\\n' \"$jv_target\" >\"$jv_state/target\"\n\
          jv_log \"migrating: log in $jv_log\"\n\
          trap jv_rollback EXIT\n\
          trap 'exit 129' HUP\n\
@@ -452,6 +637,7 @@ pub fn script(m: &Migration) -> String {
          \tif jls -j \"$jv_name\" >/dev/null 2>&1; then\n\
          \t\tjv_die \"jail $jv_name is still running\"\n\
          \tfi\n\
+         \tjv_check_mounts\n\
          fi\n\
          jv_step backup jv_backup\n\
          jv_step allocate jv_allocate\n\
@@ -465,8 +651,7 @@ pub fn script(m: &Migration) -> String {
          jv_unlock\n\
          jv_log \"migrated: the old root is kept at $jv_old; remove it when the jail works\"\n",
         stop = shell::command(&m.stop_cmd()),
-    ));
-    s = s.replace("@START@", &shell::command(&m.start_cmd()));
+    );
     s
 }
 
@@ -514,11 +699,25 @@ jv_step() {
 	jv_log "step $1: done"
 }
 
+# jv_sum FILE: the CRC and size cksum(1) prints for FILE ("absent" when there is none).
+jv_sum() {
+	if [ -e "$1" ]; then
+		cksum <"$1" | awk '{ print $1, $2 }'
+	else
+		echo absent
+	fi
+}
+
 # The md units backed by the container, one number a line. `mdconfig -l -v` prints
-# "mdN<tab>TYPE<tab>SIZE<tab>FILE" per unit (sbin/mdconfig/mdconfig.c md_list).
+# "mdN<tab>TYPE<tab>SIZE<tab>FILE" per unit (sbin/mdconfig/mdconfig.c md_list), FILE
+# being the realpath(3) of the file the unit was attached with (md_set_file): it is
+# compared with the container's realpath, so that a unit is found whatever symbolic
+# links the path goes through (/home -> /usr/home).
 jv_units() {
+	[ -e "$jv_file" ] || return 0
+	jv_real=$(realpath "$jv_file")
 	mdconfig -l -v | while IFS="$jv_tab" read -r jv_n jv_t _ jv_f _; do
-		if [ "$jv_t" = vnode ] && [ "$jv_f" = "$jv_file" ]; then
+		if [ "$jv_t" = vnode ] && [ "$jv_f" = "$jv_real" ]; then
 			printf '%s\n' "${jv_n#md}"
 		fi
 	done
@@ -551,9 +750,60 @@ jv_detach() {
 	done
 }
 
-# jv_save N FILE / jv_restore N FILE: the copy is STATE/saved.N (cp -p keeps mode,
-# owner and times); STATE/absent.N records a file that did not exist.
+# The mount points at or below the root, one a line, in mount order. `mount -p` prints
+# each mount's f_mntonname (the realpath mount(8) was given) unencoded, after the device
+# and tabs or one space, and followed by the type, the options and "dump pass", none of
+# which has a blank (sbin/mount/mount.c putfsent): with those cut off, the mount point
+# is the end of the line, and it is found as the root's realpath after a blank.
+jv_mounts() {
+	jv_r=$(realpath "$jv_root" 2>/dev/null) || return 0
+	mount -p | jv_r=$jv_r awk '
+	BEGIN { r = ENVIRON["jv_r"]; n = length(r) }
+	{
+		t = $0
+		sub(/[\t ]+[^\t ]+[\t ]+[^\t ]+[\t ]+[0-9]+[\t ]+[0-9]+$/, "", t)
+		for (i = 2; i + n - 1 <= length(t); i++) {
+			p = substr(t, i - 1, 1)
+			q = substr(t, i + n, 1)
+			if ((p == "\t" || p == " ") && substr(t, i, n) == r && (q == "" || q == "/")) {
+				print substr(t, i)
+				next
+			}
+		}
+	}'
+}
+
+# A stopped jail has nothing mounted at or below its root: jail(8) unmounts what it
+# mounted when it stops it (usr.sbin/jail/jail.c stopcommands). Anything there (a
+# leftover nullfs, another disk) would be hidden by the container, or moved with the
+# old root, so the script refuses and names it. Once the old root was renamed away the
+# root is an empty mount point, checked by the start step instead.
+jv_check_mounts() {
+	[ ! -e "$jv_old" ] || return 0
+	jv_m=$(jv_mounts)
+	if [ -n "$jv_m" ]; then
+		printf '%s\n' "$jv_m" | while IFS= read -r jv_p; do
+			jv_log "mounted at or below the root: $jv_p"
+		done
+		jv_die "something is mounted at or below $jv_root (above): migrate moves a plain directory; unmount it first (it would not be copied, and the container would hide it)"
+	fi
+}
+
+# Unmount everything at or below the root, the last mounted first: used only once the
+# old root is renamed away and the jail is not running, when all that can be mounted
+# there is what an interrupted start of the jail left.
+jv_unmount_below() {
+	jv_mounts | sed -n '1!G;h;$p' | while IFS= read -r jv_p; do
+		jv_run umount "$jv_p" || exit 1
+	done
+}
+
+# The config step's records of a file or directory in the state directory are named
+# after a key K, the CRC of its path (the same in every script for this state directory).
+# jv_save K FILE: a copy of FILE in STATE/saved.K (cp -p keeps mode, owner and times),
+# or STATE/absent.K for a file that does not exist.
 jv_save() {
+	rm -f "$jv_state/saved.$1" "$jv_state/absent.$1"
 	if [ -e "$2" ]; then
 		cp -p "$2" "$jv_state/saved.$1"
 	else
@@ -561,35 +811,106 @@ jv_save() {
 	fi
 }
 
+# jv_touch K FILE [AFTER]: the config step is about to change FILE. The first time, FILE
+# is saved as it is now (what the rollback puts back) and STATE/touched.K made;
+# STATE/wrote.K, the cksum of FILE as the step left it, is made again after the change.
+# A file the step writes whole (AFTER: the cksum of what it writes) is saved again when
+# it holds neither that nor the saved copy: an earlier run stopped before it wrote the
+# file, which changed since (the admin edited it, and printed the script again).
+jv_touch() {
+	if [ -e "$jv_state/touched.$1" ] && [ -n "${3:-}" ] &&
+		[ "$(jv_sum "$2")" != "$3" ] &&
+		! { [ -e "$jv_state/saved.$1" ] && cmp -s "$jv_state/saved.$1" "$2"; } &&
+		! { [ -e "$jv_state/absent.$1" ] && [ ! -e "$2" ]; }; then
+		rm -f "$jv_state/touched.$1"
+	fi
+	if [ ! -e "$jv_state/touched.$1" ]; then
+		jv_save "$1" "$2"
+		: >"$jv_state/touched.$1"
+	fi
+	rm -f "$jv_state/wrote.$1"
+}
+
+# jv_restore K FILE: put back what the config step changed, from the copy saved before
+# it first changed FILE (or remove FILE if it did not exist) — unless FILE no longer
+# holds what the step wrote (STATE/wrote.K): then someone changed it since, and it is
+# left as it is and reported rather than overwritten. Without STATE/wrote.K (the change
+# itself failed half-way) the copy is put back.
 jv_restore() {
 	rm -f "$2.jailvol-new"
-	if [ -e "$jv_state/saved.$1" ]; then
-		if ! cmp -s "$jv_state/saved.$1" "$2"; then
-			cp -p "$jv_state/saved.$1" "$2.jailvol-new"
-			mv -f "$2.jailvol-new" "$2"
-			jv_log "restored $2"
+	[ -e "$jv_state/touched.$1" ] || return 0
+	if [ -e "$jv_state/saved.$1" ] && cmp -s "$jv_state/saved.$1" "$2"; then
+		return 0
+	fi
+	if [ -e "$jv_state/absent.$1" ] && [ ! -e "$2" ]; then
+		return 0
+	fi
+	if [ -e "$jv_state/wrote.$1" ] && [ "$(jv_sum "$2")" != "$(cat "$jv_state/wrote.$1")" ]; then
+		if [ -e "$jv_state/saved.$1" ]; then
+			jv_log "$2 was changed after the config step wrote it: left as it is (the file from before the step: $jv_state/saved.$1)"
+		else
+			jv_log "$2 was changed after the config step wrote it: left as it is (it did not exist before the step)"
 		fi
-	elif [ -e "$jv_state/absent.$1" ] && [ -e "$2" ]; then
-		rm -f "$2"
+		return 1
+	fi
+	if [ -e "$jv_state/saved.$1" ]; then
+		cp -p "$jv_state/saved.$1" "$2.jailvol-new" || return 1
+		mv -f "$2.jailvol-new" "$2" || return 1
+		jv_log "restored $2"
+	else
+		rm -f "$2" || return 1
 		jv_log "removed $2"
 	fi
 }
 
-# jv_put FILE MODE CONTENT: write atomically (a temporary file beside it, then mv); an
-# existing file keeps its mode and owner (cp -p, then the content is replaced).
+# jv_put K FILE MODE AFTER CONTENT: write atomically (a temporary file beside it, then
+# mv); an existing file keeps its mode and owner (cp -p, then the content is replaced).
+# AFTER is the cksum of CONTENT.
 jv_put() {
-	if [ -e "$1" ]; then
-		cp -p "$1" "$1.jailvol-new"
+	jv_touch "$1" "$2" "$4"
+	if [ -e "$2" ]; then
+		cp -p "$2" "$2.jailvol-new"
 	else
-		: >"$1.jailvol-new"
-		chmod "$2" "$1.jailvol-new"
+		: >"$2.jailvol-new"
+		chmod "$3" "$2.jailvol-new"
 	fi
-	printf '%s' "$3" >"$1.jailvol-new"
-	jv_run mv -f "$1.jailvol-new" "$1"
+	printf '%s' "$5" >"$2.jailvol-new"
+	jv_run mv -f "$2.jailvol-new" "$2"
+	jv_sum "$2" >"$jv_state/wrote.$1"
 }
 
-# jv_mkdir N DIR: make a missing directory and its missing parents; STATE/made.N holds
-# the topmost one made, for jv_unmkdir N DIR (rollback) to remove them again.
+# jv_edit K FILE COMMAND...: run a command that edits FILE in place (sysrc).
+jv_edit() {
+	jv_touch "$1" "$2"
+	jv_en=$1
+	jv_ef=$2
+	shift 2
+	jv_run "$@"
+	jv_sum "$jv_ef" >"$jv_state/wrote.$jv_en"
+}
+
+# jv_unchanged FILE BEFORE AFTER: FILE's cksum is BEFORE (as when the script was
+# printed) or AFTER (what the config step writes); else it is named and jv_changed set.
+jv_unchanged() {
+	jv_s=$(jv_sum "$1")
+	if [ "$jv_s" != "$2" ] && [ "$jv_s" != "$3" ]; then
+		jv_log "$1 changed since this script was printed (cksum now: $jv_s; then: $2)"
+		jv_changed=yes
+	fi
+}
+
+# jv_unchanged_var FILE VAR VALUE: `sysrc -n -f FILE VAR` prints VALUE, or nothing (the
+# config step emptied it); else it is named and jv_changed set.
+jv_unchanged_var() {
+	jv_v=$(sysrc -n -f "$1" "$2" 2>/dev/null) || jv_v=""
+	if [ -n "$jv_v" ] && [ "$jv_v" != "$3" ]; then
+		jv_log "$2 in $1 changed since this script was printed (now: $jv_v; then: $3)"
+		jv_changed=yes
+	fi
+}
+
+# jv_mkdir K DIR: make a missing directory and its missing parents; STATE/made.K holds
+# the topmost one made, for jv_unmkdir K DIR (rollback) to remove them again.
 jv_mkdir() {
 	if [ ! -d "$2" ]; then
 		jv_top=$2
@@ -620,7 +941,8 @@ jv_unmkdir() {
 const ROLLBACK: &str = r#"
 # On any failure (set -e, a signal): undo in reverse, then exit non-zero. Steps whose
 # result is undone lose their done.STEP file; a container made by an earlier run stays,
-# with its steps, so the next run continues from it.
+# with its steps, so the next run continues from it (its copy is compared with the root
+# again before it is swapped in).
 jv_rollback() {
 	jv_status=$?
 	trap - EXIT HUP INT TERM
@@ -640,6 +962,11 @@ jv_rollback() {
 		else
 			jv_left="$jv_left; $jv_mnt is still mounted"
 		fi
+	fi
+	# What a start of the jail left on the empty mount point (jail(8) unmounts what it
+	# mounted when a start fails, but not when it is killed).
+	if [ -e "$jv_old" ] && ! jls -j "$jv_name" >/dev/null 2>&1 && [ -n "$(jv_mounts)" ]; then
+		jv_unmount_below || jv_left="$jv_left; something is still mounted at $jv_root"
 	fi
 	if [ ! -e "$jv_state/mounted" ]; then
 		for jv_u in $(jv_units); do
@@ -661,16 +988,12 @@ jv_rollback() {
 		fi
 	fi
 	rm -f "$jv_state/done.swap" "$jv_state/done.start"
-	if [ -e "$jv_state/done.backup" ]; then
-		if jv_restore_all && jv_unmake_dirs; then
-			rm -f "$jv_state/done.config" "$jv_state/done.backup" "$jv_state"/saved.* "$jv_state"/absent.*
-		else
-			jv_left="$jv_left; configuration not fully restored: copies in $jv_state/saved.*"
-		fi
+	if jv_restore_all && jv_unmake_dirs; then
+		rm -f "$jv_state/done.backup" "$jv_state"/saved.* "$jv_state"/absent.*
 	else
-		jv_unput_all
-		rm -f "$jv_state"/saved.* "$jv_state"/absent.*
+		jv_left="$jv_left; configuration not fully restored (see above): copies in $jv_state/saved.*"
 	fi
+	rm -f "$jv_state/done.config" "$jv_state/config.started" "$jv_state"/touched.* "$jv_state"/wrote.*
 	if [ "$jv_created" = yes ]; then
 		if [ -n "$(jv_units)" ]; then
 			jv_left="$jv_left; $jv_file is kept: it is still attached"
@@ -686,7 +1009,7 @@ jv_rollback() {
 		jv_log "kept $jv_file: an earlier run made it"
 	fi
 	if [ ! -e "$jv_state/done.allocate" ]; then
-		rm -f "$jv_state/done.preflight"
+		rm -f "$jv_state/done.preflight" "$jv_state/target"
 	fi
 	if [ "$jv_stopped" = yes ] && [ -z "$jv_left" ]; then
 		jv_log "starting $jv_name again with its old configuration"
@@ -706,19 +1029,25 @@ const PREFLIGHT: &str = r#"	[ -d "$jv_root" ] || jv_die "$jv_root is not a direc
 	[ ! -e "$jv_old" ] || jv_die "$jv_old exists: an earlier migration left it; move it away first"
 	[ ! -e "$jv_file" ] || jv_die "$jv_file exists: a container is never overwritten"
 	[ -d "$jv_dir" ] || jv_die "directory $jv_dir does not exist"
+	# A running jail (--stop) has its own mounts there: checked once it is stopped.
+	if [ "$jv_running" = no ]; then
+		jv_check_mounts
+	fi
 	jv_free=$(df -Pk "$jv_dir" | awk 'NR == 2 { print $4 }')
 	case "$jv_free" in
 	'' | *[!0-9]*) jv_die "cannot read the free space of $jv_dir from df" ;;
 	esac
 	[ "$jv_free" -ge "$jv_kb" ] ||
 		jv_die "$jv_dir has $jv_free KiB free; the container needs $jv_kb KiB"
-	jv_used=$(du -sk "$jv_root" | awk '{ print $1 }')
+	# -x / -xdev: what the copy takes, which stays on the root's file system (du.1,
+	# find.1; GNU du and find take the same).
+	jv_used=$(du -s -k -x "$jv_root" | awk '{ print $1 }')
 	case "$jv_used" in
 	'' | *[!0-9]*) jv_die "cannot read the size of $jv_root from du" ;;
 	esac
 	[ "$jv_used" -le "$jv_fit_kb" ] ||
 		jv_die "$jv_root uses $jv_used KiB; the container holds about $jv_fit_kb KiB of files"
-	jv_files=$(find "$jv_root" | wc -l)
+	jv_files=$(find "$jv_root" -xdev | wc -l)
 	jv_files=$((jv_files + 0))
 	[ "$jv_files" -le "$jv_inodes" ] ||
 		jv_die "$jv_root has $jv_files files; the container has about $jv_inodes inodes"
@@ -726,43 +1055,71 @@ const PREFLIGHT: &str = r#"	[ -d "$jv_root" ] || jv_die "$jv_root is not a direc
 "#;
 
 const VERIFY_SWAP: &str = r#"
-# mtree(8): the old root's specification (type, owner, group, mode, file flags, link
-# target, size, SHA-256), checked against the copy. -k, not -K: the default set has
-# nlink and time, which differ for the container's root (newfs makes .snap there). The
-# exclude file (-X) leaves out ./.snap. Any output is a difference.
-jv_verify() {
+# jv_compare: jv_same=yes when the copy in the container is the root, as mtree(8) sees
+# them: -c writes the root's specification (type, owner, group, mode, file flags, link
+# target, size, SHA-256), -f checks the copy against it. -k, not -K: the default set
+# has nlink and time, which differ for the container's root (newfs makes .snap there).
+# The exclude file (-X) leaves out ./.snap; -x does not descend below mount points
+# (mtree.8), like the copy. Any output is a difference.
+jv_compare() {
 	jv_mount
 	printf '%s\n' './.snap' >"$jv_state/mtree.exclude"
-	jv_run mtree -c -k uid,gid,mode,flags,link,size,sha256digest \
+	jv_run mtree -x -c -k uid,gid,mode,flags,link,size,sha256digest \
 		-X "$jv_state/mtree.exclude" -p "$jv_root" >"$jv_state/root.mtree"
-	if ! mtree -f "$jv_state/root.mtree" -X "$jv_state/mtree.exclude" -p "$jv_mnt" \
-		>"$jv_state/mtree.report"; then
+	jv_same=no
+	if mtree -x -f "$jv_state/root.mtree" -X "$jv_state/mtree.exclude" -p "$jv_mnt" \
+		>"$jv_state/mtree.report" && [ ! -s "$jv_state/mtree.report" ]; then
+		jv_same=yes
+	else
 		cat "$jv_state/mtree.report" >&2
-		jv_die "the copy differs from $jv_root (mtree report: $jv_state/mtree.report)"
 	fi
-	if [ -s "$jv_state/mtree.report" ]; then
-		cat "$jv_state/mtree.report" >&2
-		jv_die "the copy differs from $jv_root (mtree report: $jv_state/mtree.report)"
+}
+
+# A copy an earlier run made may be older than the root (the jail ran on the root after
+# that run was killed or rolled back): it is then made again.
+jv_verify() {
+	jv_compare
+	if [ "$jv_same" = no ] && [ "$jv_copied" = no ]; then
+		jv_log "$jv_root differs from the copy an earlier run made: copying it again"
+		jv_reformat
+		jv_copy
+		jv_compare
 	fi
+	[ "$jv_same" = yes ] ||
+		jv_die "the copy differs from $jv_root (mtree report: $jv_state/mtree.report)"
+	jv_verified=yes
 }
 
 # Unmount and detach the container, then rename the old root away (never deleted) and
 # make the empty mount point. Each half is skipped when an interrupted run did it.
+# Right before the rename, with the jail stopped, the copy is compared with the root
+# again unless this run has just done so: a stale copy is never swapped in.
 jv_swap() {
-	jv_detach
-	if [ -d "$jv_mnt" ]; then
-		rmdir "$jv_mnt"
-	fi
 	if [ ! -e "$jv_old" ]; then
+		if jls -j "$jv_name" >/dev/null 2>&1; then
+			jv_die "jail $jv_name is running: stop it first, or use --stop"
+		fi
+		jv_check_mounts
+		if [ "$jv_verified" = no ]; then
+			jv_log "comparing $jv_root with the copy an earlier run made and verified"
+			jv_verify
+		fi
+		jv_detach
+		if [ -d "$jv_mnt" ]; then
+			rmdir "$jv_mnt"
+		fi
 		jv_run mv "$jv_root" "$jv_old"
+	else
+		jv_detach
+		if [ -d "$jv_mnt" ]; then
+			rmdir "$jv_mnt"
+		fi
 	fi
 	if [ ! -d "$jv_root" ]; then
 		jv_run mkdir -m 755 "$jv_root"
 	fi
-}
-
-jv_start() {
-	jv_run @START@
+	[ -z "$(ls -A "$jv_root")" ] ||
+		jv_die "$jv_root is not empty: something wrote there after the old root was renamed to $jv_old"
 }
 "#;
 
@@ -787,8 +1144,10 @@ mod tests {
                 path: "/etc/jailvol/www.fstab".into(),
                 content: "x\n".into(),
                 mode: 0o644,
+                before: None,
             }],
             commands: vec![],
+            guards: vec![],
             saves: vec!["/etc/jailvol/www.fstab".into()],
             notes: vec![],
         }
@@ -803,10 +1162,31 @@ mod tests {
         );
         assert!(s.contains("newfs -U \"$jv_dev\""), "{s}");
         assert!(s.contains("mount -t ufs \"$jv_dev\" \"$jv_mnt\""), "{s}");
-        assert!(s.contains("tar -C \"$jv_root\" -cpf - . ||"), "{s}");
+        assert!(
+            s.contains("tar -C \"$jv_root\" --one-file-system -cpf - . ||"),
+            "{s}"
+        );
         assert!(s.contains("jail -f /etc/jail.conf -c www"), "{s}");
         assert!(!s.contains("@START@"));
         assert!(s.contains("bs=1048576 count=64"));
+    }
+
+    // The values `cksum < FILE` prints (GNU coreutils 9 and FreeBSD agree: POSIX CRC).
+    #[test]
+    fn cksum_is_the_posix_crc() {
+        assert_eq!(cksum(b""), "4294967295 0");
+        assert_eq!(cksum(b"abc"), "1219131554 3");
+        assert_eq!(cksum(b"123456789"), "930766865 9");
+    }
+
+    // The admin's files are embedded as literals and nothing is substituted afterwards:
+    // text that looks like a placeholder stays as it is.
+    #[test]
+    fn embedded_content_is_not_rewritten() {
+        let mut mig = m();
+        mig.writes[0].content = "# @START@ $x '\\ \nEOF\n".into();
+        let s = script(&mig);
+        assert!(s.contains("'# @START@ $x '\\''\\ \nEOF\n'"), "{s}");
     }
 
     #[test]

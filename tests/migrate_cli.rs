@@ -44,7 +44,7 @@ fn other_listed_jails_keep_the_list_and_only_rootdir_goes() {
     let root = d.path().display().to_string();
     for f in ["etc/rc.conf", "etc/rc.conf.local"] {
         let cmd = format!(
-            "jv_run sysrc -f {}/{f} -x jail_www_rootdir",
+            " sysrc -f {}/{f} -x jail_www_rootdir\n",
             jailvol::shell::quote(&root)
         );
         assert!(r.stdout.contains(&cmd), "{cmd}\n{}", r.stdout);
@@ -112,4 +112,112 @@ fn a_foreign_file_at_jailvols_path_is_refused() {
     let r = migrate(d.path(), &["www"]);
     assert_eq!(r.code, 73, "{}", r.stderr);
     assert!(r.stderr.contains("jailvol did not write it"), "{}", r.stderr);
+}
+
+// generate's --fstab-dir and --helper: a host set up with custom paths gets them from
+// migrate too (it wrote the defaults before, leaving the host with two helpers).
+#[test]
+fn fstab_dir_and_helper_are_generates() {
+    let conf = "www { path = /jails/www; $volume_size = 64M; }\n";
+    let d = host(&[("etc/jail.conf", conf)]);
+    let r = migrate(
+        d.path(),
+        &[
+            "www",
+            "--fstab-dir",
+            "/srv/fstabs",
+            "--helper",
+            "/opt/jv/md-helper",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let root = d.path().display().to_string();
+    for want in [
+        format!(" {root}/srv/fstabs/www.fstab 644 '"),
+        format!(" {root}/opt/jv/md-helper 755 '"),
+        "exec.prepare += \"/opt/jv/md-helper attach 100 /jails/www.ufs\"".to_owned(),
+        "mount.fstab = /srv/fstabs/www.fstab; # jailvol".to_owned(),
+    ] {
+        assert!(r.stdout.contains(&want), "{want}\n{}", r.stdout);
+    }
+    assert!(
+        !r.stdout.contains("/usr/local/libexec/jailvol-md"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("/etc/jailvol/"), "{}", r.stdout);
+    let r = migrate(d.path(), &["www", "--helper", "relative"]);
+    assert_eq!(r.code, 64, "{}", r.stderr);
+}
+
+// The script writes the hooks style: the other styles are refused, saying why.
+#[test]
+fn styles_other_than_hooks_are_refused() {
+    let conf = "www { path = /jails/www; $volume_size = 64M; }\n";
+    let d = host(&[("etc/jail.conf", conf)]);
+    for (args, why) in [
+        (
+            &["--style", "mountprog"][..],
+            "--style selects the mountprog style",
+        ),
+        (&["--style", "seed"][..], "--style selects the seed style"),
+        (
+            &["--target-release", "11.4"][..],
+            "--target-release 11.4 selects the mountprog style",
+        ),
+    ] {
+        let mut a = vec!["www"];
+        a.extend(args);
+        let r = migrate(d.path(), &a);
+        assert_eq!(r.code, 64, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(why), "{}", r.stderr);
+        assert!(r.stderr.contains("hooks style only"), "{}", r.stderr);
+        assert!(r.stdout.is_empty());
+    }
+    for ok in [&["--style", "hooks"][..], &["--target-release", "14.2"][..]] {
+        let mut a = vec!["www"];
+        a.extend(ok);
+        assert_eq!(migrate(d.path(), &a).code, 0);
+    }
+}
+
+// What the script checks before it writes: the cksum (cksum.1) of each file as read
+// when it was printed, and of what it writes; "absent" for a new file.
+#[test]
+fn the_script_carries_the_checksums_of_the_files_it_rewrites() {
+    let conf = "www { path = /jails/www; $volume_size = 64M; }\n";
+    let d = host(&[("etc/jail.conf", conf)]);
+    let r = migrate(d.path(), &["www"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let root = d.path().display().to_string();
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with(&format!("\tjv_unchanged {root}/etc/jail.conf ")))
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert!(
+        line.contains(&format!("'{}'", jailvol::migrate::cksum(conf.as_bytes()))),
+        "{line}"
+    );
+    assert!(
+        r.stdout
+            .contains(&format!("\tjv_unchanged {root}/etc/jailvol/www.fstab absent '")),
+        "{}",
+        r.stdout
+    );
+    // The system's cksum agrees with jailvol's (POSIX CRC; GNU cksum here).
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("cksum < \"$1\"")
+        .arg("sh")
+        .arg(d.path().join("etc/jail.conf"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        jailvol::migrate::cksum(conf.as_bytes())
+    );
+    // The preflight stays on the root's file system (du.1 -x, find.1 -xdev).
+    assert!(r.stdout.contains("du -s -k -x \"$jv_root\""), "{}", r.stdout);
+    assert!(r.stdout.contains("find \"$jv_root\" -xdev"), "{}", r.stdout);
 }
