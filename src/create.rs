@@ -1027,7 +1027,7 @@ mod tests {
                 "mdconfig -a -t vnode -f /j/www.ufs -u 101",
                 "newfs -U /dev/md101",
                 "mount -t ufs /dev/md101 /j/www.ufs.mnt.abc123",
-                "tar -C '/src root' -cpf - . | tar -C /j/www.ufs.mnt.abc123 -xpf -",
+                "tar -C '/src root' --one-file-system -cpf - . | tar -C /j/www.ufs.mnt.abc123 -xpf -",
                 "umount /j/www.ufs.mnt.abc123",
                 "mdconfig -d -u 101",
             ]
@@ -1069,7 +1069,7 @@ mod tests {
                     attach,
                     "newfs -U /dev/md101",
                     "mount -t ufs /dev/md101 /j/www.ufs.mnt.abc123",
-                    "tar -C /src -cpf - . | tar -C /j/www.ufs.mnt.abc123 -xpf -",
+                    "tar -C /src --one-file-system -cpf - . | tar -C /j/www.ufs.mnt.abc123 -xpf -",
                     "umount /j/www.ufs.mnt.abc123",
                     "mdconfig -d -u 101",
                 ],
