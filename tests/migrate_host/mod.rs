@@ -119,15 +119,6 @@ impl Mig {
         );
         let rcs = rc.display().to_string();
         m.h.update(|st| st.rc_conf = vec![rcs]);
-        // Workaround, until the model's `service` runs the jail(8) of State::bin (its
-        // start and stop now look for `jail` beside the model's binary, where there is
-        // none; /work/briefs/patches/cgs-1.patch fixes it): put one there. Harmless: a
-        // link in the build directory to the model itself.
-        let exe = PathBuf::from(env!("CARGO_BIN_EXE_jailvol-fakebsd"));
-        let link = exe.with_file_name("jail");
-        if std::fs::symlink_metadata(&link).is_err() {
-            let _ = std::os::unix::fs::symlink(&exe, &link);
-        }
         m.rc = Some(rc);
         m
     }
