@@ -14,6 +14,7 @@ pub mod exec;
 pub mod grow;
 pub mod input;
 pub mod legacy;
+pub mod lint;
 pub mod locate;
 pub mod man;
 pub mod migrate;

@@ -15,6 +15,7 @@ use std::fmt::Write as _;
 use crate::diag::{Diag, exit};
 use crate::edit::{self, BlockEdit};
 use crate::emit::jailconf::{push_escaped, push_statement};
+use crate::lint::Lint;
 use crate::model::{self, Config, FnvMap, FnvSet};
 use crate::parse::jailconf::{Op, Parsed, Text};
 use crate::shell::{self, OWNED_MARK};
@@ -344,8 +345,8 @@ fn generate_from(
                         crate::locate::statement(parsed, jail, "path", false)
                     };
                     errs.push(
-                        Diag::error(loc, equals_message(&v.jail, &v.file))
-                            .with_code(volume::CODE_SETTING)
+                        Lint::BadVolumeSettings
+                            .diag(loc, equals_message(&v.jail, &v.file))
                             .with_jail(&v.jail)
                             .with_note("the hooks style (FreeBSD 12.2 and later) passes the container as a quoted argument"),
                     );
@@ -500,16 +501,16 @@ fn verify(parsed: &Parsed, cfg: &Config, vols: &[Volume], owners: &[usize]) -> R
                 .map(|l| format!(" (at {}:{})", l.file(), l.line()))
                 .unwrap_or_default();
             errs.push(
-                Diag::error(
-                    j.loc.clone(),
-                    format!(
-                        "{}: a wildcard block after this jail sets mount.fstab{at} and overrides jailvol's; \
-                         move it above the jail or use += there",
-                        v.jail
-                    ),
-                )
-                .with_code("JV007")
-                .with_jail(&v.jail),
+                Lint::ContainerNotFirst
+                    .diag(
+                        j.loc.clone(),
+                        format!(
+                            "{}: a wildcard block after this jail sets mount.fstab{at} and overrides jailvol's; \
+                             move it above the jail or use += there",
+                            v.jail
+                        ),
+                    )
+                    .with_jail(&v.jail),
             );
         }
     }

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use crate::diag::{Diag, Source, exit};
 use crate::legacy::Conversion;
+use crate::lint::Lint;
 use crate::parse::loader::Loader;
 use crate::parse::rcconf::RcVars;
 use crate::plan::{Artifact, MountProg, Options, Plan, Style};
@@ -63,12 +64,12 @@ pub fn generate(
                 if let Some(c) = volume::control_char(v) {
                     let loc = origin(b, line.is_var, &line.name).or_else(|| b.loc.clone());
                     errs.push(
-                        Diag::error(
-                            loc,
-                            format!("{}: {what} {v:?} {}", b.name, volume::control_message(c)),
-                        )
-                        .with_code(volume::CODE_SETTING)
-                        .with_jail(&b.name),
+                        Lint::BadVolumeSettings
+                            .diag(
+                                loc,
+                                format!("{}: {what} {v:?} {}", b.name, volume::control_message(c)),
+                            )
+                            .with_jail(&b.name),
                     );
                 }
             }
@@ -96,17 +97,14 @@ pub fn generate(
         let fstab = fstab_of(vars, jv, &v.jail);
         let bad = |s: &str| s.contains([' ', '\t', ',', '#', '\\', '\n']);
         if bad(&v.file) || bad(&v.path) || bad(&fstab) {
-            errs.push(
-                Diag::error(
-                    block.loc.clone(),
-                    format!(
-                        "{}: an fstab line cannot carry a path with blanks, ',', '#' or '\\' here \
-                         (mount(8) splits options on ','; rc.d/jail tests the fstab unquoted)",
-                        v.jail
-                    ),
-                )
-                .with_code(volume::CODE_SETTING),
-            );
+            errs.push(Lint::BadVolumeSettings.diag(
+                block.loc.clone(),
+                format!(
+                    "{}: an fstab line cannot carry a path with blanks, ',', '#' or '\\' here \
+                     (mount(8) splits options on ','; rc.d/jail tests the fstab unquoted)",
+                    v.jail
+                ),
+            ));
             continue;
         }
         // Both styles pass the container as the option -FFILE.
@@ -115,8 +113,8 @@ pub fn generate(
                 .or_else(|| origin(block, false, "path"))
                 .or_else(|| block.loc.clone());
             errs.push(
-                Diag::error(loc, crate::plan::equals_message(&v.jail, &v.file))
-                    .with_code(volume::CODE_SETTING)
+                Lint::BadVolumeSettings
+                    .diag(loc, crate::plan::equals_message(&v.jail, &v.file))
                     .with_jail(&v.jail),
             );
             continue;

@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 
 use crate::diag::Diag;
+use crate::lint::Lint;
 use crate::locate;
 use crate::model::{Config, FnvMap, Jail, strtol};
 use crate::parse::jailconf::Parsed;
@@ -23,11 +24,6 @@ pub const MIN_SIZE: u64 = 32 * 1024 * 1024;
 /// Units assigned by `generate` start here, away from the low units md(4) hands out
 /// automatically (`mdconfig -a` without `-u` takes the lowest free one).
 pub const FIRST_UNIT: u32 = 100;
-
-/// Lint codes for setting errors (docs/checks.md).
-pub const CODE_SETTING: &str = "JV022";
-pub const CODE_SHARED_UNIT: &str = "JV012";
-pub const CODE_SHARED_FILE: &str = "JV013";
 
 /// A managed jail's container.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,8 +118,8 @@ pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collecte
             continue;
         };
         let mut err = |var: &str, msg: String| {
-            let d = Diag::error(loc(j, var), format!("{}: {msg}", j.name));
-            errs.push(d.with_code(CODE_SETTING).with_jail(&j.name))
+            let d = Lint::BadVolumeSettings.diag(loc(j, var), format!("{}: {msg}", j.name));
+            errs.push(d.with_jail(&j.name))
         };
         if let Err(msg) = check_jail_name(&j.name) {
             err(VAR_SIZE, msg);
@@ -138,11 +134,11 @@ pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collecte
             continue;
         }
         if let Some(c) = control_char(path) {
-            let d = Diag::error(
+            let d = Lint::BadVolumeSettings.diag(
                 param_loc(j, "path"),
                 format!("{}: path {path:?} {}", j.name, control_message(c)),
             );
-            errs.push(d.with_code(CODE_SETTING).with_jail(&j.name));
+            errs.push(d.with_jail(&j.name));
             continue;
         }
         let path = normalize(path);
@@ -237,15 +233,15 @@ pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collecte
         let j = cfg.jails.get(ji);
         if let Some(first) = files.get(a.file.as_str()) {
             errs.push(
-                Diag::error(
-                    j.and_then(|j| loc(j, VAR_FILE)),
-                    format!(
-                        "{}: container {} is also the container of jail \"{first}\"",
-                        a.jail, a.file
-                    ),
-                )
-                .with_code(CODE_SHARED_FILE)
-                .with_jail(&a.jail),
+                Lint::SharedContainer
+                    .diag(
+                        j.and_then(|j| loc(j, VAR_FILE)),
+                        format!(
+                            "{}: container {} is also the container of jail \"{first}\"",
+                            a.jail, a.file
+                        ),
+                    )
+                    .with_jail(&a.jail),
             );
         } else {
             files.insert(&a.file, &a.jail);
@@ -253,12 +249,12 @@ pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collecte
         if let Some(u) = a.unit {
             if let Some(first) = units.get(&u) {
                 errs.push(
-                    Diag::error(
-                        j.and_then(|j| loc(j, VAR_UNIT)),
-                        format!("{}: md unit {u} is also used by jail \"{first}\"", a.jail),
-                    )
-                    .with_code(CODE_SHARED_UNIT)
-                    .with_jail(&a.jail),
+                    Lint::SharedUnit
+                        .diag(
+                            j.and_then(|j| loc(j, VAR_UNIT)),
+                            format!("{}: md unit {u} is also used by jail \"{first}\"", a.jail),
+                        )
+                        .with_jail(&a.jail),
                 );
             } else {
                 units.insert(u, &a.jail);

@@ -17,12 +17,10 @@
 use smallvec::SmallVec;
 
 use crate::diag::{Diag, Loc};
+use crate::lint::Lint;
 use crate::locate::same_param;
 use crate::model::{Config, Jail, Wanted, wild_jail_match, wild_jail_name};
 use crate::parse::jailconf::{CfParam, Op, Parsed, Text};
-
-/// The lint code of a `mount` entry below a managed jail's path (docs/checks.md).
-pub const CODE: &str = "JV028";
 
 /// What the merge for `mount` keeps of each jail.
 pub static WANTED: Wanted = Wanted {
@@ -411,15 +409,12 @@ pub fn plan_jail(
         return Ok(None);
     }
     let name = &jail.name;
-    let err = |loc: Option<Loc>, code: &'static str, msg: String| {
-        Diag::error(loc, format!("{name}: {msg}"))
-            .with_code(code)
-            .with_jail(name)
-    };
+    let err =
+        |loc: Option<Loc>, lint: Lint, msg: String| lint.diag(loc, format!("{name}: {msg}")).with_jail(name);
     let Some(origins) = stmts.origins(jail, values.len()) else {
         return Err(vec![err(
             stmts.last(jail).map(CfParam::loc).or_else(|| jail.loc.clone()),
-            CODE,
+            Lint::MountBelowPath,
             format!(
                 "jailvol cannot tell which statement gave each of this jail's mount entries (more than \
                  one list variable is spliced into them), and some mount below its path {path}: write \
@@ -435,7 +430,7 @@ pub fn plan_jail(
         if e.undecodable {
             errs.push(err(
                 Some(loc),
-                CODE,
+                Lint::MountBelowPath,
                 format!(
                     "mount entry \"{shown}\": jail(8) cannot decode its mount point (\"fstab parse error\", \
                      a bad vis(3) escape), so jailvol cannot tell where it mounts"
@@ -452,7 +447,7 @@ pub fn plan_jail(
             }
             _ if after => errs.push(err(
                 Some(loc),
-                "JV007",
+                Lint::ContainerNotFirst,
                 format!(
                     "a wildcard block after the jail adds mount entry \"{shown}\" below its path {path}: \
                      jail(8) mounts \"mount\" entries before mount.fstab, so it would land under the \
@@ -463,7 +458,7 @@ pub fn plan_jail(
             )),
             Place::Root => errs.push(err(
                 Some(loc),
-                CODE,
+                Lint::MountBelowPath,
                 format!(
                     "mount entry \"{shown}\" mounts on the jail's path {path} itself, where jailvol mounts \
                      the container: remove it (the container is the jail's root)"
@@ -471,7 +466,7 @@ pub fn plan_jail(
             )),
             Place::Below if e.fields.len() < 3 => errs.push(err(
                 Some(loc),
-                CODE,
+                Lint::MountBelowPath,
                 format!(
                     "mount entry \"{shown}\" has no file system type: jail(8) refuses it (\"missing \
                      information\")"
@@ -479,7 +474,7 @@ pub fn plan_jail(
             )),
             Place::Below if e.value.contains('#') => errs.push(err(
                 Some(loc),
-                CODE,
+                Lint::MountBelowPath,
                 format!(
                     "mount entry \"{shown}\" mounts below the jail's path {path} and must move to {fstab} \
                      to be mounted after the container, but it contains '#', where jail(8) cuts an fstab \
@@ -520,7 +515,8 @@ pub fn below_path(stmts: &Statements<'_>, jail: &Jail, values: &[Text], path: &s
             .map(|(p, _)| p.loc())
             .or_else(|| jail.loc.clone());
         out.push(
-            Diag::error(
+            Lint::MountBelowPath
+                .diag(
                 loc,
                 format!(
                     "{}: mount entry \"{}\" mounts below the jail's path {path}, but jail(8) mounts \"mount\" \
@@ -530,7 +526,6 @@ pub fn below_path(stmts: &Statements<'_>, jail: &Jail, values: &[Text], path: &s
                     v.escape_debug()
                 ),
             )
-            .with_code(CODE)
             .with_jail(&jail.name),
         );
     }
