@@ -11,6 +11,7 @@ pub mod diag;
 pub mod edit;
 pub mod emit;
 pub mod exec;
+pub mod fstab;
 pub mod grow;
 pub mod input;
 pub mod legacy;

@@ -15,6 +15,7 @@ use std::fmt::Write as _;
 use crate::diag::{Diag, exit};
 use crate::edit::{self, BlockEdit};
 use crate::emit::jailconf::{push_escaped, push_statement};
+use crate::fstab::{self, Carry};
 use crate::lint::Lint;
 use crate::model::{self, Config, FnvMap, FnvSet};
 use crate::parse::jailconf::{Op, Parsed, Text};
@@ -100,27 +101,6 @@ pub struct Plan {
     pub artifacts: Vec<Artifact>,
     pub volumes: Vec<Volume>,
     pub warnings: Vec<Diag>,
-}
-
-/// fstab(5) fields are split on blanks and jail(8) cuts each line at `#`
-/// (config.c check_intparams); FreeBSD 13+ jail(8) decodes vis(3) octal escapes in the
-/// first two fields (command.c, strunvis), so encode what would break the line.
-pub fn fstab_field(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    push_fstab_field(&mut out, s);
-    out
-}
-
-fn push_fstab_field(out: &mut String, s: &str) {
-    let mut plain = 0;
-    for (i, b) in s.bytes().enumerate() {
-        if matches!(b, b' ' | b'\t' | b'#' | b'\\') {
-            out.push_str(&s[plain..i]);
-            let _ = write!(out, "\\{b:03o}");
-            plain = i + 1;
-        }
-    }
-    out.push_str(&s[plain..]);
 }
 
 /// The fstab file generate writes for `jail`, in the order of `Plan::artifacts`: one
@@ -319,11 +299,11 @@ fn generate_from(
                 line.push_str("/dev/md");
                 line.push_str(&unit_s);
                 line.push('\t');
-                push_fstab_field(&mut line, &v.path);
+                fstab::push_escaped(&mut line, &v.path);
                 line.push_str("\tufs\trw\t0\t0\n");
             }
             _ => {
-                let bad = |s: &str| s.contains([' ', '\t', ',', '#', '\\']);
+                let bad = |s: &str| fstab::refused(s, Carry::Verbatim).is_some();
                 if bad(&v.file) || bad(&v.path) {
                     errs.push(Diag::error(
                         jail.loc.clone(),
@@ -346,7 +326,7 @@ fn generate_from(
                     };
                     errs.push(
                         Lint::BadVolumeSettings
-                            .diag(loc, equals_message(&v.jail, &v.file))
+                            .diag(loc, fstab::equals_message(&v.jail, &v.file))
                             .with_jail(&v.jail)
                             .with_note("the hooks style (FreeBSD 12.2 and later) passes the container as a quoted argument"),
                     );
@@ -448,20 +428,6 @@ fn generate_from(
         plan.volumes = vols.into_owned();
     }
     Ok(plan)
-}
-
-/// Why a container path with `=` cannot be the `-F` option of a mountprog or seed
-/// line. mount(8) hands an option that starts with `-` to the mount program as an
-/// argument, but splits it at its first `=` into two (sbin/mount/mount.c `mangle`:
-/// `append_arg(a, p); p = strchr(p, '='); if (p != NULL) { *p = '\0';
-/// append_arg(a, p + 1); }`, the same in FreeBSD 9.3's mount.c and in current main), so
-/// `-F/j/a=b.ufs` reaches the helper as `-F/j/a` and `b.ufs`.
-pub fn equals_message(jail: &str, file: &str) -> String {
-    format!(
-        "{jail}: container {file} contains '=': mount(8) splits the fstab option -F{file} at its first '=' \
-         into two arguments (sbin/mount/mount.c mangle), so the mount program would get a broken path; \
-         rename the container"
-    )
 }
 
 /// Make sure jail(8) will see jailvol's fstab first. jailvol's statements are the last

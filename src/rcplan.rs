@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::diag::{Diag, Source, exit};
+use crate::fstab::{self, Carry};
 use crate::legacy::Conversion;
 use crate::lint::Lint;
 use crate::parse::loader::Loader;
@@ -61,13 +62,13 @@ pub fn generate(
                 _ => continue,
             };
             for v in line.values.iter() {
-                if let Some(c) = volume::control_char(v) {
+                if let Some(c) = fstab::control_char(v) {
                     let loc = origin(b, line.is_var, &line.name).or_else(|| b.loc.clone());
                     errs.push(
                         Lint::BadVolumeSettings
                             .diag(
                                 loc,
-                                format!("{}: {what} {v:?} {}", b.name, volume::control_message(c)),
+                                format!("{}: {what} {v:?} {}", b.name, fstab::control_message(c)),
                             )
                             .with_jail(&b.name),
                     );
@@ -95,7 +96,7 @@ pub fn generate(
             rc_sets.push((format!("jail_{jv}_volume_md_unit"), unit.to_string()));
         }
         let fstab = fstab_of(vars, jv, &v.jail);
-        let bad = |s: &str| s.contains([' ', '\t', ',', '#', '\\', '\n']);
+        let bad = |s: &str| fstab::refused(s, Carry::Verbatim).is_some();
         if bad(&v.file) || bad(&v.path) || bad(&fstab) {
             errs.push(Lint::BadVolumeSettings.diag(
                 block.loc.clone(),
@@ -114,7 +115,7 @@ pub fn generate(
                 .or_else(|| block.loc.clone());
             errs.push(
                 Lint::BadVolumeSettings
-                    .diag(loc, crate::plan::equals_message(&v.jail, &v.file))
+                    .diag(loc, fstab::equals_message(&v.jail, &v.file))
                     .with_jail(&v.jail),
             );
             continue;

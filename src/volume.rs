@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 
 use crate::diag::Diag;
+use crate::fstab::{control_char, control_message};
 use crate::lint::Lint;
 use crate::locate;
 use crate::model::{Config, FnvMap, Jail, strtol};
@@ -266,25 +267,6 @@ pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collecte
     } else {
         Err(errs)
     }
-}
-
-/// The first control character of a path (a byte below 0x20, or DEL), which no file
-/// jailvol writes can carry as it is: an fstab line ends at a newline and splits on
-/// blanks (usr.sbin/jail/config.c check_intparams, command.c run_command), `mdconfig
-/// -l -v` prints the file between tabs on one line (sbin/mdconfig/mdconfig.c md_list),
-/// and the comment lines of jailvol's own files would end early. Refused in every
-/// style, before anything is written.
-pub fn control_char(s: &str) -> Option<u8> {
-    s.bytes().find(|&b| b < 0x20 || b == 0x7f)
-}
-
-/// The end of the message for `control_char`.
-pub fn control_message(c: u8) -> String {
-    format!(
-        "contains the control character {:?}: fstab lines, mdconfig -l output and jailvol's files cannot \
-         carry it; rename it",
-        char::from(c)
-    )
 }
 
 /// Give every volume without a unit the lowest free one from FIRST_UNIT up. Returns the

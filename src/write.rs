@@ -430,7 +430,10 @@ mod tests {
         assert_eq!(std::fs::read(&p).unwrap(), b"new");
         assert_eq!(std::fs::metadata(&p).unwrap().mode() & 0o7777, 0o640);
         // `create` over an existing file: refused, the file as it was, no temp file.
-        let e = Staged::new(&p, b"other", 0o644, None).unwrap().create().unwrap_err();
+        let e = Staged::new(&p, b"other", 0o644, None)
+            .unwrap()
+            .create()
+            .unwrap_err();
         assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists);
         assert_eq!(std::fs::read(&p).unwrap(), b"new");
         assert_eq!(count(), 1);
