@@ -66,11 +66,31 @@ pub fn parse_size(s: &str) -> Option<u64> {
     n.checked_mul(1u64 << shift)
 }
 
-/// `1073741824` → `1G`: the largest exact binary unit.
+/// `1073741824` → `1G`: the largest binary unit that divides the size, which
+/// `parse_size` reads back exactly; bytes as they are when no unit does.
 pub fn format_size(bytes: u64) -> String {
+    size_text(bytes, true)
+}
+
+/// For people, not for reading back: the largest binary unit that fits, whole when it
+/// divides the size (`2G`), else with one decimal (`402.7M`); below 1K, bytes.
+pub fn format_size_approx(bytes: u64) -> String {
+    size_text(bytes, false)
+}
+
+/// jailvol's one size formatter: K, M, G, T as expand_number(3) reads them (powers of
+/// 1024), `exact` taking only a unit that divides the size.
+fn size_text(bytes: u64, exact: bool) -> String {
     for (shift, suffix) in [(40, "T"), (30, "G"), (20, "M"), (10, "K")] {
-        if bytes >= 1 << shift && bytes % (1 << shift) == 0 {
+        let unit = 1u64 << shift;
+        if bytes < unit {
+            continue;
+        }
+        if bytes % unit == 0 {
             return format!("{}{suffix}", bytes >> shift);
+        }
+        if !exact {
+            return format!("{:.1}{suffix}", bytes as f64 / unit as f64);
         }
     }
     bytes.to_string()
@@ -357,6 +377,16 @@ mod tests {
         assert_eq!(parse_size("99999999999999999999e"), None);
         assert_eq!(format_size(2 << 30), "2G");
         assert_eq!(format_size(1536 << 20), "1536M");
+        assert_eq!(format_size(1000), "1000");
+        assert_eq!(format_size((1 << 20) + 512), "1049088");
+        for n in [0, 1, 1023, 1 << 10, 5 << 30, (1 << 40) + (1 << 30), u64::MAX] {
+            assert_eq!(parse_size(&format_size(n)), Some(n), "{n}");
+        }
+        assert_eq!(format_size_approx(2 << 30), "2G");
+        assert_eq!(format_size_approx(422_254_592), "402.7M");
+        assert_eq!(format_size_approx((1 << 30) + (1 << 29)), "1.5G");
+        assert_eq!(format_size_approx(1023), "1023");
+        assert_eq!(format_size_approx(1536), "1.5K");
     }
 
     #[test]
