@@ -217,73 +217,108 @@ fn merge(
             appended.push(b.clone());
             continue;
         };
-        let at = |s: &jailconf::BlockSpan| Loc::new(&s.source, s.header);
-        let lines = || {
-            blocks
-                .iter()
-                .map(|s| format!("{}:{}", s.source.name, at(s).line()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        if let Some(inc) = blocks.iter().find(|s| !Arc::ptr_eq(&s.source, &source)) {
-            errors.push(
-                Diag::error(
-                    Some(at(inc)),
-                    format!(
-                        "jail \"{}\" is defined in {}, which {host} includes",
-                        b.name, inc.source.name
-                    ),
-                )
-                .with_note(format!(
-                    "convert -o writes only {host}; {} (remove or convert that block by hand)",
-                    left_alone(host)
-                ))
-                .with_exit(exit::CANTCREAT),
-            );
-        } else if blocks.len() > 1 {
-            errors.push(
-                Diag::error(
-                    Some(at(blocks[1])),
-                    format!(
-                        "jail \"{}\" has {} blocks in {host} ({})",
-                        b.name,
-                        blocks.len(),
-                        lines()
-                    ),
-                )
-                .with_note(
-                    "jail(8) does not merge them: each is a jail of its own, and `jail -c` fails \
-                     on the second (already exists)",
-                )
-                .with_note(format!(
-                    "--force replaces a single block, and will not choose one; {}",
-                    left_alone(host)
-                ))
-                .with_exit(exit::CANTCREAT),
-            );
-        } else if !force {
-            errors.push(
-                Diag::error(
-                    Some(at(first)),
-                    format!("{host} already has a block for jail \"{}\"", b.name),
-                )
-                .with_note(format!(
-                    "{}; --force replaces this block (and nothing else in {host}) with the converted one",
-                    left_alone(host)
-                ))
-                .with_exit(exit::CANTCREAT),
-            );
-        } else {
-            let text = block_text(conv, b, explain).map_err(|d| vec![d])?;
-            let start = raw_offset(raw, first.header);
-            let end = raw_offset(raw, first.close + 1);
-            splices.push((start, end, text));
-            replaced.push(b.name.clone());
+        if let Some(e) = refusal(host, &b.name, &blocks, &source, force) {
+            errors.push(e);
+            continue;
         }
+        let text = block_text(conv, b, explain).map_err(|d| vec![d])?;
+        let start = raw_offset(raw, first.header);
+        let end = raw_offset(raw, first.close + 1);
+        splices.push((start, end, text));
+        replaced.push(b.name.clone());
     }
     if !errors.is_empty() {
         return Err(errors);
     }
+    let added: Vec<String> = appended.iter().map(|b| b.name.clone()).collect();
+    let bytes = merged_bytes(raw, splices, appended, conv, explain);
+    let mut warnings = Vec::new();
+    if bytes != raw {
+        warnings = verify(loader, host, &parsed, &bytes, conv, &added)?;
+    }
+    Ok(Merge {
+        bytes,
+        added,
+        replaced,
+        warnings,
+    })
+}
+
+/// Why the converted jail `name` cannot take the place of its `blocks` in FILE (`source`):
+/// one is in an included file, there are two, or replacing needs `force`. None when it
+/// can.
+fn refusal(
+    host: &str,
+    name: &str,
+    blocks: &[&jailconf::BlockSpan],
+    source: &Arc<Source>,
+    force: bool,
+) -> Option<Diag> {
+    let at = |s: &jailconf::BlockSpan| Loc::new(&s.source, s.header);
+    if let Some(inc) = blocks.iter().find(|s| !Arc::ptr_eq(&s.source, source)) {
+        return Some(
+            Diag::error(
+                Some(at(inc)),
+                format!(
+                    "jail \"{name}\" is defined in {}, which {host} includes",
+                    inc.source.name
+                ),
+            )
+            .with_note(format!(
+                "convert -o writes only {host}; {} (remove or convert that block by hand)",
+                left_alone(host)
+            ))
+            .with_exit(exit::CANTCREAT),
+        );
+    }
+    if let [_, second, ..] = blocks {
+        let lines: Vec<String> = blocks
+            .iter()
+            .map(|s| format!("{}:{}", s.source.name, at(s).line()))
+            .collect();
+        return Some(
+            Diag::error(
+                Some(at(second)),
+                format!(
+                    "jail \"{name}\" has {} blocks in {host} ({})",
+                    blocks.len(),
+                    lines.join(", ")
+                ),
+            )
+            .with_note(
+                "jail(8) does not merge them: each is a jail of its own, and `jail -c` fails \
+                 on the second (already exists)",
+            )
+            .with_note(format!(
+                "--force replaces a single block, and will not choose one; {}",
+                left_alone(host)
+            ))
+            .with_exit(exit::CANTCREAT),
+        );
+    }
+    let first = blocks.first().filter(|_| !force)?;
+    Some(
+        Diag::error(
+            Some(at(first)),
+            format!("{host} already has a block for jail \"{name}\""),
+        )
+        .with_note(format!(
+            "{}; --force replaces this block (and nothing else in {host}) with the converted one",
+            left_alone(host)
+        ))
+        .with_exit(exit::CANTCREAT),
+    )
+}
+
+/// FILE's bytes `raw` with the replaced blocks spliced in and the `appended` ones after
+/// its last byte.
+fn merged_bytes(
+    raw: &[u8],
+    mut splices: Vec<(usize, usize, String)>,
+    appended: Vec<super::Block<'_>>,
+    conv: &Conversion<'_>,
+    explain: bool,
+) -> Vec<u8> {
     splices.sort_by_key(|s| s.0);
     let mut bytes = Vec::with_capacity(raw.len() + 1024);
     let mut at = 0;
@@ -293,7 +328,6 @@ fn merge(
         at = *end;
     }
     bytes.extend_from_slice(&raw[at..]);
-    let added: Vec<String> = appended.iter().map(|b| b.name.clone()).collect();
     if !appended.is_empty() {
         // A newline first, so that text after a last comment line with no newline is
         // not swallowed by it; then a blank line, as between the converted blocks.
@@ -312,16 +346,7 @@ fn merge(
         };
         bytes.extend_from_slice(part.render(explain).as_bytes());
     }
-    let mut warnings = Vec::new();
-    if bytes != raw {
-        warnings = verify(loader, host, &parsed, &bytes, conv, &added)?;
-    }
-    Ok(Merge {
-        bytes,
-        added,
-        replaced,
-        warnings,
-    })
+    bytes
 }
 
 /// The text of the converted block `b`, from its name to its `}` (the `--explain`

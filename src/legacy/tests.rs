@@ -3,8 +3,10 @@
 
 use indexmap::IndexMap;
 
+use super::statement::simple_statement;
 use super::*;
-use crate::parse::jailconf::parse_source;
+use crate::diag::Source;
+use crate::parse::jailconf::{Op as CfOp, parse_source};
 
 fn vars(pairs: &[(&str, &str)]) -> RcVars {
     let text: String = pairs.iter().map(|(n, v)| format!("{n}=\"{v}\"\n")).collect();
