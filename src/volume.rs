@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::diag::Diag;
+use crate::diag::{Diag, Loc};
 use crate::fstab::{control_char, control_message};
 use crate::lint::Lint;
 use crate::locate;
@@ -122,141 +122,178 @@ pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collecte
     for (i, j) in cfg.jails.iter().enumerate() {
         first.entry(j.name.as_str()).or_insert(i);
     }
-    let loc = |j: &Jail, var: &str| {
-        parsed
-            .and_then(|p| crate::locate::statement(p, j, var, true))
-            .or_else(|| j.loc.clone())
-    };
-    let param_loc = |j: &Jail, name: &str| {
-        parsed
-            .and_then(|p| crate::locate::statement(p, j, name, false))
-            .or_else(|| j.loc.clone())
-    };
     let find = locate::Finder::new(["path"], [VAR_SIZE, VAR_FILE, VAR_UNIT]);
     for (i, j) in cfg.jails.iter().enumerate() {
         let ([path], [size, file, unit]) = find.get(j);
         let Some(size_text) = locate::last(size) else {
             continue;
         };
-        let mut err = |var: &str, msg: String| {
-            let d = Lint::BadVolumeSettings.diag(loc(j, var), format!("{}: {msg}", j.name));
-            errs.push(d.with_jail(&j.name))
-        };
-        if let Err(msg) = check_jail_name(&j.name) {
-            err(VAR_SIZE, msg);
-            continue;
-        }
-        let Some(path) = locate::last(path) else {
-            err(VAR_SIZE, "a container needs the jail's \"path\"".into());
-            continue;
-        };
-        if !path.starts_with('/') {
-            err(VAR_SIZE, format!("path \"{path}\" is not absolute"));
-            continue;
-        }
-        if let Some(c) = control_char(path) {
-            let d = Lint::BadVolumeSettings.diag(
-                param_loc(j, "path"),
-                format!("{}: path {path:?} {}", j.name, control_message(c)),
-            );
-            errs.push(d.with_jail(&j.name));
-            continue;
-        }
-        let path = normalize(path);
-        let size = match parse_size(size_text) {
-            None => {
-                err(
-                    VAR_SIZE,
-                    format!("$volume_size \"{size_text}\" is not a size (a number with k, m, g or t)"),
-                );
-                continue;
+        match volume_of(
+            j,
+            locate::last(path),
+            size_text,
+            locate::last(file),
+            locate::last(unit),
+        ) {
+            Ok(v) => {
+                out.push(v);
+                at.push(first.get(j.name.as_str()).copied().unwrap_or(i));
             }
-            Some(s) if s < MIN_SIZE => {
-                err(
-                    VAR_SIZE,
-                    format!(
-                        "$volume_size {size_text} is below the {} minimum for a UFS jail root",
-                        format_size(MIN_SIZE)
-                    ),
-                );
-                continue;
-            }
-            Some(s) if s % 512 != 0 => {
-                err(
-                    VAR_SIZE,
-                    format!("$volume_size {size_text} is not a whole number of 512-byte sectors"),
-                );
-                continue;
-            }
-            Some(s) => s,
-        };
-        let file = locate::last(file).map_or_else(
-            || {
-                let mut f = String::with_capacity(path.len() + 4);
-                f.push_str(&path);
-                f.push_str(".ufs");
-                f
-            },
-            normalize,
-        );
-        if !file.starts_with('/') {
-            err(
-                VAR_FILE,
-                format!("$volume_file \"{file}\" is not an absolute path"),
-            );
-            continue;
+            Err(f) => errs.push(
+                Lint::BadVolumeSettings
+                    .diag(f.loc(parsed, j), format!("{}: {}", j.name, f.msg))
+                    .with_jail(&j.name),
+            ),
         }
-        let dir = path.trim_end_matches('/');
-        if file == path || file.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/')) {
-            err(
-                VAR_FILE,
-                format!(
-                    "$volume_file {file} is inside the jail's own path {path}: it would be hidden by the mount"
-                ),
-            );
-            continue;
-        }
-        if let Some(c) = control_char(&file) {
-            err(VAR_FILE, format!("container {file:?} {}", control_message(c)));
-            continue;
-        }
-        let unit = match locate::last(unit) {
-            None => None,
-            Some(u) => {
-                let u = u.strip_prefix("md").unwrap_or(u);
-                let (v, used) = strtol(u);
-                if used == 0 || used != u.len() || !(0..=i64::from(u32::MAX / 2)).contains(&v) {
-                    err(
-                        VAR_UNIT,
-                        format!("$volume_md_unit \"{u}\" is not an md unit number"),
-                    );
-                    continue;
-                }
-                Some(v as u32)
-            }
-        };
-        out.push(Volume {
-            jail: j.name.clone(),
-            path,
-            size,
-            size_text: size_text.to_owned(),
-            file,
-            unit,
-        });
-        at.push(first.get(j.name.as_str()).copied().unwrap_or(i));
     }
-    // Two jails never share a container or a unit.
+    shared(cfg, parsed, &out, &at, &mut errs);
+    if errs.is_empty() {
+        Ok(Collected { vols: out, jails: at })
+    } else {
+        Err(errs)
+    }
+}
+
+/// A setting at fault, and why.
+struct Fault {
+    /// The variable (`$volume_*`) or parameter the message points at.
+    name: &'static str,
+    is_var: bool,
+    msg: String,
+}
+
+impl Fault {
+    fn var(name: &'static str, msg: String) -> Fault {
+        Fault {
+            name,
+            is_var: true,
+            msg,
+        }
+    }
+
+    /// The statement that set it, else the jail's block.
+    fn loc(&self, parsed: Option<&Parsed>, j: &Jail) -> Option<Loc> {
+        setting_loc(parsed, j, self.name, self.is_var)
+    }
+}
+
+fn setting_loc(parsed: Option<&Parsed>, j: &Jail, name: &str, is_var: bool) -> Option<Loc> {
+    parsed
+        .and_then(|p| locate::statement(p, j, name, is_var))
+        .or_else(|| j.loc.clone())
+}
+
+/// The container of managed jail `j`, from its settings as jail(8) would merge them.
+fn volume_of(
+    j: &Jail,
+    path: Option<&str>,
+    size_text: &str,
+    file: Option<&str>,
+    unit: Option<&str>,
+) -> Result<Volume, Fault> {
+    check_jail_name(&j.name).map_err(|msg| Fault::var(VAR_SIZE, msg))?;
+    let Some(path) = path else {
+        return Err(Fault::var(
+            VAR_SIZE,
+            "a container needs the jail's \"path\"".into(),
+        ));
+    };
+    if !path.starts_with('/') {
+        return Err(Fault::var(VAR_SIZE, format!("path \"{path}\" is not absolute")));
+    }
+    if let Some(c) = control_char(path) {
+        return Err(Fault {
+            name: "path",
+            is_var: false,
+            msg: format!("path {path:?} {}", control_message(c)),
+        });
+    }
+    let path = normalize(path);
+    let size = size_of(size_text).map_err(|msg| Fault::var(VAR_SIZE, msg))?;
+    let file = file.map_or_else(
+        || {
+            let mut f = String::with_capacity(path.len() + 4);
+            f.push_str(&path);
+            f.push_str(".ufs");
+            f
+        },
+        normalize,
+    );
+    if !file.starts_with('/') {
+        return Err(Fault::var(
+            VAR_FILE,
+            format!("$volume_file \"{file}\" is not an absolute path"),
+        ));
+    }
+    let dir = path.trim_end_matches('/');
+    if file == path || file.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/')) {
+        return Err(Fault::var(
+            VAR_FILE,
+            format!(
+                "$volume_file {file} is inside the jail's own path {path}: it would be hidden by the mount"
+            ),
+        ));
+    }
+    if let Some(c) = control_char(&file) {
+        return Err(Fault::var(
+            VAR_FILE,
+            format!("container {file:?} {}", control_message(c)),
+        ));
+    }
+    let unit = match unit {
+        None => None,
+        Some(u) => {
+            let u = u.strip_prefix("md").unwrap_or(u);
+            let (v, used) = strtol(u);
+            if used == 0 || used != u.len() || !(0..=i64::from(u32::MAX / 2)).contains(&v) {
+                return Err(Fault::var(
+                    VAR_UNIT,
+                    format!("$volume_md_unit \"{u}\" is not an md unit number"),
+                ));
+            }
+            Some(v as u32)
+        }
+    };
+    Ok(Volume {
+        jail: j.name.clone(),
+        path,
+        size,
+        size_text: size_text.to_owned(),
+        file,
+        unit,
+    })
+}
+
+/// `$volume_size` in bytes: a size, at least `MIN_SIZE`, in whole sectors.
+fn size_of(size_text: &str) -> Result<u64, String> {
+    match parse_size(size_text) {
+        None => Err(format!(
+            "$volume_size \"{size_text}\" is not a size (a number with k, m, g or t)"
+        )),
+        Some(s) if s < MIN_SIZE => Err(format!(
+            "$volume_size {size_text} is below the {} minimum for a UFS jail root",
+            format_size(MIN_SIZE)
+        )),
+        Some(s) if s % 512 != 0 => Err(format!(
+            "$volume_size {size_text} is not a whole number of 512-byte sectors"
+        )),
+        Some(s) => Ok(s),
+    }
+}
+
+/// Two jails never share a container or a unit: JV013 and JV012 for the second.
+fn shared(cfg: &Config, parsed: Option<&Parsed>, vols: &[Volume], at: &[usize], errs: &mut Vec<Diag>) {
     let mut files: FnvMap<&str, &str> = FnvMap::default();
-    files.reserve(out.len());
+    files.reserve(vols.len());
     let mut units: FnvMap<u32, &str> = FnvMap::default();
-    units.reserve(out.len());
-    for (a, &ji) in out.iter().zip(&at) {
-        let j = cfg.jails.get(ji);
+    units.reserve(vols.len());
+    let loc = |ji: usize, var: &str| cfg.jails.get(ji).and_then(|j| setting_loc(parsed, j, var, true));
+    for (a, &ji) in vols.iter().zip(at) {
         if let Some(first) = files.get(a.file.as_str()) {
             errs.push(
                 Lint::SharedContainer
                     .diag(
-                        j.and_then(|j| loc(j, VAR_FILE)),
+                        loc(ji, VAR_FILE),
                         format!(
                             "{}: container {} is also the container of jail \"{first}\"",
                             a.jail, a.file
@@ -272,7 +309,7 @@ pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collecte
                 errs.push(
                     Lint::SharedUnit
                         .diag(
-                            j.and_then(|j| loc(j, VAR_UNIT)),
+                            loc(ji, VAR_UNIT),
                             format!("{}: md unit {u} is also used by jail \"{first}\"", a.jail),
                         )
                         .with_jail(&a.jail),
@@ -281,11 +318,6 @@ pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collecte
                 units.insert(u, &a.jail);
             }
         }
-    }
-    if errs.is_empty() {
-        Ok(Collected { vols: out, jails: at })
-    } else {
-        Err(errs)
     }
 }
 

@@ -5,11 +5,12 @@ use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use super::Report;
+use crate::diag::{Diag, Loc};
 use crate::lint::Lint;
 use crate::model::{Config, FnvMap};
 use crate::parse::jailconf::Parsed;
 use crate::parse::loader::Loader;
-use crate::volume::{Collected, format_size};
+use crate::volume::{Collected, Volume, format_size};
 
 /// sys/ufs/ffs/fs.h: the superblock locations the kernel searches (SBLOCKSEARCH) and the
 /// magic numbers at `fs_magic`, offset 1372 into struct fs.
@@ -118,38 +119,8 @@ pub fn lint(loader: &Loader, parsed: &Parsed, vols: &Collected, cfg: &Config, r:
                 ),
             ));
         }
-        match superblock(&real) {
-            Ok(Superblock::Ufs2(65536)) => {}
-            // Mounts, but not where FreeBSD's own tools put it: a warning.
-            Ok(Superblock::Ufs2(off)) => r.push(
-                Lint::NoSuperblock
-                    .warning(
-                        loc.clone(),
-                        format!(
-                            "{}: container {} has its UFS2 superblock at {off}, not at 65536 where FreeBSD puts it",
-                            v.jail, v.file
-                        ),
-                    )
-                    .with_jail(&v.jail),
-            ),
-            Ok(Superblock::Ufs1(_)) => r.push(d(
-                Lint::NoSuperblock,
-                format!(
-                    "{}: container {} holds UFS1, not UFS2 (makefs defaults to UFS1: use -o version=2)",
-                    v.jail, v.file
-                ),
-            )),
-            Ok(Superblock::None) => r.push(d(
-                Lint::NoSuperblock,
-                format!(
-                    "{}: container {} holds no UFS file system (no superblock magic)",
-                    v.jail, v.file
-                ),
-            )),
-            Err(e) => r.push(d(
-                Lint::NoSuperblock,
-                format!("{}: container {}: {e}", v.jail, v.file),
-            )),
+        if let Some(f) = superblock_finding(&real, v, loc.as_ref()) {
+            r.push(f);
         }
         let allocated = meta.blocks() * 512;
         if allocated < meta.len() {
@@ -166,6 +137,50 @@ pub fn lint(loader: &Loader, parsed: &Parsed, vols: &Collected, cfg: &Config, r:
             add_need(&mut need, &mut dirs, dir, meta.len() - allocated, &v.jail);
         }
     }
+    do_not_fit(need, r);
+}
+
+/// JV018 for the container at `real`, None when its UFS2 superblock is where FreeBSD
+/// puts it.
+fn superblock_finding(real: &Path, v: &Volume, loc: Option<&Loc>) -> Option<Diag> {
+    let d = |lint: Lint, msg: String| lint.diag(loc.cloned(), msg).with_jail(&v.jail);
+    match superblock(real) {
+        Ok(Superblock::Ufs2(65536)) => None,
+        // Mounts, but not where FreeBSD's own tools put it: a warning.
+        Ok(Superblock::Ufs2(off)) => Some(
+            Lint::NoSuperblock
+                .warning(
+                    loc.cloned(),
+                    format!(
+                        "{}: container {} has its UFS2 superblock at {off}, not at 65536 where FreeBSD puts it",
+                        v.jail, v.file
+                    ),
+                )
+                .with_jail(&v.jail),
+        ),
+        Ok(Superblock::Ufs1(_)) => Some(d(
+            Lint::NoSuperblock,
+            format!(
+                "{}: container {} holds UFS1, not UFS2 (makefs defaults to UFS1: use -o version=2)",
+                v.jail, v.file
+            ),
+        )),
+        Ok(Superblock::None) => Some(d(
+            Lint::NoSuperblock,
+            format!(
+                "{}: container {} holds no UFS file system (no superblock magic)",
+                v.jail, v.file
+            ),
+        )),
+        Err(e) => Some(d(
+            Lint::NoSuperblock,
+            format!("{}: container {}: {e}", v.jail, v.file),
+        )),
+    }
+}
+
+/// JV020: the bytes still to be allocated on each file system, against its free space.
+fn do_not_fit(need: Need, r: &mut Report) {
     for (_, (dir, bytes, jails)) in need {
         let Ok(st) = nix::sys::statvfs::statvfs(&dir) else {
             continue;

@@ -124,30 +124,13 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, settings: Settings)
         Some(j) => j.run(loader, parsed, opts, &generated, &next),
         None => Vec::new(),
     };
-    let mut compared = std::thread::scope(|s| {
+    let compared = std::thread::scope(|s| {
         // When no thread can be made, the same work runs here first; the channels
         // hold what it sends until the lints ask.
         let worker = std::thread::Builder::new().spawn_scoped(s, work).ok();
         let mut compared = if worker.is_none() { work() } else { Vec::new() };
         let cfg = &prep.cfg;
-        // Without `depend` statements or parent jails, no jail can fail for a dependency.
-        if crate::depend::matters_loaded(parsed, cfg) {
-            for e in crate::depend::analyze(parsed, cfg).0 {
-                r.push(Lint::JailFails.attach(e));
-            }
-        }
-        for e in &cfg.errors {
-            r.push(Lint::JailFails.attach(e.clone()));
-        }
-        for d in cfg
-            .warnings
-            .iter()
-            .filter(|w| lint::of_merge_warning(w) == Some(Lint::ListVariableAsValue))
-        {
-            r.push(Lint::ListVariableAsValue.attach(d.clone()));
-        }
-        config::lint(parsed, cfg, &mut r);
-        fstab::lint(loader, parsed, cfg, opts, &mut r);
+        lint_config(loader, parsed, cfg, opts, &mut r);
         let collected = vols_rx.recv().ok();
         if let Some(collected) = &collected {
             if let Ok(c) = &**collected {
@@ -193,8 +176,41 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, settings: Settings)
         }
         compared
     });
-    match generated.into_inner() {
-        Some(Ok(_)) => {
+    if let Some(plan) = generated.into_inner() {
+        report_generated(plan, compared, &mut r);
+    }
+    r
+}
+
+/// The lints on the configuration itself (jailvol's statements left out): jails jail(8)
+/// would fail, the merge's warnings, then `config` and `fstab`.
+fn lint_config(loader: &Loader, parsed: &Parsed, cfg: &crate::model::Config, opts: &Options, r: &mut Report) {
+    // Without `depend` statements or parent jails, no jail can fail for a dependency.
+    if crate::depend::matters_loaded(parsed, cfg) {
+        for e in crate::depend::analyze(parsed, cfg).0 {
+            r.push(Lint::JailFails.attach(e));
+        }
+    }
+    for e in &cfg.errors {
+        r.push(Lint::JailFails.attach(e.clone()));
+    }
+    for d in cfg
+        .warnings
+        .iter()
+        .filter(|w| lint::of_merge_warning(w) == Some(Lint::ListVariableAsValue))
+    {
+        r.push(Lint::ListVariableAsValue.attach(d.clone()));
+    }
+    config::lint(parsed, cfg, r);
+    fstab::lint(loader, parsed, cfg, opts, r);
+}
+
+/// What generating found: the drifted files and unreadable ones (JV027) in the plan's
+/// order, or why generate refused (volume settings, JV022, unless the error has a code
+/// of its own). Nothing when the worker panicked (this thread did too, joining it).
+fn report_generated(plan: Result<Plan, Vec<Diag>>, mut compared: Compared, r: &mut Report) {
+    match plan {
+        Ok(_) => {
             compared.sort_unstable_by_key(|c| c.0);
             for (_, c) in compared {
                 match c {
@@ -203,7 +219,7 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, settings: Settings)
                 }
             }
         }
-        Some(Err(errs)) => {
+        Err(errs) => {
             for e in errs {
                 let e = if e.code.is_none() {
                     Lint::BadVolumeSettings.attach(e)
@@ -213,10 +229,7 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, settings: Settings)
                 r.push(e);
             }
         }
-        // The worker panicked, and so did this thread when joining it.
-        None => {}
     }
-    r
 }
 
 /// Drifted files and comparison errors, by index in the plan's artifacts.
