@@ -23,6 +23,7 @@ pub mod model;
 pub mod parse;
 pub mod plan;
 pub mod rcplan;
+pub mod settings;
 pub mod shell;
 pub mod status;
 pub mod ufs;

@@ -20,8 +20,9 @@ use crate::fstab::{self, Carry};
 use crate::lint::Lint;
 use crate::model::{self, Config, FnvMap, FnvSet, Jail};
 use crate::parse::jailconf::{Op, Parsed, Text};
+use crate::settings::{VAR_FILE, VAR_UNIT};
 use crate::shell::{self, OWNED_MARK};
-use crate::volume::{self, Collected, VAR_UNIT, Volume};
+use crate::volume::{self, Collected, Volume};
 
 pub mod mounts;
 
@@ -455,9 +456,9 @@ impl<'p> JailFiles<'p> {
         }
         if v.file.contains('=') {
             // The `=` comes from $volume_file, or from path when the file is PATH.ufs.
-            let ([], [file_set]) = crate::locate::entries(jail, [], [volume::VAR_FILE]);
+            let ([], [file_set]) = crate::locate::entries(jail, [], [VAR_FILE]);
             let loc = if file_set.is_some() {
-                crate::locate::statement(self.parsed, jail, volume::VAR_FILE, true)
+                crate::locate::statement(self.parsed, jail, VAR_FILE, true)
             } else {
                 crate::locate::statement(self.parsed, jail, "path", false)
             };
@@ -540,6 +541,7 @@ mod tests {
     use crate::diag::Source;
     use crate::parse::jailconf::parse_source;
     use crate::parse::loader::Loader;
+    use crate::settings::VAR_SIZE;
 
     /// `prepare` keeps fewer entries than a whole load; every lookup check and generate
     /// make finds the same in both, for every jail.conf of the fixtures.
@@ -596,15 +598,14 @@ mod tests {
                         a.name
                     );
                 }
-                let find =
-                    crate::locate::Finder::new(["path", "ip4.addr", "depend"], [volume::VAR_SIZE, VAR_UNIT]);
+                let find = crate::locate::Finder::new(["path", "ip4.addr", "depend"], [VAR_SIZE, VAR_UNIT]);
                 for j in [a, b] {
                     let ([p, ip, dep], [size, unit]) = find.get(j);
                     let want = [
                         b.param("path"),
                         b.param("ip4.addr"),
                         b.param("depend"),
-                        b.variable(volume::VAR_SIZE),
+                        b.variable(VAR_SIZE),
                         b.variable(VAR_UNIT),
                     ];
                     assert_eq!([p, ip, dep, size, unit], want, "{}: {}", f.display(), a.name);

@@ -19,6 +19,7 @@ use crate::lint::Lint;
 use crate::parse::loader::Loader;
 use crate::parse::rcconf::RcVars;
 use crate::plan::{Artifact, MountProg, Options, Plan, Style};
+use crate::settings::VAR_FILE;
 use crate::shell;
 use crate::volume;
 
@@ -115,7 +116,7 @@ fn control_chars(conv: &Conversion) -> Vec<Diag> {
         for line in &b.lines {
             let what = match (line.is_var, line.name.as_ref()) {
                 (false, "path") => "path",
-                (true, volume::VAR_FILE) => "container",
+                (true, VAR_FILE) => "container",
                 _ => continue,
             };
             for v in line.values.iter() {
@@ -160,7 +161,7 @@ fn jail_lines(
     }
     // Both styles pass the container as the option -FFILE.
     if v.file.contains('=') {
-        let loc = origin(block, true, volume::VAR_FILE)
+        let loc = origin(block, true, VAR_FILE)
             .or_else(|| origin(block, false, "path"))
             .or_else(|| block.loc.clone());
         return Err(Lint::BadVolumeSettings

@@ -13,9 +13,8 @@ use crate::locate;
 use crate::model::{Config, FnvMap, Jail, strtol};
 use crate::parse::jailconf::Parsed;
 
-pub const VAR_SIZE: &str = "volume_size";
-pub const VAR_FILE: &str = "volume_file";
-pub const VAR_UNIT: &str = "volume_md_unit";
+/// The settings' names, re-exported for the callers that know them from here.
+pub use crate::settings::{VAR_FILE, VAR_SIZE, VAR_UNIT};
 
 /// The smallest container jailvol agrees to make. newfs(8) itself needs far less, but
 /// below this a FreeBSD base system cannot fit and UFS2 metadata (4 superblock copies,

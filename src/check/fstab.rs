@@ -9,7 +9,7 @@ use crate::parse::fstab;
 use crate::parse::jailconf::{Parsed, Text};
 use crate::parse::loader::Loader;
 use crate::plan::Options;
-use crate::volume::VAR_SIZE;
+use crate::settings::VAR_SIZE;
 
 /// `cfg` is the admin's configuration (jailvol's statements left out); `parsed` has them.
 pub fn lint(loader: &Loader, parsed: &Parsed, cfg: &Config, opts: &Options, r: &mut Report) {
