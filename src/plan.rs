@@ -10,15 +10,19 @@
 
 use smallvec::SmallVec;
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::diag::{Diag, exit};
 use crate::edit::{self, BlockEdit};
 use crate::emit::jailconf::{push_escaped, push_statement};
-use crate::model::{self, Config, FnvMap, FnvSet};
+use crate::fstab::{self, Carry};
+use crate::lint::Lint;
+use crate::model::{self, Config, FnvMap, FnvSet, Jail};
 use crate::parse::jailconf::{Op, Parsed, Text};
+use crate::settings::{VAR_FILE, VAR_UNIT};
 use crate::shell::{self, OWNED_MARK};
-use crate::volume::{self, Collected, VAR_UNIT, Volume};
+use crate::volume::{self, Collected, Volume};
 
 pub mod mounts;
 
@@ -99,27 +103,6 @@ pub struct Plan {
     pub artifacts: Vec<Artifact>,
     pub volumes: Vec<Volume>,
     pub warnings: Vec<Diag>,
-}
-
-/// fstab(5) fields are split on blanks and jail(8) cuts each line at `#`
-/// (config.c check_intparams); FreeBSD 13+ jail(8) decodes vis(3) octal escapes in the
-/// first two fields (command.c, strunvis), so encode what would break the line.
-pub fn fstab_field(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    push_fstab_field(&mut out, s);
-    out
-}
-
-fn push_fstab_field(out: &mut String, s: &str) {
-    let mut plain = 0;
-    for (i, b) in s.bytes().enumerate() {
-        if matches!(b, b' ' | b'\t' | b'#' | b'\\') {
-            out.push_str(&s[plain..i]);
-            let _ = write!(out, "\\{b:03o}");
-            plain = i + 1;
-        }
-    }
-    out.push_str(&s[plain..]);
 }
 
 /// The fstab file generate writes for `jail`, in the order of `Plan::artifacts`: one
@@ -215,183 +198,32 @@ fn generate_from(
     } else {
         Vec::new()
     };
-    let assigned_set: FnvSet<&str> = assigned.iter().map(|(j, _)| j.as_str()).collect();
     let mut plan = Plan::default();
     plan.artifacts.reserve(vols.len() + 1 + parsed.sources.len());
     // By record, as `edit::apply` takes them.
     let mut edits: Vec<Option<BlockEdit>> = Vec::new();
     edits.resize_with(parsed.jails.len(), || None);
     let mut errs = Vec::new();
-    let fstab_dir = opts.fstab_dir.trim_end_matches('/');
-    // What the hook statements start with, the same for every jail, made once:
-    // `exec.prepare += "HELPER attach ` (sh-quoted words, then jail.conf escapes). A
-    // command has blanks, so `push_value` would quote it whole, and its escapes go byte
-    // by byte: the rest of the command is escaped on its own and appended.
-    let hook_head = |name: &str, verb: &str| {
-        let mut head = String::new();
-        crate::emit::jailconf::push_name(&mut head, name);
-        head.push_str(" += \"");
-        let words = format!("{} {} ", shell::quote(&opts.helper), shell::quote(verb));
-        push_escaped(&mut head, &words);
-        head
-    };
-    let (prepare_head, release_head) = (
-        hook_head("exec.prepare", "attach"),
-        hook_head("exec.release", "detach"),
-    );
-    let find_fstab = crate::locate::Finder::new(["mount.fstab"], []);
-    // The admin's `mount` statements, merged apart from the lookups `prepare` keeps:
-    // only when some statement sets `mount` at all, which few configurations do.
-    let mount_stmts = if vols.is_empty() {
-        None
-    } else {
-        mounts::Statements::find(parsed, admins)
-    };
-    let mount_cfg = mount_stmts.as_ref().map(mounts::Statements::load);
-    let mut file_q = String::new();
-    let mut line = String::new();
-    let mut unit_s = String::new();
+    let mut files = JailFiles::new(parsed, opts, &assigned, !vols.is_empty());
     for (v, &ji) in vols.iter().zip(at.iter()) {
         let Some(jail) = cfg.jails.get(ji) else {
             continue;
         };
-        let unit = v.unit.unwrap_or(volume::FIRST_UNIT);
-        unit_s.clear();
-        let _ = write!(unit_s, "{unit}");
-        let mut stmts =
-            String::with_capacity(96 + prepare_head.len() + release_head.len() + 2 * v.file.len());
-        // A unit jailvol assigned (now or before) is written back with the marker.
-        let unit_marked = assigned_set.contains(v.jail.as_str())
-            || parsed
-                .jails
-                .get(jail.record)
-                .is_some_and(|r| r.marked_params().any(|p| p.is_var && p.name == VAR_UNIT));
-        if unit_marked {
-            push_statement(&mut stmts, VAR_UNIT, true, &[&unit_s]);
-            stmts.push('\n');
-        }
-        let ours = fstab_path(fstab_dir, &v.jail);
-        // `mount` entries below the path move into our fstab, after the root line.
-        let moved = match (&mount_stmts, &mount_cfg) {
-            (Some(stmts), Some(mcfg)) => match mounts::jail_of(mcfg, jail.record) {
-                Some(mj) => match mounts::plan_jail(stmts, mj, mounts::values(mj), &v.path, &ours) {
-                    Ok(m) => m,
-                    Err(e) => {
-                        errs.extend(e);
-                        continue;
-                    }
-                },
-                None => None,
-            },
-            _ => None,
-        };
-        {
-            let mut fstabs: SmallVec<[&str; 2]> = SmallVec::new();
-            fstabs.push(&ours);
-            if let ([Some(existing)], []) = find_fstab.get(jail) {
-                fstabs.extend(existing.values.iter().map(Text::as_str).filter(|f| *f != ours));
-            }
-            push_statement(&mut stmts, "mount.fstab", false, &fstabs);
-        }
-        stmts.push('\n');
-        if let Some(m) = &moved {
-            // What is left of `mount` (a valueless `mount;` when nothing is: config.c
-            // add_param empties the list, and next_command skips an empty one).
-            push_statement(&mut stmts, "mount", false, &m.kept);
-            stmts.push('\n');
-        }
-        line.clear();
-        match opts.style {
-            Style::Hooks => {
-                file_q.clear();
-                shell::push_quoted(&mut file_q, &v.file);
-                // `+=` keeps the admin's own hooks; ours run after them. A unit number
-                // is digits, which neither quoting changes.
-                stmts.push_str(&prepare_head);
-                stmts.push_str(&unit_s);
-                stmts.push(' ');
-                push_escaped(&mut stmts, &file_q);
-                stmts.push_str("\";\n");
-                stmts.push_str(&release_head);
-                push_escaped(&mut stmts, &file_q);
-                stmts.push_str("\";\n");
-                line.push_str("/dev/md");
-                line.push_str(&unit_s);
-                line.push('\t');
-                push_fstab_field(&mut line, &v.path);
-                line.push_str("\tufs\trw\t0\t0\n");
-            }
-            _ => {
-                let bad = |s: &str| s.contains([' ', '\t', ',', '#', '\\']);
-                if bad(&v.file) || bad(&v.path) {
-                    errs.push(Diag::error(
-                        jail.loc.clone(),
-                        format!(
-                            "{}: the mountprog style cannot carry a path with blanks, ',', '#' or '\\' \
-                             (mount(8) splits fstab options on ','; mdmfs splits its commands on spaces)",
-                            v.jail
-                        ),
-                    ));
-                    continue;
+        match files.jail(v, jail) {
+            Ok((fstab, statements)) => {
+                plan.artifacts.push(fstab);
+                if let Some(slot) = edits.get_mut(jail.record) {
+                    *slot = Some(BlockEdit { statements });
                 }
-                if v.file.contains('=') {
-                    // The `=` comes from $volume_file, or from path when the file is
-                    // PATH.ufs.
-                    let ([], [file_set]) = crate::locate::entries(jail, [], [volume::VAR_FILE]);
-                    let loc = if file_set.is_some() {
-                        crate::locate::statement(parsed, jail, volume::VAR_FILE, true)
-                    } else {
-                        crate::locate::statement(parsed, jail, "path", false)
-                    };
-                    errs.push(
-                        Diag::error(loc, equals_message(&v.jail, &v.file))
-                            .with_code(volume::CODE_SETTING)
-                            .with_jail(&v.jail)
-                            .with_note("the hooks style (FreeBSD 12.2 and later) passes the container as a quoted argument"),
-                    );
-                    continue;
-                }
-                let prog = match opts.mountprog {
-                    MountProg::Helper => opts.helper.as_str(),
-                    MountProg::Mdmfs => "/sbin/mdmfs",
-                };
-                let _ = writeln!(
-                    line,
-                    "md{unit}\t{}\tufs\trw,-P,-F{},mountprog={prog}\t0\t0",
-                    v.path, v.file
-                );
             }
-        }
-        let mut content = String::with_capacity(200 + v.jail.len() + v.file.len() + line.len());
-        for part in [
-            "# ",
-            OWNED_MARK,
-            " for jail \"",
-            &v.jail,
-            "\": its root is the container ",
-            &v.file,
-            " (",
-            &v.size_text,
-            ").\n# Do not edit; change the jail's $volume_* settings and run `jailvol generate`.\n",
-            &line,
-            moved.as_ref().map_or("", |m| m.lines.as_str()),
-        ] {
-            content.push_str(part);
-        }
-        plan.artifacts.push(Artifact {
-            path: ours,
-            content,
-            mode: 0o644,
-            owned: true,
-        });
-        if let Some(slot) = edits.get_mut(jail.record) {
-            *slot = Some(BlockEdit { statements: stmts });
+            Err(e) => errs.extend(e),
         }
     }
     if !errs.is_empty() {
         return Err(errs);
     }
-    if opts.style == Style::Mountprog && opts.mountprog == MountProg::Mdmfs && !vols.is_empty() {
+    let uses_mdmfs = opts.style == Style::Mountprog && opts.mountprog == MountProg::Mdmfs;
+    if uses_mdmfs && !vols.is_empty() {
         plan.warnings.push(Diag::warning(
             None,
             "mountprog=/sbin/mdmfs never runs fsck: after a crash the container is mounted unchecked",
@@ -405,10 +237,8 @@ fn generate_from(
         .filter(|(i, r)| edits.get(*i).is_some_and(Option::is_none) && !r.marked.is_empty())
         .map(|(i, _)| i)
         .collect();
-    let mut changed = edit::apply(parsed, &edits, &strip);
-    let uses_mdmfs = opts.style == Style::Mountprog && opts.mountprog == MountProg::Mdmfs;
-    let needs_helper = !vols.is_empty() && !uses_mdmfs;
-    if needs_helper {
+    let changed = edit::apply(parsed, &edits, &strip);
+    if !vols.is_empty() && !uses_mdmfs {
         plan.artifacts.push(Artifact {
             path: opts.helper.clone(),
             content: shell::helper_script(),
@@ -416,8 +246,17 @@ fn generate_from(
             owned: true,
         });
     }
-    // Every file of the configuration is part of the plan, changed or not, so `check`
-    // can tell a stale file from a missing one.
+    push_config_files(parsed, changed, &mut plan.artifacts);
+    verify(parsed, cfg, &vols, &at)?;
+    if collected.is_none() {
+        plan.volumes = vols.into_owned();
+    }
+    Ok(plan)
+}
+
+/// Every file of the configuration, edited or as read, so `check` can tell a stale
+/// file from a missing one.
+fn push_config_files(parsed: &Parsed, mut changed: BTreeMap<String, String>, artifacts: &mut Vec<Artifact>) {
     let mut edited: FnvMap<&str, usize> = FnvMap::default();
     for src in &parsed.sources {
         if src.name == "STDIN" {
@@ -427,40 +266,220 @@ fn generate_from(
         // included twice gets the same edit both times (edit::apply works by name).
         let content = match changed.remove(&src.name) {
             Some(c) => {
-                edited.insert(&src.name, plan.artifacts.len());
+                edited.insert(&src.name, artifacts.len());
                 c
             }
-            None => match edited.get(src.name.as_str()).and_then(|&i| plan.artifacts.get(i)) {
+            None => match edited.get(src.name.as_str()).and_then(|&i| artifacts.get(i)) {
                 Some(a) => a.content.clone(),
                 None => src.text.clone(),
             },
         };
-        plan.artifacts.push(Artifact {
+        artifacts.push(Artifact {
             path: src.name.clone(),
             content,
             mode: 0o644,
             owned: false,
         });
     }
-    verify(parsed, cfg, &vols, &at)?;
-    if collected.is_none() {
-        plan.volumes = vols.into_owned();
-    }
-    Ok(plan)
 }
 
-/// Why a container path with `=` cannot be the `-F` option of a mountprog or seed
-/// line. mount(8) hands an option that starts with `-` to the mount program as an
-/// argument, but splits it at its first `=` into two (sbin/mount/mount.c `mangle`:
-/// `append_arg(a, p); p = strchr(p, '='); if (p != NULL) { *p = '\0';
-/// append_arg(a, p + 1); }`, the same in FreeBSD 9.3's mount.c and in current main), so
-/// `-F/j/a=b.ufs` reaches the helper as `-F/j/a` and `b.ufs`.
-pub fn equals_message(jail: &str, file: &str) -> String {
-    format!(
-        "{jail}: container {file} contains '=': mount(8) splits the fstab option -F{file} at its first '=' \
-         into two arguments (sbin/mount/mount.c mangle), so the mount program would get a broken path; \
-         rename the container"
-    )
+/// What generate writes for each managed jail: its fstab and the statements for its
+/// block. What is the same for every jail is made once, and the scratch buffers are
+/// reused (thousands of jails).
+struct JailFiles<'p> {
+    parsed: &'p Parsed,
+    opts: &'p Options,
+    fstab_dir: &'p str,
+    /// Jails whose unit generate assigns now.
+    assigned: FnvSet<&'p str>,
+    /// What the hook statements start with: `exec.prepare += "HELPER attach ` (sh-quoted
+    /// words, then jail.conf escapes). A command has blanks, so `push_value` would quote
+    /// it whole, and its escapes go byte by byte: the rest of the command is escaped on
+    /// its own and appended.
+    prepare_head: String,
+    release_head: String,
+    find_fstab: crate::locate::Finder<1, 0>,
+    /// The admin's `mount` statements, merged apart from the lookups `prepare` keeps:
+    /// only when some statement sets `mount` at all, which few configurations do.
+    mount_stmts: Option<mounts::Statements<'p>>,
+    mount_cfg: Option<Config>,
+    file_q: String,
+    line: String,
+    unit_s: String,
+}
+
+impl<'p> JailFiles<'p> {
+    fn new(parsed: &'p Parsed, opts: &'p Options, assigned: &'p [(String, u32)], any: bool) -> JailFiles<'p> {
+        let hook_head = |name: &str, verb: &str| {
+            let mut head = String::new();
+            crate::emit::jailconf::push_name(&mut head, name);
+            head.push_str(" += \"");
+            let words = format!("{} {} ", shell::quote(&opts.helper), shell::quote(verb));
+            push_escaped(&mut head, &words);
+            head
+        };
+        let mount_stmts = if any {
+            mounts::Statements::find(parsed, admins)
+        } else {
+            None
+        };
+        let mount_cfg = mount_stmts.as_ref().map(mounts::Statements::load);
+        JailFiles {
+            parsed,
+            opts,
+            fstab_dir: opts.fstab_dir.trim_end_matches('/'),
+            assigned: assigned.iter().map(|(j, _)| j.as_str()).collect(),
+            prepare_head: hook_head("exec.prepare", "attach"),
+            release_head: hook_head("exec.release", "detach"),
+            find_fstab: crate::locate::Finder::new(["mount.fstab"], []),
+            mount_stmts,
+            mount_cfg,
+            file_q: String::new(),
+            line: String::new(),
+            unit_s: String::new(),
+        }
+    }
+
+    /// The fstab of volume `v` of `jail`, and the statements for the jail's block.
+    fn jail(&mut self, v: &Volume, jail: &Jail) -> Result<(Artifact, String), Vec<Diag>> {
+        let unit = v.unit.unwrap_or(volume::FIRST_UNIT);
+        self.unit_s.clear();
+        let _ = write!(self.unit_s, "{unit}");
+        let ours = fstab_path(self.fstab_dir, &v.jail);
+        // `mount` entries below the path move into our fstab, after the root line.
+        let moved = match (&self.mount_stmts, &self.mount_cfg) {
+            (Some(stmts), Some(mcfg)) => match mounts::jail_of(mcfg, jail.record) {
+                Some(mj) => mounts::plan_jail(stmts, mj, mounts::values(mj), &v.path, &ours)?,
+                None => None,
+            },
+            _ => None,
+        };
+        let mut stmts = self.statements(v, jail, &ours, moved.as_ref());
+        self.line.clear();
+        match self.opts.style {
+            Style::Hooks => self.hooks(v, &mut stmts),
+            _ => self.mountprog(v, jail).map_err(|e| vec![e])?,
+        }
+        let line = &self.line;
+        let mut content = String::with_capacity(200 + v.jail.len() + v.file.len() + line.len());
+        for part in [
+            "# ",
+            OWNED_MARK,
+            " for jail \"",
+            &v.jail,
+            "\": its root is the container ",
+            &v.file,
+            " (",
+            &v.size_text,
+            ").\n# Do not edit; change the jail's $volume_* settings and run `jailvol generate`.\n",
+            line,
+            moved.as_ref().map_or("", |m| m.lines.as_str()),
+        ] {
+            content.push_str(part);
+        }
+        let fstab = Artifact {
+            path: ours,
+            content,
+            mode: 0o644,
+            owned: true,
+        };
+        Ok((fstab, stmts))
+    }
+
+    /// The statements every style adds to the block: the unit when jailvol assigned it,
+    /// `mount.fstab` with ours first, and what is left of `mount` when entries moved.
+    fn statements(&self, v: &Volume, jail: &Jail, ours: &str, moved: Option<&mounts::Moved>) -> String {
+        let mut stmts =
+            String::with_capacity(96 + self.prepare_head.len() + self.release_head.len() + 2 * v.file.len());
+        // A unit jailvol assigned (now or before) is written back with the marker.
+        let unit_marked = self.assigned.contains(v.jail.as_str())
+            || self
+                .parsed
+                .jails
+                .get(jail.record)
+                .is_some_and(|r| r.marked_params().any(|p| p.is_var && p.name == VAR_UNIT));
+        if unit_marked {
+            push_statement(&mut stmts, VAR_UNIT, true, &[&self.unit_s]);
+            stmts.push('\n');
+        }
+        let mut fstabs: SmallVec<[&str; 2]> = SmallVec::new();
+        fstabs.push(ours);
+        if let ([Some(existing)], []) = self.find_fstab.get(jail) {
+            fstabs.extend(existing.values.iter().map(Text::as_str).filter(|f| *f != ours));
+        }
+        push_statement(&mut stmts, "mount.fstab", false, &fstabs);
+        stmts.push('\n');
+        if let Some(m) = moved {
+            // What is left of `mount` (a valueless `mount;` when nothing is: config.c
+            // add_param empties the list, and next_command skips an empty one).
+            push_statement(&mut stmts, "mount", false, &m.kept);
+            stmts.push('\n');
+        }
+        stmts
+    }
+
+    /// The hooks style: attach in exec.prepare, detach in exec.release, and the root
+    /// line `/dev/mdN PATH ufs rw 0 0` (the path escaped for jail(8)).
+    fn hooks(&mut self, v: &Volume, stmts: &mut String) {
+        self.file_q.clear();
+        shell::push_quoted(&mut self.file_q, &v.file);
+        // `+=` keeps the admin's own hooks; ours run after them. A unit number is
+        // digits, which neither quoting changes.
+        stmts.push_str(&self.prepare_head);
+        stmts.push_str(&self.unit_s);
+        stmts.push(' ');
+        push_escaped(stmts, &self.file_q);
+        stmts.push_str("\";\n");
+        stmts.push_str(&self.release_head);
+        push_escaped(stmts, &self.file_q);
+        stmts.push_str("\";\n");
+        self.line.push_str("/dev/md");
+        self.line.push_str(&self.unit_s);
+        self.line.push('\t');
+        fstab::push_escaped(&mut self.line, &v.path);
+        self.line.push_str("\tufs\trw\t0\t0\n");
+    }
+
+    /// The mountprog style: one line whose mount program attaches and mounts, the paths
+    /// as they are (`fstab::Carry::Verbatim`).
+    fn mountprog(&mut self, v: &Volume, jail: &Jail) -> Result<(), Diag> {
+        let bad = |s: &str| fstab::refused(s, Carry::Verbatim).is_some();
+        if bad(&v.file) || bad(&v.path) {
+            return Err(Diag::error(
+                jail.loc.clone(),
+                format!(
+                    "{}: the mountprog style cannot carry a path with blanks, ',', '#' or '\\' \
+                     (mount(8) splits fstab options on ','; mdmfs splits its commands on spaces)",
+                    v.jail
+                ),
+            ));
+        }
+        if v.file.contains('=') {
+            // The `=` comes from $volume_file, or from path when the file is PATH.ufs.
+            let ([], [file_set]) = crate::locate::entries(jail, [], [VAR_FILE]);
+            let loc = if file_set.is_some() {
+                crate::locate::statement(self.parsed, jail, VAR_FILE, true)
+            } else {
+                crate::locate::statement(self.parsed, jail, "path", false)
+            };
+            return Err(Lint::BadVolumeSettings
+                .diag(loc, fstab::equals_message(&v.jail, &v.file))
+                .with_jail(&v.jail)
+                .with_note(
+                    "the hooks style (FreeBSD 12.2 and later) passes the container as a quoted argument",
+                ));
+        }
+        let prog = match self.opts.mountprog {
+            MountProg::Helper => self.opts.helper.as_str(),
+            MountProg::Mdmfs => "/sbin/mdmfs",
+        };
+        let _ = writeln!(
+            self.line,
+            "md{}\t{}\tufs\trw,-P,-F{},mountprog={prog}\t0\t0",
+            self.unit_s, v.path, v.file
+        );
+        Ok(())
+    }
 }
 
 /// Make sure jail(8) will see jailvol's fstab first. jailvol's statements are the last
@@ -500,16 +519,16 @@ fn verify(parsed: &Parsed, cfg: &Config, vols: &[Volume], owners: &[usize]) -> R
                 .map(|l| format!(" (at {}:{})", l.file(), l.line()))
                 .unwrap_or_default();
             errs.push(
-                Diag::error(
-                    j.loc.clone(),
-                    format!(
-                        "{}: a wildcard block after this jail sets mount.fstab{at} and overrides jailvol's; \
-                         move it above the jail or use += there",
-                        v.jail
-                    ),
-                )
-                .with_code("JV007")
-                .with_jail(&v.jail),
+                Lint::ContainerNotFirst
+                    .diag(
+                        j.loc.clone(),
+                        format!(
+                            "{}: a wildcard block after this jail sets mount.fstab{at} and overrides jailvol's; \
+                             move it above the jail or use += there",
+                            v.jail
+                        ),
+                    )
+                    .with_jail(&v.jail),
             );
         }
     }
@@ -522,6 +541,7 @@ mod tests {
     use crate::diag::Source;
     use crate::parse::jailconf::parse_source;
     use crate::parse::loader::Loader;
+    use crate::settings::VAR_SIZE;
 
     /// `prepare` keeps fewer entries than a whole load; every lookup check and generate
     /// make finds the same in both, for every jail.conf of the fixtures.
@@ -578,15 +598,14 @@ mod tests {
                         a.name
                     );
                 }
-                let find =
-                    crate::locate::Finder::new(["path", "ip4.addr", "depend"], [volume::VAR_SIZE, VAR_UNIT]);
+                let find = crate::locate::Finder::new(["path", "ip4.addr", "depend"], [VAR_SIZE, VAR_UNIT]);
                 for j in [a, b] {
                     let ([p, ip, dep], [size, unit]) = find.get(j);
                     let want = [
                         b.param("path"),
                         b.param("ip4.addr"),
                         b.param("depend"),
-                        b.variable(volume::VAR_SIZE),
+                        b.variable(VAR_SIZE),
                         b.variable(VAR_UNIT),
                     ];
                     assert_eq!([p, ip, dep, size, unit], want, "{}: {}", f.display(), a.name);

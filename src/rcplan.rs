@@ -13,11 +13,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::diag::{Diag, Source, exit};
+use crate::fstab::{self, Carry};
 use crate::legacy::Conversion;
+use crate::lint::Lint;
 use crate::parse::loader::Loader;
 use crate::parse::rcconf::RcVars;
 use crate::plan::{Artifact, MountProg, Options, Plan, Style};
-use crate::shell::{self, OWNED_MARK};
+use crate::settings::VAR_FILE;
+use crate::shell;
 use crate::volume;
 
 /// Where mount(8) looks for `mount_TYPE` programs (`_PATH_SYSPATH`, sbin/mount/mount.c).
@@ -51,29 +54,7 @@ pub fn generate(
     }
     // A control character in a path, refused where rc.conf sets it (volume::collect
     // would point at the jail's hostname line).
-    let mut errs = Vec::new();
-    for b in &conv.blocks {
-        for line in &b.lines {
-            let what = match (line.is_var, line.name.as_ref()) {
-                (false, "path") => "path",
-                (true, volume::VAR_FILE) => "container",
-                _ => continue,
-            };
-            for v in line.values.iter() {
-                if let Some(c) = volume::control_char(v) {
-                    let loc = origin(b, line.is_var, &line.name).or_else(|| b.loc.clone());
-                    errs.push(
-                        Diag::error(
-                            loc,
-                            format!("{}: {what} {v:?} {}", b.name, volume::control_message(c)),
-                        )
-                        .with_code(volume::CODE_SETTING)
-                        .with_jail(&b.name),
-                    );
-                }
-            }
-        }
-    }
+    let errs = control_chars(conv);
     if !errs.is_empty() {
         return Err(errs);
     }
@@ -83,70 +64,21 @@ pub fn generate(
     let mut plan = Plan::default();
     let mut rc_sets: Vec<(String, String)> = Vec::new();
     let mut fstabs: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut errs = Vec::new();
     for v in &vols {
         let Some(block) = conv.blocks.iter().find(|b| b.name == v.jail) else {
             continue;
         };
         let jv = &block.jv;
-        let unit = v.unit.unwrap_or(volume::FIRST_UNIT);
         // The seed pair takes any unit (device `md`): no unit to remember.
         if opts.style != Style::Seed && assigned.iter().any(|(j, _)| *j == v.jail) {
+            let unit = v.unit.unwrap_or(volume::FIRST_UNIT);
             rc_sets.push((format!("jail_{jv}_volume_md_unit"), unit.to_string()));
         }
-        let fstab = fstab_of(vars, jv, &v.jail);
-        let bad = |s: &str| s.contains([' ', '\t', ',', '#', '\\', '\n']);
-        if bad(&v.file) || bad(&v.path) || bad(&fstab) {
-            errs.push(
-                Diag::error(
-                    block.loc.clone(),
-                    format!(
-                        "{}: an fstab line cannot carry a path with blanks, ',', '#' or '\\' here \
-                         (mount(8) splits options on ','; rc.d/jail tests the fstab unquoted)",
-                        v.jail
-                    ),
-                )
-                .with_code(volume::CODE_SETTING),
-            );
-            continue;
+        match jail_lines(vars, opts, block, v, &mut rc_sets) {
+            Ok((fstab, lines)) => fstabs.entry(fstab).or_default().extend(lines),
+            Err(e) => errs.push(e),
         }
-        // Both styles pass the container as the option -FFILE.
-        if v.file.contains('=') {
-            let loc = origin(block, true, volume::VAR_FILE)
-                .or_else(|| origin(block, false, "path"))
-                .or_else(|| block.loc.clone());
-            errs.push(
-                Diag::error(loc, crate::plan::equals_message(&v.jail, &v.file))
-                    .with_code(volume::CODE_SETTING)
-                    .with_jail(&v.jail),
-            );
-            continue;
-        }
-        let lines = match opts.style {
-            Style::Seed => {
-                if vars
-                    .get(&format!("jail_{jv}_mount_enable"))
-                    .is_none_or(|m| !m.eq_ignore_ascii_case("yes"))
-                {
-                    rc_sets.push((format!("jail_{jv}_mount_enable"), "YES".into()));
-                }
-                vec![
-                    SEED_MARK.to_owned(),
-                    format!("md {} md rw,-P,-F{}", v.path, v.file),
-                    format!("md {} ufs rw,noauto", v.path),
-                ]
-            }
-            _ => {
-                let prog = match opts.mountprog {
-                    MountProg::Helper => opts.helper.as_str(),
-                    MountProg::Mdmfs => "/sbin/mdmfs",
-                };
-                vec![format!(
-                    "md{unit}\t{}\tufs\trw,-P,-F{},mountprog={prog}\t0\t0\t{MARK}",
-                    v.path, v.file
-                )]
-            }
-        };
-        fstabs.entry(fstab).or_default().extend(lines);
     }
     if !errs.is_empty() {
         return Err(errs);
@@ -158,7 +90,118 @@ pub fn generate(
         fstabs.entry(fstab_of(vars, &b.jv, &b.name)).or_default();
         unmanaged_jv.push(b.jv.clone());
     }
-    for (path, ours) in &fstabs {
+    plan.artifacts = fstab_files(loader, &fstabs)?;
+    if let Some(rc) = sources.first() {
+        // The sets are for managed jails and never touch the lines stripped after.
+        let text = strip_unit_lines(&set_vars(&rc.text, rc, vars, &rc_sets), &unmanaged_jv);
+        plan.artifacts.push(Artifact {
+            path: rc.name.clone(),
+            content: text,
+            mode: 0o644,
+            owned: false,
+        });
+    }
+    if !vols.is_empty() {
+        programs(opts, &mut plan);
+    }
+    plan.volumes = vols;
+    Ok(plan)
+}
+
+/// JV022 for each converted path or container with a control character, at the rc.conf
+/// assignment behind it.
+fn control_chars(conv: &Conversion) -> Vec<Diag> {
+    let mut errs = Vec::new();
+    for b in &conv.blocks {
+        for line in &b.lines {
+            let what = match (line.is_var, line.name.as_ref()) {
+                (false, "path") => "path",
+                (true, VAR_FILE) => "container",
+                _ => continue,
+            };
+            for v in line.values.iter() {
+                if let Some(c) = fstab::control_char(v) {
+                    let loc = origin(b, line.is_var, &line.name).or_else(|| b.loc.clone());
+                    errs.push(
+                        Lint::BadVolumeSettings
+                            .diag(
+                                loc,
+                                format!("{}: {what} {v:?} {}", b.name, fstab::control_message(c)),
+                            )
+                            .with_jail(&b.name),
+                    );
+                }
+            }
+        }
+    }
+    errs
+}
+
+/// The fstab of jail `block` with volume `v`, and the lines jailvol puts first in it;
+/// the rc.conf settings the seed pair needs go to `rc_sets`.
+fn jail_lines(
+    vars: &RcVars,
+    opts: &Options,
+    block: &crate::legacy::Block<'_>,
+    v: &volume::Volume,
+    rc_sets: &mut Vec<(String, String)>,
+) -> Result<(String, Vec<String>), Diag> {
+    let jv = &block.jv;
+    let fstab = fstab_of(vars, jv, &v.jail);
+    let bad = |s: &str| fstab::refused(s, Carry::Verbatim).is_some();
+    if bad(&v.file) || bad(&v.path) || bad(&fstab) {
+        return Err(Lint::BadVolumeSettings.diag(
+            block.loc.clone(),
+            format!(
+                "{}: an fstab line cannot carry a path with blanks, ',', '#' or '\\' here \
+                 (mount(8) splits options on ','; rc.d/jail tests the fstab unquoted)",
+                v.jail
+            ),
+        ));
+    }
+    // Both styles pass the container as the option -FFILE.
+    if v.file.contains('=') {
+        let loc = origin(block, true, VAR_FILE)
+            .or_else(|| origin(block, false, "path"))
+            .or_else(|| block.loc.clone());
+        return Err(Lint::BadVolumeSettings
+            .diag(loc, fstab::equals_message(&v.jail, &v.file))
+            .with_jail(&v.jail));
+    }
+    let lines = match opts.style {
+        Style::Seed => {
+            if vars
+                .get(&format!("jail_{jv}_mount_enable"))
+                .is_none_or(|m| !m.eq_ignore_ascii_case("yes"))
+            {
+                rc_sets.push((format!("jail_{jv}_mount_enable"), "YES".into()));
+            }
+            vec![
+                SEED_MARK.to_owned(),
+                format!("md {} md rw,-P,-F{}", v.path, v.file),
+                format!("md {} ufs rw,noauto", v.path),
+            ]
+        }
+        _ => {
+            let prog = match opts.mountprog {
+                MountProg::Helper => opts.helper.as_str(),
+                MountProg::Mdmfs => "/sbin/mdmfs",
+            };
+            let unit = v.unit.unwrap_or(volume::FIRST_UNIT);
+            vec![format!(
+                "md{unit}\t{}\tufs\trw,-P,-F{},mountprog={prog}\t0\t0\t{MARK}",
+                v.path, v.file
+            )]
+        }
+    };
+    Ok((fstab, lines))
+}
+
+/// Each fstab with jailvol's lines first and the rest as it was (without jailvol's old
+/// lines); only those that change.
+fn fstab_files(loader: &Loader, fstabs: &BTreeMap<String, Vec<String>>) -> Result<Vec<Artifact>, Vec<Diag>> {
+    let mut out = Vec::new();
+    for (path, ours) in fstabs {
         let old = match std::fs::read(loader.real_path(path)) {
             Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -173,60 +216,50 @@ pub fn generate(
         if content == old {
             continue;
         }
-        plan.artifacts.push(Artifact {
+        out.push(Artifact {
             path: path.clone(),
             content,
             mode: 0o644,
             owned: false,
         });
     }
-    if let Some(rc) = sources.first() {
-        // The sets are for managed jails and never touch the lines stripped after.
-        let text = strip_unit_lines(&set_vars(&rc.text, rc, vars, &rc_sets), &unmanaged_jv);
-        plan.artifacts.push(Artifact {
-            path: rc.name.clone(),
-            content: text,
-            mode: 0o644,
-            owned: false,
-        });
-    }
-    if !vols.is_empty() {
-        match opts.style {
-            Style::Seed => {
-                plan.artifacts.push(Artifact {
-                    path: MOUNT_MD.into(),
-                    content: shell::helper_script(),
-                    mode: 0o755,
-                    owned: true,
-                });
-                plan.warnings.push(
-                    Diag::warning(
-                        None,
-                        "the seed pair (md + ufs lines in /etc/fstab.NAME) works only with FreeBSD's rc.d/jail \
-                         before 10.0 (`mount -a -F`); from 10.0 on rc.d/jail hands the file to jail(8), which \
-                         mounts the noauto line too and never unmounts the md line",
-                    )
-                    .with_note(
-                        "mount(8) runs the installed /sbin/mount_md only where it execs mount_TYPE for type md; \
-                         nmount-era mount(8) does not (spec §4.6a, unverified on a real 6.x-9.x system)",
-                    ),
-                );
-            }
-            _ if opts.mountprog == MountProg::Helper => plan.artifacts.push(Artifact {
-                path: opts.helper.clone(),
+    Ok(out)
+}
+
+/// The program the style's lines run (`mount_md`, the helper) or the warning about it.
+fn programs(opts: &Options, plan: &mut Plan) {
+    match opts.style {
+        Style::Seed => {
+            plan.artifacts.push(Artifact {
+                path: MOUNT_MD.into(),
                 content: shell::helper_script(),
                 mode: 0o755,
                 owned: true,
-            }),
-            _ => plan.warnings.push(Diag::warning(
-                None,
-                "mountprog=/sbin/mdmfs never runs fsck: after a crash the container is mounted unchecked",
-            )),
+            });
+            plan.warnings.push(
+                Diag::warning(
+                    None,
+                    "the seed pair (md + ufs lines in /etc/fstab.NAME) works only with FreeBSD's rc.d/jail \
+                     before 10.0 (`mount -a -F`); from 10.0 on rc.d/jail hands the file to jail(8), which \
+                     mounts the noauto line too and never unmounts the md line",
+                )
+                .with_note(
+                    "mount(8) runs the installed /sbin/mount_md only where it execs mount_TYPE for type md; \
+                     nmount-era mount(8) does not (spec §4.6a, unverified on a real 6.x-9.x system)",
+                ),
+            );
         }
+        _ if opts.mountprog == MountProg::Helper => plan.artifacts.push(Artifact {
+            path: opts.helper.clone(),
+            content: shell::helper_script(),
+            mode: 0o755,
+            owned: true,
+        }),
+        _ => plan.warnings.push(Diag::warning(
+            None,
+            "mountprog=/sbin/mdmfs never runs fsck: after a crash the container is mounted unchecked",
+        )),
     }
-    plan.volumes = vols;
-    let _ = OWNED_MARK;
-    Ok(plan)
 }
 
 /// Where rc.conf sets a converted jail's parameter or variable: the assignment behind

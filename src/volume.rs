@@ -6,14 +6,15 @@
 
 use std::collections::BTreeSet;
 
-use crate::diag::Diag;
+use crate::diag::{Diag, Loc};
+use crate::fstab::{control_char, control_message};
+use crate::lint::Lint;
 use crate::locate;
 use crate::model::{Config, FnvMap, Jail, strtol};
 use crate::parse::jailconf::Parsed;
 
-pub const VAR_SIZE: &str = "volume_size";
-pub const VAR_FILE: &str = "volume_file";
-pub const VAR_UNIT: &str = "volume_md_unit";
+/// The settings' names, re-exported for the callers that know them from here.
+pub use crate::settings::{VAR_FILE, VAR_SIZE, VAR_UNIT};
 
 /// The smallest container jailvol agrees to make. newfs(8) itself needs far less, but
 /// below this a FreeBSD base system cannot fit and UFS2 metadata (4 superblock copies,
@@ -23,11 +24,6 @@ pub const MIN_SIZE: u64 = 32 * 1024 * 1024;
 /// Units assigned by `generate` start here, away from the low units md(4) hands out
 /// automatically (`mdconfig -a` without `-u` takes the lowest free one).
 pub const FIRST_UNIT: u32 = 100;
-
-/// Lint codes for setting errors (docs/checks.md).
-pub const CODE_SETTING: &str = "JV022";
-pub const CODE_SHARED_UNIT: &str = "JV012";
-pub const CODE_SHARED_FILE: &str = "JV013";
 
 /// A managed jail's container.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,11 +65,31 @@ pub fn parse_size(s: &str) -> Option<u64> {
     n.checked_mul(1u64 << shift)
 }
 
-/// `1073741824` → `1G`: the largest exact binary unit.
+/// `1073741824` → `1G`: the largest binary unit that divides the size, which
+/// `parse_size` reads back exactly; bytes as they are when no unit does.
 pub fn format_size(bytes: u64) -> String {
+    size_text(bytes, true)
+}
+
+/// For people, not for reading back: the largest binary unit that fits, whole when it
+/// divides the size (`2G`), else with one decimal (`402.7M`); below 1K, bytes.
+pub fn format_size_approx(bytes: u64) -> String {
+    size_text(bytes, false)
+}
+
+/// jailvol's one size formatter: K, M, G, T as expand_number(3) reads them (powers of
+/// 1024), `exact` taking only a unit that divides the size.
+fn size_text(bytes: u64, exact: bool) -> String {
     for (shift, suffix) in [(40, "T"), (30, "G"), (20, "M"), (10, "K")] {
-        if bytes >= 1 << shift && bytes % (1 << shift) == 0 {
+        let unit = 1u64 << shift;
+        if bytes < unit {
+            continue;
+        }
+        if bytes % unit == 0 {
             return format!("{}{suffix}", bytes >> shift);
+        }
+        if !exact {
+            return format!("{:.1}{suffix}", bytes as f64 / unit as f64);
         }
     }
     bytes.to_string()
@@ -105,166 +121,31 @@ pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collecte
     for (i, j) in cfg.jails.iter().enumerate() {
         first.entry(j.name.as_str()).or_insert(i);
     }
-    let loc = |j: &Jail, var: &str| {
-        parsed
-            .and_then(|p| crate::locate::statement(p, j, var, true))
-            .or_else(|| j.loc.clone())
-    };
-    let param_loc = |j: &Jail, name: &str| {
-        parsed
-            .and_then(|p| crate::locate::statement(p, j, name, false))
-            .or_else(|| j.loc.clone())
-    };
     let find = locate::Finder::new(["path"], [VAR_SIZE, VAR_FILE, VAR_UNIT]);
     for (i, j) in cfg.jails.iter().enumerate() {
         let ([path], [size, file, unit]) = find.get(j);
         let Some(size_text) = locate::last(size) else {
             continue;
         };
-        let mut err = |var: &str, msg: String| {
-            let d = Diag::error(loc(j, var), format!("{}: {msg}", j.name));
-            errs.push(d.with_code(CODE_SETTING).with_jail(&j.name))
-        };
-        if let Err(msg) = check_jail_name(&j.name) {
-            err(VAR_SIZE, msg);
-            continue;
-        }
-        let Some(path) = locate::last(path) else {
-            err(VAR_SIZE, "a container needs the jail's \"path\"".into());
-            continue;
-        };
-        if !path.starts_with('/') {
-            err(VAR_SIZE, format!("path \"{path}\" is not absolute"));
-            continue;
-        }
-        if let Some(c) = control_char(path) {
-            let d = Diag::error(
-                param_loc(j, "path"),
-                format!("{}: path {path:?} {}", j.name, control_message(c)),
-            );
-            errs.push(d.with_code(CODE_SETTING).with_jail(&j.name));
-            continue;
-        }
-        let path = normalize(path);
-        let size = match parse_size(size_text) {
-            None => {
-                err(
-                    VAR_SIZE,
-                    format!("$volume_size \"{size_text}\" is not a size (a number with k, m, g or t)"),
-                );
-                continue;
+        match volume_of(
+            j,
+            locate::last(path),
+            size_text,
+            locate::last(file),
+            locate::last(unit),
+        ) {
+            Ok(v) => {
+                out.push(v);
+                at.push(first.get(j.name.as_str()).copied().unwrap_or(i));
             }
-            Some(s) if s < MIN_SIZE => {
-                err(
-                    VAR_SIZE,
-                    format!(
-                        "$volume_size {size_text} is below the {} minimum for a UFS jail root",
-                        format_size(MIN_SIZE)
-                    ),
-                );
-                continue;
-            }
-            Some(s) if s % 512 != 0 => {
-                err(
-                    VAR_SIZE,
-                    format!("$volume_size {size_text} is not a whole number of 512-byte sectors"),
-                );
-                continue;
-            }
-            Some(s) => s,
-        };
-        let file = locate::last(file).map_or_else(
-            || {
-                let mut f = String::with_capacity(path.len() + 4);
-                f.push_str(&path);
-                f.push_str(".ufs");
-                f
-            },
-            normalize,
-        );
-        if !file.starts_with('/') {
-            err(
-                VAR_FILE,
-                format!("$volume_file \"{file}\" is not an absolute path"),
-            );
-            continue;
-        }
-        let dir = path.trim_end_matches('/');
-        if file == path || file.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/')) {
-            err(
-                VAR_FILE,
-                format!(
-                    "$volume_file {file} is inside the jail's own path {path}: it would be hidden by the mount"
-                ),
-            );
-            continue;
-        }
-        if let Some(c) = control_char(&file) {
-            err(VAR_FILE, format!("container {file:?} {}", control_message(c)));
-            continue;
-        }
-        let unit = match locate::last(unit) {
-            None => None,
-            Some(u) => {
-                let u = u.strip_prefix("md").unwrap_or(u);
-                let (v, used) = strtol(u);
-                if used == 0 || used != u.len() || !(0..=i64::from(u32::MAX / 2)).contains(&v) {
-                    err(
-                        VAR_UNIT,
-                        format!("$volume_md_unit \"{u}\" is not an md unit number"),
-                    );
-                    continue;
-                }
-                Some(v as u32)
-            }
-        };
-        out.push(Volume {
-            jail: j.name.clone(),
-            path,
-            size,
-            size_text: size_text.to_owned(),
-            file,
-            unit,
-        });
-        at.push(first.get(j.name.as_str()).copied().unwrap_or(i));
-    }
-    // Two jails never share a container or a unit.
-    let mut files: FnvMap<&str, &str> = FnvMap::default();
-    files.reserve(out.len());
-    let mut units: FnvMap<u32, &str> = FnvMap::default();
-    units.reserve(out.len());
-    for (a, &ji) in out.iter().zip(&at) {
-        let j = cfg.jails.get(ji);
-        if let Some(first) = files.get(a.file.as_str()) {
-            errs.push(
-                Diag::error(
-                    j.and_then(|j| loc(j, VAR_FILE)),
-                    format!(
-                        "{}: container {} is also the container of jail \"{first}\"",
-                        a.jail, a.file
-                    ),
-                )
-                .with_code(CODE_SHARED_FILE)
-                .with_jail(&a.jail),
-            );
-        } else {
-            files.insert(&a.file, &a.jail);
-        }
-        if let Some(u) = a.unit {
-            if let Some(first) = units.get(&u) {
-                errs.push(
-                    Diag::error(
-                        j.and_then(|j| loc(j, VAR_UNIT)),
-                        format!("{}: md unit {u} is also used by jail \"{first}\"", a.jail),
-                    )
-                    .with_code(CODE_SHARED_UNIT)
-                    .with_jail(&a.jail),
-                );
-            } else {
-                units.insert(u, &a.jail);
-            }
+            Err(f) => errs.push(
+                Lint::BadVolumeSettings
+                    .diag(f.loc(parsed, j), format!("{}: {}", j.name, f.msg))
+                    .with_jail(&j.name),
+            ),
         }
     }
+    shared(cfg, parsed, &out, &at, &mut errs);
     if errs.is_empty() {
         Ok(Collected { vols: out, jails: at })
     } else {
@@ -272,23 +153,171 @@ pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collecte
     }
 }
 
-/// The first control character of a path (a byte below 0x20, or DEL), which no file
-/// jailvol writes can carry as it is: an fstab line ends at a newline and splits on
-/// blanks (usr.sbin/jail/config.c check_intparams, command.c run_command), `mdconfig
-/// -l -v` prints the file between tabs on one line (sbin/mdconfig/mdconfig.c md_list),
-/// and the comment lines of jailvol's own files would end early. Refused in every
-/// style, before anything is written.
-pub fn control_char(s: &str) -> Option<u8> {
-    s.bytes().find(|&b| b < 0x20 || b == 0x7f)
+/// A setting at fault, and why.
+struct Fault {
+    /// The variable (`$volume_*`) or parameter the message points at.
+    name: &'static str,
+    is_var: bool,
+    msg: String,
 }
 
-/// The end of the message for `control_char`.
-pub fn control_message(c: u8) -> String {
-    format!(
-        "contains the control character {:?}: fstab lines, mdconfig -l output and jailvol's files cannot \
-         carry it; rename it",
-        char::from(c)
-    )
+impl Fault {
+    fn var(name: &'static str, msg: String) -> Fault {
+        Fault {
+            name,
+            is_var: true,
+            msg,
+        }
+    }
+
+    /// The statement that set it, else the jail's block.
+    fn loc(&self, parsed: Option<&Parsed>, j: &Jail) -> Option<Loc> {
+        setting_loc(parsed, j, self.name, self.is_var)
+    }
+}
+
+fn setting_loc(parsed: Option<&Parsed>, j: &Jail, name: &str, is_var: bool) -> Option<Loc> {
+    parsed
+        .and_then(|p| locate::statement(p, j, name, is_var))
+        .or_else(|| j.loc.clone())
+}
+
+/// The container of managed jail `j`, from its settings as jail(8) would merge them.
+fn volume_of(
+    j: &Jail,
+    path: Option<&str>,
+    size_text: &str,
+    file: Option<&str>,
+    unit: Option<&str>,
+) -> Result<Volume, Fault> {
+    check_jail_name(&j.name).map_err(|msg| Fault::var(VAR_SIZE, msg))?;
+    let Some(path) = path else {
+        return Err(Fault::var(
+            VAR_SIZE,
+            "a container needs the jail's \"path\"".into(),
+        ));
+    };
+    if !path.starts_with('/') {
+        return Err(Fault::var(VAR_SIZE, format!("path \"{path}\" is not absolute")));
+    }
+    if let Some(c) = control_char(path) {
+        return Err(Fault {
+            name: "path",
+            is_var: false,
+            msg: format!("path {path:?} {}", control_message(c)),
+        });
+    }
+    let path = normalize(path);
+    let size = size_of(size_text).map_err(|msg| Fault::var(VAR_SIZE, msg))?;
+    let file = file.map_or_else(
+        || {
+            let mut f = String::with_capacity(path.len() + 4);
+            f.push_str(&path);
+            f.push_str(".ufs");
+            f
+        },
+        normalize,
+    );
+    if !file.starts_with('/') {
+        return Err(Fault::var(
+            VAR_FILE,
+            format!("$volume_file \"{file}\" is not an absolute path"),
+        ));
+    }
+    let dir = path.trim_end_matches('/');
+    if file == path || file.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/')) {
+        return Err(Fault::var(
+            VAR_FILE,
+            format!(
+                "$volume_file {file} is inside the jail's own path {path}: it would be hidden by the mount"
+            ),
+        ));
+    }
+    if let Some(c) = control_char(&file) {
+        return Err(Fault::var(
+            VAR_FILE,
+            format!("container {file:?} {}", control_message(c)),
+        ));
+    }
+    let unit = match unit {
+        None => None,
+        Some(u) => {
+            let u = u.strip_prefix("md").unwrap_or(u);
+            let (v, used) = strtol(u);
+            if used == 0 || used != u.len() || !(0..=i64::from(u32::MAX / 2)).contains(&v) {
+                return Err(Fault::var(
+                    VAR_UNIT,
+                    format!("$volume_md_unit \"{u}\" is not an md unit number"),
+                ));
+            }
+            Some(v as u32)
+        }
+    };
+    Ok(Volume {
+        jail: j.name.clone(),
+        path,
+        size,
+        size_text: size_text.to_owned(),
+        file,
+        unit,
+    })
+}
+
+/// `$volume_size` in bytes: a size, at least `MIN_SIZE`, in whole sectors.
+fn size_of(size_text: &str) -> Result<u64, String> {
+    match parse_size(size_text) {
+        None => Err(format!(
+            "$volume_size \"{size_text}\" is not a size (a number with k, m, g or t)"
+        )),
+        Some(s) if s < MIN_SIZE => Err(format!(
+            "$volume_size {size_text} is below the {} minimum for a UFS jail root",
+            format_size(MIN_SIZE)
+        )),
+        Some(s) if s % 512 != 0 => Err(format!(
+            "$volume_size {size_text} is not a whole number of 512-byte sectors"
+        )),
+        Some(s) => Ok(s),
+    }
+}
+
+/// Two jails never share a container or a unit: JV013 and JV012 for the second.
+fn shared(cfg: &Config, parsed: Option<&Parsed>, vols: &[Volume], at: &[usize], errs: &mut Vec<Diag>) {
+    let mut files: FnvMap<&str, &str> = FnvMap::default();
+    files.reserve(vols.len());
+    let mut units: FnvMap<u32, &str> = FnvMap::default();
+    units.reserve(vols.len());
+    let loc = |ji: usize, var: &str| cfg.jails.get(ji).and_then(|j| setting_loc(parsed, j, var, true));
+    for (a, &ji) in vols.iter().zip(at) {
+        if let Some(first) = files.get(a.file.as_str()) {
+            errs.push(
+                Lint::SharedContainer
+                    .diag(
+                        loc(ji, VAR_FILE),
+                        format!(
+                            "{}: container {} is also the container of jail \"{first}\"",
+                            a.jail, a.file
+                        ),
+                    )
+                    .with_jail(&a.jail),
+            );
+        } else {
+            files.insert(&a.file, &a.jail);
+        }
+        if let Some(u) = a.unit {
+            if let Some(first) = units.get(&u) {
+                errs.push(
+                    Lint::SharedUnit
+                        .diag(
+                            loc(ji, VAR_UNIT),
+                            format!("{}: md unit {u} is also used by jail \"{first}\"", a.jail),
+                        )
+                        .with_jail(&a.jail),
+                );
+            } else {
+                units.insert(u, &a.jail);
+            }
+        }
+    }
 }
 
 /// Give every volume without a unit the lowest free one from FIRST_UNIT up. Returns the
@@ -379,6 +408,16 @@ mod tests {
         assert_eq!(parse_size("99999999999999999999e"), None);
         assert_eq!(format_size(2 << 30), "2G");
         assert_eq!(format_size(1536 << 20), "1536M");
+        assert_eq!(format_size(1000), "1000");
+        assert_eq!(format_size((1 << 20) + 512), "1049088");
+        for n in [0, 1, 1023, 1 << 10, 5 << 30, (1 << 40) + (1 << 30), u64::MAX] {
+            assert_eq!(parse_size(&format_size(n)), Some(n), "{n}");
+        }
+        assert_eq!(format_size_approx(2 << 30), "2G");
+        assert_eq!(format_size_approx(422_254_592), "402.7M");
+        assert_eq!(format_size_approx((1 << 30) + (1 << 29)), "1.5G");
+        assert_eq!(format_size_approx(1023), "1023");
+        assert_eq!(format_size_approx(1536), "1.5K");
     }
 
     #[test]

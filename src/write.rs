@@ -7,7 +7,7 @@ use std::io::{Read as _, Write as _};
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
@@ -282,26 +282,58 @@ pub fn create_dirs(dir: &Path, mode: u32) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Write `path` atomically: a temp file in the same directory, fsync, rename over the
-/// old one. An existing file keeps its mode; a new one gets `mode`. Missing directories
-/// are made with `DIR_MODE`. On any error the old file is untouched and the temp file is
-/// removed.
+/// Write `path` atomically (`Staged`): an existing file keeps its mode, a new one gets
+/// `mode`. Missing directories are made with `DIR_MODE`. On any error the old file is
+/// untouched and the temp file is removed.
 pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    create_dirs(dir, DIR_MODE)?;
+    create_dirs(dir_of(path), DIR_MODE)?;
     let mode = std::fs::metadata(path)
         .map(|m| m.permissions().mode() & 0o7777)
         .unwrap_or(mode);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.jailvol.{}", std::process::id()));
-    let result = (|| {
+    Staged::new(path, data, mode, None)?.replace()
+}
+
+/// The directory a file is written in (`.` for a bare name).
+fn dir_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// jailvol's one way of replacing or creating a file: the new content is written to a
+/// temporary file beside it (`.NAME.tmp.PID`, same directory so that rename(2) and
+/// link(2) stay on one file system), given its mode and owner, fsynced, then put in
+/// place in one step (`replace`: rename over the old file; `create`: link, which fails
+/// if the file appeared meanwhile), and the directory is fsynced so the new name
+/// survives a crash. Dropped before that, the temporary file is removed, so every
+/// error leaves the directory as it was.
+///
+/// Hand-written rather than `tempfile::NamedTempFile::persist`: tempfile's errors name
+/// its random temporary path (`... at path ".x.AbC123"`), which would make jailvol's
+/// messages differ from run to run, and it keeps no owner, fsyncs no directory and has
+/// no fallback for a file system without hard links; what it would add, removal on
+/// drop, is the `Drop` below.
+#[derive(Debug)]
+pub struct Staged {
+    tmp: PathBuf,
+    path: PathBuf,
+    /// The temporary file is gone (placed or removed).
+    done: bool,
+    /// Why the owner asked for could not be given (the file then belongs to the user
+    /// running jailvol); the caller decides whether that is worth a warning.
+    pub owner_error: Option<std::io::Error>,
+}
+
+impl Staged {
+    /// Write `data` to a temporary file beside `path`, with `mode` and, when given, the
+    /// owner `(uid, gid)`, and fsync it.
+    pub fn new(path: &Path, data: &[u8], mode: u32, owner: Option<(u32, u32)>) -> std::io::Result<Staged> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = dir_of(path).join(format!(".{name}.tmp.{}", std::process::id()));
         // For the owner alone until its mode is set: the umask may allow more (0666
         // under `umask 000`), and a descriptor opened in that window would stay
         // writable after the rename.
@@ -310,20 +342,61 @@ pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> std::io::Result<()> 
             .create_new(true)
             .mode(0o600)
             .open(&tmp)?;
+        let mut staged = Staged {
+            tmp,
+            path: path.to_path_buf(),
+            done: false,
+            owner_error: None,
+        };
         f.write_all(data)?;
+        if let Some((uid, gid)) = owner {
+            // The owner first: chown(2) clears set-id bits, the mode then restores them.
+            staged.owner_error = std::os::unix::fs::fchown(&f, Some(uid), Some(gid)).err();
+        }
         f.set_permissions(std::fs::Permissions::from_mode(mode))?;
         f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        // The rename is durable once the directory is synced.
-        if let Ok(d) = std::fs::File::open(dir) {
+        Ok(staged)
+    }
+
+    /// Put the file in place over whatever is at the path (rename(2)).
+    pub fn replace(mut self) -> std::io::Result<()> {
+        std::fs::rename(&self.tmp, &self.path)?;
+        self.placed()
+    }
+
+    /// Put the file in place only if nothing is at the path: link(2) fails with
+    /// `AlreadyExists` if the file appeared since it was looked for, with no window in
+    /// which it could be clobbered.
+    pub fn create(mut self) -> std::io::Result<()> {
+        match std::fs::hard_link(&self.tmp, &self.path) {
+            Ok(()) => {
+                self.done = true;
+                std::fs::remove_file(&self.tmp)?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(e),
+            // A file system without hard links: a rename, checked first.
+            Err(_) if !self.path.exists() => std::fs::rename(&self.tmp, &self.path)?,
+            Err(e) => return Err(e),
+        }
+        self.placed()
+    }
+
+    /// The new name is durable once the directory is synced.
+    fn placed(&mut self) -> std::io::Result<()> {
+        self.done = true;
+        if let Ok(d) = std::fs::File::open(dir_of(&self.path)) {
             let _ = d.sync_all();
         }
         Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
     }
-    result
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -345,6 +418,44 @@ mod tests {
             1,
             "no temp file left"
         );
+    }
+
+    #[test]
+    fn staged_files_never_clobber_and_never_linger() {
+        use std::os::unix::fs::MetadataExt;
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("f");
+        let count = || std::fs::read_dir(d.path()).unwrap().count();
+        Staged::new(&p, b"new", 0o640, None).unwrap().create().unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"new");
+        assert_eq!(std::fs::metadata(&p).unwrap().mode() & 0o7777, 0o640);
+        // `create` over an existing file: refused, the file as it was, no temp file.
+        let e = Staged::new(&p, b"other", 0o644, None)
+            .unwrap()
+            .create()
+            .unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(&p).unwrap(), b"new");
+        assert_eq!(count(), 1);
+        // Dropped before it is placed: the temp file goes.
+        let staged = Staged::new(&p, b"dropped", 0o644, None).unwrap();
+        assert_eq!(count(), 2);
+        drop(staged);
+        assert_eq!((count(), std::fs::read(&p).unwrap()), (1, b"new".to_vec()));
+        // The owner asked for: kept where this process may give it, else said why.
+        let me = std::fs::metadata(d.path()).unwrap();
+        let staged = Staged::new(&p, b"mine", 0o600, Some((me.uid(), me.gid()))).unwrap();
+        assert!(staged.owner_error.is_none());
+        staged.replace().unwrap();
+        let staged = Staged::new(&p, b"theirs", 0o600, Some((4321, 8765))).unwrap();
+        let root = nix::unistd::geteuid().is_root();
+        assert_eq!(staged.owner_error.is_none(), root, "{:?}", staged.owner_error);
+        staged.replace().unwrap();
+        if root {
+            let m = std::fs::metadata(&p).unwrap();
+            assert_eq!((m.uid(), m.gid()), (4321, 8765));
+        }
+        assert_eq!(count(), 1);
     }
 
     #[test]

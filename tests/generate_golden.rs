@@ -173,3 +173,44 @@ fn control_characters_in_paths_are_refused_in_every_style() {
     }
     assert_eq!(cases, 6 * 2 * 5);
 }
+
+/// The styles that write a path as it is (mountprog, the rc.conf styles) refuse one that
+/// would need a vis(3) escape, and the same characters in every place: the jail's path,
+/// the container, and on an rc.conf host the jail's fstab (`crate::fstab::refused`).
+/// The hooks style escapes them instead.
+#[test]
+fn verbatim_styles_refuse_what_hooks_escapes() {
+    for (c, shown) in [(" ", "040"), ("#", "043"), ("\\\\", "134"), (",", "")] {
+        let conf = format!("www {{\n\tpath = \"/jails/w{c}w\";\n\t$volume_size = 1G;\n}}\n");
+        let (r, _) = generate_once("/etc/jail.conf", conf.as_bytes(), &["--dry-run"]);
+        assert_eq!(r.code, 0, "{c:?}: {}", r.stderr);
+        let line = if shown.is_empty() {
+            format!("/dev/md100\t/jails/w{c}w\tufs")
+        } else {
+            format!("/dev/md100\t/jails/w\\{shown}w\tufs")
+        };
+        assert!(r.stdout.contains(&line), "{c:?}: {}", r.stdout);
+        let (r, untouched) = generate_once("/etc/jail.conf", conf.as_bytes(), &["--style", "mountprog"]);
+        assert_eq!((r.code, untouched), (65, true), "{c:?}: {}", r.stderr);
+        assert!(r.stderr.contains("cannot carry a path"), "{c:?}: {}", r.stderr);
+        let sh = c.replace("\\\\", "\\");
+        for (var, value) in [
+            ("rootdir", format!("/jails/w{sh}w")),
+            ("volume_file", format!("/c/w{sh}w.ufs")),
+            ("fstab", format!("/etc/fstab.w{sh}w")),
+        ] {
+            let mut rc = String::from(
+                "jail_enable=YES\njail_list=www\njail_www_hostname=www\njail_www_ip=192.0.2.1\n\
+                 jail_www_rootdir=/jails/www\njail_www_volume_size=1G\n",
+            );
+            rc.push_str(&format!("jail_www_{var}='{value}'\n"));
+            let (r, untouched) = generate_once("/etc/rc.conf", rc.as_bytes(), &[]);
+            assert_eq!((r.code, untouched), (65, true), "{c:?} {var}: {}", r.stderr);
+            assert!(
+                r.stderr.contains("cannot carry a path"),
+                "{c:?} {var}: {}",
+                r.stderr
+            );
+        }
+    }
+}

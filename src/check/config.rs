@@ -2,7 +2,8 @@
 //! admin meant, and clashes between jails.
 
 use super::Report;
-use crate::diag::{Diag, Loc};
+use crate::diag::Loc;
+use crate::lint::Lint;
 use crate::locate;
 use crate::model::{Config, Entry, FnvMap, Jail, wild_jail_name};
 use crate::parse::jailconf::{Parsed, Text};
@@ -32,15 +33,14 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
         [],
     );
     for j in &cfg.jails {
-        let err = |code: &'static str, param: &str, msg: String| {
-            Diag::error(param_loc(parsed, j, param), format!("{}: {msg}", j.name))
-                .with_code(code)
+        let err = |lint: Lint, param: &str, msg: String| {
+            lint.diag(param_loc(parsed, j, param), format!("{}: {msg}", j.name))
                 .with_jail(&j.name)
         };
         let ([prestart, poststop, path, ip4, ip6, hostname], []) = find.get(j);
         if values(prestart).iter().any(|c| c.contains("mdconfig")) {
             r.push(err(
-                "JV008",
+                Lint::AttachInPrestart,
                 "exec.prestart",
                 "exec.prestart runs mdconfig, but jail(8) mounts mount.fstab before exec.prestart: \
                  attach the container in exec.prepare"
@@ -52,7 +52,7 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
             .any(|c| c.contains("mdconfig -d") || c.contains("jailvol-md detach"))
         {
             r.push(err(
-                "JV009",
+                Lint::DetachInPoststop,
                 "exec.poststop",
                 "exec.poststop detaches an md unit, but jail(8) unmounts mount.fstab after exec.poststop: \
                  the detach fails with \"Device busy\"; detach in exec.release"
@@ -64,7 +64,7 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
                 paths.push((j, path));
             } else {
                 r.push(err(
-                    "JV014",
+                    Lint::RelativePath,
                     "path",
                     format!("path \"{path}\" is not absolute: jail(8) refuses to start it"),
                 ));
@@ -78,7 +78,7 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
                 }
                 match ips.get(addr) {
                     Some(other) if other.name != j.name => r.push(err(
-                        "JV010",
+                        Lint::SharedAddress,
                         param,
                         format!("address {addr} is also an address of jail \"{}\"", other.name),
                     )),
@@ -91,15 +91,15 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
         if let Some(h) = locate::last(hostname).filter(|h| !h.is_empty()) {
             match hosts.get(h) {
                 Some(other) => r.push(
-                    Diag::warning(
-                        param_loc(parsed, j, "host.hostname"),
-                        format!(
-                            "{}: host.hostname {h} is also the hostname of jail \"{}\"",
-                            j.name, other.name
-                        ),
-                    )
-                    .with_code("JV011")
-                    .with_jail(&j.name),
+                    Lint::SharedHostname
+                        .diag(
+                            param_loc(parsed, j, "host.hostname"),
+                            format!(
+                                "{}: host.hostname {h} is also the hostname of jail \"{}\"",
+                                j.name, other.name
+                            ),
+                        )
+                        .with_jail(&j.name),
                 ),
                 None => {
                     hosts.insert(h, j);
@@ -136,7 +136,8 @@ fn duplicate_blocks(parsed: &Parsed, r: &mut Report) {
                 .loc()
                 .map(|l| format!(" (first at {}:{})", l.file(), l.line()));
             r.push(
-                Diag::error(
+                Lint::DuplicateBlock
+                    .diag(
                     rec.loc(),
                     format!(
                         "{}: a second block for the same jail: jail(8) keeps both as separate jails and the \
@@ -145,7 +146,6 @@ fn duplicate_blocks(parsed: &Parsed, r: &mut Report) {
                         at.unwrap_or_default()
                     ),
                 )
-                .with_code("JV005")
                 .with_jail(rec.name.as_str()),
             );
         }
@@ -163,12 +163,12 @@ fn overlapping_paths<'c>(parsed: &Parsed, jail_paths: &[(&'c Jail, &'c str)], r:
         let p = norm(p);
         match first.get(p) {
             Some(b) => r.push(
-                Diag::error(
-                    param_loc(parsed, j, "path"),
-                    format!("{}: path {p} is also the path of jail \"{}\"", j.name, b.name),
-                )
-                .with_code("JV015")
-                .with_jail(&j.name),
+                Lint::OverlappingPaths
+                    .diag(
+                        param_loc(parsed, j, "path"),
+                        format!("{}: path {p} is also the path of jail \"{}\"", j.name, b.name),
+                    )
+                    .with_jail(&j.name),
             ),
             None => {
                 first.insert(p, j);
@@ -186,13 +186,14 @@ fn overlapping_paths<'c>(parsed: &Parsed, jail_paths: &[(&'c Jail, &'c str)], r:
                 let related = a.name.starts_with(&format!("{}.", b.name))
                     || b.name.starts_with(&format!("{}.", a.name));
                 if !related && b.name != a.name {
+                    // Nested paths are a warning: the same path (above) an error.
                     r.push(
-                        Diag::warning(
-                            param_loc(parsed, a, "path"),
-                            format!("{}: path {pa} is inside jail \"{}\"'s path {dir}", a.name, b.name),
-                        )
-                        .with_code("JV015")
-                        .with_jail(&a.name),
+                        Lint::OverlappingPaths
+                            .warning(
+                                param_loc(parsed, a, "path"),
+                                format!("{}: path {pa} is inside jail \"{}\"'s path {dir}", a.name, b.name),
+                            )
+                            .with_jail(&a.name),
                     );
                 }
             }
@@ -213,17 +214,14 @@ fn norm(p: &str) -> &str {
 /// The scanner records them as it skips the comments (`Parsed::cuts`).
 fn cut_values(parsed: &Parsed, r: &mut Report) {
     for cut in &parsed.cuts {
-        r.push(
-            Diag::warning(
-                Some(cut.loc.clone()),
-                format!(
-                    "\"{}\" starts a comment here and cuts the unquoted value before it; \
+        r.push(Lint::CommentCutsValue.diag(
+            Some(cut.loc.clone()),
+            format!(
+                "\"{}\" starts a comment here and cuts the unquoted value before it; \
                      quote the value if the comment was not meant",
-                    cut.opener
-                ),
-            )
-            .with_code("JV003"),
-        );
+                cut.opener
+            ),
+        ));
     }
 }
 

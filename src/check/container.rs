@@ -5,11 +5,12 @@ use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use super::Report;
-use crate::diag::Diag;
+use crate::diag::{Diag, Loc};
+use crate::lint::Lint;
 use crate::model::{Config, FnvMap};
 use crate::parse::jailconf::Parsed;
 use crate::parse::loader::Loader;
-use crate::volume::{Collected, VAR_FILE, VAR_SIZE, format_size};
+use crate::volume::{Collected, Volume, format_size};
 
 /// sys/ufs/ffs/fs.h: the superblock locations the kernel searches (SBLOCKSEARCH) and the
 /// magic numbers at `fs_magic`, offset 1372 into struct fs.
@@ -55,21 +56,13 @@ pub fn lint(loader: &Loader, parsed: &Parsed, vols: &Collected, cfg: &Config, r:
                 .and_then(|j| crate::locate::statement(parsed, j, "path", false))
                 .or_else(|| loc.clone());
             r.push(
-                Diag::error(at, format!("{}: path {} {msg}", v.jail, v.path))
-                    .with_code(CODE_PATH)
+                Lint::MissingJailPath
+                    .diag(at, format!("{}: path {} {msg}", v.jail, v.path))
                     .with_jail(&v.jail),
             );
         }
         let real = loader.real_path(&v.file);
-        let d = |code: &'static str, var: &str, sev_error: bool, msg: String| {
-            let _ = var;
-            let d = if sev_error {
-                Diag::error(loc.clone(), msg)
-            } else {
-                Diag::warning(loc.clone(), msg)
-            };
-            d.with_code(code).with_jail(&v.jail)
-        };
+        let d = |lint: Lint, msg: String| lint.diag(loc.clone(), msg).with_jail(&v.jail);
         // Containers of a directory that does not exist (a CI checkout has none) are
         // missing without asking for each.
         let dir = parent(&real);
@@ -83,9 +76,7 @@ pub fn lint(loader: &Loader, parsed: &Parsed, vols: &Collected, cfg: &Config, r:
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 r.push(d(
-                    "JV016",
-                    VAR_FILE,
-                    true,
+                    Lint::MissingContainer,
                     format!(
                         "{}: container {} does not exist: run `jailvol create {}`",
                         v.jail, v.file, v.jail
@@ -96,9 +87,7 @@ pub fn lint(loader: &Loader, parsed: &Parsed, vols: &Collected, cfg: &Config, r:
             }
             Err(e) => {
                 r.push(d(
-                    "JV016",
-                    VAR_FILE,
-                    true,
+                    Lint::MissingContainer,
                     format!("{}: container {}: {e}", v.jail, v.file),
                 ));
                 continue;
@@ -106,18 +95,14 @@ pub fn lint(loader: &Loader, parsed: &Parsed, vols: &Collected, cfg: &Config, r:
         };
         if !meta.is_file() {
             r.push(d(
-                "JV016",
-                VAR_FILE,
-                true,
+                Lint::MissingContainer,
                 format!("{}: container {} is not a regular file", v.jail, v.file),
             ));
             continue;
         }
         if meta.len() != v.size {
             r.push(d(
-                "JV017",
-                VAR_SIZE,
-                true,
+                Lint::SizeMismatch,
                 format!(
                     "{}: container {} is {} bytes ({}), but $volume_size is {} ({} bytes){}",
                     v.jail,
@@ -134,48 +119,13 @@ pub fn lint(loader: &Loader, parsed: &Parsed, vols: &Collected, cfg: &Config, r:
                 ),
             ));
         }
-        match superblock(&real) {
-            Ok(Superblock::Ufs2(65536)) => {}
-            Ok(Superblock::Ufs2(off)) => r.push(d(
-                "JV018",
-                VAR_FILE,
-                false,
-                format!(
-                    "{}: container {} has its UFS2 superblock at {off}, not at 65536 where FreeBSD puts it",
-                    v.jail, v.file
-                ),
-            )),
-            Ok(Superblock::Ufs1(_)) => r.push(d(
-                "JV018",
-                VAR_FILE,
-                true,
-                format!(
-                    "{}: container {} holds UFS1, not UFS2 (makefs defaults to UFS1: use -o version=2)",
-                    v.jail, v.file
-                ),
-            )),
-            Ok(Superblock::None) => r.push(d(
-                "JV018",
-                VAR_FILE,
-                true,
-                format!(
-                    "{}: container {} holds no UFS file system (no superblock magic)",
-                    v.jail, v.file
-                ),
-            )),
-            Err(e) => r.push(d(
-                "JV018",
-                VAR_FILE,
-                true,
-                format!("{}: container {}: {e}", v.jail, v.file),
-            )),
+        if let Some(f) = superblock_finding(&real, v, loc.as_ref()) {
+            r.push(f);
         }
         let allocated = meta.blocks() * 512;
         if allocated < meta.len() {
             r.push(d(
-                "JV019",
-                VAR_FILE,
-                false,
+                Lint::SparseContainer,
                 format!(
                     "{}: container {} is sparse ({} of {} allocated): the jail can fill the host's disk before its own",
                     v.jail,
@@ -187,6 +137,50 @@ pub fn lint(loader: &Loader, parsed: &Parsed, vols: &Collected, cfg: &Config, r:
             add_need(&mut need, &mut dirs, dir, meta.len() - allocated, &v.jail);
         }
     }
+    do_not_fit(need, r);
+}
+
+/// JV018 for the container at `real`, None when its UFS2 superblock is where FreeBSD
+/// puts it.
+fn superblock_finding(real: &Path, v: &Volume, loc: Option<&Loc>) -> Option<Diag> {
+    let d = |lint: Lint, msg: String| lint.diag(loc.cloned(), msg).with_jail(&v.jail);
+    match superblock(real) {
+        Ok(Superblock::Ufs2(65536)) => None,
+        // Mounts, but not where FreeBSD's own tools put it: a warning.
+        Ok(Superblock::Ufs2(off)) => Some(
+            Lint::NoSuperblock
+                .warning(
+                    loc.cloned(),
+                    format!(
+                        "{}: container {} has its UFS2 superblock at {off}, not at 65536 where FreeBSD puts it",
+                        v.jail, v.file
+                    ),
+                )
+                .with_jail(&v.jail),
+        ),
+        Ok(Superblock::Ufs1(_)) => Some(d(
+            Lint::NoSuperblock,
+            format!(
+                "{}: container {} holds UFS1, not UFS2 (makefs defaults to UFS1: use -o version=2)",
+                v.jail, v.file
+            ),
+        )),
+        Ok(Superblock::None) => Some(d(
+            Lint::NoSuperblock,
+            format!(
+                "{}: container {} holds no UFS file system (no superblock magic)",
+                v.jail, v.file
+            ),
+        )),
+        Err(e) => Some(d(
+            Lint::NoSuperblock,
+            format!("{}: container {}: {e}", v.jail, v.file),
+        )),
+    }
+}
+
+/// JV020: the bytes still to be allocated on each file system, against its free space.
+fn do_not_fit(need: Need, r: &mut Report) {
     for (_, (dir, bytes, jails)) in need {
         let Ok(st) = nix::sys::statvfs::statvfs(&dir) else {
             continue;
@@ -194,25 +188,19 @@ pub fn lint(loader: &Loader, parsed: &Parsed, vols: &Collected, cfg: &Config, r:
         #[allow(clippy::unnecessary_cast)]
         let free = st.blocks_available() as u64 * st.fragment_size() as u64;
         if bytes > free {
-            r.push(
-                Diag::error(
-                    None,
-                    format!(
-                        "containers of {} need {} more on the file system of {}, which has {} free",
-                        jails.join(", "),
-                        format_size(bytes),
-                        dir.display(),
-                        format_size(free)
-                    ),
-                )
-                .with_code("JV020"),
-            );
+            r.push(Lint::ContainersDoNotFit.diag(
+                None,
+                format!(
+                    "containers of {} need {} more on the file system of {}, which has {} free",
+                    jails.join(", "),
+                    format_size(bytes),
+                    dir.display(),
+                    format_size(free)
+                ),
+            ));
         }
     }
 }
-
-/// JV029: the jail's path, where jail(8) mounts the container.
-pub const CODE_PATH: &str = "JV029";
 
 /// What is wrong with a managed jail's `path` as a mount point, if anything. jail(8)
 /// mounts the container there (the first mount.fstab line, `mount -t ufs ... PATH`)

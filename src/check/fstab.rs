@@ -1,14 +1,15 @@
 //! Lints on the fstab files jails mount through `mount.fstab`.
 
 use super::Report;
-use crate::diag::{Diag, Loc, Source};
+use crate::diag::{Loc, Source};
+use crate::lint::Lint;
 use crate::locate;
 use crate::model::Config;
 use crate::parse::fstab;
 use crate::parse::jailconf::{Parsed, Text};
 use crate::parse::loader::Loader;
 use crate::plan::Options;
-use crate::volume::VAR_SIZE;
+use crate::settings::VAR_SIZE;
 
 /// `cfg` is the admin's configuration (jailvol's statements left out); `parsed` has them.
 pub fn lint(loader: &Loader, parsed: &Parsed, cfg: &Config, opts: &Options, r: &mut Report) {
@@ -38,7 +39,8 @@ pub fn lint(loader: &Loader, parsed: &Parsed, cfg: &Config, opts: &Options, r: &
         if managed && listed && !first.is_some_and(is_ours) {
             let ours = format!("{ours_prefix}{}.fstab", j.name);
             r.push(
-                Diag::error(
+                Lint::ContainerNotFirst
+                    .diag(
                     j.loc.clone(),
                     format!(
                         "{}: the container's fstab {ours} is not the first mount.fstab file: jail(8) mounts the \
@@ -46,7 +48,6 @@ pub fn lint(loader: &Loader, parsed: &Parsed, cfg: &Config, opts: &Options, r: &
                         j.name
                     ),
                 )
-                .with_code("JV007")
                 .with_jail(&j.name),
             );
         }
@@ -56,15 +57,15 @@ pub fn lint(loader: &Loader, parsed: &Parsed, cfg: &Config, opts: &Options, r: &
                 Ok(b) => String::from_utf8_lossy(&b).into_owned(),
                 Err(e) => {
                     r.push(
-                        Diag::error(
-                            j.loc.clone(),
-                            format!(
-                                "{}: mount.fstab {f}: {e}: jail(8) fails to start the jail",
-                                j.name
-                            ),
-                        )
-                        .with_code("JV025")
-                        .with_jail(&j.name),
+                        Lint::UnreadableFstab
+                            .diag(
+                                j.loc.clone(),
+                                format!(
+                                    "{}: mount.fstab {f}: {e}: jail(8) fails to start the jail",
+                                    j.name
+                                ),
+                            )
+                            .with_jail(&j.name),
                     );
                     continue;
                 }
@@ -77,15 +78,16 @@ pub fn lint(loader: &Loader, parsed: &Parsed, cfg: &Config, opts: &Options, r: &
             let (lines, errors) = fstab::parse(&src.text);
             for e in errors {
                 r.push(
-                    Diag::error(at(e.line), format!("{}: {}", j.name, e.message))
-                        .with_code("JV026")
+                    Lint::UnusableFstabLine
+                        .diag(at(e.line), format!("{}: {}", j.name, e.message))
                         .with_jail(&j.name),
                 );
             }
             for l in &lines {
                 if matches!(l.fstype.as_str(), "md" | "mfs") || l.options().any(|o| o == "noauto") {
                     r.push(
-                        Diag::error(
+                        Lint::SeedLineInMountFstab
+                            .diag(
                             at(l.line),
                             format!(
                                 "{}: a \"{}\" line{} in a mount.fstab file: jail(8) ignores noauto and mounts it, \
@@ -96,20 +98,19 @@ pub fn lint(loader: &Loader, parsed: &Parsed, cfg: &Config, opts: &Options, r: &
                                 if l.options().any(|o| o == "noauto") { " with noauto" } else { "" }
                             ),
                         )
-                        .with_code("JV006")
                         .with_jail(&j.name),
                     );
                 }
                 if managed && path == Some(l.mountpoint.trim_end_matches('/')) {
                     r.push(
-                        Diag::error(
+                        Lint::ContainerNotFirst
+                            .diag(
                             at(l.line),
                             format!(
                                 "{}: this line mounts over the jail's root {}, which the container already is",
                                 j.name, l.mountpoint
                             ),
                         )
-                        .with_code("JV007")
                         .with_jail(&j.name),
                     );
                 }

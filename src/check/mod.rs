@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use serde::Serialize;
 
 use crate::diag::{Diag, Severity};
+use crate::lint::{self, Lint};
 use crate::model::{Fnv, FnvMap};
 use crate::parse::jailconf::Parsed;
 use crate::parse::loader::Loader;
@@ -75,7 +76,7 @@ impl Report {
 /// A whole-file error (syntax, include) as finding JV001.
 pub fn parse_failure(d: Diag) -> Report {
     let mut r = Report::default();
-    r.push(d.with_code("JV001"));
+    r.push(Lint::ConfigRejected.attach(d));
     r
 }
 
@@ -94,8 +95,9 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, settings: Settings)
     let release = settings.release;
     let mut r = Report::default();
     for w in &parsed.warnings {
-        if let Some(d) = classify_parse_warning(w, release) {
-            r.push(d);
+        let l = lint::of_reader_warning(w);
+        if l.applies_to(release) {
+            r.push(l.attach(w.clone()));
         }
     }
     // Lints are about what the admin wrote: the configuration without jailvol's own
@@ -122,30 +124,13 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, settings: Settings)
         Some(j) => j.run(loader, parsed, opts, &generated, &next),
         None => Vec::new(),
     };
-    let mut compared = std::thread::scope(|s| {
+    let compared = std::thread::scope(|s| {
         // When no thread can be made, the same work runs here first; the channels
         // hold what it sends until the lints ask.
         let worker = std::thread::Builder::new().spawn_scoped(s, work).ok();
         let mut compared = if worker.is_none() { work() } else { Vec::new() };
         let cfg = &prep.cfg;
-        // Without `depend` statements or parent jails, no jail can fail for a dependency.
-        if crate::depend::matters_loaded(parsed, cfg) {
-            for e in crate::depend::analyze(parsed, cfg).0 {
-                r.push(e.with_code("JV002"));
-            }
-        }
-        for e in &cfg.errors {
-            r.push(e.clone().with_code("JV002"));
-        }
-        for d in cfg
-            .warnings
-            .iter()
-            .filter(|w| w.message.contains("spliced into the list"))
-        {
-            r.push(d.clone().with_code("JV023"));
-        }
-        config::lint(parsed, cfg, &mut r);
-        fstab::lint(loader, parsed, cfg, opts, &mut r);
+        lint_config(loader, parsed, cfg, opts, &mut r);
         let collected = vols_rx.recv().ok();
         if let Some(collected) = &collected {
             if let Ok(c) = &**collected {
@@ -191,26 +176,60 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, settings: Settings)
         }
         compared
     });
-    match generated.into_inner() {
-        Some(Ok(_)) => {
+    if let Some(plan) = generated.into_inner() {
+        report_generated(plan, compared, &mut r);
+    }
+    r
+}
+
+/// The lints on the configuration itself (jailvol's statements left out): jails jail(8)
+/// would fail, the merge's warnings, then `config` and `fstab`.
+fn lint_config(loader: &Loader, parsed: &Parsed, cfg: &crate::model::Config, opts: &Options, r: &mut Report) {
+    // Without `depend` statements or parent jails, no jail can fail for a dependency.
+    if crate::depend::matters_loaded(parsed, cfg) {
+        for e in crate::depend::analyze(parsed, cfg).0 {
+            r.push(Lint::JailFails.attach(e));
+        }
+    }
+    for e in &cfg.errors {
+        r.push(Lint::JailFails.attach(e.clone()));
+    }
+    for d in cfg
+        .warnings
+        .iter()
+        .filter(|w| lint::of_merge_warning(w) == Some(Lint::ListVariableAsValue))
+    {
+        r.push(Lint::ListVariableAsValue.attach(d.clone()));
+    }
+    config::lint(parsed, cfg, r);
+    fstab::lint(loader, parsed, cfg, opts, r);
+}
+
+/// What generating found: the drifted files and unreadable ones (JV027) in the plan's
+/// order, or why generate refused (volume settings, JV022, unless the error has a code
+/// of its own). Nothing when the worker panicked (this thread did too, joining it).
+fn report_generated(plan: Result<Plan, Vec<Diag>>, mut compared: Compared, r: &mut Report) {
+    match plan {
+        Ok(_) => {
             compared.sort_unstable_by_key(|c| c.0);
             for (_, c) in compared {
                 match c {
                     Ok(d) => r.drift.push(d),
-                    Err(e) => r.push(e.with_code("JV027")),
+                    Err(e) => r.push(Lint::UnreadableOutput.attach(e)),
                 }
             }
         }
-        Some(Err(errs)) => {
+        Err(errs) => {
             for e in errs {
-                let e = if e.code.is_none() { e.with_code("JV022") } else { e };
+                let e = if e.code.is_none() {
+                    Lint::BadVolumeSettings.attach(e)
+                } else {
+                    e
+                };
                 r.push(e);
             }
         }
-        // The worker panicked, and so did this thread when joining it.
-        None => {}
     }
-    r
 }
 
 /// Drifted files and comparison errors, by index in the plan's artifacts.
@@ -360,30 +379,6 @@ fn drifted(a: &Artifact, change: Result<Change, Diag>) -> Option<Result<Drift, D
     }
 }
 
-/// The parser's warnings, as findings with codes. CRLF matters only before 14.0.
-fn classify_parse_warning(w: &Diag, release: Option<(u32, u32)>) -> Option<Diag> {
-    let m = &w.message;
-    let code = if m.starts_with("CRLF") {
-        if release.is_some_and(|r| r >= (14, 0)) {
-            return None;
-        }
-        "JV004"
-    } else if m.contains("outside any block after a jail block") {
-        if release.is_some_and(|r| r >= (15, 0)) {
-            return None;
-        }
-        "JV021"
-    } else if m.starts_with("nested block") {
-        if release.is_some_and(|r| r >= (15, 0)) {
-            return None;
-        }
-        "JV024"
-    } else {
-        "JV099"
-    };
-    Some(w.clone().with_code(code))
-}
-
 // ---------------------------------------------------------------------------------------
 // Output
 
@@ -412,7 +407,7 @@ pub fn to_json(r: &Report) -> String {
             .findings
             .iter()
             .map(|f| JsonFinding {
-                code: f.code.unwrap_or("JV000"),
+                code: lint::code_of(f),
                 severity: f.severity,
                 jail: f.jail.as_deref(),
                 file: f.loc.as_ref().map(|l| l.file()),
@@ -482,7 +477,7 @@ pub fn to_github(r: &Report) -> String {
             props.push(format!("file={}", prop(l.file().trim_start_matches('/'))));
             props.push(format!("line={}", l.line()));
         }
-        props.push(format!("title={}", prop(f.code.unwrap_or("JV000"))));
+        props.push(format!("title={}", prop(lint::code_of(f))));
         out.push_str(&format!("::{level} {}::{}\n", props.join(","), esc(&f.message)));
     }
     for d in &r.drift {
@@ -506,14 +501,14 @@ mod tests {
     #[test]
     fn each_finding_is_reported_once() {
         let src = Source::new("t.conf", "a;\nb;\n");
-        let d = |msg: &str, at: usize| Diag::error(Some(Loc::new(&src, at)), msg).with_code("JV010");
+        let d = |msg: &str, at: usize| Lint::SharedAddress.diag(Some(Loc::new(&src, at)), msg);
         let mut r = Report::default();
         r.push(d("one", 0));
         r.push(d("one", 0));
         r.push(d("one", 3));
-        r.push(d("one", 3).with_code("JV011"));
-        r.push(Diag::error(None, "one").with_code("JV010"));
-        r.push(Diag::error(None, "one").with_code("JV010"));
+        r.push(Lint::SharedHostname.attach(d("one", 3)));
+        r.push(Lint::SharedAddress.diag(None, "one"));
+        r.push(Lint::SharedAddress.diag(None, "one"));
         assert_eq!(r.findings.len(), 4);
         // Two different findings whose hashes collide are both kept, each once.
         let two = d("two", 0);

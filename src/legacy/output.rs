@@ -1,16 +1,18 @@
 //! Writing `convert -o FILE`. A FILE that does not exist is written whole. An existing
 //! FILE is a jail.conf the admin keeps, with other jails and jailvol's marked
 //! statements in it: the converted blocks are merged into it (`write_merged`), never
-//! written over it. Every write is atomic: the text goes to `.NAME.tmp.PID` in FILE's
-//! directory, is fsynced, then linked (a new file: fails if FILE appeared meanwhile,
-//! with no window where it could be clobbered) or renamed over FILE (keeping its mode
-//! and, where the caller may, its owner), and the directory is fsynced.
+//! written over it. Every write is atomic (`write::Staged`): the text goes to
+//! `.NAME.tmp.PID` in FILE's directory, is fsynced, then linked (a new file: fails if
+//! FILE appeared meanwhile, with no window where it could be clobbered) or renamed over
+//! FILE (keeping its mode and, where the caller may, its owner), and the directory is
+//! fsynced.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read as _, Write as _};
+use std::fs::{self, OpenOptions};
+use std::io::Read as _;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+
 use std::sync::Arc;
 
 use super::Conversion;
@@ -18,6 +20,7 @@ use crate::diag::{Diag, Loc, Source, exit};
 use crate::model::{self, Jail};
 use crate::parse::jailconf::{self, Parsed};
 use crate::parse::loader::Loader;
+use crate::write::Staged;
 
 /// A failed write: the Diag to print (exit 73).
 pub type OutputError = Diag;
@@ -31,23 +34,17 @@ fn cant(host: &str, what: &str, e: &std::io::Error) -> Diag {
     Diag::error(None, format!("{host}: {what}: {e}")).with_exit(exit::CANTCREAT)
 }
 
-/// Where FILE is on this machine: the path, its directory and its name.
+/// Where FILE is on this machine.
 struct Target {
     real: PathBuf,
-    dir: PathBuf,
-    file_name: String,
 }
 
 fn target(loader: &Loader, host: &str) -> Result<Target, Diag> {
     let real = loader.real_path(host);
-    let Some(file_name) = real.file_name().map(|f| f.to_string_lossy().into_owned()) else {
+    if real.file_name().is_none() {
         return Err(Diag::error(None, format!("{host}: not a file name")).with_exit(exit::CANTCREAT));
-    };
-    let dir = match real.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    Ok(Target { real, dir, file_name })
+    }
+    Ok(Target { real })
 }
 
 /// Write `text` to the host path `host` (below the loader's root). Without `force` an
@@ -220,73 +217,108 @@ fn merge(
             appended.push(b.clone());
             continue;
         };
-        let at = |s: &jailconf::BlockSpan| Loc::new(&s.source, s.header);
-        let lines = || {
-            blocks
-                .iter()
-                .map(|s| format!("{}:{}", s.source.name, at(s).line()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        if let Some(inc) = blocks.iter().find(|s| !Arc::ptr_eq(&s.source, &source)) {
-            errors.push(
-                Diag::error(
-                    Some(at(inc)),
-                    format!(
-                        "jail \"{}\" is defined in {}, which {host} includes",
-                        b.name, inc.source.name
-                    ),
-                )
-                .with_note(format!(
-                    "convert -o writes only {host}; {} (remove or convert that block by hand)",
-                    left_alone(host)
-                ))
-                .with_exit(exit::CANTCREAT),
-            );
-        } else if blocks.len() > 1 {
-            errors.push(
-                Diag::error(
-                    Some(at(blocks[1])),
-                    format!(
-                        "jail \"{}\" has {} blocks in {host} ({})",
-                        b.name,
-                        blocks.len(),
-                        lines()
-                    ),
-                )
-                .with_note(
-                    "jail(8) does not merge them: each is a jail of its own, and `jail -c` fails \
-                     on the second (already exists)",
-                )
-                .with_note(format!(
-                    "--force replaces a single block, and will not choose one; {}",
-                    left_alone(host)
-                ))
-                .with_exit(exit::CANTCREAT),
-            );
-        } else if !force {
-            errors.push(
-                Diag::error(
-                    Some(at(first)),
-                    format!("{host} already has a block for jail \"{}\"", b.name),
-                )
-                .with_note(format!(
-                    "{}; --force replaces this block (and nothing else in {host}) with the converted one",
-                    left_alone(host)
-                ))
-                .with_exit(exit::CANTCREAT),
-            );
-        } else {
-            let text = block_text(conv, b, explain).map_err(|d| vec![d])?;
-            let start = raw_offset(raw, first.header);
-            let end = raw_offset(raw, first.close + 1);
-            splices.push((start, end, text));
-            replaced.push(b.name.clone());
+        if let Some(e) = refusal(host, &b.name, &blocks, &source, force) {
+            errors.push(e);
+            continue;
         }
+        let text = block_text(conv, b, explain).map_err(|d| vec![d])?;
+        let start = raw_offset(raw, first.header);
+        let end = raw_offset(raw, first.close + 1);
+        splices.push((start, end, text));
+        replaced.push(b.name.clone());
     }
     if !errors.is_empty() {
         return Err(errors);
     }
+    let added: Vec<String> = appended.iter().map(|b| b.name.clone()).collect();
+    let bytes = merged_bytes(raw, splices, appended, conv, explain);
+    let mut warnings = Vec::new();
+    if bytes != raw {
+        warnings = verify(loader, host, &parsed, &bytes, conv, &added)?;
+    }
+    Ok(Merge {
+        bytes,
+        added,
+        replaced,
+        warnings,
+    })
+}
+
+/// Why the converted jail `name` cannot take the place of its `blocks` in FILE (`source`):
+/// one is in an included file, there are two, or replacing needs `force`. None when it
+/// can.
+fn refusal(
+    host: &str,
+    name: &str,
+    blocks: &[&jailconf::BlockSpan],
+    source: &Arc<Source>,
+    force: bool,
+) -> Option<Diag> {
+    let at = |s: &jailconf::BlockSpan| Loc::new(&s.source, s.header);
+    if let Some(inc) = blocks.iter().find(|s| !Arc::ptr_eq(&s.source, source)) {
+        return Some(
+            Diag::error(
+                Some(at(inc)),
+                format!(
+                    "jail \"{name}\" is defined in {}, which {host} includes",
+                    inc.source.name
+                ),
+            )
+            .with_note(format!(
+                "convert -o writes only {host}; {} (remove or convert that block by hand)",
+                left_alone(host)
+            ))
+            .with_exit(exit::CANTCREAT),
+        );
+    }
+    if let [_, second, ..] = blocks {
+        let lines: Vec<String> = blocks
+            .iter()
+            .map(|s| format!("{}:{}", s.source.name, at(s).line()))
+            .collect();
+        return Some(
+            Diag::error(
+                Some(at(second)),
+                format!(
+                    "jail \"{name}\" has {} blocks in {host} ({})",
+                    blocks.len(),
+                    lines.join(", ")
+                ),
+            )
+            .with_note(
+                "jail(8) does not merge them: each is a jail of its own, and `jail -c` fails \
+                 on the second (already exists)",
+            )
+            .with_note(format!(
+                "--force replaces a single block, and will not choose one; {}",
+                left_alone(host)
+            ))
+            .with_exit(exit::CANTCREAT),
+        );
+    }
+    let first = blocks.first().filter(|_| !force)?;
+    Some(
+        Diag::error(
+            Some(at(first)),
+            format!("{host} already has a block for jail \"{name}\""),
+        )
+        .with_note(format!(
+            "{}; --force replaces this block (and nothing else in {host}) with the converted one",
+            left_alone(host)
+        ))
+        .with_exit(exit::CANTCREAT),
+    )
+}
+
+/// FILE's bytes `raw` with the replaced blocks spliced in and the `appended` ones after
+/// its last byte.
+fn merged_bytes(
+    raw: &[u8],
+    mut splices: Vec<(usize, usize, String)>,
+    appended: Vec<super::Block<'_>>,
+    conv: &Conversion<'_>,
+    explain: bool,
+) -> Vec<u8> {
     splices.sort_by_key(|s| s.0);
     let mut bytes = Vec::with_capacity(raw.len() + 1024);
     let mut at = 0;
@@ -296,7 +328,6 @@ fn merge(
         at = *end;
     }
     bytes.extend_from_slice(&raw[at..]);
-    let added: Vec<String> = appended.iter().map(|b| b.name.clone()).collect();
     if !appended.is_empty() {
         // A newline first, so that text after a last comment line with no newline is
         // not swallowed by it; then a blank line, as between the converted blocks.
@@ -315,16 +346,7 @@ fn merge(
         };
         bytes.extend_from_slice(part.render(explain).as_bytes());
     }
-    let mut warnings = Vec::new();
-    if bytes != raw {
-        warnings = verify(loader, host, &parsed, &bytes, conv, &added)?;
-    }
-    Ok(Merge {
-        bytes,
-        added,
-        replaced,
-        warnings,
-    })
+    bytes
 }
 
 /// The text of the converted block `b`, from its name to its `}` (the `--explain`
@@ -591,7 +613,7 @@ impl<'m> Place<'m> {
     }
 }
 
-/// Put `bytes` at FILE through a temporary file beside it.
+/// Put `bytes` at FILE through a temporary file beside it (`write::Staged`).
 fn place_new_text(
     host: &str,
     t: &Target,
@@ -599,78 +621,37 @@ fn place_new_text(
     how: &Place<'_>,
     warnings: &mut Vec<Diag>,
 ) -> Result<(), Diag> {
-    let tmp = t.dir.join(format!(".{}.tmp.{}", t.file_name, std::process::id()));
-    let result = write_tmp(host, &tmp, bytes, how.keep, warnings)
-        .map_err(|e| cant(host, "cannot write a temporary file beside it", &e))
-        .and_then(|()| match how.unchanged {
-            Some(read) => match fs::symlink_metadata(&t.real) {
-                Ok(now) if same_file(read, &now) => Ok(()),
-                _ => Err(
-                    Diag::error(None, format!("{host}: changed while jailvol was converting"))
-                        .with_note(format!("{}; run convert again", left_alone(host)))
-                        .with_exit(exit::CANTCREAT),
-                ),
-            },
-            None => Ok(()),
-        })
-        .and_then(|()| place(&tmp, &t.real, how.replace).map_err(|e| cant(host, "cannot create", &e)));
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-        return result;
-    }
-    // Make the rename durable too.
-    if let Ok(d) = File::open(&t.dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-fn write_tmp(
-    host: &str,
-    tmp: &Path,
-    bytes: &[u8],
-    keep: Option<&fs::Metadata>,
-    warnings: &mut Vec<Diag>,
-) -> std::io::Result<()> {
-    // Created for the owner alone, whatever the umask; the final mode is set below.
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(tmp)?;
-    f.write_all(bytes)?;
-    let mode = match keep {
-        Some(m) => {
-            // The owner first: chown(2) clears set-id bits, the mode then restores them.
-            if let Err(e) = std::os::unix::fs::fchown(&f, Some(m.uid()), Some(m.gid())) {
-                warnings.push(Diag::warning(
-                    None,
-                    format!(
-                        "{host}: could not keep its owner {}:{} ({e}); the new file is owned by the user running jailvol",
-                        m.uid(),
-                        m.gid()
-                    ),
-                ));
-            }
-            m.permissions().mode() & 0o7777
-        }
-        None => NEW_FILE_MODE,
+    let (mode, owner) = match how.keep {
+        Some(m) => (m.permissions().mode() & 0o7777, Some((m.uid(), m.gid()))),
+        None => (NEW_FILE_MODE, None),
     };
-    f.set_permissions(fs::Permissions::from_mode(mode))?;
-    f.sync_all()
-}
-
-fn place(tmp: &Path, real: &Path, replace: bool) -> std::io::Result<()> {
-    if replace {
-        return fs::rename(tmp, real);
+    let staged = Staged::new(&t.real, bytes, mode, owner)
+        .map_err(|e| cant(host, "cannot write a temporary file beside it", &e))?;
+    if let (Some(e), Some(m)) = (&staged.owner_error, how.keep) {
+        warnings.push(Diag::warning(
+            None,
+            format!(
+                "{host}: could not keep its owner {}:{} ({e}); the new file is owned by the user running jailvol",
+                m.uid(),
+                m.gid()
+            ),
+        ));
     }
-    match fs::hard_link(tmp, real) {
-        Ok(()) => fs::remove_file(tmp),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
-        // A file system without hard links: fall back to a checked rename.
-        Err(_) if !real.exists() => fs::rename(tmp, real),
-        Err(e) => Err(e),
+    if let Some(read) = how.unchanged {
+        if !fs::symlink_metadata(&t.real).is_ok_and(|now| same_file(read, &now)) {
+            return Err(
+                Diag::error(None, format!("{host}: changed while jailvol was converting"))
+                    .with_note(format!("{}; run convert again", left_alone(host)))
+                    .with_exit(exit::CANTCREAT),
+            );
+        }
     }
+    let placed = if how.replace {
+        staged.replace()
+    } else {
+        staged.create()
+    };
+    placed.map_err(|e| cant(host, "cannot create", &e))
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::{Block, Conversion, Line, Op, Origin};
-use crate::emit::jailconf::{name as cf_name, var_name};
+use crate::emit::jailconf::{push_name, push_value, var_name};
 use crate::model::{Config, Entry, Jail, equalopts, numeric_name};
 use crate::parse::jailconf::Text;
 use smallvec::smallvec;
@@ -66,80 +66,6 @@ pub(super) fn config(c: &Conversion<'_>) -> Config {
         errors: c.errors.clone(),
         warnings: c.warnings.clone(),
     }
-}
-
-/// ASCII bytes the scanner takes as one unquoted word (`emit::jailconf::is_word_char`).
-const WORD: [bool; 128] = {
-    let mut t = [false; 128];
-    let mut i = 0;
-    while i < 128 {
-        let c = i as u8;
-        t[i] = c.is_ascii_alphanumeric();
-        i += 1;
-    }
-    let extra = b"_!%&()-.:<>?@[]^`|~";
-    let mut k = 0;
-    while k < extra.len() {
-        t[extra[k] as usize] = true;
-        k += 1;
-    }
-    t
-};
-
-fn word_byte(b: u8) -> bool {
-    WORD.get(b as usize).copied().unwrap_or(false)
-}
-
-/// `emit::jailconf::name`, without its allocation for the usual plain name.
-fn push_name(out: &mut String, n: &str) {
-    if !n.is_empty() && n.bytes().all(word_byte) {
-        out.push_str(n);
-    } else {
-        out.push_str(&cf_name(n));
-    }
-}
-
-/// `emit::jailconf::value` written straight into `out` (the unit tests check that the
-/// text is the same): bare when safe, else double-quoted with `\"`, `\\`, `\$` and
-/// control characters escaped.
-pub(super) fn push_value(out: &mut String, v: &str) {
-    // Bare: only word bytes, `/`, `*` and `+`, and no `//` or `/*` (one pass).
-    let mut bare = !v.is_empty();
-    let mut slash = false;
-    for b in v.bytes() {
-        if !(word_byte(b) || b == b'/' || b == b'*' || b == b'+') || (slash && (b == b'/' || b == b'*')) {
-            bare = false;
-            break;
-        }
-        slash = b == b'/';
-    }
-    if bare {
-        out.push_str(v);
-        return;
-    }
-    out.push('"');
-    let mut plain = 0;
-    for (i, b) in v.bytes().enumerate() {
-        let esc: &str = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'$' => "\\$",
-            b'\n' => "\\n",
-            b'\t' => "\\t",
-            b'\r' => "\\r",
-            0..0x20 | 0x7f => "",
-            _ => continue,
-        };
-        out.push_str(&v[plain..i]);
-        if esc.is_empty() {
-            let _ = write!(out, "\\{b:03o}");
-        } else {
-            out.push_str(esc);
-        }
-        plain = i + 1;
-    }
-    out.push_str(&v[plain..]);
-    out.push('"');
 }
 
 /// One statement, `name;`, `name = v, w;` or `name += v;`, appended to `out`.

@@ -3,8 +3,10 @@
 
 use indexmap::IndexMap;
 
+use super::statement::simple_statement;
 use super::*;
-use crate::parse::jailconf::parse_source;
+use crate::diag::Source;
+use crate::parse::jailconf::{Op as CfOp, parse_source};
 
 fn vars(pairs: &[(&str, &str)]) -> RcVars {
     let text: String = pairs.iter().map(|(n, v)| format!("{n}=\"{v}\"\n")).collect();
@@ -655,10 +657,10 @@ fn simple_statement_agrees_with_the_parser() {
     }
 }
 
-/// The renderer writes names and values itself; the text must be `emit::jailconf`'s.
+/// The renderer's statements are `emit::jailconf`'s (its one quoter), `+=` aside.
 #[test]
 fn render_matches_emit() {
-    use crate::emit::jailconf::{name as cf_name, value as cf_value};
+    use crate::emit::jailconf::{name as cf_name, statement as cf_statement};
     let samples = [
         "",
         "a",
@@ -685,9 +687,18 @@ fn render_matches_emit() {
         "lo0|::1",
     ];
     for v in samples {
-        let mut out = String::new();
-        render::push_value(&mut out, v);
-        assert_eq!(out, cf_value(v), "value {v:?}");
+        let set = Line {
+            name: Cow::Borrowed("p"),
+            is_var: false,
+            op: Op::Set,
+            values: Few::One(Cow::Borrowed(v)),
+            from: Few::default(),
+        };
+        assert_eq!(
+            render::statement(&set),
+            cf_statement("p", false, &[v]),
+            "value {v:?}"
+        );
         let l = Line {
             name: Cow::Borrowed(v),
             is_var: false,

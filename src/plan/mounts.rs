@@ -17,12 +17,10 @@
 use smallvec::SmallVec;
 
 use crate::diag::{Diag, Loc};
+use crate::lint::Lint;
 use crate::locate::same_param;
 use crate::model::{Config, Jail, Wanted, wild_jail_match, wild_jail_name};
 use crate::parse::jailconf::{CfParam, Op, Parsed, Text};
-
-/// The lint code of a `mount` entry below a managed jail's path (docs/checks.md).
-pub const CODE: &str = "JV028";
 
 /// What the merge for `mount` keeps of each jail.
 pub static WANTED: Wanted = Wanted {
@@ -30,142 +28,8 @@ pub static WANTED: Wanted = Wanted {
     vars: &[],
 };
 
-/// jail(8)'s blanks between the fields of a `mount` entry or fstab line (command.c
-/// `run_command`: `strtok(comcs, " \t\f\v\r\n")`).
-const BLANKS: [char; 6] = [' ', '\t', '\x0c', '\x0b', '\r', '\n'];
-
-/// The fields of a `mount` entry as jail(8) splits it.
-pub fn fields(entry: &str) -> impl Iterator<Item = &str> {
-    entry.split(BLANKS).filter(|f| !f.is_empty())
-}
-
-/// strunvis(3) as jail(8) calls it on the first two fields (flag 0): FreeBSD's
-/// contrib/libc-vis/unvis.c (NetBSD unvis.c 1.41), its `unvis` state machine without
-/// the HTTP and MIME styles. None where strunvis returns -1 (jail(8): "fstab parse
-/// error"). Like the C string it writes, the result ends at a decoded NUL byte.
-pub fn strunvis(s: &str) -> Option<Vec<u8>> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum St {
-        Ground,
-        Start,
-        Meta,
-        Meta1,
-        Ctrl,
-        Octal2,
-        Octal3,
-        Hex,
-        Hex2,
-    }
-    let hex = |c: u8| char::from(c).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(s.len());
-    let mut st = St::Ground;
-    let mut cp: u8 = 0;
-    let bytes = s.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i];
-        i += 1;
-        match st {
-            St::Ground => {
-                cp = 0;
-                if c == b'\\' {
-                    st = St::Start;
-                } else {
-                    out.push(c);
-                }
-            }
-            St::Start => {
-                st = St::Ground;
-                let plain = match c {
-                    b'\\' => Some(b'\\'),
-                    b'n' => Some(b'\n'),
-                    b'r' => Some(b'\r'),
-                    b'b' => Some(0x08),
-                    b'a' => Some(0x07),
-                    b'v' => Some(0x0b),
-                    b't' => Some(b'\t'),
-                    b'f' => Some(0x0c),
-                    b's' => Some(b' '),
-                    b'E' => Some(0x1b),
-                    _ => None,
-                };
-                match (plain, c) {
-                    (Some(p), _) => out.push(p),
-                    (None, b'0'..=b'7') => {
-                        cp = c - b'0';
-                        st = St::Octal2;
-                    }
-                    (None, b'M') => {
-                        cp = 0o200;
-                        st = St::Meta;
-                    }
-                    (None, b'^') => st = St::Ctrl,
-                    (None, b'x') => st = St::Hex,
-                    // A hidden newline and the hidden marker decode to nothing.
-                    (None, b'\n' | b'$') => {}
-                    (None, _) => return None,
-                }
-            }
-            St::Meta => {
-                st = match c {
-                    b'-' => St::Meta1,
-                    b'^' => St::Ctrl,
-                    _ => return None,
-                };
-            }
-            St::Meta1 => {
-                out.push(cp | c);
-                st = St::Ground;
-            }
-            St::Ctrl => {
-                out.push(if c == b'?' { cp | 0o177 } else { cp | (c & 0o37) });
-                st = St::Ground;
-            }
-            St::Octal2 | St::Octal3 => {
-                if (b'0'..=b'7').contains(&c) {
-                    cp = cp.wrapping_shl(3).wrapping_add(c - b'0');
-                    if st == St::Octal2 {
-                        st = St::Octal3;
-                    } else {
-                        out.push(cp);
-                        st = St::Ground;
-                    }
-                } else {
-                    // UNVIS_VALIDPUSH: the byte so far, then this one again.
-                    out.push(cp);
-                    st = St::Ground;
-                    i -= 1;
-                }
-            }
-            St::Hex => match hex(c) {
-                Some(d) => {
-                    cp = d;
-                    st = St::Hex2;
-                }
-                None => return None,
-            },
-            St::Hex2 => {
-                st = St::Ground;
-                match hex(c) {
-                    Some(d) => out.push(d | cp.wrapping_shl(4)),
-                    None => {
-                        out.push(cp);
-                        i -= 1;
-                    }
-                }
-            }
-        }
-    }
-    // UNVIS_END: a pending octal or hex byte is complete; any other unfinished escape is
-    // UNVIS_SYNBAD, which strnunvisx ignores at the end (it only adds a UNVIS_VALID).
-    if matches!(st, St::Octal2 | St::Octal3 | St::Hex2) {
-        out.push(cp);
-    }
-    if let Some(nul) = out.iter().position(|&b| b == 0) {
-        out.truncate(nul);
-    }
-    Some(out)
-}
+/// The fields of a `mount` entry, and the one strunvis, are the fstab module's.
+pub use crate::fstab::{fields, strunvis};
 
 /// A path as the kernel resolves it without symlinks: `//`, `.` and a trailing `/`
 /// dropped, `..` taking back the component before it. jail(8) refuses a symlink in a
@@ -411,15 +275,12 @@ pub fn plan_jail(
         return Ok(None);
     }
     let name = &jail.name;
-    let err = |loc: Option<Loc>, code: &'static str, msg: String| {
-        Diag::error(loc, format!("{name}: {msg}"))
-            .with_code(code)
-            .with_jail(name)
-    };
+    let err =
+        |loc: Option<Loc>, lint: Lint, msg: String| lint.diag(loc, format!("{name}: {msg}")).with_jail(name);
     let Some(origins) = stmts.origins(jail, values.len()) else {
         return Err(vec![err(
             stmts.last(jail).map(CfParam::loc).or_else(|| jail.loc.clone()),
-            CODE,
+            Lint::MountBelowPath,
             format!(
                 "jailvol cannot tell which statement gave each of this jail's mount entries (more than \
                  one list variable is spliced into them), and some mount below its path {path}: write \
@@ -435,7 +296,7 @@ pub fn plan_jail(
         if e.undecodable {
             errs.push(err(
                 Some(loc),
-                CODE,
+                Lint::MountBelowPath,
                 format!(
                     "mount entry \"{shown}\": jail(8) cannot decode its mount point (\"fstab parse error\", \
                      a bad vis(3) escape), so jailvol cannot tell where it mounts"
@@ -452,7 +313,7 @@ pub fn plan_jail(
             }
             _ if after => errs.push(err(
                 Some(loc),
-                "JV007",
+                Lint::ContainerNotFirst,
                 format!(
                     "a wildcard block after the jail adds mount entry \"{shown}\" below its path {path}: \
                      jail(8) mounts \"mount\" entries before mount.fstab, so it would land under the \
@@ -463,7 +324,7 @@ pub fn plan_jail(
             )),
             Place::Root => errs.push(err(
                 Some(loc),
-                CODE,
+                Lint::MountBelowPath,
                 format!(
                     "mount entry \"{shown}\" mounts on the jail's path {path} itself, where jailvol mounts \
                      the container: remove it (the container is the jail's root)"
@@ -471,15 +332,15 @@ pub fn plan_jail(
             )),
             Place::Below if e.fields.len() < 3 => errs.push(err(
                 Some(loc),
-                CODE,
+                Lint::MountBelowPath,
                 format!(
                     "mount entry \"{shown}\" has no file system type: jail(8) refuses it (\"missing \
                      information\")"
                 ),
             )),
-            Place::Below if e.value.contains('#') => errs.push(err(
+            Place::Below if e.value.contains(crate::fstab::COMMENT) => errs.push(err(
                 Some(loc),
-                CODE,
+                Lint::MountBelowPath,
                 format!(
                     "mount entry \"{shown}\" mounts below the jail's path {path} and must move to {fstab} \
                      to be mounted after the container, but it contains '#', where jail(8) cuts an fstab \
@@ -520,7 +381,8 @@ pub fn below_path(stmts: &Statements<'_>, jail: &Jail, values: &[Text], path: &s
             .map(|(p, _)| p.loc())
             .or_else(|| jail.loc.clone());
         out.push(
-            Diag::error(
+            Lint::MountBelowPath
+                .diag(
                 loc,
                 format!(
                     "{}: mount entry \"{}\" mounts below the jail's path {path}, but jail(8) mounts \"mount\" \
@@ -530,7 +392,6 @@ pub fn below_path(stmts: &Statements<'_>, jail: &Jail, values: &[Text], path: &s
                     v.escape_debug()
                 ),
             )
-            .with_code(CODE)
             .with_jail(&jail.name),
         );
     }
@@ -540,32 +401,6 @@ pub fn below_path(stmts: &Statements<'_>, jail: &Jail, values: &[Text], path: &s
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn strunvis_like_libc() {
-        let ok = |s: &str| strunvis(s).unwrap();
-        assert_eq!(ok("/a\\040b"), b"/a b");
-        assert_eq!(ok("\\\\"), b"\\");
-        assert_eq!(ok("a\\sb\\tc"), b"a b\tc");
-        // Octal: up to three digits, the next byte read again.
-        assert_eq!(ok("\\0419"), b"!9");
-        assert_eq!(ok("\\41x"), b"!x");
-        assert_eq!(ok("\\4"), [4]);
-        // Three digits wrap in a byte, like the C char.
-        assert_eq!(ok("\\777"), [0xff]);
-        assert_eq!(ok("\\x41\\x4"), b"A\x04");
-        assert_eq!(ok("\\x4g"), b"\x04g");
-        assert_eq!(ok("\\M-a"), [0x80 | b'a']);
-        assert_eq!(ok("\\M^A\\^?"), [0x81, 0x7f]);
-        assert_eq!(ok("a\\$b"), b"ab");
-        // A lone backslash at the end is dropped (strnunvisx ignores UNVIS_SYNBAD there).
-        assert_eq!(ok("a\\"), b"a");
-        // A NUL ends the C string.
-        assert_eq!(ok("a\\000b"), b"a");
-        for bad in ["\\q", "\\xg", "\\Mx", "\\040\\z"] {
-            assert_eq!(strunvis(bad), None, "{bad}");
-        }
-    }
 
     #[test]
     fn places_like_the_kernel_resolves() {
@@ -580,12 +415,5 @@ mod tests {
         assert_eq!(p("/j", "/j/a"), Place::Outside);
         assert_eq!(p("j/a/x", "/j/a"), Place::Outside);
         assert_eq!(p("/x", "/"), Place::Below);
-    }
-
-    #[test]
-    fn fields_split_like_strtok() {
-        let f: Vec<&str> = fields(" a\tb\x0bc\r\nd  e\x0c").collect();
-        assert_eq!(f, ["a", "b", "c", "d", "e"]);
-        assert_eq!(fields("  ").count(), 0);
     }
 }
