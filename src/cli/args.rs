@@ -49,7 +49,8 @@ pub struct Global {
     /// Say more about what is done.
     #[arg(short, long, global = true)]
     pub verbose: bool,
-    /// Colour in messages (honours NO_COLOR).
+    /// Colour the error and warning labels and carets: `auto` on a terminal unless
+    /// NO_COLOR is set (and not empty) or TERM is dumb.
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
 }

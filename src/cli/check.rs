@@ -2,6 +2,7 @@
 
 use clap::{Args, ValueEnum};
 
+use super::color::{self, Stream};
 use super::{Format, Globals, StyleArgs, plan_options, print};
 use crate::diag::{Diag, Severity, exit};
 use crate::ops::check;
@@ -45,6 +46,11 @@ pub(crate) fn check(g: &Globals, a: &CheckArgs) -> anyhow::Result<i32> {
     let out = match g.format {
         Format::Json => crate::check::to_json(&report),
         Format::Github => crate::check::to_github(&report),
+        // The findings are diagnostics: coloured like those on stderr, but as standard
+        // output is a terminal or not.
+        Format::Text if color::enabled(g.color, Stream::Stdout) => {
+            color::paint_leading(&report.findings, &crate::check::to_text(&report))
+        }
         Format::Text => crate::check::to_text(&report),
     };
     print(&out)?;

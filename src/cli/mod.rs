@@ -12,6 +12,7 @@ use crate::{model, plan, write};
 
 mod args;
 mod check;
+mod color;
 mod convert;
 mod create;
 mod generate;

@@ -1,8 +1,9 @@
 //! Writing to the terminal: stdout that tolerates a closed pipe; warnings, notes and
-//! errors on stderr.
+//! errors on stderr, diagnostics coloured as `--color` resolves.
 
 use std::io::Write;
 
+use super::color::{self, Stream};
 use super::{Global, Globals};
 use crate::diag::{Diag, Diags, Severity, exit};
 
@@ -25,14 +26,15 @@ pub fn print(text: &str) -> anyhow::Result<()> {
 /// Print warnings (unless -q) to stderr.
 pub fn warn(g: &Global, diags: &[Diag]) {
     if !g.quiet {
-        warnings(diags);
+        warnings(color::enabled(g.color, Stream::Stderr), diags);
     }
 }
 
-fn warnings(diags: &[Diag]) {
+fn warnings(colored: bool, diags: &[Diag]) {
     let mut stderr = std::io::stderr().lock();
     for d in diags.iter().filter(|d| d.severity <= Severity::Warning) {
-        let _ = stderr.write_all(d.render().as_bytes());
+        let text = if colored { color::render(d) } else { d.render() };
+        let _ = stderr.write_all(text.as_bytes());
     }
 }
 
@@ -40,7 +42,7 @@ impl Globals {
     /// Print warnings (unless -q) to stderr.
     pub fn warn(&self, diags: &[Diag]) {
         if !self.quiet {
-            warnings(diags);
+            warnings(self.err_color, diags);
         }
     }
 
@@ -54,7 +56,8 @@ impl Globals {
 
 /// Print an error the way a compiler would; never a backtrace. Returns the exit status.
 pub(crate) fn report(g: &Global, err: &anyhow::Error) -> i32 {
-    let render = |d: &Diag| d.render();
+    let colored = color::enabled(g.color, Stream::Stderr);
+    let render = |d: &Diag| if colored { color::render(d) } else { d.render() };
     let mut stderr = std::io::stderr().lock();
     if let Some(d) = err.downcast_ref::<Diag>() {
         let _ = stderr.write_all(render(d).as_bytes());
@@ -65,8 +68,7 @@ pub(crate) fn report(g: &Global, err: &anyhow::Error) -> i32 {
     } else if is_broken_pipe(err) {
         return exit::OK;
     } else {
-        let _ = writeln!(stderr, "jailvol: error: {err:#}");
+        let _ = stderr.write_all(color::error_line(colored, &format!("{err:#}")).as_bytes());
     }
-    let _ = g;
     crate::diag::exit_code(err)
 }

@@ -1,7 +1,8 @@
 //! Raw arguments → resolved options, in one place: which input to read, the output
-//! format, `-q` and `-v`. The commands read these, never `Global` itself.
+//! format, colour (against the terminal and `NO_COLOR`), `-q` and `-v`. The commands read these, never `Global` itself.
 
-use super::{Format, Global};
+use super::color::{self, Stream};
+use super::{Color, Format, Global};
 use crate::input::{self, InputKind};
 
 /// The global options, resolved.
@@ -9,6 +10,10 @@ use crate::input::{self, InputKind};
 pub struct Globals {
     pub input: input::Options,
     pub format: Format,
+    /// `--color` as given: each stream resolves it (`color::enabled`).
+    pub color: Color,
+    /// Whether diagnostics on standard error are coloured.
+    pub err_color: bool,
     pub quiet: bool,
     pub verbose: bool,
 }
@@ -34,6 +39,8 @@ impl Globals {
         Globals {
             input: g.into(),
             format: g.format,
+            color: g.color,
+            err_color: color::enabled(g.color, Stream::Stderr),
             quiet: g.quiet,
             verbose: g.verbose,
         }
