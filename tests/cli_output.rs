@@ -1,4 +1,5 @@
-//! How the command line prints: `--color` and `NO_COLOR` for diagnostics.
+//! How the command line prints: `--color` and `NO_COLOR` for diagnostics, and the
+//! formats each command accepts.
 //! The `auto` cases run jailvol on a pseudo-terminal (util-linux `script`), where
 //! colour is on unless `NO_COLOR` says otherwise.
 
@@ -187,4 +188,51 @@ fn auto_colours_a_terminal_unless_no_color_or_never() {
     let t = on_terminal(&never, &[]).unwrap();
     assert!(t.contains("error: unterminated"), "{t:?}");
     assert!(!t.contains('\x1b'), "--color never: {t:?}");
+}
+
+#[test]
+fn a_format_the_command_cannot_print_is_a_usage_error() {
+    let d = tempfile::tempdir().unwrap();
+    let conf = d.path().join("jail.conf");
+    std::fs::write(&conf, "www { path = /j; }\n").unwrap();
+    let conf = conf.display().to_string();
+    for (args, can) in [
+        (&["show", "--format", "github"][..], "text or json"),
+        (&["vars", "--format", "github"][..], "text or json"),
+        (&["convert", "--format", "github"][..], "text or json"),
+        (&["status", "--format", "github"][..], "text or json"),
+        (&["generate", "-n", "--format", "json"][..], "text only"),
+        (&["create", "-n", "--format", "json"][..], "text only"),
+        (&["grow", "-n", "www", "+1G", "--format", "json"][..], "text only"),
+        (&["migrate", "www", "--format", "github"][..], "text only"),
+        (&["man", "--format", "json"][..], "text only"),
+        (&["completions", "bash", "--format", "json"][..], "text only"),
+    ] {
+        let mut c = common::jailvol();
+        c.args(["-f", &conf]).args(args);
+        let r = common::run(c);
+        let format = args[args.len() - 1];
+        assert_eq!(r.code, 64, "{args:?}: {}", r.stderr);
+        assert_eq!(
+            r.stderr,
+            format!(
+                "jailvol: error: {} cannot print --format {format}: it prints {can}\n",
+                args[0]
+            ),
+        );
+        assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
+    }
+    // What each command prints is accepted, as before.
+    for args in [
+        &["show", "--format", "json"][..],
+        &["show", "--format", "text"][..],
+        &["check", "--no-containers", "--format", "github"][..],
+        &["check", "--no-containers", "--format", "json"][..],
+    ] {
+        let mut c = common::jailvol();
+        c.args(["-f", &conf]).args(args);
+        let r = common::run(c);
+        assert!(r.code == 0 || r.code == 1, "{args:?}: {} {}", r.code, r.stderr);
+        assert!(!r.stderr.contains("cannot print"), "{args:?}: {}", r.stderr);
+    }
 }

@@ -83,6 +83,6 @@ pub(crate) fn convert(g: &Globals, a: &ConvertArgs) -> anyhow::Result<i32> {
 /// `convert` on variables already evaluated: prints the warnings, returns the text (or
 /// the errors, exit 65, when any jail cannot be converted faithfully).
 pub fn convert_vars(g: &Global, a: &ConvertArgs, loader: &Loader, vars: &RcVars) -> anyhow::Result<String> {
-    let g = Globals::new(g);
+    let g = Globals::lenient(g);
     convert::text(&a.ops(&g), loader, vars, &|d| g.warn(d))
 }

@@ -50,7 +50,7 @@ pub fn main() -> i32 {
 
 pub(crate) fn run(cli: &Cli) -> anyhow::Result<i32> {
     let g = &cli.global;
-    let opts = Globals::new(g);
+    let opts = Globals::for_command(g, &cli.command)?;
     match &cli.command {
         Command::Show => show::show(&opts),
         Command::Generate(a) => generate::generate(&opts, a),
