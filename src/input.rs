@@ -1,7 +1,8 @@
 //! Which files to read and as what: `-f` files (kind detected from their content unless
 //! `--jail-conf`/`--rc-conf`), else the host's defaults under `--root`.
 
-use crate::cli::Global;
+use std::path::PathBuf;
+
 use crate::diag::{Diag, exit};
 use crate::parse::jailconf::{self, Parsed};
 use crate::parse::loader::Loader;
@@ -10,6 +11,28 @@ use crate::parse::loader::Loader;
 pub enum InputKind {
     JailConf,
     RcConf,
+}
+
+/// What the command line says about the input: the `-f` files, a kind forced by
+/// `--jail-conf`/`--rc-conf`, and `--root`.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub files: Vec<String>,
+    pub kind: Option<InputKind>,
+    pub root: Option<PathBuf>,
+}
+
+impl Options {
+    /// A loader that reads below `--root`.
+    pub fn loader(&self) -> Loader {
+        Loader::new(self.root.clone())
+    }
+}
+
+impl From<&Options> for Options {
+    fn from(o: &Options) -> Options {
+        o.clone()
+    }
 }
 
 #[derive(Debug)]
@@ -25,8 +48,11 @@ impl Inputs {
     }
 }
 
-pub fn select(g: &Global) -> Result<Inputs, Diag> {
-    let loader = Loader::new(g.root.clone());
+/// The files to read and their kind. Takes anything that gives [`Options`] (the command
+/// line's global options convert into them).
+pub fn select(opts: impl Into<Options>) -> Result<Inputs, Diag> {
+    let g: Options = opts.into();
+    let loader = g.loader();
     if g.files.is_empty() {
         if loader.real_path("/etc/jail.conf").exists() {
             return Ok(Inputs {
@@ -48,17 +74,14 @@ pub fn select(g: &Global) -> Result<Inputs, Diag> {
         )
         .with_exit(exit::NOINPUT));
     }
-    let kind = if g.jail_conf {
-        InputKind::JailConf
-    } else if g.rc_conf {
-        InputKind::RcConf
-    } else {
-        detect(&loader, &g.files[0])?
+    let kind = match g.kind {
+        Some(k) => k,
+        None => detect(&loader, &g.files[0])?,
     };
     Ok(Inputs {
         kind,
-        files: g.files.clone(),
-        root: g.root.clone(),
+        files: g.files,
+        root: g.root,
     })
 }
 

@@ -297,6 +297,50 @@ pub struct JailStatus {
     pub notes: Vec<String>,
 }
 
+/// What `mdconfig -l -v` says about a container: the units backed by its file, and
+/// the configured unit's backing and presence (None when the list could not be read
+/// or no unit is configured).
+struct Attachment {
+    attached: Vec<u32>,
+    backing: Option<String>,
+    present: Option<bool>,
+}
+
+fn attachment(
+    v: &Volume,
+    snap: &Snapshot,
+    is_this_file: &dyn Fn(Option<&str>) -> bool,
+    problems: &mut Vec<Problem>,
+) -> Attachment {
+    let mut a = Attachment {
+        attached: Vec::new(),
+        backing: None,
+        present: None,
+    };
+    let Some(units) = &snap.units else {
+        return a;
+    };
+    a.attached = units
+        .iter()
+        .filter(|u| is_this_file(u.file.as_deref()))
+        .map(|u| u.unit)
+        .collect();
+    if let Some(n) = v.unit {
+        let mine = units.iter().find(|u| u.unit == n);
+        a.present = Some(mine.is_some());
+        if let Some(u) = mine {
+            a.backing = Some(u.file.clone().unwrap_or_else(|| format!("({})", u.kind)));
+            if !is_this_file(u.file.as_deref()) {
+                problems.push(Problem::UnitForeign);
+            }
+        }
+        if a.attached.iter().any(|u| *u != n) {
+            problems.push(Problem::UnitElsewhere);
+        }
+    }
+    a
+}
+
 /// `path` as the kernel names it: its realpath(3) when it resolves, else as given.
 pub fn kernel_name(host: &dyn Host, path: &str) -> String {
     host.canonical(Path::new(path))
@@ -346,44 +390,25 @@ pub fn inspect(
             None
         }
     };
-    let mut units_attached = Vec::new();
-    let mut unit_backing = None;
-    let mut unit_present = None;
-    if let Some(units) = &snap.units {
-        units_attached = units
-            .iter()
-            .filter(|u| is_this_file(u.file.as_deref()))
-            .map(|u| u.unit)
-            .collect();
-        if let Some(n) = v.unit {
-            let mine = units.iter().find(|u| u.unit == n);
-            unit_present = Some(mine.is_some());
-            if let Some(u) = mine {
-                unit_backing = Some(u.file.clone().unwrap_or_else(|| format!("({})", u.kind)));
-                if !is_this_file(u.file.as_deref()) {
-                    problems.push(Problem::UnitForeign);
-                }
-            }
-            if units_attached.iter().any(|u| *u != n) {
-                problems.push(Problem::UnitElsewhere);
-            }
-        }
-    }
-    let mut mounted_from = None;
-    if let Some(m) = &snap.mounts {
+    let units = attachment(v, snap, &is_this_file, &mut problems);
+    let mounted_from = snap.mounts.as_deref().and_then(|m| {
         // mount(8) records the realpath of the mount point.
         let real_path = real(&v.path);
         let kernel_path = kernel_name(host, &real_path);
-        if let Some(mnt) = mount_at(m, &kernel_path).or_else(|| mount_at(m, &real_path)) {
-            let expected = v.unit.map(|u| format!("/dev/md{u}"));
-            if expected.as_deref() != Some(mnt.device.as_str()) {
-                problems.push(Problem::MountedOther);
-            } else if unit_present == Some(false) {
-                problems.push(Problem::MountedWithoutUnit);
-            }
-            mounted_from = Some(mnt.device);
+        let mnt = mount_at(m, &kernel_path).or_else(|| mount_at(m, &real_path))?;
+        let expected = v.unit.map(|u| format!("/dev/md{u}"));
+        if expected.as_deref() != Some(mnt.device.as_str()) {
+            problems.push(Problem::MountedOther);
+        } else if units.present == Some(false) {
+            problems.push(Problem::MountedWithoutUnit);
         }
-    }
+        Some(mnt.device)
+    });
+    let Attachment {
+        attached: units_attached,
+        backing: unit_backing,
+        ..
+    } = units;
     if running == Some(true) && snap.mounts.is_some() && mounted_from.is_none() {
         problems.push(Problem::RunningUnmounted);
     }

@@ -1,8 +1,15 @@
-//! The command line as clap reads it: global options and each subcommand's arguments.
+//! The command line as clap reads it: the global options, the subcommands, and the
+//! arguments shared by several of them. Each command's own arguments are in its file.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub use super::check::{CheckArgs, FailOn};
+pub use super::convert::ConvertArgs;
+pub use super::generate::{GenerateArgs, MountProgArg, StyleArg, StyleArgs};
+pub use super::status::StatusArgs;
+pub use super::vars::VarsArgs;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -33,7 +40,8 @@ pub struct Global {
     /// Take every absolute path read or written below DIR (like sysrc -R).
     #[arg(long, global = true, value_name = "DIR")]
     pub root: Option<PathBuf>,
-    /// Output format.
+    /// Output format: json for show, vars, convert, check and status; github (workflow
+    /// annotations) for check. Other commands print text only.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Print no warnings.
@@ -42,7 +50,8 @@ pub struct Global {
     /// Say more about what is done.
     #[arg(short, long, global = true)]
     pub verbose: bool,
-    /// Colour in messages (honours NO_COLOR).
+    /// Colour the error and warning labels and carets: `auto` on a terminal unless
+    /// NO_COLOR is set (and not empty) or TERM is dumb.
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
 }
@@ -121,47 +130,6 @@ pub struct MigrateArgs {
 }
 
 #[derive(Args, Debug, Clone)]
-pub struct ConvertArgs {
-    /// Jails to convert, like `service jail start NAME...` (default: jail_list).
-    #[arg(value_name = "NAME")]
-    pub names: Vec<String>,
-    /// Write to FILE (atomically; taken below --root) instead of standard output. An
-    /// existing FILE must be a jail.conf: the converted jails are appended to it, and
-    /// nothing already in it changes.
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
-    pub output: Option<String>,
-    /// With -o: replace the block FILE already has for a converted jail (that block
-    /// alone; everything else in FILE is kept). With --format json: replace FILE if it
-    /// holds an earlier JSON output.
-    #[arg(long, requires = "output")]
-    pub force: bool,
-    /// Before each line, a comment naming the rc.conf variables behind it.
-    #[arg(long)]
-    pub explain: bool,
-    /// Meaning of the variables: `9` (FreeBSD 6.x-9.x: mount_enable mounts the fstab, no
-    /// allow.mount) or `current` (10.0 and later).
-    #[arg(long, value_enum, default_value = "current")]
-    pub era: crate::legacy::Era,
-    /// The host's net.inet6.ip6.dad_count: IPv6 jails start with `sleep N+1`.
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    pub ipv6_dad_count: i64,
-    /// The kernel has no VIMAGE: jails without jail_NAME_ip are skipped, like rc.d/jail.
-    #[arg(long)]
-    pub no_vimage: bool,
-}
-
-impl ConvertArgs {
-    pub fn options(&self) -> crate::legacy::Options {
-        crate::legacy::Options {
-            names: self.names.clone(),
-            era: self.era,
-            ipv6_dad_count: self.ipv6_dad_count,
-            vimage: !self.no_vimage,
-        }
-    }
-}
-
-#[derive(Args, Debug, Clone)]
 pub struct CreateArgs {
     /// Jails whose containers to make (default: every managed jail).
     #[arg(value_name = "JAIL")]
@@ -211,90 +179,8 @@ pub struct GrowArgs {
     pub dry_run: bool,
 }
 
-#[derive(Args, Debug, Clone)]
-pub struct StatusArgs {
-    /// Jails to show (default: every managed jail).
-    #[arg(value_name = "JAIL")]
-    pub jails: Vec<String>,
-    /// Exit 1 when any container shows a problem (status is informational otherwise).
-    #[arg(long)]
-    pub check: bool,
-}
-
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ViaArg {
     Md,
     Makefs,
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct GenerateArgs {
-    #[command(flatten)]
-    pub style: StyleArgs,
-    /// Print a unified diff of what would change; write nothing.
-    #[arg(short = 'n', long)]
-    pub dry_run: bool,
-    /// Overwrite files at jailvol's paths that jailvol did not write.
-    #[arg(long)]
-    pub force: bool,
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct CheckArgs {
-    #[command(flatten)]
-    pub style: StyleArgs,
-    /// Fail (exit 1) on findings at or above this severity; drift always fails.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
-    /// Skip the lints that read the containers (JV016-JV020): for a configuration
-    /// repository, whose containers are on the hosts.
-    #[arg(long)]
-    pub no_containers: bool,
-}
-
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailOn {
-    Error,
-    Warning,
-}
-
-/// What generate writes and where: shared by generate and check.
-#[derive(Args, Debug, Clone)]
-pub struct StyleArgs {
-    /// How the container is attached and mounted (default: from --target-release, else hooks).
-    #[arg(long, value_enum)]
-    pub style: Option<StyleArg>,
-    /// The FreeBSD release the host runs, e.g. 14.2: picks the style.
-    #[arg(long, value_name = "X.Y", conflicts_with = "style")]
-    pub target_release: Option<String>,
-    /// For --style mountprog: jailvol's helper (attach, fsck, mount) or /sbin/mdmfs (no fsck).
-    #[arg(long, value_enum, default_value_t = MountProgArg::Helper)]
-    pub mountprog: MountProgArg,
-    /// Directory of the fstab files jailvol owns.
-    #[arg(long, default_value = "/etc/jailvol", value_name = "DIR")]
-    pub fstab_dir: String,
-    /// Where the helper script is installed.
-    #[arg(long, default_value = "/usr/local/libexec/jailvol-md", value_name = "PATH")]
-    pub helper: String,
-}
-
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StyleArg {
-    Hooks,
-    Mountprog,
-    Seed,
-}
-
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MountProgArg {
-    Helper,
-    Mdmfs,
-}
-
-#[derive(Args, Debug)]
-pub struct VarsArgs {
-    /// Warn about and skip statements that cannot be evaluated statically (commands,
-    /// `if`, `$(...)`...) instead of failing; values that depend on them still fail.
-    #[arg(long)]
-    pub skip_unsupported: bool,
 }

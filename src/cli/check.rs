@@ -1,44 +1,56 @@
 //! `jailvol check`: the CI verify mode.
 
-use super::*;
+use clap::{Args, ValueEnum};
 
-pub(crate) fn check(g: &Global, a: &CheckArgs) -> anyhow::Result<i32> {
-    let opts = plan_options(&a.style)?;
+use super::color::{self, Stream};
+use super::{Format, Globals, StyleArgs, plan_options, print};
+use crate::diag::{Diag, Severity, exit};
+use crate::ops::check;
+
+#[derive(Args, Debug, Clone)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub style: StyleArgs,
+    /// Fail (exit 1) on findings at or above this severity; drift always fails.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Skip the lints that read the containers (JV016-JV020): for a configuration
+    /// repository, whose containers are on the hosts.
+    #[arg(long)]
+    pub no_containers: bool,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    Error,
+    Warning,
+}
+
+pub(crate) fn check(g: &Globals, a: &CheckArgs) -> anyhow::Result<i32> {
+    let plan = plan_options(&a.style)?;
     let release = match &a.style.target_release {
-        Some(r) => Some(plan::parse_release(r).ok_or_else(|| {
+        Some(r) => Some(crate::plan::parse_release(r).ok_or_else(|| {
             Diag::error(None, format!("\"{r}\" is not a FreeBSD release")).with_exit(exit::USAGE)
         })?),
         None => None,
     };
-    let inputs = input::select(g).map_err(|d| d.with_exit(exit::DATAERR))?;
-    if inputs.kind == InputKind::RcConf {
-        anyhow::bail!(
-            Diag::error(
-                None,
-                "check reads jail.conf; convert the rc.conf first (jailvol convert)"
-            )
-            .with_exit(exit::USAGE)
-        );
-    }
-    let loader = inputs.loader();
-    let report = match input::parse_jail_confs(&loader, &inputs.files) {
-        Ok(parsed) => crate::check::run(
-            &loader,
-            &parsed,
-            &opts,
-            crate::check::Settings {
-                release,
-                containers: !a.no_containers,
-            },
-        ),
-        // A file that cannot be read at all is bad input; one that jail(8) would reject
-        // is a finding.
-        Err(d) if d.loc.is_none() || d.exit != exit::DATAERR => anyhow::bail!(d.with_exit(exit::DATAERR)),
-        Err(d) => crate::check::parse_failure(d),
+    let opts = check::Options {
+        input: g.input.clone(),
+        plan,
+        settings: crate::check::Settings {
+            release,
+            containers: !a.no_containers,
+        },
     };
+    let report = check::check(&opts)?;
     let out = match g.format {
         Format::Json => crate::check::to_json(&report),
         Format::Github => crate::check::to_github(&report),
+        // The findings are diagnostics: coloured like those on stderr, but as standard
+        // output is a terminal or not.
+        Format::Text if color::enabled(g.color, Stream::Stdout) => {
+            color::paint_leading(&report.findings, &crate::check::to_text(&report))
+        }
         Format::Text => crate::check::to_text(&report),
     };
     print(&out)?;

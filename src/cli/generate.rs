@@ -1,6 +1,56 @@
 //! `jailvol generate`: write (or diff) what makes each managed jail mount its container.
 
-use super::*;
+use clap::{Args, ValueEnum};
+
+use super::{Globals, print};
+use crate::diag::{Diag, exit};
+use crate::ops::generate::{self, Outcome};
+use crate::plan;
+
+#[derive(Args, Debug, Clone)]
+pub struct GenerateArgs {
+    #[command(flatten)]
+    pub style: StyleArgs,
+    /// Print a unified diff of what would change; write nothing.
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+    /// Overwrite files at jailvol's paths that jailvol did not write.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// What generate writes and where: shared by generate, check and migrate.
+#[derive(Args, Debug, Clone)]
+pub struct StyleArgs {
+    /// How the container is attached and mounted (default: from --target-release, else hooks).
+    #[arg(long, value_enum)]
+    pub style: Option<StyleArg>,
+    /// The FreeBSD release the host runs, e.g. 14.2: picks the style.
+    #[arg(long, value_name = "X.Y", conflicts_with = "style")]
+    pub target_release: Option<String>,
+    /// For --style mountprog: jailvol's helper (attach, fsck, mount) or /sbin/mdmfs (no fsck).
+    #[arg(long, value_enum, default_value_t = MountProgArg::Helper)]
+    pub mountprog: MountProgArg,
+    /// Directory of the fstab files jailvol owns.
+    #[arg(long, default_value = "/etc/jailvol", value_name = "DIR")]
+    pub fstab_dir: String,
+    /// Where the helper script is installed.
+    #[arg(long, default_value = "/usr/local/libexec/jailvol-md", value_name = "PATH")]
+    pub helper: String,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StyleArg {
+    Hooks,
+    Mountprog,
+    Seed,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MountProgArg {
+    Helper,
+    Mdmfs,
+}
 
 /// Build the generate options from the command line.
 pub fn plan_options(a: &StyleArgs) -> Result<plan::Options, Diag> {
@@ -31,74 +81,24 @@ pub fn plan_options(a: &StyleArgs) -> Result<plan::Options, Diag> {
     })
 }
 
-pub(crate) fn generate(g: &Global, a: &GenerateArgs) -> anyhow::Result<i32> {
-    let mut opts = plan_options(&a.style)?;
-    let inputs = input::select(g)?;
-    let loader = inputs.loader();
-    let plan = if inputs.kind == InputKind::RcConf {
-        // rc.d/jail hosts: no exec.prepare, so the fstab line attaches the container.
-        if a.style.style.is_none() {
-            let old = a
-                .style
-                .target_release
-                .as_deref()
-                .and_then(plan::parse_release)
-                .is_some_and(|r| r < (10, 0));
-            opts.style = if old {
-                plan::Style::Seed
-            } else {
-                plan::Style::Mountprog
-            };
-        }
-        let (vars, warnings) = read_rc_conf(g, &loader)?;
-        warn(g, &warnings);
-        let files = if g.files.is_empty() {
-            vec!["/etc/rc.conf".to_owned()]
-        } else {
-            g.files.clone()
-        };
-        let sources = files
-            .iter()
-            .filter(|f| *f != "-")
-            .map(|f| loader.read(f, None))
-            .collect::<Result<Vec<_>, _>>()?;
-        let legacy_opts = crate::legacy::Options {
-            era: if opts.style == plan::Style::Seed {
-                crate::legacy::Era::Pre10
-            } else {
-                crate::legacy::Era::Current
-            },
-            ..crate::legacy::Options::default()
-        };
-        let conv = crate::legacy::convert(&vars, &loader, &legacy_opts);
-        warn(g, &conv.warnings);
-        crate::rcplan::generate(&vars, &conv, &sources, &loader, &opts).map_err(Diags)?
-    } else {
-        let parsed = input::parse_jail_confs(&loader, &inputs.files)?;
-        warn(g, &parsed.warnings);
-        plan::generate(&parsed, &opts).map_err(Diags)?
+pub(crate) fn generate(g: &Globals, a: &GenerateArgs) -> anyhow::Result<i32> {
+    let opts = generate::Options {
+        input: g.input.clone(),
+        plan: plan_options(&a.style)?,
+        style_given: a.style.style.is_some(),
+        target_release: a.style.target_release.clone(),
+        dry_run: a.dry_run,
+        force: a.force,
     };
-    warn(g, &plan.warnings);
-    if a.dry_run {
-        let mut out = String::new();
-        for art in &plan.artifacts {
-            match write::change(&loader, art)? {
-                write::Change::Unchanged => {}
-                write::Change::Create => out.push_str(&write::diff(&art.path, "", &art.content)),
-                write::Change::Update { old } => out.push_str(&write::diff(&art.path, &old, &art.content)),
+    match generate::generate(&opts, &|d| g.warn(d))? {
+        Outcome::Diff(diff) => print(&diff)?,
+        Outcome::Written(written) => {
+            for w in &written {
+                g.note(&format!("wrote {w}"));
             }
-        }
-        print(&out)?;
-        return Ok(exit::OK);
-    }
-    let written = write::apply(&loader, &plan.artifacts, a.force)?;
-    if !g.quiet {
-        let mut err = std::io::stderr().lock();
-        for w in &written {
-            let _ = writeln!(err, "jailvol: wrote {w}");
-        }
-        if written.is_empty() {
-            let _ = writeln!(err, "jailvol: everything is up to date");
+            if written.is_empty() {
+                g.note("everything is up to date");
+            }
         }
     }
     Ok(exit::OK)

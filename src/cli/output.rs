@@ -1,6 +1,11 @@
-//! Writing to the terminal: stdout that tolerates a closed pipe, warnings on stderr.
+//! Writing to the terminal: stdout that tolerates a closed pipe; warnings, notes and
+//! errors on stderr, diagnostics coloured as `--color` resolves.
 
-use super::*;
+use std::io::Write;
+
+use super::color::{self, Stream};
+use super::{Global, Globals};
+use crate::diag::{Diag, Diags, Severity, exit};
 
 pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
@@ -20,51 +25,50 @@ pub fn print(text: &str) -> anyhow::Result<()> {
 
 /// Print warnings (unless -q) to stderr.
 pub fn warn(g: &Global, diags: &[Diag]) {
-    if g.quiet {
-        return;
+    if !g.quiet {
+        warnings(color::enabled(g.color, Stream::Stderr), diags);
     }
+}
+
+fn warnings(colored: bool, diags: &[Diag]) {
     let mut stderr = std::io::stderr().lock();
     for d in diags.iter().filter(|d| d.severity <= Severity::Warning) {
-        let _ = stderr.write_all(d.render().as_bytes());
+        let text = if colored { color::render(d) } else { d.render() };
+        let _ = stderr.write_all(text.as_bytes());
     }
 }
 
-/// Buffered standard output for streamed output, quiet about a closed pipe like `print`:
-/// after the first error nothing more is written; `finish` reports it unless it was a
-/// broken pipe.
-pub(crate) struct Output {
-    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
-    failed: Option<std::io::Error>,
+impl Globals {
+    /// Print warnings (unless -q) to stderr.
+    pub fn warn(&self, diags: &[Diag]) {
+        if !self.quiet {
+            warnings(self.err_color, diags);
+        }
+    }
+
+    /// `jailvol: MESSAGE` on stderr, what was done (unless -q).
+    pub fn note(&self, message: &str) {
+        if !self.quiet {
+            let _ = writeln!(std::io::stderr().lock(), "jailvol: {message}");
+        }
+    }
 }
 
-impl Output {
-    pub(crate) fn new() -> Output {
-        Output {
-            out: std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()),
-            failed: None,
+/// Print an error the way a compiler would; never a backtrace. Returns the exit status.
+pub(crate) fn report(g: &Global, err: &anyhow::Error) -> i32 {
+    let colored = color::enabled(g.color, Stream::Stderr);
+    let render = |d: &Diag| if colored { color::render(d) } else { d.render() };
+    let mut stderr = std::io::stderr().lock();
+    if let Some(d) = err.downcast_ref::<Diag>() {
+        let _ = stderr.write_all(render(d).as_bytes());
+    } else if let Some(ds) = err.downcast_ref::<Diags>() {
+        for d in &ds.0 {
+            let _ = stderr.write_all(render(d).as_bytes());
         }
+    } else if is_broken_pipe(err) {
+        return exit::OK;
+    } else {
+        let _ = stderr.write_all(color::error_line(colored, &format!("{err:#}")).as_bytes());
     }
-
-    pub(crate) fn write(
-        &mut self,
-        f: impl FnOnce(&mut std::io::BufWriter<std::io::StdoutLock<'static>>) -> std::io::Result<()>,
-    ) {
-        if self.failed.is_none()
-            && let Err(e) = f(&mut self.out)
-        {
-            self.failed = Some(e);
-        }
-    }
-
-    pub(crate) fn finish(mut self) -> anyhow::Result<()> {
-        if self.failed.is_none()
-            && let Err(e) = self.out.flush()
-        {
-            self.failed = Some(e);
-        }
-        match self.failed.take() {
-            Some(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-            _ => Ok(()),
-        }
-    }
+    crate::diag::exit_code(err)
 }

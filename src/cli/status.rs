@@ -1,61 +1,40 @@
 //! `jailvol status`: what each container looks like right now.
 
-use super::*;
+use clap::Args;
 
-pub(crate) fn status_cmd(g: &Global, a: &StatusArgs) -> anyhow::Result<i32> {
-    let inputs = input::select(g)?;
-    let (loader, cfg, vols) = if inputs.kind == InputKind::RcConf {
-        // An rc.conf host: the jails as rc.d/jail builds them (the mountprog and seed
-        // styles live there), read only.
-        let loader = inputs.loader();
-        let (vars, warnings) = read_rc_conf(g, &loader)?;
-        warn(g, &warnings);
-        let opts = crate::legacy::Options {
-            names: a.jails.clone(),
-            ..crate::legacy::Options::default()
-        };
-        let conv = crate::legacy::convert(&vars, &loader, &opts);
-        warn(g, &conv.warnings);
-        if !conv.errors.is_empty() {
-            return Err(Diags(conv.errors).into());
-        }
-        let cfg = conv.config();
-        let vols = crate::volume::collect(&cfg, None).map_err(Diags)?;
-        (loader, cfg, vols)
+use super::{Format, Globals, print};
+use crate::diag::{Diag, exit};
+use crate::ops::status;
+
+#[derive(Args, Debug, Clone)]
+pub struct StatusArgs {
+    /// Jails to show (default: every managed jail).
+    #[arg(value_name = "JAIL")]
+    pub jails: Vec<String>,
+    /// Exit 1 when any container shows a problem (status is informational otherwise).
+    #[arg(long)]
+    pub check: bool,
+}
+
+pub(crate) fn status(g: &Globals, a: &StatusArgs) -> anyhow::Result<i32> {
+    let opts = status::Options {
+        input: g.input.clone(),
+        jails: a.jails.clone(),
+    };
+    let st = status::status(&opts, &|d| g.warn(d))?;
+    if g.format == Format::Json {
+        // The document carries the host-wide warnings itself.
+        print(&crate::status::to_json(&st.list, &st.warnings))?;
     } else {
-        let (loader, _parsed, cfg, vols) = managed_jails(g, "status")?;
-        (loader, cfg, vols)
-    };
-    let chosen = pick_jails(&cfg, &vols, &a.jails)?;
-    let host = crate::exec::RealHost::default();
-    let mut runner = crate::exec::System;
-    let snap = crate::status::snapshot(&mut runner);
-    let real = |p: &str| loader.real_path(p).display().to_string();
-    // The hooks style detaches the unit at stop (exec.release runs the helper's
-    // `detach`); the other styles have no such hook and leave it attached.
-    let released = |jail: &str| {
-        cfg.jails.iter().filter(|j| j.name == jail).any(|j| {
-            j.param("exec.release")
-                .is_some_and(|e| e.values.iter().any(|v| v.as_str().contains(" detach ")))
-        })
-    };
-    let list: Vec<crate::status::JailStatus> = chosen
-        .iter()
-        .map(|v| crate::status::inspect(v, &snap, &mut runner, &host, &real, released(&v.jail)))
-        .collect();
-    match g.format {
-        Format::Json => print(&crate::status::to_json(&list, &snap.warnings))?,
-        _ => {
-            let w: Vec<Diag> = snap
-                .warnings
-                .iter()
-                .map(|m| Diag::warning(None, m.clone()))
-                .collect();
-            warn(g, &w);
-            print(&crate::status::to_text(&list))?;
-        }
+        let w: Vec<Diag> = st
+            .warnings
+            .iter()
+            .map(|m| Diag::warning(None, m.clone()))
+            .collect();
+        g.warn(&w);
+        print(&crate::status::to_text(&st.list))?;
     }
-    Ok(if a.check && list.iter().any(|s| !s.problems.is_empty()) {
+    Ok(if a.check && st.problems() {
         exit::FINDINGS
     } else {
         exit::OK

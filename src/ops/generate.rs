@@ -1,0 +1,96 @@
+//! `generate`: write (or diff) what makes each managed jail mount its container.
+
+use super::Warn;
+use crate::diag::Diags;
+use crate::input::{self, InputKind};
+use crate::{plan, write};
+
+pub struct Options {
+    pub input: input::Options,
+    pub plan: plan::Options,
+    /// `--style` was given: the style is the admin's choice on an rc.conf host too.
+    pub style_given: bool,
+    /// `--target-release`, as given.
+    pub target_release: Option<String>,
+    /// Compute the unified diff of what would change; write nothing.
+    pub dry_run: bool,
+    /// Overwrite files at jailvol's paths that jailvol did not write.
+    pub force: bool,
+}
+
+/// What generate did.
+pub enum Outcome {
+    /// `dry_run`: the unified diff of every file that would change.
+    Diff(String),
+    /// The files written (none when everything was up to date).
+    Written(Vec<String>),
+}
+
+pub fn generate(opts: &Options, warn: Warn) -> anyhow::Result<Outcome> {
+    let inputs = input::select(&opts.input)?;
+    let loader = inputs.loader();
+    let plan = if inputs.kind == InputKind::RcConf {
+        let mut popts = opts.plan.clone();
+        if !opts.style_given {
+            popts.style = rc_style(opts.target_release.as_deref());
+        }
+        let (vars, warnings) = super::read_rc_conf(&opts.input, &loader, &Default::default())?;
+        warn(&warnings);
+        let files = if opts.input.files.is_empty() {
+            vec!["/etc/rc.conf".to_owned()]
+        } else {
+            opts.input.files.clone()
+        };
+        let sources = files
+            .iter()
+            .filter(|f| *f != "-")
+            .map(|f| loader.read(f, None))
+            .collect::<Result<Vec<_>, _>>()?;
+        let legacy_opts = crate::legacy::Options {
+            era: if popts.style == plan::Style::Seed {
+                crate::legacy::Era::Pre10
+            } else {
+                crate::legacy::Era::Current
+            },
+            ..crate::legacy::Options::default()
+        };
+        let conv = crate::legacy::convert(&vars, &loader, &legacy_opts);
+        warn(&conv.warnings);
+        crate::rcplan::generate(&vars, &conv, &sources, &loader, &popts).map_err(Diags)?
+    } else {
+        let parsed = input::parse_jail_confs(&loader, &inputs.files)?;
+        warn(&parsed.warnings);
+        plan::generate(&parsed, &opts.plan).map_err(Diags)?
+    };
+    warn(&plan.warnings);
+    if opts.dry_run {
+        let mut out = String::new();
+        for art in &plan.artifacts {
+            match write::change(&loader, art)? {
+                write::Change::Unchanged => {}
+                write::Change::Create => out.push_str(&write::diff(&art.path, "", &art.content)),
+                write::Change::Update { old } => out.push_str(&write::diff(&art.path, &old, &art.content)),
+            }
+        }
+        return Ok(Outcome::Diff(out));
+    }
+    Ok(Outcome::Written(write::apply(
+        &loader,
+        &plan.artifacts,
+        opts.force,
+    )?))
+}
+
+/// The style of an rc.conf host when `--style` is not given. rc.d/jail runs no
+/// exec.prepare, so the jail's own fstab line attaches the container: `mountprog` from
+/// 10.0 on, the historical md + ufs `seed` pair before (docs/freebsd.md).
+fn rc_style(target_release: Option<&str>) -> plan::Style {
+    let old = target_release
+        .and_then(plan::parse_release)
+        .is_some_and(|r| r < (10, 0));
+    if old {
+        plan::Style::Seed
+    } else {
+        plan::Style::Mountprog
+    }
+}

@@ -1,0 +1,112 @@
+//! The operations behind the commands: each takes its resolved options, does the work
+//! through the library (parse, model, plan, write, check, status) and returns what the
+//! command prints. Nothing here knows clap or the terminal: warnings go to a [`Warn`]
+//! callback as they arise, output to the writer or value the caller gives.
+//!
+//! The command line (`cli`) builds the options and prints; one file there and one here
+//! per command.
+
+pub mod check;
+pub mod convert;
+pub mod generate;
+pub mod show;
+pub mod status;
+pub mod vars;
+
+use crate::diag::{Diag, Diags, exit};
+use crate::input::{self, InputKind};
+use crate::parse::jailconf::Parsed;
+use crate::parse::loader::Loader;
+use crate::parse::rcconf::{self, RcOptions, RcVars};
+use crate::{model, volume};
+
+/// Where an operation sends its warnings, as soon as it has them (a long run shows them
+/// when they arise; an error that ends the run comes after them).
+pub type Warn<'a> = &'a dyn Fn(&[Diag]);
+
+/// The evaluated rc.conf variables: the -f files in order, else the host's files.
+pub fn read_rc_conf(
+    input: &input::Options,
+    loader: &Loader,
+    opts: &RcOptions,
+) -> anyhow::Result<(RcVars, Vec<Diag>)> {
+    Ok(if input.files.is_empty() {
+        rcconf::load_host(loader, opts)?
+    } else {
+        rcconf::load_files(loader, &input.files, opts)?
+    })
+}
+
+/// A jail.conf read for the commands that act on containers: its parse, its model and
+/// the managed jails.
+pub struct Managed {
+    pub loader: Loader,
+    pub parsed: Parsed,
+    pub cfg: model::Config,
+    pub vols: Vec<volume::Volume>,
+}
+
+/// Read the jail.conf (an rc.conf is refused: `what` names the command), warn, and
+/// collect the managed jails.
+pub fn managed_jails(input: &input::Options, what: &str, warn: Warn) -> anyhow::Result<Managed> {
+    let inputs = input::select(input)?;
+    if inputs.kind == InputKind::RcConf {
+        anyhow::bail!(
+            Diag::error(
+                None,
+                format!("{what} reads jail.conf; convert the rc.conf first (jailvol convert)")
+            )
+            .with_exit(exit::USAGE)
+        );
+    }
+    let loader = inputs.loader();
+    let parsed = input::parse_jail_confs(&loader, &inputs.files)?;
+    warn(&parsed.warnings);
+    let cfg = model::load(&parsed);
+    if !cfg.errors.is_empty() {
+        return Err(Diags(cfg.errors).into());
+    }
+    warn(&cfg.warnings);
+    let vols = volume::collect(&cfg, Some(&parsed)).map_err(Diags)?;
+    Ok(Managed {
+        loader,
+        parsed,
+        cfg,
+        vols,
+    })
+}
+
+/// The managed jails named (all when none is).
+pub fn pick_jails(
+    cfg: &model::Config,
+    vols: &[volume::Volume],
+    names: &[String],
+) -> anyhow::Result<Vec<volume::Volume>> {
+    let mut out = Vec::new();
+    for name in names {
+        match vols.iter().find(|v| &v.jail == name) {
+            Some(v) => out.push(v.clone()),
+            None if cfg.jails.iter().any(|j| &j.name == name) => anyhow::bail!(
+                Diag::error(
+                    None,
+                    format!("jail \"{name}\" has no $volume_size: it has no container")
+                )
+                .with_exit(exit::USAGE)
+            ),
+            None => anyhow::bail!(Diag::error(None, format!("no jail \"{name}\"")).with_exit(exit::USAGE)),
+        }
+    }
+    if names.is_empty() {
+        out = vols.to_vec();
+    }
+    if out.is_empty() {
+        anyhow::bail!(
+            Diag::error(
+                None,
+                "no managed jails (a jail needs $volume_size to have a container)"
+            )
+            .with_exit(exit::DATAERR)
+        );
+    }
+    Ok(out)
+}
