@@ -375,6 +375,7 @@ pub fn script(m: &Migration) -> String {
          jv_copied=no\n\
          jv_verified=no\n\n",
     );
+    s.push_str(shell::MD_LIB);
     s.push_str(FUNCTIONS);
     // Rollback and restart with the old configuration.
     let _ = write!(
@@ -429,7 +430,7 @@ pub fn script(m: &Migration) -> String {
          \tjv_run dd if=/dev/zero of=\"$jv_file\" bs={bs} count={count}\n\
          }}\n\
          \n\
-         jv_attach() {{\n\
+         jv_attach_container() {{\n\
          \tif jv_attached; then\n\
          \t\treturn 0\n\
          \tfi\n\
@@ -439,7 +440,7 @@ pub fn script(m: &Migration) -> String {
          }}\n\
          \n\
          jv_mount() {{\n\
-         \tjv_attach\n\
+         \tjv_attach_container\n\
          \tif [ -e \"$jv_state/mounted\" ]; then\n\
          \t\treturn 0\n\
          \tfi\n\
@@ -449,7 +450,7 @@ pub fn script(m: &Migration) -> String {
          }}\n\
          \n\
          jv_newfs() {{\n\
-         \tjv_attach\n\
+         \tjv_attach_container\n\
          \tjv_run {newfs}\n\
          }}\n\
          \n\
@@ -708,19 +709,11 @@ jv_sum() {
 	fi
 }
 
-# The md units backed by the container, one number a line. `mdconfig -l -v` prints
-# "mdN<tab>TYPE<tab>SIZE<tab>FILE" per unit (sbin/mdconfig/mdconfig.c md_list), FILE
-# being the realpath(3) of the file the unit was attached with (md_set_file): it is
-# compared with the container's realpath, so that a unit is found whatever symbolic
-# links the path goes through (/home -> /usr/home).
+# The md units backed by the container (jv_units_of, the md library: by realpath), none
+# once the file is gone.
 jv_units() {
 	[ -e "$jv_file" ] || return 0
-	jv_real=$(realpath "$jv_file")
-	mdconfig -l -v | while IFS="$jv_tab" read -r jv_n jv_t _ jv_f _; do
-		if [ "$jv_t" = vnode ] && [ "$jv_f" = "$jv_real" ]; then
-			printf '%s\n' "${jv_n#md}"
-		fi
-	done
+	jv_units_of "$jv_file"
 }
 
 jv_attached() {

@@ -26,9 +26,16 @@ fn keys_hidden(text: &str) -> String {
     for line in text.split_inclusive('\n') {
         let t = line.trim_start();
         let indent = &line[..line.len() - t.len()];
-        let keyed = ["jv_save ", "jv_restore ", "jv_put ", "jv_edit ", "jv_mkdir ", "jv_unmkdir "]
-            .iter()
-            .find_map(|f| t.strip_prefix(f).map(|rest| (f, rest)));
+        let keyed = [
+            "jv_save ",
+            "jv_restore ",
+            "jv_put ",
+            "jv_edit ",
+            "jv_mkdir ",
+            "jv_unmkdir ",
+        ]
+        .iter()
+        .find_map(|f| t.strip_prefix(f).map(|rest| (f, rest)));
         match keyed {
             Some((f, rest)) if rest.len() > 8 && rest[..8].bytes().all(|b| b.is_ascii_hexdigit()) => {
                 out.push_str(indent);
