@@ -264,20 +264,16 @@ fn create_cmds(m: &Migration) -> CreateCmds {
         tar_c: String::new(),
         tar_x: String::new(),
     };
-    for s in create::plan(&target, &opts) {
-        match &s.action {
-            create::Action::Run(Cmd::Run(a))
+    for s in create::plan(&target, &opts).steps {
+        match &s.op {
+            create::Op::Run(Cmd::Run(a))
                 if a.first().is_some_and(|c| c == "mdconfig") && a.get(1).is_some_and(|f| f == "-a") =>
             {
                 out.attach = show(a)
             }
-            create::Action::Run(Cmd::Run(a)) if a.first().is_some_and(|c| c == "newfs") => {
-                out.newfs = show(a)
-            }
-            create::Action::Run(Cmd::Run(a)) if a.first().is_some_and(|c| c == "mount") => {
-                out.mount = show(a)
-            }
-            create::Action::Run(Cmd::Pipe(c, x)) => {
+            create::Op::Run(Cmd::Run(a)) if a.first().is_some_and(|c| c == "newfs") => out.newfs = show(a),
+            create::Op::Run(Cmd::Run(a)) if a.first().is_some_and(|c| c == "mount") => out.mount = show(a),
+            create::Op::Run(Cmd::Pipe(c, x)) => {
                 out.tar_c = show(c);
                 out.tar_x = show(x);
             }

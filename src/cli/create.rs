@@ -100,7 +100,7 @@ pub(crate) fn create(g: &Global, a: &CreateArgs) -> anyhow::Result<i32> {
         for (shown, _, dirs) in &targets {
             let dirs: Vec<String> = dirs.iter().filter(|d| made.insert(*d)).cloned().collect();
             let steps = crate::create::with_path_dirs(&dirs, crate::create::plan(shown, &opts));
-            out.push_str(&crate::create::render(shown, &steps));
+            out.push_str(&crate::create::render(&steps));
         }
         print(&out)?;
         return Ok(exit::OK);
@@ -130,7 +130,7 @@ pub(crate) fn create(g: &Global, a: &CreateArgs) -> anyhow::Result<i32> {
             .filter(|d| !crate::exec::Host::exists(&host, std::path::Path::new(d)))
             .collect();
         let steps = crate::create::with_path_dirs(&dirs, crate::create::plan(real, &opts));
-        let rep = crate::create::execute(real, &steps, &mut runner, &mut host, &mut say)?;
+        let rep = crate::create::execute(real, &steps, &mut runner, &mut host, &mut say, &mut |_| {})?;
         warn(g, &rep.warnings);
         if !g.quiet {
             let mut err = std::io::stderr().lock();

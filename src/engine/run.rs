@@ -252,6 +252,7 @@ pub fn rollback<O>(plan: &Plan<O>, held: &[usize], ops: &mut dyn Ops<O>) -> Roll
             continue;
         }
         match ops.undo(&u.op) {
+            Ok(done) if done.is_empty() => {}
             Ok(done) => rb.done.push(done),
             Err(left) => {
                 rb.remains.push(left);
