@@ -169,8 +169,8 @@ pub(crate) fn grow_cmd(g: &Global, a: &GrowArgs) -> anyhow::Result<i32> {
     if !online {
         t.fs_grown = file_size >= new && crate::grow::fs_size(&host, fpath).is_some_and(|fs| fs > v.size);
     }
-    let steps = crate::grow::plan(&t, &state, online);
-    let text = crate::grow::render(&t, &steps, &state_text, &conf_file);
+    let steps = crate::grow::plan(&t, &state, online, &state_text, &conf_file);
+    let text = crate::grow::render(&steps);
     if online && !a.online {
         print(&text)?;
         anyhow::bail!(refuse(
@@ -203,7 +203,15 @@ pub(crate) fn grow_cmd(g: &Global, a: &GrowArgs) -> anyhow::Result<i32> {
             .map(|()| conf_file.clone())
             .map_err(|e| format!("{conf_file}: {e}"))
     };
-    let rep = crate::grow::execute(&t, &steps, &mut runner, &mut host, &mut write_conf, &mut say)?;
+    let rep = crate::grow::execute(
+        &t,
+        &steps,
+        &mut runner,
+        &mut host,
+        &mut write_conf,
+        &mut say,
+        &mut |_| {},
+    )?;
     warn(g, &rep.warnings);
     if !g.quiet {
         let mut err = std::io::stderr().lock();
