@@ -21,6 +21,7 @@ pub mod locate;
 pub mod man;
 pub mod migrate;
 pub mod model;
+pub mod ops;
 pub mod parse;
 pub mod plan;
 pub mod rcplan;
