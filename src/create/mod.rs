@@ -2,7 +2,7 @@
 //!
 //! [`plan`] is pure: from a container and the options it makes the engine's step list
 //! (src/engine), each step with what undoes it. [`execute`] runs it through the engine
-//! with this module's ops ([`run`]): on a failure or SIGINT/SIGTERM the engine undoes
+//! with this module's ops (`run.rs`): on a failure or SIGINT/SIGTERM the engine undoes
 //! what was done in reverse (umount, detach, remove the temporary directory, remove the
 //! file jailvol created, remove the directories of the jail's path it made), then says
 //! exactly what, if anything, remains.

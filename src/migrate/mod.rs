@@ -18,7 +18,7 @@
 //!   the script refuses, naming the file.
 //!
 //! The script is the engine's step list rendered as sh (src/engine/sh.rs): one function
-//! per step ([`steps`]), the step sequence, and a rollback that runs every step's undo,
+//! per step (`steps.rs`), the step sequence, and a rollback that runs every step's undo,
 //! the last step's first. Its runtime — the log, the markers, the lock, the md library —
 //! is in src/sh/ ([`script::RUNTIME`], [`crate::shell::MD_LIB`]). The script text is
 //! built piece by piece: the admin's file contents are embedded as quoted literals and

@@ -86,7 +86,7 @@ pub fn state_dir(loader: &Loader, opts: &Options) -> String {
 
 /// The script kept in the state directory, when a later `--execute` must resume with it:
 /// once its config step has begun the configuration no longer describes the starting
-/// point (jail_<jv>_rootdir is gone, the hooks are in). Before that the configuration is
+/// point (`jail_<jv>_rootdir` is gone, the hooks are in). Before that the configuration is
 /// still what the migration starts from, and a new script is the same migration plus
 /// whatever the admin changed meanwhile: the saved one would refuse to overwrite those
 /// changes (its config check), and resuming it would block for good.
