@@ -1,4 +1,4 @@
-//! Everything `create` does to the host goes through two small traits, so tests can
+//! Everything `create` and `grow` do to the host goes through two small traits, so tests can
 //! record calls and inject a failure at any point (design §2):
 //!
 //! * [`Runner`] runs commands (argv, or a two-command pipeline); [`System`] uses

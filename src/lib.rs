@@ -10,6 +10,7 @@ pub mod depend;
 pub mod diag;
 pub mod edit;
 pub mod emit;
+pub mod engine;
 pub mod exec;
 pub mod fstab;
 pub mod grow;

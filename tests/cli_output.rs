@@ -196,17 +196,48 @@ fn a_format_the_command_cannot_print_is_a_usage_error() {
     let conf = d.path().join("jail.conf");
     std::fs::write(&conf, "www { path = /j; }\n").unwrap();
     let conf = conf.display().to_string();
-    for (args, can) in [
-        (&["show", "--format", "github"][..], "text or json"),
-        (&["vars", "--format", "github"][..], "text or json"),
-        (&["convert", "--format", "github"][..], "text or json"),
-        (&["status", "--format", "github"][..], "text or json"),
-        (&["generate", "-n", "--format", "json"][..], "text only"),
-        (&["create", "-n", "--format", "json"][..], "text only"),
-        (&["grow", "-n", "www", "+1G", "--format", "json"][..], "text only"),
-        (&["migrate", "www", "--format", "github"][..], "text only"),
-        (&["man", "--format", "json"][..], "text only"),
-        (&["completions", "bash", "--format", "json"][..], "text only"),
+    for (args, name, can) in [
+        (&["show", "--format", "github"][..], "show", "text or json"),
+        (&["vars", "--format", "github"][..], "vars", "text or json"),
+        (&["convert", "--format", "github"][..], "convert", "text or json"),
+        (&["status", "--format", "github"][..], "status", "text or json"),
+        (
+            &["generate", "-n", "--format", "json"][..],
+            "generate",
+            "text only",
+        ),
+        // A plan is a document; a run is progress on stderr.
+        (
+            &["create", "-n", "--format", "github"][..],
+            "create --dry-run",
+            "text or json",
+        ),
+        (
+            &["create", "--format", "json"][..],
+            "create (without --dry-run)",
+            "text only",
+        ),
+        (
+            &["grow", "www", "+1G", "--format", "json"][..],
+            "grow (without --dry-run)",
+            "text only",
+        ),
+        (
+            &["migrate", "www", "--format", "github"][..],
+            "migrate",
+            "text or json",
+        ),
+        (
+            &["migrate", "www", "--execute", "--format", "json"][..],
+            "migrate --execute",
+            "text only",
+        ),
+        (&["man", "--format", "json"][..], "man", "text only"),
+        (
+            &["completions", "bash", "--format", "json"][..],
+            "completions",
+            "text only",
+        ),
     ] {
         let mut c = common::jailvol();
         c.args(["-f", &conf]).args(args);
@@ -215,10 +246,7 @@ fn a_format_the_command_cannot_print_is_a_usage_error() {
         assert_eq!(r.code, 64, "{args:?}: {}", r.stderr);
         assert_eq!(
             r.stderr,
-            format!(
-                "jailvol: error: {} cannot print --format {format}: it prints {can}\n",
-                args[0]
-            ),
+            format!("jailvol: error: {name} cannot print --format {format}: it prints {can}\n"),
         );
         assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
     }

@@ -94,3 +94,52 @@ fn mkdir_only_for_what_is_missing() {
     );
     assert!(!root.path().join("deep").exists());
 }
+
+/// `--format json` prints the same plans as data (the engine's plan documents): each
+/// step's lines are the text `--dry-run` prints, and each has its undo.
+#[test]
+fn json_plans_are_the_text_plans_as_data() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/create/dry-run");
+    let root = tempfile::tempdir().unwrap();
+    copy_tree(&dir.join("root"), root.path());
+    std::fs::create_dir_all(root.path().join("etc")).unwrap();
+    std::fs::copy(dir.join("jail.conf"), root.path().join("etc/jail.conf")).unwrap();
+    let go = |json: bool| {
+        let mut c = jailvol();
+        c.arg("--root").arg(root.path());
+        if json {
+            c.args(["--format", "json"]);
+        }
+        c.args(["create", "--dry-run"]);
+        let r = run(c);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        r.stdout
+    };
+    let text = go(false);
+    let doc: serde_json::Value = serde_json::from_str(&go(true)).unwrap();
+    let plans = doc["plans"].as_array().unwrap();
+    assert!(!plans.is_empty());
+    let mut again = String::new();
+    for p in plans {
+        for h in p["head"].as_array().unwrap() {
+            again.push_str(&format!("# {}\n", h.as_str().unwrap()));
+        }
+        assert!(p["lock"].as_str().unwrap().ends_with(".ufs.lock"), "{p}");
+        for s in p["steps"].as_array().unwrap() {
+            for l in s["run"].as_array().unwrap() {
+                again.push_str(l.as_str().unwrap());
+                again.push('\n');
+            }
+        }
+    }
+    assert_eq!(again, text);
+    let steps = plans[0]["steps"].as_array().unwrap();
+    let step = |name: &str| steps.iter().find(|s| s["name"] == name).unwrap();
+    assert_eq!(step("attach")["undo"][0].as_str().unwrap(), "mdconfig -d -u 101");
+    assert_eq!(
+        step("mount")["undo_holds"],
+        serde_json::json!(["mkdtemp", "attach"])
+    );
+    assert_eq!(step("detach")["releases"], "attach");
+    assert!(step("newfs")["undo"].is_null());
+}

@@ -221,3 +221,46 @@ fn the_script_carries_the_checksums_of_the_files_it_rewrites() {
     assert!(r.stdout.contains("du -s -k -x \"$jv_root\""), "{}", r.stdout);
     assert!(r.stdout.contains("find \"$jv_root\" -xdev"), "{}", r.stdout);
 }
+
+/// `--format json` prints the script's plan as data: the engine's steps, each with its
+/// sh body and undo, the same list the script is rendered from.
+#[test]
+fn json_prints_the_plan_the_script_is_made_of() {
+    let d = host(&[("etc/rc.conf", RC)]);
+    let mut c = common::jailvol();
+    c.arg("--root")
+        .arg(d.path())
+        .args(["--format", "json", "migrate", "www"]);
+    let r = common::run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let steps = doc["plans"][0]["steps"].as_array().unwrap();
+    let names: Vec<&str> = steps.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "preflight",
+            "stop",
+            "backup",
+            "allocate",
+            "newfs",
+            "copy",
+            "verify",
+            "swap",
+            "config",
+            "start"
+        ]
+    );
+    let step = |n: &str| steps.iter().find(|s| s["name"] == n).unwrap();
+    assert!(step("verify")["undo"].is_null());
+    let swap_undo = step("swap")["undo"].as_array().unwrap();
+    assert!(
+        swap_undo
+            .iter()
+            .any(|l| l.as_str().unwrap().contains("mv \"$jv_old\" \"$jv_root\""))
+    );
+    let script = migrate(d.path(), &["www"]).stdout;
+    for l in step("config")["run"].as_array().unwrap() {
+        assert!(script.contains(l.as_str().unwrap()), "{l}");
+    }
+}

@@ -44,93 +44,28 @@ pub fn create_options(a: &CreateArgs) -> Result<crate::create::Options, Diag> {
 }
 
 pub(crate) fn create(g: &Global, a: &CreateArgs) -> anyhow::Result<i32> {
+    use crate::ops::create as op;
     let opts = create_options(a)?;
     let (loader, _, cfg, vols) = managed_jails(g, "create")?;
-    let mut chosen = Vec::new();
-    for name in &a.jails {
-        match vols.iter().find(|v| &v.jail == name) {
-            Some(v) => chosen.push(v.clone()),
-            None if cfg.jails.iter().any(|j| &j.name == name) => anyhow::bail!(
-                Diag::error(
-                    None,
-                    format!("jail \"{name}\" has no $volume_size: it has no container")
-                )
-                .with_exit(exit::USAGE)
-            ),
-            None => anyhow::bail!(Diag::error(None, format!("no jail \"{name}\"")).with_exit(exit::USAGE)),
-        }
-    }
-    if a.jails.is_empty() {
-        chosen = vols;
-    }
-    if chosen.is_empty() {
-        anyhow::bail!(
-            Diag::error(
-                None,
-                "no managed jails (a jail needs $volume_size to have a container)"
-            )
-            .with_exit(exit::DATAERR)
-        );
-    }
-    let host_map = |p: &str| p.to_owned();
-    let real_map = |p: &str| {
-        if p.starts_with('/') {
-            loader.real_path(p).display().to_string()
-        } else {
-            p.to_owned()
-        }
-    };
-    let mut host = crate::exec::RealHost {
-        progress: std::io::IsTerminal::is_terminal(&std::io::stderr()) && !g.quiet,
-    };
-    // Every check first, for every container: a refusal leaves the system untouched.
-    let mut targets = Vec::new();
-    for v in &chosen {
-        let real = crate::create::Target::new(v, &opts.source, &real_map);
-        let w = crate::create::preflight(&real, &opts, &host)?;
-        // The jail's path, where jail(8) mounts the container: made when missing.
-        let dirs = crate::create::missing_dirs(&v.jail, &v.path, &host, &real_map)?;
-        warn(g, &w);
-        targets.push((crate::create::Target::new(v, &opts.source, &host_map), real, dirs));
-    }
+    let chosen = pick_jails(&cfg, &vols, &a.jails)?;
+    let jobs = op::prepare(&loader, &chosen, &opts, &mut |w| warn(g, w))?;
     if a.dry_run {
-        let mut out = String::new();
-        // Two jails below one missing directory: it is made once, by the first.
-        let mut made = std::collections::BTreeSet::new();
-        for (shown, _, dirs) in &targets {
-            let dirs: Vec<String> = dirs.iter().filter(|d| made.insert(*d)).cloned().collect();
-            let steps = crate::create::with_path_dirs(&dirs, crate::create::plan(shown, &opts));
-            out.push_str(&crate::create::render(shown, &steps));
-        }
-        print(&out)?;
+        let plans = op::plans(&jobs, &opts);
+        print(&plans_output(g, &plans))?;
         return Ok(exit::OK);
     }
-    if opts.via == crate::create::Via::Md && !crate::exec::is_root() {
-        anyhow::bail!(
-            Diag::error(
-                None,
-                "create --via md needs root (mdconfig, newfs, mount); --dry-run and --via makefs do not"
-            )
-            .with_exit(exit::USAGE)
-        );
-    }
-    crate::exec::catch_interrupts()?;
-    let mut runner = crate::exec::System;
     let verbose = g.verbose;
-    let mut say = |s: &str| {
+    let mut command = |s: &str| {
         if verbose {
             let _ = writeln!(std::io::stderr().lock(), "+ {s}");
         }
     };
-    for (_, real, dirs) in &targets {
-        // What an earlier jail of this run made is there now, and stays its own.
-        let dirs: Vec<String> = dirs
-            .iter()
-            .map(|d| real_map(d))
-            .filter(|d| !crate::exec::Host::exists(&host, std::path::Path::new(d)))
-            .collect();
-        let steps = crate::create::with_path_dirs(&dirs, crate::create::plan(real, &opts));
-        let rep = crate::create::execute(real, &steps, &mut runner, &mut host, &mut say)?;
+    let mut progress = |jail: &str, s: &str| {
+        if verbose {
+            let _ = writeln!(std::io::stderr().lock(), "jailvol: {jail}: {s}");
+        }
+    };
+    let mut done = |t: &crate::create::Target, rep: crate::create::Report| {
         warn(g, &rep.warnings);
         if !g.quiet {
             let mut err = std::io::stderr().lock();
@@ -140,11 +75,27 @@ pub(crate) fn create(g: &Global, a: &CreateArgs) -> anyhow::Result<i32> {
             let _ = writeln!(
                 err,
                 "jailvol: {}: created {} ({})",
-                real.jail,
-                real.file,
-                crate::volume::format_size(real.size)
+                t.jail,
+                t.file,
+                crate::volume::format_size(t.size)
             );
         }
-    }
+    };
+    let say = crate::ops::create::Say {
+        command: &mut command,
+        progress: &mut progress,
+        done: &mut done,
+        fill_progress: std::io::IsTerminal::is_terminal(&std::io::stderr()) && !g.quiet,
+    };
+    op::run(&jobs, &opts, &loader, say)?;
     Ok(exit::OK)
+}
+
+/// Plans as `--dry-run` prints them: sh text, or with `--format json` the engine's plan
+/// documents (docs/create.md).
+pub(crate) fn plans_output<O: crate::engine::Op>(g: &Global, plans: &[crate::engine::Plan<O>]) -> String {
+    match g.format {
+        Format::Json => crate::engine::plans_json(&plans.iter().map(|p| p.json()).collect::<Vec<_>>()),
+        _ => plans.iter().map(|p| p.text()).collect(),
+    }
 }

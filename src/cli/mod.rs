@@ -6,9 +6,9 @@ use std::io::Write;
 
 use clap::{CommandFactory, Parser};
 
-use crate::diag::{Diag, Diags, exit};
+use crate::diag::{Diag, exit};
 use crate::input::{self, InputKind};
-use crate::{model, plan, write};
+use crate::model;
 
 mod args;
 mod check;

@@ -1,6 +1,7 @@
 //! The operations behind the commands: each takes its resolved options, does the work
-//! through the library (parse, model, plan, write, check, status) and returns what the
-//! command prints. Nothing here knows clap or the terminal: warnings go to a [`Warn`]
+//! through the library (parse, model, plan, write, check, status; create, grow and
+//! migrate through the step engine) and returns what the command prints; every FreeBSD
+//! rule a command follows is here or below. Nothing here knows clap or the terminal: warnings go to a [`Warn`]
 //! callback as they arise, output to the writer or value the caller gives.
 //!
 //! The command line (`cli`) builds the options and prints; one file there and one here
@@ -8,7 +9,10 @@
 
 pub mod check;
 pub mod convert;
+pub mod create;
 pub mod generate;
+pub mod grow;
+pub mod migrate;
 pub mod show;
 pub mod status;
 pub mod vars;

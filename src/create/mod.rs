@@ -1,0 +1,480 @@
+//! `create`: one-time container creation (design §5, spec §4.7, docs/create.md).
+//!
+//! [`plan`] is pure: from a container and the options it makes the engine's step list
+//! (src/engine), each step with what undoes it. [`execute`] runs it through the engine
+//! with this module's ops (`run.rs`): on a failure or SIGINT/SIGTERM the engine undoes
+//! what was done in reverse (umount, detach, remove the temporary directory, remove the
+//! file jailvol created, remove the directories of the jail's path it made), then says
+//! exactly what, if anything, remains.
+//!
+//! Both backends first make the jail's `path` (the container's mount point) when it is
+//! missing, mode 0755 whatever the umask: jail(8) mounts the container there, and
+//! mount(8) needs an existing directory (sbin/mount/getmntopts.c `checkpath`: realpath(3)
+//! and stat(2) of the mount point), so a missing one makes the jail's first start fail.
+//!
+//! md backend: allocate, `mdconfig -a -t vnode -f FILE -u N`, `newfs -U /dev/mdN`,
+//! mount on `FILE.mnt.XXXXXX`, populate, `umount`, remove the directory,
+//! `mdconfig -d -u N`. makefs backend: `makefs -t ffs -o version=2,softupdates=1 -s SIZE
+//! FILE DIR`, no md, no mount, no root; the result's size and UFS2 superblock are checked.
+
+mod run;
+
+use std::path::Path;
+
+use crate::diag::{Diag, exit};
+use crate::engine::{self, Lock, Step, Undo};
+use crate::exec::{Cmd, Host, PATH_MODE, Runner};
+use crate::shell;
+use crate::volume::{Volume, format_size, format_size_approx};
+
+pub use crate::engine::run::Report;
+
+/// Stands for the temporary directory in a plan's commands until it exists; `--dry-run`
+/// prints it as `"$tmp"`.
+pub const TMP: &str = "\u{0}tmp";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Md,
+    Makefs,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Empty,
+    /// Copy this tree (`--from DIR`).
+    Dir(String),
+    /// Extract this archive (`--from-archive FILE`).
+    Archive(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub via: Via,
+    pub source: Source,
+    /// Options for newfs(8), before the device.
+    pub newfs_opts: Vec<String>,
+    pub sparse: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            via: Via::Md,
+            source: Source::Empty,
+            newfs_opts: vec!["-U".into()],
+            sparse: false,
+        }
+    }
+}
+
+/// One container to make, with paths as they are used (host paths for `--dry-run`,
+/// paths on this machine for a run under `--root`).
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub jail: String,
+    pub file: String,
+    pub size: u64,
+    pub unit: Option<u32>,
+    pub source: Source,
+}
+
+impl Target {
+    pub fn new(v: &Volume, source: &Source, map: &dyn Fn(&str) -> String) -> Target {
+        Target {
+            jail: v.jail.clone(),
+            file: map(&v.file),
+            size: v.size,
+            unit: v.unit,
+            source: match source {
+                Source::Empty => Source::Empty,
+                Source::Dir(d) => Source::Dir(map(d)),
+                Source::Archive(a) => Source::Archive(map(a)),
+            },
+        }
+    }
+    pub fn lock_path(&self) -> String {
+        format!("{}.lock", self.file)
+    }
+    pub fn tmp_template(&self) -> String {
+        format!("{}.mnt.XXXXXX", self.file)
+    }
+}
+
+/// What a step of `create` does, or undoes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    /// mkdir one directory of the jail's path, mode 0755 ([`PATH_MODE`]).
+    MakeDir {
+        path: String,
+    },
+    /// Create the container file and claim its space.
+    Allocate {
+        file: String,
+        size: u64,
+        sparse: bool,
+    },
+    /// mkdtemp the temporary directory ([`TMP`] in later commands).
+    MakeTmp {
+        template: String,
+    },
+    Run(Cmd),
+    /// makefs, retried with `fallback` (no softupdates) when makefs does not know the
+    /// option (NetBSD-derived builds such as Debian's).
+    Makefs {
+        cmd: Vec<String>,
+        fallback: Vec<String>,
+    },
+    /// rmdir the temporary directory.
+    RemoveTmp,
+    /// Check the image: exact size, UFS2 superblock.
+    Verify {
+        size: u64,
+    },
+    // The undos.
+    /// umount the temporary directory.
+    Umount,
+    Detach {
+        unit: u32,
+    },
+    RemoveFile {
+        file: String,
+    },
+    /// rmdir a directory of the jail's path this run made.
+    RemoveDir {
+        path: String,
+    },
+}
+
+/// A word as `--dry-run` prints it.
+fn show_word(w: &str) -> String {
+    if w == TMP {
+        "\"$tmp\"".to_owned()
+    } else {
+        shell::quote(w)
+    }
+}
+
+fn show_cmd(c: &Cmd) -> String {
+    let j = |v: &[String]| v.iter().map(|w| show_word(w)).collect::<Vec<_>>().join(" ");
+    match c {
+        Cmd::Run(a) => j(a),
+        Cmd::Pipe(a, b) => format!("{} | {}", j(a), j(b)),
+    }
+}
+
+impl engine::Op for Op {
+    fn show(&self) -> String {
+        let line = |words: &[&str]| format!("{}\n", shell::command(words));
+        match self {
+            Op::MakeDir { path } => line(&["mkdir", "-m", &format!("{PATH_MODE:04o}"), path]),
+            Op::Allocate {
+                file,
+                size,
+                sparse: false,
+            } => format!(
+                "# allocate: posix_fallocate({}, 0, {size}); where the filesystem refuses (ZFS), write {size} zero bytes\n",
+                shell::quote(file)
+            ),
+            Op::Allocate {
+                file,
+                size,
+                sparse: true,
+            } => line(&["truncate", "-s", &size.to_string(), file]),
+            Op::MakeTmp { template } => format!("tmp=$(mktemp -d {})\n", shell::quote(template)),
+            Op::Run(c) => format!("{}\n", show_cmd(c)),
+            Op::Makefs { cmd, fallback } => format!(
+                "{}\n#   (if makefs does not know softupdates: {})\n",
+                show_cmd(&Cmd::Run(cmd.clone())),
+                show_cmd(&Cmd::Run(fallback.clone()))
+            ),
+            Op::RemoveTmp => "rmdir \"$tmp\"\n".to_owned(),
+            Op::Verify { size } => format!(
+                "# verify: size {size} bytes, UFS2 superblock (magic 0x19540119 at byte 65536 + 1372)\n"
+            ),
+            Op::Umount => "umount \"$tmp\"\n".to_owned(),
+            Op::Detach { unit } => line(&["mdconfig", "-d", "-u", &unit.to_string()]),
+            Op::RemoveFile { file } => line(&["rm", file]),
+            Op::RemoveDir { path } => line(&["rmdir", path]),
+        }
+    }
+}
+
+/// A create plan.
+pub type Plan = engine::Plan<Op>;
+
+fn words(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| (*s).to_owned()).collect()
+}
+
+fn run(name: &'static str, v: &[&str]) -> Step<Op> {
+    Step::new(name, Op::Run(Cmd::Run(words(v))))
+}
+
+/// The steps of the md backend. The unit is checked by the preflight.
+fn md_steps(t: &Target, opts: &Options, p: &mut Plan) {
+    let unit = t.unit.unwrap_or(0);
+    let u = unit.to_string();
+    let dev = format!("/dev/md{unit}");
+    let file = t.file.clone();
+    p.push(
+        Step::new(
+            "allocate",
+            Op::Allocate {
+                file: file.clone(),
+                size: t.size,
+                sparse: opts.sparse,
+            },
+        )
+        .undo(Undo::new(Op::RemoveFile { file })),
+    );
+    p.push(
+        run(
+            "attach",
+            &["mdconfig", "-a", "-t", "vnode", "-f", &t.file, "-u", &u],
+        )
+        .undo(Undo::new(Op::Detach { unit }).holding(&["allocate"])),
+    );
+    let mut newfs = vec!["newfs".to_owned()];
+    newfs.extend(opts.newfs_opts.iter().cloned());
+    newfs.push(dev.clone());
+    p.push(Step::new("newfs", Op::Run(Cmd::Run(newfs))));
+    p.push(
+        Step::new(
+            "mkdtemp",
+            Op::MakeTmp {
+                template: t.tmp_template(),
+            },
+        )
+        .undo(Undo::new(Op::RemoveTmp)),
+    );
+    p.push(
+        run("mount", &["mount", "-t", "ufs", &dev, TMP])
+            .undo(Undo::new(Op::Umount).holding(&["mkdtemp", "attach"])),
+    );
+    match &t.source {
+        Source::Empty => {}
+        Source::Dir(d) => p.push(Step::new(
+            "copy",
+            Op::Run(Cmd::Pipe(
+                words(&["tar", "-C", d, "--one-file-system", "-cpf", "-", "."]),
+                words(&["tar", "-C", TMP, "-xpf", "-"]),
+            )),
+        )),
+        Source::Archive(a) => p.push(run("extract", &["tar", "-C", TMP, "-xpf", a])),
+    }
+    p.push(run("umount", &["umount", TMP]).releases("mount"));
+    p.push(Step::new("rmdir", Op::RemoveTmp).releases("mkdtemp"));
+    p.push(run("detach", &["mdconfig", "-d", "-u", &u]).releases("attach"));
+}
+
+/// The steps of the makefs backend.
+fn makefs_steps(t: &Target, p: &mut Plan) {
+    let size = t.size.to_string();
+    let dir = match &t.source {
+        Source::Dir(d) => d.clone(),
+        _ => {
+            p.push(
+                Step::new(
+                    "mkdtemp",
+                    Op::MakeTmp {
+                        template: t.tmp_template(),
+                    },
+                )
+                .undo(Undo::new(Op::RemoveTmp)),
+            );
+            TMP.to_owned()
+        }
+    };
+    let cmd = |o: &str| words(&["makefs", "-t", "ffs", "-o", o, "-s", &size, &t.file, &dir]);
+    p.push(
+        Step::new(
+            "makefs",
+            Op::Makefs {
+                cmd: cmd("version=2,softupdates=1"),
+                fallback: cmd("version=2"),
+            },
+        )
+        .undo(Undo::new(Op::RemoveFile { file: t.file.clone() })),
+    );
+    if dir == TMP {
+        p.push(Step::new("rmdir", Op::RemoveTmp).releases("mkdtemp"));
+    }
+    p.push(Step::new("verify", Op::Verify { size: t.size }));
+}
+
+/// The plan for one container. Pure. The md backend needs the unit (preflight checks).
+pub fn plan(t: &Target, opts: &Options) -> Plan {
+    let mut p = Plan::new(t.jail.clone());
+    p.head.push(format!(
+        "{}: {} ({}){}",
+        t.jail,
+        shell::quote(&t.file),
+        format_size(t.size),
+        t.unit.map(|u| format!(" as md{u}")).unwrap_or_default()
+    ));
+    let lock = t.lock_path();
+    p.lock = Some(Lock {
+        busy: format!("{lock} is locked: another `jailvol create` is making this container"),
+        path: lock,
+    });
+    match opts.via {
+        Via::Md => md_steps(t, opts, &mut p),
+        Via::Makefs => makefs_steps(t, &mut p),
+    }
+    p
+}
+
+/// `plan` preceded by making `dirs` (the jail's path, from [`missing_dirs`], outermost
+/// first): the mount point first, as it is cheap and a failure there touches nothing else.
+pub fn with_path_dirs(dirs: &[String], mut plan: Plan) -> Plan {
+    let made = dirs.iter().map(|d| {
+        Step::new("mkdir", Op::MakeDir { path: d.clone() }).undo(Undo::new(Op::RemoveDir { path: d.clone() }))
+    });
+    plan.steps.splice(0..0, made);
+    plan
+}
+
+/// The plan as sh, one command a line: what `--dry-run` prints.
+pub fn render(plan: &Plan) -> String {
+    plan.text()
+}
+
+/// Run the plan for one container, holding its lock. On failure the returned Diag (exit
+/// 1) names the failed command with its stderr and what remains after the rollback.
+pub fn execute(
+    t: &Target,
+    plan: &Plan,
+    runner: &mut dyn Runner,
+    host: &mut dyn Host,
+    verbose: &mut dyn FnMut(&str),
+    progress: &mut dyn FnMut(&str),
+) -> Result<Report, Diag> {
+    let mut ops = run::CreateOps::new(t, runner, host, verbose);
+    engine::run::execute(plan, &mut ops, progress)
+}
+
+/// A problem before anything was touched.
+fn refuse(t: &Target, code: i32, msg: String) -> Diag {
+    Diag::error(None, format!("{}: {msg}", t.jail)).with_exit(code)
+}
+
+/// Checks before anything is touched: the container must not exist (never overwritten),
+/// its directory must, the md unit must be assigned, the space must be free (a warning
+/// with --sparse), the source must exist. Returns warnings.
+pub fn preflight(t: &Target, opts: &Options, host: &dyn Host) -> Result<Vec<Diag>, Diag> {
+    let mut warnings = Vec::new();
+    let file = Path::new(&t.file);
+    if host.exists(file) {
+        return Err(refuse(
+            t,
+            exit::CANTCREAT,
+            format!(
+                "{} already exists; create never overwrites a container (remove it yourself if it is unwanted)",
+                t.file
+            ),
+        ));
+    }
+    let dir = file.parent().unwrap_or(Path::new("/"));
+    if !host.is_dir(dir) {
+        return Err(refuse(
+            t,
+            exit::CANTCREAT,
+            format!("directory {} does not exist", dir.display()),
+        ));
+    }
+    if opts.via == Via::Md && t.unit.is_none() {
+        return Err(refuse(
+            t,
+            exit::DATAERR,
+            "no md unit assigned yet ($volume_md_unit): run `jailvol generate` first".into(),
+        ));
+    }
+    match &t.source {
+        Source::Dir(d) if !host.is_dir(Path::new(d)) => {
+            return Err(refuse(t, exit::NOINPUT, format!("--from {d}: no such directory")));
+        }
+        Source::Archive(a) if !host.exists(Path::new(a)) => {
+            return Err(refuse(
+                t,
+                exit::NOINPUT,
+                format!("--from-archive {a}: no such file"),
+            ));
+        }
+        _ => {}
+    }
+    let free = host.free_bytes(dir).map_err(|e| {
+        refuse(
+            t,
+            exit::IOERR,
+            format!("cannot read free space of {}: {e}", dir.display()),
+        )
+    })?;
+    if free < t.size {
+        let msg = format!(
+            "{} needs {} but {} has {} free",
+            t.file,
+            format_size(t.size),
+            dir.display(),
+            format_size_approx(free)
+        );
+        if opts.sparse {
+            warnings.push(Diag::warning(
+                None,
+                format!("{}: {msg} (sparse file: overcommitted)", t.jail),
+            ));
+        } else {
+            return Err(refuse(t, exit::CANTCREAT, msg));
+        }
+    }
+    if opts.sparse && opts.via == Via::Md {
+        warnings.push(Diag::warning(
+            None,
+            format!(
+                "{}: {} is sparse: its space is not reserved, and the jail's writes fail with EIO \
+                 once the host filesystem fills up",
+                t.jail, t.file
+            ),
+        ));
+    }
+    Ok(warnings)
+}
+
+/// The directories to make so that the jail's `path` exists, outermost first, as
+/// configured (host paths); `map` gives the path on this machine for each check (--root).
+/// Refused (exit 73) when something that is not a directory is in the way: an existing
+/// directory, or a symbolic link to one, is used as it is (its mode is never changed).
+pub fn missing_dirs(
+    jail: &str,
+    path: &str,
+    host: &dyn Host,
+    map: &dyn Fn(&str) -> String,
+) -> Result<Vec<String>, Diag> {
+    let mut missing = Vec::new();
+    let mut cur = Path::new(path);
+    loop {
+        let shown = cur.display().to_string();
+        let real = map(&shown);
+        if host.exists(Path::new(&real)) {
+            if host.is_dir(Path::new(&real)) {
+                break;
+            }
+            let msg = if missing.is_empty() {
+                format!("the jail's path {path} exists and is not a directory")
+            } else {
+                format!("{shown} is not a directory: the jail's path {path} cannot be made below it")
+            };
+            return Err(Diag::error(None, format!("{jail}: {msg}")).with_exit(exit::CANTCREAT));
+        }
+        missing.push(shown);
+        match cur.parent() {
+            Some(p) if !p.as_os_str().is_empty() => cur = p,
+            _ => break,
+        }
+    }
+    missing.reverse();
+    Ok(missing)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,375 @@
+//! `jailvol migrate`: the inputs of the script (src/migrate) — the files `generate`
+//! would write (hooks style), for an rc.conf host after `convert`, and the rc.conf
+//! switch (docs/migrate.md, "The rc.conf switch, exactly") — and running it with
+//! /bin/sh.
+
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+
+use crate::diag::{Diag, Diags, Source, exit};
+use crate::migrate::{Control, Edit, FileWrite, Guard, Migration};
+use crate::parse::jailconf::Parsed;
+use crate::parse::loader::Loader;
+use crate::parse::rcconf::RcVars;
+use crate::{legacy, model, plan, write};
+
+/// What `migrate` was asked.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub jail: String,
+    pub stop: bool,
+    pub state_dir: Option<String>,
+    /// Where the files go, as for generate.
+    pub plan: plan::Options,
+}
+
+/// What the configuration is read from.
+pub enum Input {
+    /// Parsed jail.conf files; `conf` is the first (the one the script edits).
+    JailConf { parsed: Parsed, conf: String },
+    /// rc.conf variables, as /bin/sh evaluates them.
+    RcConf { vars: RcVars },
+}
+
+fn usage(m: String) -> Diag {
+    Diag::error(None, m).with_exit(exit::USAGE)
+}
+
+/// The script writes the hooks style only. `why` names what selected another style
+/// (`--style`, `--target-release 11.4`).
+pub fn check_style(opts: &plan::Options, why: &str) -> Result<(), Diag> {
+    let style = match opts.style {
+        plan::Style::Hooks => return Ok(()),
+        plan::Style::Mountprog => "mountprog",
+        plan::Style::Seed => "seed",
+    };
+    Err(usage(format!(
+        "{why} selects the {style} style: migrate writes the hooks style only (exec.prepare and \
+         exec.release, FreeBSD 12.2 and later); set up other styles with generate and create \
+         (docs/migrate.md)"
+    )))
+}
+
+/// Paths as the script uses them: below `--root`, made absolute (the script runs from
+/// anywhere).
+struct Paths<'a> {
+    loader: &'a Loader,
+    cwd: PathBuf,
+}
+
+impl Paths<'_> {
+    fn real(&self, p: &str) -> String {
+        if p.starts_with('/') {
+            self.cwd.join(self.loader.real_path(p)).display().to_string()
+        } else {
+            p.to_owned()
+        }
+    }
+}
+
+fn paths(loader: &Loader) -> Paths<'_> {
+    Paths {
+        loader,
+        cwd: std::env::current_dir().unwrap_or_default(),
+    }
+}
+
+/// The state directory, as the script uses it.
+pub fn state_dir(loader: &Loader, opts: &Options) -> String {
+    paths(loader).real(
+        &opts
+            .state_dir
+            .clone()
+            .unwrap_or_else(|| format!("/var/db/jailvol/migrate.{}", legacy::jail_name(&opts.jail))),
+    )
+}
+
+/// The script kept in the state directory, when a later `--execute` must resume with it:
+/// once its config step has begun the configuration no longer describes the starting
+/// point (`jail_<jv>_rootdir` is gone, the hooks are in). Before that the configuration is
+/// still what the migration starts from, and a new script is the same migration plus
+/// whatever the admin changed meanwhile: the saved one would refuse to overwrite those
+/// changes (its config check), and resuming it would block for good.
+pub fn saved_script(state: &str) -> Option<PathBuf> {
+    let dir = Path::new(state);
+    let saved = dir.join("migrate.sh");
+    let begun = ["config.started", "done.config", "done.start"]
+        .iter()
+        .any(|m| dir.join(m).exists());
+    (saved.exists() && begun).then_some(saved)
+}
+
+/// The rc.conf side of an rc.conf host: the jail's block appended to `$jail_conf`, and
+/// the switch.
+struct Switch {
+    name: String,
+    commands: Vec<Edit>,
+    guards: Vec<Guard>,
+    saves: Vec<String>,
+    notes: Vec<String>,
+}
+
+/// The migration: every file's content, the rc.conf switch, the paths as the script
+/// uses them. `warn` hears warnings as they are found.
+pub fn prepare(
+    loader: &Loader,
+    input: Input,
+    opts: &Options,
+    warn: &mut dyn FnMut(&[Diag]),
+) -> anyhow::Result<Migration> {
+    let p = paths(loader);
+    let (parsed, control, sw) = match input {
+        Input::JailConf { parsed, conf } => {
+            if conf == "-" {
+                anyhow::bail!(usage(
+                    "migrate edits the jail.conf it reads: name a file, not -".into()
+                ));
+            }
+            let control = Control::JailConf { conf: p.real(&conf) };
+            (parsed, control, None)
+        }
+        Input::RcConf { vars } => {
+            let (parsed, sw) = rc_switch(&p, &vars, &opts.jail, warn)?;
+            (parsed, Control::RcConf, Some(sw))
+        }
+    };
+    let name = sw.as_ref().map_or_else(|| opts.jail.clone(), |s| s.name.clone());
+    let plan = plan::generate(&parsed, &opts.plan).map_err(Diags)?;
+    warn(&plan.warnings);
+    let Some(vol) = plan.volumes.iter().find(|v| v.jail == name) else {
+        let cfg = model::load(&parsed);
+        if cfg.jails.iter().any(|j| j.name == name) {
+            anyhow::bail!(usage(format!(
+                "jail \"{name}\" has no $volume_size (jail_{name}_volume_size): it has no container"
+            )));
+        }
+        anyhow::bail!(usage(format!("no jail \"{name}\"")));
+    };
+    let writes = writes(&p, &plan)?;
+    let mut saves: Vec<String> = writes.iter().map(|w| w.path.clone()).collect();
+    let (commands, guards, notes) = match sw {
+        Some(sw) => {
+            for f in sw.saves {
+                if !saves.contains(&f) {
+                    saves.push(f);
+                }
+            }
+            (sw.commands, sw.guards, sw.notes)
+        }
+        None => Default::default(),
+    };
+    Ok(Migration {
+        jail: name,
+        root: p.real(&vol.path),
+        file: p.real(&vol.file),
+        size: vol.size,
+        unit: vol.unit.unwrap_or(crate::volume::FIRST_UNIT),
+        newfs_opts: vec!["-U".into()],
+        state_dir: state_dir(loader, opts),
+        stop: opts.stop,
+        control,
+        writes,
+        commands,
+        guards,
+        saves,
+        notes,
+    })
+}
+
+/// The files the config step writes: what `generate` would write, each with the text
+/// it replaces. A file at one of jailvol's paths that jailvol did not write is refused.
+fn writes(p: &Paths<'_>, plan: &plan::Plan) -> anyhow::Result<Vec<FileWrite>> {
+    let mut out = Vec::new();
+    for art in &plan.artifacts {
+        let before = match write::change(p.loader, art)? {
+            write::Change::Unchanged => continue,
+            write::Change::Create => None,
+            write::Change::Update { old } if art.owned && !old.contains(crate::shell::OWNED_MARK) => {
+                anyhow::bail!(
+                    Diag::error(
+                        None,
+                        format!(
+                            "{} exists and jailvol did not write it: move it away first",
+                            art.path
+                        )
+                    )
+                    .with_exit(exit::CANTCREAT)
+                );
+            }
+            write::Change::Update { old } => Some(old),
+        };
+        out.push(FileWrite {
+            path: p.real(&art.path),
+            content: art.content.clone(),
+            mode: art.mode,
+            before,
+        });
+    }
+    Ok(out)
+}
+
+/// An rc.conf host: the jail converted as rc.d/jail would (`legacy::convert`), its block
+/// appended to `$jail_conf`, and the switch that makes rc.d/jail start it from there.
+fn rc_switch(
+    p: &Paths<'_>,
+    vars: &RcVars,
+    jail: &str,
+    warn: &mut dyn FnMut(&[Diag]),
+) -> anyhow::Result<(Parsed, Switch)> {
+    let opts = legacy::Options {
+        names: vec![jail.to_owned()],
+        ..legacy::Options::default()
+    };
+    let conv = legacy::convert(vars, p.loader, &opts);
+    warn(&conv.warnings);
+    if !conv.errors.is_empty() {
+        return Err(Diags(conv.errors).into());
+    }
+    let j = legacy::jail_name(jail);
+    let Some(block) = conv.blocks.iter().find(|b| b.name == j) else {
+        anyhow::bail!(usage(format!(
+            "no legacy jail \"{jail}\" to migrate (it needs jail_<name>_rootdir and _hostname)"
+        )));
+    };
+    let jv = block.jv.clone();
+    let get = |n: &str| vars.vars.get(n);
+    let own_conf =
+        get(&format!("jail_{jv}_conf")).map_or_else(|| format!("/etc/jail.{j}.conf"), |v| v.value.clone());
+    // Without legacy variables rc.d/jail starts a listed jail from the first of these
+    // that is readable, and only then from $jail_conf.
+    for f in [own_conf, format!("/etc/jail.conf.d/{j}.conf")] {
+        if p.loader.real_path(&f).exists() {
+            anyhow::bail!(usage(format!(
+                "{f} exists: after the switch rc.d/jail would start {j} from it, not from the jail.conf \
+                 migrate writes"
+            )));
+        }
+    }
+    let conf = get("jail_conf").map_or_else(|| "/etc/jail.conf".to_owned(), |v| v.value.clone());
+    let existing = match std::fs::read_to_string(p.loader.real_path(&conf)) {
+        Ok(t) => Some(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => anyhow::bail!(Diag::error(None, format!("{conf}: {e}")).with_exit(exit::IOERR)),
+    };
+    let block_text = conv.render(false);
+    let text = match &existing {
+        Some(t) if t.is_empty() => block_text,
+        Some(t) if t.ends_with('\n') => format!("{t}\n{block_text}"),
+        Some(t) => format!("{t}\n\n{block_text}"),
+        None => block_text,
+    };
+    let parsed = crate::parse::jailconf::parse_source(p.loader, Source::new(conf.clone(), text), false)?;
+    if parsed.jails.iter().filter(|r| r.name == j).count() > 1 {
+        anyhow::bail!(usage(format!("{conf} already has a jail \"{j}\"")));
+    }
+    let others = existing.is_some() && parsed.jails.iter().any(|r| r.name != j && r.name != "*");
+    let mut sw = Switch {
+        name: j,
+        commands: Vec::new(),
+        guards: Vec::new(),
+        saves: Vec::new(),
+        notes: Vec::new(),
+    };
+    switch_edits(p, vars, &conv.sources, &jv, &conf, others, &mut sw);
+    Ok((parsed, sw))
+}
+
+impl Switch {
+    fn edit(&mut self, file: String, argv: Vec<String>) {
+        if !self.saves.contains(&file) {
+            self.saves.push(file.clone());
+        }
+        self.commands.push(Edit { file, argv });
+    }
+}
+
+/// The switch (docs/migrate.md): rc.d/jail converts a jail only when both
+/// jail_<jv>_rootdir and jail_<jv>_hostname are set, so removing rootdir from every
+/// rc.conf file that sets it makes rc.d/jail start the jail from jail.conf; jail_list
+/// and jail_enable follow.
+fn switch_edits(
+    p: &Paths<'_>,
+    vars: &RcVars,
+    sources: &[String],
+    jv: &str,
+    conf: &str,
+    others: bool,
+    sw: &mut Switch,
+) {
+    let j = sw.name.clone();
+    let rootdir = format!("jail_{jv}_rootdir");
+    for src in sources {
+        let Ok(text) = std::fs::read_to_string(p.loader.real_path(src)) else {
+            continue;
+        };
+        let sets = text.lines().any(|l| {
+            let l = l.trim_start();
+            let l = l.strip_prefix("export ").map_or(l, str::trim_start);
+            l.starts_with(&format!("{rootdir}="))
+        });
+        if sets {
+            let f = p.real(src);
+            sw.edit(f.clone(), sysrc(&f, &["-x", &rootdir]));
+        }
+    }
+    if let Some(list) = vars.vars.get("jail_list") {
+        let words: Vec<&str> = list.value.split_whitespace().collect();
+        if words.len() == 1 && legacy::jail_name(words[0]) == j && !others {
+            let f = p.real(list.loc.file());
+            // Emptying jail_list is right only while NAME is all it holds: the script
+            // checks that again before it runs (an edit made after the script was
+            // printed would otherwise be undone).
+            sw.guards.push(Guard {
+                file: f.clone(),
+                var: "jail_list".into(),
+                value: list.value.clone(),
+            });
+            sw.edit(f.clone(), sysrc(&f, &["jail_list="]));
+            sw.notes.push(format!(
+                "jail_list becomes empty: rc.d/jail then starts every jail of {conf} (only {j})"
+            ));
+        } else {
+            sw.notes.push(format!(
+                "jail_list keeps {j}: with its legacy variables gone rc.d/jail starts it from {conf}"
+            ));
+        }
+    }
+    let enable = vars.vars.get("jail_enable");
+    let enabled = enable.is_some_and(|v| legacy::yesno(&v.value) == Some(true));
+    if !enabled {
+        let f = p.real(enable.map_or("/etc/rc.conf", |v| v.loc.file()));
+        sw.edit(f.clone(), sysrc(&f, &["jail_enable=YES"]));
+    }
+    sw.notes.push(format!(
+        "rc.conf switch: {rootdir} removed (rc.d/jail then reads {conf})"
+    ));
+}
+
+fn sysrc(file: &str, args: &[&str]) -> Vec<String> {
+    let mut v = vec!["sysrc".to_owned(), "-f".to_owned(), file.to_owned()];
+    v.extend(args.iter().map(|a| (*a).to_owned()));
+    v
+}
+
+/// Save the script as STATE/migrate.sh (the state directory made mode 0700) and run it.
+pub fn execute(state: &str, text: &str) -> anyhow::Result<bool> {
+    let saved = Path::new(state).join("migrate.sh");
+    let io =
+        |e: std::io::Error| Diag::error(None, format!("{}: {e}", saved.display())).with_exit(exit::CANTCREAT);
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(state)
+        .map_err(io)?;
+    write::write_atomic(&saved, text.as_bytes(), 0o600).map_err(io)?;
+    run_sh(&saved)
+}
+
+/// Run a migrate script with /bin/sh, its output streaming; whether it succeeded.
+pub fn run_sh(script: &Path) -> anyhow::Result<bool> {
+    let status = std::process::Command::new("/bin/sh")
+        .arg(script)
+        .status()
+        .map_err(|e| Diag::error(None, format!("/bin/sh: {e}")).with_exit(exit::SOFTWARE))?;
+    Ok(status.success())
+}
