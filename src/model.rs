@@ -565,7 +565,7 @@ impl<'a> Building<'a, '_> {
                 let mut si = 0;
                 while si < self.params[i].values.len() {
                     while let Some(v) = self.params[i].values[si].vars.first() {
-                        let found = self.params.iter().position(|q| **q.name == *v.name);
+                        let found = self.params.iter().position(|q| *q.name == v.name);
                         let q = match found {
                             Some(q) if !self.params[q].values.is_empty() => q,
                             _ => {
