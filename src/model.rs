@@ -721,6 +721,8 @@ pub struct JailView<'v> {
     pub loc: Option<&'v Loc>,
     /// Index of the raw record in `Parsed::jails`.
     pub record: usize,
+    /// `loc`'s line, as the parser counted it.
+    line: Option<usize>,
     params: &'v [P<'v>],
     /// The entries `to_jail` keeps, when not all.
     only: Option<&'v Only>,
@@ -792,6 +794,11 @@ impl<'v> EntryView<'v> {
 }
 
 impl<'v> JailView<'v> {
+    /// The line of `loc` (`Loc::line`), without the source's line index.
+    pub fn line(&self) -> Option<usize> {
+        self.line
+    }
+
     /// Parameters and variables in jail(8)'s final order, as `Jail::entries`.
     pub fn entries(&self) -> impl Iterator<Item = EntryView<'v>> + use<'v> {
         let only = self.only;
@@ -1074,6 +1081,7 @@ fn load_range(
                 name: &rec.name,
                 loc: b.block_loc.as_ref(),
                 record: idx,
+                line: rec.block.as_ref().map(|b| b.line),
                 params: &b.params,
                 only: only.as_ref(),
             });

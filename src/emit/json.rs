@@ -7,7 +7,6 @@
 
 use std::io::{self, Write};
 
-use crate::diag::Loc;
 use crate::model::{Config, Entry, Jail, JailView};
 use crate::parse::jailconf::Text;
 
@@ -40,7 +39,7 @@ pub fn write_jail<W: Write>(out: &mut W, j: &Jail, first: bool) -> io::Result<()
         out,
         first,
         &j.name,
-        j.loc.as_ref(),
+        j.loc.as_ref().map(|l| (l.file(), l.line())),
         // `name` is the key; a numeric block's implied `jid` stays (design §6).
         j.params()
             .filter(|e| e.name != "name")
@@ -59,7 +58,7 @@ pub fn write_jail_view<W: Write>(out: &mut W, j: &JailView<'_>, first: bool) -> 
         out,
         first,
         j.name,
-        j.loc,
+        j.loc.map(|l| (l.file(), j.line().unwrap_or_else(|| l.line()))),
         j.entries()
             .filter(|e| !e.is_var && e.name != "name")
             .map(|e| (e.name, e.values())),
@@ -71,7 +70,7 @@ fn write_parts<'e, W: Write, V: ExactSizeIterator<Item = &'e str>>(
     out: &mut W,
     first: bool,
     name: &str,
-    loc: Option<&Loc>,
+    loc: Option<(&str, usize)>,
     params: impl Iterator<Item = (&'e str, V)>,
     variables: impl Iterator<Item = (&'e str, V)>,
 ) -> io::Result<()> {
@@ -85,11 +84,11 @@ fn write_parts<'e, W: Write, V: ExactSizeIterator<Item = &'e str>>(
     pairs(&mut buf, params);
     buf.extend_from_slice(b",\n      \"variables\": ");
     pairs(&mut buf, variables);
-    if let Some(l) = loc {
+    if let Some((file, line)) = loc {
         buf.extend_from_slice(b",\n      \"source\": {\n        \"file\": ");
-        string(&mut buf, l.file());
+        string(&mut buf, file);
         buf.extend_from_slice(b",\n        \"line\": ");
-        decimal(&mut buf, l.line());
+        decimal(&mut buf, line);
         buf.extend_from_slice(b"\n      }");
     }
     buf.extend_from_slice(b"\n    }");

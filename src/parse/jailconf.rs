@@ -243,6 +243,9 @@ pub struct BlockSpan {
     pub header: usize,
     pub open: usize,
     pub close: usize,
+    /// The 1-based line of `header` (`Source::line`), counted while parsing: `show`
+    /// prints it for every jail, and needs no line index for it.
+    pub line: usize,
 }
 
 /// A jail record in parse order: a block (`foo { }`, `"*" { }`, `"web.*" { }`) or the
@@ -934,6 +937,9 @@ struct Stream {
     /// `Parser::fast`, and the file has no NUL byte (decoding truncates at one, and
     /// outside quotes it ends the input: the token path handles both).
     fast: bool,
+    /// A byte offset and its 1-based line: block headers come in file order, so each
+    /// one's line is counted from the last one's.
+    line_at: (usize, usize),
 }
 
 impl Stream {
@@ -972,6 +978,18 @@ impl Stream {
     }
     fn source(&self) -> &Arc<Source> {
         &self.lexer.source
+    }
+    /// `Source::line(offset)`, counting the newlines since the last offset asked for.
+    fn line(&mut self, offset: usize) -> usize {
+        let text = self.lexer.source.text.as_bytes();
+        let offset = offset.min(text.len());
+        let (from, line) = match self.line_at {
+            (from, line) if from <= offset => (from, line),
+            _ => (0, 1),
+        };
+        let line = line + memchr::memchr_iter(b'\n', &text[from..offset]).count();
+        self.line_at = (offset, line);
+        line
     }
     /// A token's value, decoded (lossy for bytes that are not UTF-8).
     fn text(&self, t: &Tok) -> Text {
@@ -1026,6 +1044,7 @@ impl Parser<'_> {
         let mut s = Stream {
             lexer: Lexer::new(source),
             fast,
+            line_at: (0, 1),
         };
         self.conf(&mut s, false, is_stdin)?;
         let source = s.source();
@@ -1089,6 +1108,7 @@ impl Parser<'_> {
         }
         self.seen_block = true;
         let idx = self.out.jails.len();
+        let line = s.line(name_tok.start);
         self.out.jails.push(CfJail {
             name,
             params: Vec::new(),
@@ -1097,6 +1117,7 @@ impl Parser<'_> {
                 header: name_tok.start,
                 open: open.start,
                 close: open.start,
+                line,
             }),
             parent: self.current,
             marked: SmallVec::new(),
@@ -1756,7 +1777,7 @@ mod tests {
         };
         let mut out = String::new();
         for j in &p.jails {
-            let b = j.block.as_ref().map(|b| (b.header, b.open, b.close));
+            let b = j.block.as_ref().map(|b| (b.header, b.open, b.close, b.line));
             out += &format!("jail {} {b:?} {:?} {:?}\n", t(&j.name), j.parent, j.marked);
             for q in &j.params {
                 out += &format!(
@@ -1787,7 +1808,23 @@ mod tests {
     }
 
     fn same_both_ways(text: &str) -> Result<(), String> {
-        let (fast, slow) = (dump(&parse_with(text, true)), dump(&parse_with(text, false)));
+        let parsed = parse_with(text, true);
+        // The lines the parser counts for block headers are the line index's.
+        for b in parsed
+            .iter()
+            .flat_map(|p| &p.jails)
+            .filter_map(|j| j.block.as_ref())
+        {
+            if b.line != b.source.line(b.header) {
+                return Err(format!(
+                    "text {text:?}: block at {} on line {}, counted {}",
+                    b.header,
+                    b.source.line(b.header),
+                    b.line
+                ));
+            }
+        }
+        let (fast, slow) = (dump(&parsed), dump(&parse_with(text, false)));
         if fast == slow {
             Ok(())
         } else {
