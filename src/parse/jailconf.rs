@@ -1056,25 +1056,44 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn conf(&mut self, s: &mut Stream, in_block: bool, is_stdin: bool) -> Result<(), Diag> {
+    /// Statements and blocks to the end of the file, or in a block to its `}` (consumed):
+    /// returns that `}`'s offset.
+    fn conf(&mut self, s: &mut Stream, in_block: bool, is_stdin: bool) -> Result<usize, Diag> {
         loop {
-            if s.fast
-                && s.lexer.clean()
-                && let Some(param) = self.fast_statement(s)
-            {
-                self.place(s, param, is_stdin)?;
-                continue;
+            if s.fast && s.lexer.clean() {
+                match self.fast_item(s) {
+                    Fast::Statement(param) => {
+                        self.place(s, param, is_stdin)?;
+                        continue;
+                    }
+                    Fast::Placed => continue,
+                    Fast::Open { name, header, open } => {
+                        self.block(s, name, header, open, is_stdin)?;
+                        continue;
+                    }
+                    Fast::Close(at) if in_block => {
+                        s.lexer.after_fast(at + 1);
+                        return Ok(at);
+                    }
+                    _ => {}
+                }
             }
             let t = *s.peek()?;
             match t.kind {
-                Kind::Eof if !in_block => return Ok(()),
+                Kind::Eof if !in_block => return Ok(t.start),
                 Kind::Eof => return Err(s.syntax_error(&t, "\"}\" to close the block")),
-                Kind::Punct(b'}') if in_block => return Ok(()),
+                Kind::Punct(b'}') if in_block => {
+                    s.bump()?;
+                    return Ok(t.start);
+                }
                 Kind::Punct(b';') => {
                     s.bump()?;
                 }
                 Kind::Str if matches!(s.peek_nth(1)?.kind, Kind::Punct(b'{')) => {
-                    self.block(s, is_stdin)?;
+                    let name_tok = s.bump()?;
+                    let open = s.bump()?;
+                    let name = s.text(&name_tok);
+                    self.block(s, name, name_tok.start, open.start, is_stdin)?;
                 }
                 Kind::Str | Kind::Var => self.statement(s, is_stdin)?,
                 _ => return Err(s.syntax_error(&t, "a parameter or a jail block")),
@@ -1082,25 +1101,31 @@ impl Parser<'_> {
         }
     }
 
-    fn block(&mut self, s: &mut Stream, is_stdin: bool) -> Result<(), Diag> {
-        let name_tok = s.bump()?;
-        let open = s.bump()?;
+    /// A block whose name (`name`, at `header`) and `{` (at `open`) were read.
+    fn block(
+        &mut self,
+        s: &mut Stream,
+        name: Text,
+        header: usize,
+        open: usize,
+        is_stdin: bool,
+    ) -> Result<(), Diag> {
         if self.block_depth >= MAX_BLOCK_DEPTH {
             return Err(Diag::at(
                 s.source(),
-                name_tok.start,
+                header,
                 format!("blocks nested more than {MAX_BLOCK_DEPTH} deep"),
             )
             .with_note("jailvol refuses deeper nesting; each level's jail name repeats its parents' names"));
         }
         self.block_depth += 1;
         let name = match self.current {
-            Some(parent) => Text::from(format!("{}.{}", self.out.jails[parent].name, s.text(&name_tok))),
-            None => s.text(&name_tok),
+            Some(parent) => Text::from(format!("{}.{}", self.out.jails[parent].name, name)),
+            None => name,
         };
         if self.current.is_some() {
             self.out.warnings.push(Diag::warning(
-                Some(Loc::new(s.source(), name_tok.start)),
+                Some(Loc::new(s.source(), header)),
                 format!(
                     "nested block defines jail \"{name}\": jail(8) before FreeBSD 15 rejects nested blocks"
                 ),
@@ -1108,15 +1133,15 @@ impl Parser<'_> {
         }
         self.seen_block = true;
         let idx = self.out.jails.len();
-        let line = s.line(name_tok.start);
+        let line = s.line(header);
         self.out.jails.push(CfJail {
             name,
             params: Vec::new(),
             block: Some(BlockSpan {
                 source: Arc::clone(s.source()),
-                header: name_tok.start,
-                open: open.start,
-                close: open.start,
+                header,
+                open,
+                close: open,
                 line,
             }),
             parent: self.current,
@@ -1126,11 +1151,10 @@ impl Parser<'_> {
         if self.open_params.len() < self.block_depth {
             self.open_params.push(Vec::new());
         }
-        self.conf(s, true, is_stdin)?;
-        let close = s.bump()?;
+        let close = self.conf(s, true, is_stdin)?;
         let rec = &mut self.out.jails[idx];
         if let Some(b) = rec.block.as_mut() {
-            b.close = close.start;
+            b.close = close;
         }
         if let Some(open) = self.open_params.get_mut(self.block_depth - 1) {
             rec.marked = marked_indices(open);
@@ -1314,20 +1338,37 @@ impl Parser<'_> {
         }
     }
 
-    /// A statement of the common shape read straight from the bytes, without the token
-    /// queue: the same `CfParam` the token path gives (a unit test compares the two on
-    /// random input), several times faster on large files. The shape: a name that is
-    /// one word, `$name`, `${name}` or quoted string without `$`; `;`, `=`, `+=` or a
-    /// value after a blank; values made of words, `/`, `*`, `+`, variables and quoted
-    /// strings, with no backslash. Blanks and comments may separate the tokens, but not
-    /// follow a piece directly (that comment may cut the value: `Parsed::cuts`).
+    /// A statement, block header or block end of the common shape read straight from the
+    /// bytes, without the token queue: the same records the token path gives (a unit
+    /// test compares the two on random input), several times faster on large files.
+    /// The shape of a statement: a name that is one word, `$name`, `${name}` or quoted
+    /// string without `$`; `;`, `=`, `+=` or a value after a blank; values made of
+    /// words, `/`, `*`, `+`, variables and quoted strings, with no backslash. Of a block
+    /// header: a word or quoted string without `$`, then `{`. Blanks and comments may
+    /// separate the tokens, but not follow a piece directly (that comment may cut the
+    /// value: `Parsed::cuts`).
     ///
-    /// None when the statement has another shape (a block, an `.include`, an escape, an
+    /// `Fast::No` when the next item has another shape (an `.include`, an escape, an
     /// error): nothing was consumed, and the token path reads it from the same place.
-    fn fast_statement(&mut self, s: &mut Stream) -> Option<CfParam> {
+    fn fast_item(&mut self, s: &mut Stream) -> Fast {
         let src = &s.lexer.source;
         let b = src.text.as_bytes();
-        let start = skip_trivia(b, s.lexer.pos)?;
+        let Some(start) = skip_trivia(b, s.lexer.pos) else {
+            return Fast::No;
+        };
+        match b.get(start) {
+            Some(b'}') => return Fast::Close(start),
+            None => return Fast::No,
+            _ => {}
+        }
+        self.fast_statement(s, start).unwrap_or(Fast::No)
+    }
+
+    /// `fast_item` for a statement or block header from `start` (past blanks and
+    /// comments).
+    fn fast_statement(&mut self, s: &mut Stream, start: usize) -> Option<Fast> {
+        let src = &s.lexer.source;
+        let b = src.text.as_bytes();
         let mut i = start;
         let (is_var, name) = match *b.get(i)? {
             c if is_word_byte(c) => {
@@ -1351,6 +1392,16 @@ impl Parser<'_> {
         };
         let after_name = i;
         let j = skip_trivia_after_piece(b, i)?;
+        if b.get(j) == Some(&b'{') && !is_var {
+            // A block header.
+            let name = Text::span(src, name.0, name.1);
+            s.lexer.after_fast(j + 1);
+            return Some(Fast::Open {
+                name,
+                header: start,
+                open: j,
+            });
+        }
         let op = match b.get(j) {
             Some(b';') => Op::Bare,
             Some(b'=') => {
@@ -1404,7 +1455,15 @@ impl Parser<'_> {
             marked: marked_after(&src.text, end),
         };
         s.lexer.after_fast(end);
-        Some(param)
+        // In a block (as nearly every statement is), `place` would push it there: done
+        // here, the statement is not moved through two more calls.
+        if self.current.is_some()
+            && let Some(open) = self.open_params.get_mut(self.block_depth.wrapping_sub(1))
+        {
+            open.push(param);
+            return Some(Fast::Placed);
+        }
+        Some(Fast::Statement(param))
     }
 
     /// `.include "pattern", ...;` (config.c include_config): relative names are taken
@@ -1483,7 +1542,24 @@ impl Parser<'_> {
 }
 
 // ---------------------------------------------------------------------------------------
-// The fast statement path's byte helpers (`Parser::fast_statement`).
+// The fast statement path's byte helpers (`Parser::fast_item`).
+
+/// What `Parser::fast_item` read.
+enum Fast {
+    Statement(CfParam),
+    /// A block header: its name, its offset and that of its `{`.
+    Open {
+        name: Text,
+        header: usize,
+        open: usize,
+    },
+    /// A statement already added to the block being read.
+    Placed,
+    /// A `}`, at this offset; not consumed (only a block's `conf` may).
+    Close(usize),
+    /// Something for the token path.
+    No,
+}
 
 /// Past blanks and comments from `i`; None at an unterminated `/*` (the token path
 /// reports it).
@@ -1957,6 +2033,8 @@ mod tests {
             let item = prop_oneof![
                 8 => statement(),
                 1 => "[a-z*.]{1,4}".prop_map(|n| format!("{n} {{\n")),
+                1 => proptest::sample::select(&["\"q n\" {", "'s'{", "w#c\n{", "\"$v\" {", "w/* c */{", "\"\" {\n"][..])
+                    .prop_map(str::to_owned),
                 1 => Just("}\n".to_owned()),
                 1 => piece(),
             ];
