@@ -53,7 +53,7 @@ fn values(e: &Entry) -> impl ExactSizeIterator<Item = &str> {
 }
 
 /// `write_jail` for a jail lent by `model::load_each_view`.
-pub fn write_jail_view<W: Write>(out: &mut W, j: &JailView<'_>, first: bool) -> io::Result<()> {
+pub fn write_jail_view<W: Write>(out: &mut W, j: &JailView<'_, '_>, first: bool) -> io::Result<()> {
     write_parts(
         out,
         first,
