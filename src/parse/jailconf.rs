@@ -55,6 +55,23 @@ impl Text {
         }
     }
 
+    /// A statement or variable name at `start..end` of the source: static text when it
+    /// is a `known_name`, else a span.
+    fn name(source: &Arc<Source>, start: usize, end: usize) -> Text {
+        match source.text.as_bytes().get(start..end).and_then(known_name) {
+            Some(k) => Text(Repr::Static(k)),
+            None => Text::span(source, start, end),
+        }
+    }
+
+    /// `name` for a name decoded from escapes.
+    fn known(self) -> Text {
+        match known_name(self.as_bytes()) {
+            Some(k) => Text(Repr::Static(k)),
+            None => self,
+        }
+    }
+
     pub const fn from_static(s: &'static str) -> Text {
         Text(Repr::Static(s))
     }
@@ -170,6 +187,65 @@ impl std::fmt::Display for Text {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// The names `Text::known` keeps as static text: jail(8)'s own parameters (config.c
+/// `intparams`, `model::INTPARAMS`) and jailvol's variables. Most statements of a
+/// large file name one of them, and most variable references are `$name`: static text
+/// costs no count on the file's `Arc` (an atomic operation, which is slow amid the
+/// parse's stream of stores) and no read of the file to compare.
+fn known_name(b: &[u8]) -> Option<&'static str> {
+    Some(match b {
+        b"allow.dying" => "allow.dying",
+        b"command" => "command",
+        b"depend" => "depend",
+        b"exec.clean" => "exec.clean",
+        b"exec.consolelog" => "exec.consolelog",
+        b"exec.fib" => "exec.fib",
+        b"exec.jail_user" => "exec.jail_user",
+        b"exec.poststart" => "exec.poststart",
+        b"exec.poststop" => "exec.poststop",
+        b"exec.prepare" => "exec.prepare",
+        b"exec.prestart" => "exec.prestart",
+        b"exec.prestop" => "exec.prestop",
+        b"exec.release" => "exec.release",
+        b"exec.created" => "exec.created",
+        b"exec.start" => "exec.start",
+        b"exec.stop" => "exec.stop",
+        b"exec.system_jail_user" => "exec.system_jail_user",
+        b"exec.system_user" => "exec.system_user",
+        b"exec.timeout" => "exec.timeout",
+        b"interface" => "interface",
+        b"ip_hostname" => "ip_hostname",
+        b"mount" => "mount",
+        b"mount.devfs" => "mount.devfs",
+        b"mount.fdescfs" => "mount.fdescfs",
+        b"mount.procfs" => "mount.procfs",
+        b"mount.fstab" => "mount.fstab",
+        b"stop.timeout" => "stop.timeout",
+        b"vnet.interface" => "vnet.interface",
+        b"zfs.dataset" => "zfs.dataset",
+        b"allow.chflags" => "allow.chflags",
+        b"allow.mount" => "allow.mount",
+        b"allow.raw_sockets" => "allow.raw_sockets",
+        b"allow.set_hostname" => "allow.set_hostname",
+        b"allow.socket_af" => "allow.socket_af",
+        b"allow.sysvipc" => "allow.sysvipc",
+        b"devfs_ruleset" => "devfs_ruleset",
+        b"host.hostname" => "host.hostname",
+        b"ip4.addr" => "ip4.addr",
+        b"ip6.addr" => "ip6.addr",
+        b"jid" => "jid",
+        b"name" => "name",
+        b"path" => "path",
+        b"persist" => "persist",
+        b"securelevel" => "securelevel",
+        b"vnet" => "vnet",
+        b"volume_size" => "volume_size",
+        b"volume_file" => "volume_file",
+        b"volume_md_unit" => "volume_md_unit",
+        _ => return None,
+    })
 }
 
 /// A `$variable` reference inside a string: its name and the byte position in the
@@ -327,6 +403,7 @@ pub fn parse_source(loader: &Loader, source: Arc<Source>, is_stdin: bool) -> Res
         block_depth: 0,
         seen_block: false,
         open_params: Vec::new(),
+        last_size: 0,
         vars: Vec::new(),
         fast: true,
     };
@@ -934,8 +1011,10 @@ struct Parser<'l> {
     block_depth: usize,
     seen_block: bool,
     /// The statements of each open block, by depth, moved into the block's record when
-    /// it closes: one exact-size allocation per jail instead of a growing `Vec`.
+    /// it closes.
     open_params: Vec<Vec<CfParam>>,
+    /// How many statements the last block closed had.
+    last_size: usize,
     /// The variables of the string being read, likewise.
     vars: Vec<VarRef>,
     /// Read statements of the common shape straight from the bytes (`fast_statement`);
@@ -1161,8 +1240,16 @@ impl Parser<'_> {
             marked: SmallVec::new(),
         });
         let saved = self.current.replace(idx);
+        // The block's statements go straight into a list sized like the last block's
+        // (blocks of a large file mostly have one size), trimmed when the block ends:
+        // a statement is 160 bytes, and gathering them in a reused list meant copying
+        // each one twice.
+        let size = self.last_size;
         if self.open_params.len() < self.block_depth {
             self.open_params.push(Vec::new());
+        }
+        if let Some(open) = self.open_params.get_mut(self.block_depth - 1) {
+            *open = Vec::with_capacity(size);
         }
         let close = self.conf(s, true, is_stdin)?;
         let rec = &mut self.out.jails[idx];
@@ -1171,8 +1258,9 @@ impl Parser<'_> {
         }
         if let Some(open) = self.open_params.get_mut(self.block_depth - 1) {
             rec.marked = marked_indices(open);
-            rec.params = Vec::with_capacity(open.len());
-            rec.params.append(open);
+            rec.params = std::mem::take(open);
+            rec.params.shrink_to_fit();
+            self.last_size = rec.params.len();
         }
         self.current = saved;
         self.block_depth -= 1;
@@ -1207,7 +1295,7 @@ impl Parser<'_> {
         }
         s.bump()?;
         let param = CfParam {
-            name: s.text(&name),
+            name: s.text(&name).known(),
             is_var,
             op,
             values,
@@ -1299,7 +1387,7 @@ impl Parser<'_> {
             let t = s.bump()?;
             match t.kind {
                 Kind::Var => self.vars.push(VarRef {
-                    name: s.text(&t),
+                    name: s.text(&t).known(),
                     pos: len,
                     at: t.start,
                 }),
@@ -1442,7 +1530,7 @@ impl Parser<'_> {
                 if !starts_piece(b, i) {
                     return None;
                 }
-                let (value, end) = fast_string(src, i, &mut self.vars)?;
+                let (value, end) = fast_string(src, i)?;
                 values.push(value);
                 let j = skip_trivia_after_piece(b, end)?;
                 match b.get(j) {
@@ -1458,7 +1546,7 @@ impl Parser<'_> {
         // `i` is at the `;`.
         let end = i + 1;
         let param = CfParam {
-            name: Text::span(src, name.0, name.1),
+            name: Text::name(src, name.0, name.1),
             is_var,
             op,
             values,
@@ -1670,7 +1758,7 @@ impl Lit {
 
 /// One value string from the piece at `i` (`Parser::string` on the tokens the scanner
 /// gives for it), and where it ends; None for a piece the token path must read.
-fn fast_string(src: &Arc<Source>, mut i: usize, vars: &mut Vec<VarRef>) -> Option<(CfString, usize)> {
+fn fast_string(src: &Arc<Source>, mut i: usize) -> Option<(CfString, usize)> {
     let text = src.text.as_str();
     let b = text.as_bytes();
     let first = i;
@@ -1679,7 +1767,7 @@ fn fast_string(src: &Arc<Source>, mut i: usize, vars: &mut Vec<VarRef>) -> Optio
         own: None,
         len: 0,
     };
-    vars.clear();
+    let mut vars: SmallVec<[VarRef; 1]> = SmallVec::new();
     loop {
         match b.get(i) {
             Some(&c) if is_word_byte(c) => {
@@ -1702,7 +1790,7 @@ fn fast_string(src: &Arc<Source>, mut i: usize, vars: &mut Vec<VarRef>) -> Optio
             Some(b'$') => match var_at(b, i) {
                 Some((vs, ve, e)) => {
                     vars.push(VarRef {
-                        name: Text::span(src, vs, ve),
+                        name: Text::name(src, vs, ve),
                         pos: lit.len,
                         at: i,
                     });
@@ -1723,12 +1811,11 @@ fn fast_string(src: &Arc<Source>, mut i: usize, vars: &mut Vec<VarRef>) -> Optio
                 lit.push(text, i + 1, close);
                 i = close + 1;
             }
-            Some(b'"') => i = fast_dquote(src, i, &mut lit, vars)?,
+            Some(b'"') => i = fast_dquote(src, i, &mut lit, &mut vars)?,
             Some(b'\\') => return None,
             _ => break,
         }
     }
-    let vars: SmallVec<[VarRef; 1]> = vars.drain(..).collect();
     let text = match (lit.own, lit.span) {
         (Some(o), _) => Text::from(o),
         (None, Some((a, e))) => Text::span(src, a, e),
@@ -1746,7 +1833,12 @@ fn fast_string(src: &Arc<Source>, mut i: usize, vars: &mut Vec<VarRef>) -> Optio
 
 /// A double-quoted string at `i`, as jaillex.l's DQ state splits it: text, `$name`,
 /// `${name}` and lone `$`s. Returns the offset after its closing quote.
-fn fast_dquote(src: &Arc<Source>, i: usize, lit: &mut Lit, vars: &mut Vec<VarRef>) -> Option<usize> {
+fn fast_dquote(
+    src: &Arc<Source>,
+    i: usize,
+    lit: &mut Lit,
+    vars: &mut SmallVec<[VarRef; 1]>,
+) -> Option<usize> {
     let text = src.text.as_str();
     let b = text.as_bytes();
     let mut k = i + 1;
@@ -1768,7 +1860,7 @@ fn fast_dquote(src: &Arc<Source>, i: usize, lit: &mut Lit, vars: &mut Vec<VarRef
                         .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
                         .count();
                 vars.push(VarRef {
-                    name: Text::span(src, d + 1, e),
+                    name: Text::name(src, d + 1, e),
                     pos: lit.len,
                     at: d,
                 });
@@ -1780,7 +1872,7 @@ fn fast_dquote(src: &Arc<Source>, i: usize, lit: &mut Lit, vars: &mut Vec<VarRef
                     return None;
                 }
                 vars.push(VarRef {
-                    name: Text::span(src, d + 2, close),
+                    name: Text::name(src, d + 2, close),
                     pos: lit.len,
                     at: d,
                 });
@@ -1844,6 +1936,7 @@ mod tests {
             block_depth: 0,
             seen_block: false,
             open_params: Vec::new(),
+            last_size: 0,
             vars: Vec::new(),
             fast,
         };
@@ -2109,6 +2202,18 @@ mod tests {
             }
         }
         assert!(seen > 50, "only {seen} files");
+    }
+
+    /// Every name jail(8) knows is kept as static text, and nothing else: the known
+    /// names are compared whole.
+    #[test]
+    fn known_names_are_jails_parameters() {
+        for (n, _) in crate::model::INTPARAMS {
+            assert_eq!(known_name(n.as_bytes()), Some(*n));
+        }
+        for n in ["pat", "paths", "Path", "exec.star", "", "name.", "$name"] {
+            assert_eq!(known_name(n.as_bytes()), None, "{n}");
+        }
     }
 
     /// `Text::len` answers from the span's ends; it must agree with the text, for
