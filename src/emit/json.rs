@@ -74,25 +74,43 @@ fn write_parts<'e, W: Write, V: ExactSizeIterator<Item = &'e str>>(
     params: impl Iterator<Item = (&'e str, V)>,
     variables: impl Iterator<Item = (&'e str, V)>,
 ) -> io::Result<()> {
-    // The jail is rendered into a buffer of its own and written with one call: a write
-    // per piece cost more than the rendering (tens of pieces per jail).
-    let mut buf = Vec::with_capacity(1024);
+    // The jail is rendered into a buffer and written with one call: a write per piece
+    // cost more than the rendering (tens of pieces per jail). The buffer is kept for
+    // the next jail.
+    BUF.with_borrow_mut(|buf| {
+        buf.clear();
+        parts(buf, first, name, loc, params, variables);
+        out.write_all(buf)
+    })
+}
+
+thread_local! {
+    static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn parts<'e, V: ExactSizeIterator<Item = &'e str>>(
+    buf: &mut Vec<u8>,
+    first: bool,
+    name: &str,
+    loc: Option<(&str, usize)>,
+    params: impl Iterator<Item = (&'e str, V)>,
+    variables: impl Iterator<Item = (&'e str, V)>,
+) {
     buf.extend_from_slice(if first { b"\n    {" } else { b",\n    {" });
     buf.extend_from_slice(b"\n      \"name\": ");
-    string(&mut buf, name);
+    string(buf, name);
     buf.extend_from_slice(b",\n      \"params\": ");
-    pairs(&mut buf, params);
+    pairs(buf, params);
     buf.extend_from_slice(b",\n      \"variables\": ");
-    pairs(&mut buf, variables);
+    pairs(buf, variables);
     if let Some((file, line)) = loc {
         buf.extend_from_slice(b",\n      \"source\": {\n        \"file\": ");
-        string(&mut buf, file);
+        string(buf, file);
         buf.extend_from_slice(b",\n        \"line\": ");
-        decimal(&mut buf, line);
+        decimal(buf, line);
         buf.extend_from_slice(b"\n      }");
     }
     buf.extend_from_slice(b"\n    }");
-    out.write_all(&buf)
 }
 
 /// `n` in decimal, as `Display` writes it.
