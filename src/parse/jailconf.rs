@@ -305,6 +305,10 @@ impl CfParam {
 /// or a CR.
 pub fn marked_after(text: &str, end: usize) -> bool {
     let rest = text.as_bytes().get(end..).unwrap_or_default();
+    // Mostly the line ends right after the statement.
+    if matches!(rest.first(), None | Some(b'\n')) {
+        return false;
+    }
     let blanks = |b: &[u8]| b.iter().take_while(|c| matches!(c, b' ' | b'\t')).count();
     let rest = &rest[blanks(rest)..];
     let Some(rest) = rest.strip_prefix(b"#") else {
@@ -1664,7 +1668,21 @@ enum Fast {
 
 /// Past blanks and comments from `i`; None at an unterminated `/*` (the token path
 /// reports it).
+#[inline]
 fn skip_trivia(b: &[u8], mut i: usize) -> Option<usize> {
+    // Mostly a newline and a tab or two between statements: those inline, comments not.
+    while let Some(&c) = b.get(i) {
+        match c {
+            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+            b'#' | b'/' => return skip_comments(b, i),
+            _ => return Some(i),
+        }
+    }
+    Some(i)
+}
+
+#[inline(never)]
+fn skip_comments(b: &[u8], mut i: usize) -> Option<usize> {
     loop {
         match b.get(i) {
             Some(b' ' | b'\t' | b'\r' | b'\n') => i += 1,
@@ -1681,6 +1699,7 @@ fn skip_trivia(b: &[u8], mut i: usize) -> Option<usize> {
 
 /// `skip_trivia` right after a piece: None when a comment starts right there (it may
 /// cut an unquoted value, which the token path records).
+#[inline]
 fn skip_trivia_after_piece(b: &[u8], i: usize) -> Option<usize> {
     match (b.get(i), b.get(i + 1)) {
         (Some(b'#'), _) | (Some(b'/'), Some(b'/' | b'*')) => None,
@@ -1689,6 +1708,7 @@ fn skip_trivia_after_piece(b: &[u8], i: usize) -> Option<usize> {
 }
 
 /// The end of the unquoted word starting at `i`.
+#[inline]
 fn word_end(b: &[u8], i: usize) -> usize {
     i + b[i..].iter().take_while(|&&c| is_word_byte(c)).count()
 }
@@ -1737,6 +1757,7 @@ struct Lit {
 }
 
 impl Lit {
+    #[inline]
     fn push(&mut self, text: &str, a: usize, e: usize) {
         if a == e {
             return;
