@@ -195,6 +195,12 @@ fn is_name(s: &str) -> bool {
     }
 }
 
+/// Whether a plain word is one of `KEYWORDS` (none is longer than 8 bytes: most words,
+/// assignments, are ruled out by their length).
+fn is_keyword(w: &str) -> bool {
+    w.len() <= 8 && KEYWORDS.contains(&w)
+}
+
 const KEYWORDS: &[&str] = &[
     "if", "then", "else", "elif", "fi", "case", "esac", "for", "while", "until", "do", "done", "{", "}", "!",
     "function", "[[", "select",
@@ -422,16 +428,33 @@ fn fast_var<'s>(text: &'s str, i: usize, parts: &mut Vec<Part<'s>>, in_dq: bool)
 /// `${name}`. Returns the offset after the line, or None (and pushes nothing) for any
 /// other line. Produces exactly the tokens the grammar would (checked by a property test).
 fn fast_line<'s>(text: &'s str, pos: usize, toks: &mut Vec<Tok<'s>>) -> Option<usize> {
+    fast_line_reusing(text, pos, toks, &mut Vec::new())
+}
+
+/// `fast_line`, taking the words' part lists from `spare` (emptied lists of earlier
+/// lines: `Eval::run` reads a file line by line, and a list per word was an
+/// allocation and a free per assignment).
+fn fast_line_reusing<'s>(
+    text: &'s str,
+    pos: usize,
+    toks: &mut Vec<Tok<'s>>,
+    spare: &mut Vec<Vec<Part<'s>>>,
+) -> Option<usize> {
     // The tokens go straight into `toks`, taken back when the line is not simple.
     let before = toks.len();
-    let end = fast_line_into(text, pos, toks);
+    let end = fast_line_into(text, pos, toks, spare);
     if end.is_none() {
         toks.truncate(before);
     }
     end
 }
 
-fn fast_line_into<'s>(text: &'s str, pos: usize, out: &mut Vec<Tok<'s>>) -> Option<usize> {
+fn fast_line_into<'s>(
+    text: &'s str,
+    pos: usize,
+    out: &mut Vec<Tok<'s>>,
+    spare: &mut Vec<Vec<Part<'s>>>,
+) -> Option<usize> {
     let b = text.as_bytes();
     let mut i = pos;
     loop {
@@ -462,7 +485,7 @@ fn fast_line_into<'s>(text: &'s str, pos: usize, out: &mut Vec<Tok<'s>>) -> Opti
         if b.get(i) != Some(&b'=') {
             return None;
         }
-        let mut parts: Vec<Part<'s>> = Vec::new();
+        let mut parts: Vec<Part<'s>> = spare.pop().unwrap_or_default();
         let mut lit_start = start;
         loop {
             let c = b.get(i).copied();
@@ -816,10 +839,16 @@ impl<'o> Eval<'o> {
         self.vars.reserve(assigns);
         self.gens.reserve(assigns);
         let mut toks = Vec::new();
+        let mut spare = Vec::new();
         let mut pos = 0;
         while pos < text.len() {
-            toks.clear();
-            let Some(next) = fast_line(text, pos, &mut toks) else {
+            for t in toks.drain(..) {
+                if let Tok::Word(mut w) = t {
+                    w.parts.clear();
+                    spare.push(w.parts);
+                }
+            }
+            let Some(next) = fast_line_reusing(text, pos, &mut toks, &mut spare) else {
                 break;
             };
             if let Err(e) = self.run_toks(src, &toks) {
@@ -850,13 +879,12 @@ impl<'o> Eval<'o> {
             while matches!(toks.get(i), Some(Tok::Word(_))) {
                 i += 1;
             }
-            let words: SmallVec<[&Word<'_>; 4]> = toks[start..i]
-                .iter()
-                .filter_map(|t| match t {
-                    Tok::Word(w) => Some(w),
-                    _ => None,
-                })
-                .collect();
+            let mut words: SmallVec<[&Word<'_>; 4]> = SmallVec::new();
+            for t in &toks[start..i] {
+                if let Tok::Word(w) = t {
+                    words.push(w);
+                }
+            }
             let issue = match toks.get(i) {
                 None | Some(Tok::Newline) => {
                     i += 1;
@@ -876,7 +904,7 @@ impl<'o> Eval<'o> {
                     // A keyword or bad part before the operator is reported first.
                     let kw = words
                         .first()
-                        .and_then(|w| w.plain().filter(|k| KEYWORDS.contains(k)).map(|k| (w.start, k)));
+                        .and_then(|w| w.plain().filter(|k| is_keyword(k)).map(|k| (w.start, k)));
                     if let Some((kat, k)) = kw {
                         Some((kat, format!("`{k}` is not supported (only assignments are)")))
                     } else {
@@ -912,14 +940,20 @@ impl<'o> Eval<'o> {
             }
         }
         let first = words[0];
-        if let Some(k) = first.plain().filter(|k| KEYWORDS.contains(k)) {
+        if let Some(k) = first.plain().filter(|k| is_keyword(k)) {
             return Ok(Some((
                 first.start,
                 format!("`{k}` is not supported (only assignments are)"),
             )));
         }
         // The leading assignments, read once.
-        let assigns: SmallVec<[Assign<'_>; 4]> = words.iter().map_while(|w| w.assignment()).collect();
+        let mut assigns: SmallVec<[Assign<'_>; 4]> = SmallVec::new();
+        for w in words {
+            match w.assignment() {
+                Some(a) => assigns.push(a),
+                None => break,
+            }
+        }
         let n_assign = assigns.len();
         // Check the whole command before assigning anything: a command is skipped whole.
         for w in &words[..n_assign] {
@@ -1136,7 +1170,7 @@ impl<'o> Eval<'o> {
                         }
                         taint_next = false;
                     }
-                    let kw = w.plain().filter(|k| KEYWORDS.contains(k));
+                    let kw = w.plain().filter(|k| is_keyword(k));
                     if cmd_pos {
                         if let Some(k) = kw {
                             match k {
