@@ -156,9 +156,29 @@ pub const INTPARAMS: &[(&str, u8)] = &[
 static NAME: Text = Text::from_static("name");
 static JID: Text = Text::from_static("jid");
 
-fn intparam_index(name: &str) -> Option<usize> {
-    INTPARAMS.iter().position(|(n, _)| *n == name)
+/// The index in INTPARAMS of `name`, at compile time (`len()` when absent).
+const fn intparam_at(name: &str) -> usize {
+    let mut i = 0;
+    while i < INTPARAMS.len() {
+        let n = INTPARAMS[i].0.as_bytes();
+        let b = name.as_bytes();
+        if n.len() == b.len() {
+            let mut k = 0;
+            while k < n.len() && n[k] == b[k] {
+                k += 1;
+            }
+            if k == n.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    INTPARAMS.len()
 }
+
+/// Where `name` and `jid` are in INTPARAMS: the merge adds them to every jail.
+const NAME_IP: usize = intparam_at("name");
+const JID_IP: usize = intparam_at("jid");
 
 /// config.c equalopts(): `opt` = `noopt`, also per dotted component (`allow.nomount`).
 pub fn equalopts(opt1: &str, opt2: &str) -> bool {
@@ -400,6 +420,8 @@ struct Names<'a> {
     /// the blocks of a large file mostly repeat one shape, and comparing a name with
     /// the one before is cheaper than hashing it.
     recent: Vec<(&'a str, (u32, Option<usize>))>,
+    /// The keys of `name` and `jid`, which every jail gets.
+    implied: [Option<u32>; 2],
 }
 
 impl<'a> Names<'a> {
@@ -508,11 +530,20 @@ impl<'a> Building<'a, '_> {
 
     /// add_param() for a jail-implied parameter (`name` or `jid` from the block name).
     fn add_implied(&mut self, ipname: &'static Text, value: &'a Text) {
-        let ip = intparam_index(ipname);
+        let ip = Some(if *ipname == "jid" { JID_IP } else { NAME_IP }).filter(|&i| i < INTPARAMS.len());
+        debug_assert_eq!(ip, INTPARAMS.iter().position(|(n, _)| *n == ipname.as_str()));
         if self.params.iter().any(|p| p.ip == ip) {
             return;
         }
-        let (key, _) = self.names.get(ipname);
+        let slot = usize::from(*ipname == "jid");
+        let key = match self.names.implied[slot] {
+            Some(k) => k,
+            None => {
+                let k = self.names.get(ipname).0;
+                self.names.implied[slot] = Some(k);
+                k
+            }
+        };
         self.params.push(P {
             name: ipname,
             key,
