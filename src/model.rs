@@ -156,9 +156,29 @@ pub const INTPARAMS: &[(&str, u8)] = &[
 static NAME: Text = Text::from_static("name");
 static JID: Text = Text::from_static("jid");
 
-fn intparam_index(name: &str) -> Option<usize> {
-    INTPARAMS.iter().position(|(n, _)| *n == name)
+/// The index in INTPARAMS of `name`, at compile time (`len()` when absent).
+const fn intparam_at(name: &str) -> usize {
+    let mut i = 0;
+    while i < INTPARAMS.len() {
+        let n = INTPARAMS[i].0.as_bytes();
+        let b = name.as_bytes();
+        if n.len() == b.len() {
+            let mut k = 0;
+            while k < n.len() && n[k] == b[k] {
+                k += 1;
+            }
+            if k == n.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    INTPARAMS.len()
 }
+
+/// Where `name` and `jid` are in INTPARAMS: the merge adds them to every jail.
+const NAME_IP: usize = intparam_at("name");
+const JID_IP: usize = intparam_at("jid");
 
 /// config.c equalopts(): `opt` = `noopt`, also per dotted component (`allow.nomount`).
 pub fn equalopts(opt1: &str, opt2: &str) -> bool {
@@ -266,7 +286,9 @@ struct Str<'a> {
 /// A value's text: as parsed until something is substituted into it.
 #[derive(Debug, Clone)]
 enum Val<'a> {
-    Parsed(&'a Text),
+    /// The parsed text, and its `str` (looked up once: a span's lookup checks its ends,
+    /// and the merge and the JSON writer read each value several times).
+    Parsed(&'a Text, &'a str),
     Own(String),
 }
 
@@ -274,7 +296,7 @@ impl std::ops::Deref for Val<'_> {
     type Target = str;
     fn deref(&self) -> &str {
         match self {
-            Val::Parsed(t) => t,
+            Val::Parsed(_, s) => s,
             Val::Own(s) => s,
         }
     }
@@ -284,7 +306,7 @@ impl Val<'_> {
     /// The `Text` of an `Entry`: the parsed span again, or a copy of substituted text.
     fn to_text(&self) -> Text {
         match self {
-            Val::Parsed(t) => (*t).clone(),
+            Val::Parsed(t, _) => (*t).clone(),
             Val::Own(s) => Text::from(s.as_str()),
         }
     }
@@ -321,21 +343,53 @@ impl Hasher for Fnv {
     fn finish(&self) -> u64 {
         self.0
     }
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
+    /// A word at a time; the last word overlaps the one before it rather than being
+    /// copied into a padded buffer (a `memcpy` call of a few bytes cost more than the
+    /// rest of hashing a parameter name). Short writes are read as one or two
+    /// overlapping loads; the length is mixed in last.
+    fn write(&mut self, b: &[u8]) {
+        let n = b.len();
         let mut h = self.0;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        if n >= 8 {
+            let mut chunks = b.chunks_exact(8);
+            for c in &mut chunks {
+                h = fx(h, word8(c));
+            }
+            if !chunks.remainder().is_empty() {
+                h = fx(h, word8(&b[n - 8..]));
+            }
+        } else if n >= 4 {
+            h = fx(h, word4(&b[..4]) | word4(&b[n - 4..]) << 32);
+        } else if n > 0 {
+            h = fx(
+                h,
+                u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16,
+            );
         }
-        let mut w = [0u8; 8];
-        let rest = chunks.remainder();
-        w[..rest.len()].copy_from_slice(rest);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w) ^ rest.len() as u64).wrapping_mul(K);
-        self.0 = h;
+        self.0 = fx(h, n as u64);
     }
+    // `str` ends its hash with a 0xff byte: one step, not `write`'s.
+    fn write_u8(&mut self, i: u8) {
+        self.0 = fx(self.0, u64::from(i));
+    }
+}
+
+fn fx(h: u64, w: u64) -> u64 {
+    (h.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95)
+}
+
+/// The first eight bytes of `c` (which has eight or more), little-endian.
+fn word8(c: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&c[..8]);
+    u64::from_le_bytes(w)
+}
+
+/// The first four bytes of `c` (which has four or more), little-endian.
+fn word4(c: &[u8]) -> u64 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&c[..4]);
+    u64::from(u32::from_le_bytes(w))
 }
 
 pub type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
@@ -362,9 +416,31 @@ fn no_key(name: &str) -> String {
 struct Names<'a> {
     by_name: FnvMap<&'a str, (u32, Option<usize>)>,
     keys: FnvMap<String, u32>,
+    /// The name of the n-th statement of the last block asked about, and its answer:
+    /// the blocks of a large file mostly repeat one shape, and comparing a name with
+    /// the one before is cheaper than hashing it.
+    recent: Vec<(&'a str, (u32, Option<usize>))>,
+    /// The keys of `name` and `jid`, which every jail gets.
+    implied: [Option<u32>; 2],
 }
 
 impl<'a> Names<'a> {
+    /// `get` for the statement at `at` in its block.
+    fn get_at(&mut self, at: usize, name: &'a str) -> (u32, Option<usize>) {
+        if let Some(&(n, v)) = self.recent.get(at)
+            && n == name
+        {
+            return v;
+        }
+        let v = self.get(name);
+        if let Some(r) = self.recent.get_mut(at) {
+            *r = (name, v);
+        } else if self.recent.len() == at && at < 64 {
+            self.recent.push((name, v));
+        }
+        v
+    }
+
     /// The `no_key` id of a name and the first INTPARAMS entry it matches.
     fn get(&mut self, name: &'a str) -> (u32, Option<usize>) {
         if let Some(&v) = self.by_name.get(name) {
@@ -393,7 +469,7 @@ impl<'a> Pools<'a> {
 
     /// `text` as a `String` of its own to edit, from the pool.
     fn own<'t>(&mut self, text: &'t mut Val<'a>) -> &'t mut String {
-        if let Val::Parsed(b) = *text {
+        if let Val::Parsed(_, b) = *text {
             let mut s = self.strings.pop().unwrap_or_default();
             s.push_str(b);
             *text = Val::Own(s);
@@ -401,13 +477,13 @@ impl<'a> Pools<'a> {
         match text {
             Val::Own(s) => s,
             // Made `Own` just above.
-            Val::Parsed(_) => unreachable!(),
+            Val::Parsed(..) => unreachable!(),
         }
     }
 
     fn copy(&mut self, text: &Val<'a>) -> Val<'a> {
         match text {
-            Val::Parsed(b) => Val::Parsed(b),
+            Val::Parsed(t, b) => Val::Parsed(t, b),
             Val::Own(o) => {
                 let mut s = self.strings.pop().unwrap_or_default();
                 s.push_str(o);
@@ -435,6 +511,10 @@ struct Building<'a, 'n> {
     names: &'n mut Names<'a>,
     pools: &'n mut Pools<'a>,
     params: Vec<P<'a>>,
+    /// For the n-th variable `resolve` looks up, where the previous jail found it: most
+    /// jails of a large file have the same shape, and a hint confirmed by the name
+    /// saves comparing it with every entry before it (names in `params` are unique).
+    hints: Vec<usize>,
     errors: Vec<Diag>,
     block_loc: Option<Loc>,
     /// Where a list variable was spliced in as a whole value, if anywhere.
@@ -450,11 +530,20 @@ impl<'a> Building<'a, '_> {
 
     /// add_param() for a jail-implied parameter (`name` or `jid` from the block name).
     fn add_implied(&mut self, ipname: &'static Text, value: &'a Text) {
-        let ip = intparam_index(ipname);
+        let ip = Some(if *ipname == "jid" { JID_IP } else { NAME_IP }).filter(|&i| i < INTPARAMS.len());
+        debug_assert_eq!(ip, INTPARAMS.iter().position(|(n, _)| *n == ipname.as_str()));
         if self.params.iter().any(|p| p.ip == ip) {
             return;
         }
-        let (key, _) = self.names.get(ipname);
+        let slot = usize::from(*ipname == "jid");
+        let key = match self.names.implied[slot] {
+            Some(k) => k,
+            None => {
+                let k = self.names.get(ipname).0;
+                self.names.implied[slot] = Some(k);
+                k
+            }
+        };
         self.params.push(P {
             name: ipname,
             key,
@@ -464,7 +553,7 @@ impl<'a> Building<'a, '_> {
             values: {
                 let mut v = self.pools.values();
                 v.push(Str {
-                    text: Val::Parsed(value),
+                    text: Val::Parsed(value, value.as_str()),
                     vars: &[],
                     shift: 0,
                     source: None,
@@ -477,9 +566,9 @@ impl<'a> Building<'a, '_> {
         });
     }
 
-    /// add_param() for a statement from the file.
-    fn add(&mut self, p: &'a CfParam) {
-        let info = self.names.get(&p.name);
+    /// add_param() for a statement from the file, the `at`-th of its block.
+    fn add(&mut self, at: usize, p: &'a CfParam) {
+        let info = self.names.get_at(at, &p.name);
         self.add_with(p, info);
     }
 
@@ -487,7 +576,7 @@ impl<'a> Building<'a, '_> {
     fn add_with(&mut self, p: &'a CfParam, (key, ip): (u32, Option<usize>)) {
         let at: At<'a> = Some((&p.source, p.start));
         let values = p.values.iter().map(|s| Str {
-            text: Val::Parsed(&s.text),
+            text: Val::Parsed(&s.text, s.text.as_str()),
             vars: &s.vars,
             shift: 0,
             source: Some(&p.source),
@@ -558,6 +647,7 @@ impl<'a> Building<'a, '_> {
     fn resolve(&mut self) {
         let mut pgen: u32 = 0;
         let mut i = 0;
+        let mut nth = 0;
         while i < self.params.len() {
             pgen += 1;
             self.params[i].generation = pgen;
@@ -565,7 +655,21 @@ impl<'a> Building<'a, '_> {
                 let mut si = 0;
                 while si < self.params[i].values.len() {
                     while let Some(v) = self.params[i].values[si].vars.first() {
-                        let found = self.params.iter().position(|q| **q.name == *v.name);
+                        let name = v.name.as_str();
+                        let same = |q: &P<'_>| q.name.len() == name.len() && q.name.as_str() == name;
+                        let hint = self
+                            .hints
+                            .get(nth)
+                            .copied()
+                            .filter(|&q| self.params.get(q).is_some_and(same));
+                        let found = hint.or_else(|| self.params.iter().position(same));
+                        if let Some(q) = found {
+                            match self.hints.get_mut(nth) {
+                                Some(h) => *h = q,
+                                None => self.hints.push(q),
+                            }
+                        }
+                        nth += 1;
                         let q = match found {
                             Some(q) if !self.params[q].values.is_empty() => q,
                             _ => {
@@ -716,12 +820,14 @@ pub fn load(parsed: &Parsed) -> Config {
 
 /// A loaded jail as `load_each_view` lends it: the same content as `Jail`, borrowed
 /// from the parse and the merge instead of copied into `String`s.
-pub struct JailView<'v> {
+pub struct JailView<'v, 'a> {
     pub name: &'v str,
     pub loc: Option<&'v Loc>,
     /// Index of the raw record in `Parsed::jails`.
     pub record: usize,
-    params: &'v [P<'v>],
+    /// `loc`'s line, as the parser counted it.
+    line: Option<usize>,
+    params: &'v [P<'a>],
     /// The entries `to_jail` keeps, when not all.
     only: Option<&'v Only>,
 }
@@ -791,9 +897,14 @@ impl<'v> EntryView<'v> {
     }
 }
 
-impl<'v> JailView<'v> {
+impl<'v, 'a> JailView<'v, 'a> {
+    /// The line of `loc` (`Loc::line`), without the source's line index.
+    pub fn line(&self) -> Option<usize> {
+        self.line
+    }
+
     /// Parameters and variables in jail(8)'s final order, as `Jail::entries`.
-    pub fn entries(&self) -> impl Iterator<Item = EntryView<'v>> + use<'v> {
+    pub fn entries(&self) -> impl Iterator<Item = EntryView<'v>> + use<'v, 'a> {
         let only = self.only;
         self.params
             .iter()
@@ -863,7 +974,7 @@ pub fn load_each(parsed: &Parsed, mut on_jail: impl FnMut(Jail), on_warning: imp
 /// `load_each` without copying: each jail is lent to `on_jail` for the time of the call.
 pub fn load_each_view(
     parsed: &Parsed,
-    on_jail: impl FnMut(&JailView<'_>),
+    on_jail: impl FnMut(&JailView<'_, '_>),
     on_warning: impl FnMut(Diag),
 ) -> Vec<Diag> {
     load_each_view_kept(parsed, &|_| true, on_jail, on_warning)
@@ -947,7 +1058,7 @@ struct Merged {
 fn load_each_view_kept(
     parsed: &Parsed,
     keep: &dyn Fn(&CfParam) -> bool,
-    on_jail: impl FnMut(&JailView<'_>),
+    on_jail: impl FnMut(&JailView<'_, '_>),
     on_warning: impl FnMut(Diag),
 ) -> Vec<Diag> {
     let (mut errors, check_errors) =
@@ -964,7 +1075,7 @@ fn load_range(
     keep: &dyn Fn(&CfParam) -> bool,
     wanted: Option<&'static Wanted>,
     range: Range<usize>,
-    mut on_jail: impl FnMut(&JailView<'_>),
+    mut on_jail: impl FnMut(&JailView<'_, '_>),
     mut on_warning: impl FnMut(Diag),
 ) -> (Vec<Diag>, Vec<Diag>) {
     let mut errors = Vec::new();
@@ -1013,6 +1124,7 @@ fn load_range(
         })
         .collect();
     let mut params = Vec::new();
+    let mut hints = Vec::new();
     let mut pools = Pools::default();
     for (idx, rec) in parsed.jails.iter().enumerate().take(range.end).skip(range.start) {
         if wild_jail_name(&rec.name) {
@@ -1023,6 +1135,7 @@ fn load_range(
             names: &mut names,
             pools: &mut pools,
             params,
+            hints,
             errors: Vec::new(),
             block_loc: rec.loc(),
             spliced: None,
@@ -1032,8 +1145,8 @@ fn load_range(
         let mut did_self = false;
         for (&w, info) in wild.iter().zip(&wild_info) {
             if idx < w && !did_self {
-                for p in rec.params.iter().filter(|p| keep(p)) {
-                    b.add(p);
+                for (at, p) in rec.params.iter().enumerate().filter(|(_, p)| keep(p)) {
+                    b.add(at, p);
                 }
                 did_self = true;
             }
@@ -1046,8 +1159,8 @@ fn load_range(
             }
         }
         if !did_self {
-            for p in rec.params.iter().filter(|p| keep(p)) {
-                b.add(p);
+            for (at, p) in rec.params.iter().enumerate().filter(|(_, p)| keep(p)) {
+                b.add(at, p);
             }
         }
         b.add_implied(&NAME, &rec.name);
@@ -1074,6 +1187,7 @@ fn load_range(
                 name: &rec.name,
                 loc: b.block_loc.as_ref(),
                 record: idx,
+                line: rec.block.as_ref().map(|b| b.line),
                 params: &b.params,
                 only: only.as_ref(),
             });
@@ -1085,6 +1199,7 @@ fn load_range(
         // The parameter list and its buffers are reused by the next jail (its borrows end
         // here).
         params = b.params;
+        hints = b.hints;
         pools.recycle(&mut params);
     }
     (errors, check_errors)

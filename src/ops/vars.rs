@@ -25,14 +25,13 @@ pub fn vars(opts: &Options, warn: Warn) -> anyhow::Result<RcVars> {
 /// `name: value` per line like `sysrc -a`, or a JSON object (name → value, in order).
 pub fn render(opts: &Options, vars: &RcVars) -> anyhow::Result<String> {
     Ok(if opts.json {
-        let map: indexmap::IndexMap<&str, &str> = vars
-            .vars
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.value.as_str()))
-            .collect();
-        let mut s = serde_json::to_string_pretty(&map)?;
-        s.push('\n');
-        s
+        let mut out = Vec::with_capacity(vars.vars.len() * 32);
+        crate::emit::json::write_vars(
+            &mut out,
+            vars.vars.iter().map(|(k, v)| (k.as_str(), v.value.as_str())),
+        )?;
+        // write_vars writes JSON of &str pieces: valid UTF-8 by construction.
+        String::from_utf8(out)?
     } else {
         let mut s = String::new();
         for (k, v) in &vars.vars {

@@ -55,6 +55,23 @@ impl Text {
         }
     }
 
+    /// A statement or variable name at `start..end` of the source: static text when it
+    /// is a `known_name`, else a span.
+    fn name(source: &Arc<Source>, start: usize, end: usize) -> Text {
+        match source.text.as_bytes().get(start..end).and_then(known_name) {
+            Some(k) => Text(Repr::Static(k)),
+            None => Text::span(source, start, end),
+        }
+    }
+
+    /// `name` for a name decoded from escapes.
+    fn known(self) -> Text {
+        match known_name(self.as_bytes()) {
+            Some(k) => Text(Repr::Static(k)),
+            None => self,
+        }
+    }
+
     pub const fn from_static(s: &'static str) -> Text {
         Text(Repr::Static(s))
     }
@@ -62,6 +79,7 @@ impl Text {
     /// The length in bytes, without reading the text: a span knows its ends. Lookups
     /// over thousands of jails compare names whose bytes lie all over the file; most
     /// differ in length, and this rules them out without touching that memory.
+    #[inline]
     pub fn len(&self) -> usize {
         match &self.0 {
             Repr::Span(_, s, e) => e.saturating_sub(*s) as usize,
@@ -74,10 +92,20 @@ impl Text {
         self.len() == 0
     }
 
+    #[inline]
     pub fn as_str(&self) -> &str {
         match &self.0 {
-            // Checked in `span`.
-            Repr::Span(src, s, e) => src.text.get(*s as usize..*e as usize).unwrap_or(""),
+            Repr::Span(src, s, e) => {
+                let (s, e) = (*s as usize, *e as usize);
+                debug_assert!(src.text.get(s..e).is_some());
+                // SAFETY: `span`, the only maker of a `Repr::Span`, checked that `s..e`
+                // is a range of `src.text` with both ends on character boundaries, and
+                // the text cannot change since: it is behind an `Arc` this span holds a
+                // count of (no `Arc::get_mut`), and `Source` has no interior mutability
+                // over it. A checked `get` here was a tenth of the merge's work: every
+                // name and value of every jail is read through this, several times.
+                unsafe { src.text.get_unchecked(s..e) }
+            }
             Repr::Own(s) => s,
             Repr::Static(s) => s,
         }
@@ -98,6 +126,7 @@ impl From<String> for Text {
 
 impl std::ops::Deref for Text {
     type Target = str;
+    #[inline]
     fn deref(&self) -> &str {
         self.as_str()
     }
@@ -116,6 +145,7 @@ impl std::borrow::Borrow<str> for Text {
 }
 
 impl PartialEq for Text {
+    #[inline]
     fn eq(&self, o: &Text) -> bool {
         self.len() == o.len() && self.as_str() == o.as_str()
     }
@@ -157,6 +187,65 @@ impl std::fmt::Display for Text {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// The names `Text::known` keeps as static text: jail(8)'s own parameters (config.c
+/// `intparams`, `model::INTPARAMS`) and jailvol's variables. Most statements of a
+/// large file name one of them, and most variable references are `$name`: static text
+/// costs no count on the file's `Arc` (an atomic operation, which is slow amid the
+/// parse's stream of stores) and no read of the file to compare.
+fn known_name(b: &[u8]) -> Option<&'static str> {
+    Some(match b {
+        b"allow.dying" => "allow.dying",
+        b"command" => "command",
+        b"depend" => "depend",
+        b"exec.clean" => "exec.clean",
+        b"exec.consolelog" => "exec.consolelog",
+        b"exec.fib" => "exec.fib",
+        b"exec.jail_user" => "exec.jail_user",
+        b"exec.poststart" => "exec.poststart",
+        b"exec.poststop" => "exec.poststop",
+        b"exec.prepare" => "exec.prepare",
+        b"exec.prestart" => "exec.prestart",
+        b"exec.prestop" => "exec.prestop",
+        b"exec.release" => "exec.release",
+        b"exec.created" => "exec.created",
+        b"exec.start" => "exec.start",
+        b"exec.stop" => "exec.stop",
+        b"exec.system_jail_user" => "exec.system_jail_user",
+        b"exec.system_user" => "exec.system_user",
+        b"exec.timeout" => "exec.timeout",
+        b"interface" => "interface",
+        b"ip_hostname" => "ip_hostname",
+        b"mount" => "mount",
+        b"mount.devfs" => "mount.devfs",
+        b"mount.fdescfs" => "mount.fdescfs",
+        b"mount.procfs" => "mount.procfs",
+        b"mount.fstab" => "mount.fstab",
+        b"stop.timeout" => "stop.timeout",
+        b"vnet.interface" => "vnet.interface",
+        b"zfs.dataset" => "zfs.dataset",
+        b"allow.chflags" => "allow.chflags",
+        b"allow.mount" => "allow.mount",
+        b"allow.raw_sockets" => "allow.raw_sockets",
+        b"allow.set_hostname" => "allow.set_hostname",
+        b"allow.socket_af" => "allow.socket_af",
+        b"allow.sysvipc" => "allow.sysvipc",
+        b"devfs_ruleset" => "devfs_ruleset",
+        b"host.hostname" => "host.hostname",
+        b"ip4.addr" => "ip4.addr",
+        b"ip6.addr" => "ip6.addr",
+        b"jid" => "jid",
+        b"name" => "name",
+        b"path" => "path",
+        b"persist" => "persist",
+        b"securelevel" => "securelevel",
+        b"vnet" => "vnet",
+        b"volume_size" => "volume_size",
+        b"volume_file" => "volume_file",
+        b"volume_md_unit" => "volume_md_unit",
+        _ => return None,
+    })
 }
 
 /// A `$variable` reference inside a string: its name and the byte position in the
@@ -216,6 +305,10 @@ impl CfParam {
 /// or a CR.
 pub fn marked_after(text: &str, end: usize) -> bool {
     let rest = text.as_bytes().get(end..).unwrap_or_default();
+    // Mostly the line ends right after the statement.
+    if matches!(rest.first(), None | Some(b'\n')) {
+        return false;
+    }
     let blanks = |b: &[u8]| b.iter().take_while(|c| matches!(c, b' ' | b'\t')).count();
     let rest = &rest[blanks(rest)..];
     let Some(rest) = rest.strip_prefix(b"#") else {
@@ -243,6 +336,9 @@ pub struct BlockSpan {
     pub header: usize,
     pub open: usize,
     pub close: usize,
+    /// The 1-based line of `header` (`Source::line`), counted while parsing: `show`
+    /// prints it for every jail, and needs no line index for it.
+    pub line: usize,
 }
 
 /// A jail record in parse order: a block (`foo { }`, `"*" { }`, `"web.*" { }`) or the
@@ -311,7 +407,9 @@ pub fn parse_source(loader: &Loader, source: Arc<Source>, is_stdin: bool) -> Res
         block_depth: 0,
         seen_block: false,
         open_params: Vec::new(),
+        last_size: 0,
         vars: Vec::new(),
+        fast: true,
     };
     p.parse_config(source, is_stdin)?;
     Ok(p.out)
@@ -407,6 +505,21 @@ impl Lexer {
             word_end: usize::MAX,
             cuts: Vec::new(),
         }
+    }
+
+    /// Nothing is queued and the last token was punctuation (or there was none): the
+    /// state `punct` leaves, where a statement can be read without the token queue.
+    fn clean(&self) -> bool {
+        self.queue.is_empty() && !self.erred && !self.done && !self.instr && self.word_end == usize::MAX
+    }
+
+    /// After a statement read by `Parser::fast_statement`, ending with its `;` at `end`:
+    /// the state `punct` leaves.
+    fn after_fast(&mut self, end: usize) {
+        self.pos = end;
+        self.prev_end = end;
+        self.instr = false;
+        self.word_end = usize::MAX;
     }
 
     /// Scan at least one more token into the queue: the end of the input is a token too.
@@ -902,16 +1015,27 @@ struct Parser<'l> {
     block_depth: usize,
     seen_block: bool,
     /// The statements of each open block, by depth, moved into the block's record when
-    /// it closes: one exact-size allocation per jail instead of a growing `Vec`.
+    /// it closes.
     open_params: Vec<Vec<CfParam>>,
+    /// How many statements the last block closed had.
+    last_size: usize,
     /// The variables of the string being read, likewise.
     vars: Vec<VarRef>,
+    /// Read statements of the common shape straight from the bytes (`fast_statement`);
+    /// off in tests that compare the two ways.
+    fast: bool,
 }
 
 /// The parser's view of the scanner: jailparse.y needs one token of lookahead past the
 /// current one (a name followed by `{` opens a block); the scanner's queue holds them.
 struct Stream {
     lexer: Lexer,
+    /// `Parser::fast`, and the file has no NUL byte (decoding truncates at one, and
+    /// outside quotes it ends the input: the token path handles both).
+    fast: bool,
+    /// A byte offset and its 1-based line: block headers come in file order, so each
+    /// one's line is counted from the last one's.
+    line_at: (usize, usize),
 }
 
 impl Stream {
@@ -950,6 +1074,18 @@ impl Stream {
     }
     fn source(&self) -> &Arc<Source> {
         &self.lexer.source
+    }
+    /// `Source::line(offset)`, counting the newlines since the last offset asked for.
+    fn line(&mut self, offset: usize) -> usize {
+        let text = self.lexer.source.text.as_bytes();
+        let offset = offset.min(text.len());
+        let (from, line) = match self.line_at {
+            (from, line) if from <= offset => (from, line),
+            _ => (0, 1),
+        };
+        let line = line + memchr::memchr_iter(b'\n', &text[from..offset]).count();
+        self.line_at = (offset, line);
+        line
     }
     /// A token's value, decoded (lossy for bytes that are not UTF-8).
     fn text(&self, t: &Tok) -> Text {
@@ -1000,8 +1136,11 @@ impl Parser<'_> {
         // This file's cuts go before those of the files it includes, which are added
         // while it is read: `Parsed::cuts` is in the order of `sources`.
         let first_cut = self.out.cuts.len();
+        let fast = self.fast && memchr::memchr(0, b).is_none();
         let mut s = Stream {
             lexer: Lexer::new(source),
+            fast,
+            line_at: (0, 1),
         };
         self.conf(&mut s, false, is_stdin)?;
         let source = s.source();
@@ -1013,18 +1152,44 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn conf(&mut self, s: &mut Stream, in_block: bool, is_stdin: bool) -> Result<(), Diag> {
+    /// Statements and blocks to the end of the file, or in a block to its `}` (consumed):
+    /// returns that `}`'s offset.
+    fn conf(&mut self, s: &mut Stream, in_block: bool, is_stdin: bool) -> Result<usize, Diag> {
         loop {
+            if s.fast && s.lexer.clean() {
+                match self.fast_item(s) {
+                    Fast::Statement(param) => {
+                        self.place(s, param, is_stdin)?;
+                        continue;
+                    }
+                    Fast::Placed => continue,
+                    Fast::Open { name, header, open } => {
+                        self.block(s, name, header, open, is_stdin)?;
+                        continue;
+                    }
+                    Fast::Close(at) if in_block => {
+                        s.lexer.after_fast(at + 1);
+                        return Ok(at);
+                    }
+                    _ => {}
+                }
+            }
             let t = *s.peek()?;
             match t.kind {
-                Kind::Eof if !in_block => return Ok(()),
+                Kind::Eof if !in_block => return Ok(t.start),
                 Kind::Eof => return Err(s.syntax_error(&t, "\"}\" to close the block")),
-                Kind::Punct(b'}') if in_block => return Ok(()),
+                Kind::Punct(b'}') if in_block => {
+                    s.bump()?;
+                    return Ok(t.start);
+                }
                 Kind::Punct(b';') => {
                     s.bump()?;
                 }
                 Kind::Str if matches!(s.peek_nth(1)?.kind, Kind::Punct(b'{')) => {
-                    self.block(s, is_stdin)?;
+                    let name_tok = s.bump()?;
+                    let open = s.bump()?;
+                    let name = s.text(&name_tok);
+                    self.block(s, name, name_tok.start, open.start, is_stdin)?;
                 }
                 Kind::Str | Kind::Var => self.statement(s, is_stdin)?,
                 _ => return Err(s.syntax_error(&t, "a parameter or a jail block")),
@@ -1032,25 +1197,31 @@ impl Parser<'_> {
         }
     }
 
-    fn block(&mut self, s: &mut Stream, is_stdin: bool) -> Result<(), Diag> {
-        let name_tok = s.bump()?;
-        let open = s.bump()?;
+    /// A block whose name (`name`, at `header`) and `{` (at `open`) were read.
+    fn block(
+        &mut self,
+        s: &mut Stream,
+        name: Text,
+        header: usize,
+        open: usize,
+        is_stdin: bool,
+    ) -> Result<(), Diag> {
         if self.block_depth >= MAX_BLOCK_DEPTH {
             return Err(Diag::at(
                 s.source(),
-                name_tok.start,
+                header,
                 format!("blocks nested more than {MAX_BLOCK_DEPTH} deep"),
             )
             .with_note("jailvol refuses deeper nesting; each level's jail name repeats its parents' names"));
         }
         self.block_depth += 1;
         let name = match self.current {
-            Some(parent) => Text::from(format!("{}.{}", self.out.jails[parent].name, s.text(&name_tok))),
-            None => s.text(&name_tok),
+            Some(parent) => Text::from(format!("{}.{}", self.out.jails[parent].name, name)),
+            None => name,
         };
         if self.current.is_some() {
             self.out.warnings.push(Diag::warning(
-                Some(Loc::new(s.source(), name_tok.start)),
+                Some(Loc::new(s.source(), header)),
                 format!(
                     "nested block defines jail \"{name}\": jail(8) before FreeBSD 15 rejects nested blocks"
                 ),
@@ -1058,32 +1229,42 @@ impl Parser<'_> {
         }
         self.seen_block = true;
         let idx = self.out.jails.len();
+        let line = s.line(header);
         self.out.jails.push(CfJail {
             name,
             params: Vec::new(),
             block: Some(BlockSpan {
                 source: Arc::clone(s.source()),
-                header: name_tok.start,
-                open: open.start,
-                close: open.start,
+                header,
+                open,
+                close: open,
+                line,
             }),
             parent: self.current,
             marked: SmallVec::new(),
         });
         let saved = self.current.replace(idx);
+        // The block's statements go straight into a list sized like the last block's
+        // (blocks of a large file mostly have one size), trimmed when the block ends:
+        // a statement is 160 bytes, and gathering them in a reused list meant copying
+        // each one twice.
+        let size = self.last_size;
         if self.open_params.len() < self.block_depth {
             self.open_params.push(Vec::new());
         }
-        self.conf(s, true, is_stdin)?;
-        let close = s.bump()?;
+        if let Some(open) = self.open_params.get_mut(self.block_depth - 1) {
+            *open = Vec::with_capacity(size);
+        }
+        let close = self.conf(s, true, is_stdin)?;
         let rec = &mut self.out.jails[idx];
         if let Some(b) = rec.block.as_mut() {
-            b.close = close.start;
+            b.close = close;
         }
         if let Some(open) = self.open_params.get_mut(self.block_depth - 1) {
             rec.marked = marked_indices(open);
-            rec.params = Vec::with_capacity(open.len());
-            rec.params.append(open);
+            rec.params = std::mem::take(open);
+            rec.params.shrink_to_fit();
+            self.last_size = rec.params.len();
         }
         self.current = saved;
         self.block_depth -= 1;
@@ -1118,7 +1299,7 @@ impl Parser<'_> {
         }
         s.bump()?;
         let param = CfParam {
-            name: s.text(&name),
+            name: s.text(&name).known(),
             is_var,
             op,
             values,
@@ -1127,7 +1308,13 @@ impl Parser<'_> {
             end: semi.end,
             marked: marked_after(&s.source().text, semi.end),
         };
-        if !is_var && op == Op::NameVal && param.name == ".include" {
+        self.place(s, param, is_stdin)
+    }
+
+    /// A statement read: an `.include` is followed, anything else goes to the block
+    /// being read or the global pseudo-jail.
+    fn place(&mut self, s: &mut Stream, param: CfParam, is_stdin: bool) -> Result<(), Diag> {
+        if !param.is_var && param.op == Op::NameVal && param.name == ".include" {
             return self.include(s, &param, is_stdin);
         }
         let target = match self.current {
@@ -1204,7 +1391,7 @@ impl Parser<'_> {
             let t = s.bump()?;
             match t.kind {
                 Kind::Var => self.vars.push(VarRef {
-                    name: s.text(&t),
+                    name: s.text(&t).known(),
                     pos: len,
                     at: t.start,
                 }),
@@ -1254,6 +1441,134 @@ impl Parser<'_> {
                 });
             }
         }
+    }
+
+    /// A statement, block header or block end of the common shape read straight from the
+    /// bytes, without the token queue: the same records the token path gives (a unit
+    /// test compares the two on random input), several times faster on large files.
+    /// The shape of a statement: a name that is one word, `$name`, `${name}` or quoted
+    /// string without `$`; `;`, `=`, `+=` or a value after a blank; values made of
+    /// words, `/`, `*`, `+`, variables and quoted strings, with no backslash. Of a block
+    /// header: a word or quoted string without `$`, then `{`. Blanks and comments may
+    /// separate the tokens, but not follow a piece directly (that comment may cut the
+    /// value: `Parsed::cuts`).
+    ///
+    /// `Fast::No` when the next item has another shape (an `.include`, an escape, an
+    /// error): nothing was consumed, and the token path reads it from the same place.
+    fn fast_item(&mut self, s: &mut Stream) -> Fast {
+        let src = &s.lexer.source;
+        let b = src.text.as_bytes();
+        let Some(start) = skip_trivia(b, s.lexer.pos) else {
+            return Fast::No;
+        };
+        match b.get(start) {
+            Some(b'}') => return Fast::Close(start),
+            None => return Fast::No,
+            _ => {}
+        }
+        self.fast_statement(s, start).unwrap_or(Fast::No)
+    }
+
+    /// `fast_item` for a statement or block header from `start` (past blanks and
+    /// comments).
+    fn fast_statement(&mut self, s: &mut Stream, start: usize) -> Option<Fast> {
+        let src = &s.lexer.source;
+        let b = src.text.as_bytes();
+        let mut i = start;
+        let (is_var, name) = match *b.get(i)? {
+            c if is_word_byte(c) => {
+                i = word_end(b, i);
+                (false, (start, i))
+            }
+            b'$' => {
+                let (vs, ve, e) = var_at(b, i)?;
+                i = e;
+                (true, (vs, ve))
+            }
+            q @ (b'"' | b'\'') => {
+                let close = i + 1 + memchr::memchr3(q, b'\\', b'$', b.get(i + 1..)?)?;
+                if b[close] != q {
+                    return None;
+                }
+                i = close + 1;
+                (false, (start + 1, close))
+            }
+            _ => return None,
+        };
+        let after_name = i;
+        let j = skip_trivia_after_piece(b, i)?;
+        if b.get(j) == Some(&b'{') && !is_var {
+            // A block header.
+            let name = Text::span(src, name.0, name.1);
+            s.lexer.after_fast(j + 1);
+            return Some(Fast::Open {
+                name,
+                header: start,
+                open: j,
+            });
+        }
+        let op = match b.get(j) {
+            Some(b';') => Op::Bare,
+            Some(b'=') => {
+                i = skip_trivia(b, j + 1)?;
+                Op::Set
+            }
+            Some(b'+') if b.get(j + 1) == Some(&b'=') => {
+                i = skip_trivia(b, j + 2)?;
+                Op::Append
+            }
+            Some(_) if j > after_name && starts_piece(b, j) => {
+                i = j;
+                Op::NameVal
+            }
+            _ => return None,
+        };
+        if !is_var && op != Op::Bare && &b[name.0..name.1] == b".include" {
+            return None;
+        }
+        let mut values: SmallVec<[CfString; 1]> = SmallVec::new();
+        if op == Op::Bare {
+            i = j;
+        } else {
+            loop {
+                if !starts_piece(b, i) {
+                    return None;
+                }
+                let (value, end) = fast_string(src, i)?;
+                values.push(value);
+                let j = skip_trivia_after_piece(b, end)?;
+                match b.get(j) {
+                    Some(b',') => i = skip_trivia(b, j + 1)?,
+                    Some(b';') => {
+                        i = j;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        // `i` is at the `;`.
+        let end = i + 1;
+        let param = CfParam {
+            name: Text::name(src, name.0, name.1),
+            is_var,
+            op,
+            values,
+            source: Arc::clone(src),
+            start,
+            end,
+            marked: marked_after(&src.text, end),
+        };
+        s.lexer.after_fast(end);
+        // In a block (as nearly every statement is), `place` would push it there: done
+        // here, the statement is not moved through two more calls.
+        if self.current.is_some()
+            && let Some(open) = self.open_params.get_mut(self.block_depth.wrapping_sub(1))
+        {
+            open.push(param);
+            return Some(Fast::Placed);
+        }
+        Some(Fast::Statement(param))
     }
 
     /// `.include "pattern", ...;` (config.c include_config): relative names are taken
@@ -1331,6 +1646,267 @@ impl Parser<'_> {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// The fast statement path's byte helpers (`Parser::fast_item`).
+
+/// What `Parser::fast_item` read.
+enum Fast {
+    Statement(CfParam),
+    /// A block header: its name, its offset and that of its `{`.
+    Open {
+        name: Text,
+        header: usize,
+        open: usize,
+    },
+    /// A statement already added to the block being read.
+    Placed,
+    /// A `}`, at this offset; not consumed (only a block's `conf` may).
+    Close(usize),
+    /// Something for the token path.
+    No,
+}
+
+/// Past blanks and comments from `i`; None at an unterminated `/*` (the token path
+/// reports it).
+#[inline]
+fn skip_trivia(b: &[u8], mut i: usize) -> Option<usize> {
+    // Mostly a newline and a tab or two between statements: those inline, comments not.
+    while let Some(&c) = b.get(i) {
+        match c {
+            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+            b'#' | b'/' => return skip_comments(b, i),
+            _ => return Some(i),
+        }
+    }
+    Some(i)
+}
+
+#[inline(never)]
+fn skip_comments(b: &[u8], mut i: usize) -> Option<usize> {
+    loop {
+        match b.get(i) {
+            Some(b' ' | b'\t' | b'\r' | b'\n') => i += 1,
+            Some(b'#') => i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n),
+            Some(b'/') => match b.get(i + 1) {
+                Some(b'/') => i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n),
+                Some(b'*') => i = find(b, i + 2, b"*/")? + 2,
+                _ => return Some(i),
+            },
+            _ => return Some(i),
+        }
+    }
+}
+
+/// `skip_trivia` right after a piece: None when a comment starts right there (it may
+/// cut an unquoted value, which the token path records).
+#[inline]
+fn skip_trivia_after_piece(b: &[u8], i: usize) -> Option<usize> {
+    match (b.get(i), b.get(i + 1)) {
+        (Some(b'#'), _) | (Some(b'/'), Some(b'/' | b'*')) => None,
+        _ => skip_trivia(b, i),
+    }
+}
+
+/// The end of the unquoted word starting at `i`.
+#[inline]
+fn word_end(b: &[u8], i: usize) -> usize {
+    i + b[i..].iter().take_while(|&&c| is_word_byte(c)).count()
+}
+
+/// Whether a value piece starts at `i` (that the fast path may read: no backslash).
+fn starts_piece(b: &[u8], i: usize) -> bool {
+    match b.get(i) {
+        Some(&c) if is_word_byte(c) => true,
+        Some(b'$' | b'\'' | b'"' | b'*') => true,
+        Some(b'/') => !matches!(b.get(i + 1), Some(b'/' | b'*')),
+        Some(b'+') => b.get(i + 1) != Some(&b'='),
+        _ => false,
+    }
+}
+
+/// A variable at the `$` at `i` outside quotes: its name's range and its end. None for a
+/// `$` that starts no variable, and for a `${` the token path must judge.
+fn var_at(b: &[u8], i: usize) -> Option<(usize, usize, usize)> {
+    match b.get(i + 1) {
+        Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {
+            let e = i
+                + 2
+                + b[i + 2..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                    .count();
+            Some((i + 1, e, e))
+        }
+        Some(b'{') => {
+            let close = i + 2 + memchr::memchr3(b'}', b'\n', b'{', b.get(i + 2..)?)?;
+            if b[close] != b'}' || b[i + 2..close].contains(&b'\\') {
+                return None;
+            }
+            Some((i + 2, close, close + 1))
+        }
+        _ => None,
+    }
+}
+
+/// The literal text of a string being read by `fast_string`: a span of the source
+/// while its pieces are adjacent, as `Parser::string` keeps it.
+struct Lit {
+    span: Option<(usize, usize)>,
+    own: Option<String>,
+    len: usize,
+}
+
+impl Lit {
+    #[inline]
+    fn push(&mut self, text: &str, a: usize, e: usize) {
+        if a == e {
+            return;
+        }
+        match (&mut self.own, self.span) {
+            (Some(o), _) => o.push_str(&text[a..e]),
+            (None, None) => self.span = Some((a, e)),
+            (None, Some((sa, se))) if se == a => self.span = Some((sa, e)),
+            (None, Some((sa, se))) => {
+                let mut o = String::with_capacity(se - sa + e - a);
+                o.push_str(&text[sa..se]);
+                o.push_str(&text[a..e]);
+                self.own = Some(o);
+            }
+        }
+        self.len += e - a;
+    }
+}
+
+/// One value string from the piece at `i` (`Parser::string` on the tokens the scanner
+/// gives for it), and where it ends; None for a piece the token path must read.
+fn fast_string(src: &Arc<Source>, mut i: usize) -> Option<(CfString, usize)> {
+    let text = src.text.as_str();
+    let b = text.as_bytes();
+    let first = i;
+    let mut lit = Lit {
+        span: None,
+        own: None,
+        len: 0,
+    };
+    let mut vars: SmallVec<[VarRef; 1]> = SmallVec::new();
+    loop {
+        match b.get(i) {
+            Some(&c) if is_word_byte(c) => {
+                let e = word_end(b, i);
+                lit.push(text, i, e);
+                i = e;
+            }
+            Some(b'*') => {
+                lit.push(text, i, i + 1);
+                i += 1;
+            }
+            Some(b'/') if !matches!(b.get(i + 1), Some(b'/' | b'*')) => {
+                lit.push(text, i, i + 1);
+                i += 1;
+            }
+            Some(b'+') if b.get(i + 1) != Some(&b'=') => {
+                lit.push(text, i, i + 1);
+                i += 1;
+            }
+            Some(b'$') => match var_at(b, i) {
+                Some((vs, ve, e)) => {
+                    vars.push(VarRef {
+                        name: Text::name(src, vs, ve),
+                        pos: lit.len,
+                        at: i,
+                    });
+                    i = e;
+                }
+                // `${` the token path must judge.
+                None if b.get(i + 1) == Some(&b'{') => return None,
+                None => {
+                    lit.push(text, i, i + 1);
+                    i += 1;
+                }
+            },
+            Some(b'\'') => {
+                let close = i + 1 + memchr::memchr2(b'\'', b'\\', b.get(i + 1..)?)?;
+                if b[close] != b'\'' {
+                    return None;
+                }
+                lit.push(text, i + 1, close);
+                i = close + 1;
+            }
+            Some(b'"') => i = fast_dquote(src, i, &mut lit, &mut vars)?,
+            Some(b'\\') => return None,
+            _ => break,
+        }
+    }
+    let text = match (lit.own, lit.span) {
+        (Some(o), _) => Text::from(o),
+        (None, Some((a, e))) => Text::span(src, a, e),
+        (None, None) => Text::from(""),
+    };
+    Some((
+        CfString {
+            text,
+            vars,
+            start: first,
+        },
+        i,
+    ))
+}
+
+/// A double-quoted string at `i`, as jaillex.l's DQ state splits it: text, `$name`,
+/// `${name}` and lone `$`s. Returns the offset after its closing quote.
+fn fast_dquote(
+    src: &Arc<Source>,
+    i: usize,
+    lit: &mut Lit,
+    vars: &mut SmallVec<[VarRef; 1]>,
+) -> Option<usize> {
+    let text = src.text.as_str();
+    let b = text.as_bytes();
+    let mut k = i + 1;
+    loop {
+        let d = k + memchr::memchr3(b'"', b'\\', b'$', b.get(k..)?)?;
+        lit.push(text, k, d);
+        match b[d] {
+            b'"' => return Some(d + 1),
+            b'\\' => return None,
+            _ => {}
+        }
+        // A `$` inside the quotes.
+        match b.get(d + 1) {
+            Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {
+                let e = d
+                    + 2
+                    + b[d + 2..]
+                        .iter()
+                        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                        .count();
+                vars.push(VarRef {
+                    name: Text::name(src, d + 1, e),
+                    pos: lit.len,
+                    at: d,
+                });
+                k = e;
+            }
+            Some(b'{') => {
+                let close = d + 2 + memchr::memchr3(b'}', b'"', b'\\', b.get(d + 2..)?)?;
+                if b[close] != b'}' || b[d + 2..close].iter().any(|&c| c == b'\n' || c == b'{') {
+                    return None;
+                }
+                vars.push(VarRef {
+                    name: Text::name(src, d + 2, close),
+                    pos: lit.len,
+                    at: d,
+                });
+                k = close + 1;
+            }
+            _ => {
+                lit.push(text, d, d + 1);
+                k = d + 1;
+            }
+        }
+    }
+}
+
 /// A token's value when decoding would not change it: no backslash, no NUL byte.
 fn plain<'s>(text: &'s str, t: &Tok) -> Option<&'s str> {
     let v = text.get(t.vstart..t.vend)?;
@@ -1369,6 +1945,297 @@ fn has_glob_magic(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `parse_source`, with or without the fast statement path.
+    fn parse_with(text: &str, fast: bool) -> Result<Parsed, Diag> {
+        let mut p = Parser {
+            loader: &Loader::sealed(),
+            out: Parsed::default(),
+            current: None,
+            global: None,
+            depth: 0,
+            block_depth: 0,
+            seen_block: false,
+            open_params: Vec::new(),
+            last_size: 0,
+            vars: Vec::new(),
+            fast,
+        };
+        p.parse_config(Source::new("t.conf", text), false)?;
+        Ok(p.out)
+    }
+
+    /// Everything a parse holds, texts with how they are kept (span or own bytes).
+    fn dump(r: &Result<Parsed, Diag>) -> String {
+        fn t(x: &Text) -> String {
+            match &x.0 {
+                Repr::Span(_, s, e) => format!("span{s}..{e}{:?}", x.as_str()),
+                Repr::Own(o) => format!("own{o:?}"),
+                Repr::Static(o) => format!("static{o:?}"),
+            }
+        }
+        let p = match r {
+            Ok(p) => p,
+            Err(e) => return format!("error {e} {:?}", e.notes),
+        };
+        let mut out = String::new();
+        for j in &p.jails {
+            let b = j.block.as_ref().map(|b| (b.header, b.open, b.close, b.line));
+            out += &format!("jail {} {b:?} {:?} {:?}\n", t(&j.name), j.parent, j.marked);
+            for q in &j.params {
+                out += &format!(
+                    "  {} var={} {:?} {}..{} marked={} src={}\n",
+                    t(&q.name),
+                    q.is_var,
+                    q.op,
+                    q.start,
+                    q.end,
+                    q.marked,
+                    q.source.name
+                );
+                for v in &q.values {
+                    out += &format!("    {} @{}\n", t(&v.text), v.start);
+                    for r in &v.vars {
+                        out += &format!("      ${} pos={} at={}\n", t(&r.name), r.pos, r.at);
+                    }
+                }
+            }
+        }
+        for w in &p.warnings {
+            out += &format!("warning {w}\n");
+        }
+        for c in &p.cuts {
+            out += &format!("cut {} {}\n", c.loc.offset, c.opener);
+        }
+        out
+    }
+
+    fn same_both_ways(text: &str) -> Result<(), String> {
+        let parsed = parse_with(text, true);
+        // The lines the parser counts for block headers are the line index's.
+        for b in parsed
+            .iter()
+            .flat_map(|p| &p.jails)
+            .filter_map(|j| j.block.as_ref())
+        {
+            if b.line != b.source.line(b.header) {
+                return Err(format!(
+                    "text {text:?}: block at {} on line {}, counted {}",
+                    b.header,
+                    b.source.line(b.header),
+                    b.line
+                ));
+            }
+        }
+        let (fast, slow) = (dump(&parsed), dump(&parse_with(text, false)));
+        if fast == slow {
+            Ok(())
+        } else {
+            Err(format!("text {text:?}\n--- fast\n{fast}--- token path\n{slow}"))
+        }
+    }
+
+    mod prop {
+        use super::same_both_ways;
+        use proptest::prelude::*;
+
+        fn piece() -> impl Strategy<Value = String> {
+            const FIXED: &[&str] = &[
+                " ",
+                "\n",
+                "\"",
+                "'",
+                "$",
+                "${",
+                "}",
+                "{",
+                "\\",
+                "/",
+                "*",
+                "+",
+                "=",
+                ";",
+                ",",
+                "#",
+                "\r",
+                "\0",
+                "é",
+                "\\x4",
+                "\u{1}",
+                "a = ",
+                "; ",
+                "x {",
+                "$v",
+                "\"a$b c\"",
+                "\"${v}/x\"",
+                "/* c */",
+                "// c\n",
+                "# jailvol\n",
+                "+=",
+                ".include",
+                "'q w'",
+            ];
+            prop_oneof![
+                3 => "[a-z.]{1,4}",
+                10 => proptest::sample::select(FIXED).prop_map(str::to_owned),
+            ]
+        }
+
+        /// Blanks and comments between tokens; "" glues the pieces around it.
+        fn sep() -> impl Strategy<Value = &'static str> {
+            proptest::sample::select(&[" ", "", "", "\n\t", " # c\n", "/* c */", " // c\n", "\r\n"][..])
+        }
+
+        /// A piece of a value (or a name).
+        fn value_piece() -> impl Strategy<Value = String> {
+            const FIXED: &[&str] = &[
+                "/",
+                "*",
+                "+",
+                "$v",
+                "${v}",
+                "${a b}",
+                "$",
+                "$1",
+                "\"\"",
+                "''",
+                "\"a $v b\"",
+                "\"$v\"",
+                "\"${v}/x\"",
+                "\"x$\"",
+                "\"$ $\"",
+                "'a $v'",
+                "\"a\\\"b\"",
+                "\\n",
+                "\\\"",
+                "\"é ü\"",
+                "${",
+                "\"${v\"",
+                "\"a\nb\"",
+                "'a\nb'",
+                "#",
+                "=",
+                "{",
+                "}",
+            ];
+            prop_oneof![
+                4 => "[a-z0-9_.:-]{1,6}",
+                6 => proptest::sample::select(FIXED).prop_map(str::to_owned),
+            ]
+        }
+
+        fn value() -> impl Strategy<Value = String> {
+            proptest::collection::vec((value_piece(), prop_oneof![4 => Just(""), 1 => sep()]), 1..4)
+                .prop_map(|v| v.into_iter().map(|(p, s)| format!("{p}{s}")).collect())
+        }
+
+        fn statement() -> impl Strategy<Value = String> {
+            let name = prop_oneof![
+                6 => "[a-z][a-z.]{0,8}",
+                1 => Just("$v".to_owned()),
+                1 => Just("${v}".to_owned()),
+                1 => Just("\"q n\"".to_owned()),
+                1 => Just("'s'".to_owned()),
+                1 => Just(".include".to_owned()),
+                1 => value_piece(),
+            ];
+            let op = proptest::sample::select(&["", " = ", "=", " += ", "+=", " ", "\t"][..]);
+            (
+                name,
+                op,
+                proptest::collection::vec(value(), 0..3),
+                sep(),
+                sep(),
+                any::<bool>(),
+            )
+                .prop_map(|(name, op, values, s1, s2, mark)| {
+                    let vals = values.join(&format!(",{s2}"));
+                    let vals = if op.is_empty() { String::new() } else { vals };
+                    let mark = if mark { " # jailvol" } else { "" };
+                    format!("{name}{op}{vals}{s1};{mark}\n")
+                })
+        }
+
+        fn conf() -> impl Strategy<Value = String> {
+            let item = prop_oneof![
+                8 => statement(),
+                1 => "[a-z*.]{1,4}".prop_map(|n| format!("{n} {{\n")),
+                1 => proptest::sample::select(&["\"q n\" {", "'s'{", "w#c\n{", "\"$v\" {", "w/* c */{", "\"\" {\n"][..])
+                    .prop_map(str::to_owned),
+                1 => Just("}\n".to_owned()),
+                1 => piece(),
+            ];
+            proptest::collection::vec(item, 0..16).prop_map(|v| v.concat())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 4096, ..ProptestConfig::default() })]
+
+            /// The fast statement path gives exactly the parse of the token path: the
+            /// same records, statements, texts (spans where the token path keeps spans),
+            /// warnings, cuts and errors.
+            #[test]
+            fn fast_statements_parse_as_the_token_path(
+                text in proptest::collection::vec(piece(), 0..24).prop_map(|v| v.concat())
+            ) {
+                if let Err(e) = same_both_ways(&text) {
+                    prop_assert!(false, "{}", e);
+                }
+            }
+
+            /// The same on statements of every shape the fast path reads or declines.
+            #[test]
+            fn fast_statements_on_statement_shaped_input(text in conf()) {
+                if let Err(e) = same_both_ways(&text) {
+                    prop_assert!(false, "{}", e);
+                }
+            }
+        }
+    }
+
+    /// The same on every jail.conf of the fixtures and the corpus.
+    #[test]
+    fn fast_statements_on_the_fixtures_and_corpus() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in ["fixtures/jailconf", "fixtures/generate", "fixtures/check"] {
+            for e in std::fs::read_dir(root.join(dir)).into_iter().flatten().flatten() {
+                for name in ["input.conf", "jail.conf", "etc/jail.conf"] {
+                    files.push(e.path().join(name));
+                }
+            }
+        }
+        if let Ok(d) = std::fs::read_dir(root.join("../shared/corpus")) {
+            files.extend(
+                d.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.to_string_lossy().contains("jail")),
+            );
+        }
+        let mut seen = 0;
+        for f in files {
+            let Ok(text) = std::fs::read_to_string(&f) else {
+                continue;
+            };
+            seen += 1;
+            if let Err(e) = same_both_ways(&text) {
+                panic!("{}: {e}", f.display());
+            }
+        }
+        assert!(seen > 50, "only {seen} files");
+    }
+
+    /// Every name jail(8) knows is kept as static text, and nothing else: the known
+    /// names are compared whole.
+    #[test]
+    fn known_names_are_jails_parameters() {
+        for (n, _) in crate::model::INTPARAMS {
+            assert_eq!(known_name(n.as_bytes()), Some(*n));
+        }
+        for n in ["pat", "paths", "Path", "exec.star", "", "name.", "$name"] {
+            assert_eq!(known_name(n.as_bytes()), None, "{n}");
+        }
+    }
 
     /// `Text::len` answers from the span's ends; it must agree with the text, for
     /// spans, owned text (after substitution) and static names alike, and equality

@@ -12,12 +12,14 @@
 //! environment. Variables the shell or rc sets itself (`PATH`, `HOME`, `IFS`, `PWD`...)
 //! cannot be read before the files assign them. See docs/rcconf.md.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
 use pest::Parser;
 use pest::iterators::Pair;
+use smallvec::SmallVec;
 
 use crate::diag::{Diag, Loc, Source, exit};
 use crate::parse::loader::Loader;
@@ -89,21 +91,24 @@ enum BOp {
     ColonPlus,
 }
 
+/// A piece of a word. Texts and names borrow from the file (`'s`): a copy of each
+/// was, with freeing it, most of the lexer's work on a large file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Part {
+enum Part<'s> {
     /// Text; `quoted` when it came from quotes or a backslash (no tilde expansion).
-    Lit { text: String, quoted: bool },
+    /// Owned only when pieces that are apart in the file were joined.
+    Lit { text: Cow<'s, str>, quoted: bool },
     /// `$name` / `${name}`; `quoted` when inside double quotes.
     Var {
-        name: String,
+        name: &'s str,
         start: usize,
         quoted: bool,
     },
     /// `${name OP word}`
     Op {
-        name: String,
+        name: &'s str,
         op: BOp,
-        word: Vec<Part>,
+        word: Vec<Part<'s>>,
         start: usize,
         quoted: bool,
     },
@@ -112,21 +117,29 @@ enum Part {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Word {
+struct Word<'s> {
     start: usize,
     end: usize,
-    parts: Vec<Part>,
+    parts: Vec<Part<'s>>,
+}
+
+/// An assignment word: `name=` then the value, which is the unquoted text `head` (the
+/// rest of the word's first literal; the value's first part when not empty) and `tail`.
+struct Assign<'w> {
+    name: &'w str,
+    head: &'w str,
+    tail: &'w [Part<'w>],
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Tok {
+enum Tok<'s> {
     Newline,
-    Op(usize, String),
+    Op(usize, &'s str),
     Heredoc(usize),
-    Word(Word),
+    Word(Word<'s>),
 }
 
-impl Word {
+impl Word<'_> {
     /// The word's text when it is one unquoted literal (keywords, command names).
     fn plain(&self) -> Option<&str> {
         match self.parts.as_slice() {
@@ -135,27 +148,24 @@ impl Word {
         }
     }
 
-    /// `NAME=` at the start of the word, unquoted: an assignment. Returns the name and
-    /// the parts of the value.
-    fn assignment(&self) -> Option<(String, Vec<Part>)> {
+    /// `NAME=` at the start of the word, unquoted: an assignment. Borrowed from the word:
+    /// asked several times per word, a copy of the value's parts was a fifth of `vars`.
+    fn assignment(&self) -> Option<Assign<'_>> {
         let Some(Part::Lit { text, quoted: false }) = self.parts.first() else {
             return None;
         };
-        let eq = text.find('=')?;
-        let name = &text[..eq];
-        if !is_name(name) {
+        // The name's characters, then `=` (one pass over a short name).
+        let b = text.as_bytes();
+        let eq = b.iter().position(|&c| !is_name_char(c))?;
+        if b[eq] != b'=' || !b.first().is_some_and(|&c| is_name_start(c)) {
             return None;
         }
-        let mut value = Vec::with_capacity(self.parts.len());
-        let rest = &text[eq + 1..];
-        if !rest.is_empty() {
-            value.push(Part::Lit {
-                text: rest.to_owned(),
-                quoted: false,
-            });
-        }
-        value.extend(self.parts[1..].iter().cloned());
-        Some((name.to_owned(), value))
+        let name = &text[..eq];
+        Some(Assign {
+            name,
+            head: &text[eq + 1..],
+            tail: &self.parts[1..],
+        })
     }
 
     fn first_bad(&self) -> Option<(usize, &str, bool)> {
@@ -163,7 +173,7 @@ impl Word {
     }
 }
 
-fn first_bad(parts: &[Part]) -> Option<(usize, &str, bool)> {
+fn first_bad<'p>(parts: &'p [Part<'_>]) -> Option<(usize, &'p str, bool)> {
     for p in parts {
         match p {
             Part::Bad { start, msg, syntax } => return Some((*start, msg, *syntax)),
@@ -179,9 +189,16 @@ fn first_bad(parts: &[Part]) -> Option<(usize, &str, bool)> {
 }
 
 fn is_name(s: &str) -> bool {
-    let mut b = s.bytes();
-    matches!(b.next(), Some(c) if c == b'_' || c.is_ascii_alphabetic())
-        && b.all(|c| c == b'_' || c.is_ascii_alphanumeric())
+    match s.as_bytes().split_first() {
+        Some((&c, rest)) => is_name_start(c) && rest.iter().all(|&c| is_name_char(c)),
+        None => false,
+    }
+}
+
+/// Whether a plain word is one of `KEYWORDS` (none is longer than 8 bytes: most words,
+/// assignments, are ruled out by their length).
+fn is_keyword(w: &str) -> bool {
+    w.len() <= 8 && KEYWORDS.contains(&w)
 }
 
 const KEYWORDS: &[&str] = &[
@@ -195,6 +212,14 @@ fn check_nesting(src: &Arc<Source>) -> Result<(), Diag> {
     let mut depth = 0usize;
     let mut i = 0;
     while i < b.len() {
+        // Outside any level only a `$` can open one: jump to the next (a byte at a time
+        // this scan was a tenth of `vars` on a large file).
+        if depth == 0 {
+            match memchr::memchr(b'$', &b[i..]) {
+                Some(n) => i += n,
+                None => break,
+            }
+        }
         match b[i] {
             b'$' if matches!(b.get(i + 1), Some(b'{') | Some(b'(')) => {
                 depth += 1;
@@ -216,18 +241,24 @@ fn check_nesting(src: &Arc<Source>) -> Result<(), Diag> {
     Ok(())
 }
 
-fn lex(src: &Arc<Source>) -> Result<Vec<Tok>, Diag> {
+#[cfg(test)]
+fn lex(src: &Arc<Source>) -> Result<Vec<Tok<'_>>, Diag> {
     lex_with(src, true)
 }
 
 /// Split a file into tokens, line by line: a simple line (assignments of plain, quoted
 /// or `$name` values, comments) is lexed by `fast_line`; any other line by the pest
 /// grammar's `line` rule. `fast`: false to use the grammar only (for tests).
-fn lex_with(src: &Arc<Source>, fast: bool) -> Result<Vec<Tok>, Diag> {
+#[cfg(test)]
+fn lex_with(src: &Arc<Source>, fast: bool) -> Result<Vec<Tok<'_>>, Diag> {
     check_nesting(src)?;
+    lex_from(src, 0, fast)
+}
+
+/// `lex_with` from `pos` (the start of a line) to the end, `check_nesting` done.
+fn lex_from(src: &Arc<Source>, mut pos: usize, fast: bool) -> Result<Vec<Tok<'_>>, Diag> {
     let text = src.text.as_str();
     let mut toks = Vec::new();
-    let mut pos = 0;
     while pos < text.len() {
         if fast && let Some(next) = fast_line(text, pos, &mut toks) {
             pos = next;
@@ -262,7 +293,7 @@ fn lex_with(src: &Arc<Source>, fast: bool) -> Result<Vec<Tok>, Diag> {
             let start = pos + p.as_span().start();
             match p.as_rule() {
                 Rule::newline => toks.push(Tok::Newline),
-                Rule::op => toks.push(Tok::Op(start, p.as_str().to_owned())),
+                Rule::op => toks.push(Tok::Op(start, p.as_str())),
                 Rule::heredoc => toks.push(Tok::Heredoc(start)),
                 Rule::word => {
                     let end = pos + p.as_span().end();
@@ -324,7 +355,7 @@ fn ends_lit(c: u8) -> bool {
 /// `$name`, `${name}` or `${name OP text}` (OP one of :- - := = :+ +, text without
 /// quotes, backslashes, expansions or newlines) at `i`, followed by something that
 /// cannot extend it. Pushes the part; returns the end of the expansion.
-fn fast_var(text: &str, i: usize, parts: &mut Vec<Part>, in_dq: bool) -> Option<usize> {
+fn fast_var<'s>(text: &'s str, i: usize, parts: &mut Vec<Part<'s>>, in_dq: bool) -> Option<usize> {
     let b = text.as_bytes();
     if b.get(i) != Some(&b'$') {
         return None;
@@ -338,7 +369,7 @@ fn fast_var(text: &str, i: usize, parts: &mut Vec<Part>, in_dq: bool) -> Option<
     while b.get(e).is_some_and(|c| is_name_char(*c)) {
         e += 1;
     }
-    let name = text[s..e].to_owned();
+    let name = &text[s..e];
     if !braced {
         // `$name\<NL>x` joins the name: leave it to the grammar.
         if b.get(e) == Some(&b'\\') {
@@ -396,10 +427,36 @@ fn fast_var(text: &str, i: usize, parts: &mut Vec<Part>, in_dq: bool) -> Option<
 /// without a newline, double-quoted text without `\\`, `` ` `` or a newline, and `$name` /
 /// `${name}`. Returns the offset after the line, or None (and pushes nothing) for any
 /// other line. Produces exactly the tokens the grammar would (checked by a property test).
-fn fast_line(text: &str, pos: usize, toks: &mut Vec<Tok>) -> Option<usize> {
+fn fast_line<'s>(text: &'s str, pos: usize, toks: &mut Vec<Tok<'s>>) -> Option<usize> {
+    fast_line_reusing(text, pos, toks, &mut Vec::new())
+}
+
+/// `fast_line`, taking the words' part lists from `spare` (emptied lists of earlier
+/// lines: `Eval::run` reads a file line by line, and a list per word was an
+/// allocation and a free per assignment).
+fn fast_line_reusing<'s>(
+    text: &'s str,
+    pos: usize,
+    toks: &mut Vec<Tok<'s>>,
+    spare: &mut Vec<Vec<Part<'s>>>,
+) -> Option<usize> {
+    // The tokens go straight into `toks`, taken back when the line is not simple.
+    let before = toks.len();
+    let end = fast_line_into(text, pos, toks, spare);
+    if end.is_none() {
+        toks.truncate(before);
+    }
+    end
+}
+
+fn fast_line_into<'s>(
+    text: &'s str,
+    pos: usize,
+    out: &mut Vec<Tok<'s>>,
+    spare: &mut Vec<Vec<Part<'s>>>,
+) -> Option<usize> {
     let b = text.as_bytes();
     let mut i = pos;
-    let mut out: Vec<Tok> = Vec::new();
     loop {
         while matches!(b.get(i), Some(b' ' | b'\t')) {
             i += 1;
@@ -428,7 +485,7 @@ fn fast_line(text: &str, pos: usize, toks: &mut Vec<Tok>) -> Option<usize> {
         if b.get(i) != Some(&b'=') {
             return None;
         }
-        let mut parts: Vec<Part> = Vec::new();
+        let mut parts: Vec<Part<'s>> = spare.pop().unwrap_or_default();
         let mut lit_start = start;
         loop {
             let c = b.get(i).copied();
@@ -498,24 +555,27 @@ fn fast_line(text: &str, pos: usize, toks: &mut Vec<Tok>) -> Option<usize> {
         }
         out.push(Tok::Word(Word { start, end: i, parts }));
     }
-    toks.append(&mut out);
     Some(i)
 }
 
-fn push_lit(parts: &mut Vec<Part>, s: &str, quoted: bool) {
+fn push_lit<'s>(parts: &mut Vec<Part<'s>>, s: &'s str, quoted: bool) {
     if let Some(Part::Lit { text, quoted: q }) = parts.last_mut()
         && *q == quoted
     {
-        text.push_str(s);
+        if text.is_empty() {
+            *text = Cow::Borrowed(s);
+        } else if !s.is_empty() {
+            text.to_mut().push_str(s);
+        }
         return;
     }
     parts.push(Part::Lit {
-        text: s.to_owned(),
+        text: Cow::Borrowed(s),
         quoted,
     });
 }
 
-fn bad(parts: &mut Vec<Part>, start: usize, msg: impl Into<String>, syntax: bool) {
+fn bad(parts: &mut Vec<Part<'_>>, start: usize, msg: impl Into<String>, syntax: bool) {
     parts.push(Part::Bad {
         start,
         msg: msg.into(),
@@ -525,7 +585,7 @@ fn bad(parts: &mut Vec<Part>, start: usize, msg: impl Into<String>, syntax: bool
 
 /// A construct whose closer is missing: its last token is the grammar's `open` (the rest
 /// of the input). A construct that is closed contains no `open` at all.
-fn unterminated(p: &Pair<Rule>) -> bool {
+fn unterminated(p: &Pair<'_, Rule>) -> bool {
     p.clone()
         .into_inner()
         .next_back()
@@ -534,7 +594,7 @@ fn unterminated(p: &Pair<Rule>) -> bool {
 
 /// Turn one lexer pair into parts. `in_dq`: inside double quotes (for `quoted` flags);
 /// `depth`: the number of `${x-word}` words around it.
-fn part(p: Pair<Rule>, base: usize, parts: &mut Vec<Part>, in_dq: bool, depth: usize) {
+fn part<'s>(p: Pair<'s, Rule>, base: usize, parts: &mut Vec<Part<'s>>, in_dq: bool, depth: usize) {
     let start = base + p.as_span().start();
     let s = p.as_str();
     match p.as_rule() {
@@ -553,7 +613,7 @@ fn part(p: Pair<Rule>, base: usize, parts: &mut Vec<Part>, in_dq: bool, depth: u
         }
         Rule::lone_dollar => push_lit(parts, "$", in_dq),
         Rule::svar => parts.push(Part::Var {
-            name: s[1..].to_owned(),
+            name: &s[1..],
             start,
             quoted: in_dq,
         }),
@@ -562,7 +622,7 @@ fn part(p: Pair<Rule>, base: usize, parts: &mut Vec<Part>, in_dq: bool, depth: u
         }
         Rule::bvar | Rule::bvar_q => {
             let mut inner = p.into_inner();
-            let name = inner.next().map(|n| n.as_str().to_owned()).unwrap_or_default();
+            let name = inner.next().map_or("", |n| n.as_str());
             match inner.next() {
                 None => parts.push(Part::Var {
                     name,
@@ -658,8 +718,9 @@ struct Taint {
 struct Eval<'o> {
     opts: &'o RcOptions,
     vars: IndexMap<String, RcVar>,
-    /// Generation of each variable's last assignment (for global taints).
-    gens: HashMap<String, u64>,
+    /// Generation of each variable's last assignment (for global taints), by index in
+    /// `vars` (a map of its own cost a hash and a copy of the name per assignment).
+    gens: Vec<u64>,
     gen_counter: u64,
     tainted: HashMap<String, Taint>,
     /// A skipped statement that could have set any variable (`. file`, `eval`): every
@@ -683,7 +744,7 @@ impl<'o> Eval<'o> {
         Eval {
             opts,
             vars: IndexMap::new(),
-            gens: HashMap::new(),
+            gens: Vec::new(),
             gen_counter: 0,
             tainted: HashMap::new(),
             global_taint: None,
@@ -699,30 +760,38 @@ impl<'o> Eval<'o> {
 
     fn set(&mut self, name: &str, value: String, loc: Loc) {
         self.gen_counter += 1;
-        self.gens.insert(name.to_owned(), self.gen_counter);
-        self.tainted.remove(name);
+        // (Most files skip nothing and have no defaults: ask the maps only when they
+        // have something.)
+        if !self.tainted.is_empty() {
+            self.tainted.remove(name);
+        }
         if self.seed {
             if !self.vars.contains_key(name) {
                 self.hidden.insert(name.to_owned());
             }
-        } else if self.hidden.remove(name) {
+        } else if !self.hidden.is_empty() && self.hidden.remove(name) {
             // First assignment by the admin's files: that is where it is listed.
-            self.vars.shift_remove(name);
+            self.unset(name);
         }
-        match self.vars.get_mut(name) {
-            Some(v) => {
-                v.value = value;
-                v.loc = loc;
-            }
-            None => {
-                self.vars.insert(name.to_owned(), RcVar { value, loc });
-            }
+        // An existing name keeps its place (IndexMap::insert): one hash either way.
+        let (i, old) = self.vars.insert_full(name.to_owned(), RcVar { value, loc });
+        match old {
+            Some(_) => self.gens[i] = self.gen_counter,
+            None => self.gens.push(self.gen_counter),
+        }
+    }
+
+    fn unset(&mut self, name: &str) {
+        if let Some((i, ..)) = self.vars.shift_remove_full(name) {
+            self.gens.remove(i);
         }
     }
 
     /// The value of `name` (None if unset), or an error if it is not known.
     fn lookup(&self, src: &Arc<Source>, at: usize, name: &str) -> Result<Option<&str>, Diag> {
-        if let Some(t) = self.tainted.get(name) {
+        if !self.tainted.is_empty()
+            && let Some(t) = self.tainted.get(name)
+        {
             let (l, c) = t.loc.line_col();
             return Err(Diag::at(
                 src,
@@ -731,8 +800,9 @@ impl<'o> Eval<'o> {
             )
             .with_note(format!("skipped at {}:{l}:{c}", t.loc.file())));
         }
+        let found = self.vars.get_full(name);
         if let Some((g, t)) = &self.global_taint
-            && self.gens.get(name).is_none_or(|mine| mine < g)
+            && found.is_none_or(|(i, ..)| self.gens.get(i).is_none_or(|mine| mine < g))
         {
             let (l, c) = t.loc.line_col();
             return Err(Diag::at(
@@ -742,8 +812,8 @@ impl<'o> Eval<'o> {
             )
             .with_note(format!("skipped at {}:{l}:{c}", t.loc.file())));
         }
-        match self.vars.get(name) {
-            Some(v) => Ok(Some(v.value.as_str())),
+        match found {
+            Some((_, _, v)) => Ok(Some(v.value.as_str())),
             None if ENV_NAMES.contains(&name) => Err(Diag::at(
                 src,
                 at,
@@ -756,21 +826,65 @@ impl<'o> Eval<'o> {
         }
     }
 
+    /// Evaluate a file: as if it were lexed whole and then run (a syntax error anywhere
+    /// is the error, before any error of evaluation), but line by line while the lines
+    /// are simple (`fast_line`): the tokens of a large file were most of `vars`' memory,
+    /// and writing them to fresh pages most of its time.
     fn run(&mut self, src: &Arc<Source>) -> Result<(), Diag> {
+        check_nesting(src)?;
+        let text = src.text.as_str();
+        // At most one new variable per `=`: the map grows once, not by doubling (each
+        // time hashing every name again).
+        let assigns = memchr::memchr_iter(b'=', text.as_bytes()).count();
+        self.vars.reserve(assigns);
+        self.gens.reserve(assigns);
+        let mut toks = Vec::new();
+        let mut spare = Vec::new();
+        let mut pos = 0;
+        while pos < text.len() {
+            for t in toks.drain(..) {
+                if let Tok::Word(mut w) = t {
+                    w.parts.clear();
+                    spare.push(w.parts);
+                }
+            }
+            let Some(next) = fast_line_reusing(text, pos, &mut toks, &mut spare) else {
+                break;
+            };
+            if let Err(e) = self.run_toks(src, &toks) {
+                // Lexed whole, the file's syntax error would have come first.
+                return Err(lex_from(src, next, true).err().unwrap_or(e));
+            }
+            pos = next;
+        }
+        if pos < text.len() {
+            let toks = lex_from(src, pos, true)?;
+            self.run_toks(src, &toks)?;
+        }
+        Ok(())
+    }
+
+    /// `run`'s reference: lex the whole file, then run it.
+    #[cfg(test)]
+    fn run_whole(&mut self, src: &Arc<Source>) -> Result<(), Diag> {
         let toks = lex(src)?;
+        self.run_toks(src, &toks)
+    }
+
+    /// Run the commands of `toks` (whole lines).
+    fn run_toks(&mut self, src: &Arc<Source>, toks: &[Tok<'_>]) -> Result<(), Diag> {
         let mut i = 0;
         while i < toks.len() {
             let start = i;
             while matches!(toks.get(i), Some(Tok::Word(_))) {
                 i += 1;
             }
-            let words: Vec<&Word> = toks[start..i]
-                .iter()
-                .filter_map(|t| match t {
-                    Tok::Word(w) => Some(w),
-                    _ => None,
-                })
-                .collect();
+            let mut words: SmallVec<[&Word<'_>; 4]> = SmallVec::new();
+            for t in &toks[start..i] {
+                if let Tok::Word(w) = t {
+                    words.push(w);
+                }
+            }
             let issue = match toks.get(i) {
                 None | Some(Tok::Newline) => {
                     i += 1;
@@ -779,7 +893,7 @@ impl<'o> Eval<'o> {
                         false => self.command(src, &words)?,
                     }
                 }
-                Some(Tok::Op(at, op)) if op == ";" => {
+                Some(Tok::Op(at, op)) if *op == ";" => {
                     if words.is_empty() {
                         return Err(Diag::at(src, *at, "syntax error: `;` unexpected"));
                     }
@@ -790,7 +904,7 @@ impl<'o> Eval<'o> {
                     // A keyword or bad part before the operator is reported first.
                     let kw = words
                         .first()
-                        .and_then(|w| w.plain().filter(|k| KEYWORDS.contains(k)).map(|k| (w.start, k)));
+                        .and_then(|w| w.plain().filter(|k| is_keyword(k)).map(|k| (w.start, k)));
                     if let Some((kat, k)) = kw {
                         Some((kat, format!("`{k}` is not supported (only assignments are)")))
                     } else {
@@ -810,7 +924,7 @@ impl<'o> Eval<'o> {
                 if !self.skipping() {
                     return Err(Diag::at(src, off, msg));
                 }
-                i = self.skip(src, &toks, start, off, &msg)?;
+                i = self.skip(src, toks, start, off, &msg)?;
             }
         }
         Ok(())
@@ -818,7 +932,7 @@ impl<'o> Eval<'o> {
 
     /// Run one simple command. Returns an unsupported construct, if any, for the caller
     /// to report or skip; syntax errors and evaluation errors are returned as `Err`.
-    fn command(&mut self, src: &Arc<Source>, words: &[&Word]) -> Result<Option<(usize, String)>, Diag> {
+    fn command(&mut self, src: &Arc<Source>, words: &[&Word<'_>]) -> Result<Option<(usize, String)>, Diag> {
         // Syntax errors anywhere in the command come first, as sh's parser sees them.
         for w in words {
             if let Some((off, msg, true)) = w.first_bad() {
@@ -826,13 +940,21 @@ impl<'o> Eval<'o> {
             }
         }
         let first = words[0];
-        if let Some(k) = first.plain().filter(|k| KEYWORDS.contains(k)) {
+        if let Some(k) = first.plain().filter(|k| is_keyword(k)) {
             return Ok(Some((
                 first.start,
                 format!("`{k}` is not supported (only assignments are)"),
             )));
         }
-        let n_assign = words.iter().take_while(|w| w.assignment().is_some()).count();
+        // The leading assignments, read once.
+        let mut assigns: SmallVec<[Assign<'_>; 4]> = SmallVec::new();
+        for w in words {
+            match w.assignment() {
+                Some(a) => assigns.push(a),
+                None => break,
+            }
+        }
+        let n_assign = assigns.len();
         // Check the whole command before assigning anything: a command is skipped whole.
         for w in &words[..n_assign] {
             if let Some((off, msg, _)) = w.first_bad() {
@@ -865,15 +987,14 @@ impl<'o> Eval<'o> {
             };
             return Ok(Some((cmd.start, msg)));
         }
-        for w in words {
-            if let Some((name, value)) = w.assignment() {
-                self.assign(src, w.start, &name, &value, Mode::Assign)?;
-            }
+        // Every word is an assignment here.
+        for (w, a) in words.iter().zip(&assigns) {
+            self.assign(src, w.start, a, Mode::Assign)?;
         }
         Ok(None)
     }
 
-    fn export(&mut self, src: &Arc<Source>, args: &[&Word]) -> Result<Option<(usize, String)>, Diag> {
+    fn export(&mut self, src: &Arc<Source>, args: &[&Word<'_>]) -> Result<Option<(usize, String)>, Diag> {
         for w in args {
             if let Some((off, msg, _)) = w.first_bad() {
                 return Ok(Some((off, msg.to_owned())));
@@ -887,40 +1008,59 @@ impl<'o> Eval<'o> {
         // of `${x=w}`) before any is assigned, unlike a line of plain assignments.
         let mut done = Vec::with_capacity(args.len());
         for w in args {
-            if let Some((name, value)) = w.assignment() {
-                check_tilde(src, w.start, &value, true)?;
+            if let Some(a) = w.assignment() {
+                check_tilde_value(src, w.start, &a)?;
                 let mut out = String::new();
-                self.expand(src, w.start, &value, Mode::Export, &mut out)?;
-                done.push((name, out, w.start));
+                self.expand_value(src, w.start, &a, Mode::Export, &mut out)?;
+                done.push((a.name, out, w.start));
             }
             // `export NAME` only marks NAME for export: no value changes.
         }
         for (name, value, at) in done {
-            self.set(&name, value, Loc::new(src, at));
+            self.set(name, value, Loc::new(src, at));
         }
         Ok(None)
     }
 
-    fn assign(
+    fn assign(&mut self, src: &Arc<Source>, at: usize, a: &Assign<'_>, mode: Mode) -> Result<(), Diag> {
+        check_tilde_value(src, at, a)?;
+        // Room for the literal text and a variable or two: most values are built
+        // without growing.
+        let lits: usize = a
+            .tail
+            .iter()
+            .map(|p| match p {
+                Part::Lit { text, .. } => text.len(),
+                _ => 16,
+            })
+            .sum();
+        let mut out = String::with_capacity(a.head.len() + lits);
+        self.expand_value(src, at, a, mode, &mut out)?;
+        self.set(a.name, out, Loc::new(src, at));
+        Ok(())
+    }
+
+    /// `expand` of an assignment's value: `head` as an unquoted literal, then `tail`.
+    fn expand_value(
         &mut self,
         src: &Arc<Source>,
         at: usize,
-        name: &str,
-        value: &[Part],
+        a: &Assign<'_>,
         mode: Mode,
+        out: &mut String,
     ) -> Result<(), Diag> {
-        check_tilde(src, at, value, true)?;
-        let mut out = String::new();
-        self.expand(src, at, value, mode, &mut out)?;
-        self.set(name, out, Loc::new(src, at));
-        Ok(())
+        if mode == Mode::Export && a.head.contains(['*', '?', '[']) {
+            return Err(export_diag(src, Some(at), "a glob character"));
+        }
+        out.push_str(a.head);
+        self.expand(src, at, a.tail, mode, out)
     }
 
     fn expand(
         &mut self,
         src: &Arc<Source>,
         at: usize,
-        parts: &[Part],
+        parts: &[Part<'_>],
         mode: Mode,
         out: &mut String,
     ) -> Result<(), Diag> {
@@ -994,7 +1134,7 @@ impl<'o> Eval<'o> {
     fn skip(
         &mut self,
         src: &Arc<Source>,
-        toks: &[Tok],
+        toks: &[Tok<'_>],
         start: usize,
         off: usize,
         msg: &str,
@@ -1030,7 +1170,7 @@ impl<'o> Eval<'o> {
                         }
                         taint_next = false;
                     }
-                    let kw = w.plain().filter(|k| KEYWORDS.contains(k));
+                    let kw = w.plain().filter(|k| is_keyword(k));
                     if cmd_pos {
                         if let Some(k) = kw {
                             match k {
@@ -1043,8 +1183,8 @@ impl<'o> Eval<'o> {
                                 k,
                                 "if" | "then" | "else" | "elif" | "do" | "while" | "until" | "{" | "!"
                             );
-                        } else if let Some((n, _)) = w.assignment() {
-                            names.push(n);
+                        } else if let Some(a) = w.assignment() {
+                            names.push(a.name.to_owned());
                         } else {
                             cmd_pos = false;
                             match w.plain() {
@@ -1069,7 +1209,7 @@ impl<'o> Eval<'o> {
                 Tok::Op(_, op) => {
                     taint_args = false;
                     cmd_pos = true;
-                    match op.as_str() {
+                    match *op {
                         "(" => paren += 1,
                         ")" => paren = paren.saturating_sub(1),
                         ";" | "&" if depth == 0 && paren == 0 => break j,
@@ -1088,7 +1228,7 @@ impl<'o> Eval<'o> {
         names.dedup();
         for n in &names {
             self.tainted.insert(n.clone(), Taint { loc: loc.clone() });
-            self.vars.shift_remove(n);
+            self.unset(n);
         }
         if !names.is_empty() {
             d = d.with_note(format!("unknown from here on: {}", names.join(", ")));
@@ -1104,11 +1244,11 @@ impl<'o> Eval<'o> {
     }
 }
 
-fn collect_assign_ops(parts: &[Part], names: &mut Vec<String>) {
+fn collect_assign_ops(parts: &[Part<'_>], names: &mut Vec<String>) {
     for p in parts {
         if let Part::Op { name, op, word, .. } = p {
             if matches!(op, BOp::Assign | BOp::ColonAssign) {
-                names.push(name.clone());
+                names.push((*name).to_owned());
             }
             collect_assign_ops(word, names);
         }
@@ -1145,20 +1285,36 @@ fn check_export_value(src: &Arc<Source>, at: usize, v: &str) -> Result<(), Diag>
     Ok(())
 }
 
+/// `check_tilde` of an assignment's value (`head`, an unquoted literal, then `tail`).
+fn check_tilde_value(src: &Arc<Source>, at: usize, a: &Assign<'_>) -> Result<(), Diag> {
+    let mut at_start = true;
+    for c in a.head.chars() {
+        if c == '~' && at_start {
+            return Err(tilde_error(src, at));
+        }
+        at_start = c == ':';
+    }
+    check_tilde(src, at, a.tail, at_start)
+}
+
+fn tilde_error(src: &Arc<Source>, at: usize) -> Diag {
+    Diag::at(
+        src,
+        at,
+        "tilde expansion is not supported (it depends on HOME or the user database); quote the `~`",
+    )
+}
+
 /// Tilde expansion happens at the start of an assignment value, after each unquoted `:`,
 /// and at the start of the word of `${x-word}` (unquoted). Its value depends on HOME or
 /// the user database: rejected (reported at the assignment).
-fn check_tilde(src: &Arc<Source>, at: usize, parts: &[Part], mut at_start: bool) -> Result<(), Diag> {
+fn check_tilde(src: &Arc<Source>, at: usize, parts: &[Part<'_>], mut at_start: bool) -> Result<(), Diag> {
     for p in parts {
         match p {
             Part::Lit { text, quoted: false } => {
                 for c in text.chars() {
                     if c == '~' && at_start {
-                        return Err(Diag::at(
-                            src,
-                            at,
-                            "tilde expansion is not supported (it depends on HOME or the user database); quote the `~`",
-                        ));
+                        return Err(tilde_error(src, at));
                     }
                     at_start = c == ':';
                 }
@@ -1413,7 +1569,7 @@ mod tests {
 
     /// The grammar alone, on the whole file at once: the reference for the fast path
     /// and the line windows of `lex`.
-    fn lex_whole(src: &Arc<Source>) -> Result<Vec<Tok>, Diag> {
+    fn lex_whole(src: &Arc<Source>) -> Result<Vec<Tok<'_>>, Diag> {
         check_nesting(src)?;
         let pairs = Lexer::parse(Rule::file, &src.text).map_err(|_| Diag::at(src, 0, "syntax error"))?;
         let mut toks = Vec::new();
@@ -1421,7 +1577,7 @@ mod tests {
             let start = p.as_span().start();
             match p.as_rule() {
                 Rule::newline => toks.push(Tok::Newline),
-                Rule::op => toks.push(Tok::Op(start, p.as_str().to_owned())),
+                Rule::op => toks.push(Tok::Op(start, p.as_str())),
                 Rule::heredoc => toks.push(Tok::Heredoc(start)),
                 Rule::word => {
                     let end = p.as_span().end();
@@ -1435,6 +1591,55 @@ mod tests {
             }
         }
         Ok(toks)
+    }
+
+    /// `Eval::run` (line by line while lines are simple) or `run_whole` (lex, then run)
+    /// of `text`, as text: the variables and warnings, or the error.
+    fn run_as(text: &str, whole: bool, skip: bool) -> String {
+        let src = Source::new("rc.conf", text);
+        let opts = RcOptions {
+            skip_unsupported: skip,
+        };
+        let mut ev = Eval::new(&opts);
+        let r = if whole { ev.run_whole(&src) } else { ev.run(&src) };
+        match r {
+            Err(e) => format!("error {}", e.render()),
+            Ok(()) => {
+                let (vars, warnings) = ev.finish();
+                let mut out = String::new();
+                for (k, v) in &vars.vars {
+                    out += &format!("{k}={:?} @{}\n", v.value, v.loc.offset);
+                }
+                for w in warnings {
+                    out += &w.render();
+                }
+                out
+            }
+        }
+    }
+
+    use proptest::strategy::Strategy as _;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2048, ..Default::default() })]
+
+        /// Running line by line gives what lexing the whole file first gives: the same
+        /// variables and warnings, and the same error (a syntax error later in the file
+        /// before an error of evaluation earlier).
+        #[test]
+        fn line_by_line_is_lexing_whole(lines in proptest::collection::vec(
+            proptest::prop_oneof![
+                6 => proptest::sample::select(&[
+                    "a=1", "b=\"$a x\"", "c=$HOME", "d=\"open", "e=${a:-x}", "if x; then", "fi",
+                    ". /etc/x", "f=$(cmd)", "# c", "", "export g=1", "h='q'", "i=${zz=3} j=$zz",
+                    "k=$a$b", "l=~x", "m=1; n=2", "o=\"${a\"", "p=`x`", "q=1 cmd", "r=\"a\\\nb\"",
+                    "s=$((1))", "t=${#a}", "u='x", "v=$a\\", "w=\"$\"", "$ x", "y=\"\t\"",
+                ][..]).prop_map(str::to_owned),
+                1 => fragments(),
+            ], 0..10), skip in proptest::bool::ANY) {
+            let text = lines.join("\n");
+            proptest::prop_assert_eq!(run_as(&text, false, skip), run_as(&text, true, skip), "{:?}", text);
+        }
     }
 
     fn fragments() -> impl proptest::strategy::Strategy<Value = String> {
@@ -1522,7 +1727,7 @@ mod tests {
         let Tok::Word(ow) = &old[before.len()] else {
             return fail("the old tokens have no word where the new ones do");
         };
-        fn bad_from(parts: &[Part], at: usize) -> bool {
+        fn bad_from(parts: &[Part<'_>], at: usize) -> bool {
             parts.iter().any(|p| match p {
                 Part::Bad { start, .. } => *start >= at,
                 Part::Op { word, .. } => bad_from(word, at),

@@ -86,14 +86,14 @@ bq_open     = @{ "`" ~ ANY* }
 struct OldLexer;
 
 /// Tokens of `text` as the old grammar's `file` rule gives them (None: pest failed).
-pub(super) fn lex(text: &str) -> Option<Vec<Tok>> {
+pub(super) fn lex(text: &str) -> Option<Vec<Tok<'_>>> {
     let pairs = OldLexer::parse(Rule::file, text).ok()?;
     let mut toks = Vec::new();
     for p in pairs {
         let start = p.as_span().start();
         match p.as_rule() {
             Rule::newline => toks.push(Tok::Newline),
-            Rule::op => toks.push(Tok::Op(start, p.as_str().to_owned())),
+            Rule::op => toks.push(Tok::Op(start, p.as_str())),
             Rule::heredoc => toks.push(Tok::Heredoc(start)),
             Rule::word => {
                 let end = p.as_span().end();
@@ -110,7 +110,7 @@ pub(super) fn lex(text: &str) -> Option<Vec<Tok>> {
 }
 
 /// rcconf.rs's `part` as it was.
-fn part(p: Pair<Rule>, parts: &mut Vec<Part>, in_dq: bool) {
+fn part<'s>(p: Pair<'s, Rule>, parts: &mut Vec<Part<'s>>, in_dq: bool) {
     let start = p.as_span().start();
     let s = p.as_str();
     match p.as_rule() {
@@ -126,13 +126,13 @@ fn part(p: Pair<Rule>, parts: &mut Vec<Part>, in_dq: bool) {
         }
         Rule::lone_dollar => push_lit(parts, "$", in_dq),
         Rule::svar => parts.push(Part::Var {
-            name: s[1..].to_owned(),
+            name: &s[1..],
             start,
             quoted: in_dq,
         }),
         Rule::bvar | Rule::bvar_q => {
             let mut inner = p.into_inner();
-            let name = inner.next().map(|n| n.as_str().to_owned()).unwrap_or_default();
+            let name = inner.next().map_or("", |n| n.as_str());
             match inner.next() {
                 None => parts.push(Part::Var {
                     name,
