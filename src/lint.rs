@@ -158,42 +158,18 @@ pub fn code_of(d: &Diag) -> &'static str {
     d.code.unwrap_or(Lint::Uncoded.code())
 }
 
-// ---------------------------------------------------------------------------------------
-// Warnings made without a code.
-//
-// The jail.conf reader (src/parse/jailconf.rs: CRLF, nested blocks, top-level parameters
-// after a block) and the merge (src/model.rs: a list variable spliced into a list) make
-// their warnings without a code, so they are recognised here by their text. Once those
-// places attach `Lint::X.code()` themselves, the code is taken as it is and the text is
-// no longer looked at; this function can then shrink to that first line.
-
-/// The lint of a warning of the jail.conf reader (`Parsed::warnings`).
+/// The lint of a warning of the jail.conf reader (`Parsed::warnings`): the reader attaches
+/// it where it finds the problem; one without a code is a jailvol bug (JV099).
 pub fn of_reader_warning(w: &Diag) -> Lint {
-    if let Some(l) = w.code.and_then(Lint::from_code) {
-        return l;
-    }
-    let m = w.message.as_str();
-    if m.starts_with("CRLF") {
-        Lint::Crlf
-    } else if m.contains("outside any block after a jail block") {
-        Lint::TopLevelAfterBlock
-    } else if m.starts_with("nested block") {
-        Lint::NestedBlock
-    } else {
-        Lint::OtherReaderWarning
-    }
+    w.code
+        .and_then(Lint::from_code)
+        .unwrap_or(Lint::OtherReaderWarning)
 }
 
-/// The lint of a warning the merge adds (`Config::warnings` holds the reader's too:
-/// those are `of_reader_warning`'s), None for one that is not the merge's.
+/// The lint of a warning the merge adds (`Config::warnings` holds the reader's too),
+/// as the merge attached it.
 pub fn of_merge_warning(w: &Diag) -> Option<Lint> {
-    match w.code.and_then(Lint::from_code) {
-        Some(l) => Some(l),
-        None => w
-            .message
-            .contains("spliced into the list")
-            .then_some(Lint::ListVariableAsValue),
-    }
+    w.code.and_then(Lint::from_code)
 }
 
 #[cfg(test)]
@@ -247,24 +223,26 @@ mod tests {
     }
 
     #[test]
-    fn reader_and_merge_warnings_by_code_then_by_text() {
-        let w = |m: &str| Diag::warning(None, m);
-        assert_eq!(of_reader_warning(&w("CRLF line ends: x")), Lint::Crlf);
+    fn reader_and_merge_warnings_carry_the_code_given_where_they_are_made() {
+        use crate::diag::Source;
+        use crate::parse::jailconf::parse_source;
+        use crate::parse::loader::Loader;
+        let reader = |text: &str| {
+            let p = parse_source(&Loader::sealed(), Source::new("t.conf", text), false).unwrap();
+            p.warnings.iter().map(of_reader_warning).collect::<Vec<_>>()
+        };
+        assert_eq!(reader("a { path = /a; }\r\n"), [Lint::Crlf]);
+        assert_eq!(reader("a { path = /a; b { } }\n"), [Lint::NestedBlock]);
+        assert_eq!(reader("a { path = /a; }\npersist;\n"), [Lint::TopLevelAfterBlock]);
+        let text = "$l = x, y;\na { path = /a; ip4.addr = $l; }\n";
+        let p = parse_source(&Loader::sealed(), Source::new("t.conf", text), false).unwrap();
+        let cfg = crate::model::load(&p);
+        let merge: Vec<_> = cfg.warnings.iter().filter_map(of_merge_warning).collect();
+        assert_eq!(merge, [Lint::ListVariableAsValue]);
+        // One made without a code is jailvol's bug, not the admin's.
         assert_eq!(
-            of_reader_warning(&w("parameter \"a\" outside any block after a jail block")),
-            Lint::TopLevelAfterBlock
-        );
-        assert_eq!(of_reader_warning(&w("nested block defines")), Lint::NestedBlock);
-        assert_eq!(of_reader_warning(&w("something new")), Lint::OtherReaderWarning);
-        assert_eq!(
-            of_merge_warning(&w("j: a list variable ... is spliced into the list only")),
-            Some(Lint::ListVariableAsValue)
-        );
-        assert_eq!(of_merge_warning(&w("CRLF line ends: x")), None);
-        // A code given where the warning is made wins over the text.
-        assert_eq!(
-            of_reader_warning(&Lint::NestedBlock.attach(w("CRLF"))),
-            Lint::NestedBlock
+            of_reader_warning(&Diag::warning(None, "CRLF line ends")),
+            Lint::OtherReaderWarning
         );
     }
 }

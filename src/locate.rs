@@ -6,7 +6,7 @@
 use crate::diag::Loc;
 use crate::model::{Entry, Jail, equalopts, wild_jail_match, wild_jail_name};
 use crate::parse::jailconf::{CfJail, Parsed, Text};
-use crate::volume::{VAR_FILE, VAR_SIZE, VAR_UNIT};
+use crate::settings::{VAR_FILE, VAR_SIZE, VAR_UNIT};
 
 /// The statement that set `name` (a `$variable` when `is_var`), else the jail's block.
 pub fn statement(parsed: &Parsed, jail: &Jail, name: &str, is_var: bool) -> Option<Loc> {

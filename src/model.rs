@@ -9,6 +9,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::diag::{Diag, Loc, Source};
+use crate::lint::Lint;
 use crate::parse::jailconf::{CfParam, Op, Parsed, Text, VarRef};
 use smallvec::SmallVec;
 
@@ -1174,7 +1175,7 @@ fn load_range(
         }
         if b.errors.is_empty() {
             if let Some(src) = b.spliced.take() {
-                on_warning(Diag::warning(
+                on_warning(Lint::ListVariableAsValue.warning(
                     Some(src),
                     format!(
                         "{}: a list variable used as a whole value is spliced into the list only by \

@@ -89,7 +89,7 @@ fn always_colours_warnings_and_errors_without_a_place() {
     let r = common::run(c);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
-        r.stderr.contains(": \x1b[1;33mwarning\x1b[0m: CRLF"),
+        r.stderr.contains(": \x1b[1;33mwarning[JV004]\x1b[0m: CRLF"),
         "{:?}",
         r.stderr
     );

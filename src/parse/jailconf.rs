@@ -15,6 +15,7 @@ use smallvec::SmallVec;
 use super::loader::Loader;
 use super::text2lval::decode_into;
 use crate::diag::{Diag, Loc, Source, exit};
+use crate::lint::Lint;
 
 #[derive(Parser)]
 #[grammar = "../grammar/jailconf.pest"]
@@ -1125,11 +1126,12 @@ impl Parser<'_> {
         let b = source.text.as_bytes();
         if let Some(cr) = memchr::memchr_iter(b'\r', b).find(|&i| b.get(i + 1) == Some(&b'\n')) {
             self.out.warnings.push(
-                Diag::warning(
-                    Some(Loc::new(&source, cr)),
-                    "CRLF line ends: jail(8) before FreeBSD 14.0 rejects this file",
-                )
-                .with_note("the old scanner returns a raw '\\r' token, a syntax error"),
+                Lint::Crlf
+                    .warning(
+                        Some(Loc::new(&source, cr)),
+                        "CRLF line ends: jail(8) before FreeBSD 14.0 rejects this file",
+                    )
+                    .with_note("the old scanner returns a raw '\\r' token, a syntax error"),
             );
         }
         self.out.sources.push(Arc::clone(&source));
@@ -1220,7 +1222,7 @@ impl Parser<'_> {
             None => name,
         };
         if self.current.is_some() {
-            self.out.warnings.push(Diag::warning(
+            self.out.warnings.push(Lint::NestedBlock.warning(
                 Some(Loc::new(s.source(), header)),
                 format!(
                     "nested block defines jail \"{name}\": jail(8) before FreeBSD 15 rejects nested blocks"
@@ -1327,17 +1329,18 @@ impl Parser<'_> {
             None => {
                 if self.seen_block {
                     self.out.warnings.push(
-                        Diag::warning(
-                            Some(param.loc()),
-                            format!(
-                                "parameter \"{}\" outside any block after a jail block",
-                                param.name
-                            ),
-                        )
-                        .with_note(
-                            "FreeBSD 15 adds it to the global section that starts at the first top-level \
+                        Lint::TopLevelAfterBlock
+                            .warning(
+                                Some(param.loc()),
+                                format!(
+                                    "parameter \"{}\" outside any block after a jail block",
+                                    param.name
+                                ),
+                            )
+                            .with_note(
+                                "FreeBSD 15 adds it to the global section that starts at the first top-level \
                              parameter; jail(8) before 15 applies it after the blocks above, overriding them",
-                        ),
+                            ),
                     );
                 }
                 match self.global {
