@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub(crate) fn grow_cmd(g: &Global, a: &GrowArgs) -> anyhow::Result<i32> {
+pub(crate) fn grow_cmd(g: &Globals, a: &GrowArgs) -> anyhow::Result<i32> {
     use crate::ops::grow as op;
     let usage = |m: String| Diag::error(None, m).with_exit(exit::USAGE);
     let opts = op::Options {
@@ -11,15 +11,16 @@ pub(crate) fn grow_cmd(g: &Global, a: &GrowArgs) -> anyhow::Result<i32> {
         online: a.online,
         sparse: a.sparse,
         dry_run: a.dry_run,
-        files: g.files.clone(),
+        files: g.input.files.clone(),
     };
     op::check_files(&opts.files)?;
-    let (loader, parsed, cfg, vols) = managed_jails(g, "grow")?;
-    let v = pick_jails(&cfg, &vols, std::slice::from_ref(&a.jail))?
+    let m = crate::ops::managed_jails(&g.input, "grow", &|d| g.warn(d))?;
+    let (loader, parsed, cfg) = (m.loader, m.parsed, m.cfg);
+    let v = crate::ops::pick_jails(&cfg, &m.vols, std::slice::from_ref(&a.jail))?
         .into_iter()
         .next()
         .ok_or_else(|| usage(format!("no jail \"{}\"", a.jail)))?;
-    let p = op::prepare(&loader, &parsed, &cfg, v, &opts, &mut |w| warn(g, w))?;
+    let p = op::prepare(&loader, &parsed, &cfg, v, &opts, &mut |w| g.warn(w))?;
     if let Some(refused) = p.refused_online(&opts) {
         print(&p.plan.text())?;
         return Err(refused.into());
@@ -43,7 +44,7 @@ pub(crate) fn grow_cmd(g: &Global, a: &GrowArgs) -> anyhow::Result<i32> {
             }
         },
     )?;
-    warn(g, &rep.warnings);
+    g.warn(&rep.warnings);
     if !g.quiet {
         let mut err = std::io::stderr().lock();
         for n in &rep.notes {

@@ -7,8 +7,6 @@ use std::io::Write;
 use clap::{CommandFactory, Parser};
 
 use crate::diag::{Diag, exit};
-use crate::input::{self, InputKind};
-use crate::model;
 
 mod args;
 mod check;
@@ -28,8 +26,8 @@ pub use args::*;
 pub use convert::convert_vars;
 pub use create::create_options;
 pub use generate::plan_options;
+pub use output::print;
 pub(crate) use output::report;
-pub use output::{print, warn};
 pub use resolve::Globals;
 
 /// Run the CLI; returns the exit status.
@@ -56,10 +54,10 @@ pub(crate) fn run(cli: &Cli) -> anyhow::Result<i32> {
         Command::Generate(a) => generate::generate(&opts, a),
         Command::Check(a) => check::check(&opts, a),
         Command::Vars(a) => vars::vars(&opts, a),
-        Command::Create(a) => create::create(g, a),
+        Command::Create(a) => create::create(&opts, a),
         Command::Convert(a) => convert::convert(&opts, a),
-        Command::Migrate(a) => migrate::migrate(g, a),
-        Command::Grow(a) => grow::grow_cmd(g, a),
+        Command::Migrate(a) => migrate::migrate(&opts, a),
+        Command::Grow(a) => grow::grow_cmd(&opts, a),
         Command::Status(a) => status::status(&opts, a),
         Command::Man => {
             print(crate::man::PAGE)?;
@@ -72,30 +70,3 @@ pub(crate) fn run(cli: &Cli) -> anyhow::Result<i32> {
         }
     }
 }
-
-// What cli/{create,grow,migrate}.rs take from here (through `use super::*`) until their
-// work moves to `ops` too: the same calls with the raw global options.
-
-/// The evaluated rc.conf variables: the -f files in order, else the host's files.
-pub(crate) fn read_rc_conf(
-    g: &Global,
-    loader: &crate::parse::loader::Loader,
-) -> anyhow::Result<(crate::parse::rcconf::RcVars, Vec<Diag>)> {
-    crate::ops::read_rc_conf(&g.into(), loader, &Default::default())
-}
-
-/// The jail.conf, its model and the managed jails, for commands that act on containers.
-pub(crate) fn managed_jails(
-    g: &Global,
-    what: &str,
-) -> anyhow::Result<(
-    crate::parse::loader::Loader,
-    crate::parse::jailconf::Parsed,
-    model::Config,
-    Vec<crate::volume::Volume>,
-)> {
-    let m = crate::ops::managed_jails(&g.into(), what, &|d| warn(g, d))?;
-    Ok((m.loader, m.parsed, m.cfg, m.vols))
-}
-
-pub(crate) use crate::ops::pick_jails;

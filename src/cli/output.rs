@@ -23,13 +23,6 @@ pub fn print(text: &str) -> anyhow::Result<()> {
     }
 }
 
-/// Print warnings (unless -q) to stderr.
-pub fn warn(g: &Global, diags: &[Diag]) {
-    if !g.quiet {
-        warnings(color::enabled(g.color, Stream::Stderr), diags);
-    }
-}
-
 fn warnings(colored: bool, diags: &[Diag]) {
     let mut stderr = std::io::stderr().lock();
     for d in diags.iter().filter(|d| d.severity <= Severity::Warning) {

@@ -20,6 +20,60 @@ pub struct Job {
     pub dirs: Vec<String>,
 }
 
+/// The options as the command line gives them.
+pub struct Asked {
+    pub via: Via,
+    pub from: Option<String>,
+    pub from_archive: Option<String>,
+    /// `--newfs-opts "..."`: replaces the default.
+    pub newfs_opts: Option<String>,
+    /// `--newfs-opt X`, repeatable: added to `newfs_opts` (together they replace the
+    /// default).
+    pub newfs_opt: Vec<String>,
+    pub sparse: bool,
+}
+
+/// The create options, or the usage error of a combination that cannot work.
+pub fn options(a: Asked) -> Result<Options, Diag> {
+    let usage = |m: String| Diag::error(None, m).with_exit(exit::USAGE);
+    let source = match (a.from, a.from_archive) {
+        (Some(d), _) => create::Source::Dir(d),
+        (None, Some(f)) => create::Source::Archive(f),
+        (None, None) => create::Source::Empty,
+    };
+    if a.via == Via::Makefs {
+        if matches!(source, create::Source::Archive(_)) {
+            return Err(usage(
+                "--via makefs builds from a directory: extract the archive first and use --from DIR".into(),
+            ));
+        }
+        if a.sparse || a.newfs_opts.is_some() || !a.newfs_opt.is_empty() {
+            return Err(usage("--sparse and --newfs-opt(s) are for --via md".into()));
+        }
+    }
+    // Soft updates (newfs(8) -U) unless the admin gives newfs options: any given replace
+    // it (docs/create.md, "format").
+    let mut newfs_opts: Vec<String> = match &a.newfs_opts {
+        Some(s) => s.split_whitespace().map(str::to_owned).collect(),
+        None if a.newfs_opt.is_empty() => vec!["-U".into()],
+        None => Vec::new(),
+    };
+    newfs_opts.extend(a.newfs_opt);
+    // create appends the md device itself: a second one would make newfs fail or, worse,
+    // format another device.
+    if let Some(bad) = newfs_opts.iter().find(|o| o.contains("/dev/")) {
+        return Err(usage(format!(
+            "newfs option {bad:?}: the device is added by jailvol"
+        )));
+    }
+    Ok(Options {
+        via: a.via,
+        source,
+        newfs_opts,
+        sparse: a.sparse,
+    })
+}
+
 /// A path as this machine reaches it (below `--root`).
 fn real_path(loader: &Loader, p: &str) -> String {
     if p.starts_with('/') {

@@ -6,7 +6,9 @@
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
+use super::Warn;
 use crate::diag::{Diag, Diags, Source, exit};
+use crate::input::{self, InputKind};
 use crate::migrate::{Control, Edit, FileWrite, Guard, Migration};
 use crate::parse::jailconf::Parsed;
 use crate::parse::loader::Loader;
@@ -21,6 +23,67 @@ pub struct Options {
     pub state_dir: Option<String>,
     /// Where the files go, as for generate.
     pub plan: plan::Options,
+    /// What chose `plan.style`, for the refusal of a style other than hooks
+    /// (`--style`, `--target-release 11.4`).
+    pub style_why: String,
+    pub input: input::Options,
+    pub output: Output,
+}
+
+/// What `migrate` makes of the migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// The sh script, to print.
+    Script,
+    /// The engine's plan as JSON (docs/migrate.md), to print.
+    Json,
+    /// Save the script in the state directory and run it (`--execute`).
+    Execute,
+}
+
+/// What `migrate` did.
+pub enum Outcome {
+    /// The script or the plan, for the caller to print.
+    Text(String),
+    /// The script ran; whether it succeeded (its log says why not).
+    Ran(bool),
+}
+
+/// `migrate`: read the configuration, compute the migration, and print or run it.
+/// `note` hears what is done besides (a resumed run).
+pub fn migrate(opts: &Options, warn: Warn, note: &dyn Fn(&str)) -> anyhow::Result<Outcome> {
+    check_style(&opts.plan, &opts.style_why)?;
+    let inputs = input::select(&opts.input)?;
+    let loader = inputs.loader();
+    let state = state_dir(&loader, opts);
+    if opts.output == Output::Execute {
+        if let Some(saved) = saved_script(&state) {
+            note(&format!(
+                "resuming with the script saved by the first run: {}",
+                saved.display()
+            ));
+            return Ok(Outcome::Ran(run_sh(&saved)?));
+        }
+    }
+    let read = match inputs.kind {
+        InputKind::JailConf => {
+            let parsed = input::parse_jail_confs(&loader, &inputs.files)?;
+            warn(&parsed.warnings);
+            let conf = inputs.files.first().cloned().unwrap_or_default();
+            Input::JailConf { parsed, conf }
+        }
+        InputKind::RcConf => {
+            let (vars, warnings) = super::read_rc_conf(&opts.input, &loader, &Default::default())?;
+            warn(&warnings);
+            Input::RcConf { vars }
+        }
+    };
+    let m = prepare(&loader, read, opts, &mut |w| warn(w))?;
+    Ok(match opts.output {
+        Output::Execute => Outcome::Ran(execute(&state, &crate::migrate::script(&m))?),
+        Output::Json => Outcome::Text(crate::engine::plans_json(&[crate::migrate::plan(&m).json()])),
+        Output::Script => Outcome::Text(crate::migrate::script(&m)),
+    })
 }
 
 /// What the configuration is read from.
@@ -37,7 +100,7 @@ fn usage(m: String) -> Diag {
 
 /// The script writes the hooks style only. `why` names what selected another style
 /// (`--style`, `--target-release 11.4`).
-pub fn check_style(opts: &plan::Options, why: &str) -> Result<(), Diag> {
+fn check_style(opts: &plan::Options, why: &str) -> Result<(), Diag> {
     let style = match opts.style {
         plan::Style::Hooks => return Ok(()),
         plan::Style::Mountprog => "mountprog",
@@ -75,7 +138,7 @@ fn paths(loader: &Loader) -> Paths<'_> {
 }
 
 /// The state directory, as the script uses it.
-pub fn state_dir(loader: &Loader, opts: &Options) -> String {
+fn state_dir(loader: &Loader, opts: &Options) -> String {
     paths(loader).real(
         &opts
             .state_dir
@@ -90,7 +153,7 @@ pub fn state_dir(loader: &Loader, opts: &Options) -> String {
 /// still what the migration starts from, and a new script is the same migration plus
 /// whatever the admin changed meanwhile: the saved one would refuse to overwrite those
 /// changes (its config check), and resuming it would block for good.
-pub fn saved_script(state: &str) -> Option<PathBuf> {
+fn saved_script(state: &str) -> Option<PathBuf> {
     let dir = Path::new(state);
     let saved = dir.join("migrate.sh");
     let begun = ["config.started", "done.config", "done.start"]
@@ -352,7 +415,7 @@ fn sysrc(file: &str, args: &[&str]) -> Vec<String> {
 }
 
 /// Save the script as STATE/migrate.sh (the state directory made mode 0700) and run it.
-pub fn execute(state: &str, text: &str) -> anyhow::Result<bool> {
+fn execute(state: &str, text: &str) -> anyhow::Result<bool> {
     let saved = Path::new(state).join("migrate.sh");
     let io =
         |e: std::io::Error| Diag::error(None, format!("{}: {e}", saved.display())).with_exit(exit::CANTCREAT);
@@ -366,7 +429,7 @@ pub fn execute(state: &str, text: &str) -> anyhow::Result<bool> {
 }
 
 /// Run a migrate script with /bin/sh, its output streaming; whether it succeeded.
-pub fn run_sh(script: &Path) -> anyhow::Result<bool> {
+fn run_sh(script: &Path) -> anyhow::Result<bool> {
     let status = std::process::Command::new("/bin/sh")
         .arg(script)
         .status()
