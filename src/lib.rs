@@ -1,7 +1,9 @@
 //! jailvol: fixed-size UFS containers for FreeBSD jails.
 //!
 //! Data flows one way: `parse` (jail.conf, rc.conf) → `model` (what jail(8) sees) →
-//! `emit` (text, JSON) and later plan/exec/check. See ARCHITECTURE.md.
+//! `volume` → `plan`/`rcplan` (the files to write) → `write` or `check`; `create`,
+//! `grow` and `migrate` are step lists run by `engine`. `ops` holds each command's
+//! work and `cli` only reads arguments and prints. See ARCHITECTURE.md.
 
 pub mod check;
 pub mod cli;
