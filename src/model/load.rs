@@ -8,8 +8,8 @@ use super::jail8::{JID, NAME};
 use super::merge::{Building, Pools};
 use super::names::{Names, numeric_name, wild_jail_match, wild_jail_name};
 use super::view::{JailView, Only, Wanted};
-use super::{Config, Jail, MAX_WANTED};
-use crate::diag::Diag;
+use super::{Config, Jail};
+use crate::diag::{Diag, Loc};
 use crate::lint::Lint;
 use crate::parse::jailconf::{CfParam, Parsed};
 
@@ -143,48 +143,8 @@ fn load_range(
     let mut errors = Vec::new();
     let mut check_errors = Vec::new();
     let mut names = Names::default();
-    let only: Option<Only> = wanted.map(|w| {
-        assert!(
-            w.params.len() + w.vars.len() <= MAX_WANTED,
-            "model::Wanted lists too many names"
-        );
-        // In the order of `Wanted::index`.
-        let params = w.params.iter().map(|&n| (n, false));
-        let vars = w.vars.iter().map(|&n| (n, true));
-        let names: Vec<(u32, bool, &'static str)> = params
-            .chain(vars)
-            .map(|(name, is_var)| (names.get(name).0, is_var, name))
-            .collect();
-        let mut by_key = Vec::new();
-        for &(key, ..) in &names {
-            let key = key as usize;
-            if by_key.len() <= key {
-                by_key.resize(key + 1, false);
-            }
-            by_key[key] = true;
-        }
-        Only {
-            wanted: w,
-            by_key,
-            names,
-        }
-    });
-    let wild: Vec<usize> = (0..parsed.jails.len())
-        .filter(|&i| wild_jail_name(&parsed.jails[i].name))
-        .collect();
-    // The wildcard statements are added to many jails: look their names up once.
-    // `keep` too is asked once per wildcard statement, not once per jail.
-    type Looked = ((u32, Option<usize>), bool);
-    let wild_info: Vec<Vec<Looked>> = wild
-        .iter()
-        .map(|&w| {
-            parsed.jails[w]
-                .params
-                .iter()
-                .map(|p| (names.get(&p.name), keep(p)))
-                .collect()
-        })
-        .collect();
+    let only: Option<Only> = wanted.map(|w| Only::new(w, &mut names));
+    let wild = Wild::find(parsed, keep, &mut names);
     let mut params = Vec::new();
     let mut hints = Vec::new();
     let mut pools = Pools::default();
@@ -202,30 +162,7 @@ fn load_range(
             block_loc: rec.loc(),
             spliced: None,
         };
-        let numeric = numeric_name(&rec.name);
-        b.add_implied(if numeric { &JID } else { &NAME }, &rec.name);
-        let mut did_self = false;
-        for (&w, info) in wild.iter().zip(&wild_info) {
-            if idx < w && !did_self {
-                for (at, p) in rec.params.iter().enumerate().filter(|(_, p)| keep(p)) {
-                    b.add(at, p);
-                }
-                did_self = true;
-            }
-            if wild_jail_match(&rec.name, &parsed.jails[w].name) {
-                for (p, &(i, kept)) in parsed.jails[w].params.iter().zip(info) {
-                    if kept {
-                        b.add_with(p, i);
-                    }
-                }
-            }
-        }
-        if !did_self {
-            for (at, p) in rec.params.iter().enumerate().filter(|(_, p)| keep(p)) {
-                b.add(at, p);
-            }
-        }
-        b.add_implied(&NAME, &rec.name);
+        add_block(&mut b, parsed, keep, &wild, idx);
         b.resolve();
         // jail(8) prints every load_config() message (add_param, variables) for all
         // jails first; check_intparams() runs later, per jail, in the main loop, and
@@ -236,14 +173,7 @@ fn load_range(
         }
         if b.errors.is_empty() {
             if let Some(src) = b.spliced.take() {
-                on_warning(Lint::ListVariableAsValue.warning(
-                    Some(src),
-                    format!(
-                        "{}: a list variable used as a whole value is spliced into the list only by \
-                         FreeBSD 15/main; released jail(8) crashes on it",
-                        rec.name
-                    ),
-                ));
+                on_warning(spliced_warning(&rec.name, src));
             }
             on_jail(&JailView {
                 name: &rec.name,
@@ -265,4 +195,84 @@ fn load_range(
         pools.recycle(&mut params);
     }
     (errors, check_errors)
+}
+
+/// A wildcard statement's `Names::get` and whether `keep` keeps it.
+type Looked = ((u32, Option<usize>), bool);
+
+/// The wildcard blocks of a parse, and what `add_block` needs of their statements.
+struct Wild {
+    /// Indexes in `Parsed::jails`, in file order.
+    at: Vec<usize>,
+    /// For each block of `at`, each statement's `Looked`.
+    info: Vec<Vec<Looked>>,
+}
+
+impl Wild {
+    fn find<'a>(parsed: &'a Parsed, keep: &dyn Fn(&CfParam) -> bool, names: &mut Names<'a>) -> Wild {
+        let at: Vec<usize> = (0..parsed.jails.len())
+            .filter(|&i| wild_jail_name(&parsed.jails[i].name))
+            .collect();
+        // The wildcard statements are added to many jails: look their names up once.
+        // `keep` too is asked once per wildcard statement, not once per jail.
+        let info: Vec<Vec<Looked>> = at
+            .iter()
+            .map(|&w| {
+                parsed.jails[w]
+                    .params
+                    .iter()
+                    .map(|p| (names.get(&p.name), keep(p)))
+                    .collect()
+            })
+            .collect();
+        Wild { at, info }
+    }
+}
+
+/// add_param() for block `idx`, in jail(8)'s order: the `name` or `jid` its name
+/// implies, its own statements `keep` keeps and those of the wildcard blocks it
+/// matches, in file order, then `name` if nothing set it.
+fn add_block<'a>(
+    b: &mut Building<'a, '_>,
+    parsed: &'a Parsed,
+    keep: &dyn Fn(&CfParam) -> bool,
+    wild: &Wild,
+    idx: usize,
+) {
+    let rec = &parsed.jails[idx];
+    let numeric = numeric_name(&rec.name);
+    b.add_implied(if numeric { &JID } else { &NAME }, &rec.name);
+    let mut did_self = false;
+    for (&w, info) in wild.at.iter().zip(&wild.info) {
+        if idx < w && !did_self {
+            for (at, p) in rec.params.iter().enumerate().filter(|(_, p)| keep(p)) {
+                b.add(at, p);
+            }
+            did_self = true;
+        }
+        if wild_jail_match(&rec.name, &parsed.jails[w].name) {
+            for (p, &(i, kept)) in parsed.jails[w].params.iter().zip(info) {
+                if kept {
+                    b.add_with(p, i);
+                }
+            }
+        }
+    }
+    if !did_self {
+        for (at, p) in rec.params.iter().enumerate().filter(|(_, p)| keep(p)) {
+            b.add(at, p);
+        }
+    }
+    b.add_implied(&NAME, &rec.name);
+}
+
+/// The warning for a jail that splices a list variable in as a whole value, at `src`.
+fn spliced_warning(jail: &str, src: Loc) -> Diag {
+    Lint::ListVariableAsValue.warning(
+        Some(src),
+        format!(
+            "{jail}: a list variable used as a whole value is spliced into the list only by \
+             FreeBSD 15/main; released jail(8) crashes on it"
+        ),
+    )
 }

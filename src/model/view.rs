@@ -3,7 +3,7 @@
 //! Output paths over thousands of jails read through here, not through the merge's types.
 
 use super::merge::{P, Str};
-use super::names::equalopts;
+use super::names::{Names, equalopts};
 use super::{Entry, Jail, MAX_WANTED, WantedAt};
 use crate::diag::Loc;
 use smallvec::SmallVec;
@@ -44,14 +44,42 @@ impl Wanted {
 /// `Wanted` for one `load`: only an entry with the `Names` key of a wanted name can be
 /// it (most are ruled out by their key alone), then the name decides.
 pub(super) struct Only {
-    pub(super) wanted: &'static Wanted,
+    wanted: &'static Wanted,
     /// By key: some wanted name has it.
-    pub(super) by_key: Vec<bool>,
+    by_key: Vec<bool>,
     /// (key, is_var, name)
-    pub(super) names: Vec<(u32, bool, &'static str)>,
+    names: Vec<(u32, bool, &'static str)>,
 }
 
 impl Only {
+    /// `w` with the keys of its names in `names`, the `Names` of the `load` it filters.
+    pub(super) fn new(w: &'static Wanted, names: &mut Names<'_>) -> Only {
+        assert!(
+            w.params.len() + w.vars.len() <= MAX_WANTED,
+            "model::Wanted lists too many names"
+        );
+        // In the order of `Wanted::index`.
+        let params = w.params.iter().map(|&n| (n, false));
+        let vars = w.vars.iter().map(|&n| (n, true));
+        let names: Vec<(u32, bool, &'static str)> = params
+            .chain(vars)
+            .map(|(name, is_var)| (names.get(name).0, is_var, name))
+            .collect();
+        let mut by_key = Vec::new();
+        for &(key, ..) in &names {
+            let key = key as usize;
+            if by_key.len() <= key {
+                by_key.resize(key + 1, false);
+            }
+            by_key[key] = true;
+        }
+        Only {
+            wanted: w,
+            by_key,
+            names,
+        }
+    }
+
     fn keeps(&self, p: &P<'_>) -> bool {
         self.which(p).is_some()
     }
