@@ -5,8 +5,8 @@
 use super::merge::{Building, to_loc};
 use crate::parse::jailconf::Text;
 
-const PF_BOOL: u8 = 1;
-const PF_INT: u8 = 2;
+pub(crate) const PF_BOOL: u8 = 1;
+pub(crate) const PF_INT: u8 = 2;
 pub(super) const PF_IMMUTABLE: u8 = 4;
 const PF_INTERNAL: u8 = 8;
 
