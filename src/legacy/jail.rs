@@ -812,8 +812,7 @@ impl<'v, 'a> JailConv<'v, 'a> {
     /// jail(8) check_intparams: booleans and integers of its own parameters, on the
     /// values the block ends with (`exec.fib` from `jail_<jv>_fib`, `parameters` words).
     fn check_values(&mut self) {
-        const PF_BOOL: u8 = 1; // model.rs flags
-        const PF_INT: u8 = 2;
+        use crate::model::{PF_BOOL, PF_INT};
         let mut seen: Vec<&str> = Vec::new();
         let mut bad = Vec::new();
         // The last user-set line of each parameter holds the value jail(8) checks.
