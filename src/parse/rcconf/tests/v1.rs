@@ -4,12 +4,12 @@
 //! committing grammar must give the same tokens on every input, except where this one
 //! read an unterminated construct's text again and found a closer for something around
 //! it (see `diff_v1` and `unterminated_inside_an_expansion_is_a_syntax_error` in
-//! rcconf.rs).
+//! ../tests.rs).
 
 use pest::Parser;
 use pest::iterators::Pair;
 
-use super::{BOp, Part, Tok, Word, bad, push_lit};
+use crate::parse::rcconf::token::{BOp, Part, Tok, Word, bad, push_lit};
 
 #[derive(pest_derive::Parser)]
 #[grammar_inline = r##"
@@ -109,7 +109,7 @@ pub(super) fn lex(text: &str) -> Option<Vec<Tok<'_>>> {
     Some(toks)
 }
 
-/// rcconf.rs's `part` as it was.
+/// lex.rs's `part` as it was.
 fn part<'s>(p: Pair<'s, Rule>, parts: &mut Vec<Part<'s>>, in_dq: bool) {
     let start = p.as_span().start();
     let s = p.as_str();

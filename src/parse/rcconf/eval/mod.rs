@@ -1,0 +1,201 @@
+//! The evaluator's state: variables, taints left by skipped statements, and the file
+//! runner that feeds it tokens line by line (commands, expansion and skipping are in
+//! the children).
+
+mod command;
+mod expand;
+mod skip;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+use super::fast::fast_line_reusing;
+#[cfg(test)]
+use super::lex::lex;
+use super::lex::{check_nesting, lex_from};
+use super::token::Tok;
+use super::{RcOptions, RcVar, RcVars};
+use crate::diag::{Diag, Loc, Source};
+
+/// Variables whose value comes from the shell itself or from the environment rc(8) and
+/// service(8) give it. Reading one before the files assign it is an error: its value on
+/// the host is not known here.
+const ENV_NAMES: &[&str] = &[
+    "HOME", "PATH", "IFS", "PS1", "PS2", "PS4", "OPTIND", "OPTARG", "PPID", "PWD", "OLDPWD", "LINENO", "ENV",
+    "TERM", "USER", "LOGNAME", "SHELL", "MAIL", "MAILPATH", "HISTSIZE", "RC_PID", "_",
+];
+
+/// Why a name's value is unknown: the skipped statement that could have set it.
+#[derive(Debug, Clone)]
+struct Taint {
+    loc: Loc,
+}
+
+pub(super) struct Eval<'o> {
+    opts: &'o RcOptions,
+    pub(super) vars: IndexMap<String, RcVar>,
+    /// Generation of each variable's last assignment (for global taints), by index in
+    /// `vars` (a map of its own cost a hash and a copy of the name per assignment).
+    gens: Vec<u64>,
+    gen_counter: u64,
+    tainted: HashMap<String, Taint>,
+    /// A skipped statement that could have set any variable (`. file`, `eval`): every
+    /// name not assigned after it is unknown.
+    global_taint: Option<(u64, Taint)>,
+    /// Names set only while seeding from /etc/defaults/rc.conf: readable, not output.
+    hidden: HashSet<String>,
+    /// Seeding: skip silently, no taints, values hidden.
+    pub(super) seed: bool,
+    warnings: Vec<Diag>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Assign,
+    Export,
+}
+
+impl<'o> Eval<'o> {
+    pub(super) fn new(opts: &'o RcOptions) -> Eval<'o> {
+        Eval {
+            opts,
+            vars: IndexMap::new(),
+            gens: Vec::new(),
+            gen_counter: 0,
+            tainted: HashMap::new(),
+            global_taint: None,
+            hidden: HashSet::new(),
+            seed: false,
+            warnings: Vec::new(),
+        }
+    }
+
+    fn skipping(&self) -> bool {
+        self.seed || self.opts.skip_unsupported
+    }
+
+    fn set(&mut self, name: &str, value: String, loc: Loc) {
+        self.gen_counter += 1;
+        // (Most files skip nothing and have no defaults: ask the maps only when they
+        // have something.)
+        if !self.tainted.is_empty() {
+            self.tainted.remove(name);
+        }
+        if self.seed {
+            if !self.vars.contains_key(name) {
+                self.hidden.insert(name.to_owned());
+            }
+        } else if !self.hidden.is_empty() && self.hidden.remove(name) {
+            // First assignment by the admin's files: that is where it is listed.
+            self.unset(name);
+        }
+        // An existing name keeps its place (IndexMap::insert): one hash either way.
+        let (i, old) = self.vars.insert_full(name.to_owned(), RcVar { value, loc });
+        match old {
+            Some(_) => self.gens[i] = self.gen_counter,
+            None => self.gens.push(self.gen_counter),
+        }
+    }
+
+    fn unset(&mut self, name: &str) {
+        if let Some((i, ..)) = self.vars.shift_remove_full(name) {
+            self.gens.remove(i);
+        }
+    }
+
+    /// The value of `name` (None if unset), or an error if it is not known.
+    fn lookup(&self, src: &Arc<Source>, at: usize, name: &str) -> Result<Option<&str>, Diag> {
+        if !self.tainted.is_empty()
+            && let Some(t) = self.tainted.get(name)
+        {
+            let (l, c) = t.loc.line_col();
+            return Err(Diag::at(
+                src,
+                at,
+                format!("the value of `{name}` is unknown: a skipped statement may set it"),
+            )
+            .with_note(format!("skipped at {}:{l}:{c}", t.loc.file())));
+        }
+        let found = self.vars.get_full(name);
+        if let Some((g, t)) = &self.global_taint
+            && found.is_none_or(|(i, ..)| self.gens.get(i).is_none_or(|mine| mine < g))
+        {
+            let (l, c) = t.loc.line_col();
+            return Err(Diag::at(
+                src,
+                at,
+                format!("the value of `{name}` is unknown: a skipped statement may set any variable"),
+            )
+            .with_note(format!("skipped at {}:{l}:{c}", t.loc.file())));
+        }
+        match found {
+            Some((_, _, v)) => Ok(Some(v.value.as_str())),
+            None if ENV_NAMES.contains(&name) => Err(Diag::at(
+                src,
+                at,
+                format!(
+                    "`${name}` is set by the shell or the environment rc(8) runs in; \
+                     its value on the host is not known here"
+                ),
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// Evaluate a file: as if it were lexed whole and then run (a syntax error anywhere
+    /// is the error, before any error of evaluation), but line by line while the lines
+    /// are simple (`fast_line`): the tokens of a large file were most of `vars`' memory,
+    /// and writing them to fresh pages most of its time.
+    pub(super) fn run(&mut self, src: &Arc<Source>) -> Result<(), Diag> {
+        check_nesting(src)?;
+        let text = src.text.as_str();
+        // At most one new variable per `=`: the map grows once, not by doubling (each
+        // time hashing every name again).
+        let assigns = memchr::memchr_iter(b'=', text.as_bytes()).count();
+        self.vars.reserve(assigns);
+        self.gens.reserve(assigns);
+        let mut toks = Vec::new();
+        let mut spare = Vec::new();
+        let mut pos = 0;
+        while pos < text.len() {
+            for t in toks.drain(..) {
+                if let Tok::Word(mut w) = t {
+                    w.parts.clear();
+                    spare.push(w.parts);
+                }
+            }
+            let Some(next) = fast_line_reusing(text, pos, &mut toks, &mut spare) else {
+                break;
+            };
+            if let Err(e) = self.run_toks(src, &toks) {
+                // Lexed whole, the file's syntax error would have come first.
+                return Err(lex_from(src, next, true).err().unwrap_or(e));
+            }
+            pos = next;
+        }
+        if pos < text.len() {
+            let toks = lex_from(src, pos, true)?;
+            self.run_toks(src, &toks)?;
+        }
+        Ok(())
+    }
+
+    /// `run`'s reference: lex the whole file, then run it.
+    #[cfg(test)]
+    pub(super) fn run_whole(&mut self, src: &Arc<Source>) -> Result<(), Diag> {
+        let toks = lex(src)?;
+        self.run_toks(src, &toks)
+    }
+}
+
+impl Eval<'_> {
+    pub(super) fn finish(mut self) -> (RcVars, Vec<Diag>) {
+        let hidden = std::mem::take(&mut self.hidden);
+        if !hidden.is_empty() {
+            self.vars.retain(|k, _| !hidden.contains(k));
+        }
+        (RcVars { vars: self.vars }, self.warnings)
+    }
+}
