@@ -149,32 +149,11 @@ impl Lexer {
     fn fill(&mut self) -> Result<(), Diag> {
         let source = Arc::clone(&self.source);
         let b = source.text.as_bytes();
-        let mut i = self.pos;
-        if i == self.word_end {
-            match (b.get(i), b.get(i + 1)) {
-                (Some(b'#'), _) => self.cuts.push((i, "#")),
-                (Some(b'/'), Some(b'/')) => self.cuts.push((i, "//")),
-                (Some(b'/'), Some(b'*')) => self.cuts.push((i, "/*")),
-                _ => {}
-            }
-        }
-        while i < b.len() {
-            match b[i] {
-                b' ' | b'\t' | b'\r' | b'\n' => i += 1,
-                b'#' => i = line_end(b, i),
-                b'/' if b.get(i + 1) == Some(&b'/') => i = line_end(b, i),
-                b'/' if b.get(i + 1) == Some(&b'*') => match find(b, i + 2, b"*/") {
-                    Some(e) => i = e + 2,
-                    None => {
-                        self.error(i, b.len(), "unterminated comment");
-                        self.pos = b.len();
-                        self.done = true;
-                        return Ok(());
-                    }
-                },
-                _ => break,
-            }
-        }
+        let i = self.pos;
+        self.note_cut(b, i);
+        let Some(i) = self.skip_blanks(b, i) else {
+            return Ok(());
+        };
         self.pos = i;
         let Some(&c) = b.get(i) else {
             self.done = true;
@@ -199,50 +178,7 @@ impl Lexer {
                         .count();
                 self.piece(Kind::Var, i, e, i + 1, e);
             }
-            b'\'' | b'"' => {
-                // `'([^'\\]|\\(.|\n))*'`, `"([^"\\]|\\(.|\n))*"`; unclosed: the slow path
-                // reports it.
-                let mut j = i + 1;
-                let mut dollar = None;
-                loop {
-                    // Only the quote, a backslash and (once) a `$` matter.
-                    let rest = b.get(j..).unwrap_or_default();
-                    let next = if c == b'"' && dollar.is_none() {
-                        memchr::memchr3(c, b'\\', b'$', rest)
-                    } else {
-                        memchr::memchr2(c, b'\\', rest)
-                    };
-                    let Some(k) = next else {
-                        return self.fill_pest(Rule::one);
-                    };
-                    j += k;
-                    match b[j] {
-                        b'\\' => j += 2,
-                        b'$' if c == b'"' => {
-                            dollar = Some(j);
-                            j += 1;
-                        }
-                        _ => break,
-                    }
-                }
-                if j >= b.len() {
-                    return self.fill_pest(Rule::one);
-                }
-                let e = j + 1;
-                match dollar {
-                    None => self.piece(Kind::Str, i, e, i + 1, j),
-                    Some(d) => {
-                        self.piece(Kind::Str, i, d, i + 1, d);
-                        self.dq_rest(b, d, j);
-                        self.prev_end = e;
-                        if self.done {
-                            return Ok(());
-                        }
-                    }
-                }
-                self.pos = e;
-                return Ok(());
-            }
+            b'\'' | b'"' => return self.quoted(b, i, c),
             b'/' | b'*' | b'+' => self.piece(Kind::Str, i, i + 1, i, i + 1),
             b'$' if b.get(i + 1) == Some(&b'{') => {
                 // `${...}` up to the first `}`, no newline or brace inside; else the slow
@@ -274,6 +210,92 @@ impl Lexer {
         if let Some(t) = self.queue.back() {
             self.pos = t.end;
         }
+        Ok(())
+    }
+
+    /// A comment right after an unquoted word (`word_end`) cuts the value: noted in
+    /// `cuts` for check.
+    #[inline]
+    fn note_cut(&mut self, b: &[u8], i: usize) {
+        if i == self.word_end {
+            match (b.get(i), b.get(i + 1)) {
+                (Some(b'#'), _) => self.cuts.push((i, "#")),
+                (Some(b'/'), Some(b'/')) => self.cuts.push((i, "//")),
+                (Some(b'/'), Some(b'*')) => self.cuts.push((i, "/*")),
+                _ => {}
+            }
+        }
+    }
+
+    /// Past blanks and comments from `i`; None at an unterminated `/*`, after queueing
+    /// its error and ending the scan.
+    #[inline]
+    fn skip_blanks(&mut self, b: &[u8], mut i: usize) -> Option<usize> {
+        while i < b.len() {
+            match b[i] {
+                b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+                b'#' => i = line_end(b, i),
+                b'/' if b.get(i + 1) == Some(&b'/') => i = line_end(b, i),
+                b'/' if b.get(i + 1) == Some(&b'*') => match find(b, i + 2, b"*/") {
+                    Some(e) => i = e + 2,
+                    None => {
+                        self.error(i, b.len(), "unterminated comment");
+                        self.pos = b.len();
+                        self.done = true;
+                        return None;
+                    }
+                },
+                _ => break,
+            }
+        }
+        Some(i)
+    }
+
+    /// The quoted string at `i` (quote `c`): its head piece, then from its first `$` the
+    /// pieces of the DQ state (`dq_rest`). An unclosed one is left to the pest grammar.
+    #[inline]
+    fn quoted(&mut self, b: &[u8], i: usize, c: u8) -> Result<(), Diag> {
+        // `'([^'\\]|\\(.|\n))*'`, `"([^"\\]|\\(.|\n))*"`; unclosed: the slow path
+        // reports it.
+        let mut j = i + 1;
+        let mut dollar = None;
+        loop {
+            // Only the quote, a backslash and (once) a `$` matter.
+            let rest = b.get(j..).unwrap_or_default();
+            let next = if c == b'"' && dollar.is_none() {
+                memchr::memchr3(c, b'\\', b'$', rest)
+            } else {
+                memchr::memchr2(c, b'\\', rest)
+            };
+            let Some(k) = next else {
+                return self.fill_pest(Rule::one);
+            };
+            j += k;
+            match b[j] {
+                b'\\' => j += 2,
+                b'$' if c == b'"' => {
+                    dollar = Some(j);
+                    j += 1;
+                }
+                _ => break,
+            }
+        }
+        if j >= b.len() {
+            return self.fill_pest(Rule::one);
+        }
+        let e = j + 1;
+        match dollar {
+            None => self.piece(Kind::Str, i, e, i + 1, j),
+            Some(d) => {
+                self.piece(Kind::Str, i, d, i + 1, d);
+                self.dq_rest(b, d, j);
+                self.prev_end = e;
+                if self.done {
+                    return Ok(());
+                }
+            }
+        }
+        self.pos = e;
         Ok(())
     }
 
