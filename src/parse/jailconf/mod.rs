@@ -1,0 +1,188 @@
+//! jail.conf(5) parser: FreeBSD's scanner (grammar/jailconf.pest, after jaillex.l) and
+//! statement grammar (after jailparse.y of FreeBSD 15/main: nested blocks, `.include`).
+//!
+//! The output is the list of raw jail records jail(8) builds while parsing (`cfjails` in
+//! config.c): real jails, wildcard blocks and the one global `*` pseudo-jail, each with
+//! its statements in file order. Merging and variable expansion are in `crate::model`.
+
+mod lexer;
+mod parser;
+#[cfg(test)]
+mod tests;
+mod text;
+
+use std::sync::Arc;
+
+use smallvec::SmallVec;
+
+use super::loader::Loader;
+use crate::diag::{Diag, Loc, Source};
+
+#[doc(hidden)]
+pub use lexer::debug_tokens;
+pub use text::Text;
+
+use parser::Parser;
+
+/// jail(8) gives up past this include depth (config.c MAX_INCLUDE_DEPTH).
+pub const MAX_INCLUDE_DEPTH: usize = 32;
+
+/// Deepest block nesting accepted. The statement parser recurses once per level (a
+/// 10,000-deep `a{a{...}}` overflowed the stack), and each level's name repeats its
+/// parents' names; real configurations nest a few levels.
+pub const MAX_BLOCK_DEPTH: usize = 128;
+
+/// A `$variable` reference inside a string: its name and the byte position in the
+/// string's literal text where its value goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VarRef {
+    pub name: Text,
+    pub pos: usize,
+    /// Offset of the `$` in the source, for messages.
+    pub at: usize,
+}
+
+/// One value string as written: literal text plus the variables to splice into it.
+#[derive(Debug, Clone)]
+pub struct CfString {
+    pub text: Text,
+    pub vars: SmallVec<[VarRef; 1]>,
+    pub start: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// `name;`
+    Bare,
+    /// `name = value;`
+    Set,
+    /// `name += value;`
+    Append,
+    /// `name value;` (the `=` omitted)
+    NameVal,
+}
+
+/// A parameter or variable statement.
+#[derive(Debug, Clone)]
+pub struct CfParam {
+    pub name: Text,
+    pub is_var: bool,
+    pub op: Op,
+    pub values: SmallVec<[CfString; 1]>,
+    pub source: Arc<Source>,
+    /// Byte range of the whole statement, from the name to the `;` included.
+    pub start: usize,
+    pub end: usize,
+    /// Followed by jailvol's marker comment (`marked_after`).
+    pub marked: bool,
+}
+
+impl CfParam {
+    pub fn loc(&self) -> Loc {
+        Loc::new(&self.source, self.start)
+    }
+}
+
+/// Whether the statement ending at byte `end` of `text` carries jailvol's marker
+/// (`edit::MARK`, the comment on each statement jailvol writes): on the same line,
+/// blanks, `#`, blanks, then the word `jailvol` ending the line or followed by a blank
+/// or a CR.
+pub fn marked_after(text: &str, end: usize) -> bool {
+    let rest = text.as_bytes().get(end..).unwrap_or_default();
+    // Mostly the line ends right after the statement.
+    if matches!(rest.first(), None | Some(b'\n')) {
+        return false;
+    }
+    let blanks = |b: &[u8]| b.iter().take_while(|c| matches!(c, b' ' | b'\t')).count();
+    let rest = &rest[blanks(rest)..];
+    let Some(rest) = rest.strip_prefix(b"#") else {
+        return false;
+    };
+    let rest = &rest[blanks(rest)..];
+    rest.strip_prefix(b"jailvol")
+        .is_some_and(|after| matches!(after.first(), None | Some(b'\n' | b' ' | b'\r')))
+}
+
+/// `CfJail::marked` of a block's statements.
+fn marked_indices(params: &[CfParam]) -> SmallVec<[u32; 4]> {
+    params
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.marked)
+        .filter_map(|(i, _)| u32::try_from(i).ok())
+        .collect()
+}
+
+/// Where a block sits in its file: the header name, `{` and `}` offsets.
+#[derive(Debug, Clone)]
+pub struct BlockSpan {
+    pub source: Arc<Source>,
+    pub header: usize,
+    pub open: usize,
+    pub close: usize,
+    /// The 1-based line of `header` (`Source::line`), counted while parsing: `show`
+    /// prints it for every jail, and needs no line index for it.
+    pub line: usize,
+}
+
+/// A jail record in parse order: a block (`foo { }`, `"*" { }`, `"web.*" { }`) or the
+/// global pseudo-jail `*` that collects statements outside any block.
+#[derive(Debug, Clone)]
+pub struct CfJail {
+    pub name: Text,
+    pub params: Vec<CfParam>,
+    /// None for the global pseudo-jail.
+    pub block: Option<BlockSpan>,
+    /// Index of the enclosing block's record, for nested blocks.
+    pub parent: Option<usize>,
+    /// The indices in `params` of the statements jailvol wrote (`CfParam::marked`):
+    /// generate and check look for them in every block of files of thousands.
+    pub marked: SmallVec<[u32; 4]>,
+}
+
+impl CfJail {
+    /// The statements jailvol wrote, in order.
+    pub fn marked_params(&self) -> impl DoubleEndedIterator<Item = &CfParam> {
+        self.marked.iter().filter_map(|&i| self.params.get(i as usize))
+    }
+
+    pub fn loc(&self) -> Option<Loc> {
+        self.block.as_ref().map(|b| Loc::new(&b.source, b.header))
+    }
+}
+
+/// The parse of a jail.conf and everything it includes.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub jails: Vec<CfJail>,
+    /// Every file read, the main one first.
+    pub sources: Vec<Arc<Source>>,
+    /// Problems that do not stop FreeBSD 15 but matter elsewhere (older releases).
+    pub warnings: Vec<Diag>,
+    /// Comments glued to the unquoted word before them (`foo#bar`, `/jails//x`), in
+    /// source order: jaillex.l tries its comment rules on every character outside
+    /// quotes, so the value ends there. Not an error; `check` warns (JV003).
+    pub cuts: Vec<Cut>,
+}
+
+/// A comment that starts right after an unquoted word, cutting the value.
+#[derive(Debug, Clone)]
+pub struct Cut {
+    pub loc: Loc,
+    /// `#`, `//` or `/*`.
+    pub opener: &'static str,
+}
+
+/// Parse `host_path` (or `-` for standard input) and its includes.
+pub fn parse_file(loader: &Loader, host_path: &str) -> Result<Parsed, Diag> {
+    let source = loader.read(host_path, None)?;
+    let is_stdin = host_path == "-";
+    parse_source(loader, source, is_stdin)
+}
+
+/// Parse text already read.
+pub fn parse_source(loader: &Loader, source: Arc<Source>, is_stdin: bool) -> Result<Parsed, Diag> {
+    let mut p = Parser::new(loader, true);
+    p.parse_config(source, is_stdin)?;
+    Ok(p.out)
+}

@@ -1,0 +1,523 @@
+//! The statement grammar (after jailparse.y) over the scanner's tokens: blocks, nesting,
+//! statements and values, building the records of `Parsed`. The byte-level fast path
+//! and `.include` are children: they extend `Parser` and read its state.
+
+mod fast;
+mod include;
+
+use std::sync::Arc;
+
+use smallvec::SmallVec;
+
+use super::lexer::{Kind, Lexer, Tok};
+use super::text::Text;
+use super::{
+    BlockSpan, CfJail, CfParam, CfString, Cut, MAX_BLOCK_DEPTH, Op, Parsed, VarRef, marked_after,
+    marked_indices,
+};
+use crate::diag::{Diag, Loc, Source};
+use crate::lint::Lint;
+use crate::parse::loader::Loader;
+use crate::parse::text2lval::decode_into;
+use fast::Fast;
+
+// Statements (jailparse.y):
+//
+//   conf   : (jail | param ';' | ';')*
+//   jail   : STR '{' conf '}'
+//   param  : name | name '=' value | name '+=' value | name value
+//   name   : STR | VAR
+//   value  : string (',' string)*
+//   string : (STR | VAR) (STR1 | VAR1)*
+
+pub(super) struct Parser<'l> {
+    loader: &'l Loader,
+    pub(super) out: Parsed,
+    /// The block being filled (`current_jail`); shared with included files.
+    current: Option<usize>,
+    /// The global pseudo-jail, created at the first statement outside any block.
+    global: Option<usize>,
+    depth: usize,
+    /// Blocks open around the current statement, across included files.
+    block_depth: usize,
+    seen_block: bool,
+    /// The statements of each open block, by depth, moved into the block's record when
+    /// it closes.
+    open_params: Vec<Vec<CfParam>>,
+    /// How many statements the last block closed had.
+    last_size: usize,
+    /// The variables of the string being read, likewise.
+    vars: Vec<VarRef>,
+    /// Read statements of the common shape straight from the bytes (`fast_statement`);
+    /// off in tests that compare the two ways.
+    fast: bool,
+}
+
+/// The parser's view of the scanner: jailparse.y needs one token of lookahead past the
+/// current one (a name followed by `{` opens a block); the scanner's queue holds them.
+struct Stream {
+    lexer: Lexer,
+    /// `Parser::fast`, and the file has no NUL byte (decoding truncates at one, and
+    /// outside quotes it ends the input: the token path handles both).
+    fast: bool,
+    /// A byte offset and its 1-based line: block headers come in file order, so each
+    /// one's line is counted from the last one's.
+    line_at: (usize, usize),
+}
+
+impl Stream {
+    #[inline]
+    fn peek(&mut self) -> Result<&Tok, Diag> {
+        // The common case: the token is scanned and no error is queued.
+        if !self.lexer.erred && !self.lexer.queue.is_empty() {
+            return self.lexer.queue.front().ok_or_else(internal);
+        }
+        self.peek_nth(0)
+    }
+    #[inline(never)]
+    fn peek_nth(&mut self, n: usize) -> Result<&Tok, Diag> {
+        while self.lexer.queue.len() <= n {
+            self.lexer.fill_one()?;
+        }
+        // A scanning error is reported when the parser reaches it, as jail(8) does.
+        if self.lexer.erred
+            && let Some(&t) = self
+                .lexer
+                .queue
+                .iter()
+                .take(n + 1)
+                .find(|t| matches!(t.kind, Kind::Error(_)))
+        {
+            return Err(self.lexer.checked(t).err().unwrap_or_else(internal));
+        }
+        self.lexer.queue.get(n).ok_or_else(internal)
+    }
+    #[inline]
+    fn bump(&mut self) -> Result<Tok, Diag> {
+        if self.lexer.erred || self.lexer.queue.is_empty() {
+            self.peek_nth(0)?;
+        }
+        self.lexer.queue.pop_front().ok_or_else(internal)
+    }
+    fn source(&self) -> &Arc<Source> {
+        &self.lexer.source
+    }
+    /// `Source::line(offset)`, counting the newlines since the last offset asked for.
+    fn line(&mut self, offset: usize) -> usize {
+        let text = self.lexer.source.text.as_bytes();
+        let offset = offset.min(text.len());
+        let (from, line) = match self.line_at {
+            (from, line) if from <= offset => (from, line),
+            _ => (0, 1),
+        };
+        let line = line + memchr::memchr_iter(b'\n', &text[from..offset]).count();
+        self.line_at = (offset, line);
+        line
+    }
+    /// A token's value, decoded (lossy for bytes that are not UTF-8).
+    fn text(&self, t: &Tok) -> Text {
+        if plain(&self.source().text, t).is_some() {
+            return Text::span(self.source(), t.vstart, t.vend);
+        }
+        let mut v = Vec::new();
+        decode_into(&mut v, &self.source().text.as_bytes()[t.vstart..t.vend]);
+        Text::from(match String::from_utf8(v) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        })
+    }
+    fn syntax_error(&self, t: &Tok, expected: &str) -> Diag {
+        let msg = match t.kind {
+            Kind::Eof => format!("syntax error: unexpected end of file, expected {expected}"),
+            _ => {
+                let raw = &self.source().text[t.start..t.end];
+                let shown: String = raw.chars().take(40).collect();
+                let more = if shown.len() < raw.len() { "..." } else { "" };
+                format!("syntax error: unexpected {shown:?}{more}, expected {expected}")
+            }
+        };
+        // yacc reports the line the scanner is on after reading the offending token:
+        // for a token that spans lines (a quoted string, a backslash-newline), its end.
+        let at = if self.source().text.as_bytes()[t.start..t.end].contains(&b'\n') {
+            t.end
+        } else {
+            t.start
+        };
+        Diag::at(self.source(), at, msg)
+    }
+}
+
+impl<'l> Parser<'l> {
+    /// A parser with nothing read yet.
+    pub(super) fn new(loader: &'l Loader, fast: bool) -> Parser<'l> {
+        Parser {
+            loader,
+            out: Parsed::default(),
+            current: None,
+            global: None,
+            depth: 0,
+            block_depth: 0,
+            seen_block: false,
+            open_params: Vec::new(),
+            last_size: 0,
+            vars: Vec::new(),
+            fast,
+        }
+    }
+}
+
+impl Parser<'_> {
+    pub(super) fn parse_config(&mut self, source: Arc<Source>, is_stdin: bool) -> Result<(), Diag> {
+        let b = source.text.as_bytes();
+        if let Some(cr) = memchr::memchr_iter(b'\r', b).find(|&i| b.get(i + 1) == Some(&b'\n')) {
+            self.out.warnings.push(
+                Lint::Crlf
+                    .warning(
+                        Some(Loc::new(&source, cr)),
+                        "CRLF line ends: jail(8) before FreeBSD 14.0 rejects this file",
+                    )
+                    .with_note("the old scanner returns a raw '\\r' token, a syntax error"),
+            );
+        }
+        self.out.sources.push(Arc::clone(&source));
+        // This file's cuts go before those of the files it includes, which are added
+        // while it is read: `Parsed::cuts` is in the order of `sources`.
+        let first_cut = self.out.cuts.len();
+        let fast = self.fast && memchr::memchr(0, b).is_none();
+        let mut s = Stream {
+            lexer: Lexer::new(source),
+            fast,
+            line_at: (0, 1),
+        };
+        self.conf(&mut s, false, is_stdin)?;
+        let source = s.source();
+        let cuts = s.lexer.cuts.iter().map(|&(at, opener)| Cut {
+            loc: Loc::new(source, at),
+            opener,
+        });
+        self.out.cuts.splice(first_cut..first_cut, cuts);
+        Ok(())
+    }
+
+    /// Statements and blocks to the end of the file, or in a block to its `}` (consumed):
+    /// returns that `}`'s offset.
+    fn conf(&mut self, s: &mut Stream, in_block: bool, is_stdin: bool) -> Result<usize, Diag> {
+        loop {
+            if s.fast && s.lexer.clean() {
+                match self.fast_item(s) {
+                    Fast::Statement(param) => {
+                        self.place(s, param, is_stdin)?;
+                        continue;
+                    }
+                    Fast::Placed => continue,
+                    Fast::Open { name, header, open } => {
+                        self.block(s, name, header, open, is_stdin)?;
+                        continue;
+                    }
+                    Fast::Close(at) if in_block => {
+                        s.lexer.after_fast(at + 1);
+                        return Ok(at);
+                    }
+                    _ => {}
+                }
+            }
+            let t = *s.peek()?;
+            match t.kind {
+                Kind::Eof if !in_block => return Ok(t.start),
+                Kind::Eof => return Err(s.syntax_error(&t, "\"}\" to close the block")),
+                Kind::Punct(b'}') if in_block => {
+                    s.bump()?;
+                    return Ok(t.start);
+                }
+                Kind::Punct(b';') => {
+                    s.bump()?;
+                }
+                Kind::Str if matches!(s.peek_nth(1)?.kind, Kind::Punct(b'{')) => {
+                    let name_tok = s.bump()?;
+                    let open = s.bump()?;
+                    let name = s.text(&name_tok);
+                    self.block(s, name, name_tok.start, open.start, is_stdin)?;
+                }
+                Kind::Str | Kind::Var => self.statement(s, is_stdin)?,
+                _ => return Err(s.syntax_error(&t, "a parameter or a jail block")),
+            }
+        }
+    }
+
+    /// A block whose name (`name`, at `header`) and `{` (at `open`) were read.
+    fn block(
+        &mut self,
+        s: &mut Stream,
+        name: Text,
+        header: usize,
+        open: usize,
+        is_stdin: bool,
+    ) -> Result<(), Diag> {
+        if self.block_depth >= MAX_BLOCK_DEPTH {
+            return Err(Diag::at(
+                s.source(),
+                header,
+                format!("blocks nested more than {MAX_BLOCK_DEPTH} deep"),
+            )
+            .with_note("jailvol refuses deeper nesting; each level's jail name repeats its parents' names"));
+        }
+        self.block_depth += 1;
+        let name = match self.current {
+            Some(parent) => Text::from(format!("{}.{}", self.out.jails[parent].name, name)),
+            None => name,
+        };
+        if self.current.is_some() {
+            self.out.warnings.push(Lint::NestedBlock.warning(
+                Some(Loc::new(s.source(), header)),
+                format!(
+                    "nested block defines jail \"{name}\": jail(8) before FreeBSD 15 rejects nested blocks"
+                ),
+            ));
+        }
+        self.seen_block = true;
+        let idx = self.out.jails.len();
+        let line = s.line(header);
+        self.out.jails.push(CfJail {
+            name,
+            params: Vec::new(),
+            block: Some(BlockSpan {
+                source: Arc::clone(s.source()),
+                header,
+                open,
+                close: open,
+                line,
+            }),
+            parent: self.current,
+            marked: SmallVec::new(),
+        });
+        let saved = self.current.replace(idx);
+        // The block's statements go straight into a list sized like the last block's
+        // (blocks of a large file mostly have one size), trimmed when the block ends:
+        // a statement is 160 bytes, and gathering them in a reused list meant copying
+        // each one twice.
+        let size = self.last_size;
+        if self.open_params.len() < self.block_depth {
+            self.open_params.push(Vec::new());
+        }
+        if let Some(open) = self.open_params.get_mut(self.block_depth - 1) {
+            *open = Vec::with_capacity(size);
+        }
+        let close = self.conf(s, true, is_stdin)?;
+        let rec = &mut self.out.jails[idx];
+        if let Some(b) = rec.block.as_mut() {
+            b.close = close;
+        }
+        if let Some(open) = self.open_params.get_mut(self.block_depth - 1) {
+            rec.marked = marked_indices(open);
+            rec.params = std::mem::take(open);
+            rec.params.shrink_to_fit();
+            self.last_size = rec.params.len();
+        }
+        self.current = saved;
+        self.block_depth -= 1;
+        Ok(())
+    }
+
+    fn statement(&mut self, s: &mut Stream, is_stdin: bool) -> Result<(), Diag> {
+        let name = s.bump()?;
+        let is_var = name.kind == Kind::Var;
+        let next = *s.peek()?;
+        let (op, values) = match next.kind {
+            Kind::Punct(b';') => (Op::Bare, SmallVec::new()),
+            Kind::Punct(b'=') => {
+                s.bump()?;
+                (Op::Set, self.value(s)?)
+            }
+            Kind::PlusEq => {
+                s.bump()?;
+                (Op::Append, self.value(s)?)
+            }
+            Kind::Str | Kind::Var if !next.glued => (Op::NameVal, self.value(s)?),
+            _ => return Err(s.syntax_error(&next, "\"=\", \"+=\", a value or \";\"")),
+        };
+        let semi = *s.peek()?;
+        if semi.kind != Kind::Punct(b';') {
+            let what = if values.is_empty() {
+                "\";\""
+            } else {
+                "\",\" or \";\" after the value"
+            };
+            return Err(s.syntax_error(&semi, what));
+        }
+        s.bump()?;
+        let param = CfParam {
+            name: s.text(&name).known(),
+            is_var,
+            op,
+            values,
+            source: Arc::clone(s.source()),
+            start: name.start,
+            end: semi.end,
+            marked: marked_after(&s.source().text, semi.end),
+        };
+        self.place(s, param, is_stdin)
+    }
+
+    /// A statement read: an `.include` is followed, anything else goes to the block
+    /// being read or the global pseudo-jail.
+    fn place(&mut self, s: &mut Stream, param: CfParam, is_stdin: bool) -> Result<(), Diag> {
+        if !param.is_var && param.op == Op::NameVal && param.name == ".include" {
+            return self.include(s, &param, is_stdin);
+        }
+        let target = match self.current {
+            Some(_) => {
+                if let Some(open) = self.open_params.get_mut(self.block_depth.wrapping_sub(1)) {
+                    open.push(param);
+                }
+                return Ok(());
+            }
+            None => {
+                if self.seen_block {
+                    self.out.warnings.push(
+                        Lint::TopLevelAfterBlock
+                            .warning(
+                                Some(param.loc()),
+                                format!(
+                                    "parameter \"{}\" outside any block after a jail block",
+                                    param.name
+                                ),
+                            )
+                            .with_note(
+                                "FreeBSD 15 adds it to the global section that starts at the first top-level \
+                             parameter; jail(8) before 15 applies it after the blocks above, overriding them",
+                            ),
+                    );
+                }
+                match self.global {
+                    Some(g) => g,
+                    None => {
+                        self.out.jails.push(CfJail {
+                            name: Text::from("*"),
+                            params: Vec::new(),
+                            block: None,
+                            parent: None,
+                            marked: SmallVec::new(),
+                        });
+                        let g = self.out.jails.len() - 1;
+                        self.global = Some(g);
+                        g
+                    }
+                }
+            }
+        };
+        let rec = &mut self.out.jails[target];
+        if param.marked {
+            rec.marked.extend(u32::try_from(rec.params.len()));
+        }
+        rec.params.push(param);
+        Ok(())
+    }
+
+    fn value(&mut self, s: &mut Stream) -> Result<SmallVec<[CfString; 1]>, Diag> {
+        let mut values = SmallVec::new();
+        values.push(self.string(s)?);
+        while matches!(s.peek()?.kind, Kind::Punct(b',')) {
+            s.bump()?;
+            values.push(self.string(s)?);
+        }
+        Ok(values)
+    }
+
+    fn string(&mut self, s: &mut Stream) -> Result<CfString, Diag> {
+        let first = *s.peek()?;
+        if !matches!(first.kind, Kind::Str | Kind::Var) {
+            return Err(s.syntax_error(&first, "a value"));
+        }
+        // The literal text is a span of the source while its pieces are plain (decoding
+        // leaves them as they are: no backslash, no NUL) and adjacent, as in `"/jails/$name"`;
+        // bytes of its own from the first piece that is not.
+        let mut span: Option<(usize, usize)> = None;
+        let mut bytes: Option<Vec<u8>> = None;
+        let mut len = 0;
+        self.vars.clear();
+        loop {
+            let t = s.bump()?;
+            match t.kind {
+                Kind::Var => self.vars.push(VarRef {
+                    name: s.text(&t).known(),
+                    pos: len,
+                    at: t.start,
+                }),
+                _ if t.vstart == t.vend => {}
+                _ => {
+                    let src = s.source().text.as_bytes();
+                    let raw = &src[t.vstart..t.vend];
+                    match (&mut bytes, span) {
+                        (Some(b), _) => decode_into(b, raw),
+                        (None, _) if plain(&s.source().text, &t).is_none() => {
+                            let mut b = Vec::with_capacity(len + raw.len());
+                            if let Some((a, e)) = span {
+                                b.extend_from_slice(&src[a..e]);
+                            }
+                            decode_into(&mut b, raw);
+                            bytes = Some(b);
+                        }
+                        (None, None) => span = Some((t.vstart, t.vend)),
+                        (None, Some((a, e))) if e == t.vstart => span = Some((a, t.vend)),
+                        (None, Some((a, e))) => {
+                            let mut b = Vec::with_capacity(len + raw.len());
+                            b.extend_from_slice(&src[a..e]);
+                            b.extend_from_slice(raw);
+                            bytes = Some(b);
+                        }
+                    }
+                    len = match (&bytes, span) {
+                        (Some(b), _) => b.len(),
+                        (None, Some((a, e))) => e - a,
+                        (None, None) => 0,
+                    };
+                }
+            }
+            let n = s.peek()?;
+            if !(n.glued && matches!(n.kind, Kind::Str | Kind::Var)) {
+                // Parses are kept whole while jails are loaded: no spare capacity.
+                let mut vars: SmallVec<[VarRef; 1]> = self.vars.drain(..).collect();
+                let text = match (bytes, span) {
+                    (Some(b), _) => Text::from(bytes_to_string(b, &mut vars)),
+                    (None, Some((a, e))) => Text::span(s.source(), a, e),
+                    (None, None) => Text::from(""),
+                };
+                return Ok(CfString {
+                    text,
+                    vars,
+                    start: first.start,
+                });
+            }
+        }
+    }
+}
+
+/// A token's value when decoding would not change it: no backslash, no NUL byte.
+fn plain<'s>(text: &'s str, t: &Tok) -> Option<&'s str> {
+    let v = text.get(t.vstart..t.vend)?;
+    (!v.bytes().any(|b| b == b'\\' || b == 0)).then_some(v)
+}
+
+/// The bytes of a value as text. jail(8) works on bytes; bytes that are not UTF-8 become
+/// U+FFFD, each stretch between two variable positions on its own so that the positions
+/// stay right.
+fn bytes_to_string(bytes: Vec<u8>, vars: &mut [VarRef]) -> String {
+    let bytes = match String::from_utf8(bytes) {
+        Ok(s) => return s,
+        Err(e) => e.into_bytes(),
+    };
+    let mut out = String::with_capacity(bytes.len() + 8);
+    let mut from = 0;
+    for v in vars.iter_mut() {
+        let to = v.pos.min(bytes.len());
+        out.push_str(&String::from_utf8_lossy(&bytes[from.min(to)..to]));
+        from = to;
+        v.pos = out.len();
+    }
+    out.push_str(&String::from_utf8_lossy(&bytes[from..]));
+    out
+}
+
+fn internal() -> Diag {
+    Diag::error(None, "internal error: empty token queue")
+}

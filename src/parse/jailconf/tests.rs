@@ -1,0 +1,312 @@
+//! The fast statement path against the token path (property tests, the fixtures and
+//! the corpus), and `Text`'s lengths and static names.
+
+use super::text::known_name;
+use super::*;
+
+/// `parse_source`, with or without the fast statement path.
+fn parse_with(text: &str, fast: bool) -> Result<Parsed, Diag> {
+    let loader = Loader::sealed();
+    let mut p = Parser::new(&loader, fast);
+    p.parse_config(Source::new("t.conf", text), false)?;
+    Ok(p.out)
+}
+
+/// Everything a parse holds, texts with how they are kept (span or own bytes).
+fn dump(r: &Result<Parsed, Diag>) -> String {
+    fn t(x: &Text) -> String {
+        x.describe()
+    }
+    let p = match r {
+        Ok(p) => p,
+        Err(e) => return format!("error {e} {:?}", e.notes),
+    };
+    let mut out = String::new();
+    for j in &p.jails {
+        let b = j.block.as_ref().map(|b| (b.header, b.open, b.close, b.line));
+        out += &format!("jail {} {b:?} {:?} {:?}\n", t(&j.name), j.parent, j.marked);
+        for q in &j.params {
+            out += &format!(
+                "  {} var={} {:?} {}..{} marked={} src={}\n",
+                t(&q.name),
+                q.is_var,
+                q.op,
+                q.start,
+                q.end,
+                q.marked,
+                q.source.name
+            );
+            for v in &q.values {
+                out += &format!("    {} @{}\n", t(&v.text), v.start);
+                for r in &v.vars {
+                    out += &format!("      ${} pos={} at={}\n", t(&r.name), r.pos, r.at);
+                }
+            }
+        }
+    }
+    for w in &p.warnings {
+        out += &format!("warning {w}\n");
+    }
+    for c in &p.cuts {
+        out += &format!("cut {} {}\n", c.loc.offset, c.opener);
+    }
+    out
+}
+
+fn same_both_ways(text: &str) -> Result<(), String> {
+    let parsed = parse_with(text, true);
+    // The lines the parser counts for block headers are the line index's.
+    for b in parsed
+        .iter()
+        .flat_map(|p| &p.jails)
+        .filter_map(|j| j.block.as_ref())
+    {
+        if b.line != b.source.line(b.header) {
+            return Err(format!(
+                "text {text:?}: block at {} on line {}, counted {}",
+                b.header,
+                b.source.line(b.header),
+                b.line
+            ));
+        }
+    }
+    let (fast, slow) = (dump(&parsed), dump(&parse_with(text, false)));
+    if fast == slow {
+        Ok(())
+    } else {
+        Err(format!("text {text:?}\n--- fast\n{fast}--- token path\n{slow}"))
+    }
+}
+
+mod prop {
+    use super::same_both_ways;
+    use proptest::prelude::*;
+
+    fn piece() -> impl Strategy<Value = String> {
+        const FIXED: &[&str] = &[
+            " ",
+            "\n",
+            "\"",
+            "'",
+            "$",
+            "${",
+            "}",
+            "{",
+            "\\",
+            "/",
+            "*",
+            "+",
+            "=",
+            ";",
+            ",",
+            "#",
+            "\r",
+            "\0",
+            "é",
+            "\\x4",
+            "\u{1}",
+            "a = ",
+            "; ",
+            "x {",
+            "$v",
+            "\"a$b c\"",
+            "\"${v}/x\"",
+            "/* c */",
+            "// c\n",
+            "# jailvol\n",
+            "+=",
+            ".include",
+            "'q w'",
+        ];
+        prop_oneof![
+            3 => "[a-z.]{1,4}",
+            10 => proptest::sample::select(FIXED).prop_map(str::to_owned),
+        ]
+    }
+
+    /// Blanks and comments between tokens; "" glues the pieces around it.
+    fn sep() -> impl Strategy<Value = &'static str> {
+        proptest::sample::select(&[" ", "", "", "\n\t", " # c\n", "/* c */", " // c\n", "\r\n"][..])
+    }
+
+    /// A piece of a value (or a name).
+    fn value_piece() -> impl Strategy<Value = String> {
+        const FIXED: &[&str] = &[
+            "/",
+            "*",
+            "+",
+            "$v",
+            "${v}",
+            "${a b}",
+            "$",
+            "$1",
+            "\"\"",
+            "''",
+            "\"a $v b\"",
+            "\"$v\"",
+            "\"${v}/x\"",
+            "\"x$\"",
+            "\"$ $\"",
+            "'a $v'",
+            "\"a\\\"b\"",
+            "\\n",
+            "\\\"",
+            "\"é ü\"",
+            "${",
+            "\"${v\"",
+            "\"a\nb\"",
+            "'a\nb'",
+            "#",
+            "=",
+            "{",
+            "}",
+        ];
+        prop_oneof![
+            4 => "[a-z0-9_.:-]{1,6}",
+            6 => proptest::sample::select(FIXED).prop_map(str::to_owned),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = String> {
+        proptest::collection::vec((value_piece(), prop_oneof![4 => Just(""), 1 => sep()]), 1..4)
+            .prop_map(|v| v.into_iter().map(|(p, s)| format!("{p}{s}")).collect())
+    }
+
+    fn statement() -> impl Strategy<Value = String> {
+        let name = prop_oneof![
+            6 => "[a-z][a-z.]{0,8}",
+            1 => Just("$v".to_owned()),
+            1 => Just("${v}".to_owned()),
+            1 => Just("\"q n\"".to_owned()),
+            1 => Just("'s'".to_owned()),
+            1 => Just(".include".to_owned()),
+            1 => value_piece(),
+        ];
+        let op = proptest::sample::select(&["", " = ", "=", " += ", "+=", " ", "\t"][..]);
+        (
+            name,
+            op,
+            proptest::collection::vec(value(), 0..3),
+            sep(),
+            sep(),
+            any::<bool>(),
+        )
+            .prop_map(|(name, op, values, s1, s2, mark)| {
+                let vals = values.join(&format!(",{s2}"));
+                let vals = if op.is_empty() { String::new() } else { vals };
+                let mark = if mark { " # jailvol" } else { "" };
+                format!("{name}{op}{vals}{s1};{mark}\n")
+            })
+    }
+
+    fn conf() -> impl Strategy<Value = String> {
+        let item = prop_oneof![
+            8 => statement(),
+            1 => "[a-z*.]{1,4}".prop_map(|n| format!("{n} {{\n")),
+            1 => proptest::sample::select(&["\"q n\" {", "'s'{", "w#c\n{", "\"$v\" {", "w/* c */{", "\"\" {\n"][..])
+                .prop_map(str::to_owned),
+            1 => Just("}\n".to_owned()),
+            1 => piece(),
+        ];
+        proptest::collection::vec(item, 0..16).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4096, ..ProptestConfig::default() })]
+
+        /// The fast statement path gives exactly the parse of the token path: the
+        /// same records, statements, texts (spans where the token path keeps spans),
+        /// warnings, cuts and errors.
+        #[test]
+        fn fast_statements_parse_as_the_token_path(
+            text in proptest::collection::vec(piece(), 0..24).prop_map(|v| v.concat())
+        ) {
+            if let Err(e) = same_both_ways(&text) {
+                prop_assert!(false, "{}", e);
+            }
+        }
+
+        /// The same on statements of every shape the fast path reads or declines.
+        #[test]
+        fn fast_statements_on_statement_shaped_input(text in conf()) {
+            if let Err(e) = same_both_ways(&text) {
+                prop_assert!(false, "{}", e);
+            }
+        }
+    }
+}
+
+/// The same on every jail.conf of the fixtures and the corpus.
+#[test]
+fn fast_statements_on_the_fixtures_and_corpus() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["fixtures/jailconf", "fixtures/generate", "fixtures/check"] {
+        for e in std::fs::read_dir(root.join(dir)).into_iter().flatten().flatten() {
+            for name in ["input.conf", "jail.conf", "etc/jail.conf"] {
+                files.push(e.path().join(name));
+            }
+        }
+    }
+    if let Ok(d) = std::fs::read_dir(root.join("../shared/corpus")) {
+        files.extend(
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.to_string_lossy().contains("jail")),
+        );
+    }
+    let mut seen = 0;
+    for f in files {
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        seen += 1;
+        if let Err(e) = same_both_ways(&text) {
+            panic!("{}: {e}", f.display());
+        }
+    }
+    assert!(seen > 50, "only {seen} files");
+}
+
+/// Every name jail(8) knows is kept as static text, and nothing else: the known
+/// names are compared whole.
+#[test]
+fn known_names_are_jails_parameters() {
+    for (n, _) in crate::model::INTPARAMS {
+        assert_eq!(known_name(n.as_bytes()), Some(*n));
+    }
+    for n in ["pat", "paths", "Path", "exec.star", "", "name.", "$name"] {
+        assert_eq!(known_name(n.as_bytes()), None, "{n}");
+    }
+}
+
+/// `Text::len` answers from the span's ends; it must agree with the text, for
+/// spans, owned text (after substitution) and static names alike, and equality
+/// built on it must still compare the bytes.
+#[test]
+fn text_len_is_the_length_of_the_text() {
+    let conf = "$v = \"x y\";\nj { path = \"/j/$v\"; ip4.addr = 10.0.0.1; allow.raw_sockets; }\n\"é\" { a = 'ü'; }\n";
+    let parsed = parse_source(
+        &crate::parse::loader::Loader::sealed(),
+        Source::new("t.conf", conf),
+        false,
+    )
+    .expect("parse");
+    let mut seen = 0;
+    for rec in &parsed.jails {
+        assert_eq!(rec.name.len(), rec.name.as_str().len());
+        for p in &rec.params {
+            assert_eq!(p.name.len(), p.name.as_str().len(), "{:?}", p.name);
+            assert_eq!(p.name.is_empty(), p.name.as_str().is_empty());
+            seen += 1;
+        }
+    }
+    assert!(seen >= 5);
+    for t in [Text::from("abc"), Text::from_static("name"), Text::from("")] {
+        assert_eq!(t.len(), t.as_str().len());
+    }
+    let (a, b) = (Text::from("path"), Text::from("pat"));
+    assert!(a != b && a == "path" && a != "pat" && b != "path" && a == Text::from_static("path"));
+    let owned = String::from("patH");
+    assert!(a != *"patH" && a != owned);
+}
