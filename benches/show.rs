@@ -142,11 +142,11 @@ fn main() {
         }
     }
     let text = generate(jails);
-    if let Some(path) = write {
-        if let Err(e) = std::fs::write(&path, &text) {
-            eprintln!("cannot write {path}: {e}");
-            std::process::exit(1);
-        }
+    if let Some(path) = write
+        && let Err(e) = std::fs::write(&path, &text)
+    {
+        eprintln!("cannot write {path}: {e}");
+        std::process::exit(1);
     }
     let text: Arc<str> = Arc::from(text);
     let mut times = Vec::with_capacity(runs);

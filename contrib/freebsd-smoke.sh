@@ -1,12 +1,15 @@
 #!/bin/sh
-# End-to-end smoke test of jailvol on a real FreeBSD 14 machine (a throw-away VM: it
+# End-to-end smoke test of jailvol on a real FreeBSD machine (a throw-away VM: it
 # attaches an md unit, mounts, starts and stops a jail). Run as root from the source
 # tree after `cargo build --release`:
 #
-#   sh contrib/freebsd-smoke.sh [path/to/jailvol]
+#   [JVSMOKE_DIR=DIR] sh contrib/freebsd-smoke.sh [path/to/jailvol]
 #
-# Everything lives in one temporary directory (config, fstab, helper, container, root);
-# nothing under /etc or /usr/local is touched. Steps:
+# Everything lives in one temporary directory below DIR (default /var/tmp: config,
+# fstab, helper, container, root); nothing under /etc or /usr/local is touched. DIR may
+# be reached through a symbolic link (as /home -> /usr/home is on a default install):
+# jailvol is given the paths as written, while mount(8) and mdconfig(8) report them
+# resolved, so this script compares resolved paths (realpath(1)). Steps:
 #   1. a jail.conf with one jail, jvsmoke, $volume_size = 64M;
 #   2. jailvol generate (hooks style) and jailvol create, populated from a few /rescue
 #      links (one statically linked binary);
@@ -40,19 +43,26 @@ if mdconfig -l | tr ' ' '\n' | grep -qx "md$UNIT"; then
 	die "md$UNIT is in use on this host; pick another with JVSMOKE_UNIT=N"
 fi
 
-WORK=$(mktemp -d /var/tmp/jvsmoke.XXXXXX)
+WORK=$(mktemp -d "${JVSMOKE_DIR:-/var/tmp}/jvsmoke.XXXXXX")
 CONF=$WORK/jail.conf
 ROOT=$WORK/root
 FILE=$WORK/$NAME.ufs
 STAGE=$WORK/stage
 
-# md units (numbers) backed by FILE, from `mdconfig -l -v` (mdN TYPE SIZE FILE).
-units_of() {
-	mdconfig -l -v | awk -v f="$1" '$4 == f { sub(/^md/, "", $1); print $1 }'
+# PATH resolved, or as given once it no longer exists.
+resolved() {
+	realpath "$1" 2>/dev/null || printf '%s\n' "$1"
 }
-# Mount points at or below DIR.
+# md units (numbers) backed by FILE, from `mdconfig -l -v` (mdN TYPE SIZE FILE). The
+# file is the realpath(3) mdconfig stored at attach (sbin/mdconfig/mdconfig.c
+# md_set_file).
+units_of() {
+	mdconfig -l -v | awk -v f="$(resolved "$1")" '$4 == f { sub(/^md/, "", $1); print $1 }'
+}
+# Mount points at or below DIR. mount(8) mounts on the realpath(3) of the mount point
+# (sbin/mount/getmntopts.c checkpath), and `mount -p` prints that.
 mounts_below() {
-	mount -p | awk -v d="$1" '$2 == d || index($2, d "/") == 1 { print $2 }'
+	mount -p | awk -v d="$(resolved "$1")" '$2 == d || index($2, d "/") == 1 { print $2 }'
 }
 # Available KiB on the file system holding DIR.
 avail_kb() {
@@ -89,7 +99,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 
-say "work directory $WORK"
+say "work directory $WORK (resolved: $(resolved "$WORK"))"
 
 # 1. The configuration.
 mkdir -p "$ROOT" "$WORK/fstab"
@@ -130,7 +140,7 @@ mounts_before=$(mount_count)
 host_before=$(avail_kb "$WORK")
 jail -f "$CONF" -c "$NAME"
 running || die "jail $NAME did not start"
-mounts_below "$ROOT" | grep -qx "$ROOT" || die "$ROOT is not mounted after start"
+mounts_below "$ROOT" | grep -qx "$(resolved "$ROOT")" || die "$ROOT is not mounted after start"
 [ "$(units_of "$FILE")" = "$UNIT" ] || die "md$UNIT does not hold $FILE after start"
 
 if jexec "$NAME" /rescue/dd if=/dev/zero of=/fill bs=1m 2>"$WORK/dd.err"; then

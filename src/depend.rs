@@ -107,11 +107,11 @@ pub fn analyze(parsed: &Parsed, cfg: &Config) -> (Vec<Diag>, std::collections::H
                 }
             }
         }
-        if let Some(dot) = j.name.rfind('.') {
-            if let Some(&d) = by_name.get(&j.name[..dot]) {
-                light += 1;
-                deps_of[k].push((d, true));
-            }
+        if let Some(dot) = j.name.rfind('.')
+            && let Some(&d) = by_name.get(&j.name[..dot])
+        {
+            light += 1;
+            deps_of[k].push((d, true));
         }
     }
     // Loops: Kahn's algorithm in file order; the first jail still waiting is failed.

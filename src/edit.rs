@@ -216,10 +216,11 @@ fn block_indent<'t>(text: &'t str, rec: &CfJail, header: usize, open: usize) -> 
         pre.bytes().all(|c| c == b' ' || c == b'\t').then_some(pre)
     };
     for p in &rec.params {
-        if p.start > open && !is_marked(p) {
-            if let Some(i) = lead(p.start) {
-                return Cow::Borrowed(i);
-            }
+        if p.start > open
+            && !is_marked(p)
+            && let Some(i) = lead(p.start)
+        {
+            return Cow::Borrowed(i);
         }
     }
     Cow::Owned(format!("{}\t", lead(header).unwrap_or_default()))

@@ -412,29 +412,29 @@ pub fn inspect(
     if running == Some(true) && snap.mounts.is_some() && mounted_from.is_none() {
         problems.push(Problem::RunningUnmounted);
     }
-    if let Some(a) = size_actual {
-        if a != v.size {
-            problems.push(Problem::SizeMismatch);
-        }
+    if let Some(a) = size_actual
+        && a != v.size
+    {
+        problems.push(Problem::SizeMismatch);
     }
     // Stopped and unmounted, with the configured unit holding the container: normal
     // where nothing detaches it at stop, and harmless after a failed start (jail(8)
     // runs no exec.release then); the next start reuses the unit either way.
-    if let (Some(false), None, Some(n)) = (running, &mounted_from, v.unit) {
-        if units_attached == [n] {
-            notes.push(if released {
-                format!(
-                    "md{n} is attached while the jail is stopped (a failed start runs no exec.release): \
+    if let (Some(false), None, Some(n)) = (running, &mounted_from, v.unit)
+        && units_attached == [n]
+    {
+        notes.push(if released {
+            format!(
+                "md{n} is attached while the jail is stopped (a failed start runs no exec.release): \
                      the next start reuses it; `mdconfig -d -u {n}` detaches it"
-                )
-            } else {
-                format!(
-                    "md{n} stays attached while the jail is stopped: this style has no release hook \
+            )
+        } else {
+            format!(
+                "md{n} stays attached while the jail is stopped: this style has no release hook \
                      (mountprog or seed style, rc.conf hosts), so nothing detaches it; the next start \
                      reuses it, and `mdconfig -d -u {n}` detaches it by hand"
-                )
-            });
-        }
+            )
+        });
     }
     let df = if mounted_from.is_some() {
         match stdout_of(runner, &["df", "-k", "-i", &real(&v.path)]) {
@@ -476,7 +476,7 @@ fn size_or_dash(n: Option<u64>) -> String {
 pub fn human(b: u64) -> String {
     for (shift, s) in [(40, "T"), (30, "G"), (20, "M"), (10, "K")] {
         if b >= 1 << shift {
-            return if b % (1 << shift) == 0 {
+            return if b.is_multiple_of(1 << shift) {
                 format!("{}{s}", b >> shift)
             } else {
                 format!("{:.1}{s}", b as f64 / (1u64 << shift) as f64)

@@ -84,7 +84,7 @@ pub fn parse_superblock(b: &[u8], location: u64) -> Option<Superblock> {
         && sb.frag == sb.bsize / sb.fsize
         && sb.ipg > 0
         && sb.fpg > 0
-        && sb.ipg % (sb.bsize / DINODE2_SIZE as u32) == 0;
+        && sb.ipg.is_multiple_of(sb.bsize / DINODE2_SIZE as u32);
     sane.then_some(sb)
 }
 

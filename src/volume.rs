@@ -85,7 +85,7 @@ fn size_text(bytes: u64, exact: bool) -> String {
         if bytes < unit {
             continue;
         }
-        if bytes % unit == 0 {
+        if bytes.is_multiple_of(unit) {
             return format!("{}{suffix}", bytes >> shift);
         }
         if !exact {

@@ -33,3 +33,28 @@ fn unknown_shell_is_a_usage_error() {
     });
     assert_eq!(r.code, 64, "{}", r.stderr);
 }
+
+/// contrib/completions/ ships each script as `jailvol completions SHELL` prints it,
+/// so the port installs them from the source tree instead of running the binary it
+/// just built (which a cross build cannot run). `JAILVOL_BLESS=1` rewrites them.
+#[test]
+fn shipped_scripts_are_the_commands_output() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib/completions");
+    let shipped = [
+        ("bash", "jailvol.bash"),
+        ("zsh", "_jailvol"),
+        ("fish", "jailvol.fish"),
+    ];
+    for (shell, file) in shipped {
+        common::expect_file(&dir.join(file), &completions(shell));
+    }
+    // A new script (tcsh's `jailvol.tcsh`, say) needs its row above.
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("read contrib/completions")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut want: Vec<&str> = shipped.iter().map(|(_, f)| *f).collect();
+    want.sort();
+    assert_eq!(names, want, "contrib/completions/ holds a file no test compares");
+}

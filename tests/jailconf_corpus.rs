@@ -36,10 +36,10 @@ fn jailvol(cwd: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
         Ok(c) => c,
         Err(e) => panic!("cannot run jailvol: {e}"),
     };
-    if let Some(mut si) = child.stdin.take() {
-        if let Some(data) = stdin {
-            let _ = si.write_all(data);
-        }
+    if let Some(mut si) = child.stdin.take()
+        && let Some(data) = stdin
+    {
+        let _ = si.write_all(data);
     }
     match child.wait_with_output() {
         Ok(o) => o,

@@ -171,10 +171,10 @@ fn run_steps<O>(
                 if s.undo.as_ref().is_some_and(|u| !u.partial_only) {
                     held.push(i);
                 }
-                if let Some(r) = s.releases {
-                    if let Some(at) = held.iter().rposition(|&h| plan.steps[h].name == r) {
-                        held.remove(at);
-                    }
+                if let Some(r) = s.releases
+                    && let Some(at) = held.iter().rposition(|&h| plan.steps[h].name == r)
+                {
+                    held.remove(at);
                 }
                 committed |= s.commit;
             }

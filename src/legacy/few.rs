@@ -41,10 +41,10 @@ impl<T> std::ops::Deref for Few<T> {
 
 impl<T> From<Vec<T>> for Few<T> {
     fn from(mut v: Vec<T>) -> Few<T> {
-        if v.len() == 1 {
-            if let Some(t) = v.pop() {
-                return Few::One(t);
-            }
+        if v.len() == 1
+            && let Some(t) = v.pop()
+        {
+            return Few::One(t);
         }
         Few::Many(v)
     }

@@ -195,10 +195,10 @@ impl<'v, 'a> JailConv<'v, 'a> {
         let globals: &[Named<'a>] = if with_global { &self.vars.globals } else { &[] };
         let mut late: Option<(u64, Named<'a>)> = None;
         for n in self.own.iter().chain(globals) {
-            if let Some(k) = number_of(n.suffix, suffix).filter(|&k| k > stop) {
-                if late.is_none_or(|(lk, l)| (k, n.name) < (lk, l.name)) {
-                    late = Some((k, *n));
-                }
+            if let Some(k) = number_of(n.suffix, suffix).filter(|&k| k > stop)
+                && late.is_none_or(|(lk, l)| (k, n.name) < (lk, l.name))
+            {
+                late = Some((k, *n));
             }
         }
         if let Some((_, n)) = late {

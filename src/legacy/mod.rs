@@ -162,10 +162,10 @@ pub fn convert<'a>(vars: &'a RcVars, loader: &Loader, opts: &Options) -> Convers
     let mut seen: FnvSet<String> = FnvSet::default();
     let mut jvs: Vec<String> = Vec::with_capacity(words.len());
     for word in &words {
-        if let Some(j) = named(word) {
-            if seen.insert(j.clone()) {
-                jvs.push(var_infix(&j));
-            }
+        if let Some(j) = named(word)
+            && seen.insert(j.clone())
+        {
+            jvs.push(var_infix(&j));
         }
     }
     let v = Vars::new(vars, &jvs);

@@ -81,19 +81,19 @@ pub fn write_atomic(loader: &Loader, host: &str, text: &str, force: bool) -> Res
 /// jail.conf.
 pub fn write_json(loader: &Loader, host: &str, text: &str, force: bool) -> Result<(), OutputError> {
     let t = target(loader, host)?;
-    if force {
-        if let Some(old) = read_existing(host, &t.real)? {
-            if serde_json::from_slice::<serde::de::IgnoredAny>(&old.bytes).is_err() {
-                return Err(Diag::error(
-                    None,
-                    format!("{host}: exists and is not a JSON document; --force replaces only an earlier JSON output"),
-                )
-                .with_note("write the JSON to another file, or to standard output (without -o)")
-                .with_exit(exit::CANTCREAT));
-            }
-            let mut warnings = Vec::new();
-            return place_new_text(host, &t, text.as_bytes(), &Place::over(&old.meta), &mut warnings);
+    if force && let Some(old) = read_existing(host, &t.real)? {
+        if serde_json::from_slice::<serde::de::IgnoredAny>(&old.bytes).is_err() {
+            return Err(Diag::error(
+                None,
+                format!(
+                    "{host}: exists and is not a JSON document; --force replaces only an earlier JSON output"
+                ),
+            )
+            .with_note("write the JSON to another file, or to standard output (without -o)")
+            .with_exit(exit::CANTCREAT));
         }
+        let mut warnings = Vec::new();
+        return place_new_text(host, &t, text.as_bytes(), &Place::over(&old.meta), &mut warnings);
     }
     write_atomic(loader, host, text, false)
 }
@@ -637,14 +637,14 @@ fn place_new_text(
             ),
         ));
     }
-    if let Some(read) = how.unchanged {
-        if !fs::symlink_metadata(&t.real).is_ok_and(|now| same_file(read, &now)) {
-            return Err(
-                Diag::error(None, format!("{host}: changed while jailvol was converting"))
-                    .with_note(format!("{}; run convert again", left_alone(host)))
-                    .with_exit(exit::CANTCREAT),
-            );
-        }
+    if let Some(read) = how.unchanged
+        && !fs::symlink_metadata(&t.real).is_ok_and(|now| same_file(read, &now))
+    {
+        return Err(
+            Diag::error(None, format!("{host}: changed while jailvol was converting"))
+                .with_note(format!("{}; run convert again", left_alone(host)))
+                .with_exit(exit::CANTCREAT),
+        );
     }
     let placed = if how.replace {
         staged.replace()

@@ -150,14 +150,14 @@ impl<'a> Vars<'a> {
         let mut own: Vec<Vec<Named<'a>>> = vec![Vec::new(); jv_index.len()];
         let mut globals: Vec<Named<'a>> = Vec::new();
         for s in JAIL_SUFFIXES {
-            if let Some((name, var)) = rc.vars.get_key_value(["jail_", s].concat().as_str()) {
-                if !var.value.is_empty() {
-                    globals.push(Named {
-                        suffix: &name[5..],
-                        name,
-                        var,
-                    });
-                }
+            if let Some((name, var)) = rc.vars.get_key_value(["jail_", s].concat().as_str())
+                && !var.value.is_empty()
+            {
+                globals.push(Named {
+                    suffix: &name[5..],
+                    name,
+                    var,
+                });
             }
         }
         let mut jail_vars = Vec::new();

@@ -93,7 +93,7 @@ fn backup(m: &Migration) -> Step<Sh> {
 /// The size as dd(1) arguments: whole MiB when it divides, else 512-byte sectors
 /// (`jailvol` sizes are whole sectors).
 pub(super) fn dd_blocks(size: u64) -> (u64, u64) {
-    if size % (1 << 20) == 0 {
+    if size.is_multiple_of(1 << 20) {
         (1 << 20, size >> 20)
     } else {
         (512, size / 512)

@@ -205,24 +205,24 @@ fn observe(jail: &str, file: &str, path: &str, unit: u32, dry_run: bool) -> Resu
         }
     };
     let bad = |m: String| Err(refuse(jail, exit::CANTCREAT, m));
-    if let Some(Some(f)) = &state.unit_file {
-        if f != file {
-            return bad(format!(
-                "md{unit} is attached to {f}, not to {file}: see `jailvol status`"
-            ));
-        }
+    if let Some(Some(f)) = &state.unit_file
+        && f != file
+    {
+        return bad(format!(
+            "md{unit} is attached to {f}, not to {file}: see `jailvol status`"
+        ));
     }
     if let Some(other) = state.file_units.iter().find(|u| **u != unit) {
         return bad(format!(
             "{file} is attached as md{other}, not md{unit}: detach it first (mdconfig -d -u {other})"
         ));
     }
-    if let Some(on) = &state.unit_mounted_on {
-        if on != path {
-            return bad(format!(
-                "/dev/md{unit} is mounted on {on}, not on the jail's path: unmount it first"
-            ));
-        }
+    if let Some(on) = &state.unit_mounted_on
+        && on != path
+    {
+        return bad(format!(
+            "/dev/md{unit} is mounted on {on}, not on the jail's path: unmount it first"
+        ));
     }
     if state.online()
         && (state.mounted_from.as_deref() != Some(format!("/dev/md{unit}").as_str())

@@ -56,14 +56,14 @@ pub fn migrate(opts: &Options, warn: Warn, note: &dyn Fn(&str)) -> anyhow::Resul
     let inputs = input::select(&opts.input)?;
     let loader = inputs.loader();
     let state = state_dir(&loader, opts);
-    if opts.output == Output::Execute {
-        if let Some(saved) = saved_script(&state) {
-            note(&format!(
-                "resuming with the script saved by the first run: {}",
-                saved.display()
-            ));
-            return Ok(Outcome::Ran(run_sh(&saved)?));
-        }
+    if opts.output == Output::Execute
+        && let Some(saved) = saved_script(&state)
+    {
+        note(&format!(
+            "resuming with the script saved by the first run: {}",
+            saved.display()
+        ));
+        return Ok(Outcome::Ran(run_sh(&saved)?));
     }
     let read = match inputs.kind {
         InputKind::JailConf => {

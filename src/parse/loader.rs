@@ -51,10 +51,10 @@ impl Loader {
 
     /// The host path of a real path found by globbing below the root.
     pub fn host_path(&self, real: &Path) -> String {
-        if let Some(root) = &self.root {
-            if let Ok(rest) = real.strip_prefix(root) {
-                return format!("/{}", rest.display());
-            }
+        if let Some(root) = &self.root
+            && let Ok(rest) = real.strip_prefix(root)
+        {
+            return format!("/{}", rest.display());
         }
         real.display().to_string()
     }

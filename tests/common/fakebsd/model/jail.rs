@@ -656,14 +656,14 @@ pub fn service(ctx: &Ctx) -> i32 {
             print!("Starting jails:");
             if names.is_empty() {
                 let out = jail_cmd().args(["-f", &jail_conf, "-c"]).output();
-                if let Ok(o) = out {
-                    if !o.status.success() {
-                        print!(
-                            "{}{}",
-                            String::from_utf8_lossy(&o.stdout),
-                            String::from_utf8_lossy(&o.stderr)
-                        );
-                    }
+                if let Ok(o) = out
+                    && !o.status.success()
+                {
+                    print!(
+                        "{}{}",
+                        String::from_utf8_lossy(&o.stdout),
+                        String::from_utf8_lossy(&o.stderr)
+                    );
                 }
             }
             for n in &names {
@@ -698,14 +698,14 @@ pub fn service(ctx: &Ctx) -> i32 {
                     continue;
                 }
                 print!(" {j}");
-                if let Ok(o) = jail_cmd().args(["-q", "-f", &conf, "-r", &j]).output() {
-                    if ctx.state().jail(&j).is_some() {
-                        print!(
-                            "{}{}",
-                            String::from_utf8_lossy(&o.stdout),
-                            String::from_utf8_lossy(&o.stderr)
-                        );
-                    }
+                if let Ok(o) = jail_cmd().args(["-q", "-f", &conf, "-r", &j]).output()
+                    && ctx.state().jail(&j).is_some()
+                {
+                    print!(
+                        "{}{}",
+                        String::from_utf8_lossy(&o.stdout),
+                        String::from_utf8_lossy(&o.stderr)
+                    );
                 }
             }
             println!(".");

@@ -123,16 +123,15 @@ pub fn mount(ctx: &Ctx) -> i32 {
         if let Err(e) = attach_content(&dir, st, &m) {
             return ctx.err(format!("{node}: {e}"));
         }
-        if let Kind::Ufs { file } = &m.kind {
-            if let Some(fs) = st.filesystems.get_mut(file) {
-                if !readonly {
-                    if !fs.clean {
-                        fs.unclean_flag = true;
-                        eprintln!("WARNING: {point} was not properly dismounted");
-                    }
-                    fs.clean = false;
-                }
+        if let Kind::Ufs { file } = &m.kind
+            && let Some(fs) = st.filesystems.get_mut(file)
+            && !readonly
+        {
+            if !fs.clean {
+                fs.unclean_flag = true;
+                eprintln!("WARNING: {point} was not properly dismounted");
             }
+            fs.clean = false;
         }
         st.mounts.push(m);
         0
