@@ -99,3 +99,25 @@ fn one_statement_failing_several_jails_is_reported_once() {
     let err = stderr_of(d.path(), &["generate", "--dry-run", "-f", "two.conf"]);
     assert_eq!(err.matches("error[JV022]").count(), 2, "{err}");
 }
+
+/// rc.d/jail says "/var/run/jail.NAME.conf is created and used for jail NAME." when a
+/// jail.conf exists beside the legacy variables: a note about its own temporary file,
+/// which means nothing to someone converting. convert does not repeat it.
+#[test]
+fn convert_does_not_repeat_rc_d_jails_temp_file_notice() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(d.path().join("etc")).unwrap();
+    std::fs::write(d.path().join("etc/jail.conf"), "other { path = /j/other; }\n").unwrap();
+    std::fs::write(
+        d.path().join("etc/rc.conf"),
+        "jail_enable=YES\njail_list=www\njail_www_rootdir=/j/www\njail_www_hostname=www\njail_www_ip=192.0.2.1\n",
+    )
+    .unwrap();
+    for args in [&["convert"][..], &["show", "--rc-conf"]] {
+        let mut all = args.to_vec();
+        all.extend(["-f", "/etc/rc.conf", "--root", "."]);
+        let out = stderr_of(d.path(), &all);
+        assert!(out.contains("www {"), "{args:?}: {out}");
+        assert!(!out.contains("is created and used"), "{args:?}: {out}");
+    }
+}
