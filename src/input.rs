@@ -40,11 +40,14 @@ pub struct Inputs {
     pub kind: InputKind,
     pub files: Vec<String>,
     pub root: Option<std::path::PathBuf>,
+    /// The loader that detected the kind: it holds what it read from a pipe, which
+    /// cannot be read a second time.
+    loader: Loader,
 }
 
 impl Inputs {
     pub fn loader(&self) -> Loader {
-        Loader::new(self.root.clone())
+        self.loader.clone()
     }
 }
 
@@ -59,6 +62,7 @@ pub fn select(opts: impl Into<Options>) -> Result<Inputs, Diag> {
                 kind: InputKind::JailConf,
                 files: vec!["/etc/jail.conf".into()],
                 root: g.root.clone(),
+                loader,
             });
         }
         if loader.real_path("/etc/rc.conf").exists() {
@@ -66,6 +70,7 @@ pub fn select(opts: impl Into<Options>) -> Result<Inputs, Diag> {
                 kind: InputKind::RcConf,
                 files: vec!["/etc/rc.conf".into()],
                 root: g.root.clone(),
+                loader,
             });
         }
         return Err(Diag::error(
@@ -82,6 +87,7 @@ pub fn select(opts: impl Into<Options>) -> Result<Inputs, Diag> {
         kind,
         files: g.files,
         root: g.root,
+        loader,
     })
 }
 

@@ -52,6 +52,16 @@ pub struct Comparer {
 impl Comparer {
     /// `change`, for one artifact of many.
     pub fn change(&mut self, loader: &Loader, a: &Artifact) -> Result<Change, Diag> {
+        // A configuration read from a pipe (`-f <(…)`): what it held is what it is now.
+        if let Some(src) = loader.stream(&a.path) {
+            return Ok(if src.text == a.content {
+                Change::Unchanged
+            } else {
+                Change::Update {
+                    old: src.text.clone(),
+                }
+            });
+        }
         let real = loader.real_path(&a.path);
         match self.read(&real, Some(a.content.len())) {
             Ok(len) => {
@@ -195,6 +205,18 @@ pub fn apply(loader: &Loader, artifacts: &[Artifact], force: bool) -> Result<Vec
     for a in artifacts {
         match change(loader, a)? {
             Change::Unchanged => {}
+            // Edits to a configuration read from a pipe or device have nowhere to go
+            // (and renaming a file over a FIFO would replace it).
+            _ if loader.stream(&a.path).is_some() => {
+                return Err(Diag::error(
+                    None,
+                    format!(
+                        "{}: is not a regular file; generate edits the configuration in place: save it to a file and name that with -f",
+                        a.path
+                    ),
+                )
+                .with_exit(exit::CANTCREAT));
+            }
             Change::Update { old } if a.owned && !old.contains(OWNED_MARK) && !force => {
                 return Err(Diag::error(
                     None,

@@ -143,3 +143,55 @@ fn json_plans_are_the_text_plans_as_data() {
     assert_eq!(step("detach")["releases"], "attach");
     assert!(step("newfs")["undo"].is_null());
 }
+
+/// The allocation step is a command an admin can run, not a comment: run through sh
+/// (dash when installed) in a scratch directory, the printed `dd` line makes a file of
+/// exactly the container's size, for a size in whole MiB and one in 512-byte sectors.
+#[test]
+fn the_allocation_line_runs_and_makes_the_size() {
+    let sh = ["dash", "sh"]
+        .into_iter()
+        .find(|s| {
+            std::process::Command::new(s)
+                .args(["-c", "exit 0"])
+                .status()
+                .is_ok_and(|st| st.success())
+        })
+        .expect("a POSIX sh");
+    for (size, bytes) in [("33M", 33u64 << 20), ("33555968", (32u64 << 20) + 1536)] {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("etc")).unwrap();
+        std::fs::create_dir_all(d.path().join("j/www")).unwrap();
+        std::fs::write(
+            d.path().join("etc/jail.conf"),
+            format!("www {{ path = /j/www; $volume_size = {size}; $volume_md_unit = 1; }}\n"),
+        )
+        .unwrap();
+        let mut c = jailvol();
+        c.arg("--root").arg(d.path()).args(["create", "--dry-run"]);
+        let r = run(c);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let line = r
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("dd "))
+            .unwrap_or_else(|| panic!("no dd line:\n{}", r.stdout));
+        assert!(
+            line.contains(" # allocate: jailvol calls posix_fallocate(2)"),
+            "{line}"
+        );
+        // The host path /j/www.ufs, run here below the scratch root.
+        let line = line.replace("of=/j/www.ufs", &format!("of={}/j/www.ufs", d.path().display()));
+        let st = std::process::Command::new(sh)
+            .args(["-c", &line])
+            .output()
+            .unwrap();
+        assert!(
+            st.status.success(),
+            "{line}: {}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+        let meta = std::fs::metadata(d.path().join("j/www.ufs")).unwrap();
+        assert_eq!(meta.len(), bytes, "{line}");
+    }
+}

@@ -20,6 +20,7 @@ mod output;
 mod resolve;
 mod show;
 mod status;
+mod usage;
 mod vars;
 
 pub use args::*;
@@ -32,12 +33,21 @@ pub use resolve::Globals;
 
 /// Run the CLI; returns the exit status.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
-        Err(e) => {
-            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+        // --help and --version: clap's text on stdout.
+        Err(e) if !e.use_stderr() => {
             let _ = e.print();
-            return code;
+            return exit::OK;
+        }
+        Err(e) => {
+            // --color did not parse (or was not reached): what the terminal and
+            // NO_COLOR say.
+            let colored = color::enabled(Color::Auto, color::Stream::Stderr);
+            let text = usage::usage_error(&Cli::command(), &e, &args, colored);
+            let _ = std::io::stderr().lock().write_all(text.as_bytes());
+            return exit::USAGE;
         }
     };
     match run(&cli) {

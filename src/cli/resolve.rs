@@ -31,9 +31,27 @@ impl From<&Global> for input::Options {
             } else {
                 None
             },
-            root: g.root.clone(),
+            root: g.root.as_deref().map(root_dir),
         }
     }
+}
+
+/// `--root` as the host names it, once for every later join: absolute, without `.`
+/// components, doubled or trailing slashes (`--root .` in /tmp/x is `/tmp/x`), so the
+/// paths jailvol prints and writes into scripts read `/tmp/x/usr/jails/www`, not
+/// `./usr/jails/www` or `/tmp/x/./usr/jails/www`. `..` is kept: below a symbolic link
+/// it is not the lexical parent (path_resolution(7); std::path::absolute keeps it for
+/// that reason). A root that cannot be made absolute (no current directory, an empty
+/// argument) is kept as given: reading below it fails with its own message.
+fn root_dir(root: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(abs) = std::path::absolute(root) else {
+        return root.to_path_buf();
+    };
+    let bytes = abs.as_os_str().as_bytes();
+    let end = bytes.len() - bytes.iter().rev().take_while(|&&b| b == b'/').count();
+    // `/` stays `/`.
+    std::path::PathBuf::from(std::ffi::OsStr::from_bytes(&bytes[..end.max(1)]))
 }
 
 impl Globals {
@@ -103,5 +121,23 @@ fn formats(cmd: &Command) -> (&'static str, &'static [Format]) {
         Command::Status(_) => ("status", &[Text, Json]),
         Command::Man => ("man", &[Text]),
         Command::Completions { .. } => ("completions", &[Text]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::root_dir;
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn the_root_is_absolute_and_clean() {
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(root_dir(Path::new(".")), cwd);
+        assert_eq!(root_dir(Path::new("./")), cwd);
+        assert_eq!(root_dir(Path::new("a/./b//")), cwd.join("a/b"));
+        assert_eq!(root_dir(Path::new("/")), PathBuf::from("/"));
+        assert_eq!(root_dir(Path::new("//x/./y/")), PathBuf::from("/x/y"));
+        assert_eq!(root_dir(Path::new("/x/../y")), PathBuf::from("/x/../y"));
+        assert_eq!(root_dir(Path::new("")), PathBuf::from(""));
     }
 }

@@ -147,6 +147,17 @@ pub enum Op {
 }
 
 /// A word as `--dry-run` prints it.
+/// dd(1)'s block size and count for `size` bytes: whole MiB when the size is, else
+/// 512-byte sectors (a volume size is whole sectors, volume.rs), as migrate's script
+/// allocates (migrate/steps.rs `dd_blocks`).
+fn dd_blocks(size: u64) -> (u64, u64) {
+    if size % (1 << 20) == 0 {
+        (1 << 20, size >> 20)
+    } else {
+        (512, size / 512)
+    }
+}
+
 fn show_word(w: &str) -> String {
     if w == TMP {
         "\"$tmp\"".to_owned()
@@ -168,14 +179,28 @@ impl engine::Op for Op {
         let line = |words: &[&str]| format!("{}\n", shell::command(words));
         match self {
             Op::MakeDir { path } => line(&["mkdir", "-m", &format!("{PATH_MODE:04o}"), path]),
+            // There is no posix_fallocate(1): the command an admin runs instead is what
+            // jailvol's fallback does, zeros written over the whole file, dd(1)
+            // `if=/dev/zero of=FILE bs=N count=N` (FreeBSD's and GNU dd read a plain
+            // byte count for bs=). The comment says what jailvol itself calls.
             Op::Allocate {
                 file,
                 size,
                 sparse: false,
-            } => format!(
-                "# allocate: posix_fallocate({}, 0, {size}); where the filesystem refuses (ZFS), write {size} zero bytes\n",
-                shell::quote(file)
-            ),
+            } => {
+                let (bs, count) = dd_blocks(*size);
+                format!(
+                    "{} # allocate: jailvol calls posix_fallocate(2), and writes these zeros where the filesystem refuses it (ZFS)\n",
+                    shell::command(&[
+                        "dd",
+                        "if=/dev/zero",
+                        &format!("of={file}"),
+                        &format!("bs={bs}"),
+                        &format!("count={count}"),
+                    ])
+                )
+            }
+            // truncate(1) `-s SIZE FILE`: ftruncate(2), a sparse file, as --sparse does.
             Op::Allocate {
                 file,
                 size,

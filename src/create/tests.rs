@@ -232,7 +232,7 @@ fn the_missing_path_is_made_first_and_removed_by_a_rollback() {
     let steps = with_path_dirs(&dirs, plan(&t, &Options::default()));
     let text = render(&steps);
     assert!(
-        text.contains("\nmkdir -m 0755 /j\nmkdir -m 0755 /j/www\n# allocate: "),
+        text.contains("\nmkdir -m 0755 /j\nmkdir -m 0755 /j/www\ndd if=/dev/zero of="),
         "{text}"
     );
     let (mut rec, mut mem) = (Rec::default(), Mem::default());

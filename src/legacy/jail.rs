@@ -318,29 +318,10 @@ impl<'v, 'a> JailConv<'v, 'a> {
             );
             return None;
         }
-        // `if [ -r "$jail_conf" -o -r "$_jconf" ]`: rc.d/jail's own notice.
-        let jail_conf = self.vars.jail_conf;
-        let jconf: Cow<'_, str> = match self.own("conf") {
-            Some(h) => Cow::Borrowed(h.value),
-            None => Cow::Owned(format!("/etc/jail.{}.conf", self.j)),
-        };
-        let conf = if self.readable(jail_conf) {
-            Some(jail_conf)
-        } else if self.readable(&jconf) {
-            Some(&*jconf)
-        } else {
-            None
-        };
-        if let Some(conf) = conf {
-            let j = self.j.clone();
-            self.warn(
-                hostname.origin.as_ref(),
-                format!("/var/run/jail.{j}.conf is created and used for jail {j}."),
-                Some(format!(
-                    "{conf} exists too; rc.d/jail starts this jail from its legacy variables"
-                )),
-            );
-        }
+        // rc.d/jail's `[ -r "$jail_conf" -o -r "$_jconf" ]` notice ("/var/run/jail.NAME.conf
+        // is created and used for jail NAME.", libexec/rc/rc.d/jail parse_options) is
+        // about its own temporary file, which a converted jail.conf replaces: not
+        // repeated (issue 22).
         Some((hostname, rootdir, ip))
     }
 

@@ -96,6 +96,13 @@ fn conf_edit(
         .ok_or_else(|| usage(format!("no jail \"{jail}\"")))?;
     let (file, new_text) = grow::config_edit(parsed, record, &format_size(new))
         .map_err(|m| refuse(jail, exit::DATAERR, format!("cannot record the new size: {m}")))?;
+    // A pipe or device was read once (parse::loader): it cannot be compared again nor
+    // rewritten, and renaming a file over a FIFO would replace it.
+    if loader.stream(&file).is_some() {
+        return Err(usage(format!(
+            "grow writes the new size back into jail.conf: {file} is not a regular file"
+        )));
+    }
     let old = parsed
         .sources
         .iter()

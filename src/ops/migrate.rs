@@ -188,6 +188,12 @@ pub fn prepare(
                     "migrate edits the jail.conf it reads: name a file, not -".into()
                 ));
             }
+            // A pipe or device (parse::loader keeps what it held): nothing to edit.
+            if loader.stream(&conf).is_some() {
+                anyhow::bail!(usage(format!(
+                    "migrate edits the jail.conf it reads: {conf} is not a regular file"
+                )));
+            }
             let control = Control::JailConf { conf: p.real(&conf) };
             (parsed, control, None)
         }

@@ -65,12 +65,13 @@ pub fn managed_jails(input: &input::Options, what: &str, warn: Warn) -> anyhow::
     }
     let loader = inputs.loader();
     let parsed = input::parse_jail_confs(&loader, &inputs.files)?;
-    warn(&parsed.warnings);
+    // model::load starts its warnings with the parse's: printed here, once, also when
+    // the merge then fails.
     let cfg = model::load(&parsed);
+    warn(&cfg.warnings);
     if !cfg.errors.is_empty() {
         return Err(Diags(cfg.errors).into());
     }
-    warn(&cfg.warnings);
     let vols = volume::collect(&cfg, Some(&parsed)).map_err(Diags)?;
     Ok(Managed {
         loader,

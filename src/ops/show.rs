@@ -24,7 +24,8 @@ pub fn show<W: Write>(opts: &Options, out: &mut W, warn: Warn) -> anyhow::Result
         let (vars, warnings) = super::read_rc_conf(&opts.input, &loader, &Default::default())?;
         warn(&warnings);
         let conv = crate::legacy::convert(&vars, &loader, &crate::legacy::Options::default());
-        warn(&conv.warnings);
+        // The conversion's warnings travel in its configuration's (legacy::render
+        // `config`): `whole` prints them, once.
         return whole(opts, conv.config(), out, warn);
     }
     let parsed = input::parse_jail_confs(&loader, &inputs.files)?;

@@ -2,10 +2,10 @@
 //! alternate root (`--root DIR`, like `sysrc -R`): an absolute path `/etc/jail.conf` is
 //! read from `DIR/etc/jail.conf`, while messages keep naming `/etc/jail.conf`.
 
+use std::collections::HashMap;
 use std::io::Read;
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::diag::{Diag, Loc, Source, exit, io_exit};
 
@@ -15,18 +15,24 @@ pub struct Loader {
     /// Read nothing at all: for text that must not pull in files (`.include` in a
     /// value converted from rc.conf).
     sealed: bool,
+    /// What was read from streams (standard input, pipes, devices), by name: shared by
+    /// the loader's clones.
+    streams: Arc<Mutex<HashMap<String, Arc<Source>>>>,
 }
 
 impl Loader {
     pub fn new(root: Option<PathBuf>) -> Loader {
-        Loader { root, sealed: false }
+        Loader {
+            root,
+            ..Loader::default()
+        }
     }
 
     /// A loader that refuses every read.
     pub fn sealed() -> Loader {
         Loader {
-            root: None,
             sealed: true,
+            ..Loader::default()
         }
     }
 
@@ -61,68 +67,92 @@ impl Loader {
 
     /// Read a file (or standard input for `-`) into a `Source` named as given.
     /// `from` is the statement that asked for it, for the error location.
+    ///
+    /// Read the way jail(8) reads `-f` and `.include` files: `fopen(name, "r")`, or
+    /// stdin for `-` (usr.sbin/jail/config.c, `parse_config`), so anything open(2) can
+    /// read is configuration: a regular file, `/dev/null`, a pipe (`-f <(printf …)`) or
+    /// a FIFO. Like fopen(3), a FIFO is opened blocking: with no writer yet, the open
+    /// waits for one (a non-blocking open would read end-of-file before a writer that
+    /// is just starting, bash's process substitution without /dev/fd, and see an empty
+    /// file). A directory stays an error.
     pub fn read(&self, host: &str, from: Option<Loc>) -> Result<Arc<Source>, Diag> {
         if self.sealed {
             return Err(Diag::error(from, format!("{host}: no file may be read here")));
         }
+        // A pipe can be read once: a second read of the same name (the kind detection
+        // reads the first -f file before the parse does) gets the text of the first.
+        if let Some(src) = self.stream(host) {
+            return Ok(src);
+        }
         if host == "-" {
-            let mut buf = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut buf)
-                .map_err(|e| Diag::error(from, format!("standard input: {e}")).with_exit(exit::IOERR))?;
-            return Ok(Source::new("STDIN", bytes_to_text(buf)));
+            let buf = read_stream(std::io::stdin().lock(), "standard input", from)?;
+            return Ok(self.keep(host, Source::new("STDIN", bytes_to_text(buf))));
         }
         let real = self.real_path(host);
-        // Opened without blocking, then checked on the open file: a FIFO with no writer
-        // (or a device, a socket) would block or never end; only regular files are
-        // configuration.
-        let mut file = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
-            .open(&real)
-            .map_err(|e| match &self.root {
-                Some(root) if !root.is_dir() => Diag::error(
-                    from.clone(),
-                    format!(
-                        "{host}: cannot be read below --root {}: it does not exist or is not a directory",
-                        root.display()
-                    ),
-                )
-                .with_exit(exit::NOINPUT),
-                _ => open_error(host, &e, from.clone()),
-            })?;
+        let file = std::fs::File::open(&real).map_err(|e| match &self.root {
+            Some(root) if !root.is_dir() => Diag::error(
+                from.clone(),
+                format!(
+                    "{host}: cannot be read below --root {}: it does not exist or is not a directory",
+                    root.display()
+                ),
+            )
+            .with_exit(exit::NOINPUT),
+            _ => open_error(host, &e, from.clone()),
+        })?;
         let meta = file.metadata().map_err(|e| open_error(host, &e, from.clone()))?;
         if meta.is_dir() {
             return Err(Diag::error(from, format!("{host}: is a directory")).with_exit(exit::NOINPUT));
         }
         if !meta.is_file() {
-            return Err(Diag::error(
-                from,
-                format!("{host}: is {}, not a regular file", file_kind(&meta)),
-            )
-            .with_note("jailvol reads configuration from regular files only; `-f -` reads standard input")
-            .with_exit(exit::NOINPUT));
+            let buf = read_stream(file, host, from)?;
+            return Ok(self.keep(host, Source::new(host, bytes_to_text(buf))));
         }
+        let mut file = file;
         let mut buf = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).min(1 << 26));
         file.read_to_end(&mut buf)
             .map_err(|e| open_error(host, &e, from))?;
         Ok(Source::new(host, bytes_to_text(buf)))
     }
+
+    /// What the stream read as `host` held, when `host` was a stream (standard input,
+    /// a pipe, a device) and not a regular file: the text the configuration was, which
+    /// reading the path again would not give.
+    pub fn stream(&self, host: &str) -> Option<Arc<Source>> {
+        self.streams.lock().ok().and_then(|m| m.get(host).cloned())
+    }
+
+    /// Remember what a stream held, for the next read of the same name.
+    fn keep(&self, host: &str, src: Arc<Source>) -> Arc<Source> {
+        if let Ok(mut m) = self.streams.lock() {
+            m.insert(host.to_owned(), Arc::clone(&src));
+        }
+        src
+    }
 }
 
-fn file_kind(meta: &std::fs::Metadata) -> &'static str {
-    let t = meta.file_type();
-    if t.is_fifo() {
-        "a FIFO"
-    } else if t.is_socket() {
-        "a socket"
-    } else if t.is_char_device() {
-        "a character device"
-    } else if t.is_block_device() {
-        "a block device"
-    } else {
-        "a special file"
+/// The most a stream (standard input, a pipe, a device) may hold. A regular file's size
+/// is known; a stream's is not, and `-f /dev/zero` would fill memory (jail(8) reads on).
+/// 256 MiB is about 18 times the 50,000-jail benchmark file (docs/performance.md).
+pub const STREAM_LIMIT: u64 = 256 << 20;
+
+/// Read a stream to its end, refusing one larger than [`STREAM_LIMIT`].
+fn read_stream(r: impl Read, name: &str, from: Option<Loc>) -> Result<Vec<u8>, Diag> {
+    let mut buf = Vec::new();
+    r.take(STREAM_LIMIT + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| Diag::error(from.clone(), format!("{name}: {e}")).with_exit(io_exit(&e)))?;
+    if buf.len() as u64 > STREAM_LIMIT {
+        return Err(Diag::error(
+            from,
+            format!(
+                "{name}: more than {} MiB: not a configuration file",
+                STREAM_LIMIT >> 20
+            ),
+        )
+        .with_exit(exit::NOINPUT));
     }
+    Ok(buf)
 }
 
 fn open_error(host: &str, e: &std::io::Error, from: Option<Loc>) -> Diag {
