@@ -151,7 +151,7 @@ pub enum Op {
 /// 512-byte sectors (a volume size is whole sectors, volume.rs), as migrate's script
 /// allocates (migrate/steps.rs `dd_blocks`).
 fn dd_blocks(size: u64) -> (u64, u64) {
-    if size % (1 << 20) == 0 {
+    if size.is_multiple_of(1 << 20) {
         (1 << 20, size >> 20)
     } else {
         (512, size / 512)
