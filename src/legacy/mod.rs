@@ -30,7 +30,7 @@ use vars::{Vars, ifs_words, scan_variables};
 /// Which rc.d/jail generation's meaning of the variables to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Era {
-    /// FreeBSD 6.x-9.x: `mount_enable` means "mount the jail's fstab"; no allow.mount.
+    /// FreeBSD 6.x-9.x: `mount_enable` mounts the jail's fstab; no allow.mount.
     #[value(name = "9")]
     Pre10,
     /// FreeBSD 10.0 and later: the fstab is mounted whenever it is readable, and
