@@ -7,6 +7,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod completions;
 pub mod create;
 pub mod depend;
 pub mod diag;

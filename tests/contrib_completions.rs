@@ -15,11 +15,18 @@ fn completions(shell: &str) -> String {
 
 #[test]
 fn each_shell_knows_generate_and_root() {
-    // fish spells a long option `-l root`; bash and zsh write `--root`.
-    for (shell, root) in [("bash", "--root"), ("zsh", "--root"), ("fish", "-l root")] {
+    // fish spells a long option `-l root`; bash and zsh write `--root`; tcsh completes
+    // --root's value as a directory and asks jailvol for the command names (see
+    // tests/completion_shells.rs).
+    for (shell, generate, root) in [
+        ("bash", "generate", "--root"),
+        ("zsh", "generate", "--root"),
+        ("fish", "generate", "-l root"),
+        ("tcsh", "__complete-jails --tcsh", "'n/--root/d/'"),
+    ] {
         let out = completions(shell);
         assert!(!out.trim().is_empty(), "{shell}: empty output");
-        assert!(out.contains("generate"), "{shell}: no `generate`");
+        assert!(out.contains(generate), "{shell}: no `{generate}`");
         assert!(out.contains(root), "{shell}: no `{root}`");
     }
 }
@@ -28,7 +35,7 @@ fn each_shell_knows_generate_and_root() {
 fn unknown_shell_is_a_usage_error() {
     let r = common::run({
         let mut c = common::jailvol();
-        c.args(["completions", "tcsh"]);
+        c.args(["completions", "powershell"]);
         c
     });
     assert_eq!(r.code, 64, "{}", r.stderr);
@@ -44,11 +51,12 @@ fn shipped_scripts_are_the_commands_output() {
         ("bash", "jailvol.bash"),
         ("zsh", "_jailvol"),
         ("fish", "jailvol.fish"),
+        ("tcsh", "jailvol.tcsh"),
     ];
     for (shell, file) in shipped {
         common::expect_file(&dir.join(file), &completions(shell));
     }
-    // A new script (tcsh's `jailvol.tcsh`, say) needs its row above.
+    // A new script needs its row above.
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .expect("read contrib/completions")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())

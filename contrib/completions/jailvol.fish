@@ -146,7 +146,7 @@ complete -c jailvol -n "__fish_jailvol_using_subcommand create" -s q -l quiet -d
 complete -c jailvol -n "__fish_jailvol_using_subcommand create" -s v -l verbose -d 'Say more about what is done'
 complete -c jailvol -n "__fish_jailvol_using_subcommand create" -s h -l help -d 'Print help'
 complete -c jailvol -n "__fish_jailvol_using_subcommand convert" -s o -l output -d 'Write to FILE (atomically; taken below --root) instead of standard output. An existing FILE must be a jail.conf: the converted jails are appended to it, and nothing already in it changes' -r
-complete -c jailvol -n "__fish_jailvol_using_subcommand convert" -l era -d 'Meaning of the variables: `9` (FreeBSD 6.x-9.x: mount_enable mounts the fstab, no allow.mount) or `current` (10.0 and later)' -r -f -a "9\t'FreeBSD 6.x-9.x: `mount_enable` means "mount the jail\'s fstab"; no allow.mount'
+complete -c jailvol -n "__fish_jailvol_using_subcommand convert" -l era -d 'Meaning of the variables: `9` (FreeBSD 6.x-9.x: mount_enable mounts the fstab, no allow.mount) or `current` (10.0 and later)' -r -f -a "9\t'FreeBSD 6.x-9.x: `mount_enable` mounts the jail\'s fstab; no allow.mount'
 current\t'FreeBSD 10.0 and later: the fstab is mounted whenever it is readable, and `mount_enable` grants `allow.mount`'"
 complete -c jailvol -n "__fish_jailvol_using_subcommand convert" -l ipv6-dad-count -d 'The host\'s net.inet6.ip6.dad_count: IPv6 jails start with `sleep N+1`' -r
 complete -c jailvol -n "__fish_jailvol_using_subcommand convert" -s f -l file -d 'Configuration file to read (repeatable; `-` is standard input). Default: /etc/jail.conf, else /etc/rc.conf and its companions' -r
@@ -257,3 +257,11 @@ complete -c jailvol -n "__fish_jailvol_using_subcommand help; and not __fish_see
 complete -c jailvol -n "__fish_jailvol_using_subcommand help; and not __fish_seen_subcommand_from show generate check vars create convert migrate grow status man completions help" -f -a "man" -d 'Print the manual page, jailvol(8), as mdoc source (`jailvol man | mandoc -a`)'
 complete -c jailvol -n "__fish_jailvol_using_subcommand help; and not __fish_seen_subcommand_from show generate check vars create convert migrate grow status man completions help" -f -a "completions" -d 'Print a completion script for a shell'
 complete -c jailvol -n "__fish_jailvol_using_subcommand help; and not __fish_seen_subcommand_from show generate check vars create convert migrate grow status man completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+
+# Jail names where a JAIL goes: `jailvol __complete-jails` reads the configuration the
+# words name (-f, --root, --jail-conf, --rc-conf) and answers only at a jail's place.
+function __fish_jailvol_jails
+    set -l words (commandline -opc) (commandline -ct)
+    command $words[1] __complete-jails -- $words 2>/dev/null
+end
+complete -c jailvol -n '__fish_jailvol_jails | string length -q' -f -a '(__fish_jailvol_jails)'

@@ -103,7 +103,7 @@ pub enum Command {
     Completions {
         /// The shell.
         #[arg(value_enum)]
-        shell: crate::man::CompletionShell,
+        shell: crate::completions::CompletionShell,
     },
 }
 

@@ -11,6 +11,7 @@ use crate::diag::{Diag, exit};
 mod args;
 mod check;
 mod color;
+mod complete;
 mod convert;
 mod create;
 mod generate;
@@ -34,6 +35,15 @@ pub use resolve::Globals;
 /// Run the CLI; returns the exit status.
 pub fn main() -> i32 {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // The completion scripts' question, only as the first argument: a jail may be
+    // called anything, `create __complete-jails` included.
+    if args.get(1).is_some_and(|a| a == complete::NAME) {
+        let rest: Vec<String> = args[2..]
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        return complete::main(&rest);
+    }
     let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
         // --help and --version: clap's text on stdout.
@@ -74,7 +84,7 @@ pub(crate) fn run(cli: &Cli) -> anyhow::Result<i32> {
             Ok(exit::OK)
         }
         Command::Completions { shell } => {
-            let script = crate::man::completions(*shell, Cli::command());
+            let script = crate::completions::completions(*shell, Cli::command());
             print(&String::from_utf8_lossy(&script))?;
             Ok(exit::OK)
         }

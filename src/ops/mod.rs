@@ -8,6 +8,7 @@
 //! per command.
 
 pub mod check;
+pub mod complete;
 pub mod convert;
 pub mod create;
 pub mod generate;

@@ -18,7 +18,10 @@ struct Stage {
 /// Words of a recipe with the port's variables replaced: `=STAGE/` for the stage
 /// prefix, `=SRC/` for WRKSRC (the crate's root).
 fn expand(cmd: &str, name: &str, docs: &[String]) -> String {
+    // bsd.port.mk: DOCSDIR?= ${PREFIX}/share/doc/${PORTNAME}, DATADIR?=
+    // ${PREFIX}/share/${PORTNAME}.
     cmd.replace("${STAGEDIR}${DOCSDIR}", &format!("=STAGE/share/doc/{name}"))
+        .replace("${STAGEDIR}${DATADIR}", &format!("=STAGE/share/{name}"))
         .replace("${STAGEDIR}${PREFIX}/", "=STAGE/")
         .replace("${WRKSRC}/", "=SRC/")
         .replace("${PORTNAME}", name)
@@ -162,7 +165,11 @@ fn packing_list(text: &str, with_docs: bool) -> BTreeSet<String> {
     let name = word_list(&items, "PORTNAME").join("");
     let mut list: BTreeSet<String> = word_list(&items, "PLIST_FILES")
         .iter()
-        .map(|f| f.replace("${PORTNAME}", &name))
+        // PLIST_SUB's DATADIR (bsd.port.mk): share/${PORTNAME}.
+        .map(|f| {
+            f.replace("${PORTNAME}", &name)
+                .replace("%%DATADIR%%", &format!("share/{name}"))
+        })
         .collect();
     if with_docs {
         for d in word_list(&items, "PORTDOCS") {
