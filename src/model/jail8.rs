@@ -1,8 +1,7 @@
-//! jail(8)'s own parameters: config.c's `intparams` table and flags, `check_intparams()`
-//! on their values, and the C `strtol` both read numbers with. FreeBSD's table, kept
+//! jail(8)'s own parameters: config.c's `intparams` table and flags, and the C `strtol`
+//! that check_intparams() (intcheck.rs) reads numbers with. FreeBSD's table, kept
 //! apart from the merge that consults it (legacy reads the same flags).
 
-use super::merge::{Building, to_loc};
 use crate::parse::jailconf::Text;
 
 pub(crate) const PF_BOOL: u8 = 1;
@@ -116,34 +115,4 @@ pub fn strtol(s: &str) -> (i64, usize) {
         v = v.saturating_mul(10).saturating_add(i64::from(c - b'0'));
     }
     (if neg { -v } else { v }, i + digits)
-}
-
-impl Building<'_, '_> {
-    /// check_intparams(): boolean and integer values of jail(8)'s own parameters.
-    pub(super) fn check_values(&mut self) {
-        let mut errs = Vec::new();
-        for p in &self.params {
-            let Some(val) = p.values.last().map(|s| &*s.text) else {
-                continue;
-            };
-            if p.flags & PF_BOOL != 0 {
-                let (_, used) = strtol(val);
-                let rest_nonempty = val.len() > used;
-                if !val.eq_ignore_ascii_case("false") && !val.eq_ignore_ascii_case("true") && rest_nonempty {
-                    errs.push((
-                        to_loc(p.loc),
-                        format!("{}: unknown boolean value \"{val}\"", p.name),
-                    ));
-                }
-            } else if p.flags & PF_INT != 0 {
-                let (_, used) = strtol(val);
-                if used == 0 || used != val.len() {
-                    errs.push((to_loc(p.loc), format!("{}: non-integer value \"{val}\"", p.name)));
-                }
-            }
-        }
-        for (loc, msg) in errs {
-            self.fail(loc, msg);
-        }
-    }
 }

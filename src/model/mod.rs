@@ -5,6 +5,7 @@
 
 mod expand;
 mod hash;
+mod intcheck;
 mod jail8;
 mod load;
 mod merge;
