@@ -83,6 +83,24 @@ pub(super) fn is_word_byte(c: u8) -> bool {
     WORD_BYTES[usize::from(c)]
 }
 
+/// The end of a `$name` variable whose `$` is at `dollar` (jaillex.l's
+/// `\$[A-Za-z_][A-Za-z_0-9]*`), or None when no name follows the `$`.
+pub(super) fn simple_var_end(b: &[u8], dollar: usize) -> Option<usize> {
+    let first = *b.get(dollar + 1)?;
+    if !(first.is_ascii_alphabetic() || first == b'_') {
+        return None;
+    }
+    let name = &b[dollar + 2..];
+    Some(
+        dollar
+            + 2
+            + name
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                .count(),
+    )
+}
+
 impl Lexer {
     pub(super) fn new(source: Arc<Source>) -> Lexer {
         Lexer {
@@ -166,35 +184,26 @@ impl Lexer {
                 let e = i + b[i..].iter().take_while(|&&c| is_word_byte(c)).count();
                 self.piece(Kind::Str, i, e, i, e);
             }
-            b'$' if b
-                .get(i + 1)
-                .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') =>
-            {
-                let e = i
-                    + 1
-                    + b[i + 1..]
-                        .iter()
-                        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
-                        .count();
-                self.piece(Kind::Var, i, e, i + 1, e);
-            }
             b'\'' | b'"' => return self.quoted(b, i, c),
             b'/' | b'*' | b'+' => self.piece(Kind::Str, i, i + 1, i, i + 1),
-            b'$' if b.get(i + 1) == Some(&b'{') => {
-                // `${...}` up to the first `}`, no newline or brace inside; else the slow
-                // path reports "unterminated variable".
-                let mut j = i + 2;
-                loop {
-                    match b.get(j) {
-                        Some(b'\\') if j + 1 < b.len() => j += 2,
-                        Some(b'}') => break,
-                        Some(b'\n' | b'{' | b'\\') | None => return self.fill_pest(Rule::one),
-                        Some(_) => j += 1,
+            b'$' => match simple_var_end(b, i) {
+                Some(e) => self.piece(Kind::Var, i, e, i + 1, e),
+                None if b.get(i + 1) == Some(&b'{') => {
+                    // `${...}` up to the first `}`, no newline or brace inside; else the
+                    // slow path reports "unterminated variable".
+                    let mut j = i + 2;
+                    loop {
+                        match b.get(j) {
+                            Some(b'\\') if j + 1 < b.len() => j += 2,
+                            Some(b'}') => break,
+                            Some(b'\n' | b'{' | b'\\') | None => return self.fill_pest(Rule::one),
+                            Some(_) => j += 1,
+                        }
                     }
+                    self.piece(Kind::Var, i, j + 1, i + 2, j);
                 }
-                self.piece(Kind::Var, i, j + 1, i + 2, j);
-            }
-            b'$' => self.piece(Kind::Str, i, i + 1, i, i + 1),
+                None => self.piece(Kind::Str, i, i + 1, i, i + 1),
+            },
             b'\\' => {
                 let n = escape_len_bytes(&b[i..]);
                 self.piece(Kind::Str, i, i + n, i, i + n);
@@ -306,20 +315,13 @@ impl Lexer {
         while i < close {
             // Pieces inside the quotes are glued to what precedes them.
             self.prev_end = i;
+            let var = if b[i] == b'$' { simple_var_end(b, i) } else { None };
+            if let Some(e) = var {
+                self.piece(Kind::Var, i, e, i + 1, e);
+                i = e;
+                continue;
+            }
             match b[i] {
-                b'$' if b
-                    .get(i + 1)
-                    .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') =>
-                {
-                    let e = i
-                        + 1
-                        + b[i + 1..]
-                            .iter()
-                            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
-                            .count();
-                    self.piece(Kind::Var, i, e, i + 1, e);
-                    i = e;
-                }
                 b'$' if b.get(i + 1) == Some(&b'{') => {
                     let mut j = i + 2;
                     loop {

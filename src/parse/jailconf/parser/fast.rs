@@ -9,7 +9,7 @@ use smallvec::SmallVec;
 
 use super::{Parser, Stream};
 use crate::diag::Source;
-use crate::parse::jailconf::lexer::{find, is_word_byte};
+use crate::parse::jailconf::lexer::{find, is_word_byte, simple_var_end};
 use crate::parse::jailconf::text::Text;
 use crate::parse::jailconf::{CfParam, CfString, Op, VarRef, marked_after};
 
@@ -221,16 +221,10 @@ fn starts_piece(b: &[u8], i: usize) -> bool {
 /// A variable at the `$` at `i` outside quotes: its name's range and its end. None for a
 /// `$` that starts no variable, and for a `${` the token path must judge.
 fn var_at(b: &[u8], i: usize) -> Option<(usize, usize, usize)> {
+    if let Some(e) = simple_var_end(b, i) {
+        return Some((i + 1, e, e));
+    }
     match b.get(i + 1) {
-        Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {
-            let e = i
-                + 2
-                + b[i + 2..]
-                    .iter()
-                    .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
-                    .count();
-            Some((i + 1, e, e))
-        }
         Some(b'{') => {
             let close = i + 2 + memchr::memchr3(b'}', b'\n', b'{', b.get(i + 2..)?)?;
             if b[close] != b'}' || b[i + 2..close].contains(&b'\\') {
@@ -366,21 +360,16 @@ fn fast_dquote(
             _ => {}
         }
         // A `$` inside the quotes.
+        if let Some(e) = simple_var_end(b, d) {
+            vars.push(VarRef {
+                name: Text::name(src, d + 1, e),
+                pos: lit.len,
+                at: d,
+            });
+            k = e;
+            continue;
+        }
         match b.get(d + 1) {
-            Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {
-                let e = d
-                    + 2
-                    + b[d + 2..]
-                        .iter()
-                        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
-                        .count();
-                vars.push(VarRef {
-                    name: Text::name(src, d + 1, e),
-                    pos: lit.len,
-                    at: d,
-                });
-                k = e;
-            }
             Some(b'{') => {
                 let close = d + 2 + memchr::memchr3(b'}', b'"', b'\\', b.get(d + 2..)?)?;
                 if b[close] != b'}' || b[d + 2..close].iter().any(|&c| c == b'\n' || c == b'{') {
