@@ -11,6 +11,7 @@ pub mod completions;
 pub mod create;
 pub mod depend;
 pub mod diag;
+pub mod diff;
 pub mod edit;
 pub mod emit;
 pub mod engine;

@@ -183,19 +183,7 @@ impl Comparer {
 
 /// A unified diff from `old` to `new` for `path` (empty when equal).
 pub fn diff(path: &str, old: &str, new: &str) -> String {
-    if old == new {
-        return String::new();
-    }
-    let d = similar::TextDiff::from_lines(old, new);
-    let mut out = d
-        .unified_diff()
-        .context_radius(3)
-        .header(&format!("a{path}"), &format!("b{path}"))
-        .to_string();
-    if !out.ends_with('\n') {
-        out.push('\n');
-    }
-    out
+    crate::diff::unified(path, old, new)
 }
 
 /// Write every artifact that differs from the disk. Returns the host paths written.

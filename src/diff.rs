@@ -1,0 +1,299 @@
+//! Unified diffs of a file's old and new text, for `generate --dry-run` and `check`.
+//!
+//! The edits jailvol makes are a few lines at many places of a large file (a block's
+//! end in each of 50,000 jails), and one Myers diff over the whole file spent most of
+//! `generate --dry-run`'s time finding them (issue 21). So the lines are walked once:
+//! equal runs are skipped, and where they part, the nearest place where both sides agree
+//! again for [`RESYNC`] lines closes a changed region, which alone goes to similar's
+//! Myers. The output is similar's unified format (its hunk grouping, headers and
+//! `\ No newline at end of file`), so small files read exactly as before.
+
+use std::fmt::Write as _;
+
+use similar::{Algorithm, DiffOp, DiffTag, DiffableStr};
+
+/// How many equal lines in a row end a changed region. One or two equal lines inside a
+/// change (a `}` or a blank line) are common and do not split it.
+const RESYNC: usize = 3;
+
+/// How far (old plus new lines) a changed region is searched for its end before the
+/// rest of the file goes to Myers whole.
+const SEARCH: usize = 4096;
+
+/// Context lines around each change.
+const CONTEXT: usize = 3;
+
+/// A unified diff from `old` to `new` for `path` (empty when equal).
+pub fn unified(path: &str, old: &str, new: &str) -> String {
+    if old == new {
+        return String::new();
+    }
+    let a = old.tokenize_lines();
+    let b = new.tokenize_lines();
+    let ops = line_ops(&a, &b);
+    let mut out = String::new();
+    for (n, hunk) in similar::group_diff_ops(ops, CONTEXT).iter().enumerate() {
+        if hunk.is_empty() {
+            continue;
+        }
+        if n == 0 {
+            let _ = write!(out, "--- a{path}\n+++ b{path}\n");
+        }
+        header(&mut out, hunk);
+        for op in hunk {
+            let (tag, old_r, new_r) = op.as_tag_tuple();
+            let lines: Box<dyn Iterator<Item = (char, &str)>> = match tag {
+                DiffTag::Equal => Box::new(a[old_r].iter().map(|l| (' ', *l))),
+                DiffTag::Delete => Box::new(a[old_r].iter().map(|l| ('-', *l))),
+                DiffTag::Insert => Box::new(b[new_r].iter().map(|l| ('+', *l))),
+                DiffTag::Replace => Box::new(
+                    a[old_r]
+                        .iter()
+                        .map(|l| ('-', *l))
+                        .chain(b[new_r].iter().map(|l| ('+', *l))),
+                ),
+            };
+            for (t, l) in lines {
+                out.push(t);
+                out.push_str(l);
+                if !l.ends_with(['\n', '\r']) {
+                    out.push_str("\n\\ No newline at end of file\n");
+                }
+            }
+        }
+    }
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// `@@ -l,n +l,n @@` as similar writes it: a one-line range is its line alone, an
+/// empty one starts at the line before it.
+fn header(out: &mut String, hunk: &[DiffOp]) {
+    let (Some(first), Some(last)) = (hunk.first(), hunk.last()) else {
+        return;
+    };
+    let range = |start: usize, end: usize| {
+        let len = end.saturating_sub(start);
+        match len {
+            1 => format!("{}", start + 1),
+            0 => format!("{start},0"),
+            _ => format!("{},{len}", start + 1),
+        }
+    };
+    let _ = writeln!(
+        out,
+        "@@ -{} +{} @@",
+        range(first.old_range().start, last.old_range().end),
+        range(first.new_range().start, last.new_range().end)
+    );
+}
+
+/// The diff's operations: equal runs found by walking both sides, each changed region
+/// between them diffed with Myers.
+fn line_ops(a: &[&str], b: &[&str]) -> Vec<DiffOp> {
+    let mut ops = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    loop {
+        let run = a[i..].iter().zip(&b[j..]).take_while(|(x, y)| x == y).count();
+        if run > 0 {
+            push(
+                &mut ops,
+                DiffOp::Equal {
+                    old_index: i,
+                    new_index: j,
+                    len: run,
+                },
+            );
+            i += run;
+            j += run;
+        }
+        if i == a.len() && j == b.len() {
+            break;
+        }
+        let (di, dj) = resync(a, b, i, j).unwrap_or((a.len() - i, b.len() - j));
+        for op in similar::capture_diff(Algorithm::Myers, a, i..i + di, b, j..j + dj) {
+            push(&mut ops, op);
+        }
+        i += di;
+        j += dj;
+    }
+    ops
+}
+
+/// Equal runs next to each other are one run: similar's grouping counts context per run.
+fn push(ops: &mut Vec<DiffOp>, op: DiffOp) {
+    if let (
+        Some(DiffOp::Equal { len, old_index, .. }),
+        DiffOp::Equal {
+            old_index: oi,
+            len: more,
+            ..
+        },
+    ) = (ops.last_mut(), op)
+        && *old_index + *len == oi
+    {
+        *len += more;
+        return;
+    }
+    ops.push(op);
+}
+
+/// The nearest place after `a[i]` and `b[j]` (which differ) where the two sides agree for
+/// [`RESYNC`] lines, or both end: how many lines of each side the change spans. Nearest
+/// means the fewest lines skipped in all, as a minimal diff would have it.
+fn resync(a: &[&str], b: &[&str], i: usize, j: usize) -> Option<(usize, usize)> {
+    let agree = |x: usize, y: usize| {
+        let n = RESYNC.min(a.len() - x).min(b.len() - y);
+        (a.len() - x == n || b.len() - y == n || n == RESYNC)
+            && (0..n).all(|k| a[x + k] == b[y + k])
+            && (n > 0 || (x == a.len() && y == b.len()))
+    };
+    for d in 1..=SEARCH {
+        for da in 0..=d {
+            let db = d - da;
+            if i + da > a.len() || j + db > b.len() {
+                continue;
+            }
+            if agree(i + da, j + db) {
+                return Some((da, db));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// similar's own unified diff, which this one must equal where Myers finds the same
+    /// changes.
+    fn reference(path: &str, old: &str, new: &str) -> String {
+        let d = similar::TextDiff::from_lines(old, new);
+        let mut out = d
+            .unified_diff()
+            .context_radius(CONTEXT)
+            .header(&format!("a{path}"), &format!("b{path}"))
+            .to_string();
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out
+    }
+
+    fn same(old: &str, new: &str) {
+        assert_eq!(
+            unified("/f", old, new),
+            reference("/f", old, new),
+            "{old:?} -> {new:?}"
+        );
+    }
+
+    #[test]
+    fn equal_texts_have_no_diff() {
+        assert_eq!(unified("/f", "a\n", "a\n"), "");
+    }
+
+    #[test]
+    fn reads_as_similars_format() {
+        same("", "a\nb\n");
+        same("a\nb\n", "");
+        same("a\n", "b\n");
+        same("a\nb", "a\nc");
+        same("a\nb\n", "a\nb");
+        same("a\r\nb\r\n", "a\r\nc\r\n");
+        let block = |i: usize, extra: &str| format!("j{i} {{\n\tpath = /j/{i};\n{extra}}}\n\n");
+        let old: String = (0..40).map(|i| block(i, "")).collect();
+        let new: String = (0..40)
+            .map(|i| block(i, if i % 3 == 0 { "\tx = 1; # jailvol\n" } else { "" }))
+            .collect();
+        same(&old, &new);
+        same(&new, &old);
+        let changed: String = (0..40)
+            .map(|i| {
+                block(
+                    i,
+                    if i % 3 == 0 {
+                        "\tx = 2; # jailvol\n\ty; # jailvol\n"
+                    } else {
+                        ""
+                    },
+                )
+            })
+            .collect();
+        same(&new, &changed);
+    }
+
+    #[test]
+    fn a_whole_rewrite_is_one_change() {
+        let old: String = (0..100).map(|i| format!("old {i}\n")).collect();
+        let new: String = (0..100).map(|i| format!("new {i}\n")).collect();
+        same(&old, &new);
+    }
+
+    /// `old` with the unified diff `patch` applied, as patch(1) would: context and
+    /// removed lines must be where the hunk header says.
+    fn apply(old: &str, patch: &str) -> String {
+        let a = old.tokenize_lines();
+        let mut out = String::new();
+        let mut at = 0;
+        let mut lines = patch.split_inclusive('\n').skip(2).peekable();
+        while let Some(h) = lines.next() {
+            let start: usize = h
+                .trim_start_matches("@@ -")
+                .split([',', ' '])
+                .next()
+                .and_then(|n| n.parse().ok())
+                .expect("hunk header");
+            let len_zero = h.split(' ').nth(1).is_some_and(|r| r.ends_with(",0"));
+            let from = if len_zero { start } else { start - 1 };
+            out.extend(a[at..from].iter().copied());
+            at = from;
+            while let Some(l) = lines.next_if(|l| !l.starts_with("@@")) {
+                let (tag, text) = l.split_at(1);
+                let text = match lines.next_if(|n| n.starts_with("\\ No newline")) {
+                    Some(_) => text.strip_suffix('\n').expect("hint after a line"),
+                    None => text,
+                };
+                match tag {
+                    " " | "-" => {
+                        assert_eq!(a[at], text, "hunk {h:?} does not match the old text");
+                        if tag == " " {
+                            out.push_str(text);
+                        }
+                        at += 1;
+                    }
+                    "+" => out.push_str(text),
+                    _ => panic!("bad line {l:?}"),
+                }
+            }
+        }
+        out.extend(a[at..].iter().copied());
+        out
+    }
+
+    proptest::proptest! {
+        /// Small alphabets make repeated lines, where a change is hard to place.
+        #[test]
+        fn the_diff_turns_old_into_new(
+            old in proptest::collection::vec("[ab}]{0,2}\n?", 0..40),
+            edits in proptest::collection::vec((0usize..40, "[abc}]{0,2}\n", proptest::bool::ANY), 0..8),
+        ) {
+            let old: String = old.iter().map(|l| if l.ends_with('\n') { l.clone() } else { format!("{l}\n") }).collect();
+            let mut lines: Vec<String> = old.split_inclusive('\n').map(str::to_owned).collect();
+            for (at, text, insert) in edits {
+                let at = at.min(lines.len());
+                if insert || at == lines.len() {
+                    lines.insert(at, text);
+                } else {
+                    lines.remove(at);
+                }
+            }
+            let new: String = lines.concat();
+            let patch = unified("/f", &old, &new);
+            proptest::prop_assert_eq!(apply(&old, &patch), new);
+        }
+    }
+}
