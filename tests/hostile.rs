@@ -466,6 +466,40 @@ fn closed_stdout_exits_quietly() {
     }
 }
 
+/// `generate --dry-run` writes each file's diff as it is made: a reader that leaves
+/// early ends it quietly too.
+#[test]
+fn closed_stdout_ends_a_streamed_diff_quietly() {
+    let d = tempfile::tempdir().unwrap();
+    let etc = d.path().join("etc");
+    std::fs::create_dir(&etc).unwrap();
+    let mut conf = String::from("$volume_size = 1G;\n");
+    for i in 0..5_000 {
+        conf.push_str(&format!("j{i} {{ path = /jails/j{i}; }}\n"));
+    }
+    write(&etc.join("jail.conf"), &conf);
+    let mut child = jailvol()
+        .arg("--root")
+        .arg(d.path())
+        .args(["generate", "--dry-run"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("--- a/"), "{first}");
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}\n{err}");
+    assert!(!err.to_lowercase().contains("broken pipe"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
 // ------------------------------------------------------------------ unwritable outputs
 
 /// `chattr +i` on a directory: even root cannot create files in it. Undone on drop.

@@ -2,7 +2,7 @@
 
 use clap::{Args, ValueEnum};
 
-use super::{Globals, print};
+use super::Globals;
 use crate::diag::{Diag, exit};
 use crate::ops::generate::{self, Outcome};
 use crate::plan;
@@ -90,8 +90,13 @@ pub(crate) fn generate(g: &Globals, a: &GenerateArgs) -> anyhow::Result<i32> {
         dry_run: a.dry_run,
         force: a.force,
     };
-    match generate::generate(&opts, &|d| g.warn(d))? {
-        Outcome::Diff(diff) => print(&diff)?,
+    // A reader that leaves early (`| head`) ends the run quietly: report() knows a
+    // broken pipe.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let outcome = generate::generate(&opts, &|d| g.warn(d), &mut out)?;
+    std::io::Write::flush(&mut out)?;
+    match outcome {
+        Outcome::Diffed => {}
         Outcome::Written(written) => {
             for w in &written {
                 g.note(&format!("wrote {w}"));

@@ -20,13 +20,16 @@ pub struct Options {
 
 /// What generate did.
 pub enum Outcome {
-    /// `dry_run`: the unified diff of every file that would change.
-    Diff(String),
+    /// `dry_run`: the unified diff of every file that would change went to the writer.
+    Diffed,
     /// The files written (none when everything was up to date).
     Written(Vec<String>),
 }
 
-pub fn generate(opts: &Options, warn: Warn) -> anyhow::Result<Outcome> {
+/// With `dry_run`, each file's diff goes to `diff_out` as soon as it is made: a large
+/// host's diff is larger than its configuration, and held whole it was the largest
+/// allocation of the run.
+pub fn generate(opts: &Options, warn: Warn, diff_out: &mut dyn std::io::Write) -> anyhow::Result<Outcome> {
     let inputs = input::select(&opts.input)?;
     let loader = inputs.loader();
     let plan = if inputs.kind == InputKind::RcConf {
@@ -64,15 +67,15 @@ pub fn generate(opts: &Options, warn: Warn) -> anyhow::Result<Outcome> {
     };
     warn(&plan.warnings);
     if opts.dry_run {
-        let mut out = String::new();
         for art in &plan.artifacts {
-            match write::change(&loader, art)? {
-                write::Change::Unchanged => {}
-                write::Change::Create => out.push_str(&write::diff(&art.path, "", &art.content)),
-                write::Change::Update { old } => out.push_str(&write::diff(&art.path, &old, &art.content)),
-            }
+            let diff = match write::change(&loader, art)? {
+                write::Change::Unchanged => continue,
+                write::Change::Create => write::diff(&art.path, "", &art.content),
+                write::Change::Update { old } => write::diff(&art.path, &old, &art.content),
+            };
+            diff_out.write_all(diff.as_bytes())?;
         }
-        return Ok(Outcome::Diff(out));
+        return Ok(Outcome::Diffed);
     }
     Ok(Outcome::Written(write::apply(
         &loader,
