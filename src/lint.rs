@@ -79,6 +79,7 @@ registry! {
     UnreadableOutput = "JV027", Error, "a file jailvol writes cannot be read";
     MountBelowPath = "JV028", Error, "a `mount` entry below a managed jail's path";
     MissingJailPath = "JV029", Error, "a managed jail's path is missing or not a directory";
+    InvalidAddress = "JV030", Error, "an address jail(8) cannot parse";
     /// A warning of the jail.conf reader that no lint above names: a jailvol bug.
     OtherReaderWarning = "JV099", Warning, "another warning of the jail.conf reader";
 }

@@ -2,6 +2,7 @@
 //! admin meant, and clashes between jails.
 
 use super::Report;
+use super::address::{Family, addresses, invalid};
 use crate::diag::Loc;
 use crate::lint::Lint;
 use crate::locate;
@@ -71,9 +72,12 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
             }
         }
         for (param, addrs) in [("ip4.addr", ip4), ("ip6.addr", ip6)] {
-            for v in values(addrs) {
-                let addr = ip_only(v);
-                if addr.is_empty() {
+            let family = Family::of(param);
+            for addr in addresses(values(addrs).iter().map(Text::as_str)) {
+                // jail(8) fails the jail on an address inet_pton refuses (JV030), so
+                // only the valid ones can clash (JV010).
+                if let Some(why) = invalid(family, addr) {
+                    r.push(err(Lint::InvalidAddress, param, format!("{param}: {why}")));
                     continue;
                 }
                 match ips.get(addr) {
@@ -113,14 +117,6 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
 /// A parameter's values, none when it is not set.
 fn values(e: Option<&Entry>) -> &[Text] {
     e.map_or(&[], |e| e.values.as_slice())
-}
-
-/// The address part of an ip4.addr/ip6.addr value: jail(8) strips `IFACE|`, `/MASK`
-/// and anything after a blank (config.c check_intparams).
-fn ip_only(v: &str) -> &str {
-    let v = v.rsplit('|').next().unwrap_or(v);
-    let v = v.split('/').next().unwrap_or(v);
-    v.split(' ').next().unwrap_or(v)
 }
 
 fn duplicate_blocks(parsed: &Parsed, r: &mut Report) {

@@ -3,6 +3,7 @@
 //! configuration for what jail(8), mount(8) or the md lifecycle would trip over. Each
 //! finding has a stable code; docs/checks.md explains every one with its FreeBSD source.
 
+mod address;
 mod config;
 mod container;
 mod fstab;
