@@ -1,4 +1,5 @@
-//! JV030 (an address jail(8) cannot parse) in each of `check`'s outputs: the text lines, `--format json` and `--format github`
+//! JV030 (an address jail(8) cannot parse) and JV031 (an unknown `$volume_*` variable)
+//! in each of `check`'s outputs: the text lines, `--format json` and `--format github`
 //! carry the code, the place and the whole message.
 
 mod common;
@@ -88,6 +89,36 @@ fn invalid_addresses_are_reported_with_jail8s_words_and_why() {
     let want: Vec<(u64, String, String)> = want
         .iter()
         .map(|(l, j, m)| (*l, j.to_string(), m.to_string()))
+        .collect();
+    assert_eq!(found, want);
+}
+
+#[test]
+fn unknown_volume_variables_say_which_setting_was_meant() {
+    let found = findings("JV031-bad", "JV031");
+    let tail = ": jail(8) and jailvol ignore it, and a jail without $volume_size is not managed";
+    let want = [
+        // In a wildcard block: no one jail.
+        (
+            1,
+            "",
+            "$volume_flie is not a jailvol setting (did you mean $volume_file?)",
+        ),
+        (
+            2,
+            "a",
+            "$volume_sise is not a jailvol setting (did you mean $volume_size?)",
+        ),
+        (
+            3,
+            "b",
+            "$volume_notes is not a jailvol setting (the settings are $volume_size, $volume_file and \
+             $volume_md_unit)",
+        ),
+    ];
+    let want: Vec<(u64, String, String)> = want
+        .iter()
+        .map(|(l, j, m)| (*l, j.to_string(), format!("{m}{tail}")))
         .collect();
     assert_eq!(found, want);
 }

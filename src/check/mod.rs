@@ -8,6 +8,7 @@ mod config;
 mod container;
 mod fstab;
 mod mounts;
+mod variables;
 
 use std::hash::{BuildHasher, BuildHasherDefault};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -203,6 +204,7 @@ fn lint_config(loader: &Loader, parsed: &Parsed, cfg: &crate::model::Config, opt
         r.push(Lint::ListVariableAsValue.attach(d.clone()));
     }
     config::lint(parsed, cfg, r);
+    variables::lint(parsed, r);
     fstab::lint(loader, parsed, cfg, opts, r);
 }
 

@@ -1,0 +1,112 @@
+//! JV031: a `$volume_*` variable that is none of jailvol's settings. jail(8) drops every
+//! variable after substitution (`config.c` `load_config` frees the `PF_VAR` parameters),
+//! so `$volume_sise = 4G;` is silently nothing: the jail is not managed, and `generate`
+//! then removes its hooks. The statements are read as written (every block, wildcard and
+//! top level), once each, not per merged jail.
+
+use super::Report;
+use crate::lint::Lint;
+use crate::model::wild_jail_name;
+use crate::parse::jailconf::Parsed;
+use crate::settings::{VAR_FILE, VAR_SIZE, VAR_UNIT};
+
+const SETTINGS: [&str; 3] = [VAR_SIZE, VAR_FILE, VAR_UNIT];
+
+/// The prefix jailvol's settings share, which jailvol takes as its own.
+const PREFIX: &str = "volume_";
+
+pub fn lint(parsed: &Parsed, r: &mut Report) {
+    for rec in &parsed.jails {
+        for p in rec.params.iter().filter(|p| p.is_var) {
+            let name = p.name.as_str();
+            if SETTINGS.contains(&name) {
+                continue;
+            }
+            let near = nearest(name);
+            let prefixed = name
+                .get(..PREFIX.len())
+                .is_some_and(|s| s.eq_ignore_ascii_case(PREFIX));
+            if !prefixed && near.is_none() {
+                continue;
+            }
+            let hint = match near {
+                Some(s) => format!("did you mean ${s}?"),
+                None => format!("the settings are ${VAR_SIZE}, ${VAR_FILE} and ${VAR_UNIT}"),
+            };
+            let d = Lint::UnknownVolumeVariable.diag(
+                Some(p.loc()),
+                format!(
+                    "${name} is not a jailvol setting ({hint}): jail(8) and jailvol ignore it, and a jail \
+                     without ${VAR_SIZE} is not managed"
+                ),
+            );
+            r.push(if rec.block.is_some() && !wild_jail_name(&rec.name) {
+                d.with_jail(rec.name.as_str())
+            } else {
+                d
+            });
+        }
+    }
+}
+
+/// The setting `name` most likely means: the closest by edit distance (a transposition
+/// counting as one edit), when at most two edits away; the first of equals, in
+/// `SETTINGS` order.
+fn nearest(name: &str) -> Option<&'static str> {
+    SETTINGS
+        .iter()
+        .map(|s| (distance(&name.to_ascii_lowercase(), s), *s))
+        .filter(|&(d, _)| d <= 2)
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, s)| s)
+}
+
+/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of
+/// two adjacent characters, each one edit.
+fn distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    // Three rows: two back (for swaps), the previous and the current.
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(before[j - 2] + 1);
+            }
+            cur[j] = d;
+        }
+        std::mem::swap(&mut before, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_swaps_as_one() {
+        assert_eq!(distance("volume_sise", "volume_size"), 1);
+        assert_eq!(distance("volume_szie", "volume_size"), 1);
+        assert_eq!(distance("volume_siz", "volume_size"), 1);
+        assert_eq!(distance("", "abc"), 3);
+        assert_eq!(distance("abc", ""), 3);
+        assert_eq!(distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(nearest("volume_sise"), Some(VAR_SIZE));
+        assert_eq!(nearest("Volume_Size"), Some(VAR_SIZE));
+        assert_eq!(nearest("volume_files"), Some(VAR_FILE));
+        assert_eq!(nearest("volume_mdunit"), Some(VAR_UNIT));
+        assert_eq!(nearest("volume_unit"), None);
+        assert_eq!(nearest("volum_size"), Some(VAR_SIZE));
+        assert_eq!(nearest("ip"), None);
+    }
+}
