@@ -53,9 +53,16 @@ pub fn lint(parsed: &Parsed, r: &mut Report) {
 /// counting as one edit), when at most two edits away; the first of equals, in
 /// `SETTINGS` order.
 fn nearest(name: &str) -> Option<&'static str> {
+    // Most variables are far longer or shorter than every setting: no distance to
+    // compute for them (check reads every variable of every block).
+    if SETTINGS.iter().all(|s| s.len().abs_diff(name.len()) > 2) {
+        return None;
+    }
+    let name = name.to_ascii_lowercase();
     SETTINGS
         .iter()
-        .map(|s| (distance(&name.to_ascii_lowercase(), s), *s))
+        .filter(|s| s.len().abs_diff(name.len()) <= 2)
+        .map(|s| (distance(&name, s), *s))
         .filter(|&(d, _)| d <= 2)
         .min_by_key(|&(d, _)| d)
         .map(|(_, s)| s)
