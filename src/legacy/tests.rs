@@ -401,6 +401,41 @@ fn fstab_only_when_readable() {
     assert!(!has(&l, "allow.mount;"));
 }
 
+/// `_j=$(echo $_j | tr /. _)`: FreeBSD sh's echo takes `-n` and `-e` as options and
+/// prints no name; parse_options "" warns and converts nothing.
+#[test]
+fn echo_option_as_jail_name() {
+    let c = run(&[
+        ("jail_list", "-n j -e"),
+        ("jail_j_hostname", "h"),
+        ("jail_j_rootdir", "/r"),
+        ("jail__n_hostname", "n"),
+        ("jail__n_rootdir", "/n"),
+    ]);
+    let names: Vec<&str> = c.blocks.iter().map(|b| b.name.as_str()).collect();
+    assert_eq!(names, ["j"]);
+    let msgs: Vec<&str> = c
+        .warnings
+        .iter()
+        .filter(|d| d.message.contains("you must specify a jail"))
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(
+        msgs,
+        [
+            "\"-n\": parse_options: you must specify a jail",
+            "\"-e\": parse_options: you must specify a jail"
+        ]
+    );
+    // Other words starting with `-` are names for echo.
+    let c = run(&[
+        ("jail_list", "-ne"),
+        ("jail__ne_hostname", "h"),
+        ("jail__ne_rootdir", "/r"),
+    ]);
+    assert_eq!(c.blocks.len(), 1);
+}
+
 #[test]
 fn devfs_and_rulesets() {
     let l = lines(&[("jail_devfs_enable", "YES"), ("jail_devfs_ruleset", "11")]);
