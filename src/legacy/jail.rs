@@ -41,6 +41,7 @@ pub(super) fn convert_jail<'a>(
         errors: Vec::new(),
         list_origin,
         user_lines: Vec::new(),
+        rejected: Vec::new(),
     };
     let header = jc.convert(list_origin.as_ref());
     if jc.errors.is_empty() && !jc.user_lines.is_empty() {
@@ -53,6 +54,7 @@ pub(super) fn convert_jail<'a>(
             from: Few::from(list_origin),
             loc: hostname_origin.and_then(|o| o.loc()),
             lines: jc.lines,
+            rejected: jc.rejected,
         }),
         // Errors are reported only for a jail rc.d/jail would convert.
         Some(_) => None,
@@ -84,6 +86,8 @@ pub(super) struct JailConv<'v, 'a> {
     /// Lines whose values came from the user where jail(8) may expect a boolean or an
     /// integer (`fib`, `parameters` words): checked by check_values.
     user_lines: Vec<usize>,
+    /// What jail(8) says of those values (`Block::rejected`).
+    rejected: Vec<Diag>,
 }
 
 impl<'v, 'a> JailConv<'v, 'a> {
@@ -790,8 +794,13 @@ impl<'v, 'a> JailConv<'v, 'a> {
         );
     }
 
-    /// jail(8) check_intparams: booleans and integers of its own parameters, on the
-    /// values the block ends with (`exec.fib` from `jail_<jv>_fib`, `parameters` words).
+    /// jail(8) check_intparams (usr.sbin/jail/config.c): booleans and integers of its
+    /// own parameters, on the values the block ends with (`exec.fib` from `jail_<jv>_fib`,
+    /// `parameters` words). rc.d/jail copies such a value as it is, like
+    /// `enforce_statfs` or `devfs_ruleset`, and jail(8) fails the jail when it starts:
+    /// the value is converted the same way, with a warning in jail(8)'s words, and
+    /// `check` reports the converted jail.conf (JV002). Refusing the whole conversion
+    /// for it (as jailvol did) was stricter than for every other value rc.d copies.
     fn check_values(&mut self) {
         use crate::model::{PF_BOOL, PF_INT};
         let mut seen: Vec<&str> = Vec::new();
@@ -816,19 +825,27 @@ impl<'v, 'a> JailConv<'v, 'a> {
                 true
             };
             if !ok {
-                let kind = if flags & PF_BOOL != 0 {
-                    "boolean"
+                let what = if flags & PF_BOOL != 0 {
+                    "unknown boolean value"
                 } else {
-                    "integer"
+                    "non-integer value"
                 };
-                bad.push((
-                    l.from.first().cloned(),
-                    format!("{}: \"{val}\" is not an {kind}", l.name),
-                ));
+                bad.push((l.from.first().cloned(), format!("{}: {what} \"{val}\"", l.name)));
             }
         }
         for (from, msg) in bad {
-            self.error(from.as_ref(), msg, "jail(8) rejects this jail's configuration");
+            // As model::load reports the rendered text (check_values in model/intcheck.rs).
+            let loc = from.as_ref().and_then(Origin::loc);
+            self.rejected.push(Diag::error(loc, format!("{}: {msg}", self.j)));
+            self.warn(
+                from.as_ref(),
+                msg,
+                Some(
+                    "copied as rc.d/jail writes it; jail(8) will refuse to start this jail \
+                     (`jailvol check` reports it on the converted jail.conf)"
+                        .to_owned(),
+                ),
+            );
         }
     }
 }

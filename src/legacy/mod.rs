@@ -119,6 +119,11 @@ pub struct Block<'a> {
     /// The `jail_<jv>_hostname` assignment, for messages and `show --format json`.
     pub loc: Option<Loc>,
     pub lines: Vec<Line<'a>>,
+    /// jail(8)'s errors on the block's values (check_intparams: `exec.fib = one;`):
+    /// converted as rc.d/jail writes them (with a warning), but jail(8) fails the jail,
+    /// so `Conversion::config` leaves it out and reports these, as `model::load` does
+    /// on the rendered text.
+    pub rejected: Vec<Diag>,
 }
 
 /// The result of a conversion, borrowing from the variables converted.
