@@ -598,10 +598,12 @@ impl<'v, 'a> JailConv<'v, 'a> {
             None => Cow::Owned(format!("/etc/fstab.{}", self.j)),
         };
         let mut from = hit.as_ref().map(Hit::from).unwrap_or_default();
-        // `[ -r $_fstab ]` is unquoted: a path with whitespace is never "readable".
-        let readable = !has_ifs(&path) && self.readable(&path);
+        let readable = match &hit {
+            Some(h) if has_ifs(h.value) => self.blank_fstab(h),
+            _ => self.readable(&path),
+        };
         if !readable {
-            if let Some(h) = &hit {
+            if let Some(h) = hit.as_ref().filter(|h| !has_ifs(h.value)) {
                 self.warn(
                     h.origin.as_ref(),
                     format!("{path} is not readable under the root: no mount.fstab"),
@@ -627,6 +629,54 @@ impl<'v, 'a> JailConv<'v, 'a> {
             from.extend(mhit.from());
         }
         self.push("mount.fstab", Op::Set, Few::One(path), from);
+    }
+
+    /// `[ -r $_fstab ]` for an fstab path with blanks (the default path has none), with
+    /// a warning saying what rc.d/jail does with it. The test is unquoted, so sh splits
+    /// the path into words first: blanks around one word vanish and that word is tested,
+    /// but `echo "\tmount.fstab = \"$_fstab\";"` then writes the value with its blanks,
+    /// a file jail(8) cannot open (config.c check_intparams: `mount.fstab: FILE: ...`,
+    /// the jail fails; `check` reports it, JV025); blanks only leave `[ -r ]`, a test of
+    /// a non-empty string, which is true; several words are a syntax error of test(1)
+    /// (false: no mount.fstab). The value is kept exactly as rc.d/jail would write it.
+    fn blank_fstab(&mut self, h: &Hit<'a>) -> bool {
+        let v = h.value;
+        let words: Vec<&str> = ifs_words(v).collect();
+        let (readable, what) = match words.as_slice() {
+            [] => (
+                true,
+                "rc.d/jail's unquoted `[ -r $_fstab ]` is then `[ -r ]`, which is true: \
+                 mount.fstab is written with the blanks, and jail(8) fails the jail as it cannot \
+                 read that file"
+                    .to_owned(),
+            ),
+            [one] if self.readable(one) => (
+                true,
+                format!(
+                    "rc.d/jail's unquoted `[ -r $_fstab ]` tests {one}, which is readable, and \
+                     writes mount.fstab with the blanks: copied so, and jail(8) fails the jail as \
+                     it cannot read \"{v}\"; remove the blanks"
+                ),
+            ),
+            [one] => (
+                false,
+                format!(
+                    "rc.d/jail's unquoted `[ -r $_fstab ]` tests {one}, which is not readable under the root: no mount.fstab"
+                ),
+            ),
+            _ => (
+                false,
+                "rc.d/jail's unquoted `[ -r $_fstab ]` gets several words, a syntax error of \
+                 test(1), so it writes no mount.fstab: none is converted"
+                    .to_owned(),
+            ),
+        };
+        self.warn(
+            h.origin.as_ref(),
+            format!("the fstab path \"{v}\" has blanks"),
+            Some(what),
+        );
+        readable
     }
 
     /// devfs_ruleset: numeric only (rc.d/jail: `[0-9]*`), `devfsrules_jail` is jail(8)'s

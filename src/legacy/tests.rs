@@ -413,6 +413,41 @@ fn fstab_only_when_readable() {
     assert!(!has(&l, "allow.mount;"));
 }
 
+/// rc.d/jail's `[ -r $_fstab ]` is unquoted: blanks around one word vanish from the
+/// test but not from the value it writes; several words fail the test; blanks alone
+/// make it `[ -r ]` (true). Never dropped or kept without a warning.
+#[test]
+fn fstab_with_blanks() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let etc = dir.path().join("etc");
+    std::fs::create_dir_all(&etc).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(etc.join("fstab.j"), "").unwrap_or_else(|e| panic!("{e}"));
+    let with = |v: &str| {
+        let c = run_with(
+            &pairs(&jail(&[("jail_j_fstab", v)])),
+            &Options::default(),
+            Some(dir.path()),
+        );
+        let fstab: Vec<String> = lines_of(&c)
+            .into_iter()
+            .filter(|l| l.starts_with("mount.fstab"))
+            .collect();
+        (fstab, c)
+    };
+    let (l, c) = with(" /etc/fstab.j\t");
+    assert_eq!(l, ["mount.fstab = \" /etc/fstab.j\\t\";"]);
+    assert!(warned(&c, "tests /etc/fstab.j, which is readable"));
+    let (l, c) = with("  ");
+    assert_eq!(l, ["mount.fstab = \"  \";"]);
+    assert!(warned(&c, "`[ -r ]`, which is true"));
+    let (l, c) = with(" /etc/fstab.none ");
+    assert!(l.is_empty());
+    assert!(warned(&c, "tests /etc/fstab.none, which is not readable"));
+    let (l, c) = with("/etc/fstab.j /etc/fstab.j");
+    assert!(l.is_empty());
+    assert!(warned(&c, "several words"));
+}
+
 /// `_j=$(echo $_j | tr /. _)`: FreeBSD sh's echo takes `-n` and `-e` as options and
 /// prints no name; parse_options "" warns and converts nothing.
 #[test]
