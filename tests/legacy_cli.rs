@@ -229,3 +229,30 @@ fn values_jail8_rejects_are_copied_with_a_warning() {
     );
     assert!(!String::from_utf8_lossy(&out.stdout).contains("www {"));
 }
+
+/// `generate` on an rc.conf host refuses a jail jail(8) would fail (a copied
+/// `exec.fib = one;`) as it does on a jail.conf host, rather than leave it unmanaged.
+#[test]
+fn generate_refuses_a_jail_jail8_rejects() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir(dir.path().join("etc")).unwrap_or_else(|e| panic!("{e}"));
+    let rc = format!("{RC}jail_www_volume_size=\"1G\"\n");
+    for (extra, code) in [("", 0), ("jail_www_fib=\"one\"\n", 65)] {
+        std::fs::write(dir.path().join("etc/rc.conf"), format!("{rc}{extra}"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let out = bin()
+            .arg("--root")
+            .arg(dir.path())
+            .args(["generate", "--dry-run"])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{extra:?}: {err}");
+        if code != 0 {
+            assert!(
+                err.contains("error: www: exec.fib: non-integer value \"one\""),
+                "{err}"
+            );
+        }
+    }
+}
