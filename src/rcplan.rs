@@ -59,6 +59,11 @@ pub fn generate(
         return Err(errs);
     }
     let cfg = conv.config();
+    // A jail jail(8) fails (a copied `exec.fib = one;`, legacy `Block::rejected`):
+    // refused as plan::generate refuses it on a jail.conf host, not left unmanaged.
+    if !cfg.errors.is_empty() {
+        return Err(cfg.errors);
+    }
     let mut vols = volume::collect(&cfg, None)?;
     let assigned = volume::assign_units(&mut vols);
     let mut plan = Plan::default();

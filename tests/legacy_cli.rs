@@ -189,3 +189,70 @@ fn binary_exit_codes() {
         assert_eq!(out.status.code(), Some(code), "{old:?}");
     }
 }
+
+/// A value jail(8) rejects (`exec.fib = one;`) is copied as rc.d/jail copies it, into a
+/// new file and merged into an existing one (whose reloaded model then has jail(8)'s
+/// error for it: expected, not a reason to refuse), with a warning; `show` on the
+/// rc.conf leaves the jail out and exits 65, as on the converted jail.conf.
+#[test]
+fn values_jail8_rejects_are_copied_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let rc = dir.path().join("rc.conf");
+    std::fs::write(&rc, format!("{RC}jail_www_fib=\"one\"\n")).unwrap_or_else(|e| panic!("{e}"));
+    let target = dir.path().join("exists.conf");
+    for old in ["", "other { path = /o; }\n"] {
+        std::fs::write(&target, old).unwrap_or_else(|e| panic!("{e}"));
+        let out = bin()
+            .arg("-f")
+            .arg(&rc)
+            .args(["convert", "-o"])
+            .arg(&target)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{old:?}: {err}");
+        assert!(err.contains("exec.fib: non-integer value \"one\""), "{err}");
+        let text = std::fs::read_to_string(&target).unwrap_or_else(|e| panic!("{e}"));
+        assert!(text.contains("\texec.fib = one;\n"), "{text}");
+    }
+    let out = bin()
+        .args(["--rc-conf", "-f"])
+        .arg(&rc)
+        .arg("show")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(65), "{err}");
+    assert!(
+        err.contains("error: www: exec.fib: non-integer value \"one\""),
+        "{err}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("www {"));
+}
+
+/// `generate` on an rc.conf host refuses a jail jail(8) would fail (a copied
+/// `exec.fib = one;`) as it does on a jail.conf host, rather than leave it unmanaged.
+#[test]
+fn generate_refuses_a_jail_jail8_rejects() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir(dir.path().join("etc")).unwrap_or_else(|e| panic!("{e}"));
+    let rc = format!("{RC}jail_www_volume_size=\"1G\"\n");
+    for (extra, code) in [("", 0), ("jail_www_fib=\"one\"\n", 65)] {
+        std::fs::write(dir.path().join("etc/rc.conf"), format!("{rc}{extra}"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let out = bin()
+            .arg("--root")
+            .arg(dir.path())
+            .args(["generate", "--dry-run"])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{extra:?}: {err}");
+        if code != 0 {
+            assert!(
+                err.contains("error: www: exec.fib: non-integer value \"one\""),
+                "{err}"
+            );
+        }
+    }
+}

@@ -125,6 +125,7 @@ fn parameter_word() -> impl Strategy<Value = String> {
         "a=\"#\"",
     ])
     .prop_map(str::to_owned);
+    // Refused, but `exec.fib=x`: converted, and jail(8) rejects it.
     let refused = prop::sample::select(vec!["name=other", "exec.fib=x", "c={", "$path=x", "a=$b"])
         .prop_map(str::to_owned);
     prop_oneof![
@@ -306,8 +307,11 @@ proptest! {
             let got = reparse(&conv, explain);
             prop_assert!(got.is_ok(), "explain={}: converted text rejected: {:?}\n--- text\n{}", explain, got.as_ref().err(), conv.render(explain));
             let got = got.unwrap();
-            prop_assert!(got.errors.is_empty(), "jail(8) would reject the converted text: {:?}\n--- text\n{}",
-                got.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>(), conv.render(explain));
+            // jail(8) rejects only the values copied as rc.d/jail copies them
+            // (`exec.fib = x;`, issue 20), which the conversion's model reports too.
+            let msgs = |c: &Config| c.errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>();
+            prop_assert_eq!(msgs(&got), msgs(&want), "jail(8)'s errors on the converted text\n--- text\n{}",
+                conv.render(explain));
             prop_assert_eq!(shape(&got), shape(&want), "explain={}\n--- text\n{}", explain, conv.render(explain));
         }
     }

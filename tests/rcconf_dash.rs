@@ -118,6 +118,45 @@ fn fixtures_agree_with_dash() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Line continuations right after `$` or inside a `$name` are removed before the name is
+/// read (issue 20): one or several, unquoted, in double quotes, in `${v:-word}` (both
+/// quotings). Each case must be evaluated (not refused) and dash must agree.
+#[test]
+fn continuations_inside_a_name_agree_with_dash() {
+    if !dash_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let baseline = dash_vars(dir.path(), "").expect("dash runs");
+    let defs = "b=X\nbc=Y\nbcd=Z\n";
+    let cases = [
+        "a=$b\\\nc\n",
+        "a=$b\\\n\\\nc\n",
+        "a=$b\\\n\\\n\\\nc\\\nd\n",
+        "a=\"$b\\\n\\\nc\"\n",
+        "a=\"<$b\\\nc>\"\n",
+        "a=${u:-$b\\\n\\\nc}\n",
+        "a=\"${u:-$b\\\n\\\nc}\"\n",
+        "a=${u:-\"$b\\\nc\"}\n",
+        "a=${b:+$b\\\n\\\nc}\n",
+        "a=$\\\nbc\n",
+        "a=$\\\n\\\nb\\\n\\\nc\n",
+        "a=$b\\\n\\\n-\n",
+        "a=$b\\\n\\\n\n",
+        "export a=$b\\\n\\\nc\n",
+    ];
+    let mut failures = Vec::new();
+    for case in cases {
+        let text = format!("{defs}{case}");
+        if ours(&text).is_none() {
+            failures.push(format!("jailvol refuses:\n{text}"));
+        } else if let Err(e) = compare(dir.path(), &text, &baseline) {
+            failures.push(e);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 // ---------------------------------------------------------------- random inputs
 
 fn plain() -> impl Strategy<Value = String> {

@@ -41,6 +41,7 @@ pub(super) fn convert_jail<'a>(
         errors: Vec::new(),
         list_origin,
         user_lines: Vec::new(),
+        rejected: Vec::new(),
     };
     let header = jc.convert(list_origin.as_ref());
     if jc.errors.is_empty() && !jc.user_lines.is_empty() {
@@ -53,6 +54,7 @@ pub(super) fn convert_jail<'a>(
             from: Few::from(list_origin),
             loc: hostname_origin.and_then(|o| o.loc()),
             lines: jc.lines,
+            rejected: jc.rejected,
         }),
         // Errors are reported only for a jail rc.d/jail would convert.
         Some(_) => None,
@@ -84,6 +86,8 @@ pub(super) struct JailConv<'v, 'a> {
     /// Lines whose values came from the user where jail(8) may expect a boolean or an
     /// integer (`fib`, `parameters` words): checked by check_values.
     user_lines: Vec<usize>,
+    /// What jail(8) says of those values (`Block::rejected`).
+    rejected: Vec<Diag>,
 }
 
 impl<'v, 'a> JailConv<'v, 'a> {
@@ -594,10 +598,12 @@ impl<'v, 'a> JailConv<'v, 'a> {
             None => Cow::Owned(format!("/etc/fstab.{}", self.j)),
         };
         let mut from = hit.as_ref().map(Hit::from).unwrap_or_default();
-        // `[ -r $_fstab ]` is unquoted: a path with whitespace is never "readable".
-        let readable = !has_ifs(&path) && self.readable(&path);
+        let readable = match &hit {
+            Some(h) if has_ifs(h.value) => self.blank_fstab(h),
+            _ => self.readable(&path),
+        };
         if !readable {
-            if let Some(h) = &hit {
+            if let Some(h) = hit.as_ref().filter(|h| !has_ifs(h.value)) {
                 self.warn(
                     h.origin.as_ref(),
                     format!("{path} is not readable under the root: no mount.fstab"),
@@ -623,6 +629,54 @@ impl<'v, 'a> JailConv<'v, 'a> {
             from.extend(mhit.from());
         }
         self.push("mount.fstab", Op::Set, Few::One(path), from);
+    }
+
+    /// `[ -r $_fstab ]` for an fstab path with blanks (the default path has none), with
+    /// a warning saying what rc.d/jail does with it. The test is unquoted, so sh splits
+    /// the path into words first: blanks around one word vanish and that word is tested,
+    /// but `echo "\tmount.fstab = \"$_fstab\";"` then writes the value with its blanks,
+    /// a file jail(8) cannot open (config.c check_intparams: `mount.fstab: FILE: ...`,
+    /// the jail fails; `check` reports it, JV025); blanks only leave `[ -r ]`, a test of
+    /// a non-empty string, which is true; several words are a syntax error of test(1)
+    /// (false: no mount.fstab). The value is kept exactly as rc.d/jail would write it.
+    fn blank_fstab(&mut self, h: &Hit<'a>) -> bool {
+        let v = h.value;
+        let words: Vec<&str> = ifs_words(v).collect();
+        let (readable, what) = match words.as_slice() {
+            [] => (
+                true,
+                "rc.d/jail's unquoted `[ -r $_fstab ]` is then `[ -r ]`, which is true: \
+                 mount.fstab is written with the blanks, and jail(8) fails the jail as it cannot \
+                 read that file"
+                    .to_owned(),
+            ),
+            [one] if self.readable(one) => (
+                true,
+                format!(
+                    "rc.d/jail's unquoted `[ -r $_fstab ]` tests {one}, which is readable, and \
+                     writes mount.fstab with the blanks: copied so, and jail(8) fails the jail as \
+                     it cannot read \"{v}\"; remove the blanks"
+                ),
+            ),
+            [one] => (
+                false,
+                format!(
+                    "rc.d/jail's unquoted `[ -r $_fstab ]` tests {one}, which is not readable under the root: no mount.fstab"
+                ),
+            ),
+            _ => (
+                false,
+                "rc.d/jail's unquoted `[ -r $_fstab ]` gets several words, a syntax error of \
+                 test(1), so it writes no mount.fstab: none is converted"
+                    .to_owned(),
+            ),
+        };
+        self.warn(
+            h.origin.as_ref(),
+            format!("the fstab path \"{v}\" has blanks"),
+            Some(what),
+        );
+        readable
     }
 
     /// devfs_ruleset: numeric only (rc.d/jail: `[0-9]*`), `devfsrules_jail` is jail(8)'s
@@ -790,8 +844,13 @@ impl<'v, 'a> JailConv<'v, 'a> {
         );
     }
 
-    /// jail(8) check_intparams: booleans and integers of its own parameters, on the
-    /// values the block ends with (`exec.fib` from `jail_<jv>_fib`, `parameters` words).
+    /// jail(8) check_intparams (usr.sbin/jail/config.c): booleans and integers of its
+    /// own parameters, on the values the block ends with (`exec.fib` from `jail_<jv>_fib`,
+    /// `parameters` words). rc.d/jail copies such a value as it is, like
+    /// `enforce_statfs` or `devfs_ruleset`, and jail(8) fails the jail when it starts:
+    /// the value is converted the same way, with a warning in jail(8)'s words, and
+    /// `check` reports the converted jail.conf (JV002). Refusing the whole conversion
+    /// for it (as jailvol did) was stricter than for every other value rc.d copies.
     fn check_values(&mut self) {
         use crate::model::{PF_BOOL, PF_INT};
         let mut seen: Vec<&str> = Vec::new();
@@ -816,19 +875,27 @@ impl<'v, 'a> JailConv<'v, 'a> {
                 true
             };
             if !ok {
-                let kind = if flags & PF_BOOL != 0 {
-                    "boolean"
+                let what = if flags & PF_BOOL != 0 {
+                    "unknown boolean value"
                 } else {
-                    "integer"
+                    "non-integer value"
                 };
-                bad.push((
-                    l.from.first().cloned(),
-                    format!("{}: \"{val}\" is not an {kind}", l.name),
-                ));
+                bad.push((l.from.first().cloned(), format!("{}: {what} \"{val}\"", l.name)));
             }
         }
         for (from, msg) in bad {
-            self.error(from.as_ref(), msg, "jail(8) rejects this jail's configuration");
+            // As model::load reports the rendered text (check_values in model/intcheck.rs).
+            let loc = from.as_ref().and_then(Origin::loc);
+            self.rejected.push(Diag::error(loc, format!("{}: {msg}", self.j)));
+            self.warn(
+                from.as_ref(),
+                msg,
+                Some(
+                    "copied as rc.d/jail writes it; jail(8) will refuse to start this jail \
+                     (`jailvol check` reports it on the converted jail.conf)"
+                        .to_owned(),
+                ),
+            );
         }
     }
 }

@@ -119,6 +119,11 @@ pub struct Block<'a> {
     /// The `jail_<jv>_hostname` assignment, for messages and `show --format json`.
     pub loc: Option<Loc>,
     pub lines: Vec<Line<'a>>,
+    /// jail(8)'s errors on the block's values (check_intparams: `exec.fib = one;`):
+    /// converted as rc.d/jail writes them (with a warning), but jail(8) fails the jail,
+    /// so `Conversion::config` leaves it out and reports these, as `model::load` does
+    /// on the rendered text.
+    pub rejected: Vec<Diag>,
 }
 
 /// The result of a conversion, borrowing from the variables converted.
@@ -234,6 +239,9 @@ fn jail_words<'a>(
 
 /// The jail name rc.d/jail makes of a word, None for one that cannot be a jail's.
 fn named(word: &str) -> Option<String> {
+    if echo_takes(word) {
+        return None;
+    }
     let j = jail_name(word);
     (!j.is_empty() && !wild_jail_name(&j)).then_some(j)
 }
@@ -246,6 +254,19 @@ fn checked_name(
     warnings: &mut Vec<Diag>,
 ) -> Option<String> {
     let at = list_origin.and_then(|o| o.loc());
+    if echo_takes(word) {
+        // parse_options is then called without arguments: `[ -z "$_j" ]`, rc.d/jail's
+        // warning, and no /var/run/jail.NAME.conf.
+        warnings.push(
+            Diag::warning(at, format!("\"{word}\": parse_options: you must specify a jail")).with_note(
+                format!(
+                    "rc.d/jail makes the jail name with `echo $_j | tr /. _`, and sh's echo takes \
+                     \"{word}\" as its option and prints no name: no jail is converted for it"
+                ),
+            ),
+        );
+        return None;
+    }
     let Some(j) = named(word) else {
         warnings.push(Diag::warning(
             at,
@@ -269,7 +290,14 @@ fn checked_name(
     Some(j)
 }
 
-/// `_j=$(echo $_j | tr /. _)`
+/// Whether `echo $_j` prints no name for the word: FreeBSD sh's builtin echo
+/// (bin/sh/bltin/echo.c) takes a first argument that is exactly `-n` or `-e` as its
+/// option, and prints nothing (`-n`) or a lone newline that `$(...)` removes (`-e`).
+fn echo_takes(word: &str) -> bool {
+    matches!(word, "-n" | "-e")
+}
+
+/// `_j=$(echo $_j | tr /. _)`, for a word `echo_takes` leaves alone.
 pub fn jail_name(word: &str) -> String {
     word.replace(['/', '.'], "_")
 }

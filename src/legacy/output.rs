@@ -448,6 +448,14 @@ fn verify(
         .errors
         .iter()
         .filter(|e| !before.errors.iter().any(|o| o.message == e.message))
+        // Values jail(8) rejects that rc.d/jail would write too: warned, converted.
+        .filter(|e| {
+            !conv
+                .blocks
+                .iter()
+                .flat_map(|b| &b.rejected)
+                .any(|r| r.message == e.message)
+        })
         .map(|e| {
             e.clone().with_note(format!(
                 "in the text convert would write (lines of the merged file); {}",

@@ -57,13 +57,18 @@ pub(super) fn build_jail(name: &str, lines: &[Line<'_>], loc: Option<crate::diag
 }
 
 pub(super) fn config(c: &Conversion<'_>) -> Config {
+    // A block with values jail(8) rejects is a jail that fails: left out, with its
+    // errors, as model::load leaves out a jail.conf jail that fails check_intparams.
+    let mut errors = c.errors.clone();
+    errors.extend(c.blocks.iter().flat_map(|b| b.rejected.iter().cloned()));
     Config {
         jails: c
             .blocks
             .iter()
+            .filter(|b| b.rejected.is_empty())
             .map(|b| build_jail(&b.name, &b.lines, b.loc.clone()))
             .collect(),
-        errors: c.errors.clone(),
+        errors,
         warnings: c.warnings.clone(),
     }
 }

@@ -2,6 +2,8 @@
 //! values): most lines of a real rc.conf, read without pest. It must give exactly the
 //! grammar's tokens, which a property test in `tests` checks.
 
+use std::borrow::Cow;
+
 use super::token::{BOp, Part, Tok, Word, is_name_char, is_name_start, push_lit};
 
 /// Characters that end an unquoted literal (the grammar's `lit`).
@@ -49,7 +51,7 @@ fn fast_var<'s>(text: &'s str, i: usize, parts: &mut Vec<Part<'s>>, in_dq: bool)
             return None;
         }
         parts.push(Part::Var {
-            name,
+            name: Cow::Borrowed(name),
             start: i,
             quoted: in_dq,
         });
@@ -57,7 +59,7 @@ fn fast_var<'s>(text: &'s str, i: usize, parts: &mut Vec<Part<'s>>, in_dq: bool)
     }
     if b.get(e) == Some(&b'}') {
         parts.push(Part::Var {
-            name,
+            name: Cow::Borrowed(name),
             start: i,
             quoted: in_dq,
         });

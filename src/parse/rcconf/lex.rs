@@ -1,6 +1,7 @@
 //! The pest grammar lexer (grammar/rcconf.pest): lines the fast path does not take, and
 //! the nesting limits that keep its recursion (and the evaluator's) bounded.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use pest::Parser;
@@ -144,6 +145,17 @@ fn line_end(text: &str, from: usize) -> usize {
     }
 }
 
+/// The name of a `svar` (after its `$`) without the line continuations sh drops while
+/// reading it (bin/sh/parser.c parsesub reads each character with pgetc_linecont).
+/// Borrowed when there is none, as nearly always.
+pub(super) fn joined_name(s: &str) -> Cow<'_, str> {
+    if s.contains('\\') {
+        Cow::Owned(s.replace("\\\n", ""))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
 /// A construct whose closer is missing: its last token is the grammar's `open` (the rest
 /// of the input). A construct that is closed contains no `open` at all.
 fn unterminated(p: &Pair<'_, Rule>) -> bool {
@@ -174,7 +186,7 @@ pub(super) fn part<'s>(p: Pair<'s, Rule>, base: usize, parts: &mut Vec<Part<'s>>
         }
         Rule::lone_dollar => push_lit(parts, "$", in_dq),
         Rule::svar => parts.push(Part::Var {
-            name: &s[1..],
+            name: joined_name(&s[1..]),
             start,
             quoted: in_dq,
         }),
@@ -186,7 +198,7 @@ pub(super) fn part<'s>(p: Pair<'s, Rule>, base: usize, parts: &mut Vec<Part<'s>>
             let name = inner.next().map_or("", |n| n.as_str());
             match inner.next() {
                 None => parts.push(Part::Var {
-                    name,
+                    name: Cow::Borrowed(name),
                     start,
                     quoted: in_dq,
                 }),
@@ -246,10 +258,10 @@ pub(super) fn part<'s>(p: Pair<'s, Rule>, base: usize, parts: &mut Vec<Part<'s>>
             };
             bad(parts, start, msg, false)
         }
-        Rule::dollar_cont | Rule::svar_cont => bad(
+        Rule::dollar_cont => bad(
             parts,
             start,
-            "line continuation inside a variable name is not supported",
+            "line continuation after `$` is not supported here (only before a name)",
             false,
         ),
         Rule::special => bad(

@@ -20,9 +20,10 @@ pub(super) enum Part<'s> {
     /// Text; `quoted` when it came from quotes or a backslash (no tilde expansion).
     /// Owned only when pieces that are apart in the file were joined.
     Lit { text: Cow<'s, str>, quoted: bool },
-    /// `$name` / `${name}`; `quoted` when inside double quotes.
+    /// `$name` / `${name}`; `quoted` when inside double quotes. Owned only when line
+    /// continuations inside `$name` were removed (`$a\<NL>b` is `$ab`).
     Var {
-        name: &'s str,
+        name: Cow<'s, str>,
         start: usize,
         quoted: bool,
     },
