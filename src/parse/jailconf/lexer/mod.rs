@@ -60,6 +60,9 @@ pub(super) struct Lexer {
     pub(super) cuts: Vec<(usize, &'static str)>,
 }
 
+/// The message of jaillex.l's unterminated-comment rule (see `unterminated_comment`).
+pub(super) const UNTERMINATED_COMMENT: &str = "unterminated comment";
+
 /// jaillex.l's unquoted word characters, `[A-Za-z0-9_!%&()\-.:<>?@\[\]^`|~]`, as a
 /// table: the scanner asks for every byte of every word.
 const WORD_BYTES: [bool; 256] = {
@@ -158,9 +161,31 @@ impl Lexer {
     /// A token, or the scanning error it stands for.
     pub(super) fn checked(&self, t: Tok) -> Result<Tok, Diag> {
         match t.kind {
+            Kind::Error(UNTERMINATED_COMMENT) => Err(self.unterminated_comment(t)),
             Kind::Error(message) => Err(Diag::at(&self.source, t.start, message)),
             _ => Ok(t),
         }
+    }
+
+    /// jaillex.l's `<_>\/\*([^*]|(\*+([^*\/])))*\**` rule matches to the end of the
+    /// file, and flex (`%option yylineno`) counts the newlines of a match before its
+    /// action prints `yylineno`: jail(8) names the line where the file ends (one past
+    /// the last line after a final newline), which is where the token `t` ends. The
+    /// message says where the comment opens, the place to fix.
+    fn unterminated_comment(&self, t: Tok) -> Diag {
+        let (line, col) = self.source.line_col(t.start);
+        let text = self.source.line_text(line);
+        let from = text
+            .char_indices()
+            .nth(col.saturating_sub(1))
+            .map_or(text.len(), |(i, _)| i);
+        let opener: String = text[from..].chars().take(40).collect();
+        Diag::at(
+            &self.source,
+            t.end,
+            format!("unterminated comment: {opener:?} at line {line}, column {col} has no \"*/\""),
+        )
+        .with_note("jail(8) reports the line where the file ends, after the lines the comment swallowed")
     }
 
     /// Scan at least one token (or reach the end).
@@ -248,7 +273,7 @@ impl Lexer {
                 b'/' if b.get(i + 1) == Some(&b'*') => match find(b, i + 2, b"*/") {
                     Some(e) => i = e + 2,
                     None => {
-                        self.error(i, b.len(), "unterminated comment");
+                        self.error(i, b.len(), UNTERMINATED_COMMENT);
                         self.pos = b.len();
                         self.done = true;
                         return None;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use pest::Parser as _;
 use pest_derive::Parser;
 
-use super::{Kind, Lexer, Tok, escape_len_bytes};
+use super::{Kind, Lexer, Tok, UNTERMINATED_COMMENT, escape_len_bytes};
 use crate::diag::Diag;
 
 #[derive(Parser)]
@@ -56,7 +56,7 @@ impl Lexer {
             Rule::pleq => self.punct(Kind::PlusEq, start, end),
             Rule::punct => self.punct(Kind::Punct(raw.as_bytes()[0]), start, end),
             Rule::bad_comment => {
-                self.error(start, end, "unterminated comment");
+                self.error(start, end, UNTERMINATED_COMMENT);
                 self.done = true;
             }
             Rule::bad_squote | Rule::bad_dquote => self.error(start, end, "unterminated string"),
