@@ -310,3 +310,61 @@ fn text_len_is_the_length_of_the_text() {
     let owned = String::from("patH");
     assert!(a != *"patH" && a != owned);
 }
+
+/// Nesting is a loop, not a recursion: the deepest file jail(8) accepts (3,332 levels,
+/// its yacc stack) parses in a thread whose stack a frame per level would overflow,
+/// the same both ways; one level more is jail(8)'s error at the `{`.
+#[test]
+fn deep_nesting_needs_no_stack() {
+    let deep = |n: usize| format!("{}p = x;\n{}", "a {\n".repeat(n), "}\n".repeat(n));
+    let run = std::thread::Builder::new()
+        .stack_size(128 << 10)
+        .spawn(move || {
+            same_both_ways(&deep(3332))?;
+            let p = parse_with(&deep(3332), true).map_err(|e| e.to_string())?;
+            let last = p.jails.last().map(|j| j.name.as_str().len());
+            if p.jails.len() != 3332 || last != Some(2 * 3332 - 1) {
+                return Err(format!("{} jails, last name {last:?} long", p.jails.len()));
+            }
+            same_both_ways(&deep(3333))?;
+            match parse_with(&deep(3333), true) {
+                Err(e)
+                    if e.to_string()
+                        == "t.conf:3333:3: yacc stack overflow: blocks nested 3333 deep in one file" =>
+                {
+                    Ok(())
+                }
+                r => Err(format!("3333 levels: {}", dump(&r))),
+            }
+        })
+        .expect("spawn");
+    match run.join() {
+        Ok(r) => r.expect("deep nesting"),
+        Err(_) => panic!("deep nesting overflowed a 128 KiB stack"),
+    }
+}
+
+/// Through `.include`s jail(8) would nest without end (each file has its own yacc
+/// stack); jailvol stops at `MAX_BLOCK_DEPTH` (lowered here) across the files.
+#[test]
+fn nesting_across_includes_stops_at_the_depth_limit() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let inner = d.path().join("inner.conf");
+    std::fs::write(&inner, "b { c { p; } }\n").expect("write");
+    let text = format!("a {{ x {{ .include \"{}\"; }} }}\n", inner.display());
+    let loader = Loader::new(None);
+    for (max, ok) in [(4, true), (3, false)] {
+        let mut p = Parser::new(&loader, true);
+        p.max_block_depth = max;
+        let r = p.parse_config(Source::new("t.conf", &text), false);
+        match (r, ok) {
+            (Ok(()), true) => assert_eq!(p.out.jails.last().map(|j| j.name.as_str()), Some("a.x.b.c")),
+            (Err(e), false) => assert!(
+                e.to_string()
+                    .contains("blocks nested more than 3 deep across included files"),
+                "{e}"
+            ),
+            (r, _) => panic!("max {max}: {r:?}"),
+        }
+    }
+}

@@ -40,6 +40,8 @@ pub(super) struct Parser<'l> {
     depth: usize,
     /// Blocks open around the current statement, across included files.
     block_depth: usize,
+    /// `MAX_BLOCK_DEPTH`; lower in tests.
+    pub(super) max_block_depth: usize,
     seen_block: bool,
     /// The statements of each open block, by depth, moved into the block's record when
     /// it closes.
@@ -157,6 +159,7 @@ impl<'l> Parser<'l> {
             global: None,
             depth: 0,
             block_depth: 0,
+            max_block_depth: MAX_BLOCK_DEPTH,
             seen_block: false,
             open_params: Vec::new(),
             last_size: 0,
@@ -189,7 +192,7 @@ impl Parser<'_> {
             fast,
             line_at: (0, 1),
         };
-        self.conf(&mut s, false, is_stdin)?;
+        self.conf(&mut s, is_stdin)?;
         let source = s.source();
         let cuts = s.lexer.cuts.iter().map(|&(at, opener)| Cut {
             loc: Loc::new(source, at),
@@ -199,9 +202,13 @@ impl Parser<'_> {
         Ok(())
     }
 
-    /// Statements and blocks to the end of the file, or in a block to its `}` (consumed):
-    /// returns that `}`'s offset.
-    fn conf(&mut self, s: &mut Stream, in_block: bool, is_stdin: bool) -> Result<usize, Diag> {
+    /// Statements and blocks to the end of the file. Blocks are a loop with the open ones
+    /// on `open`, not a recursion: jail(8) takes thousands of levels (`yacc_overflow`),
+    /// more than a thread's stack holds frames for.
+    fn conf(&mut self, s: &mut Stream, is_stdin: bool) -> Result<(), Diag> {
+        // The blocks of this file still open; an included file has its own (jail(8) runs
+        // yyparse on it with a stack of its own), sharing `current` and `block_depth`.
+        let mut open: Vec<Open> = Vec::new();
         loop {
             if s.fast && s.lexer.clean() {
                 match self.fast_item(s) {
@@ -210,33 +217,38 @@ impl Parser<'_> {
                         continue;
                     }
                     Fast::Placed => continue,
-                    Fast::Open { name, header, open } => {
-                        self.block(s, name, header, open, is_stdin)?;
+                    Fast::Open {
+                        name,
+                        header,
+                        open: brace,
+                    } => {
+                        self.open_block(s, &mut open, name, header, brace)?;
                         continue;
                     }
-                    Fast::Close(at) if in_block => {
+                    Fast::Close(at) if !open.is_empty() => {
                         s.lexer.after_fast(at + 1);
-                        return Ok(at);
+                        self.close_block(&mut open, at);
+                        continue;
                     }
                     _ => {}
                 }
             }
             let t = *s.peek()?;
             match t.kind {
-                Kind::Eof if !in_block => return Ok(t.start),
+                Kind::Eof if open.is_empty() => return Ok(()),
                 Kind::Eof => return Err(s.syntax_error(&t, "\"}\" to close the block")),
-                Kind::Punct(b'}') if in_block => {
+                Kind::Punct(b'}') if !open.is_empty() => {
                     s.bump()?;
-                    return Ok(t.start);
+                    self.close_block(&mut open, t.start);
                 }
                 Kind::Punct(b';') => {
                     s.bump()?;
                 }
                 Kind::Str if matches!(s.peek_nth(1)?.kind, Kind::Punct(b'{')) => {
                     let name_tok = s.bump()?;
-                    let open = s.bump()?;
+                    let brace = s.bump()?;
                     let name = s.text(&name_tok);
-                    self.block(s, name, name_tok.start, open.start, is_stdin)?;
+                    self.open_block(s, &mut open, name, name_tok.start, brace.start)?;
                 }
                 Kind::Str | Kind::Var => self.statement(s, is_stdin)?,
                 _ => return Err(s.syntax_error(&t, "a parameter or a jail block")),
@@ -244,22 +256,32 @@ impl Parser<'_> {
         }
     }
 
-    /// A block whose name (`name`, at `header`) and `{` (at `open`) were read.
-    fn block(
+    /// A block whose name (`name`, at `header`) and `{` (at `brace`) were read: its
+    /// record is made, and it becomes the current block until `close_block`.
+    fn open_block(
         &mut self,
         s: &mut Stream,
+        open: &mut Vec<Open>,
         name: Text,
         header: usize,
-        open: usize,
-        is_stdin: bool,
+        brace: usize,
     ) -> Result<(), Diag> {
-        if self.block_depth >= MAX_BLOCK_DEPTH {
+        if let Some(e) = yacc_overflow(s, open.len(), brace) {
+            return Err(e);
+        }
+        if self.block_depth >= self.max_block_depth {
             return Err(Diag::at(
                 s.source(),
                 header,
-                format!("blocks nested more than {MAX_BLOCK_DEPTH} deep"),
+                format!(
+                    "blocks nested more than {} deep across included files",
+                    self.max_block_depth
+                ),
             )
-            .with_note("jailvol refuses deeper nesting; each level's jail name repeats its parents' names"));
+            .with_note(
+                "jailvol refuses deeper nesting: each level's jail name repeats its parents' names, \
+                 so the names grow with the square of the depth",
+            ));
         }
         self.block_depth += 1;
         let name = match self.current {
@@ -283,14 +305,17 @@ impl Parser<'_> {
             block: Some(BlockSpan {
                 source: Arc::clone(s.source()),
                 header,
-                open,
-                close: open,
+                open: brace,
+                close: brace,
                 line,
             }),
             parent: self.current,
             marked: SmallVec::new(),
         });
-        let saved = self.current.replace(idx);
+        open.push(Open {
+            idx,
+            saved: self.current.replace(idx),
+        });
         // The block's statements go straight into a list sized like the last block's
         // (blocks of a large file mostly have one size), trimmed when the block ends:
         // a statement is 160 bytes, and gathering them in a reused list meant copying
@@ -299,23 +324,29 @@ impl Parser<'_> {
         if self.open_params.len() < self.block_depth {
             self.open_params.push(Vec::new());
         }
-        if let Some(open) = self.open_params.get_mut(self.block_depth - 1) {
-            *open = Vec::with_capacity(size);
+        if let Some(list) = self.open_params.get_mut(self.block_depth - 1) {
+            *list = Vec::with_capacity(size);
         }
-        let close = self.conf(s, true, is_stdin)?;
+        Ok(())
+    }
+
+    /// The `}` at `close` ends the innermost open block.
+    fn close_block(&mut self, open: &mut Vec<Open>, close: usize) {
+        let Some(Open { idx, saved }) = open.pop() else {
+            return;
+        };
         let rec = &mut self.out.jails[idx];
         if let Some(b) = rec.block.as_mut() {
             b.close = close;
         }
-        if let Some(open) = self.open_params.get_mut(self.block_depth - 1) {
-            rec.marked = marked_indices(open);
-            rec.params = std::mem::take(open);
+        if let Some(list) = self.open_params.get_mut(self.block_depth - 1) {
+            rec.marked = marked_indices(list);
+            rec.params = std::mem::take(list);
             rec.params.shrink_to_fit();
             self.last_size = rec.params.len();
         }
         self.current = saved;
         self.block_depth -= 1;
-        Ok(())
     }
 
     fn statement(&mut self, s: &mut Stream, is_stdin: bool) -> Result<(), Diag> {
@@ -516,6 +547,41 @@ fn bytes_to_string(bytes: Vec<u8>, vars: &mut [VarRef]) -> String {
     }
     out.push_str(&String::from_utf8_lossy(&bytes[from..]));
     out
+}
+
+/// A block open in the file being read: its record, and the block that was current
+/// before it.
+struct Open {
+    idx: usize,
+    saved: Option<usize>,
+}
+
+/// byacc's stack limit (YYMAXDEPTH, 10,000 entries; FreeBSD builds jailparse.y with
+/// byacc, contrib/byacc/skeleton.c: yygrowstack refuses to grow past it and yyparse
+/// calls yyerror("yacc stack overflow")). With `depth` blocks of jailparse.y's
+/// `jail: jail_name '{' conf '}'` open, the stack holds state 0, `conf`, and
+/// `jail_name '{' conf` per level: 2 + 3 * depth entries. Opening one more shifts STR
+/// (reduced to jail_name in place) and `{`, then pushes the empty `conf` without
+/// reading further: that push fails once the stack is full, at depth 3,332 (the
+/// 3,333rd level). jail(8) prints `FILE line N: {: yacc stack overflow` (yyerror with
+/// the last token read) and rejects the file. Statements in the deepest levels can
+/// overflow too (`p = x;` needs 3 more entries); jailvol does not model those.
+const YACC_MAX_DEPTH: usize = 10_000;
+
+fn yacc_overflow(s: &Stream, depth: usize, brace: usize) -> Option<Diag> {
+    // Entries after the `{` of the new level is shifted, before its `conf` is pushed.
+    let entries = 2 + 3 * depth + 2;
+    (entries >= YACC_MAX_DEPTH).then(|| {
+        Diag::at(
+            s.source(),
+            brace,
+            format!("yacc stack overflow: blocks nested {} deep in one file", depth + 1),
+        )
+        .with_note(format!(
+            "jail(8)'s parser (byacc, a stack of {YACC_MAX_DEPTH} entries) takes at most {} levels of blocks in a file",
+            (YACC_MAX_DEPTH - 4) / 3
+        ))
+    })
 }
 
 fn internal() -> Diag {
