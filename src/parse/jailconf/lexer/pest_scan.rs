@@ -48,7 +48,8 @@ impl Lexer {
     fn token(&mut self, pair: pest::iterators::Pair<'_, Rule>, base: usize, start: usize, end: usize) {
         let raw = pair.as_str();
         match pair.as_rule() {
-            Rule::word | Rule::escape | Rule::piece => self.piece(Kind::Str, start, end, start, end),
+            Rule::word | Rule::piece => self.piece(Kind::Str, start, end, start, end),
+            Rule::escape => self.unquoted_escape(start, end),
             Rule::squote => self.piece(Kind::Str, start, end, start + 1, end - 1),
             Rule::var => self.piece(Kind::Var, start, end, start + 1, end),
             Rule::bvar => self.piece(Kind::Var, start, end, start + 2, end - 1),
@@ -66,18 +67,7 @@ impl Lexer {
                 self.queue.push_back(Tok::eof(start));
                 self.done = true;
             }
-            _ => {
-                // `other`: returned as a raw character token; `instr` is untouched.
-                self.prev_end = end;
-                self.queue.push_back(Tok {
-                    kind: Kind::Other,
-                    start,
-                    end,
-                    vstart: start,
-                    vend: end,
-                    glued: false,
-                });
-            }
+            _ => self.other(start, end),
         }
     }
 

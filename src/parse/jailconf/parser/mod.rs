@@ -131,8 +131,29 @@ impl Stream {
     fn syntax_error(&self, t: &Tok, expected: &str) -> Diag {
         let msg = match t.kind {
             Kind::Eof => format!("syntax error: unexpected end of file, expected {expected}"),
+            _ if !self.source().text.is_char_boundary(t.start) => {
+                // The rest of a character whose first byte an unquoted `\` escaped
+                // (`Lexer::unquoted_escape`): jail(8)'s raw token is its next byte.
+                let text = &self.source().text;
+                let from = (0..t.start)
+                    .rev()
+                    .find(|&i| text.is_char_boundary(i))
+                    .unwrap_or(0);
+                let ch = text[from..].chars().next().unwrap_or(char::REPLACEMENT_CHARACTER);
+                format!(
+                    "syntax error: unexpected byte {:#04x} of {ch:?}: an unquoted \"\\\" escapes one byte \
+                     (quote the value to keep the character), expected {expected}",
+                    text.as_bytes()[t.start]
+                )
+            }
             _ => {
-                let raw = &self.source().text[t.start..t.end];
+                // To a character's end: a piece ending in an escaped first byte
+                // (`Lexer::unquoted_escape`) is shown with its whole character.
+                let text = &self.source().text;
+                let end = (t.end..=text.len())
+                    .find(|&i| text.is_char_boundary(i))
+                    .unwrap_or(text.len());
+                let raw = text.get(t.start..end).unwrap_or_default();
                 let shown: String = raw.chars().take(40).collect();
                 let more = if shown.len() < raw.len() { "..." } else { "" };
                 format!("syntax error: unexpected {shown:?}{more}, expected {expected}")
