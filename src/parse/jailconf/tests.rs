@@ -316,18 +316,18 @@ fn text_len_is_the_length_of_the_text() {
 /// the same both ways; one level more is jail(8)'s error at the `{`.
 #[test]
 fn deep_nesting_needs_no_stack() {
-    let deep = |n: usize| format!("{}p = x;\n{}", "a {\n".repeat(n), "}\n".repeat(n));
+    let deep = |n: usize, statement: &str| format!("{}{statement}\n{}", "a {\n".repeat(n), "}\n".repeat(n));
     let run = std::thread::Builder::new()
         .stack_size(128 << 10)
         .spawn(move || {
-            same_both_ways(&deep(3332))?;
-            let p = parse_with(&deep(3332), true).map_err(|e| e.to_string())?;
+            same_both_ways(&deep(3332, "p;"))?;
+            let p = parse_with(&deep(3332, "p;"), true).map_err(|e| e.to_string())?;
             let last = p.jails.last().map(|j| j.name.as_str().len());
             if p.jails.len() != 3332 || last != Some(2 * 3332 - 1) {
                 return Err(format!("{} jails, last name {last:?} long", p.jails.len()));
             }
-            same_both_ways(&deep(3333))?;
-            match parse_with(&deep(3333), true) {
+            same_both_ways(&deep(3333, "p;"))?;
+            match parse_with(&deep(3333, "p;"), true) {
                 Err(e)
                     if e.to_string()
                         == "t.conf:3333:3: yacc stack overflow: blocks nested 3333 deep in one file" =>
@@ -341,6 +341,41 @@ fn deep_nesting_needs_no_stack() {
     match run.join() {
         Ok(r) => r.expect("deep nesting"),
         Err(_) => panic!("deep nesting overflowed a 128 KiB stack"),
+    }
+}
+
+/// In the deepest blocks a statement can overflow jail(8)'s yacc stack: `name`, `=`,
+/// each value and each `,` take an entry (`yacc_statement_overflow`), and the token
+/// that does not fit is the error.
+#[test]
+fn statements_in_the_deepest_blocks_fill_the_yacc_stack() {
+    let deep = |n: usize, statement: &str| format!("{}{statement}\n{}", "a {\n".repeat(n), "}\n".repeat(n));
+    // `value ',' string` is left-recursive: a long list takes no more room than two.
+    let long = format!("p = {};", vec!["v"; 20_000].join(", "));
+    for (n, statement, error) in [
+        (3332, "p;", None),
+        (3332, "p x;", None),
+        (3332, "p = x;", Some("3333:5")),
+        (3332, "p x, y;", Some("3333:6")),
+        (3331, "p = x, y;", None),
+        (3331, "p += x, y, z;", None),
+        (3331, long.as_str(), None),
+        (3330, "p = 1, 2, 3;", None),
+    ] {
+        let text = deep(n, statement);
+        if same_both_ways(&text).is_err() {
+            panic!("{n} {statement:.20}: the fast path differs from the token path");
+        }
+        match (parse_with(&text, true), error) {
+            (Ok(_), None) => {}
+            (Err(e), Some(at)) => assert!(
+                e.to_string()
+                    .starts_with(&format!("t.conf:{at}: yacc stack overflow: statement \"p\"")),
+                "{n} {statement:.20}: {e}"
+            ),
+            (Ok(_), Some(_)) => panic!("{n} {statement:.20}: parsed"),
+            (Err(e), None) => panic!("{n} {statement:.20}: {e}"),
+        }
     }
 }
 

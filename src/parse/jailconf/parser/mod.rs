@@ -65,6 +65,8 @@ struct Stream {
     /// A byte offset and its 1-based line: block headers come in file order, so each
     /// one's line is counted from the last one's.
     line_at: (usize, usize),
+    /// Blocks open in this file (`yacc_overflow`).
+    depth: usize,
 }
 
 impl Stream {
@@ -212,6 +214,7 @@ impl Parser<'_> {
             lexer: Lexer::new(source),
             fast,
             line_at: (0, 1),
+            depth: 0,
         };
         self.conf(&mut s, is_stdin)?;
         let source = s.source();
@@ -231,6 +234,7 @@ impl Parser<'_> {
         // yyparse on it with a stack of its own), sharing `current` and `block_depth`.
         let mut open: Vec<Open> = Vec::new();
         loop {
+            s.depth = open.len();
             if s.fast && s.lexer.clean() {
                 match self.fast_item(s) {
                     Fast::Statement(param) => {
@@ -413,6 +417,9 @@ impl Parser<'_> {
     /// A statement read: an `.include` is followed, anything else goes to the block
     /// being read or the global pseudo-jail.
     fn place(&mut self, s: &mut Stream, param: CfParam, is_stdin: bool) -> Result<(), Diag> {
+        if let Some(e) = yacc_statement_overflow(s, &param) {
+            return Err(e);
+        }
         if !param.is_var && param.op == Op::NameVal && param.name == ".include" {
             return self.include(s, &param, is_stdin);
         }
@@ -586,7 +593,7 @@ struct Open {
 /// reading further: that push fails once the stack is full, at depth 3,332 (the
 /// 3,333rd level). jail(8) prints `FILE line N: {: yacc stack overflow` (yyerror with
 /// the last token read) and rejects the file. Statements in the deepest levels can
-/// overflow too (`p = x;` needs 3 more entries); jailvol does not model those.
+/// overflow too: `yacc_statement_overflow`.
 const YACC_MAX_DEPTH: usize = 10_000;
 
 fn yacc_overflow(s: &Stream, depth: usize, brace: usize) -> Option<Diag> {
@@ -603,6 +610,46 @@ fn yacc_overflow(s: &Stream, depth: usize, brace: usize) -> Option<Diag> {
             (YACC_MAX_DEPTH - 4) / 3
         ))
     })
+}
+
+/// A statement in one of the deepest blocks can overflow jail(8)'s yacc stack too
+/// (`yacc_overflow`). Above the 2 + 3 * depth entries of the blocks, `name` takes one,
+/// `=` or `+=` one, the first value string one; `value ',' string` is left-recursive,
+/// so a list never holds more than one value, `,` and string: `p = x;` needs 3 entries,
+/// `p = x, y;` 5, `p x;` 2, `p x, y;` 4, `p;` 2. A string's glued pieces take one
+/// more while they are shifted, which jailvol does not count: it may take a statement
+/// jail(8) refuses by one entry, never the reverse. The first token that does not fit
+/// in `YACC_MAX_DEPTH` entries is the error.
+fn yacc_statement_overflow(s: &Stream, param: &CfParam) -> Option<Diag> {
+    let room = YACC_MAX_DEPTH.checked_sub(2 + 3 * s.depth)?;
+    let list = param.values.len() > 1;
+    // The height of the first value's STR, and the highest the statement reaches.
+    let (first, peak) = match param.op {
+        Op::Bare => return None,
+        Op::Set | Op::Append => (3, if list { 5 } else { 3 }),
+        Op::NameVal => (2, if list { 4 } else { 2 }),
+    };
+    if peak <= room {
+        return None;
+    }
+    // The token at height room + 1: the first value's STR, or the `,` or STR of the
+    // second (shown at the second value).
+    let index = usize::from(room + 1 > first);
+    let string = param.values.get(index)?;
+    Some(
+        Diag::at(
+            &param.source,
+            string.start,
+            format!(
+                "yacc stack overflow: statement \"{}\" in blocks nested {} deep",
+                param.name, s.depth
+            ),
+        )
+        .with_note(format!(
+            "jail(8)'s parser (byacc, a stack of {YACC_MAX_DEPTH} entries) has room for {room} more entries \
+             here; this statement needs {peak}"
+        )),
+    )
 }
 
 fn internal() -> Diag {
