@@ -1,5 +1,6 @@
-//! Which files to read and as what: `-f` files (kind detected from their content unless
-//! `--jail-conf`/`--rc-conf`), else the host's defaults under `--root`.
+//! Which files to read and as what: `-f` files (kind told by `--jail-conf`/`--rc-conf`,
+//! else by the file's name, else by its content), else the host's defaults under
+//! `--root`.
 
 use std::path::PathBuf;
 
@@ -91,16 +92,48 @@ pub fn select(opts: impl Into<Options>) -> Result<Inputs, Diag> {
     })
 }
 
-/// rc.conf is sh: every statement is `NAME=value` (maybe after `export`). jail.conf has
-/// blocks and `;`-terminated statements. Standard input defaults to jail.conf.
+/// The kind of `-f` file: by its name when the name says (`kind_by_name`), else by its
+/// content (`detect_text`). Standard input defaults to jail.conf.
 fn detect(loader: &Loader, file: &str) -> Result<InputKind, Diag> {
     if file == "-" {
         return Ok(InputKind::JailConf);
+    }
+    if let Some(kind) = kind_by_name(file) {
+        return Ok(kind);
     }
     let src = loader.read(file, None)?;
     Ok(detect_text(&src.text))
 }
 
+/// The kind a file's name gives it, if any. jail.conf: `jail.conf`, `jail.*.conf` (the
+/// names jail(8)'s `-f` is usually given) and `*.conf` in a `jail.conf.d` directory
+/// (rc.d/jail reads /etc/jail.conf.d/NAME.conf). rc.conf: `rc.conf*` (rc.conf,
+/// rc.conf.local, rc.conf.d and the files in it: rc.subr's load_rc_config sources
+/// them all as sh) and anything in an `ezjail` directory (ezjail keeps one sh file per
+/// jail in /usr/local/etc/ezjail/). A jail.conf of `name=value;` lines alone looks like
+/// rc.conf, so the name is asked first.
+pub fn kind_by_name(file: &str) -> Option<InputKind> {
+    let path = std::path::Path::new(file);
+    let base = path.file_name()?.to_str()?;
+    let dir = path
+        .parent()
+        .and_then(|d| d.file_name())
+        .and_then(|d| d.to_str())
+        .unwrap_or("");
+    if base == "jail.conf"
+        || (base.starts_with("jail.") && base.ends_with(".conf") && base.len() >= "jail..conf".len())
+        || (dir == "jail.conf.d" && base.ends_with(".conf"))
+    {
+        return Some(InputKind::JailConf);
+    }
+    if base.starts_with("rc.conf") || dir.starts_with("rc.conf") || dir == "ezjail" {
+        return Some(InputKind::RcConf);
+    }
+    None
+}
+
+/// The kind by content: rc.conf is sh, every statement is `NAME=value` (maybe after
+/// `export`); jail.conf has blocks and `;`-terminated statements.
 pub fn detect_text(text: &str) -> InputKind {
     let mut assignments = 0;
     for line in text.lines() {
@@ -146,4 +179,72 @@ pub fn parse_jail_confs(loader: &Loader, files: &[String]) -> Result<Parsed, Dia
         }
     }
     all.ok_or_else(|| Diag::error(None, "no input files").with_exit(exit::USAGE))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_name_decides_before_the_content() {
+        for f in [
+            "jail.conf",
+            "/etc/jail.conf",
+            "conf/jail.web.conf",
+            "/etc/jail.conf.d/web.conf",
+            "repo/jail.conf.d/db.conf",
+        ] {
+            assert_eq!(kind_by_name(f), Some(InputKind::JailConf), "{f}");
+        }
+        for f in [
+            "/etc/rc.conf",
+            "rc.conf.local",
+            "/etc/rc.conf.d/jail",
+            "/usr/local/etc/ezjail/web_example_org",
+            "ezjail/db",
+        ] {
+            assert_eq!(kind_by_name(f), Some(InputKind::RcConf), "{f}");
+        }
+        for f in [
+            "host.conf",
+            "jail.conf.bak",
+            "jails.conf",
+            "/etc/jail.conf.d/README",
+            "-",
+        ] {
+            assert_eq!(kind_by_name(f), None, "{f}");
+        }
+    }
+
+    #[test]
+    fn a_jail_conf_of_assignments_is_read_as_jail_conf_by_its_name() {
+        let d = tempfile::tempdir().unwrap();
+        let text = "path=/jails/x;\npersist=1;\n";
+        // By content alone this is rc.conf (NAME=value lines).
+        assert_eq!(detect_text(text), InputKind::RcConf);
+        for (name, kind) in [
+            ("jail.conf", InputKind::JailConf),
+            ("jail.x.conf", InputKind::JailConf),
+            ("other.conf", InputKind::RcConf),
+        ] {
+            let f = d.path().join(name);
+            std::fs::write(&f, text).unwrap();
+            let f = f.to_string_lossy().into_owned();
+            let got = select(Options {
+                files: vec![f.clone()],
+                ..Options::default()
+            })
+            .unwrap();
+            assert_eq!(got.kind, kind, "{name}");
+        }
+        // --rc-conf still overrides the name.
+        let f = d.path().join("jail.conf").to_string_lossy().into_owned();
+        let got = select(Options {
+            files: vec![f],
+            kind: Some(InputKind::RcConf),
+            root: None,
+        })
+        .unwrap();
+        assert_eq!(got.kind, InputKind::RcConf);
+    }
 }

@@ -234,38 +234,113 @@ fn ten_megabyte_single_line_value() {
     }
 }
 
+/// jailvol under a small stack (`ulimit -s`, in KiB): a recursion per nesting level
+/// anywhere (parser, model, emit, check, edit, depend) overflows it long before
+/// thousands of levels.
+fn jailvol_small_stack() -> Command {
+    let mut c = Command::new("/bin/sh");
+    c.env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
+        .env("NO_COLOR", "1")
+        .arg("-c")
+        .arg("ulimit -s 512 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_jailvol"));
+    c
+}
+
 #[test]
-fn deeply_nested_blocks_are_an_error_not_a_stack_overflow() {
+fn thousands_of_nested_blocks_are_read_without_recursion() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path().to_path_buf();
+    std::fs::create_dir(root.join("etc")).unwrap();
+    // 5,000 levels: 2,500 in the main file, 2,500 more in a file included at the
+    // innermost level (jail(8) parses each file with a yacc stack of its own), every
+    // jail managed and the innermost depending on the outermost.
+    let n = 2500;
+    write(
+        &root.join("etc/jail.conf"),
+        &format!(
+            "{}path = /j/$name;\n$volume_size = 1G;\n.include \"inner.conf\";\n{}",
+            "a {\n".repeat(n),
+            "}\n".repeat(n)
+        ),
+    );
+    write(
+        &root.join("etc/inner.conf"),
+        &format!(
+            "{}path = /x;\n$volume_size = 2G;\ndepend = a;\n{}",
+            "b {\n".repeat(n),
+            "}\n".repeat(n)
+        ),
+    );
+    let deepest = format!("{}.{}", vec!["a"; n].join("."), vec!["b"; n].join("."));
+    for args in [
+        &["show"][..],
+        &["show", "--format", "json"],
+        &["check"],
+        &["check", "--format", "json"],
+        &["generate", "--dry-run"],
+        &["status"],
+    ] {
+        let mut c = jailvol_small_stack();
+        c.arg("-q")
+            .args(args)
+            .arg("-f")
+            .arg("/etc/jail.conf")
+            .arg("--root")
+            .arg(&root);
+        let r = run_for(c, Duration::from_secs(600));
+        assert!(
+            !r.stderr.contains("overflow") && !r.stderr.contains("panicked") && r.code != -1,
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert!(
+            r.code == 0 || r.code == 1,
+            "{args:?}: exit {}: {}",
+            r.code,
+            r.stderr
+        );
+        if args[0] == "show" {
+            assert!(r.stdout.contains(&deepest), "{args:?}");
+        }
+    }
+}
+
+#[test]
+fn blocks_nested_past_jails_yacc_stack_are_its_error() {
     let d = tempfile::tempdir().unwrap();
     let f = d.path().join("deep.conf");
-    let n = 10_000;
-    write(&f, &format!("{}{}\n", "a{".repeat(n), "}".repeat(n)));
-    let mut c = jailvol();
-    c.arg("show").arg("-q").arg("-f").arg(&f);
-    let r = run(c);
-    assert_fails(&r, &[65], "blocks nested more than 128 deep");
-    // The deepest accepted nesting works.
-    let n = jailvol::parse::jailconf::MAX_BLOCK_DEPTH;
-    write(&f, &format!("{} path = /p; {}\n", "a{".repeat(n), "}".repeat(n)));
-    let mut c = jailvol();
+    // byacc's stack of 10,000 entries holds 3,332 levels of blocks (parser::yacc_overflow).
+    let n = 3332;
+    write(&f, &format!("{}p;\n{}", "a {\n".repeat(n), "}\n".repeat(n)));
+    let mut c = jailvol_small_stack();
     c.arg("show").arg("-q").arg("-f").arg(&f);
     let r = run(c);
     assert_ok(&r);
     assert!(r.stdout.contains(&format!("\n{} {{\n", vec!["a"; n].join("."))));
-    // Unclosed deep nesting, and deep nesting through an include, too.
-    write(&f, &"a{".repeat(100_000));
-    let mut c = jailvol();
-    c.arg("show").arg("-q").arg("-f").arg(&f);
-    assert_fails(&run(c), &[65], "nested more than");
-    let inc = d.path().join("inner.conf");
-    write(&inc, &format!("{}{}", "b{".repeat(100), "}".repeat(100)));
+    // One more level is jail(8)'s "yacc stack overflow" at its `{`; unclosed nesting too.
+    for text in [
+        format!("{}p;\n{}", "a {\n".repeat(n + 1), "}\n".repeat(n + 1)),
+        "a{".repeat(100_000),
+    ] {
+        write(&f, &text);
+        let mut c = jailvol_small_stack();
+        c.arg("show").arg("-q").arg("-f").arg(&f);
+        let r = run(c);
+        assert_fails(&r, &[65], "yacc stack overflow");
+    }
+    let mut c = jailvol_small_stack();
     write(
         &f,
-        &format!("{}.include \"inner.conf\";{}", "a{".repeat(100), "}".repeat(100)),
+        &format!("{}p;\n{}", "a {\n".repeat(n + 1), "}\n".repeat(n + 1)),
     );
-    let mut c = jailvol();
     c.arg("show").arg("-q").arg("-f").arg(&f);
-    assert_fails(&run(c), &[65], "nested more than");
+    assert!(run(c).stderr.starts_with(&format!(
+        "{}:{}:3: error: yacc stack overflow",
+        f.display(),
+        n + 1
+    )));
 }
 
 // ------------------------------------------------------------------ includes

@@ -310,3 +310,136 @@ fn text_len_is_the_length_of_the_text() {
     let owned = String::from("patH");
     assert!(a != *"patH" && a != owned);
 }
+
+/// Nesting is a loop, not a recursion: the deepest file jail(8) accepts (3,332 levels,
+/// its yacc stack) parses in a thread whose stack a frame per level would overflow,
+/// the same both ways; one level more is jail(8)'s error at the `{`.
+#[test]
+fn deep_nesting_needs_no_stack() {
+    let deep = |n: usize, statement: &str| format!("{}{statement}\n{}", "a {\n".repeat(n), "}\n".repeat(n));
+    let run = std::thread::Builder::new()
+        .stack_size(128 << 10)
+        .spawn(move || {
+            same_both_ways(&deep(3332, "p;"))?;
+            let p = parse_with(&deep(3332, "p;"), true).map_err(|e| e.to_string())?;
+            let last = p.jails.last().map(|j| j.name.as_str().len());
+            if p.jails.len() != 3332 || last != Some(2 * 3332 - 1) {
+                return Err(format!("{} jails, last name {last:?} long", p.jails.len()));
+            }
+            same_both_ways(&deep(3333, "p;"))?;
+            match parse_with(&deep(3333, "p;"), true) {
+                Err(e)
+                    if e.to_string()
+                        == "t.conf:3333:3: yacc stack overflow: blocks nested 3333 deep in one file" =>
+                {
+                    Ok(())
+                }
+                r => Err(format!("3333 levels: {}", dump(&r))),
+            }
+        })
+        .expect("spawn");
+    match run.join() {
+        Ok(r) => r.expect("deep nesting"),
+        Err(_) => panic!("deep nesting overflowed a 128 KiB stack"),
+    }
+}
+
+/// In the deepest blocks a statement can overflow jail(8)'s yacc stack: `name`, `=`,
+/// each value and each `,` take an entry (`yacc_statement_overflow`), and the token
+/// that does not fit is the error.
+#[test]
+fn statements_in_the_deepest_blocks_fill_the_yacc_stack() {
+    let deep = |n: usize, statement: &str| format!("{}{statement}\n{}", "a {\n".repeat(n), "}\n".repeat(n));
+    // `value ',' string` is left-recursive: a long list takes no more room than two.
+    let long = format!("p = {};", vec!["v"; 20_000].join(", "));
+    for (n, statement, error) in [
+        (3332, "p;", None),
+        (3332, "p x;", None),
+        (3332, "p = x;", Some("3333:5")),
+        (3332, "p x, y;", Some("3333:6")),
+        (3331, "p = x, y;", None),
+        (3331, "p += x, y, z;", None),
+        (3331, long.as_str(), None),
+        (3330, "p = 1, 2, 3;", None),
+    ] {
+        let text = deep(n, statement);
+        if same_both_ways(&text).is_err() {
+            panic!("{n} {statement:.20}: the fast path differs from the token path");
+        }
+        match (parse_with(&text, true), error) {
+            (Ok(_), None) => {}
+            (Err(e), Some(at)) => assert!(
+                e.to_string()
+                    .starts_with(&format!("t.conf:{at}: yacc stack overflow: statement \"p\"")),
+                "{n} {statement:.20}: {e}"
+            ),
+            (Ok(_), Some(_)) => panic!("{n} {statement:.20}: parsed"),
+            (Err(e), None) => panic!("{n} {statement:.20}: {e}"),
+        }
+    }
+}
+
+/// Through `.include`s jail(8) would nest without end (each file has its own yacc
+/// stack); jailvol stops at `MAX_BLOCK_DEPTH` (lowered here) across the files.
+#[test]
+fn nesting_across_includes_stops_at_the_depth_limit() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let inner = d.path().join("inner.conf");
+    std::fs::write(&inner, "b { c { p; } }\n").expect("write");
+    let text = format!("a {{ x {{ .include \"{}\"; }} }}\n", inner.display());
+    let loader = Loader::new(None);
+    for (max, ok) in [(4, true), (3, false)] {
+        let mut p = Parser::new(&loader, true);
+        p.max_block_depth = max;
+        let r = p.parse_config(Source::new("t.conf", &text), false);
+        match (r, ok) {
+            (Ok(()), true) => assert_eq!(p.out.jails.last().map(|j| j.name.as_str()), Some("a.x.b.c")),
+            (Err(e), false) => assert!(
+                e.to_string()
+                    .contains("blocks nested more than 3 deep across included files"),
+                "{e}"
+            ),
+            (r, _) => panic!("max {max}: {r:?}"),
+        }
+    }
+}
+
+/// An unquoted `\` escapes one byte, as flex's `.` matches one: the rest of a
+/// multi-byte character is a raw token (a syntax error), in both scanners and both
+/// statement paths; inside quotes the character is kept whole.
+#[test]
+fn an_unquoted_backslash_escapes_one_byte_of_a_character() {
+    for (text, at) in [
+        ("a { p = x\\é; }\n", "1:11"),
+        ("a { p = \\€; }\n", "1:10"),
+        ("\\é { }\n", "1:2"),
+        // `$v` and the glued `\é` piece (VAR STR1) are already an error, as in jail(8).
+        ("a {\n\t$v\\é = 1;\n}\n", "2:4"),
+    ] {
+        let tokens = lexer::debug_tokens(text, false);
+        assert_eq!(tokens, lexer::debug_tokens(text, true), "{text:?}");
+        let backslash = text.find('\\').expect("a backslash");
+        let other = format!("Other@{}=", backslash + 2);
+        assert!(
+            tokens.iter().any(|t| t.starts_with(&other)),
+            "{text:?}: {tokens:?}"
+        );
+        same_both_ways(text).expect("both ways");
+        match parse_with(text, true) {
+            Err(e) => assert!(
+                e.to_string().starts_with(&format!("t.conf:{at}: syntax error")),
+                "{text:?}: {e}"
+            ),
+            Ok(_) => panic!("{text:?} parsed"),
+        }
+    }
+    let text = "a { p = \"x\\é\", 'y\\é', \"$v\\€\"; $v = z; }\n";
+    same_both_ways(text).expect("both ways");
+    let p = parse_with(text, true).expect("quoted");
+    let values: Vec<&str> = p.jails[0].params[0]
+        .values
+        .iter()
+        .map(|v| v.text.as_str())
+        .collect();
+    assert_eq!(values, ["xé", "yé", "€"]);
+}

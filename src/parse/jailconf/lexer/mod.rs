@@ -60,6 +60,9 @@ pub(super) struct Lexer {
     pub(super) cuts: Vec<(usize, &'static str)>,
 }
 
+/// The message of jaillex.l's unterminated-comment rule (see `unterminated_comment`).
+pub(super) const UNTERMINATED_COMMENT: &str = "unterminated comment";
+
 /// jaillex.l's unquoted word characters, `[A-Za-z0-9_!%&()\-.:<>?@\[\]^`|~]`, as a
 /// table: the scanner asks for every byte of every word.
 const WORD_BYTES: [bool; 256] = {
@@ -158,9 +161,31 @@ impl Lexer {
     /// A token, or the scanning error it stands for.
     pub(super) fn checked(&self, t: Tok) -> Result<Tok, Diag> {
         match t.kind {
+            Kind::Error(UNTERMINATED_COMMENT) => Err(self.unterminated_comment(t)),
             Kind::Error(message) => Err(Diag::at(&self.source, t.start, message)),
             _ => Ok(t),
         }
+    }
+
+    /// jaillex.l's `<_>\/\*([^*]|(\*+([^*\/])))*\**` rule matches to the end of the
+    /// file, and flex (`%option yylineno`) counts the newlines of a match before its
+    /// action prints `yylineno`: jail(8) names the line where the file ends (one past
+    /// the last line after a final newline), which is where the token `t` ends. The
+    /// message says where the comment opens, the place to fix.
+    fn unterminated_comment(&self, t: Tok) -> Diag {
+        let (line, col) = self.source.line_col(t.start);
+        let text = self.source.line_text(line);
+        let from = text
+            .char_indices()
+            .nth(col.saturating_sub(1))
+            .map_or(text.len(), |(i, _)| i);
+        let opener: String = text[from..].chars().take(40).collect();
+        Diag::at(
+            &self.source,
+            t.end,
+            format!("unterminated comment: {opener:?} at line {line}, column {col} has no \"*/\""),
+        )
+        .with_note("jail(8) reports the line where the file ends, after the lines the comment swallowed")
     }
 
     /// Scan at least one token (or reach the end).
@@ -204,10 +229,7 @@ impl Lexer {
                 }
                 None => self.piece(Kind::Str, i, i + 1, i, i + 1),
             },
-            b'\\' => {
-                let n = escape_len_bytes(&b[i..]);
-                self.piece(Kind::Str, i, i + n, i, i + n);
-            }
+            b'\\' => self.unquoted_escape(i, i + escape_len_bytes(&b[i..])),
             0 => {
                 // A NUL byte outside quotes: jaillex.l returns yytext[0], 0, which yacc
                 // takes for the end of the input. The rest of the file is not read.
@@ -248,7 +270,7 @@ impl Lexer {
                 b'/' if b.get(i + 1) == Some(&b'*') => match find(b, i + 2, b"*/") {
                     Some(e) => i = e + 2,
                     None => {
-                        self.error(i, b.len(), "unterminated comment");
+                        self.error(i, b.len(), UNTERMINATED_COMMENT);
                         self.pos = b.len();
                         self.done = true;
                         return None;
@@ -361,6 +383,35 @@ impl Lexer {
         }
     }
 
+    /// An escape outside quotes, `start..end` as `escape_len_bytes` measures it. flex's
+    /// `.` in `<_,DQ>\\(.|\n|...)` is one byte: before a multi-byte character the
+    /// backslash escapes its first byte only, and `<_>. return yytext[0]` makes the
+    /// next byte a raw token, a syntax error (jaillex.l; jail(8) rejects the file).
+    /// Here the rest of the character is that token, so that tokens end on characters.
+    /// Inside quotes the quoted-string rules take the next byte as text: nothing splits.
+    pub(super) fn unquoted_escape(&mut self, start: usize, end: usize) {
+        let multibyte = end - start > 2 && self.source.text.as_bytes()[start + 1] >= 0x80;
+        if multibyte {
+            self.piece(Kind::Str, start, start + 2, start, start + 2);
+            self.other(start + 2, end);
+        } else {
+            self.piece(Kind::Str, start, end, start, end);
+        }
+    }
+
+    /// A character no rule takes, returned as a raw token; `instr` is untouched.
+    pub(super) fn other(&mut self, start: usize, end: usize) {
+        self.prev_end = end;
+        self.queue.push_back(Tok {
+            kind: Kind::Other,
+            start,
+            end,
+            vstart: start,
+            vend: end,
+            glued: false,
+        });
+    }
+
     fn punct(&mut self, kind: Kind, start: usize, end: usize) {
         self.instr = false;
         self.prev_end = end;
@@ -444,7 +495,8 @@ pub(super) fn find(b: &[u8], from: usize, pat: &[u8]) -> Option<usize> {
 
 /// Length of the escape at the start of `b` by the scanner's atomic-escape rule: `\`
 /// followed by 1-3 octal digits, `x` and 1-2 hex digits, or any one character (a
-/// multi-byte character after the backslash counts whole).
+/// multi-byte character after the backslash counts whole here; outside quotes
+/// `Lexer::unquoted_escape` splits it as jail(8) does).
 fn escape_len_bytes(b: &[u8]) -> usize {
     match b.get(1) {
         Some(b'0'..=b'7') => {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use pest::Parser as _;
 use pest_derive::Parser;
 
-use super::{Kind, Lexer, Tok, escape_len_bytes};
+use super::{Kind, Lexer, Tok, UNTERMINATED_COMMENT, escape_len_bytes};
 use crate::diag::Diag;
 
 #[derive(Parser)]
@@ -48,7 +48,8 @@ impl Lexer {
     fn token(&mut self, pair: pest::iterators::Pair<'_, Rule>, base: usize, start: usize, end: usize) {
         let raw = pair.as_str();
         match pair.as_rule() {
-            Rule::word | Rule::escape | Rule::piece => self.piece(Kind::Str, start, end, start, end),
+            Rule::word | Rule::piece => self.piece(Kind::Str, start, end, start, end),
+            Rule::escape => self.unquoted_escape(start, end),
             Rule::squote => self.piece(Kind::Str, start, end, start + 1, end - 1),
             Rule::var => self.piece(Kind::Var, start, end, start + 1, end),
             Rule::bvar => self.piece(Kind::Var, start, end, start + 2, end - 1),
@@ -56,7 +57,7 @@ impl Lexer {
             Rule::pleq => self.punct(Kind::PlusEq, start, end),
             Rule::punct => self.punct(Kind::Punct(raw.as_bytes()[0]), start, end),
             Rule::bad_comment => {
-                self.error(start, end, "unterminated comment");
+                self.error(start, end, UNTERMINATED_COMMENT);
                 self.done = true;
             }
             Rule::bad_squote | Rule::bad_dquote => self.error(start, end, "unterminated string"),
@@ -66,18 +67,7 @@ impl Lexer {
                 self.queue.push_back(Tok::eof(start));
                 self.done = true;
             }
-            _ => {
-                // `other`: returned as a raw character token; `instr` is untouched.
-                self.prev_end = end;
-                self.queue.push_back(Tok {
-                    kind: Kind::Other,
-                    start,
-                    end,
-                    vstart: start,
-                    vend: end,
-                    glued: false,
-                });
-            }
+            _ => self.other(start, end),
         }
     }
 

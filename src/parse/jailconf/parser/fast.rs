@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use smallvec::SmallVec;
 
-use super::{Parser, Stream};
+use super::{Parser, Stream, yacc_statement_overflow};
 use crate::diag::Source;
 use crate::parse::jailconf::lexer::{find, is_word_byte, simple_var_end};
 use crate::parse::jailconf::text::Text;
@@ -134,6 +134,7 @@ impl Parser<'_> {
         // In a block (as nearly every statement is), `place` would push it there: done
         // here, the statement is not moved through two more calls.
         if self.current.is_some()
+            && yacc_statement_overflow(s, &param).is_none()
             && let Some(open) = self.open_params.get_mut(self.block_depth.wrapping_sub(1))
         {
             open.push(param);

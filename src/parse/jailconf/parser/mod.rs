@@ -40,6 +40,8 @@ pub(super) struct Parser<'l> {
     depth: usize,
     /// Blocks open around the current statement, across included files.
     block_depth: usize,
+    /// `MAX_BLOCK_DEPTH`; lower in tests.
+    pub(super) max_block_depth: usize,
     seen_block: bool,
     /// The statements of each open block, by depth, moved into the block's record when
     /// it closes.
@@ -63,6 +65,8 @@ struct Stream {
     /// A byte offset and its 1-based line: block headers come in file order, so each
     /// one's line is counted from the last one's.
     line_at: (usize, usize),
+    /// Blocks open in this file (`yacc_overflow`).
+    depth: usize,
 }
 
 impl Stream {
@@ -129,8 +133,29 @@ impl Stream {
     fn syntax_error(&self, t: &Tok, expected: &str) -> Diag {
         let msg = match t.kind {
             Kind::Eof => format!("syntax error: unexpected end of file, expected {expected}"),
+            _ if !self.source().text.is_char_boundary(t.start) => {
+                // The rest of a character whose first byte an unquoted `\` escaped
+                // (`Lexer::unquoted_escape`): jail(8)'s raw token is its next byte.
+                let text = &self.source().text;
+                let from = (0..t.start)
+                    .rev()
+                    .find(|&i| text.is_char_boundary(i))
+                    .unwrap_or(0);
+                let ch = text[from..].chars().next().unwrap_or(char::REPLACEMENT_CHARACTER);
+                format!(
+                    "syntax error: unexpected byte {:#04x} of {ch:?}: an unquoted \"\\\" escapes one byte \
+                     (quote the value to keep the character), expected {expected}",
+                    text.as_bytes()[t.start]
+                )
+            }
             _ => {
-                let raw = &self.source().text[t.start..t.end];
+                // To a character's end: a piece ending in an escaped first byte
+                // (`Lexer::unquoted_escape`) is shown with its whole character.
+                let text = &self.source().text;
+                let end = (t.end..=text.len())
+                    .find(|&i| text.is_char_boundary(i))
+                    .unwrap_or(text.len());
+                let raw = text.get(t.start..end).unwrap_or_default();
                 let shown: String = raw.chars().take(40).collect();
                 let more = if shown.len() < raw.len() { "..." } else { "" };
                 format!("syntax error: unexpected {shown:?}{more}, expected {expected}")
@@ -157,6 +182,7 @@ impl<'l> Parser<'l> {
             global: None,
             depth: 0,
             block_depth: 0,
+            max_block_depth: MAX_BLOCK_DEPTH,
             seen_block: false,
             open_params: Vec::new(),
             last_size: 0,
@@ -188,8 +214,9 @@ impl Parser<'_> {
             lexer: Lexer::new(source),
             fast,
             line_at: (0, 1),
+            depth: 0,
         };
-        self.conf(&mut s, false, is_stdin)?;
+        self.conf(&mut s, is_stdin)?;
         let source = s.source();
         let cuts = s.lexer.cuts.iter().map(|&(at, opener)| Cut {
             loc: Loc::new(source, at),
@@ -199,10 +226,15 @@ impl Parser<'_> {
         Ok(())
     }
 
-    /// Statements and blocks to the end of the file, or in a block to its `}` (consumed):
-    /// returns that `}`'s offset.
-    fn conf(&mut self, s: &mut Stream, in_block: bool, is_stdin: bool) -> Result<usize, Diag> {
+    /// Statements and blocks to the end of the file. Blocks are a loop with the open ones
+    /// on `open`, not a recursion: jail(8) takes thousands of levels (`yacc_overflow`),
+    /// more than a thread's stack holds frames for.
+    fn conf(&mut self, s: &mut Stream, is_stdin: bool) -> Result<(), Diag> {
+        // The blocks of this file still open; an included file has its own (jail(8) runs
+        // yyparse on it with a stack of its own), sharing `current` and `block_depth`.
+        let mut open: Vec<Open> = Vec::new();
         loop {
+            s.depth = open.len();
             if s.fast && s.lexer.clean() {
                 match self.fast_item(s) {
                     Fast::Statement(param) => {
@@ -210,33 +242,38 @@ impl Parser<'_> {
                         continue;
                     }
                     Fast::Placed => continue,
-                    Fast::Open { name, header, open } => {
-                        self.block(s, name, header, open, is_stdin)?;
+                    Fast::Open {
+                        name,
+                        header,
+                        open: brace,
+                    } => {
+                        self.open_block(s, &mut open, name, header, brace)?;
                         continue;
                     }
-                    Fast::Close(at) if in_block => {
+                    Fast::Close(at) if !open.is_empty() => {
                         s.lexer.after_fast(at + 1);
-                        return Ok(at);
+                        self.close_block(&mut open, at);
+                        continue;
                     }
                     _ => {}
                 }
             }
             let t = *s.peek()?;
             match t.kind {
-                Kind::Eof if !in_block => return Ok(t.start),
+                Kind::Eof if open.is_empty() => return Ok(()),
                 Kind::Eof => return Err(s.syntax_error(&t, "\"}\" to close the block")),
-                Kind::Punct(b'}') if in_block => {
+                Kind::Punct(b'}') if !open.is_empty() => {
                     s.bump()?;
-                    return Ok(t.start);
+                    self.close_block(&mut open, t.start);
                 }
                 Kind::Punct(b';') => {
                     s.bump()?;
                 }
                 Kind::Str if matches!(s.peek_nth(1)?.kind, Kind::Punct(b'{')) => {
                     let name_tok = s.bump()?;
-                    let open = s.bump()?;
+                    let brace = s.bump()?;
                     let name = s.text(&name_tok);
-                    self.block(s, name, name_tok.start, open.start, is_stdin)?;
+                    self.open_block(s, &mut open, name, name_tok.start, brace.start)?;
                 }
                 Kind::Str | Kind::Var => self.statement(s, is_stdin)?,
                 _ => return Err(s.syntax_error(&t, "a parameter or a jail block")),
@@ -244,22 +281,32 @@ impl Parser<'_> {
         }
     }
 
-    /// A block whose name (`name`, at `header`) and `{` (at `open`) were read.
-    fn block(
+    /// A block whose name (`name`, at `header`) and `{` (at `brace`) were read: its
+    /// record is made, and it becomes the current block until `close_block`.
+    fn open_block(
         &mut self,
         s: &mut Stream,
+        open: &mut Vec<Open>,
         name: Text,
         header: usize,
-        open: usize,
-        is_stdin: bool,
+        brace: usize,
     ) -> Result<(), Diag> {
-        if self.block_depth >= MAX_BLOCK_DEPTH {
+        if let Some(e) = yacc_overflow(s, open.len(), brace) {
+            return Err(e);
+        }
+        if self.block_depth >= self.max_block_depth {
             return Err(Diag::at(
                 s.source(),
                 header,
-                format!("blocks nested more than {MAX_BLOCK_DEPTH} deep"),
+                format!(
+                    "blocks nested more than {} deep across included files",
+                    self.max_block_depth
+                ),
             )
-            .with_note("jailvol refuses deeper nesting; each level's jail name repeats its parents' names"));
+            .with_note(
+                "jailvol refuses deeper nesting: each level's jail name repeats its parents' names, \
+                 so the names grow with the square of the depth",
+            ));
         }
         self.block_depth += 1;
         let name = match self.current {
@@ -283,14 +330,17 @@ impl Parser<'_> {
             block: Some(BlockSpan {
                 source: Arc::clone(s.source()),
                 header,
-                open,
-                close: open,
+                open: brace,
+                close: brace,
                 line,
             }),
             parent: self.current,
             marked: SmallVec::new(),
         });
-        let saved = self.current.replace(idx);
+        open.push(Open {
+            idx,
+            saved: self.current.replace(idx),
+        });
         // The block's statements go straight into a list sized like the last block's
         // (blocks of a large file mostly have one size), trimmed when the block ends:
         // a statement is 160 bytes, and gathering them in a reused list meant copying
@@ -299,23 +349,29 @@ impl Parser<'_> {
         if self.open_params.len() < self.block_depth {
             self.open_params.push(Vec::new());
         }
-        if let Some(open) = self.open_params.get_mut(self.block_depth - 1) {
-            *open = Vec::with_capacity(size);
+        if let Some(list) = self.open_params.get_mut(self.block_depth - 1) {
+            *list = Vec::with_capacity(size);
         }
-        let close = self.conf(s, true, is_stdin)?;
+        Ok(())
+    }
+
+    /// The `}` at `close` ends the innermost open block.
+    fn close_block(&mut self, open: &mut Vec<Open>, close: usize) {
+        let Some(Open { idx, saved }) = open.pop() else {
+            return;
+        };
         let rec = &mut self.out.jails[idx];
         if let Some(b) = rec.block.as_mut() {
             b.close = close;
         }
-        if let Some(open) = self.open_params.get_mut(self.block_depth - 1) {
-            rec.marked = marked_indices(open);
-            rec.params = std::mem::take(open);
+        if let Some(list) = self.open_params.get_mut(self.block_depth - 1) {
+            rec.marked = marked_indices(list);
+            rec.params = std::mem::take(list);
             rec.params.shrink_to_fit();
             self.last_size = rec.params.len();
         }
         self.current = saved;
         self.block_depth -= 1;
-        Ok(())
     }
 
     fn statement(&mut self, s: &mut Stream, is_stdin: bool) -> Result<(), Diag> {
@@ -361,6 +417,9 @@ impl Parser<'_> {
     /// A statement read: an `.include` is followed, anything else goes to the block
     /// being read or the global pseudo-jail.
     fn place(&mut self, s: &mut Stream, param: CfParam, is_stdin: bool) -> Result<(), Diag> {
+        if let Some(e) = yacc_statement_overflow(s, &param) {
+            return Err(e);
+        }
         if !param.is_var && param.op == Op::NameVal && param.name == ".include" {
             return self.include(s, &param, is_stdin);
         }
@@ -516,6 +575,81 @@ fn bytes_to_string(bytes: Vec<u8>, vars: &mut [VarRef]) -> String {
     }
     out.push_str(&String::from_utf8_lossy(&bytes[from..]));
     out
+}
+
+/// A block open in the file being read: its record, and the block that was current
+/// before it.
+struct Open {
+    idx: usize,
+    saved: Option<usize>,
+}
+
+/// byacc's stack limit (YYMAXDEPTH, 10,000 entries; FreeBSD builds jailparse.y with
+/// byacc, contrib/byacc/skeleton.c: yygrowstack refuses to grow past it and yyparse
+/// calls yyerror("yacc stack overflow")). With `depth` blocks of jailparse.y's
+/// `jail: jail_name '{' conf '}'` open, the stack holds state 0, `conf`, and
+/// `jail_name '{' conf` per level: 2 + 3 * depth entries. Opening one more shifts STR
+/// (reduced to jail_name in place) and `{`, then pushes the empty `conf` without
+/// reading further: that push fails once the stack is full, at depth 3,332 (the
+/// 3,333rd level). jail(8) prints `FILE line N: {: yacc stack overflow` (yyerror with
+/// the last token read) and rejects the file. Statements in the deepest levels can
+/// overflow too: `yacc_statement_overflow`.
+const YACC_MAX_DEPTH: usize = 10_000;
+
+fn yacc_overflow(s: &Stream, depth: usize, brace: usize) -> Option<Diag> {
+    // Entries after the `{` of the new level is shifted, before its `conf` is pushed.
+    let entries = 2 + 3 * depth + 2;
+    (entries >= YACC_MAX_DEPTH).then(|| {
+        Diag::at(
+            s.source(),
+            brace,
+            format!("yacc stack overflow: blocks nested {} deep in one file", depth + 1),
+        )
+        .with_note(format!(
+            "jail(8)'s parser (byacc, a stack of {YACC_MAX_DEPTH} entries) takes at most {} levels of blocks in a file",
+            (YACC_MAX_DEPTH - 4) / 3
+        ))
+    })
+}
+
+/// A statement in one of the deepest blocks can overflow jail(8)'s yacc stack too
+/// (`yacc_overflow`). Above the 2 + 3 * depth entries of the blocks, `name` takes one,
+/// `=` or `+=` one, the first value string one; `value ',' string` is left-recursive,
+/// so a list never holds more than one value, `,` and string: `p = x;` needs 3 entries,
+/// `p = x, y;` 5, `p x;` 2, `p x, y;` 4, `p;` 2. A string's glued pieces take one
+/// more while they are shifted, which jailvol does not count: it may take a statement
+/// jail(8) refuses by one entry, never the reverse. The first token that does not fit
+/// in `YACC_MAX_DEPTH` entries is the error.
+fn yacc_statement_overflow(s: &Stream, param: &CfParam) -> Option<Diag> {
+    let room = YACC_MAX_DEPTH.checked_sub(2 + 3 * s.depth)?;
+    let list = param.values.len() > 1;
+    // The height of the first value's STR, and the highest the statement reaches.
+    let (first, peak) = match param.op {
+        Op::Bare => return None,
+        Op::Set | Op::Append => (3, if list { 5 } else { 3 }),
+        Op::NameVal => (2, if list { 4 } else { 2 }),
+    };
+    if peak <= room {
+        return None;
+    }
+    // The token at height room + 1: the first value's STR, or the `,` or STR of the
+    // second (shown at the second value).
+    let index = usize::from(room + 1 > first);
+    let string = param.values.get(index)?;
+    Some(
+        Diag::at(
+            &param.source,
+            string.start,
+            format!(
+                "yacc stack overflow: statement \"{}\" in blocks nested {} deep",
+                param.name, s.depth
+            ),
+        )
+        .with_note(format!(
+            "jail(8)'s parser (byacc, a stack of {YACC_MAX_DEPTH} entries) has room for {room} more entries \
+             here; this statement needs {peak}"
+        )),
+    )
 }
 
 fn internal() -> Diag {
