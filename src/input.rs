@@ -21,6 +21,8 @@ pub struct Options {
     pub files: Vec<String>,
     pub kind: Option<InputKind>,
     pub root: Option<PathBuf>,
+    /// rc.conf: skip (with a warning) what cannot be evaluated statically.
+    pub skip_unsupported: bool,
 }
 
 impl Options {
@@ -242,7 +244,7 @@ mod tests {
         let got = select(Options {
             files: vec![f],
             kind: Some(InputKind::RcConf),
-            root: None,
+            ..Options::default()
         })
         .unwrap();
         assert_eq!(got.kind, InputKind::RcConf);

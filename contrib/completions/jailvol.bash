@@ -95,7 +95,7 @@ _jailvol() {
 
     case "${cmd}" in
         jailvol)
-            opts="-f -q -v -h -V --file --jail-conf --rc-conf --root --format --quiet --verbose --color --help --version show generate check vars create convert migrate grow status man completions help"
+            opts="-f -q -v -h -V --file --jail-conf --rc-conf --root --format --quiet --verbose --color --skip-unsupported --help --version show generate check vars create convert migrate grow status man completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -129,7 +129,7 @@ _jailvol() {
             return 0
             ;;
         jailvol__subcmd__check)
-            opts="-f -q -v -h --style --target-release --mountprog --fstab-dir --helper --fail-on --no-containers --file --jail-conf --rc-conf --root --format --quiet --verbose --color --help"
+            opts="-f -q -v -h --style --target-release --mountprog --fstab-dir --helper --fail-on --no-containers --file --jail-conf --rc-conf --root --format --quiet --verbose --color --skip-unsupported --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -187,7 +187,7 @@ _jailvol() {
             return 0
             ;;
         jailvol__subcmd__completions)
-            opts="-f -q -v -h --file --jail-conf --rc-conf --root --format --quiet --verbose --color --help bash zsh fish tcsh"
+            opts="-f -q -v -h --file --jail-conf --rc-conf --root --format --quiet --verbose --color --skip-unsupported --help bash zsh fish tcsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -221,7 +221,7 @@ _jailvol() {
             return 0
             ;;
         jailvol__subcmd__convert)
-            opts="-o -f -q -v -h --output --force --explain --era --ipv6-dad-count --no-vimage --file --jail-conf --rc-conf --root --format --quiet --verbose --color --help"
+            opts="-o -f -q -v -h --output --force --explain --era --ipv6-dad-count --no-vimage --file --jail-conf --rc-conf --root --format --quiet --verbose --color --skip-unsupported --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -271,7 +271,7 @@ _jailvol() {
             return 0
             ;;
         jailvol__subcmd__create)
-            opts="-n -f -q -v -h --dry-run --via --from --from-archive --sparse --newfs-opts --newfs-opt --file --jail-conf --rc-conf --root --format --quiet --verbose --color --help"
+            opts="-n -f -q -v -h --dry-run --via --from --from-archive --sparse --newfs-opts --newfs-opt --file --jail-conf --rc-conf --root --format --quiet --verbose --color --skip-unsupported --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -325,7 +325,7 @@ _jailvol() {
             return 0
             ;;
         jailvol__subcmd__generate)
-            opts="-n -f -q -v -h --style --target-release --mountprog --fstab-dir --helper --dry-run --force --file --jail-conf --rc-conf --root --format --quiet --verbose --color --help"
+            opts="-n -f -q -v -h --style --target-release --mountprog --fstab-dir --helper --dry-run --force --file --jail-conf --rc-conf --root --format --quiet --verbose --color --skip-unsupported --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -379,7 +379,7 @@ _jailvol() {
             return 0
             ;;
         jailvol__subcmd__grow)
-            opts="-n -f -q -v -h --online --sparse --dry-run --file --jail-conf --rc-conf --root --format --quiet --verbose --color --help"
+            opts="-n -f -q -v -h --online --sparse --dry-run --file --jail-conf --rc-conf --root --format --quiet --verbose --color --skip-unsupported --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -595,7 +595,7 @@ _jailvol() {
             return 0
             ;;
         jailvol__subcmd__man)
-            opts="-f -q -v -h --file --jail-conf --rc-conf --root --format --quiet --verbose --color --help"
+            opts="-f -q -v -h --file --jail-conf --rc-conf --root --format --quiet --verbose --color --skip-unsupported --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -629,7 +629,7 @@ _jailvol() {
             return 0
             ;;
         jailvol__subcmd__migrate)
-            opts="-f -q -v -h --execute --stop --state-dir --style --target-release --mountprog --fstab-dir --helper --file --jail-conf --rc-conf --root --format --quiet --verbose --color --help"
+            opts="-f -q -v -h --execute --stop --state-dir --style --target-release --mountprog --fstab-dir --helper --file --jail-conf --rc-conf --root --format --quiet --verbose --color --skip-unsupported --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -687,7 +687,7 @@ _jailvol() {
             return 0
             ;;
         jailvol__subcmd__show)
-            opts="-f -q -v -h --file --jail-conf --rc-conf --root --format --quiet --verbose --color --help"
+            opts="-f -q -v -h --file --jail-conf --rc-conf --root --format --quiet --verbose --color --skip-unsupported --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -721,7 +721,7 @@ _jailvol() {
             return 0
             ;;
         jailvol__subcmd__status)
-            opts="-f -q -v -h --check --file --jail-conf --rc-conf --root --format --quiet --verbose --color --help"
+            opts="-f -q -v -h --check --file --jail-conf --rc-conf --root --format --quiet --verbose --color --skip-unsupported --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -755,7 +755,7 @@ _jailvol() {
             return 0
             ;;
         jailvol__subcmd__vars)
-            opts="-f -q -v -h --skip-unsupported --file --jail-conf --rc-conf --root --format --quiet --verbose --color --help"
+            opts="-f -q -v -h --file --jail-conf --rc-conf --root --format --quiet --verbose --color --skip-unsupported --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_jailvol_global_optspecs
-    string join \n f/file= jail-conf rc-conf root= format= q/quiet v/verbose color= h/help V/version
+    string join \n f/file= jail-conf rc-conf root= format= q/quiet v/verbose color= skip-unsupported h/help V/version
 end
 
 function __fish_jailvol_needs_command
@@ -36,6 +36,7 @@ complete -c jailvol -n "__fish_jailvol_needs_command" -l jail-conf -d 'Read the 
 complete -c jailvol -n "__fish_jailvol_needs_command" -l rc-conf -d 'Read the -f files as rc.conf (legacy jail_* variables)'
 complete -c jailvol -n "__fish_jailvol_needs_command" -s q -l quiet -d 'Print no warnings'
 complete -c jailvol -n "__fish_jailvol_needs_command" -s v -l verbose -d 'Say more about what is done'
+complete -c jailvol -n "__fish_jailvol_needs_command" -l skip-unsupported -d 'rc.conf: warn about and skip statements that cannot be evaluated statically (commands, `if`, `$(...)`...) instead of failing; values that depend on them still fail'
 complete -c jailvol -n "__fish_jailvol_needs_command" -s h -l help -d 'Print help'
 complete -c jailvol -n "__fish_jailvol_needs_command" -s V -l version -d 'Print version'
 complete -c jailvol -n "__fish_jailvol_needs_command" -f -a "show" -d 'Print the jails as jail(8) would see them: canonical jail.conf, or JSON'
@@ -62,6 +63,7 @@ complete -c jailvol -n "__fish_jailvol_using_subcommand show" -l jail-conf -d 'R
 complete -c jailvol -n "__fish_jailvol_using_subcommand show" -l rc-conf -d 'Read the -f files as rc.conf (legacy jail_* variables)'
 complete -c jailvol -n "__fish_jailvol_using_subcommand show" -s q -l quiet -d 'Print no warnings'
 complete -c jailvol -n "__fish_jailvol_using_subcommand show" -s v -l verbose -d 'Say more about what is done'
+complete -c jailvol -n "__fish_jailvol_using_subcommand show" -l skip-unsupported -d 'rc.conf: warn about and skip statements that cannot be evaluated statically (commands, `if`, `$(...)`...) instead of failing; values that depend on them still fail'
 complete -c jailvol -n "__fish_jailvol_using_subcommand show" -s h -l help -d 'Print help'
 complete -c jailvol -n "__fish_jailvol_using_subcommand generate" -l style -d 'How the container is attached and mounted (default: from --target-release, else hooks)' -r -f -a "hooks\t''
 mountprog\t''
@@ -85,6 +87,7 @@ complete -c jailvol -n "__fish_jailvol_using_subcommand generate" -l jail-conf -
 complete -c jailvol -n "__fish_jailvol_using_subcommand generate" -l rc-conf -d 'Read the -f files as rc.conf (legacy jail_* variables)'
 complete -c jailvol -n "__fish_jailvol_using_subcommand generate" -s q -l quiet -d 'Print no warnings'
 complete -c jailvol -n "__fish_jailvol_using_subcommand generate" -s v -l verbose -d 'Say more about what is done'
+complete -c jailvol -n "__fish_jailvol_using_subcommand generate" -l skip-unsupported -d 'rc.conf: warn about and skip statements that cannot be evaluated statically (commands, `if`, `$(...)`...) instead of failing; values that depend on them still fail'
 complete -c jailvol -n "__fish_jailvol_using_subcommand generate" -s h -l help -d 'Print help'
 complete -c jailvol -n "__fish_jailvol_using_subcommand check" -l style -d 'How the container is attached and mounted (default: from --target-release, else hooks)' -r -f -a "hooks\t''
 mountprog\t''
@@ -109,6 +112,7 @@ complete -c jailvol -n "__fish_jailvol_using_subcommand check" -l jail-conf -d '
 complete -c jailvol -n "__fish_jailvol_using_subcommand check" -l rc-conf -d 'Read the -f files as rc.conf (legacy jail_* variables)'
 complete -c jailvol -n "__fish_jailvol_using_subcommand check" -s q -l quiet -d 'Print no warnings'
 complete -c jailvol -n "__fish_jailvol_using_subcommand check" -s v -l verbose -d 'Say more about what is done'
+complete -c jailvol -n "__fish_jailvol_using_subcommand check" -l skip-unsupported -d 'rc.conf: warn about and skip statements that cannot be evaluated statically (commands, `if`, `$(...)`...) instead of failing; values that depend on them still fail'
 complete -c jailvol -n "__fish_jailvol_using_subcommand check" -s h -l help -d 'Print help'
 complete -c jailvol -n "__fish_jailvol_using_subcommand vars" -s f -l file -d 'Configuration file to read (repeatable; `-` is standard input). Default: /etc/jail.conf, else /etc/rc.conf and its companions' -r
 complete -c jailvol -n "__fish_jailvol_using_subcommand vars" -l root -d 'Take every absolute path read or written below DIR (like sysrc -R)' -r -F
@@ -118,11 +122,11 @@ github\t''"
 complete -c jailvol -n "__fish_jailvol_using_subcommand vars" -l color -d 'Colour the error and warning labels and carets: `auto` on a terminal unless NO_COLOR is set (and not empty) or TERM is dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c jailvol -n "__fish_jailvol_using_subcommand vars" -l skip-unsupported -d 'Warn about and skip statements that cannot be evaluated statically (commands, `if`, `$(...)`...) instead of failing; values that depend on them still fail'
 complete -c jailvol -n "__fish_jailvol_using_subcommand vars" -l jail-conf -d 'Read the -f files as jail.conf, whatever they look like'
 complete -c jailvol -n "__fish_jailvol_using_subcommand vars" -l rc-conf -d 'Read the -f files as rc.conf (legacy jail_* variables)'
 complete -c jailvol -n "__fish_jailvol_using_subcommand vars" -s q -l quiet -d 'Print no warnings'
 complete -c jailvol -n "__fish_jailvol_using_subcommand vars" -s v -l verbose -d 'Say more about what is done'
+complete -c jailvol -n "__fish_jailvol_using_subcommand vars" -l skip-unsupported -d 'rc.conf: warn about and skip statements that cannot be evaluated statically (commands, `if`, `$(...)`...) instead of failing; values that depend on them still fail'
 complete -c jailvol -n "__fish_jailvol_using_subcommand vars" -s h -l help -d 'Print help'
 complete -c jailvol -n "__fish_jailvol_using_subcommand create" -l via -d 'md: attach, newfs and mount on this host (FreeBSD, root). makefs: build the image from a directory with makefs(8): no md, no mount, no root' -r -f -a "md\t''
 makefs\t''"
@@ -144,6 +148,7 @@ complete -c jailvol -n "__fish_jailvol_using_subcommand create" -l jail-conf -d 
 complete -c jailvol -n "__fish_jailvol_using_subcommand create" -l rc-conf -d 'Read the -f files as rc.conf (legacy jail_* variables)'
 complete -c jailvol -n "__fish_jailvol_using_subcommand create" -s q -l quiet -d 'Print no warnings'
 complete -c jailvol -n "__fish_jailvol_using_subcommand create" -s v -l verbose -d 'Say more about what is done'
+complete -c jailvol -n "__fish_jailvol_using_subcommand create" -l skip-unsupported -d 'rc.conf: warn about and skip statements that cannot be evaluated statically (commands, `if`, `$(...)`...) instead of failing; values that depend on them still fail'
 complete -c jailvol -n "__fish_jailvol_using_subcommand create" -s h -l help -d 'Print help'
 complete -c jailvol -n "__fish_jailvol_using_subcommand convert" -s o -l output -d 'Write to FILE (atomically; taken below --root) instead of standard output. An existing FILE must be a jail.conf: the converted jails are appended to it, and nothing already in it changes' -r
 complete -c jailvol -n "__fish_jailvol_using_subcommand convert" -l era -d 'Meaning of the variables: `9` (FreeBSD 6.x-9.x: mount_enable mounts the fstab, no allow.mount) or `current` (10.0 and later)' -r -f -a "9\t'FreeBSD 6.x-9.x: `mount_enable` mounts the jail\'s fstab; no allow.mount'
@@ -164,6 +169,7 @@ complete -c jailvol -n "__fish_jailvol_using_subcommand convert" -l jail-conf -d
 complete -c jailvol -n "__fish_jailvol_using_subcommand convert" -l rc-conf -d 'Read the -f files as rc.conf (legacy jail_* variables)'
 complete -c jailvol -n "__fish_jailvol_using_subcommand convert" -s q -l quiet -d 'Print no warnings'
 complete -c jailvol -n "__fish_jailvol_using_subcommand convert" -s v -l verbose -d 'Say more about what is done'
+complete -c jailvol -n "__fish_jailvol_using_subcommand convert" -l skip-unsupported -d 'rc.conf: warn about and skip statements that cannot be evaluated statically (commands, `if`, `$(...)`...) instead of failing; values that depend on them still fail'
 complete -c jailvol -n "__fish_jailvol_using_subcommand convert" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jailvol -n "__fish_jailvol_using_subcommand migrate" -l state-dir -d 'The script\'s state directory (markers, saved files, log); taken below --root. Default: /var/db/jailvol/migrate.JAIL' -r
 complete -c jailvol -n "__fish_jailvol_using_subcommand migrate" -l style -d 'How the container is attached and mounted (default: from --target-release, else hooks)' -r -f -a "hooks\t''
@@ -188,6 +194,7 @@ complete -c jailvol -n "__fish_jailvol_using_subcommand migrate" -l jail-conf -d
 complete -c jailvol -n "__fish_jailvol_using_subcommand migrate" -l rc-conf -d 'Read the -f files as rc.conf (legacy jail_* variables)'
 complete -c jailvol -n "__fish_jailvol_using_subcommand migrate" -s q -l quiet -d 'Print no warnings'
 complete -c jailvol -n "__fish_jailvol_using_subcommand migrate" -s v -l verbose -d 'Say more about what is done'
+complete -c jailvol -n "__fish_jailvol_using_subcommand migrate" -l skip-unsupported -d 'rc.conf: warn about and skip statements that cannot be evaluated statically (commands, `if`, `$(...)`...) instead of failing; values that depend on them still fail'
 complete -c jailvol -n "__fish_jailvol_using_subcommand migrate" -s h -l help -d 'Print help'
 complete -c jailvol -n "__fish_jailvol_using_subcommand grow" -s f -l file -d 'Configuration file to read (repeatable; `-` is standard input). Default: /etc/jail.conf, else /etc/rc.conf and its companions' -r
 complete -c jailvol -n "__fish_jailvol_using_subcommand grow" -l root -d 'Take every absolute path read or written below DIR (like sysrc -R)' -r -F
@@ -204,6 +211,7 @@ complete -c jailvol -n "__fish_jailvol_using_subcommand grow" -l jail-conf -d 'R
 complete -c jailvol -n "__fish_jailvol_using_subcommand grow" -l rc-conf -d 'Read the -f files as rc.conf (legacy jail_* variables)'
 complete -c jailvol -n "__fish_jailvol_using_subcommand grow" -s q -l quiet -d 'Print no warnings'
 complete -c jailvol -n "__fish_jailvol_using_subcommand grow" -s v -l verbose -d 'Say more about what is done'
+complete -c jailvol -n "__fish_jailvol_using_subcommand grow" -l skip-unsupported -d 'rc.conf: warn about and skip statements that cannot be evaluated statically (commands, `if`, `$(...)`...) instead of failing; values that depend on them still fail'
 complete -c jailvol -n "__fish_jailvol_using_subcommand grow" -s h -l help -d 'Print help'
 complete -c jailvol -n "__fish_jailvol_using_subcommand status" -s f -l file -d 'Configuration file to read (repeatable; `-` is standard input). Default: /etc/jail.conf, else /etc/rc.conf and its companions' -r
 complete -c jailvol -n "__fish_jailvol_using_subcommand status" -l root -d 'Take every absolute path read or written below DIR (like sysrc -R)' -r -F
@@ -218,6 +226,7 @@ complete -c jailvol -n "__fish_jailvol_using_subcommand status" -l jail-conf -d 
 complete -c jailvol -n "__fish_jailvol_using_subcommand status" -l rc-conf -d 'Read the -f files as rc.conf (legacy jail_* variables)'
 complete -c jailvol -n "__fish_jailvol_using_subcommand status" -s q -l quiet -d 'Print no warnings'
 complete -c jailvol -n "__fish_jailvol_using_subcommand status" -s v -l verbose -d 'Say more about what is done'
+complete -c jailvol -n "__fish_jailvol_using_subcommand status" -l skip-unsupported -d 'rc.conf: warn about and skip statements that cannot be evaluated statically (commands, `if`, `$(...)`...) instead of failing; values that depend on them still fail'
 complete -c jailvol -n "__fish_jailvol_using_subcommand status" -s h -l help -d 'Print help'
 complete -c jailvol -n "__fish_jailvol_using_subcommand man" -s f -l file -d 'Configuration file to read (repeatable; `-` is standard input). Default: /etc/jail.conf, else /etc/rc.conf and its companions' -r
 complete -c jailvol -n "__fish_jailvol_using_subcommand man" -l root -d 'Take every absolute path read or written below DIR (like sysrc -R)' -r -F
@@ -231,6 +240,7 @@ complete -c jailvol -n "__fish_jailvol_using_subcommand man" -l jail-conf -d 'Re
 complete -c jailvol -n "__fish_jailvol_using_subcommand man" -l rc-conf -d 'Read the -f files as rc.conf (legacy jail_* variables)'
 complete -c jailvol -n "__fish_jailvol_using_subcommand man" -s q -l quiet -d 'Print no warnings'
 complete -c jailvol -n "__fish_jailvol_using_subcommand man" -s v -l verbose -d 'Say more about what is done'
+complete -c jailvol -n "__fish_jailvol_using_subcommand man" -l skip-unsupported -d 'rc.conf: warn about and skip statements that cannot be evaluated statically (commands, `if`, `$(...)`...) instead of failing; values that depend on them still fail'
 complete -c jailvol -n "__fish_jailvol_using_subcommand man" -s h -l help -d 'Print help'
 complete -c jailvol -n "__fish_jailvol_using_subcommand completions" -s f -l file -d 'Configuration file to read (repeatable; `-` is standard input). Default: /etc/jail.conf, else /etc/rc.conf and its companions' -r
 complete -c jailvol -n "__fish_jailvol_using_subcommand completions" -l root -d 'Take every absolute path read or written below DIR (like sysrc -R)' -r -F
@@ -244,6 +254,7 @@ complete -c jailvol -n "__fish_jailvol_using_subcommand completions" -l jail-con
 complete -c jailvol -n "__fish_jailvol_using_subcommand completions" -l rc-conf -d 'Read the -f files as rc.conf (legacy jail_* variables)'
 complete -c jailvol -n "__fish_jailvol_using_subcommand completions" -s q -l quiet -d 'Print no warnings'
 complete -c jailvol -n "__fish_jailvol_using_subcommand completions" -s v -l verbose -d 'Say more about what is done'
+complete -c jailvol -n "__fish_jailvol_using_subcommand completions" -l skip-unsupported -d 'rc.conf: warn about and skip statements that cannot be evaluated statically (commands, `if`, `$(...)`...) instead of failing; values that depend on them still fail'
 complete -c jailvol -n "__fish_jailvol_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c jailvol -n "__fish_jailvol_using_subcommand help; and not __fish_seen_subcommand_from show generate check vars create convert migrate grow status man completions help" -f -a "show" -d 'Print the jails as jail(8) would see them: canonical jail.conf, or JSON'
 complete -c jailvol -n "__fish_jailvol_using_subcommand help; and not __fish_seen_subcommand_from show generate check vars create convert migrate grow status man completions help" -f -a "generate" -d 'Write the fstab files, jail.conf statements and helper that mount each managed jail\'s root from its container'

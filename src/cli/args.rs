@@ -54,6 +54,11 @@ pub struct Global {
     /// NO_COLOR is set (and not empty) or TERM is dumb.
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// rc.conf: warn about and skip statements that cannot be evaluated statically
+    /// (commands, `if`, `$(...)`...) instead of failing; values that depend on them
+    /// still fail.
+    #[arg(long, global = true)]
+    pub skip_unsupported: bool,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

@@ -32,6 +32,7 @@ impl From<&Global> for input::Options {
                 None
             },
             root: g.root.as_deref().map(root_dir),
+            skip_unsupported: g.skip_unsupported,
         }
     }
 }

@@ -6,18 +6,14 @@ use super::{Format, Globals, print};
 use crate::diag::exit;
 use crate::ops::vars;
 
+/// (`--skip-unsupported`, once `vars`' own, is global: every command reads rc.conf.)
 #[derive(Args, Debug)]
-pub struct VarsArgs {
-    /// Warn about and skip statements that cannot be evaluated statically (commands,
-    /// `if`, `$(...)`...) instead of failing; values that depend on them still fail.
-    #[arg(long)]
-    pub skip_unsupported: bool,
-}
+pub struct VarsArgs {}
 
-pub(crate) fn vars(g: &Globals, a: &VarsArgs) -> anyhow::Result<i32> {
+pub(crate) fn vars(g: &Globals, _: &VarsArgs) -> anyhow::Result<i32> {
     let opts = vars::Options {
         input: g.input.clone(),
-        skip_unsupported: a.skip_unsupported,
+        skip_unsupported: g.input.skip_unsupported,
         json: g.format == Format::Json,
     };
     let found = vars::vars(&opts, &|d| g.warn(d))?;

@@ -35,6 +35,9 @@ pub fn read_rc_conf(
     loader: &Loader,
     opts: &RcOptions,
 ) -> anyhow::Result<(RcVars, Vec<Diag>)> {
+    let opts = &RcOptions {
+        skip_unsupported: opts.skip_unsupported || input.skip_unsupported,
+    };
     Ok(if input.files.is_empty() {
         rcconf::load_host(loader, opts)?
     } else {

@@ -69,7 +69,7 @@ fn split_list(loader: &Loader, list: &str) -> Vec<String> {
 ///    `local_startup` directory minus `/rc.d` (default `/usr/local/etc`).
 /// 5. `/usr/local/etc/ezjail/*` (spec §3.5).
 pub fn load_host(loader: &Loader, opts: &RcOptions) -> Result<(RcVars, Vec<Diag>), Diag> {
-    let mut ev = Eval::new(opts);
+    let mut ev = Eval::new(opts).with_loader(loader);
     let mut read_any = false;
     let run = |ev: &mut Eval, host: &str| -> Result<bool, Diag> {
         if !is_file(loader, host) {

@@ -72,5 +72,9 @@ pub fn load_files(loader: &Loader, files: &[String], opts: &RcOptions) -> Result
         .iter()
         .map(|f| loader.read(f, None))
         .collect::<Result<Vec<_>, _>>()?;
-    evaluate(&sources, opts)
+    let mut ev = Eval::new(opts).with_loader(loader);
+    for s in &sources {
+        ev.run(s)?;
+    }
+    Ok(ev.finish())
 }

@@ -15,6 +15,10 @@ impl Eval<'_> {
     pub(super) fn run_toks(&mut self, src: &Arc<Source>, toks: &[Tok<'_>]) -> Result<(), Diag> {
         let mut i = 0;
         while i < toks.len() {
+            if let Some(next) = self.source_form(src, toks, i)? {
+                i = next;
+                continue;
+            }
             let start = i;
             while matches!(toks.get(i), Some(Tok::Word(_))) {
                 i += 1;

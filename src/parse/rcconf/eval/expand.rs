@@ -18,13 +18,13 @@ impl Eval<'_> {
         out: &mut String,
     ) -> Result<(), Diag> {
         if mode == Mode::Export && a.head.contains(['*', '?', '[']) {
-            return Err(export_diag(src, Some(at), "a glob character"));
+            return Err(export_diag(src, Some(at), "a glob character", mode));
         }
         out.push_str(a.head);
         self.expand(src, at, a.tail, mode, out)
     }
 
-    fn expand(
+    pub(super) fn expand(
         &mut self,
         src: &Arc<Source>,
         at: usize,
@@ -35,15 +35,15 @@ impl Eval<'_> {
         for p in parts {
             match p {
                 Part::Lit { text, quoted } => {
-                    if mode == Mode::Export && !quoted && text.contains(['*', '?', '[']) {
-                        return Err(export_diag(src, Some(at), "a glob character"));
+                    if mode != Mode::Assign && !quoted && text.contains(['*', '?', '[']) {
+                        return Err(export_diag(src, Some(at), "a glob character", mode));
                     }
                     out.push_str(text);
                 }
                 Part::Var { name, start, quoted } => {
                     let v = self.lookup(src, *start, name)?.unwrap_or("");
-                    if mode == Mode::Export && !quoted {
-                        check_export_value(src, *start, v)?;
+                    if mode != Mode::Assign && !quoted {
+                        check_export_value(src, *start, v, mode)?;
                     }
                     out.push_str(v);
                 }
@@ -86,8 +86,8 @@ impl Eval<'_> {
                             }
                         }
                     };
-                    if mode == Mode::Export && !quoted {
-                        check_export_value(src, *start, &v)?;
+                    if mode != Mode::Assign && !quoted {
+                        check_export_value(src, *start, &v, mode)?;
                     }
                     out.push_str(&v);
                 }
@@ -98,22 +98,32 @@ impl Eval<'_> {
     }
 }
 
-fn export_diag(src: &Arc<Source>, at: Option<usize>, what: &str) -> Diag {
-    Diag::error(
-        at.map(|a| Loc::new(src, a)),
+fn export_diag(src: &Arc<Source>, at: Option<usize>, what: &str, mode: Mode) -> Diag {
+    let msg = if mode == Mode::Export {
         format!(
             "unquoted {what} in an `export` argument: shells differ on whether it is split or globbed; quote it"
-        ),
-    )
+        )
+    } else {
+        // A command's argument is split and globbed by every sh: which fields it
+        // becomes depends on the files on the host.
+        format!("unquoted {what} in a command argument: sh splits and globs it; quote it")
+    };
+    Diag::error(at.map(|a| Loc::new(src, a)), msg)
 }
 
-/// In `export a=$x`, dash keeps the expansion whole but FreeBSD sh may split or glob it.
-fn check_export_value(src: &Arc<Source>, at: usize, v: &str) -> Result<(), Diag> {
-    if v.contains([' ', '\t', '\n', '*', '?', '[']) {
+/// In `export a=$x`, dash keeps the expansion whole but FreeBSD sh may split or glob it;
+/// in a command's argument every sh does (an empty one is no field at all).
+fn check_export_value(src: &Arc<Source>, at: usize, v: &str, mode: Mode) -> Result<(), Diag> {
+    if v.contains([' ', '\t', '\n', '*', '?', '[']) || (mode == Mode::Argument && v.is_empty()) {
         return Err(export_diag(
             src,
             Some(at),
-            "expansion with blanks or glob characters",
+            if mode == Mode::Export {
+                "expansion with blanks or glob characters"
+            } else {
+                "expansion with blanks, glob characters or no text"
+            },
+            mode,
         ));
     }
     Ok(())
@@ -129,6 +139,11 @@ pub(super) fn check_tilde_value(src: &Arc<Source>, at: usize, a: &Assign<'_>) ->
         at_start = c == ':';
     }
     check_tilde(src, at, a.tail, at_start)
+}
+
+/// `check_tilde` of a command's argument (tilde expansion at its start, too).
+pub(super) fn check_tilde_word(src: &Arc<Source>, at: usize, parts: &[Part<'_>]) -> Result<(), Diag> {
+    check_tilde(src, at, parts, true)
 }
 
 fn tilde_error(src: &Arc<Source>, at: usize) -> Diag {

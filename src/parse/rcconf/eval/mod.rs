@@ -5,6 +5,7 @@
 mod command;
 mod expand;
 mod skip;
+mod source;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use super::lex::{check_nesting, lex_from};
 use super::token::Tok;
 use super::{RcOptions, RcVar, RcVars};
 use crate::diag::{Diag, Loc, Source};
+use crate::parse::loader::Loader;
 
 /// Variables whose value comes from the shell itself or from the environment rc(8) and
 /// service(8) give it. Reading one before the files assign it is an error: its value on
@@ -35,6 +37,10 @@ struct Taint {
 
 pub(super) struct Eval<'o> {
     opts: &'o RcOptions,
+    /// Where `[ -f FILE ] && . FILE` looks and reads; without one, that is unsupported.
+    loader: Option<&'o Loader>,
+    /// How many `.` files deep the evaluation is.
+    depth: usize,
     pub(super) vars: IndexMap<String, RcVar>,
     /// Generation of each variable's last assignment (for global taints), by index in
     /// `vars` (a map of its own cost a hash and a copy of the name per assignment).
@@ -55,12 +61,16 @@ pub(super) struct Eval<'o> {
 enum Mode {
     Assign,
     Export,
+    /// A command's argument (`[ -f FILE ]`, `. FILE`): one field, or an error.
+    Argument,
 }
 
 impl<'o> Eval<'o> {
     pub(super) fn new(opts: &'o RcOptions) -> Eval<'o> {
         Eval {
             opts,
+            loader: None,
+            depth: 0,
             vars: IndexMap::new(),
             gens: Vec::new(),
             gen_counter: 0,
@@ -70,6 +80,12 @@ impl<'o> Eval<'o> {
             seed: false,
             warnings: Vec::new(),
         }
+    }
+
+    /// Evaluate `. FILE` forms (source.rs), looking at files through `loader`.
+    pub(super) fn with_loader(mut self, loader: &'o Loader) -> Eval<'o> {
+        self.loader = Some(loader);
+        self
     }
 
     fn skipping(&self) -> bool {
