@@ -184,6 +184,25 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, settings: Settings)
     r
 }
 
+/// Check a plan made elsewhere (an rc.conf host: ops::rchost): `findings` first, then
+/// the files generate would write compared with the disk, or why it refused, as `run`
+/// reports them for a jail.conf host.
+pub fn run_planned(loader: &Loader, findings: Vec<Diag>, plan: Result<Plan, Vec<Diag>>) -> Report {
+    let mut r = Report::default();
+    findings.into_iter().for_each(|f| r.push(f));
+    let compared = match &plan {
+        Ok(p) => compare(
+            loader,
+            &p.artifacts,
+            &AtomicUsize::new(0),
+            &mut write::Comparer::default(),
+        ),
+        Err(_) => Vec::new(),
+    };
+    report_generated(plan, compared, &mut r);
+    r
+}
+
 /// The lints on the configuration itself (jailvol's statements left out): jails jail(8)
 /// would fail, the merge's warnings, then `config` and `fstab`.
 fn lint_config(loader: &Loader, parsed: &Parsed, cfg: &crate::model::Config, opts: &Options, r: &mut Report) {
