@@ -1,5 +1,6 @@
 //! `check` on an rc.conf host (issue 20): clean after `generate`, drift once a file
-//! generate wrote is removed, in each output format.
+//! generate wrote is removed, and rc.d/jail's warnings as findings, in each output
+//! format.
 
 mod common;
 
@@ -83,6 +84,72 @@ fn clean_after_generate_and_drift_when_a_generated_fstab_is_removed() {
     assert_eq!(gh.code, 1);
     assert!(
         gh.stdout.starts_with("::error file=etc/fstab.db,title=drift::"),
+        "{}",
+        gh.stdout
+    );
+}
+
+/// rc.d/jail's warnings carry their code, their rc.conf line and the severity of
+/// docs/checks.md (a skipped jail is an error; convert prints it as a warning).
+#[test]
+fn rc_d_warnings_are_findings_in_every_format() {
+    let rc = "jail_enable=\"YES\"\n\
+              jail_list=\"www ghost\"\n\
+              jail_www_rootdir=\"/usr/jails/www\"\n\
+              jail_www_hostname=\"www.example.org\"\n\
+              jail_www_ip=\"192.0.2.10,www.example.org\"\n\
+              jail_www_volume_size=\"1G\"\n\
+              jail_ghost_rootdir=\"/usr/jails/ghost\"\n";
+    let root = host(rc);
+    assert_eq!(jv(root.path(), &["generate", "-q"]).code, 0);
+    let text = jv(root.path(), &["check"]);
+    assert_eq!(text.code, 1, "{}{}", text.stdout, text.stderr);
+    assert!(
+        text.stdout.contains(
+            "/etc/rc.conf:5:1: warning[JV037]: jail www: jail_www_ip: jail_extract_address: type not identified"
+        ),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout
+            .contains("/etc/rc.conf:7:1: error[JV035]: jail ghost: Invalid configuration for ghost"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout
+            .ends_with("1 error(s), 1 warning(s), 0 file(s) drifted\n")
+    );
+    // Only a warning: passes unless --fail-on warning.
+    // (generate's own line, the md unit, is kept: no drift.)
+    let conf = root.path().join("etc/rc.conf");
+    let generated = std::fs::read_to_string(&conf).unwrap();
+    std::fs::write(
+        &conf,
+        generated
+            .replace(" ghost\"", "\"")
+            .replace("jail_ghost_rootdir=\"/usr/jails/ghost\"\n", ""),
+    )
+    .unwrap();
+    assert_eq!(jv(root.path(), &["check"]).code, 0);
+    assert_eq!(jv(root.path(), &["check", "--fail-on", "warning"]).code, 1);
+    let json = jv(root.path(), &["check", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let f = &doc["findings"][0];
+    assert_eq!(
+        (&f["code"], &f["severity"], &f["file"], &f["line"]),
+        (
+            &serde_json::json!("JV037"),
+            &serde_json::json!("warning"),
+            &serde_json::json!("/etc/rc.conf"),
+            &serde_json::json!(5)
+        )
+    );
+    let gh = jv(root.path(), &["check", "--format", "github"]);
+    assert!(
+        gh.stdout
+            .starts_with("::warning file=etc/rc.conf,line=5,title=JV037::jail www: jail_www_ip"),
         "{}",
         gh.stdout
     );
