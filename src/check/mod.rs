@@ -8,6 +8,7 @@ mod config;
 mod container;
 mod fstab;
 mod mounts;
+mod rcconf;
 mod variables;
 
 use std::hash::{BuildHasher, BuildHasherDefault};
@@ -24,6 +25,8 @@ use crate::parse::loader::Loader;
 use crate::plan::{self, Artifact, Options, Plan, Prepared};
 use crate::volume::{self, Collected};
 use crate::write::{self, Change};
+
+pub use rcconf::lint as lint_rc_conf;
 
 /// One file whose content differs from what `generate` would write.
 #[derive(Debug, Clone, Serialize)]

@@ -16,17 +16,21 @@ pub struct RcHostPlan {
     /// (`Block::rejected`): among the refusals, those about a jail rather than about
     /// the volume settings (`check` reports them as JV002).
     pub jail_fails: Vec<Diag>,
+    /// With `lint`: the lints of the converted jails (check::lint_rc_conf).
+    pub findings: Vec<Diag>,
 }
 
 /// Read the rc.conf files of `input` (else the host's), convert the jails as rc.d/jail
 /// would, and plan their containers. Warnings (the reader's, then the conversion's) go
-/// to `warn` as they arise; input that cannot be read is the error.
+/// to `warn` as they arise; input that cannot be read is the error. `lint` (check)
+/// also lints the converted jails.
 pub fn plan(
     input: &input::Options,
     loader: &Loader,
     opts: &plan::Options,
     style_given: bool,
     target_release: Option<&str>,
+    lint: bool,
     warn: Warn,
 ) -> anyhow::Result<RcHostPlan> {
     let mut popts = opts.clone();
@@ -57,8 +61,14 @@ pub fn plan(
     warn(&conv.warnings);
     let mut jail_fails = conv.errors.clone();
     jail_fails.extend(conv.blocks.iter().flat_map(|b| b.rejected.iter().cloned()));
+    let findings = if lint {
+        crate::check::lint_rc_conf(&conv)
+    } else {
+        Vec::new()
+    };
     Ok(RcHostPlan {
         plan: crate::rcplan::generate(&vars, &conv, &sources, loader, &popts),
         jail_fails,
+        findings,
     })
 }
