@@ -81,6 +81,17 @@ registry! {
     MissingJailPath = "JV029", Error, "a managed jail's path is missing or not a directory";
     InvalidAddress = "JV030", Error, "an address jail(8) cannot parse";
     UnknownVolumeVariable = "JV031", Error, "an unknown `$volume_*` variable";
+    // rc.d/jail's own warnings while it writes a jail's /var/run/jail.NAME.conf
+    // (libexec/rc/rc.d/jail `parse_options`, `jail_extract_address`; rc.subr
+    // `checkyesno`), attached where legacy::convert meets them. `check` reports them on
+    // an rc.conf host at these severities (a jail rc.d/jail skips is an error, a value
+    // it drops a warning); convert and generate print them as warnings.
+    DevfsRulesetNotInteger = "JV034", Warning, "a `devfs_ruleset` that is not an integer";
+    NoHostnameOrRootdir = "JV035", Error, "a listed jail without hostname or rootdir";
+    UnknownYesNo = "JV036", Warning, "a yes/no value rc.subr does not know";
+    UnidentifiedAddress = "JV037", Warning, "an address whose type rc.d/jail cannot identify";
+    EmptyAddress = "JV038", Warning, "an empty address in an address list";
+    NoJailName = "JV039", Error, "a `jail_list` word that names no jail";
     /// A warning of the jail.conf reader that no lint above names: a jailvol bug.
     OtherReaderWarning = "JV099", Warning, "another warning of the jail.conf reader";
 }

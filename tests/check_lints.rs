@@ -3,7 +3,9 @@
 //! none, sparse: the harness creates them, being too big to keep in git; or `PATH - dir`,
 //! a directory such as a jail's path, which git does not keep when empty), optional
 //! `pregenerate` (run `generate` first, so there is no drift), and `expect`: lines
-//! `+JV012` (must be reported), `-JV012` (must not), `exit N`, `drift`, `nodrift`.
+//! `+JV012` (must be reported), `-JV012` (must not), `exit N`, `drift`, `nodrift`;
+//! optional `remove` (paths under the root deleted after `pregenerate`: a file generate
+//! wrote that is gone).
 //! Every code in docs/checks.md has a case that triggers it and one that does not.
 
 mod common;
@@ -79,6 +81,10 @@ fn case(dir: &Path) -> BTreeSet<String> {
             .args(&args);
         let r = run(g);
         assert_eq!(r.code, 0, "{}: pregenerate failed: {}", dir.display(), r.stderr);
+    }
+    for path in lines("remove") {
+        std::fs::remove_file(root.path().join(path.trim_start_matches('/')))
+            .unwrap_or_else(|e| panic!("{}: remove {path}: {e}", dir.display()));
     }
     let mut c = jailvol();
     c.arg("check")

@@ -8,6 +8,7 @@ mod config;
 mod container;
 mod fstab;
 mod mounts;
+mod rcconf;
 mod variables;
 
 use std::hash::{BuildHasher, BuildHasherDefault};
@@ -24,6 +25,8 @@ use crate::parse::loader::Loader;
 use crate::plan::{self, Artifact, Options, Plan, Prepared};
 use crate::volume::{self, Collected};
 use crate::write::{self, Change};
+
+pub use rcconf::lint as lint_rc_conf;
 
 /// One file whose content differs from what `generate` would write.
 #[derive(Debug, Clone, Serialize)]
@@ -181,6 +184,25 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, settings: Settings)
     if let Some(plan) = generated.into_inner() {
         report_generated(plan, compared, &mut r);
     }
+    r
+}
+
+/// Check a plan made elsewhere (an rc.conf host: ops::rchost): `findings` first, then
+/// the files generate would write compared with the disk, or why it refused, as `run`
+/// reports them for a jail.conf host.
+pub fn run_planned(loader: &Loader, findings: Vec<Diag>, plan: Result<Plan, Vec<Diag>>) -> Report {
+    let mut r = Report::default();
+    findings.into_iter().for_each(|f| r.push(f));
+    let compared = match &plan {
+        Ok(p) => compare(
+            loader,
+            &p.artifacts,
+            &AtomicUsize::new(0),
+            &mut write::Comparer::default(),
+        ),
+        Err(_) => Vec::new(),
+    };
+    report_generated(plan, compared, &mut r);
     r
 }
 

@@ -37,6 +37,8 @@ pub(crate) fn check(g: &Globals, a: &CheckArgs) -> anyhow::Result<i32> {
     let opts = check::Options {
         input: g.input.clone(),
         plan,
+        style_given: a.style.style.is_some(),
+        target_release: a.style.target_release.clone(),
         settings: crate::check::Settings {
             release,
             containers: !a.no_containers,

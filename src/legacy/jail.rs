@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::os::unix::fs::OpenOptionsExt;
 
 use crate::diag::Diag;
+use crate::lint::Lint;
 use crate::model::{INTPARAMS, equalopts, strtol};
 use crate::parse::loader::Loader;
 
@@ -126,7 +127,9 @@ impl<'v, 'a> JailConv<'v, 'a> {
             Some(b) => b,
             None => {
                 let name = self.own_name(suffix);
-                self.warn(
+                // rc.subr checkyesno: `warn "\$${1} is not set properly - see rc.conf(5)."`
+                self.rc_warn(
+                    Lint::UnknownYesNo,
                     hit.origin.as_ref(),
                     format!("${name} is not set properly - see rc.conf(5)."),
                     Some(format!("rc.d/jail takes \"{}\" as NO", hit.value)),
@@ -138,11 +141,23 @@ impl<'v, 'a> JailConv<'v, 'a> {
     }
 
     fn warn(&mut self, at: Option<&Origin<'_>>, msg: String, note: Option<String>) {
-        let mut d = Diag::warning(at.and_then(Origin::loc), format!("jail {}: {msg}", self.j));
-        if let Some(n) = note {
-            d = d.with_note(n);
-        }
+        let d = self.warning(at, msg, note);
         self.warnings.push(d);
+    }
+
+    /// `warn` for one of rc.d/jail's own warnings: it carries the lint code `check`
+    /// reports it with on an rc.conf host (docs/checks.md).
+    fn rc_warn(&mut self, lint: Lint, at: Option<&Origin<'_>>, msg: String, note: Option<String>) {
+        let d = lint.attach(self.warning(at, msg, note));
+        self.warnings.push(d);
+    }
+
+    fn warning(&self, at: Option<&Origin<'_>>, msg: String, note: Option<String>) -> Diag {
+        let d = Diag::warning(at.and_then(Origin::loc), format!("jail {}: {msg}", self.j));
+        match note {
+            Some(n) => d.with_note(n),
+            None => d,
+        }
     }
 
     fn error(&mut self, at: Option<&Origin<'_>>, msg: String, note: &str) {
@@ -573,12 +588,14 @@ impl<'v, 'a> JailConv<'v, 'a> {
                     }
                     self.push(a.family.param(), Op::Append, Few::One(Cow::Owned(a.value)), from);
                 }
-                Err(ip::Dropped::Empty) => self.warn(
+                Err(ip::Dropped::Empty) => self.rc_warn(
+                    Lint::EmptyAddress,
                     list.origin.as_ref(),
                     format!("{var}: empty address in the list, skipped"),
                     None,
                 ),
-                Err(ip::Dropped::Type(addr)) => self.warn(
+                Err(ip::Dropped::Type(addr)) => self.rc_warn(
+                    Lint::UnidentifiedAddress,
                     list.origin.as_ref(),
                     format!("{var}: jail_extract_address: type not identified: \"{item}\" is skipped"),
                     Some(format!(
@@ -710,7 +727,8 @@ impl<'v, 'a> JailConv<'v, 'a> {
             Some((n, num)) => format!("{n} is ruleset {num} in /etc/defaults/devfs.rules; set the number"),
             None => format!("\"{v}\" is dropped; set the ruleset number from /etc/devfs.rules"),
         };
-        self.warn(
+        self.rc_warn(
+            Lint::DevfsRulesetNotInteger,
             hit.origin.as_ref(),
             "devfs_ruleset must be an integer.".to_owned(),
             Some(note),
@@ -825,6 +843,7 @@ impl<'v, 'a> JailConv<'v, 'a> {
         let used = [jconf, jconfdir, jail_conf]
             .into_iter()
             .find(|f| self.readable(f));
+        let ignored = used.is_none();
         let note = match used {
             Some(f) => format!(
                 "{} not set; rc.d/jail would start jail {j} from {f} instead",
@@ -837,11 +856,17 @@ impl<'v, 'a> JailConv<'v, 'a> {
             .or_else(|| self.own("rootdir"))
             .and_then(|h| h.origin)
             .or_else(|| list_origin.copied());
-        self.warn(
-            at.as_ref(),
-            format!("Invalid configuration for {j} (no jail.conf, no hostname, or no path).  Jail {j} was ignored."),
-            Some(note),
+        let msg = format!(
+            "Invalid configuration for {j} (no jail.conf, no hostname, or no path).  Jail {j} was ignored."
         );
+        if ignored {
+            self.rc_warn(Lint::NoHostnameOrRootdir, at.as_ref(), msg, Some(note));
+        } else {
+            // rc.d/jail warns only when no file is readable either: with one, it starts
+            // the jail from that file (parse_options `return 0`), silently; jailvol
+            // still says the variables are not converted, without a lint code.
+            self.warn(at.as_ref(), msg, Some(note));
+        }
     }
 
     /// jail(8) check_intparams (usr.sbin/jail/config.c): booleans and integers of its

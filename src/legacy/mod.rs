@@ -19,6 +19,7 @@ mod vars;
 use std::borrow::Cow;
 
 use crate::diag::{Diag, Loc};
+use crate::lint::Lint;
 use crate::model::{self, FnvSet, wild_jail_name};
 use crate::parse::loader::Loader;
 use crate::parse::rcconf::{RcVar, RcVars};
@@ -258,12 +259,15 @@ fn checked_name(
         // parse_options is then called without arguments: `[ -z "$_j" ]`, rc.d/jail's
         // warning, and no /var/run/jail.NAME.conf.
         warnings.push(
-            Diag::warning(at, format!("\"{word}\": parse_options: you must specify a jail")).with_note(
-                format!(
+            Lint::NoJailName
+                .attach(Diag::warning(
+                    at,
+                    format!("\"{word}\": parse_options: you must specify a jail"),
+                ))
+                .with_note(format!(
                     "rc.d/jail makes the jail name with `echo $_j | tr /. _`, and sh's echo takes \
                      \"{word}\" as its option and prints no name: no jail is converted for it"
-                ),
-            ),
+                )),
         );
         return None;
     }

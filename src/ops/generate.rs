@@ -33,33 +33,17 @@ pub fn generate(opts: &Options, warn: Warn, diff_out: &mut dyn std::io::Write) -
     let inputs = input::select(&opts.input)?;
     let loader = inputs.loader();
     let plan = if inputs.kind == InputKind::RcConf {
-        let mut popts = opts.plan.clone();
-        if !opts.style_given {
-            popts.style = rc_style(opts.target_release.as_deref());
-        }
-        let (vars, warnings) = super::read_rc_conf(&opts.input, &loader, &Default::default())?;
-        warn(&warnings);
-        let files = if opts.input.files.is_empty() {
-            vec!["/etc/rc.conf".to_owned()]
-        } else {
-            opts.input.files.clone()
-        };
-        let sources = files
-            .iter()
-            .filter(|f| *f != "-")
-            .map(|f| loader.read(f, None))
-            .collect::<Result<Vec<_>, _>>()?;
-        let legacy_opts = crate::legacy::Options {
-            era: if popts.style == plan::Style::Seed {
-                crate::legacy::Era::Pre10
-            } else {
-                crate::legacy::Era::Current
-            },
-            ..crate::legacy::Options::default()
-        };
-        let conv = crate::legacy::convert(&vars, &loader, &legacy_opts);
-        warn(&conv.warnings);
-        crate::rcplan::generate(&vars, &conv, &sources, &loader, &popts).map_err(Diags)?
+        super::rchost::plan(
+            &opts.input,
+            &loader,
+            &opts.plan,
+            opts.style_given,
+            opts.target_release.as_deref(),
+            false,
+            warn,
+        )?
+        .plan
+        .map_err(Diags)?
     } else {
         let parsed = input::parse_jail_confs(&loader, &inputs.files)?;
         warn(&parsed.warnings);
@@ -87,7 +71,7 @@ pub fn generate(opts: &Options, warn: Warn, diff_out: &mut dyn std::io::Write) -
 /// The style of an rc.conf host when `--style` is not given. rc.d/jail runs no
 /// exec.prepare, so the jail's own fstab line attaches the container: `mountprog` from
 /// 10.0 on, the historical md + ufs `seed` pair before (docs/freebsd.md).
-fn rc_style(target_release: Option<&str>) -> plan::Style {
+pub(super) fn rc_style(target_release: Option<&str>) -> plan::Style {
     let old = target_release
         .and_then(plan::parse_release)
         .is_some_and(|r| r < (10, 0));

@@ -14,6 +14,7 @@ pub mod create;
 pub mod generate;
 pub mod grow;
 pub mod migrate;
+pub mod rchost;
 pub mod show;
 pub mod status;
 pub mod vars;
