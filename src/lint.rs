@@ -81,6 +81,10 @@ registry! {
     MissingJailPath = "JV029", Error, "a managed jail's path is missing or not a directory";
     InvalidAddress = "JV030", Error, "an address jail(8) cannot parse";
     UnknownVolumeVariable = "JV031", Error, "an unknown `$volume_*` variable";
+    BesideIgnored = "JV041", Warning, "an rc.conf jail that rc.d/jail ignores on a jail.conf host";
+    /// An error when jail.conf has a block of that name (it is not what runs), else a
+    /// warning.
+    BesideStarted = "JV042", Error, "a jail rc.d/jail starts from rc.conf on a jail.conf host";
     /// A warning of the jail.conf reader that no lint above names: a jailvol bug.
     OtherReaderWarning = "JV099", Warning, "another warning of the jail.conf reader";
 }
