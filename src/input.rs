@@ -38,10 +38,23 @@ impl From<&Options> for Options {
     }
 }
 
+/// The rc.conf rc.d/jail reads on a jail.conf host: it may start jails from it
+/// (legacy::beside_jail_conf).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RcBeside {
+    /// The host's rc.conf files (no -f given, /etc/rc.conf exists below the root).
+    Host,
+    /// The rc.conf `-f` files given beside jail.conf ones.
+    Files(Vec<String>),
+}
+
 #[derive(Debug)]
 pub struct Inputs {
     pub kind: InputKind,
+    /// The files of that kind.
     pub files: Vec<String>,
+    /// On a jail.conf host, its rc.conf, if there is one.
+    pub rc_beside: Option<RcBeside>,
     pub root: Option<std::path::PathBuf>,
     /// The loader that detected the kind: it holds what it read from a pipe, which
     /// cannot be read a second time.
@@ -61,9 +74,11 @@ pub fn select(opts: impl Into<Options>) -> Result<Inputs, Diag> {
     let loader = g.loader();
     if g.files.is_empty() {
         if loader.real_path("/etc/jail.conf").exists() {
+            let rc = loader.real_path("/etc/rc.conf").exists();
             return Ok(Inputs {
                 kind: InputKind::JailConf,
                 files: vec!["/etc/jail.conf".into()],
+                rc_beside: rc.then_some(RcBeside::Host),
                 root: g.root.clone(),
                 loader,
             });
@@ -72,6 +87,7 @@ pub fn select(opts: impl Into<Options>) -> Result<Inputs, Diag> {
             return Ok(Inputs {
                 kind: InputKind::RcConf,
                 files: vec!["/etc/rc.conf".into()],
+                rc_beside: None,
                 root: g.root.clone(),
                 loader,
             });
@@ -82,15 +98,44 @@ pub fn select(opts: impl Into<Options>) -> Result<Inputs, Diag> {
         )
         .with_exit(exit::NOINPUT));
     }
-    let kind = match g.kind {
-        Some(k) => k,
-        None => detect(&loader, &g.files[0])?,
-    };
-    Ok(Inputs {
-        kind,
-        files: g.files,
-        root: g.root,
-        loader,
+    if let Some(kind) = g.kind {
+        return Ok(Inputs {
+            kind,
+            files: g.files,
+            rc_beside: None,
+            root: g.root,
+            loader,
+        });
+    }
+    // `-f jail.conf -f rc.conf` is a jail.conf host with its rc.conf, not one language
+    // read as the other: a file whose name says its kind has it; the others have the
+    // first file's (by name, else by content: a file of `name=value;` lines alone would
+    // read as rc.conf on its own).
+    let first = detect(&loader, &g.files[0])?;
+    let mut jail_confs = Vec::new();
+    let mut rc_confs = Vec::new();
+    for f in g.files {
+        match kind_by_name(&f).unwrap_or(first) {
+            InputKind::JailConf => jail_confs.push(f),
+            InputKind::RcConf => rc_confs.push(f),
+        }
+    }
+    Ok(if jail_confs.is_empty() {
+        Inputs {
+            kind: InputKind::RcConf,
+            files: rc_confs,
+            rc_beside: None,
+            root: g.root,
+            loader,
+        }
+    } else {
+        Inputs {
+            kind: InputKind::JailConf,
+            files: jail_confs,
+            rc_beside: (!rc_confs.is_empty()).then_some(RcBeside::Files(rc_confs)),
+            root: g.root,
+            loader,
+        }
     })
 }
 
@@ -248,5 +293,37 @@ mod tests {
         })
         .unwrap();
         assert_eq!(got.kind, InputKind::RcConf);
+    }
+
+    #[test]
+    fn each_named_file_keeps_its_kind() {
+        let d = tempfile::tempdir().unwrap();
+        let path = |n: &str| d.path().join(n).to_string_lossy().into_owned();
+        std::fs::write(path("jail.conf"), "www { path = /j/www; }\n").unwrap();
+        std::fs::write(path("rc.conf"), "jail_enable=YES\n").unwrap();
+        // A file without a telling name has the first file's kind, not its content's.
+        std::fs::write(path("extra"), "path=/j/x;\n").unwrap();
+        let pick = |files: &[&str]| {
+            select(Options {
+                files: files.iter().map(|f| path(f)).collect(),
+                ..Options::default()
+            })
+            .unwrap()
+        };
+        for order in [
+            ["jail.conf", "rc.conf", "extra"],
+            ["rc.conf", "jail.conf", "extra"],
+        ] {
+            let got = pick(&order);
+            assert_eq!(got.kind, InputKind::JailConf, "{order:?}");
+            let rc = if order[0] == "rc.conf" {
+                vec![path("rc.conf"), path("extra")]
+            } else {
+                vec![path("rc.conf")]
+            };
+            assert_eq!(got.rc_beside, Some(RcBeside::Files(rc)), "{order:?}");
+        }
+        let got = pick(&["rc.conf", "extra"]);
+        assert_eq!((got.kind, got.rc_beside), (InputKind::RcConf, None));
     }
 }

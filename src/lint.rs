@@ -92,6 +92,10 @@ registry! {
     UnidentifiedAddress = "JV037", Warning, "an address whose type rc.d/jail cannot identify";
     EmptyAddress = "JV038", Warning, "an empty address in an address list";
     NoJailName = "JV039", Error, "a `jail_list` word that names no jail";
+    BesideIgnored = "JV041", Warning, "an rc.conf jail that rc.d/jail ignores on a jail.conf host";
+    /// An error when jail.conf has a block of that name (it is not what runs), else a
+    /// warning.
+    BesideStarted = "JV042", Error, "a jail rc.d/jail starts from rc.conf on a jail.conf host";
     /// A warning of the jail.conf reader that no lint above names: a jailvol bug.
     OtherReaderWarning = "JV099", Warning, "another warning of the jail.conf reader";
 }

@@ -54,6 +54,14 @@ impl Report {
         !self.drift.is_empty() || self.findings.iter().any(|f| f.severity >= fail_on)
     }
 
+    /// Findings made outside `run` (the jails of an rc.conf beside the jail.conf:
+    /// ops::beside_findings).
+    pub fn extend(&mut self, findings: Vec<Diag>) {
+        for d in findings {
+            self.push(d);
+        }
+    }
+
     fn push(&mut self, d: Diag) {
         let offset = d.loc.as_ref().map(|l| l.offset);
         let hash = BuildHasherDefault::<Fnv>::default().hash_one((d.code, d.message.as_str(), offset));

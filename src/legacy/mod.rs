@@ -8,6 +8,7 @@
 //! the rc.conf variables behind it (for `--explain`); `Conversion::config` gives the
 //! `model::Config` jail(8) would build from the text `Conversion::render` prints.
 
+mod beside;
 mod few;
 pub mod ip;
 mod jail;
@@ -24,6 +25,7 @@ use crate::model::{self, FnvSet, wild_jail_name};
 use crate::parse::loader::Loader;
 use crate::parse::rcconf::{RcVar, RcVars};
 
+pub use beside::beside_jail_conf;
 pub use few::{Few, FewIter};
 pub use output::{OutputError, Written, write_atomic, write_json, write_merged};
 use vars::{Vars, ifs_words, scan_variables};

@@ -29,7 +29,11 @@ pub fn check(opts: &Options) -> anyhow::Result<Report> {
         return check_rc_conf(opts, &loader);
     }
     Ok(match input::parse_jail_confs(&loader, &inputs.files) {
-        Ok(parsed) => crate::check::run(&loader, &parsed, &opts.plan, opts.settings),
+        Ok(parsed) => {
+            let mut r = crate::check::run(&loader, &parsed, &opts.plan, opts.settings);
+            r.extend(super::beside_findings(&inputs, &loader, &parsed));
+            r
+        }
         // A file that cannot be read at all is bad input; one that jail(8) would reject
         // is a finding.
         Err(d) if d.loc.is_none() || d.exit != exit::DATAERR => anyhow::bail!(d.with_exit(exit::DATAERR)),

@@ -47,6 +47,7 @@ pub fn generate(opts: &Options, warn: Warn, diff_out: &mut dyn std::io::Write) -
     } else {
         let parsed = input::parse_jail_confs(&loader, &inputs.files)?;
         warn(&parsed.warnings);
+        warn(&super::beside_warnings(&inputs, &loader, &parsed));
         plan::generate(&parsed, &opts.plan).map_err(Diags)?
     };
     warn(&plan.warnings);

@@ -46,6 +46,58 @@ pub fn read_rc_conf(
     })
 }
 
+/// On a jail.conf host that has an rc.conf too (`Inputs::rc_beside`), the jails the
+/// rc.conf names that rc.d/jail ignores or starts from it instead of jail.conf
+/// (legacy::beside_jail_conf). The rc.conf is read with `--skip-unsupported`: a
+/// statement jailvol cannot evaluate must not fail the jail.conf host's command; one
+/// that leaves a value unknown is reported instead of the jails.
+pub fn beside_findings(inputs: &input::Inputs, loader: &Loader, parsed: &Parsed) -> Vec<Diag> {
+    let Some(beside) = &inputs.rc_beside else {
+        return Vec::new();
+    };
+    let opts = RcOptions {
+        skip_unsupported: true,
+    };
+    let read = match beside {
+        input::RcBeside::Host => rcconf::load_host(loader, &opts),
+        input::RcBeside::Files(files) => rcconf::load_files(loader, files, &opts),
+    };
+    let vars = match read {
+        Ok((vars, _)) => vars,
+        Err(d) => {
+            return vec![crate::lint::Lint::BesideIgnored.warning(
+                d.loc,
+                format!(
+                    "cannot tell which jails rc.d/jail starts from rc.conf: {}",
+                    d.message
+                ),
+            )];
+        }
+    };
+    let jail_conf = match (vars.get("jail_conf"), beside) {
+        (Some(c), _) => c.to_owned(),
+        (None, input::RcBeside::Host) => "/etc/jail.conf".to_owned(),
+        (None, input::RcBeside::Files(_)) => inputs.files.first().cloned().unwrap_or_default(),
+    };
+    let in_jail_conf = |n: &str| {
+        parsed
+            .jails
+            .iter()
+            .any(|j| j.block.is_some() && j.name.as_str() == n)
+    };
+    crate::legacy::beside_jail_conf(&vars, &jail_conf, &in_jail_conf)
+}
+
+/// `beside_findings` for show and generate: warnings (what check fails on, they only
+/// report).
+pub fn beside_warnings(inputs: &input::Inputs, loader: &Loader, parsed: &Parsed) -> Vec<Diag> {
+    let mut ds = beside_findings(inputs, loader, parsed);
+    for d in &mut ds {
+        d.severity = crate::diag::Severity::Warning;
+    }
+    ds
+}
+
 /// A jail.conf read for the commands that act on containers: its parse, its model and
 /// the managed jails.
 pub struct Managed {

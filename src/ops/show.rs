@@ -29,6 +29,7 @@ pub fn show<W: Write>(opts: &Options, out: &mut W, warn: Warn) -> anyhow::Result
         return whole(opts, conv.config(), out, warn);
     }
     let parsed = input::parse_jail_confs(&loader, &inputs.files)?;
+    warn(&super::beside_warnings(&inputs, &loader, &parsed));
     if crate::depend::matters(&parsed) {
         // Dependencies can fail a jail only once every jail is known: no streaming.
         // (model::load keeps the parse's warnings first in cfg.warnings.)
