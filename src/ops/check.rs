@@ -44,8 +44,9 @@ pub fn check(opts: &Options) -> anyhow::Result<Report> {
 /// An rc.conf host: the plan generate makes (ops::rchost), compared with the disk, and
 /// rc.d/jail's own warnings about the jails as findings (JV034-JV039, at the severity
 /// of docs/checks.md: a jail rc.d/jail skips is an error, a value it drops a warning),
-/// then the lints of the converted jails (check::lint_rc_conf). The conversion's other warnings are jailvol's notes on the conversion, not problems
-/// of the host: generate and convert print them, check does not.
+/// then the lints of the converted jails (check::lint_rc_conf). The conversion's other
+/// warnings are jailvol's notes on the conversion, not problems of the host: generate
+/// and convert print them, check does not.
 fn check_rc_conf(opts: &Options, loader: &Loader) -> anyhow::Result<Report> {
     let warnings = RefCell::new(Vec::new());
     let host = super::rchost::plan(
