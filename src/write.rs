@@ -18,6 +18,9 @@ use crate::parse::loader::Loader;
 use crate::plan::Artifact;
 use crate::shell::OWNED_MARK;
 
+mod leftover;
+pub use leftover::{Leftover, leftovers, removal_diff, remove};
+
 /// What applying one artifact would do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
