@@ -22,6 +22,7 @@ use nix::fcntl::{AtFlags, OFlag};
 use nix::sys::stat::{Mode, SFlag};
 
 use crate::diag::{Diag, exit};
+use crate::model::FnvSet;
 use crate::parse::loader::Loader;
 use crate::plan::{self, Plan};
 use crate::shell::OWNED_MARK;
@@ -52,13 +53,7 @@ pub fn leftovers(loader: &Loader, plan: &Plan, opts: &plan::Options) -> Result<V
     let Some(dir) = dir_of(plan, opts) else {
         return Ok(Vec::new());
     };
-    // Compared as paths: `/etc/jailvol//a.fstab` names `/etc/jailvol/a.fstab`.
-    let in_use: HashSet<PathBuf> = plan
-        .artifacts
-        .iter()
-        .map(|a| PathBuf::from(&a.path))
-        .chain(plan.dir_refs.iter().flatten().map(PathBuf::from))
-        .collect();
+    let in_use = InUse::new(plan, &dir);
     let fd = match open_dir(loader, &dir) {
         Ok(fd) => fd,
         Err(Errno::ENOENT | Errno::ENOTDIR) => return Ok(Vec::new()),
@@ -75,7 +70,7 @@ pub fn leftovers(loader: &Loader, plan: &Plan, opts: &plan::Options) -> Result<V
     let mut found = Vec::new();
     for name in names {
         let path = host_path(&dir, &name);
-        if in_use.contains(Path::new(&path)) {
+        if in_use.contains(&path) {
             continue;
         }
         if let Some((old, mode, dev_ino)) = read_ours(&fd, &name) {
@@ -88,6 +83,48 @@ pub fn leftovers(loader: &Loader, plan: &Plan, opts: &plan::Options) -> Result<V
         }
     }
     Ok(found)
+}
+
+/// The paths in use in the directory. The plan's own fstab files are `DIR/NAME.fstab`
+/// spelled as the names read from the directory are (`plan::fstab_file`), and are
+/// compared as strings: for thousands of jails, one path each. The rest (what the admin
+/// wrote in `mount.fstab`, the helper, the configuration) are compared as paths, so
+/// `/etc/jailvol//a.fstab` or `/etc/jailvol/./a.fstab` names `/etc/jailvol/a.fstab`.
+struct InUse<'p> {
+    plain: FnvSet<&'p str>,
+    paths: HashSet<PathBuf>,
+}
+
+impl<'p> InUse<'p> {
+    fn new(plan: &'p Plan, dir: &str) -> InUse<'p> {
+        let prefix = host_path(dir, "");
+        let plain_in_dir = |p: &str| {
+            p.strip_prefix(prefix.as_str())
+                .is_some_and(|name| !name.contains('/') && !name.is_empty())
+        };
+        let mut plain = FnvSet::default();
+        let mut paths = HashSet::new();
+        for a in &plan.artifacts {
+            if plain_in_dir(&a.path) {
+                plain.insert(a.path.as_str());
+            } else {
+                paths.insert(normal(&a.path));
+            }
+        }
+        paths.extend(plan.dir_refs.iter().flatten().map(|r| normal(r)));
+        InUse { plain, paths }
+    }
+
+    /// `path` is `DIR/NAME` as `host_path` makes it.
+    fn contains(&self, path: &str) -> bool {
+        self.plain.contains(path) || (!self.paths.is_empty() && self.paths.contains(&normal(path)))
+    }
+}
+
+/// A path without doubled slashes or `.` components (`..` kept: below a symbolic link it
+/// is not the lexical parent).
+fn normal(p: &str) -> PathBuf {
+    Path::new(p).components().collect()
 }
 
 /// Remove a leftover, if it is still the file `leftovers` read (unlink(2) is atomic: the
