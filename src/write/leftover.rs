@@ -59,21 +59,25 @@ pub fn leftovers(loader: &Loader, plan: &Plan, opts: &plan::Options) -> Result<V
         Err(Errno::ENOENT | Errno::ENOTDIR) => return Ok(Vec::new()),
         Err(e) => return Err(io_error(&dir, e)),
     };
-    let entries = std::fs::read_dir(loader.real_path(&dir))
+    // With thousands of jails the listing is that many names, all but the leftovers in
+    // use: each is passed over after one lookup by name, with no path made or sorted.
+    let listing = std::fs::read_dir(loader.real_path(&dir))
         .map_err(|e| Diag::error(None, format!("{dir}: {e}")).with_exit(exit::IOERR))?;
-    let mut names: Vec<String> = entries
-        .flatten()
-        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
-        .filter(|n| n.ends_with(".fstab") && !n.starts_with('.'))
-        .collect();
-    names.sort_unstable();
     let mut found = Vec::new();
-    for name in names {
-        let path = host_path(&dir, &name);
-        if in_use.contains(&path) {
+    for entry in listing {
+        let entry = entry.map_err(|e| Diag::error(None, format!("{dir}: {e}")).with_exit(exit::IOERR))?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else {
+            continue;
+        };
+        if !name.ends_with(".fstab") || name.starts_with('.') || in_use.has_name(name) {
             continue;
         }
-        if let Some((old, mode, dev_ino)) = read_ours(&fd, &name) {
+        let path = host_path(&dir, name);
+        if in_use.has_path(&path) {
+            continue;
+        }
+        if let Some((old, mode, dev_ino)) = read_ours(&fd, name) {
             found.push(Leftover {
                 path,
                 old,
@@ -82,42 +86,47 @@ pub fn leftovers(loader: &Loader, plan: &Plan, opts: &plan::Options) -> Result<V
             });
         }
     }
+    found.sort_unstable_by(|a, b| a.path.cmp(&b.path));
     Ok(found)
 }
 
 /// The paths in use in the directory. The plan's own fstab files are `DIR/NAME.fstab`
-/// spelled as the names read from the directory are (`plan::fstab_file`), and are
-/// compared as strings: for thousands of jails, one path each. The rest (what the admin
+/// with the directory spelled as the names listed are (`plan::fstab_file`), and are
+/// looked up by NAME: for thousands of jails, one name each. The rest (what the admin
 /// wrote in `mount.fstab`, the helper, the configuration) are compared as paths, so
 /// `/etc/jailvol//a.fstab` or `/etc/jailvol/./a.fstab` names `/etc/jailvol/a.fstab`.
 struct InUse<'p> {
-    plain: FnvSet<&'p str>,
+    names: FnvSet<&'p str>,
     paths: HashSet<PathBuf>,
 }
 
 impl<'p> InUse<'p> {
     fn new(plan: &'p Plan, dir: &str) -> InUse<'p> {
         let prefix = host_path(dir, "");
-        let plain_in_dir = |p: &str| {
-            p.strip_prefix(prefix.as_str())
-                .is_some_and(|name| !name.contains('/') && !name.is_empty())
-        };
-        let mut plain = FnvSet::default();
+        let mut names = FnvSet::default();
         let mut paths = HashSet::new();
         for a in &plan.artifacts {
-            if plain_in_dir(&a.path) {
-                plain.insert(a.path.as_str());
-            } else {
-                paths.insert(normal(&a.path));
+            match a.path.strip_prefix(prefix.as_str()) {
+                Some(name) if !name.is_empty() && !name.contains('/') => {
+                    names.insert(name);
+                }
+                _ => {
+                    paths.insert(normal(&a.path));
+                }
             }
         }
         paths.extend(plan.dir_refs.iter().flatten().map(|r| normal(r)));
-        InUse { plain, paths }
+        InUse { names, paths }
     }
 
-    /// `path` is `DIR/NAME` as `host_path` makes it.
-    fn contains(&self, path: &str) -> bool {
-        self.plain.contains(path) || (!self.paths.is_empty() && self.paths.contains(&normal(path)))
+    /// The plan writes `DIR/name`.
+    fn has_name(&self, name: &str) -> bool {
+        self.names.contains(name)
+    }
+
+    /// `path` (`DIR/NAME` as `host_path` makes it) is one of the others.
+    fn has_path(&self, path: &str) -> bool {
+        !self.paths.is_empty() && self.paths.contains(&normal(path))
     }
 }
 
