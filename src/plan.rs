@@ -103,6 +103,12 @@ pub struct Plan {
     pub artifacts: Vec<Artifact>,
     pub volumes: Vec<Volume>,
     pub warnings: Vec<Diag>,
+    /// The files of `Options::fstab_dir` the admin's configuration names itself (a
+    /// `mount.fstab` value jailvol did not write): with the artifacts, what is in use
+    /// there (`write::leftovers`). None when the plan writes nothing in that directory
+    /// (an rc.conf host: its fstab files are /etc/fstab.NAME), so nothing there is
+    /// looked at.
+    pub dir_refs: Option<Vec<String>>,
 }
 
 /// The fstab file generate writes for `jail`, in the order of `Plan::artifacts`: one
@@ -248,10 +254,33 @@ fn generate_from(
     }
     push_config_files(parsed, changed, &mut plan.artifacts);
     verify(parsed, cfg, &vols, &at)?;
+    plan.dir_refs = Some(dir_refs(cfg, opts));
     if collected.is_none() {
         plan.volumes = vols.into_owned();
     }
     Ok(plan)
+}
+
+/// The `mount.fstab` values of every jail, managed or not, that lie in jailvol's
+/// directory: the admin pointed a jail at the file, so it is in use whoever wrote it.
+/// `cfg` is the admin's configuration, so jailvol's own `mount.fstab` statements (which
+/// `edit::apply` strips from a jail no longer managed) do not count.
+fn dir_refs(cfg: &Config, opts: &Options) -> Vec<String> {
+    let dir = std::path::Path::new(opts.fstab_dir.as_str());
+    let find = crate::locate::Finder::new(["mount.fstab"], []);
+    let mut refs = Vec::new();
+    for j in &cfg.jails {
+        if let ([Some(e)], []) = find.get(j) {
+            refs.extend(
+                e.values
+                    .iter()
+                    .map(Text::as_str)
+                    .filter(|f| std::path::Path::new(f).parent() == Some(dir))
+                    .map(str::to_owned),
+            );
+        }
+    }
+    refs
 }
 
 /// Every file of the configuration, edited or as read, so `check` can tell a stale

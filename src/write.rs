@@ -18,6 +18,9 @@ use crate::parse::loader::Loader;
 use crate::plan::Artifact;
 use crate::shell::OWNED_MARK;
 
+mod leftover;
+pub use leftover::{Leftover, leftovers, removal_diff, remove};
+
 /// What applying one artifact would do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
@@ -186,8 +189,36 @@ pub fn diff(path: &str, old: &str, new: &str) -> String {
     crate::diff::unified(path, old, new)
 }
 
-/// Write every artifact that differs from the disk. Returns the host paths written.
-pub fn apply(loader: &Loader, artifacts: &[Artifact], force: bool) -> Result<Vec<String>, Diag> {
+/// What generate did (or, dry, would do) to one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Update,
+    Remove,
+}
+
+impl Action {
+    /// Its name in `generate --format json` (docs/generate.md).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Remove => "remove",
+        }
+    }
+}
+
+/// One file written or removed: its host path, what was done, and its mode (the one it
+/// was given, or kept, or had).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Done {
+    pub path: String,
+    pub action: Action,
+    pub mode: u32,
+}
+
+/// Write every artifact that differs from the disk. Returns the files written.
+pub fn apply(loader: &Loader, artifacts: &[Artifact], force: bool) -> Result<Vec<Done>, Diag> {
     // Refuse before writing anything, so a refusal leaves the system as it was.
     let mut todo = Vec::new();
     for a in artifacts {
@@ -215,16 +246,32 @@ pub fn apply(loader: &Loader, artifacts: &[Artifact], force: bool) -> Result<Vec
                 )
                 .with_exit(exit::CANTCREAT));
             }
-            _ => todo.push(a),
+            Change::Create => todo.push((a, Action::Create)),
+            Change::Update { .. } => todo.push((a, Action::Update)),
         }
     }
     let mut written = Vec::new();
-    for a in todo {
-        write_atomic(&loader.real_path(&a.path), a.content.as_bytes(), a.mode)
+    for (a, action) in todo {
+        let mode = write_keeping_mode(&loader.real_path(&a.path), a.content.as_bytes(), a.mode)
             .map_err(|e| Diag::error(None, format!("{}: {e}", a.path)).with_exit(write_exit(&e)))?;
-        written.push(a.path.clone());
+        written.push(Done {
+            path: a.path.clone(),
+            action,
+            mode,
+        });
     }
     Ok(written)
+}
+
+/// The mode `apply` leaves `a` with: an existing file keeps its own (`write_atomic`),
+/// a new one gets the artifact's. For `generate --dry-run --format json`.
+pub fn mode_after(loader: &Loader, a: &Artifact) -> u32 {
+    if loader.stream(&a.path).is_some() {
+        return a.mode;
+    }
+    std::fs::metadata(loader.real_path(&a.path))
+        .map(|m| m.permissions().mode() & 0o7777)
+        .unwrap_or(a.mode)
 }
 
 fn write_exit(e: &std::io::Error) -> i32 {
@@ -296,11 +343,17 @@ pub fn create_dirs(dir: &Path, mode: u32) -> std::io::Result<()> {
 /// `mode`. Missing directories are made with `DIR_MODE`. On any error the old file is
 /// untouched and the temp file is removed.
 pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> std::io::Result<()> {
+    write_keeping_mode(path, data, mode).map(|_| ())
+}
+
+/// `write_atomic`, returning the mode the file got.
+fn write_keeping_mode(path: &Path, data: &[u8], mode: u32) -> std::io::Result<u32> {
     create_dirs(dir_of(path), DIR_MODE)?;
     let mode = std::fs::metadata(path)
         .map(|m| m.permissions().mode() & 0o7777)
         .unwrap_or(mode);
-    Staged::new(path, data, mode, None)?.replace()
+    Staged::new(path, data, mode, None)?.replace()?;
+    Ok(mode)
 }
 
 /// The directory a file is written in (`.` for a bare name).

@@ -202,9 +202,9 @@ fn a_format_the_command_cannot_print_is_a_usage_error() {
         (&["convert", "--format", "github"][..], "convert", "text or json"),
         (&["status", "--format", "github"][..], "status", "text or json"),
         (
-            &["generate", "-n", "--format", "json"][..],
+            &["generate", "-n", "--format", "github"][..],
             "generate",
-            "text only",
+            "text or json",
         ),
         // A plan is a document; a run is progress on stderr.
         (
@@ -256,6 +256,7 @@ fn a_format_the_command_cannot_print_is_a_usage_error() {
         &["show", "--format", "text"][..],
         &["check", "--no-containers", "--format", "github"][..],
         &["check", "--no-containers", "--format", "json"][..],
+        &["generate", "-n", "--format", "json"][..],
     ] {
         let mut c = common::jailvol();
         c.args(["-f", &conf]).args(args);

@@ -26,7 +26,7 @@ end
 
 complete -c jailvol -n "__fish_jailvol_needs_command" -s f -l file -d 'Configuration file to read (repeatable; `-` is standard input). Default: /etc/jail.conf, else /etc/rc.conf and its companions' -r
 complete -c jailvol -n "__fish_jailvol_needs_command" -l root -d 'Take every absolute path read or written below DIR (like sysrc -R)' -r -F
-complete -c jailvol -n "__fish_jailvol_needs_command" -l format -d 'Output format: json for show, vars, convert, check and status; github (workflow annotations) for check. Other commands print text only' -r -f -a "text\t''
+complete -c jailvol -n "__fish_jailvol_needs_command" -l format -d 'Output format: json for show, vars, convert, generate, check and status (and create, grow with --dry-run, migrate without --execute); github (workflow annotations) for check. Other commands print text only' -r -f -a "text\t''
 json\t''
 github\t''"
 complete -c jailvol -n "__fish_jailvol_needs_command" -l color -d 'Colour the error and warning labels and carets: `auto` on a terminal unless NO_COLOR is set (and not empty) or TERM is dumb' -r -f -a "auto\t''
@@ -53,7 +53,7 @@ complete -c jailvol -n "__fish_jailvol_needs_command" -f -a "completions" -d 'Pr
 complete -c jailvol -n "__fish_jailvol_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c jailvol -n "__fish_jailvol_using_subcommand show" -s f -l file -d 'Configuration file to read (repeatable; `-` is standard input). Default: /etc/jail.conf, else /etc/rc.conf and its companions' -r
 complete -c jailvol -n "__fish_jailvol_using_subcommand show" -l root -d 'Take every absolute path read or written below DIR (like sysrc -R)' -r -F
-complete -c jailvol -n "__fish_jailvol_using_subcommand show" -l format -d 'Output format: json for show, vars, convert, check and status; github (workflow annotations) for check. Other commands print text only' -r -f -a "text\t''
+complete -c jailvol -n "__fish_jailvol_using_subcommand show" -l format -d 'Output format: json for show, vars, convert, generate, check and status (and create, grow with --dry-run, migrate without --execute); github (workflow annotations) for check. Other commands print text only' -r -f -a "text\t''
 json\t''
 github\t''"
 complete -c jailvol -n "__fish_jailvol_using_subcommand show" -l color -d 'Colour the error and warning labels and carets: `auto` on a terminal unless NO_COLOR is set (and not empty) or TERM is dumb' -r -f -a "auto\t''
@@ -75,13 +75,13 @@ complete -c jailvol -n "__fish_jailvol_using_subcommand generate" -l fstab-dir -
 complete -c jailvol -n "__fish_jailvol_using_subcommand generate" -l helper -d 'Where the helper script is installed' -r
 complete -c jailvol -n "__fish_jailvol_using_subcommand generate" -s f -l file -d 'Configuration file to read (repeatable; `-` is standard input). Default: /etc/jail.conf, else /etc/rc.conf and its companions' -r
 complete -c jailvol -n "__fish_jailvol_using_subcommand generate" -l root -d 'Take every absolute path read or written below DIR (like sysrc -R)' -r -F
-complete -c jailvol -n "__fish_jailvol_using_subcommand generate" -l format -d 'Output format: json for show, vars, convert, check and status; github (workflow annotations) for check. Other commands print text only' -r -f -a "text\t''
+complete -c jailvol -n "__fish_jailvol_using_subcommand generate" -l format -d 'Output format: json for show, vars, convert, generate, check and status (and create, grow with --dry-run, migrate without --execute); github (workflow annotations) for check. Other commands print text only' -r -f -a "text\t''
 json\t''
 github\t''"
 complete -c jailvol -n "__fish_jailvol_using_subcommand generate" -l color -d 'Colour the error and warning labels and carets: `auto` on a terminal unless NO_COLOR is set (and not empty) or TERM is dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c jailvol -n "__fish_jailvol_using_subcommand generate" -s n -l dry-run -d 'Print a unified diff of what would change; write nothing'
+complete -c jailvol -n "__fish_jailvol_using_subcommand generate" -s n -l dry-run -d 'Print a unified diff (with --format json, the document) of what would change; write nothing'
 complete -c jailvol -n "__fish_jailvol_using_subcommand generate" -l force -d 'Overwrite files at jailvol\'s paths that jailvol did not write'
 complete -c jailvol -n "__fish_jailvol_using_subcommand generate" -l jail-conf -d 'Read the -f files as jail.conf, whatever they look like'
 complete -c jailvol -n "__fish_jailvol_using_subcommand generate" -l rc-conf -d 'Read the -f files as rc.conf (legacy jail_* variables)'
@@ -101,7 +101,7 @@ complete -c jailvol -n "__fish_jailvol_using_subcommand check" -l fail-on -d 'Fa
 warning\t''"
 complete -c jailvol -n "__fish_jailvol_using_subcommand check" -s f -l file -d 'Configuration file to read (repeatable; `-` is standard input). Default: /etc/jail.conf, else /etc/rc.conf and its companions' -r
 complete -c jailvol -n "__fish_jailvol_using_subcommand check" -l root -d 'Take every absolute path read or written below DIR (like sysrc -R)' -r -F
-complete -c jailvol -n "__fish_jailvol_using_subcommand check" -l format -d 'Output format: json for show, vars, convert, check and status; github (workflow annotations) for check. Other commands print text only' -r -f -a "text\t''
+complete -c jailvol -n "__fish_jailvol_using_subcommand check" -l format -d 'Output format: json for show, vars, convert, generate, check and status (and create, grow with --dry-run, migrate without --execute); github (workflow annotations) for check. Other commands print text only' -r -f -a "text\t''
 json\t''
 github\t''"
 complete -c jailvol -n "__fish_jailvol_using_subcommand check" -l color -d 'Colour the error and warning labels and carets: `auto` on a terminal unless NO_COLOR is set (and not empty) or TERM is dumb' -r -f -a "auto\t''
@@ -116,7 +116,7 @@ complete -c jailvol -n "__fish_jailvol_using_subcommand check" -l skip-unsupport
 complete -c jailvol -n "__fish_jailvol_using_subcommand check" -s h -l help -d 'Print help'
 complete -c jailvol -n "__fish_jailvol_using_subcommand vars" -s f -l file -d 'Configuration file to read (repeatable; `-` is standard input). Default: /etc/jail.conf, else /etc/rc.conf and its companions' -r
 complete -c jailvol -n "__fish_jailvol_using_subcommand vars" -l root -d 'Take every absolute path read or written below DIR (like sysrc -R)' -r -F
-complete -c jailvol -n "__fish_jailvol_using_subcommand vars" -l format -d 'Output format: json for show, vars, convert, check and status; github (workflow annotations) for check. Other commands print text only' -r -f -a "text\t''
+complete -c jailvol -n "__fish_jailvol_using_subcommand vars" -l format -d 'Output format: json for show, vars, convert, generate, check and status (and create, grow with --dry-run, migrate without --execute); github (workflow annotations) for check. Other commands print text only' -r -f -a "text\t''
 json\t''
 github\t''"
 complete -c jailvol -n "__fish_jailvol_using_subcommand vars" -l color -d 'Colour the error and warning labels and carets: `auto` on a terminal unless NO_COLOR is set (and not empty) or TERM is dumb' -r -f -a "auto\t''
@@ -136,7 +136,7 @@ complete -c jailvol -n "__fish_jailvol_using_subcommand create" -l newfs-opts -d
 complete -c jailvol -n "__fish_jailvol_using_subcommand create" -l newfs-opt -d 'One newfs(8) option (repeatable; added after --newfs-opts)' -r
 complete -c jailvol -n "__fish_jailvol_using_subcommand create" -s f -l file -d 'Configuration file to read (repeatable; `-` is standard input). Default: /etc/jail.conf, else /etc/rc.conf and its companions' -r
 complete -c jailvol -n "__fish_jailvol_using_subcommand create" -l root -d 'Take every absolute path read or written below DIR (like sysrc -R)' -r -F
-complete -c jailvol -n "__fish_jailvol_using_subcommand create" -l format -d 'Output format: json for show, vars, convert, check and status; github (workflow annotations) for check. Other commands print text only' -r -f -a "text\t''
+complete -c jailvol -n "__fish_jailvol_using_subcommand create" -l format -d 'Output format: json for show, vars, convert, generate, check and status (and create, grow with --dry-run, migrate without --execute); github (workflow annotations) for check. Other commands print text only' -r -f -a "text\t''
 json\t''
 github\t''"
 complete -c jailvol -n "__fish_jailvol_using_subcommand create" -l color -d 'Colour the error and warning labels and carets: `auto` on a terminal unless NO_COLOR is set (and not empty) or TERM is dumb' -r -f -a "auto\t''
@@ -156,7 +156,7 @@ current\t'FreeBSD 10.0 and later: the fstab is mounted whenever it is readable, 
 complete -c jailvol -n "__fish_jailvol_using_subcommand convert" -l ipv6-dad-count -d 'The host\'s net.inet6.ip6.dad_count: IPv6 jails start with `sleep N+1`' -r
 complete -c jailvol -n "__fish_jailvol_using_subcommand convert" -s f -l file -d 'Configuration file to read (repeatable; `-` is standard input). Default: /etc/jail.conf, else /etc/rc.conf and its companions' -r
 complete -c jailvol -n "__fish_jailvol_using_subcommand convert" -l root -d 'Take every absolute path read or written below DIR (like sysrc -R)' -r -F
-complete -c jailvol -n "__fish_jailvol_using_subcommand convert" -l format -d 'Output format: json for show, vars, convert, check and status; github (workflow annotations) for check. Other commands print text only' -r -f -a "text\t''
+complete -c jailvol -n "__fish_jailvol_using_subcommand convert" -l format -d 'Output format: json for show, vars, convert, generate, check and status (and create, grow with --dry-run, migrate without --execute); github (workflow annotations) for check. Other commands print text only' -r -f -a "text\t''
 json\t''
 github\t''"
 complete -c jailvol -n "__fish_jailvol_using_subcommand convert" -l color -d 'Colour the error and warning labels and carets: `auto` on a terminal unless NO_COLOR is set (and not empty) or TERM is dumb' -r -f -a "auto\t''
@@ -182,7 +182,7 @@ complete -c jailvol -n "__fish_jailvol_using_subcommand migrate" -l fstab-dir -d
 complete -c jailvol -n "__fish_jailvol_using_subcommand migrate" -l helper -d 'Where the helper script is installed' -r
 complete -c jailvol -n "__fish_jailvol_using_subcommand migrate" -s f -l file -d 'Configuration file to read (repeatable; `-` is standard input). Default: /etc/jail.conf, else /etc/rc.conf and its companions' -r
 complete -c jailvol -n "__fish_jailvol_using_subcommand migrate" -l root -d 'Take every absolute path read or written below DIR (like sysrc -R)' -r -F
-complete -c jailvol -n "__fish_jailvol_using_subcommand migrate" -l format -d 'Output format: json for show, vars, convert, check and status; github (workflow annotations) for check. Other commands print text only' -r -f -a "text\t''
+complete -c jailvol -n "__fish_jailvol_using_subcommand migrate" -l format -d 'Output format: json for show, vars, convert, generate, check and status (and create, grow with --dry-run, migrate without --execute); github (workflow annotations) for check. Other commands print text only' -r -f -a "text\t''
 json\t''
 github\t''"
 complete -c jailvol -n "__fish_jailvol_using_subcommand migrate" -l color -d 'Colour the error and warning labels and carets: `auto` on a terminal unless NO_COLOR is set (and not empty) or TERM is dumb' -r -f -a "auto\t''
@@ -198,7 +198,7 @@ complete -c jailvol -n "__fish_jailvol_using_subcommand migrate" -l skip-unsuppo
 complete -c jailvol -n "__fish_jailvol_using_subcommand migrate" -s h -l help -d 'Print help'
 complete -c jailvol -n "__fish_jailvol_using_subcommand grow" -s f -l file -d 'Configuration file to read (repeatable; `-` is standard input). Default: /etc/jail.conf, else /etc/rc.conf and its companions' -r
 complete -c jailvol -n "__fish_jailvol_using_subcommand grow" -l root -d 'Take every absolute path read or written below DIR (like sysrc -R)' -r -F
-complete -c jailvol -n "__fish_jailvol_using_subcommand grow" -l format -d 'Output format: json for show, vars, convert, check and status; github (workflow annotations) for check. Other commands print text only' -r -f -a "text\t''
+complete -c jailvol -n "__fish_jailvol_using_subcommand grow" -l format -d 'Output format: json for show, vars, convert, generate, check and status (and create, grow with --dry-run, migrate without --execute); github (workflow annotations) for check. Other commands print text only' -r -f -a "text\t''
 json\t''
 github\t''"
 complete -c jailvol -n "__fish_jailvol_using_subcommand grow" -l color -d 'Colour the error and warning labels and carets: `auto` on a terminal unless NO_COLOR is set (and not empty) or TERM is dumb' -r -f -a "auto\t''
@@ -215,7 +215,7 @@ complete -c jailvol -n "__fish_jailvol_using_subcommand grow" -l skip-unsupporte
 complete -c jailvol -n "__fish_jailvol_using_subcommand grow" -s h -l help -d 'Print help'
 complete -c jailvol -n "__fish_jailvol_using_subcommand status" -s f -l file -d 'Configuration file to read (repeatable; `-` is standard input). Default: /etc/jail.conf, else /etc/rc.conf and its companions' -r
 complete -c jailvol -n "__fish_jailvol_using_subcommand status" -l root -d 'Take every absolute path read or written below DIR (like sysrc -R)' -r -F
-complete -c jailvol -n "__fish_jailvol_using_subcommand status" -l format -d 'Output format: json for show, vars, convert, check and status; github (workflow annotations) for check. Other commands print text only' -r -f -a "text\t''
+complete -c jailvol -n "__fish_jailvol_using_subcommand status" -l format -d 'Output format: json for show, vars, convert, generate, check and status (and create, grow with --dry-run, migrate without --execute); github (workflow annotations) for check. Other commands print text only' -r -f -a "text\t''
 json\t''
 github\t''"
 complete -c jailvol -n "__fish_jailvol_using_subcommand status" -l color -d 'Colour the error and warning labels and carets: `auto` on a terminal unless NO_COLOR is set (and not empty) or TERM is dumb' -r -f -a "auto\t''
@@ -230,7 +230,7 @@ complete -c jailvol -n "__fish_jailvol_using_subcommand status" -l skip-unsuppor
 complete -c jailvol -n "__fish_jailvol_using_subcommand status" -s h -l help -d 'Print help'
 complete -c jailvol -n "__fish_jailvol_using_subcommand man" -s f -l file -d 'Configuration file to read (repeatable; `-` is standard input). Default: /etc/jail.conf, else /etc/rc.conf and its companions' -r
 complete -c jailvol -n "__fish_jailvol_using_subcommand man" -l root -d 'Take every absolute path read or written below DIR (like sysrc -R)' -r -F
-complete -c jailvol -n "__fish_jailvol_using_subcommand man" -l format -d 'Output format: json for show, vars, convert, check and status; github (workflow annotations) for check. Other commands print text only' -r -f -a "text\t''
+complete -c jailvol -n "__fish_jailvol_using_subcommand man" -l format -d 'Output format: json for show, vars, convert, generate, check and status (and create, grow with --dry-run, migrate without --execute); github (workflow annotations) for check. Other commands print text only' -r -f -a "text\t''
 json\t''
 github\t''"
 complete -c jailvol -n "__fish_jailvol_using_subcommand man" -l color -d 'Colour the error and warning labels and carets: `auto` on a terminal unless NO_COLOR is set (and not empty) or TERM is dumb' -r -f -a "auto\t''
@@ -244,7 +244,7 @@ complete -c jailvol -n "__fish_jailvol_using_subcommand man" -l skip-unsupported
 complete -c jailvol -n "__fish_jailvol_using_subcommand man" -s h -l help -d 'Print help'
 complete -c jailvol -n "__fish_jailvol_using_subcommand completions" -s f -l file -d 'Configuration file to read (repeatable; `-` is standard input). Default: /etc/jail.conf, else /etc/rc.conf and its companions' -r
 complete -c jailvol -n "__fish_jailvol_using_subcommand completions" -l root -d 'Take every absolute path read or written below DIR (like sysrc -R)' -r -F
-complete -c jailvol -n "__fish_jailvol_using_subcommand completions" -l format -d 'Output format: json for show, vars, convert, check and status; github (workflow annotations) for check. Other commands print text only' -r -f -a "text\t''
+complete -c jailvol -n "__fish_jailvol_using_subcommand completions" -l format -d 'Output format: json for show, vars, convert, generate, check and status (and create, grow with --dry-run, migrate without --execute); github (workflow annotations) for check. Other commands print text only' -r -f -a "text\t''
 json\t''
 github\t''"
 complete -c jailvol -n "__fish_jailvol_using_subcommand completions" -l color -d 'Colour the error and warning labels and carets: `auto` on a terminal unless NO_COLOR is set (and not empty) or TERM is dumb' -r -f -a "auto\t''

@@ -7,6 +7,7 @@ mod address;
 mod config;
 mod container;
 mod fstab;
+mod leftover;
 mod mounts;
 mod rcconf;
 mod variables;
@@ -190,7 +191,11 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, settings: Settings)
         compared
     });
     if let Some(plan) = generated.into_inner() {
+        let left = plan.as_ref().ok().map(|p| write::leftovers(loader, p, opts));
         report_generated(plan, compared, &mut r);
+        if let Some(left) = left {
+            leftover::lint(left, &mut r);
+        }
     }
     r
 }

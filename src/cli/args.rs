@@ -40,8 +40,9 @@ pub struct Global {
     /// Take every absolute path read or written below DIR (like sysrc -R).
     #[arg(long, global = true, value_name = "DIR")]
     pub root: Option<PathBuf>,
-    /// Output format: json for show, vars, convert, check and status; github (workflow
-    /// annotations) for check. Other commands print text only.
+    /// Output format: json for show, vars, convert, generate, check and status (and create,
+    /// grow with --dry-run, migrate without --execute); github (workflow annotations) for
+    /// check. Other commands print text only.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Print no warnings.

@@ -2,16 +2,18 @@
 
 use clap::{Args, ValueEnum};
 
-use super::Globals;
+use super::{Format, Globals};
 use crate::diag::{Diag, exit};
-use crate::ops::generate::{self, Outcome};
+use crate::ops::generate::{self, FileJson, JsonDoc, Outcome};
 use crate::plan;
+use crate::write::Action;
 
 #[derive(Args, Debug, Clone)]
 pub struct GenerateArgs {
     #[command(flatten)]
     pub style: StyleArgs,
-    /// Print a unified diff of what would change; write nothing.
+    /// Print a unified diff (with --format json, the document) of what would change; write
+    /// nothing.
     #[arg(short = 'n', long)]
     pub dry_run: bool,
     /// Overwrite files at jailvol's paths that jailvol did not write.
@@ -89,22 +91,33 @@ pub(crate) fn generate(g: &Globals, a: &GenerateArgs) -> anyhow::Result<i32> {
         target_release: a.style.target_release.clone(),
         dry_run: a.dry_run,
         force: a.force,
+        json: g.format == Format::Json,
     };
     // A reader that leaves early (`| head`) ends the run quietly: report() knows a
     // broken pipe.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let outcome = generate::generate(&opts, &|d| g.warn(d), &mut out)?;
     std::io::Write::flush(&mut out)?;
-    match outcome {
-        Outcome::Diffed => {}
-        Outcome::Written(written) => {
-            for w in &written {
-                g.note(&format!("wrote {w}"));
-            }
-            if written.is_empty() {
-                g.note("everything is up to date");
-            }
+    let Outcome::Written(done) = outcome else {
+        return Ok(exit::OK);
+    };
+    // What was done goes to stderr in either format; the JSON document to stdout.
+    for d in &done {
+        match d.action {
+            Action::Remove => g.note(&format!("removed {}: no managed jail uses it", d.path)),
+            _ => g.note(&format!("wrote {}", d.path)),
         }
+    }
+    if done.is_empty() {
+        g.note("everything is up to date");
+    }
+    if g.format == Format::Json {
+        let mut doc = JsonDoc::start(&mut out, false)?;
+        for d in &done {
+            doc.file(&mut out, &FileJson::new(&d.path, d.action, d.mode))?;
+        }
+        doc.end(&mut out)?;
+        std::io::Write::flush(&mut out)?;
     }
     Ok(exit::OK)
 }

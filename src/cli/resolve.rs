@@ -108,7 +108,7 @@ fn formats(cmd: &Command) -> (&'static str, &'static [Format]) {
     use Format::{Github, Json, Text};
     match cmd {
         Command::Show => ("show", &[Text, Json]),
-        Command::Generate(_) => ("generate", &[Text]),
+        Command::Generate(_) => ("generate", &[Text, Json]),
         Command::Check(_) => ("check", &[Text, Json, Github]),
         Command::Vars(_) => ("vars", &[Text, Json]),
         // A plan is a document; a run prints progress, not one.
