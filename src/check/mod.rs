@@ -8,6 +8,7 @@ mod config;
 mod container;
 mod fstab;
 mod mounts;
+mod params;
 mod variables;
 
 use std::hash::{BuildHasher, BuildHasherDefault};
@@ -132,7 +133,7 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, settings: Settings)
         let worker = std::thread::Builder::new().spawn_scoped(s, work).ok();
         let mut compared = if worker.is_none() { work() } else { Vec::new() };
         let cfg = &prep.cfg;
-        lint_config(loader, parsed, cfg, opts, &mut r);
+        lint_config(loader, parsed, cfg, opts, release, &mut r);
         let collected = vols_rx.recv().ok();
         if let Some(collected) = &collected {
             if let Ok(c) = &**collected {
@@ -186,7 +187,14 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, settings: Settings)
 
 /// The lints on the configuration itself (jailvol's statements left out): jails jail(8)
 /// would fail, the merge's warnings, then `config` and `fstab`.
-fn lint_config(loader: &Loader, parsed: &Parsed, cfg: &crate::model::Config, opts: &Options, r: &mut Report) {
+fn lint_config(
+    loader: &Loader,
+    parsed: &Parsed,
+    cfg: &crate::model::Config,
+    opts: &Options,
+    release: Option<(u32, u32)>,
+    r: &mut Report,
+) {
     // Without `depend` statements or parent jails, no jail can fail for a dependency.
     if crate::depend::matters_loaded(parsed, cfg) {
         for e in crate::depend::analyze(parsed, cfg).0 {
@@ -205,6 +213,7 @@ fn lint_config(loader: &Loader, parsed: &Parsed, cfg: &crate::model::Config, opt
     }
     config::lint(parsed, cfg, r);
     variables::lint(parsed, r);
+    params::lint(parsed, cfg, release, r);
     fstab::lint(loader, parsed, cfg, opts, r);
 }
 
