@@ -11,7 +11,7 @@
 //! must be a boolean (`allow.noset_hostname`) or a node described by a boolean child
 //! (`allow.nomount`); then (`kvname`) the first component as a key-value parameter
 //! (`meta.owner`, `env.LANG`). Nodes without a child of their own (`allow`, `children`,
-//! `cpuset`) are unknown.
+//! `cpuset`) are unknown. releng/10.4's libjail has no `kldload_param` (`AUTOLOAD`).
 //!
 //! The statements are read as written, once each (not per jail inheriting a wildcard
 //! block's), and only those that reach a jail after config.c's merge: a block of a
@@ -253,13 +253,23 @@ fn resolve(name: &str) -> Option<&'static Param> {
     find(first).filter(|p| p.shape == Shape::KeyValue)
 }
 
+/// The first release whose libjail loads modules for missing names (`kldload_param`):
+/// releng/10.4's lib/libjail/jail.c has no such function, later ones do; the exact
+/// release is **unverified**, the earliest plausible taken (as for PARAMS).
+const AUTOLOAD: Release = (11, 0);
+
 /// What jail(8) of `release` (None: the newest) makes of `name`.
 pub fn lookup(name: &str, release: Option<Release>) -> Found {
+    let old_libjail = release.is_some_and(|r| r < AUTOLOAD);
     match resolve(name) {
         None => Found::Unknown,
         Some(p) if release.is_some_and(|r| r < p.since) => Found::Later(p.since),
         Some(p) => match p.kind {
             Kind::Module(m) => Found::Module(m),
+            // Before that, the allow.mount.FS flags were the kernel's own (the
+            // pr_allow_names table of releng/10.4's kern_jail.c), but linux.* needed
+            // the module loaded first.
+            Kind::Autoload(m) if old_libjail && !p.name.starts_with("allow.mount.") => Found::Module(m),
             _ => Found::Known,
         },
     }
@@ -405,6 +415,10 @@ mod tests {
         assert_eq!(lookup("exec.prepare", Some((12, 1))), Found::Later((12, 2)));
         assert_eq!(lookup("meta.owner", Some((14, 2))), Found::Later((14, 3)));
         assert_eq!(lookup("allow.sysvipc", Some((10, 4))), Found::Known);
+        // libjail loads no module before 11.0; the file systems' flags were static.
+        assert_eq!(lookup("linux.osname", Some((10, 4))), Found::Module("linux"));
+        assert_eq!(lookup("linux.osname", Some((11, 0))), Found::Known);
+        assert_eq!(lookup("allow.mount.nullfs", Some((10, 4))), Found::Known);
     }
 
     #[test]
