@@ -81,6 +81,7 @@ registry! {
     MissingJailPath = "JV029", Error, "a managed jail's path is missing or not a directory";
     InvalidAddress = "JV030", Error, "an address jail(8) cannot parse";
     UnknownVolumeVariable = "JV031", Error, "an unknown `$volume_*` variable";
+    UnknownParameter = "JV032", Error, "an unknown jail parameter";
     UnusedFile = "JV033", Warning, "a jailvol file nothing refers to";
     // rc.d/jail's own warnings while it writes a jail's /var/run/jail.NAME.conf
     // (libexec/rc/rc.d/jail `parse_options`, `jail_extract_address`; rc.subr

@@ -9,6 +9,7 @@ mod container;
 mod fstab;
 mod leftover;
 mod mounts;
+mod params;
 mod rcconf;
 mod variables;
 
@@ -144,7 +145,7 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, settings: Settings)
         let worker = std::thread::Builder::new().spawn_scoped(s, work).ok();
         let mut compared = if worker.is_none() { work() } else { Vec::new() };
         let cfg = &prep.cfg;
-        lint_config(loader, parsed, cfg, opts, &mut r);
+        lint_config(loader, parsed, cfg, opts, release, &mut r);
         let collected = vols_rx.recv().ok();
         if let Some(collected) = &collected {
             if let Ok(c) = &**collected {
@@ -221,7 +222,14 @@ pub fn run_planned(loader: &Loader, findings: Vec<Diag>, plan: Result<Plan, Vec<
 
 /// The lints on the configuration itself (jailvol's statements left out): jails jail(8)
 /// would fail, the merge's warnings, then `config` and `fstab`.
-fn lint_config(loader: &Loader, parsed: &Parsed, cfg: &crate::model::Config, opts: &Options, r: &mut Report) {
+fn lint_config(
+    loader: &Loader,
+    parsed: &Parsed,
+    cfg: &crate::model::Config,
+    opts: &Options,
+    release: Option<(u32, u32)>,
+    r: &mut Report,
+) {
     // Without `depend` statements or parent jails, no jail can fail for a dependency.
     if crate::depend::matters_loaded(parsed, cfg) {
         for e in crate::depend::analyze(parsed, cfg).0 {
@@ -240,6 +248,7 @@ fn lint_config(loader: &Loader, parsed: &Parsed, cfg: &crate::model::Config, opt
     }
     config::lint(parsed, cfg, r);
     variables::lint(parsed, r);
+    params::lint(parsed, cfg, release, r);
     fstab::lint(loader, parsed, cfg, opts, r);
 }
 

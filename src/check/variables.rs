@@ -58,14 +58,24 @@ fn nearest(name: &str) -> Option<&'static str> {
     if SETTINGS.iter().all(|s| s.len().abs_diff(name.len()) > 2) {
         return None;
     }
-    let name = name.to_ascii_lowercase();
-    SETTINGS
-        .iter()
-        .filter(|s| s.len().abs_diff(name.len()) <= 2)
-        .map(|s| (distance(&name, s), *s))
-        .filter(|&(d, _)| d <= 2)
+    closest(&name.to_ascii_lowercase(), SETTINGS, 2)
+}
+
+/// The candidate closest to `name` by edit distance (`distance`), when at most `max`
+/// edits away; the first of equals, in the candidates' order. Shared by the lints that
+/// say "did you mean" (JV031, JV032).
+pub(super) fn closest<'c>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+    max: usize,
+) -> Option<&'c str> {
+    candidates
+        .into_iter()
+        .filter(|c| c.len().abs_diff(name.len()) <= max)
+        .map(|c| (distance(name, c), c))
+        .filter(|&(d, _)| d <= max)
         .min_by_key(|&(d, _)| d)
-        .map(|(_, s)| s)
+        .map(|(_, c)| c)
 }
 
 /// Optimal string alignment distance: insertions, deletions, substitutions and swaps of
