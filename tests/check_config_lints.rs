@@ -4,23 +4,9 @@
 
 mod common;
 
-use std::path::Path;
-
 /// The jail.conf of fixtures/check/`case`, checked with `--format format`.
 fn check(case: &str, format: &str) -> common::Run {
-    let root = tempfile::tempdir().unwrap();
-    let input = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/check")
-        .join(case)
-        .join("input");
-    common::copy_tree(&input, root.path());
-    let mut c = common::jailvol();
-    c.arg("check")
-        .arg("--no-containers")
-        .arg("--root")
-        .arg(root.path())
-        .args(["--format", format]);
-    common::run(c)
+    common::check_fixture(case, format, &[])
 }
 
 /// Each finding of `code` as (line, jail, message) in all three formats, which must agree.

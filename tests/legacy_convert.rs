@@ -16,6 +16,8 @@
 //! of the converted text. `JAILVOL_BLESS=1` rewrites `convert.conf` and `convert.stderr`
 //! (add an empty `convert.conf` to a case to make it a convert case).
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -293,21 +295,7 @@ fn dash_vars(text: &str) -> Option<BTreeMap<String, String>> {
     let dir = tempfile::tempdir().ok()?;
     let run = |t: &str| -> Option<BTreeMap<String, String>> {
         std::fs::write(dir.path().join("rc.conf"), t).ok()?;
-        let out = Command::new("env")
-            .args(["-i", "dash", "-c", "set -a; . ./rc.conf >/dev/null; exec env -0"])
-            .current_dir(dir.path())
-            .output()
-            .ok()?;
-        if !out.status.success() || !out.stderr.is_empty() {
-            return None;
-        }
-        let mut vars = BTreeMap::new();
-        for entry in out.stdout.split(|b| *b == 0).filter(|e| !e.is_empty()) {
-            let s = String::from_utf8_lossy(entry);
-            let (k, v) = s.split_once('=')?;
-            vars.insert(k.to_owned(), v.to_owned());
-        }
-        Some(vars)
+        common::dash_source(dir.path(), "rc.conf")
     };
     let baseline = run("")?;
     let mut vars = run(text)?;

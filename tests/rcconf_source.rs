@@ -6,6 +6,8 @@
 //!
 //! dash must be installed (CI installs it); `JAILVOL_SKIP_DASH=1` skips the dash part.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -32,31 +34,9 @@ fn dash_available() -> bool {
 
 /// dash's variables after sourcing `dir/rc.conf`, without those dash sets by itself.
 fn dash_vars(dir: &Path) -> Option<BTreeMap<String, String>> {
-    let run = |file: &str| -> Option<BTreeMap<String, String>> {
-        let out = Command::new("env")
-            .args([
-                "-i",
-                "dash",
-                "-c",
-                &format!("set -a; . ./{file} >/dev/null; exec env -0"),
-            ])
-            .current_dir(dir)
-            .output()
-            .ok()?;
-        if !out.status.success() || !out.stderr.is_empty() {
-            return None;
-        }
-        let mut vars = BTreeMap::new();
-        for entry in out.stdout.split(|b| *b == 0).filter(|e| !e.is_empty()) {
-            let s = String::from_utf8_lossy(entry);
-            let (k, v) = s.split_once('=')?;
-            vars.insert(k.to_owned(), v.to_owned());
-        }
-        Some(vars)
-    };
     std::fs::write(dir.join("empty.base"), "").ok()?;
-    let base = run("empty.base")?;
-    let mut all = run("rc.conf")?;
+    let base = common::dash_source(dir, "empty.base")?;
+    let mut all = common::dash_source(dir, "rc.conf")?;
     all.retain(|k, v| base.get(k) != Some(v));
     Some(all)
 }

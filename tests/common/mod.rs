@@ -5,6 +5,7 @@
 
 pub mod fakebsd;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -104,4 +105,50 @@ pub fn corpus_dir() -> Option<PathBuf> {
     }
     skip_unless_asked("JAILVOL_SKIP_CORPUS", &format!("{} is absent", d.display()));
     None
+}
+
+/// The variables dash holds after `set -a; . ./FILE` in `dir` (`env -i`, so nothing
+/// comes from the environment; `env -0` prints them byte-exact), or None if dash
+/// failed or wrote to stderr. The variables dash sets by itself are in it: compare with
+/// the same run on an empty file.
+pub fn dash_source(dir: &Path, file: &str) -> Option<BTreeMap<String, String>> {
+    let out = Command::new("env")
+        .args([
+            "-i",
+            "dash",
+            "-c",
+            &format!("set -a; . ./{file} >/dev/null; exec env -0"),
+        ])
+        .current_dir(dir)
+        .output()
+        .ok()?;
+    if !out.status.success() || !out.stderr.is_empty() {
+        return None;
+    }
+    let mut vars = BTreeMap::new();
+    for entry in out.stdout.split(|b| *b == 0).filter(|e| !e.is_empty()) {
+        let s = String::from_utf8_lossy(entry);
+        let (k, v) = s.split_once('=')?;
+        vars.insert(k.to_owned(), v.to_owned());
+    }
+    Some(vars)
+}
+
+/// The root tree of fixtures/check/`case`, checked with `--no-containers`, `--format
+/// format` and `args`.
+pub fn check_fixture(case: &str, format: &str, args: &[&str]) -> Run {
+    let root = tempfile::tempdir().expect("temp dir");
+    let input = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/check")
+        .join(case)
+        .join("input");
+    copy_tree(&input, root.path());
+    let mut c = jailvol();
+    c.arg("check")
+        .arg("--no-containers")
+        .arg("--root")
+        .arg(root.path())
+        .args(["--format", format])
+        .args(args);
+    run(c)
 }
