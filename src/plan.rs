@@ -105,6 +105,30 @@ pub struct Plan {
     pub warnings: Vec<Diag>,
 }
 
+/// Why a geli container cannot be mounted in `style`, when it cannot. Only the hooks
+/// style attaches it: a mount program gets the fstab line's options, and geli(8) takes
+/// its keyfile from `geli attach -k` alone (sbin/geom/class/eli/geom_eli.c eli_attach;
+/// mount(8), fstab(5) and mdmfs(8) have no way to pass one), so an fstab line of the
+/// seed or mountprog style cannot attach `/dev/mdN.eli`. (The helper as a mountprog
+/// could take the keyfile as an option: not done yet.)
+pub fn geli_refused(v: &Volume, style: Style) -> Option<String> {
+    v.geli_keyfile.as_ref()?;
+    if style == Style::Hooks {
+        // The helper does not attach geli yet: refuse rather than write a plain mount.
+        return Some(format!(
+            "{}: generate does not write the geli attach hooks yet ($volume_encrypt = geli)",
+            v.jail
+        ));
+    }
+    Some({
+        format!(
+            "{}: a geli container ($volume_encrypt = geli) needs the hooks style (jail.conf on FreeBSD \
+             12.2 or later): an fstab line alone cannot attach geli with a keyfile",
+            v.jail
+        )
+    })
+}
+
 /// The fstab file generate writes for `jail`, in the order of `Plan::artifacts`: one
 /// for each volume, in the order of `volume::collect`.
 pub fn fstab_file(opts: &Options, jail: &str) -> String {
@@ -354,6 +378,10 @@ impl<'p> JailFiles<'p> {
             },
             _ => None,
         };
+        if let Some(msg) = geli_refused(v, self.opts.style) {
+            let loc = crate::locate::statement(self.parsed, jail, crate::settings::VAR_ENCRYPT, true);
+            return Err(vec![Lint::BadVolumeSettings.diag(loc, msg).with_jail(&v.jail)]);
+        }
         let mut stmts = self.statements(v, jail, &ours, moved.as_ref());
         self.line.clear();
         match self.opts.style {

@@ -739,6 +739,7 @@ mod tests {
             size_text: "64M".into(),
             file: format!("/j/{jail}.ufs"),
             unit,
+            geli_keyfile: None,
         }
     }
 
