@@ -112,15 +112,7 @@ pub struct Plan {
 /// seed or mountprog style cannot attach `/dev/mdN.eli`. (The helper as a mountprog
 /// could take the keyfile as an option: not done yet.)
 pub fn geli_refused(v: &Volume, style: Style) -> Option<String> {
-    v.geli_keyfile.as_ref()?;
-    if style == Style::Hooks {
-        // The helper does not attach geli yet: refuse rather than write a plain mount.
-        return Some(format!(
-            "{}: generate does not write the geli attach hooks yet ($volume_encrypt = geli)",
-            v.jail
-        ));
-    }
-    Some({
+    (v.geli_keyfile.is_some() && style != Style::Hooks).then(|| {
         format!(
             "{}: a geli container ($volume_encrypt = geli) needs the hooks style (jail.conf on FreeBSD \
              12.2 or later): an fstab line alone cannot attach geli with a keyfile",
@@ -447,13 +439,22 @@ impl<'p> JailFiles<'p> {
     }
 
     /// The hooks style: attach in exec.prepare, detach in exec.release, and the root
-    /// line `/dev/mdN PATH ufs rw 0 0` (the path escaped for jail(8)).
+    /// line `/dev/mdN PATH ufs rw 0 0` (the path escaped for jail(8)). A geli container
+    /// is attached with `attach -k KEYFILE UNIT FILE` (md, then geli with the keyfile)
+    /// and mounted from `/dev/mdN.eli`; `detach FILE` detaches geli where it is attached.
     fn hooks(&mut self, v: &Volume, stmts: &mut String) {
-        self.file_q.clear();
-        shell::push_quoted(&mut self.file_q, &v.file);
         // `+=` keeps the admin's own hooks; ours run after them. A unit number is
         // digits, which neither quoting changes.
         stmts.push_str(&self.prepare_head);
+        if let Some(key) = &v.geli_keyfile {
+            self.file_q.clear();
+            shell::push_quoted(&mut self.file_q, key);
+            stmts.push_str("-k ");
+            push_escaped(stmts, &self.file_q);
+            stmts.push(' ');
+        }
+        self.file_q.clear();
+        shell::push_quoted(&mut self.file_q, &v.file);
         stmts.push_str(&self.unit_s);
         stmts.push(' ');
         push_escaped(stmts, &self.file_q);
@@ -463,6 +464,9 @@ impl<'p> JailFiles<'p> {
         stmts.push_str("\";\n");
         self.line.push_str("/dev/md");
         self.line.push_str(&self.unit_s);
+        if v.geli_keyfile.is_some() {
+            self.line.push_str(".eli");
+        }
         self.line.push('\t');
         fstab::push_escaped(&mut self.line, &v.path);
         self.line.push_str("\tufs\trw\t0\t0\n");
