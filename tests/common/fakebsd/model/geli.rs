@@ -23,6 +23,10 @@
 //!   size mismatch at oldsize."), the size must have changed ("Size hasn't changed."),
 //!   and the provider is opened for writing (refused while attached, as for init).
 //!   The metadata moves to the new last sector with the new size.
+//! * `dump PROV` (eli_dump → eli_metadata_read): reads the metadata from the provider's
+//!   last sector and prints it (`provsize`, `sectorsize`); where that sector holds none
+//!   (after an md resize without geli resize): "Cannot read metadata from PROV: Invalid
+//!   argument." and exit 1.
 //! * `list [NAME]`: the attached `.eli` geoms; a name that is none: "Class 'ELI' does
 //!   not have an instance named 'NAME'." (geom(8) list), exit 1.
 //!
@@ -71,6 +75,7 @@ pub fn geli(ctx: &Ctx) -> i32 {
         "detach" | "stop" => detach(ctx, &args, has('f')),
         "resize" => resize(ctx, &args, value('s')),
         "list" => list(ctx, &args),
+        "dump" => dump(ctx, &args),
         v => ctx.err(format!("Unknown command: {v}.")),
     }
 }
@@ -243,6 +248,29 @@ fn resize(ctx: &Ctx, args: &[String], old: Option<String>) -> i32 {
             None => ctx.err(format!("Inconsistent provider's md{n} metadata.")),
         }
     })
+}
+
+fn dump(ctx: &Ctx, args: &[String]) -> i32 {
+    let n = match one(ctx, args) {
+        Ok(n) => n,
+        Err(c) => return c,
+    };
+    let st = ctx.state();
+    let Some(unit) = st.units.get(&n) else {
+        return ctx.err(format!(
+            "Cannot read metadata from md{n}: No such file or directory."
+        ));
+    };
+    match st.geli.get(&unit.file) {
+        Some(m) if m.provsize == unit.size => {
+            println!(
+                "Metadata on md{n}:\n  provsize: {}\nsectorsize: {}\n",
+                m.provsize, m.sectorsize
+            );
+            0
+        }
+        _ => ctx.err(format!("Cannot read metadata from md{n}: Invalid argument.")),
+    }
 }
 
 fn list(ctx: &Ctx, args: &[String]) -> i32 {
