@@ -115,7 +115,10 @@ fn resize_moves_the_metadata_to_the_new_size() {
     let h = Host::new();
     let (_, key) = setup(&h);
     ok(&init(&h, &key));
+    ok(&h.run("geli", &["dump", "md7"]));
     ok(&h.run("mdconfig", &["-r", "-u", "7", "-s", "128m"]));
+    // eli_dump reads the last sector, which holds no metadata now.
+    fails(&h.run("geli", &["dump", "md7"]), "Cannot read metadata from md7");
     fails(
         &h.run("geli", &["attach", "-p", "-k", &key, "md7"]),
         "Provider size mismatch.",
@@ -125,6 +128,7 @@ fn resize_moves_the_metadata_to_the_new_size() {
         "Provider size mismatch at oldsize.",
     );
     ok(&h.run("geli", &["resize", "-s", &(64u64 << 20).to_string(), "md7"]));
+    ok(&h.run("geli", &["dump", "md7"]));
     fails(
         &h.run("geli", &["resize", "-s", &(128u64 << 20).to_string(), "md7"]),
         "Size hasn't changed.",
