@@ -293,6 +293,10 @@ pub struct JailStatus {
     pub path: String,
     /// The device mounted at the jail's path.
     pub mounted_from: Option<String>,
+    /// `geli` for an encrypted container (`$volume_encrypt`), else None.
+    pub encryption: Option<&'static str>,
+    /// The geli keyfile (`$volume_keyfile`), as configured.
+    pub keyfile: Option<String>,
     pub df: Option<Df>,
     pub notes: Vec<String>,
 }
@@ -396,7 +400,8 @@ pub fn inspect(
         let real_path = real(&v.path);
         let kernel_path = kernel_name(host, &real_path);
         let mnt = mount_at(m, &kernel_path).or_else(|| mount_at(m, &real_path))?;
-        let expected = v.unit.map(|u| format!("/dev/md{u}"));
+        // A geli container is mounted from its .eli provider, never from the md unit.
+        let expected = v.unit.map(|u| v.fs_device(u));
         if expected.as_deref() != Some(mnt.device.as_str()) {
             problems.push(Problem::MountedOther);
         } else if units.present == Some(false) {
@@ -462,6 +467,8 @@ pub fn inspect(
         unit_backing,
         path: v.path.clone(),
         mounted_from,
+        encryption: v.geli_keyfile.as_ref().map(|_| crate::settings::ENCRYPT_GELI),
+        keyfile: v.geli_keyfile.clone(),
         df,
         notes,
     }
@@ -501,6 +508,7 @@ pub fn to_text(list: &[JailStatus]) -> String {
         "USED",
         "AVAIL",
         "IFREE",
+        "ENCRYPT",
         "CONTAINER",
     ];
     let mut rows: Vec<Vec<String>> = vec![head.iter().map(|s| (*s).to_owned()).collect()];
@@ -536,6 +544,7 @@ pub fn to_text(list: &[JailStatus]) -> String {
             s.df.map_or("-".into(), |d| human(d.used_kib * 1024)),
             s.df.map_or("-".into(), |d| human(d.avail_kib * 1024)),
             s.df.map_or("-".into(), |d| d.inodes_free.to_string()),
+            s.encryption.unwrap_or("-").to_owned(),
             s.file.clone(),
         ]);
     }

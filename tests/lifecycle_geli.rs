@@ -180,3 +180,32 @@ fn a_wrong_keyfile_fails_the_start_without_a_prompt() {
     assert!(r.stderr.contains("cannot be read"), "{}", r.stderr);
     assert!(s.h.state().eli.is_empty() && s.h.state().mounts.is_empty());
 }
+
+/// `status` shows the encryption, and a running geli container mounted from its .eli
+/// provider is ok (not "mounted-other").
+#[test]
+fn status_shows_geli_and_the_eli_mount_is_ok() {
+    if skip_dash() {
+        return;
+    }
+    let s = site();
+    ok(&s.h.start(&s.conf, "www"));
+    let r = s.jailvol(&["status", "--check"]);
+    ok(&r);
+    let head = r.stdout.lines().next().unwrap();
+    let row = r.stdout.lines().find(|l| l.starts_with("www ")).unwrap();
+    let col = |name: &str| {
+        let at = head.find(name).unwrap();
+        row[at..].split_whitespace().next().unwrap().to_owned()
+    };
+    assert_eq!(col("STATUS"), "ok", "{}", r.stdout);
+    assert_eq!(col("ENCRYPT"), "geli", "{}", r.stdout);
+    assert!(row.contains("/dev/md100.eli on "), "{}", r.stdout);
+    let j = s.jailvol(&["--format", "json", "status"]);
+    ok(&j);
+    let doc: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
+    assert_eq!(doc["jails"][0]["encryption"], "geli");
+    assert_eq!(doc["jails"][0]["keyfile"], s.h.p("keys/www key"));
+    assert_eq!(doc["jails"][0]["mounted_from"], "/dev/md100.eli");
+    ok(&s.h.stop(&s.conf, "www"));
+}
