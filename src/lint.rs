@@ -81,6 +81,7 @@ registry! {
     MissingJailPath = "JV029", Error, "a managed jail's path is missing or not a directory";
     InvalidAddress = "JV030", Error, "an address jail(8) cannot parse";
     UnknownVolumeVariable = "JV031", Error, "an unknown `$volume_*` variable";
+    GeliKeyfile = "JV040", Error, "a geli keyfile that is missing or readable by others";
     /// A warning of the jail.conf reader that no lint above names: a jailvol bug.
     OtherReaderWarning = "JV099", Warning, "another warning of the jail.conf reader";
 }
