@@ -195,3 +195,21 @@ fn dry_run_shows_every_command_as_text_and_json() {
     );
     assert_eq!(step("geli-init")["run"][0].as_str().unwrap(), geli_cmds(&h)[0]);
 }
+
+/// migrate makes plain containers: a geli jail is refused before any script is printed,
+/// rather than a container the hooks could not attach.
+#[test]
+fn migrate_refuses_a_geli_jail() {
+    let h = Host::new();
+    let c = setup(&h, true);
+    std::fs::create_dir_all(h.path("jails/www/etc")).unwrap();
+    let r = h.jailvol(&["-f", &c.display().to_string(), "migrate", "www"]);
+    assert_eq!(r.code, 64, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("migrate does not make encrypted containers yet"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+}
