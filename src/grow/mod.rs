@@ -452,24 +452,7 @@ pub fn plan(t: &Target, st: &State, online: bool, state: &str, config: &str) -> 
     } else {
         p.push(Step::new("attach", Op::Attach(t.attach())).undo(Undo::new(Op::Detach(t.detach()))));
     }
-    // Offline and detached only (geli_refusal): md now has the new size.
-    if let Some(key) = &t.geli_keyfile {
-        let prov = format!("md{}", t.unit);
-        p.push(Step::new(
-            "geli-resize",
-            Op::GeliResize {
-                resize: t.cmd(&["geli", "resize", "-s", &t.old.to_string(), &prov]),
-                dump: t.cmd(&["geli", "dump", &prov]),
-            },
-        ));
-        p.push(
-            Step::new(
-                "geli-attach",
-                Op::GeliAttach(Cmd::Run(crate::create::geli_attach_words(t.unit, key))),
-            )
-            .undo(Undo::new(Op::GeliDetach(t.geli_detach())).holding(&["attach"])),
-        );
-    }
+    geli_open(t, &mut p);
     p.push(Step::new("check", Op::Check(t.fsck())));
     if !t.fs_grown {
         p.push(
@@ -520,6 +503,28 @@ pub fn geli_refusal(t: &Target, st: &State) -> Option<String> {
             st.describe(t.unit, &t.file)
         )
     })
+}
+
+/// The geli steps between the md attach and the fsck: offline and detached only
+/// (`geli_refusal`), so md has the new size by now.
+fn geli_open(t: &Target, p: &mut Plan) {
+    if let Some(key) = &t.geli_keyfile {
+        let prov = format!("md{}", t.unit);
+        p.push(Step::new(
+            "geli-resize",
+            Op::GeliResize {
+                resize: t.cmd(&["geli", "resize", "-s", &t.old.to_string(), &prov]),
+                dump: t.cmd(&["geli", "dump", &prov]),
+            },
+        ));
+        p.push(
+            Step::new(
+                "geli-attach",
+                Op::GeliAttach(Cmd::Run(crate::create::geli_attach_words(t.unit, key))),
+            )
+            .undo(Undo::new(Op::GeliDetach(t.geli_detach())).holding(&["attach"])),
+        );
+    }
 }
 
 /// The plan as sh, one step a line: what `--dry-run` prints (and a refused online grow).
