@@ -428,18 +428,7 @@ pub fn inspect(
     if let (Some(false), None, Some(n)) = (running, &mounted_from, v.unit)
         && units_attached == [n]
     {
-        notes.push(if released {
-            format!(
-                "md{n} is attached while the jail is stopped (a failed start runs no exec.release): \
-                     the next start reuses it; `mdconfig -d -u {n}` detaches it"
-            )
-        } else {
-            format!(
-                "md{n} stays attached while the jail is stopped: this style has no release hook \
-                     (mountprog or seed style, rc.conf hosts), so nothing detaches it; the next start \
-                     reuses it, and `mdconfig -d -u {n}` detaches it by hand"
-            )
-        });
+        notes.push(attached_note(v, n, released));
     }
     let df = if mounted_from.is_some() {
         match stdout_of(runner, &["df", "-k", "-i", &real(&v.path)]) {
@@ -472,6 +461,27 @@ pub fn inspect(
         df,
         notes,
     }
+}
+
+/// The note for a stopped jail whose unit `n` still holds its container.
+fn attached_note(v: &Volume, n: u32, released: bool) -> String {
+    if !released {
+        return format!(
+            "md{n} stays attached while the jail is stopped: this style has no release hook \
+             (mountprog or seed style, rc.conf hosts), so nothing detaches it; the next start \
+             reuses it, and `mdconfig -d -u {n}` detaches it by hand"
+        );
+    }
+    // md(4) cannot detach a unit geli holds: mdN.eli goes first.
+    let detach = if v.geli_keyfile.is_some() {
+        format!("`geli detach md{n}.eli` (when `geli list md{n}.eli` shows it), then `mdconfig -d -u {n}`")
+    } else {
+        format!("`mdconfig -d -u {n}`")
+    };
+    format!(
+        "md{n} is attached while the jail is stopped (a failed start runs no exec.release): \
+         the next start reuses it; {detach} detaches it"
+    )
 }
 
 fn size_or_dash(n: Option<u64>) -> String {

@@ -129,6 +129,17 @@ fn a_failed_start_at_each_step_then_start_and_stop() {
         assert_ne!(r.code, 0, "{what}");
         assert!(!s.h.running("www"), "{what}");
         assert!(s.h.state().mounts.is_empty(), "{what}: {:?}", s.h.state().mounts);
+        if s.h.state().eli.contains(&100) {
+            // status's advice detaches geli before md, which md(4) requires.
+            let st = s.jailvol(&["status"]);
+            assert!(
+                st.stdout.contains(
+                    "`geli detach md100.eli` (when `geli list md100.eli` shows it), then `mdconfig -d -u 100`"
+                ),
+                "{what}: {}",
+                st.stdout
+            );
+        }
         ok(&s.h.start(&s.conf, "www"));
         assert_eq!(
             s.h.mounted_at(&s.root()).map(|m| m.device).as_deref(),
