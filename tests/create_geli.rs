@@ -213,3 +213,27 @@ fn migrate_refuses_a_geli_jail() {
     );
     assert!(r.stdout.is_empty(), "{}", r.stdout);
 }
+
+/// `create --dry-run` of a geli container under `--root`, golden (host paths, shell
+/// quoting of a keyfile with a quote); the keyfile is found below the root, nothing is
+/// touched. JAILVOL_BLESS=1 rewrites the expected file.
+#[test]
+fn dry_run_golden() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/create/dry-run-geli");
+    let root = tempfile::tempdir().unwrap();
+    common::copy_tree(&dir.join("root"), root.path());
+    let before = common::files_below(root.path());
+    let mut c = common::jailvol();
+    c.env_remove("JAILVOL_ASSUME_ROOT")
+        .arg("--root")
+        .arg(root.path())
+        .args(["create", "--dry-run"]);
+    let r = common::run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    common::expect_file(&dir.join("expected"), &r.stdout);
+    assert_eq!(
+        common::files_below(root.path()),
+        before,
+        "dry-run touched the tree"
+    );
+}
