@@ -94,6 +94,7 @@ registry! {
     UnidentifiedAddress = "JV037", Warning, "an address whose type rc.d/jail cannot identify";
     EmptyAddress = "JV038", Warning, "an empty address in an address list";
     NoJailName = "JV039", Error, "a `jail_list` word that names no jail";
+    GeliKeyfile = "JV040", Error, "a geli keyfile that is missing or readable by others";
     BesideIgnored = "JV041", Warning, "an rc.conf jail that rc.d/jail ignores on a jail.conf host";
     /// An error when jail.conf has a block of that name (it is not what runs), else a
     /// warning.

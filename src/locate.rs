@@ -6,7 +6,6 @@
 use crate::diag::Loc;
 use crate::model::{Entry, Jail, equalopts, wild_jail_match, wild_jail_name};
 use crate::parse::jailconf::{CfJail, Parsed, Text};
-use crate::settings::{VAR_FILE, VAR_SIZE, VAR_UNIT};
 
 /// The statement that set `name` (a `$variable` when `is_var`), else the jail's block.
 pub fn statement(parsed: &Parsed, jail: &Jail, name: &str, is_var: bool) -> Option<Loc> {
@@ -52,7 +51,7 @@ pub const LOOKED_UP: [&str; 8] = [
     "exec.poststop",
     "depend",
 ];
-pub const LOOKED_UP_VARS: [&str; 3] = [VAR_SIZE, VAR_FILE, VAR_UNIT];
+pub const LOOKED_UP_VARS: [&str; 5] = crate::settings::ALL;
 
 /// What `plan::prepare` keeps of each jail.
 pub static PREPARED: crate::model::Wanted = crate::model::Wanted {

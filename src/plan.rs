@@ -111,6 +111,22 @@ pub struct Plan {
     pub dir_refs: Option<Vec<String>>,
 }
 
+/// Why a geli container cannot be mounted in `style`, when it cannot. Only the hooks
+/// style attaches it: a mount program gets the fstab line's options, and geli(8) takes
+/// its keyfile from `geli attach -k` alone (sbin/geom/class/eli/geom_eli.c eli_attach;
+/// mount(8), fstab(5) and mdmfs(8) have no way to pass one), so an fstab line of the
+/// seed or mountprog style cannot attach `/dev/mdN.eli`. (The helper as a mountprog
+/// could take the keyfile as an option: not done yet.)
+pub fn geli_refused(v: &Volume, style: Style) -> Option<String> {
+    (v.geli_keyfile.is_some() && style != Style::Hooks).then(|| {
+        format!(
+            "{}: a geli container ($volume_encrypt = geli) needs the hooks style (jail.conf on FreeBSD \
+             12.2 or later): an fstab line alone cannot attach geli with a keyfile",
+            v.jail
+        )
+    })
+}
+
 /// The fstab file generate writes for `jail`, in the order of `Plan::artifacts`: one
 /// for each volume, in the order of `volume::collect`.
 pub fn fstab_file(opts: &Options, jail: &str) -> String {
@@ -383,6 +399,10 @@ impl<'p> JailFiles<'p> {
             },
             _ => None,
         };
+        if let Some(msg) = geli_refused(v, self.opts.style) {
+            let loc = crate::locate::statement(self.parsed, jail, crate::settings::VAR_ENCRYPT, true);
+            return Err(vec![Lint::BadVolumeSettings.diag(loc, msg).with_jail(&v.jail)]);
+        }
         let mut stmts = self.statements(v, jail, &ours, moved.as_ref());
         self.line.clear();
         match self.opts.style {
@@ -448,13 +468,22 @@ impl<'p> JailFiles<'p> {
     }
 
     /// The hooks style: attach in exec.prepare, detach in exec.release, and the root
-    /// line `/dev/mdN PATH ufs rw 0 0` (the path escaped for jail(8)).
+    /// line `/dev/mdN PATH ufs rw 0 0` (the path escaped for jail(8)). A geli container
+    /// is attached with `attach -k KEYFILE UNIT FILE` (md, then geli with the keyfile)
+    /// and mounted from `/dev/mdN.eli`; `detach FILE` detaches geli where it is attached.
     fn hooks(&mut self, v: &Volume, stmts: &mut String) {
-        self.file_q.clear();
-        shell::push_quoted(&mut self.file_q, &v.file);
         // `+=` keeps the admin's own hooks; ours run after them. A unit number is
         // digits, which neither quoting changes.
         stmts.push_str(&self.prepare_head);
+        if let Some(key) = &v.geli_keyfile {
+            self.file_q.clear();
+            shell::push_quoted(&mut self.file_q, key);
+            stmts.push_str("-k ");
+            push_escaped(stmts, &self.file_q);
+            stmts.push(' ');
+        }
+        self.file_q.clear();
+        shell::push_quoted(&mut self.file_q, &v.file);
         stmts.push_str(&self.unit_s);
         stmts.push(' ');
         push_escaped(stmts, &self.file_q);
@@ -464,6 +493,9 @@ impl<'p> JailFiles<'p> {
         stmts.push_str("\";\n");
         self.line.push_str("/dev/md");
         self.line.push_str(&self.unit_s);
+        if v.geli_keyfile.is_some() {
+            self.line.push_str(".eli");
+        }
         self.line.push('\t');
         fstab::push_escaped(&mut self.line, &v.path);
         self.line.push_str("\tufs\trw\t0\t0\n");

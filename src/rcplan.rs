@@ -153,6 +153,10 @@ fn jail_lines(
 ) -> Result<(String, Vec<String>), Diag> {
     let jv = &block.jv;
     let fstab = fstab_of(vars, jv, &v.jail);
+    if let Some(msg) = crate::plan::geli_refused(v, opts.style) {
+        let loc = origin(block, true, crate::settings::VAR_ENCRYPT).or_else(|| block.loc.clone());
+        return Err(Lint::BadVolumeSettings.diag(loc, msg).with_jail(&v.jail));
+    }
     let bad = |s: &str| fstab::refused(s, Carry::Verbatim).is_some();
     if bad(&v.file) || bad(&v.path) || bad(&fstab) {
         return Err(Lint::BadVolumeSettings.diag(

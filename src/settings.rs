@@ -10,3 +10,28 @@ pub const VAR_SIZE: &str = "volume_size";
 pub const VAR_FILE: &str = "volume_file";
 /// `$volume_md_unit`: the md unit, assigned once by generate.
 pub const VAR_UNIT: &str = "volume_md_unit";
+/// `$volume_encrypt`: how the container is encrypted; only `geli` (geli(8)) is known.
+pub const VAR_ENCRYPT: &str = "volume_encrypt";
+/// `$volume_keyfile`: the geli keyfile, an absolute path on the host. jailvol never
+/// writes it (the admin makes it: `dd if=/dev/random of=KEYFILE bs=64 count=1`).
+pub const VAR_KEYFILE: &str = "volume_keyfile";
+
+/// Every setting, in the order messages list them: the one list that `locate` (what
+/// the model keeps), JV031 (known names) and the rc.conf conversion read.
+pub const ALL: [&str; 5] = [VAR_SIZE, VAR_FILE, VAR_UNIT, VAR_ENCRYPT, VAR_KEYFILE];
+
+/// The value of `$volume_encrypt` for a geli container.
+pub const ENCRYPT_GELI: &str = "geli";
+
+/// The settings as a message lists them: `$a, $b and $c`.
+pub fn listed() -> String {
+    let mut s = String::new();
+    for (i, name) in ALL.iter().enumerate() {
+        if i > 0 {
+            s.push_str(if i + 1 == ALL.len() { " and " } else { ", " });
+        }
+        s.push('$');
+        s.push_str(name);
+    }
+    s
+}

@@ -293,6 +293,10 @@ pub struct JailStatus {
     pub path: String,
     /// The device mounted at the jail's path.
     pub mounted_from: Option<String>,
+    /// `geli` for an encrypted container (`$volume_encrypt`), else None.
+    pub encryption: Option<&'static str>,
+    /// The geli keyfile (`$volume_keyfile`), as configured.
+    pub keyfile: Option<String>,
     pub df: Option<Df>,
     pub notes: Vec<String>,
 }
@@ -396,7 +400,8 @@ pub fn inspect(
         let real_path = real(&v.path);
         let kernel_path = kernel_name(host, &real_path);
         let mnt = mount_at(m, &kernel_path).or_else(|| mount_at(m, &real_path))?;
-        let expected = v.unit.map(|u| format!("/dev/md{u}"));
+        // A geli container is mounted from its .eli provider, never from the md unit.
+        let expected = v.unit.map(|u| v.fs_device(u));
         if expected.as_deref() != Some(mnt.device.as_str()) {
             problems.push(Problem::MountedOther);
         } else if units.present == Some(false) {
@@ -423,18 +428,7 @@ pub fn inspect(
     if let (Some(false), None, Some(n)) = (running, &mounted_from, v.unit)
         && units_attached == [n]
     {
-        notes.push(if released {
-            format!(
-                "md{n} is attached while the jail is stopped (a failed start runs no exec.release): \
-                     the next start reuses it; `mdconfig -d -u {n}` detaches it"
-            )
-        } else {
-            format!(
-                "md{n} stays attached while the jail is stopped: this style has no release hook \
-                     (mountprog or seed style, rc.conf hosts), so nothing detaches it; the next start \
-                     reuses it, and `mdconfig -d -u {n}` detaches it by hand"
-            )
-        });
+        notes.push(attached_note(v, n, released));
     }
     let df = if mounted_from.is_some() {
         match stdout_of(runner, &["df", "-k", "-i", &real(&v.path)]) {
@@ -462,9 +456,32 @@ pub fn inspect(
         unit_backing,
         path: v.path.clone(),
         mounted_from,
+        encryption: v.geli_keyfile.as_ref().map(|_| crate::settings::ENCRYPT_GELI),
+        keyfile: v.geli_keyfile.clone(),
         df,
         notes,
     }
+}
+
+/// The note for a stopped jail whose unit `n` still holds its container.
+fn attached_note(v: &Volume, n: u32, released: bool) -> String {
+    if !released {
+        return format!(
+            "md{n} stays attached while the jail is stopped: this style has no release hook \
+             (mountprog or seed style, rc.conf hosts), so nothing detaches it; the next start \
+             reuses it, and `mdconfig -d -u {n}` detaches it by hand"
+        );
+    }
+    // md(4) cannot detach a unit geli holds: mdN.eli goes first.
+    let detach = if v.geli_keyfile.is_some() {
+        format!("`geli detach md{n}.eli` (when `geli list md{n}.eli` shows it), then `mdconfig -d -u {n}`")
+    } else {
+        format!("`mdconfig -d -u {n}`")
+    };
+    format!(
+        "md{n} is attached while the jail is stopped (a failed start runs no exec.release): \
+         the next start reuses it; {detach} detaches it"
+    )
 }
 
 fn size_or_dash(n: Option<u64>) -> String {
@@ -501,6 +518,7 @@ pub fn to_text(list: &[JailStatus]) -> String {
         "USED",
         "AVAIL",
         "IFREE",
+        "ENCRYPT",
         "CONTAINER",
     ];
     let mut rows: Vec<Vec<String>> = vec![head.iter().map(|s| (*s).to_owned()).collect()];
@@ -536,6 +554,7 @@ pub fn to_text(list: &[JailStatus]) -> String {
             s.df.map_or("-".into(), |d| human(d.used_kib * 1024)),
             s.df.map_or("-".into(), |d| human(d.avail_kib * 1024)),
             s.df.map_or("-".into(), |d| d.inodes_free.to_string()),
+            s.encryption.unwrap_or("-").to_owned(),
             s.file.clone(),
         ]);
     }
@@ -739,6 +758,7 @@ mod tests {
             size_text: "64M".into(),
             file: format!("/j/{jail}.ufs"),
             unit,
+            geli_keyfile: None,
         }
     }
 

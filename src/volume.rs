@@ -1,7 +1,7 @@
 //! Volume settings: which jails live in a container, and where it is (design §3).
 //!
 //! Settings are variables jail(8) ignores (`$volume_size`, `$volume_file`,
-//! `$volume_md_unit`), so they live in the admin's own jail.conf, per jail or in a
+//! `$volume_md_unit`, `$volume_encrypt`, `$volume_keyfile`), so they live in the admin's own jail.conf, per jail or in a
 //! wildcard block. A jail without `volume_size` is not managed.
 
 use std::collections::BTreeSet;
@@ -14,7 +14,7 @@ use crate::model::{Config, FnvMap, Jail, strtol};
 use crate::parse::jailconf::Parsed;
 
 /// The settings' names, re-exported for the callers that know them from here.
-pub use crate::settings::{VAR_FILE, VAR_SIZE, VAR_UNIT};
+pub use crate::settings::{ENCRYPT_GELI, VAR_ENCRYPT, VAR_FILE, VAR_KEYFILE, VAR_SIZE, VAR_UNIT};
 
 /// The smallest container jailvol agrees to make. newfs(8) itself needs far less, but
 /// below this a FreeBSD base system cannot fit and UFS2 metadata (4 superblock copies,
@@ -37,6 +37,24 @@ pub struct Volume {
     pub file: String,
     /// None until `generate` assigns one.
     pub unit: Option<u32>,
+    /// `$volume_encrypt = geli;`: the container is a geli(8) provider on the md unit,
+    /// attached with this keyfile (an absolute host path) and no passphrase; the file
+    /// system is on `/dev/mdN.eli`.
+    pub geli_keyfile: Option<String>,
+}
+
+impl Volume {
+    /// The device the file system is on: `/dev/mdN`, or `/dev/mdN.eli` for a geli
+    /// container (geli(8): "the encrypted provider ... is named after the provider with
+    /// the .eli suffix", sys/geom/eli/g_eli.h `G_ELI_SUFFIX`).
+    pub fn fs_device(&self, unit: u32) -> String {
+        fs_device(unit, self.geli_keyfile.is_some())
+    }
+}
+
+/// `/dev/mdN`, or `/dev/mdN.eli` when the unit carries geli.
+pub fn fs_device(unit: u32, geli: bool) -> String {
+    format!("/dev/md{unit}{}", if geli { ".eli" } else { "" })
 }
 
 /// expand_number(3): a decimal number with an optional binary suffix b, k, m, g, t, p, e
@@ -121,9 +139,9 @@ pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collecte
     for (i, j) in cfg.jails.iter().enumerate() {
         first.entry(j.name.as_str()).or_insert(i);
     }
-    let find = locate::Finder::new(["path"], [VAR_SIZE, VAR_FILE, VAR_UNIT]);
+    let find = locate::Finder::new(["path"], crate::settings::ALL);
     for (i, j) in cfg.jails.iter().enumerate() {
-        let ([path], [size, file, unit]) = find.get(j);
+        let ([path], [size, file, unit, encrypt, keyfile]) = find.get(j);
         let Some(size_text) = locate::last(size) else {
             continue;
         };
@@ -133,6 +151,7 @@ pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collecte
             size_text,
             locate::last(file),
             locate::last(unit),
+            (locate::last(encrypt), locate::last(keyfile)),
         ) {
             Ok(v) => {
                 out.push(v);
@@ -189,6 +208,7 @@ fn volume_of(
     size_text: &str,
     file: Option<&str>,
     unit: Option<&str>,
+    (encrypt, keyfile): (Option<&str>, Option<&str>),
 ) -> Result<Volume, Fault> {
     check_jail_name(&j.name).map_err(|msg| Fault::var(VAR_SIZE, msg))?;
     let Some(path) = path else {
@@ -253,6 +273,7 @@ fn volume_of(
             Some(v as u32)
         }
     };
+    let geli_keyfile = geli_of(encrypt, keyfile, &path)?;
     Ok(Volume {
         jail: j.name.clone(),
         path,
@@ -260,7 +281,62 @@ fn volume_of(
         size_text: size_text.to_owned(),
         file,
         unit,
+        geli_keyfile,
     })
+}
+
+/// `$volume_encrypt` and `$volume_keyfile` together: the keyfile of a geli container,
+/// None for a plain one. Every half-set combination is refused, as each would leave
+/// the container unencrypted or unattachable without a word.
+fn geli_of(encrypt: Option<&str>, keyfile: Option<&str>, path: &str) -> Result<Option<String>, Fault> {
+    let keyfile = keyfile.map(normalize);
+    match (encrypt, keyfile) {
+        (None, None) => Ok(None),
+        (None, Some(k)) => Err(Fault::var(
+            VAR_KEYFILE,
+            format!(
+                "$volume_keyfile {k} is set but $volume_encrypt is not: the container would not be \
+                 encrypted (add `$volume_encrypt = {ENCRYPT_GELI};`, or remove $volume_keyfile)"
+            ),
+        )),
+        (Some(e), _) if e != ENCRYPT_GELI => Err(Fault::var(
+            VAR_ENCRYPT,
+            format!("$volume_encrypt \"{e}\" is not an encryption jailvol knows (only \"{ENCRYPT_GELI}\")"),
+        )),
+        (Some(_), None) => Err(Fault::var(
+            VAR_ENCRYPT,
+            format!(
+                "$volume_encrypt = {ENCRYPT_GELI} needs $volume_keyfile: the jail starts without a \
+                 person at the console, so geli attaches with a keyfile and no passphrase \
+                 (make one with `dd if=/dev/random of=KEYFILE bs=64 count=1`)"
+            ),
+        )),
+        (Some(_), Some(k)) => {
+            if !k.starts_with('/') {
+                return Err(Fault::var(
+                    VAR_KEYFILE,
+                    format!("$volume_keyfile \"{k}\" is not an absolute path"),
+                ));
+            }
+            if let Some(c) = control_char(&k) {
+                return Err(Fault::var(
+                    VAR_KEYFILE,
+                    format!("keyfile {k:?} {}", control_message(c)),
+                ));
+            }
+            let dir = path.trim_end_matches('/');
+            if k == path || k.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/')) {
+                return Err(Fault::var(
+                    VAR_KEYFILE,
+                    format!(
+                        "$volume_keyfile {k} is inside the jail's own path {path}: it is needed \
+                         before the container is mounted there"
+                    ),
+                ));
+            }
+            Ok(Some(k))
+        }
+    }
 }
 
 /// `$volume_size` in bytes: a size, at least `MIN_SIZE`, in whole sectors.
@@ -437,6 +513,7 @@ mod tests {
             size_text: "1G".into(),
             file: format!("/j/{j}.ufs"),
             unit: u,
+            geli_keyfile: None,
         };
         let mut vols = vec![v("a", None), v("b", Some(100)), v("c", None)];
         let got = assign_units(&mut vols);

@@ -98,8 +98,8 @@ fn unknown_volume_variables_say_which_setting_was_meant() {
         (
             3,
             "b",
-            "$volume_notes is not a jailvol setting (the settings are $volume_size, $volume_file and \
-             $volume_md_unit)",
+            "$volume_notes is not a jailvol setting (the settings are $volume_size, $volume_file, \
+             $volume_md_unit, $volume_encrypt and $volume_keyfile)",
         ),
     ];
     let want: Vec<(u64, String, String)> = want

@@ -119,7 +119,10 @@ pub fn lint(loader: &Loader, parsed: &Parsed, vols: &Collected, cfg: &Config, r:
                 ),
             ));
         }
-        if let Some(f) = superblock_finding(&real, v, loc.as_ref()) {
+        // A geli container holds ciphertext: its superblock is on /dev/mdN.eli only.
+        if v.geli_keyfile.is_none()
+            && let Some(f) = superblock_finding(&real, v, loc.as_ref())
+        {
             r.push(f);
         }
         let allocated = meta.blocks() * 512;
@@ -138,6 +141,7 @@ pub fn lint(loader: &Loader, parsed: &Parsed, vols: &Collected, cfg: &Config, r:
         }
     }
     do_not_fit(need, r);
+    super::keyfile::lint(loader, parsed, vols, cfg, r);
 }
 
 /// JV018 for the container at `real`, None when its UFS2 superblock is where FreeBSD

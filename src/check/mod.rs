@@ -7,6 +7,7 @@ mod address;
 mod config;
 mod container;
 mod fstab;
+mod keyfile;
 mod leftover;
 mod mounts;
 mod params;

@@ -8,9 +8,10 @@ use super::Report;
 use crate::lint::Lint;
 use crate::model::wild_jail_name;
 use crate::parse::jailconf::Parsed;
-use crate::settings::{VAR_FILE, VAR_SIZE, VAR_UNIT};
+use crate::settings::{self, VAR_SIZE};
 
-const SETTINGS: [&str; 3] = [VAR_SIZE, VAR_FILE, VAR_UNIT];
+/// The known names: settings.rs holds the one list.
+const SETTINGS: [&str; 5] = settings::ALL;
 
 /// The prefix jailvol's settings share, which jailvol takes as its own.
 const PREFIX: &str = "volume_";
@@ -31,7 +32,7 @@ pub fn lint(parsed: &Parsed, r: &mut Report) {
             }
             let hint = match near {
                 Some(s) => format!("did you mean ${s}?"),
-                None => format!("the settings are ${VAR_SIZE}, ${VAR_FILE} and ${VAR_UNIT}"),
+                None => format!("the settings are {}", settings::listed()),
             };
             let d = Lint::UnknownVolumeVariable.diag(
                 Some(p.loc()),
@@ -105,6 +106,7 @@ fn distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::settings::{VAR_ENCRYPT, VAR_FILE, VAR_KEYFILE, VAR_UNIT};
 
     #[test]
     fn edit_distance_counts_swaps_as_one() {
@@ -125,5 +127,7 @@ mod tests {
         assert_eq!(nearest("volume_unit"), None);
         assert_eq!(nearest("volum_size"), Some(VAR_SIZE));
         assert_eq!(nearest("ip"), None);
+        assert_eq!(nearest("volume_encrpyt"), Some(VAR_ENCRYPT));
+        assert_eq!(nearest("volume_keyfil"), Some(VAR_KEYFILE));
     }
 }

@@ -14,7 +14,12 @@
 //!
 //! md backend: allocate, `mdconfig -a -t vnode -f FILE -u N`, `newfs -U /dev/mdN`,
 //! mount on `FILE.mnt.XXXXXX`, populate, `umount`, remove the directory,
-//! `mdconfig -d -u N`. makefs backend: `makefs -t ffs -o version=2,softupdates=1 -s SIZE
+//! `mdconfig -d -u N`. A geli container (`$volume_encrypt = geli`, md backend only) puts
+//! geli(8) between the unit and the file system: after the attach, `geli init -B none
+//! -P -K KEYFILE -s 4096 mdN` and `geli attach -p -k KEYFILE mdN`; newfs and the mount use
+//! `/dev/mdN.eli`; `geli detach mdN.eli` before the md detach, and first in a rollback
+//! (md(4) cannot be detached while the .eli provider holds it open). Why these flags:
+//! docs/freebsd.md "geli". makefs backend: `makefs -t ffs -o version=2,softupdates=1 -s SIZE
 //! FILE DIR`, no md, no mount, no root; the result's size and UFS2 superblock are checked.
 
 mod run;
@@ -77,6 +82,8 @@ pub struct Target {
     pub size: u64,
     pub unit: Option<u32>,
     pub source: Source,
+    /// A geli container: its keyfile (a path on this machine, as `file`).
+    pub geli_keyfile: Option<String>,
 }
 
 impl Target {
@@ -86,6 +93,7 @@ impl Target {
             file: map(&v.file),
             size: v.size,
             unit: v.unit,
+            geli_keyfile: v.geli_keyfile.as_deref().map(map),
             source: match source {
                 Source::Empty => Source::Empty,
                 Source::Dir(d) => Source::Dir(map(d)),
@@ -135,6 +143,10 @@ pub enum Op {
     /// umount the temporary directory.
     Umount,
     Detach {
+        unit: u32,
+    },
+    /// `geli detach mdN.eli`.
+    GeliDetach {
         unit: u32,
     },
     RemoveFile {
@@ -219,6 +231,7 @@ impl engine::Op for Op {
             ),
             Op::Umount => "umount \"$tmp\"\n".to_owned(),
             Op::Detach { unit } => line(&["mdconfig", "-d", "-u", &unit.to_string()]),
+            Op::GeliDetach { unit } => format!("{}\n", show_cmd(&Cmd::Run(geli_detach_words(*unit)))),
             Op::RemoveFile { file } => line(&["rm", file]),
             Op::RemoveDir { path } => line(&["rmdir", path]),
         }
@@ -236,11 +249,46 @@ fn run(name: &'static str, v: &[&str]) -> Step<Op> {
     Step::new(name, Op::Run(Cmd::Run(words(v))))
 }
 
+/// geli(8)'s sector size for a container: 4096, not md(4)'s 512 (geli(8) -s: a larger
+/// sector size means fewer encryption operations; UFS's fragments are 4096 anyway).
+pub const GELI_SECTOR: &str = "4096";
+
+/// `geli init`: no metadata backup (`-B none`; geom_eli.c eli_init would write
+/// /var/backups/mdN.eli, named after a unit number other containers reuse, holding the
+/// encrypted master key: a key copy where the admin did not point), no passphrase (`-P`:
+/// the jail starts unattended), the keyfile (`-K`), 4096-byte sectors; the cipher and key
+/// length are geli's defaults (AES-XTS, 128 bits: GELI_ENC_ALGO, g_eli_keylen).
+pub fn geli_init_words(unit: u32, keyfile: &str) -> Vec<String> {
+    words(&[
+        "geli",
+        "init",
+        "-B",
+        "none",
+        "-P",
+        "-K",
+        keyfile,
+        "-s",
+        GELI_SECTOR,
+        &format!("md{unit}"),
+    ])
+}
+
+/// `geli attach -p -k KEYFILE mdN`: the keyfile alone, never a passphrase prompt
+/// (`-p`; geom_eli.c eli_genkey_passphrase).
+pub fn geli_attach_words(unit: u32, keyfile: &str) -> Vec<String> {
+    words(&["geli", "attach", "-p", "-k", keyfile, &format!("md{unit}")])
+}
+
+/// `geli detach mdN.eli`.
+pub fn geli_detach_words(unit: u32) -> Vec<String> {
+    vec!["geli".into(), "detach".into(), format!("md{unit}.eli")]
+}
+
 /// The steps of the md backend. The unit is checked by the preflight.
 fn md_steps(t: &Target, opts: &Options, p: &mut Plan) {
     let unit = t.unit.unwrap_or(0);
     let u = unit.to_string();
-    let dev = format!("/dev/md{unit}");
+    let dev = crate::volume::fs_device(unit, t.geli_keyfile.is_some());
     let file = t.file.clone();
     p.push(
         Step::new(
@@ -260,6 +308,21 @@ fn md_steps(t: &Target, opts: &Options, p: &mut Plan) {
         )
         .undo(Undo::new(Op::Detach { unit }).holding(&["allocate"])),
     );
+    // The md unit under the mount: the .eli provider when there is one.
+    let mut under = "attach";
+    if let Some(key) = &t.geli_keyfile {
+        // Nothing undoes init: its metadata is in the file's last sector, which the
+        // allocate undo removes with the file.
+        p.push(Step::new(
+            "geli-init",
+            Op::Run(Cmd::Run(geli_init_words(unit, key))),
+        ));
+        p.push(
+            Step::new("geli-attach", Op::Run(Cmd::Run(geli_attach_words(unit, key))))
+                .undo(Undo::new(Op::GeliDetach { unit }).holding(&["attach"])),
+        );
+        under = "geli-attach";
+    }
     let mut newfs = vec!["newfs".to_owned()];
     newfs.extend(opts.newfs_opts.iter().cloned());
     newfs.push(dev.clone());
@@ -275,7 +338,7 @@ fn md_steps(t: &Target, opts: &Options, p: &mut Plan) {
     );
     p.push(
         run("mount", &["mount", "-t", "ufs", &dev, TMP])
-            .undo(Undo::new(Op::Umount).holding(&["mkdtemp", "attach"])),
+            .undo(Undo::new(Op::Umount).holding(&["mkdtemp", under])),
     );
     match &t.source {
         Source::Empty => {}
@@ -290,6 +353,9 @@ fn md_steps(t: &Target, opts: &Options, p: &mut Plan) {
     }
     p.push(run("umount", &["umount", TMP]).releases("mount"));
     p.push(Step::new("rmdir", Op::RemoveTmp).releases("mkdtemp"));
+    if t.geli_keyfile.is_some() {
+        p.push(Step::new("geli-detach", Op::Run(Cmd::Run(geli_detach_words(unit)))).releases("geli-attach"));
+    }
     p.push(run("detach", &["mdconfig", "-d", "-u", &u]).releases("attach"));
 }
 
@@ -407,6 +473,28 @@ pub fn preflight(t: &Target, opts: &Options, host: &dyn Host) -> Result<Vec<Diag
             exit::CANTCREAT,
             format!("directory {} does not exist", dir.display()),
         ));
+    }
+    if let Some(key) = &t.geli_keyfile {
+        if opts.via != Via::Md {
+            return Err(refuse(
+                t,
+                exit::USAGE,
+                "a geli container ($volume_encrypt = geli) is made through md(4): geli needs an attached \
+                 provider, which makefs never has (leave out --via makefs)"
+                    .into(),
+            ));
+        }
+        if !host.exists(Path::new(key)) {
+            return Err(refuse(
+                t,
+                exit::NOINPUT,
+                format!(
+                    "keyfile {key} does not exist: jailvol never makes keys; make one with \
+                     `dd if=/dev/random of={} bs=64 count=1` and `chmod 600` it",
+                    shell::quote(key)
+                ),
+            ));
+        }
     }
     if opts.via == Via::Md && t.unit.is_none() {
         return Err(refuse(

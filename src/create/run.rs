@@ -177,6 +177,13 @@ impl Ops<Op> for CreateOps<'_> {
                     Err(_) => Err(format!("md{unit} could not be detached: run {}", c.render())),
                 }
             }
+            Op::GeliDetach { unit } => {
+                let c = Cmd::Run(super::geli_detach_words(*unit));
+                match run::command(self.runner, &c, self.verbose) {
+                    Ok(()) => Ok(format!("detached md{unit}.eli")),
+                    Err(_) => Err(format!("md{unit}.eli could not be detached: run {}", c.render())),
+                }
+            }
             Op::RemoveTmp => match self.tmp.clone() {
                 None => Ok(String::new()),
                 Some(p) => match self.host.remove_dir(&p) {
@@ -212,9 +219,17 @@ impl Ops<Op> for CreateOps<'_> {
                 "directory {tmp} (a mount point): then run rmdir {}",
                 shell::quote(&tmp)
             ),
+            (Op::Detach { unit }, Op::GeliDetach { .. }) => format!(
+                "md{unit} stays attached (md{unit}.eli holds it): then run {}",
+                detach(*unit).render()
+            ),
             (Op::Detach { unit }, _) => format!(
                 "md{unit} stays attached (mounted): then run {}",
                 detach(*unit).render()
+            ),
+            (Op::GeliDetach { unit }, _) => format!(
+                "md{unit}.eli stays attached (mounted): then run {}",
+                Cmd::Run(super::geli_detach_words(*unit)).render()
             ),
             (Op::RemoveFile { file }, Op::Detach { unit }) => {
                 format!("{file} (backs md{unit}): then run rm {}", shell::quote(file))

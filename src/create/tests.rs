@@ -127,6 +127,7 @@ fn target(source: Source) -> Target {
         size: 64 << 20,
         unit: Some(101),
         source,
+        geli_keyfile: None,
     }
 }
 
@@ -425,4 +426,145 @@ fn preflight_refuses_an_existing_container_and_a_missing_unit() {
     let e = preflight(&t, &Options::default(), &Mem::default()).unwrap_err();
     assert_eq!(e.exit, exit::DATAERR);
     assert!(e.message.contains("jailvol generate"));
+}
+
+fn go_geli(rec: &mut Rec, mem: &mut Mem) -> Result<Report, Diag> {
+    let t = Target {
+        geli_keyfile: Some("/etc/jailvol/www.key".into()),
+        ..target(Source::Empty)
+    };
+    let steps = plan(&t, &Options::default());
+    execute(&t, &steps, rec, mem, &mut |_| {}, &mut |_| {})
+}
+
+const GELI_INIT: &str = "geli init -B none -P -K /etc/jailvol/www.key -s 4096 md101";
+const GELI_ATTACH: &str = "geli attach -p -k /etc/jailvol/www.key md101";
+
+#[test]
+fn a_geli_container_puts_geli_between_the_unit_and_the_file_system() {
+    let (mut rec, mut mem) = (Rec::default(), Mem::default());
+    go_geli(&mut rec, &mut mem).unwrap();
+    assert_eq!(
+        rec.log,
+        [
+            "mdconfig -a -t vnode -f /j/www.ufs -u 101",
+            GELI_INIT,
+            GELI_ATTACH,
+            "newfs -U /dev/md101.eli",
+            "mount -t ufs /dev/md101.eli /j/www.ufs.mnt.abc123",
+            "umount /j/www.ufs.mnt.abc123",
+            "geli detach md101.eli",
+            "mdconfig -d -u 101",
+        ]
+    );
+    assert_eq!(mem.paths.iter().collect::<Vec<_>>(), [Path::new("/j/www.ufs")]);
+}
+
+/// Each failure point of a geli create: what ran, geli detached before md in the undo.
+#[test]
+fn every_geli_failure_point_rolls_back_geli_then_md() {
+    let attach = "mdconfig -a -t vnode -f /j/www.ufs -u 101";
+    let mount = "mount -t ufs /dev/md101.eli /j/www.ufs.mnt.abc123";
+    let cases: &[(&str, &[&str])] = &[
+        ("geli init", &[attach, GELI_INIT, "mdconfig -d -u 101"]),
+        (
+            "geli attach",
+            &[attach, GELI_INIT, GELI_ATTACH, "mdconfig -d -u 101"],
+        ),
+        (
+            "newfs",
+            &[
+                attach,
+                GELI_INIT,
+                GELI_ATTACH,
+                "newfs -U /dev/md101.eli",
+                "geli detach md101.eli",
+                "mdconfig -d -u 101",
+            ],
+        ),
+        (
+            "mount -t",
+            &[
+                attach,
+                GELI_INIT,
+                GELI_ATTACH,
+                "newfs -U /dev/md101.eli",
+                mount,
+                "geli detach md101.eli",
+                "mdconfig -d -u 101",
+            ],
+        ),
+        (
+            "geli detach",
+            &[
+                attach,
+                GELI_INIT,
+                GELI_ATTACH,
+                "newfs -U /dev/md101.eli",
+                mount,
+                "umount /j/www.ufs.mnt.abc123",
+                "geli detach md101.eli",
+                "geli detach md101.eli",
+                "mdconfig -d -u 101",
+            ],
+        ),
+    ];
+    for (fail, expect) in cases {
+        let mut rec = Rec {
+            fail: Some(fail.to_string()),
+            ..Rec::default()
+        };
+        let mut mem = Mem::default();
+        let d = go_geli(&mut rec, &mut mem).unwrap_err();
+        assert_eq!(&rec.log, expect, "{fail}");
+        assert!(mem.paths.is_empty(), "{fail}: {:?}", mem.paths);
+        assert_eq!(
+            d.notes.last().map(String::as_str),
+            Some("nothing remains"),
+            "{d:?}"
+        );
+    }
+}
+
+#[test]
+fn a_stuck_geli_detach_keeps_md_and_the_file_and_says_how_to_finish() {
+    let mut rec = Rec {
+        fail: Some("geli detach".into()),
+        sticky: true,
+        ..Rec::default()
+    };
+    let mut mem = Mem::default();
+    let d = go_geli(&mut rec, &mut mem).unwrap_err();
+    assert_eq!(
+        d.notes[1..],
+        [
+            "remains: md101.eli could not be detached: run geli detach md101.eli",
+            "remains: md101 stays attached (md101.eli holds it): then run mdconfig -d -u 101",
+            "remains: /j/www.ufs (backs md101): then run rm /j/www.ufs",
+        ]
+    );
+}
+
+#[test]
+fn preflight_refuses_a_missing_keyfile_and_makefs() {
+    let t = Target {
+        geli_keyfile: Some("/etc/jailvol/www.key".into()),
+        ..target(Source::Empty)
+    };
+    let e = preflight(&t, &Options::default(), &Mem::default()).unwrap_err();
+    assert_eq!(e.exit, exit::NOINPUT);
+    assert!(
+        e.message.contains("keyfile /etc/jailvol/www.key does not exist"),
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains("dd if=/dev/random"), "{}", e.message);
+    let mut mem = Mem::default();
+    mem.paths.insert(PathBuf::from("/etc/jailvol/www.key"));
+    assert!(preflight(&t, &Options::default(), &mem).is_ok());
+    let makefs = Options {
+        via: Via::Makefs,
+        ..Options::default()
+    };
+    assert_eq!(preflight(&t, &makefs, &mem).unwrap_err().exit, exit::USAGE);
 }

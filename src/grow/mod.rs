@@ -20,6 +20,15 @@
 //! is intact at its old size inside a bigger file, and a second `jailvol grow` finishes
 //! the job. The configuration changes only after growfs succeeded.
 //!
+//! A geli container (`$volume_encrypt = geli`) grows offline only, with the jail stopped
+//! and its unit detached: `geli resize` opens the md provider for writing
+//! (sbin/geom/class/eli/geom_eli.c `eli_resize`: `g_open(prov, 1)`), which an attached
+//! `mdN.eli` keeps from it. Extend, `mdconfig -a` (md sees the new size), `geli resize -s
+//! OLDSIZE mdN` (moves the metadata from the old last sector to the new one; skipped
+//! when `geli dump mdN` already finds it there: an earlier grow moved it), `geli attach
+//! -p -k KEYFILE mdN`, fsck, `growfs -y /dev/mdN.eli`, fsck, `geli detach mdN.eli`,
+//! `mdconfig -d`, config.
+//!
 //! In the engine's terms (src/engine): the extension's undo is for a failed extension
 //! only; the attach's undo is the detach; growfs is the commit step (no interrupt stops
 //! the run after it); the fsck after it, the detach and the configuration are finishing
@@ -181,6 +190,8 @@ pub struct Target {
     pub sparse: bool,
     /// The filesystem already fills the file (an earlier grow got past growfs).
     pub fs_grown: bool,
+    /// A geli container: its keyfile, as used on this machine.
+    pub geli_keyfile: Option<String>,
 }
 
 impl Target {
@@ -194,13 +205,20 @@ impl Target {
             new,
             sparse,
             fs_grown: false,
+            geli_keyfile: None,
         }
+    }
+    /// The target of a geli container, attached with `keyfile` (as used on this machine).
+    pub fn with_geli(mut self, keyfile: Option<String>) -> Target {
+        self.geli_keyfile = keyfile;
+        self
     }
     fn cmd(&self, v: &[&str]) -> Cmd {
         Cmd::Run(v.iter().map(|s| (*s).to_owned()).collect())
     }
+    /// The device the file system is on (`/dev/mdN.eli` for a geli container).
     fn dev(&self) -> String {
-        format!("/dev/md{}", self.unit)
+        crate::volume::fs_device(self.unit, self.geli_keyfile.is_some())
     }
     fn attach(&self) -> Cmd {
         self.cmd(&[
@@ -216,6 +234,9 @@ impl Target {
     }
     fn detach(&self) -> Cmd {
         self.cmd(&["mdconfig", "-d", "-u", &self.unit.to_string()])
+    }
+    fn geli_detach(&self) -> Cmd {
+        Cmd::Run(crate::create::geli_detach_words(self.unit))
     }
     fn fsck(&self) -> Cmd {
         self.cmd(&["fsck", "-t", "ufs", "-p", &self.dev()])
@@ -265,6 +286,16 @@ pub enum Op {
     /// `fsck -t ufs -p` after growfs, as growfs.8 recommends.
     Fsck(Cmd),
     Detach(Cmd),
+    /// `geli resize -s OLDSIZE mdN`, unless `dump` (`geli dump mdN`) finds the metadata in
+    /// the provider's last sector already.
+    GeliResize {
+        resize: Cmd,
+        dump: Cmd,
+    },
+    /// `geli attach -p -k KEYFILE mdN`.
+    GeliAttach(Cmd),
+    /// `geli detach mdN.eli`.
+    GeliDetach(Cmd),
     /// Write `$volume_size` into `file`, the configuration.
     WriteConfig {
         file: String,
@@ -312,7 +343,18 @@ impl engine::Op for Op {
                 }
                 s
             }
-            Op::Attach(c) | Op::Check(c) | Op::Growfs { cmd: c, .. } | Op::Fsck(c) | Op::Detach(c) => {
+            Op::GeliResize { resize, dump } => format!(
+                "{}\n#   (skipped when `{}` finds the metadata at the end already: an earlier grow moved it)\n",
+                resize.render(),
+                dump.render()
+            ),
+            Op::Attach(c)
+            | Op::Check(c)
+            | Op::Growfs { cmd: c, .. }
+            | Op::Fsck(c)
+            | Op::Detach(c)
+            | Op::GeliAttach(c)
+            | Op::GeliDetach(c) => {
                 format!("{}\n", c.render())
             }
             Op::WriteConfig { file, value } => format!("# then: ${VAR_SIZE} = {value} in {file}\n"),
@@ -410,6 +452,7 @@ pub fn plan(t: &Target, st: &State, online: bool, state: &str, config: &str) -> 
     } else {
         p.push(Step::new("attach", Op::Attach(t.attach())).undo(Undo::new(Op::Detach(t.detach()))));
     }
+    geli_open(t, &mut p);
     p.push(Step::new("check", Op::Check(t.fsck())));
     if !t.fs_grown {
         p.push(
@@ -427,6 +470,13 @@ pub fn plan(t: &Target, st: &State, online: bool, state: &str, config: &str) -> 
         p.foot
             .push("growfs skipped: the filesystem already fills the file".into());
     }
+    if t.geli_keyfile.is_some() {
+        p.push(
+            Step::new("geli-detach", Op::GeliDetach(t.geli_detach()))
+                .releases("geli-attach")
+                .late(),
+        );
+    }
     if !attached {
         p.push(
             Step::new("detach", Op::Detach(t.detach()))
@@ -436,6 +486,45 @@ pub fn plan(t: &Target, st: &State, online: bool, state: &str, config: &str) -> 
     }
     p.push(Step::new("config", config).late());
     p
+}
+
+/// Why a geli container cannot be grown in this state, when it cannot: only stopped and
+/// detached (`geli resize` opens the md provider for writing, which an attached
+/// `mdN.eli` holds exclusively: geom_eli.c `eli_resize`).
+pub fn geli_refusal(t: &Target, st: &State) -> Option<String> {
+    t.geli_keyfile.as_ref()?;
+    (st.online() || st.attached_here(&t.file) || !st.file_units.is_empty()).then(|| {
+        format!(
+            "{}: a geli container grows only with the jail stopped and md{} detached ({}): geli resize \
+             cannot open the provider while mdN.eli holds it; stop the jail (its exec.release detaches \
+             both), then run grow again",
+            t.jail,
+            t.unit,
+            st.describe(t.unit, &t.file)
+        )
+    })
+}
+
+/// The geli steps between the md attach and the fsck: offline and detached only
+/// (`geli_refusal`), so md has the new size by now.
+fn geli_open(t: &Target, p: &mut Plan) {
+    if let Some(key) = &t.geli_keyfile {
+        let prov = format!("md{}", t.unit);
+        p.push(Step::new(
+            "geli-resize",
+            Op::GeliResize {
+                resize: t.cmd(&["geli", "resize", "-s", &t.old.to_string(), &prov]),
+                dump: t.cmd(&["geli", "dump", &prov]),
+            },
+        ));
+        p.push(
+            Step::new(
+                "geli-attach",
+                Op::GeliAttach(Cmd::Run(crate::create::geli_attach_words(t.unit, key))),
+            )
+            .undo(Undo::new(Op::GeliDetach(t.geli_detach())).holding(&["attach"])),
+        );
+    }
 }
 
 /// The plan as sh, one step a line: what `--dry-run` prints (and a refused online grow).

@@ -254,13 +254,41 @@ impl Ops<Op> for GrowOps<'_> {
             Op::Growfs { cmd, online } => self.growfs(cmd, *online, report),
             Op::Fsck(c) => {
                 let attach = self.attach_text();
+                let dev = self.t.dev();
+                let geli = match &self.t.geli_keyfile {
+                    Some(k) => format!(
+                        "; geli list md{u}.eli || {}",
+                        Cmd::Run(crate::create::geli_attach_words(u, k)).render()
+                    ),
+                    None => String::new(),
+                };
                 self.command(c).map_err(|mut f| {
                     f.todo = format!(
-                        "run `mdconfig -l -u {u} || {attach}; fsck -t ufs -y /dev/md{u}` before starting the jail"
+                        "run `mdconfig -l -u {u} || {attach}{geli}; fsck -t ufs -y {dev}` before starting the jail"
                     );
                     f
                 })
             }
+            Op::GeliResize { resize, dump } => {
+                if self.command(dump).is_ok() {
+                    report.notes.push(format!(
+                        "{}: the geli metadata is at the end of md{u} already (an earlier grow moved it): \
+                         geli resize skipped",
+                        self.t.jail
+                    ));
+                    return Ok(());
+                }
+                self.command(resize)
+            }
+            Op::GeliAttach(c) => self.command(c),
+            Op::GeliDetach(c) => self.command(c).map_err(|mut f| {
+                f.todo = format!(
+                    "md{u}.eli stays attached: run {}, then {}",
+                    c.render(),
+                    self.t.detach().render()
+                );
+                f
+            }),
             Op::Detach(c) => match self.command(c) {
                 Ok(()) => {
                     self.ours = false;
@@ -285,6 +313,10 @@ impl Ops<Op> for GrowOps<'_> {
                     Ok(format!("detached md{}", t.unit))
                 }
                 Err(_) => Err(format!("md{} is still attached: run {}", t.unit, c.render())),
+            },
+            Op::GeliDetach(c) => match self.command(c) {
+                Ok(()) => Ok(format!("detached md{}.eli", t.unit)),
+                Err(_) => Err(format!("md{}.eli is still attached: run {}", t.unit, c.render())),
             },
             Op::Truncate { file, size } => match self.host.set_len(Path::new(file), *size) {
                 Ok(()) => {

@@ -131,6 +131,7 @@ fn target() -> Target {
         new: 128 * M,
         sparse: false,
         fs_grown: false,
+        geli_keyfile: None,
     }
 }
 

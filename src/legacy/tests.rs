@@ -798,3 +798,17 @@ fn render_matches_emit() {
         }
     }
 }
+
+#[test]
+fn geli_settings_convert_like_the_other_volume_settings() {
+    let c = conv(&[
+        ("jail_j_volume_size", "1G"),
+        ("jail_j_volume_encrypt", "geli"),
+        ("jail_j_volume_keyfile", "/etc/jailvol/j.key"),
+    ]);
+    assert!(!warned(&c, "volume_encrypt"));
+    assert!(!warned(&c, "volume_keyfile"));
+    let text = c.render(false);
+    assert!(text.contains("$volume_encrypt = geli;"), "{text}");
+    assert!(text.contains("$volume_keyfile = /etc/jailvol/j.key;"), "{text}");
+}

@@ -41,6 +41,8 @@ const JAIL_SUFFIXES: &[&str] = &[
     "volume_size",
     "volume_file",
     "volume_md_unit",
+    "volume_encrypt",
+    "volume_keyfile",
 ];
 const JAIL_NUMBERED: &[&str] = &[
     "ip_multi",
@@ -71,7 +73,7 @@ const GLOBALS: &[&str] = &[
 const NO_FALLBACK: &[&str] = &["hostname", "rootdir", "ip", "exec", "exec_start", "exec_stop"];
 
 /// The jail.conf variables jailvol's volume settings use (design §3), per jail only.
-pub(super) const VOLUME_VARS: &[&str] = &["volume_size", "volume_file", "volume_md_unit"];
+pub(super) const VOLUME_VARS: &[&str] = &crate::settings::ALL;
 
 pub(super) fn push_num(s: &mut String, mut n: u64) {
     let mut digits = [0u8; 20];

@@ -239,6 +239,7 @@ fn create_cmds(m: &Migration) -> CreateCmds {
         size: m.size,
         unit: Some(m.unit),
         source: create::Source::Dir(m.root.clone()),
+        geli_keyfile: None,
     };
     let opts = create::Options {
         via: create::Via::Md,

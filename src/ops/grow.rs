@@ -231,9 +231,9 @@ fn observe(jail: &str, file: &str, path: &str, unit: u32, dry_run: bool) -> Resu
             "/dev/md{unit} is mounted on {on}, not on the jail's path: unmount it first"
         ));
     }
-    if state.online()
-        && (state.mounted_from.as_deref() != Some(format!("/dev/md{unit}").as_str())
-            || !state.attached_here(file))
+    let dev = format!("/dev/md{unit}");
+    let from_unit = |d: &str| d == dev || d.strip_prefix(dev.as_str()) == Some(".eli");
+    if state.online() && (!state.mounted_from.as_deref().is_some_and(from_unit) || !state.attached_here(file))
     {
         return bad(format!(
             "the jail's root is not mounted from md{unit} backed by {file} ({text}): see `jailvol status`"
@@ -279,7 +279,11 @@ pub fn prepare(
     let file_size = file_checks(&jail, &file, new, opts.sparse, warn)?;
     let (state, text) = observe(&jail, &file, &path, unit, opts.dry_run)?;
     let online = state.online();
-    let mut target = grow::Target::new(&v, file.clone(), unit, file_size, new, opts.sparse);
+    let mut target = grow::Target::new(&v, file.clone(), unit, file_size, new, opts.sparse)
+        .with_geli(v.geli_keyfile.as_deref().map(real));
+    if let Some(m) = grow::geli_refusal(&target, &state) {
+        return Err(Diag::error(None, m).with_exit(exit::CANTCREAT));
+    }
     if !online {
         target.fs_grown = file_size >= new
             && grow::fs_size(&RealHost::default(), Path::new(&file)).is_some_and(|fs| fs > v.size);

@@ -214,6 +214,16 @@ pub fn prepare(
         }
         anyhow::bail!(usage(format!("no jail \"{name}\"")));
     };
+    if vol.geli_keyfile.is_some() {
+        // The migrate script makes a plain container; the hooks would then try geli
+        // attach on it. Not supported yet: refused rather than a jail that cannot start.
+        anyhow::bail!(usage(format!(
+            "jail \"{name}\" is a geli container ($volume_encrypt = geli): migrate does not make \
+             encrypted containers yet: with the jail stopped, run `jailvol generate`, then \
+             `jailvol create --from {}` (its tree is copied into the container mounted over it)",
+            crate::shell::quote(&vol.path)
+        )));
+    }
     let writes = writes(&p, &plan)?;
     let mut saves: Vec<String> = writes.iter().map(|w| w.path.clone()).collect();
     let (commands, guards, notes) = match sw {

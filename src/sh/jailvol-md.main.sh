@@ -3,20 +3,33 @@ jv_fsck() {
 	# where it still is instead (a stop that failed half-way leaves it mounted).
 	jv_where=$(jv_mounted "$1")
 	if [ -n "$jv_where" ]; then
-		jv_die "/dev/md$1 is still mounted ($jv_where): unmount it, then start the jail again"
+		jv_die "$1 is still mounted ($jv_where): unmount it, then start the jail again"
 	fi
-	fsck -t ufs -p "/dev/md$1" || jv_die "fsck of /dev/md$1 failed: not mounting"
+	fsck -t ufs -p "$1" || jv_die "fsck of $1 failed: not mounting"
 }
 
 case "${1:-}" in
 attach)
-	[ $# -eq 3 ] || jv_die "usage: jailvol-md attach UNIT FILE"
-	jv_attach "$2" "$3"
-	jv_fsck "$2"
+	shift
+	jv_key=""
+	if [ "${1:-}" = -k ] && [ $# -ge 2 ]; then
+		jv_key=$2
+		shift 2
+	fi
+	[ $# -eq 2 ] || jv_die "usage: jailvol-md attach [-k KEYFILE] UNIT FILE"
+	jv_attach "$1" "$2"
+	if [ -n "$jv_key" ]; then
+		# md first, then geli on it; the file system is on mdUNIT.eli.
+		jv_geli_attach "$1" "$jv_key"
+		jv_fsck "/dev/md$1.eli"
+	else
+		jv_fsck "/dev/md$1"
+	fi
 	;;
 detach)
 	[ $# -eq 2 ] || jv_die "usage: jailvol-md detach FILE"
 	for jv_u in $(jv_units_of "$2"); do
+		jv_geli_detach "$jv_u"
 		mdconfig -d -u "$jv_u"
 	done
 	;;
@@ -55,7 +68,7 @@ detach)
 	else
 		jv_attach "$jv_unit" "$jv_file"
 	fi
-	jv_fsck "$jv_unit"
+	jv_fsck "/dev/md$jv_unit"
 	# Options are what mount(8) collected from the fstab line (rw, ro, noatime...).
 	if [ -n "$jv_opts" ]; then
 		mount -t ufs -o "$jv_opts" "/dev/md$jv_unit" "$2"

@@ -39,11 +39,34 @@ jv_attach() {
 	fi
 }
 
-# Where /dev/mdUNIT is mounted, as `mount -p` prints it (sbin/mount/mount.c putfsent:
-# the device, then tabs or one space, then the mount point), or nothing.
+# Whether mdUNIT.eli exists: geom(8) `list NAME` fails for a geom that does not exist
+# (and when the ELI class is not loaded at all, which means the same).
+jv_geli_attached() {
+	geli list "md$1.eli" >/dev/null 2>&1
+}
+
+# Attach geli on mdUNIT with KEYFILE unless mdUNIT.eli exists: the keyfile alone, never
+# a passphrase prompt (-p; sbin/geom/class/eli/geom_eli.c eli_genkey_passphrase).
+jv_geli_attach() {
+	if ! jv_geli_attached "$1"; then
+		[ -r "$2" ] || jv_die "keyfile $2 cannot be read: md$1 stays attached without geli"
+		geli attach -p -k "$2" "md$1" || jv_die "geli attach -p -k $2 md$1 failed"
+	fi
+}
+
+# Detach mdUNIT.eli if it exists: md(4) cannot detach a unit geli holds open.
+jv_geli_detach() {
+	if jv_geli_attached "$1"; then
+		geli detach "md$1.eli"
+	fi
+}
+
+# Where DEVICE (/dev/mdN or /dev/mdN.eli) is mounted, as `mount -p` prints it
+# (sbin/mount/mount.c putfsent: the device, then tabs or one space, then the mount
+# point), or nothing.
 jv_mounted() {
 	mount -p | while read -r jv_d jv_rest; do
-		if [ "$jv_d" = "/dev/md$1" ]; then
+		if [ "$jv_d" = "$1" ]; then
 			printf '%s\n' "$jv_rest"
 		fi
 	done

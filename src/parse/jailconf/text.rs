@@ -222,6 +222,8 @@ pub(super) fn known_name(b: &[u8]) -> Option<&'static str> {
         b"volume_size" => "volume_size",
         b"volume_file" => "volume_file",
         b"volume_md_unit" => "volume_md_unit",
+        b"volume_encrypt" => "volume_encrypt",
+        b"volume_keyfile" => "volume_keyfile",
         _ => return None,
     })
 }

@@ -9,6 +9,7 @@
 //! Built only for the tests (`required-features = ["fakebsd"]`, enabled by the
 //! package's dev-dependency on itself): never installed.
 
+mod geli;
 mod jail;
 mod md;
 mod mount;
@@ -107,6 +108,7 @@ pub fn power_loss(dir: &Path, st: &mut State) {
         mount::detach_mount(dir, st, i, false);
     }
     st.units.clear();
+    st.eli.clear();
     st.jails.clear();
 }
 
@@ -164,6 +166,7 @@ fn main() {
         "mtree" => tools::mtree(&ctx),
         "df" => tools::df(&ctx),
         "id" => tools::id(&ctx),
+        "geli" => geli::geli(&ctx),
         "fakebsd" if ctx.args == ["power-loss"] => ctx.with(|st| {
             power_loss(&ctx.dir, st);
             0

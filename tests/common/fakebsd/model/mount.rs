@@ -140,16 +140,20 @@ pub fn mount(ctx: &Ctx) -> i32 {
 
 /// The checks ffs_mountfs makes before mounting `special` (a `/dev/mdN`).
 fn ufs_source(st: &State, special: &str, readonly: bool, force: bool) -> Result<Kind, String> {
-    let Some(n) = special
-        .strip_prefix("/dev/md")
-        .and_then(|n| n.parse::<u32>().ok())
-    else {
-        return Err(format!("{special}: device not modelled (only /dev/mdN)"));
+    if !special.starts_with("/dev/md") {
+        return Err(format!(
+            "{special}: device not modelled (only /dev/mdN, /dev/mdN.eli)"
+        ));
+    }
+    let Some((n, eli)) = st.device(special) else {
+        return Err(format!("{special}: No such file or directory"));
     };
     let Some(unit) = st.units.get(&n) else {
         return Err(format!("{special}: No such file or directory"));
     };
-    let Some(fs) = st.filesystems.get(&unit.file) else {
+    // Below geli the container holds ciphertext: no superblock on the md unit itself.
+    let ciphertext = !eli && st.geli.contains_key(&unit.file);
+    let Some(fs) = st.filesystems.get(&unit.file).filter(|_| !ciphertext) else {
         return Err(format!("{special}: Invalid argument"));
     };
     if st.mounts.iter().any(|m| m.device == special) {

@@ -11,7 +11,7 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -24,7 +24,7 @@ pub const STATE_ENV: &str = "FAKEBSD_STATE";
 /// Every command the model answers to (the test harness links each name to the model).
 pub const COMMANDS: &[&str] = &[
     "mdconfig", "mount", "umount", "newfs", "fsck", "fsck_ufs", "fsck_ffs", "growfs", "jail", "jls",
-    "service", "sysrc", "tar", "mtree", "df", "id",
+    "service", "sysrc", "tar", "mtree", "df", "id", "geli",
 ];
 
 #[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq, Eq)]
@@ -54,6 +54,27 @@ pub struct State {
     /// The directory holding the fake commands (the stand-in for /sbin and /usr/sbin
     /// when jail(8) runs a hook with `exec.clean`).
     pub bin: String,
+    /// geli(8) metadata, in the last sector of each container holding some (by the
+    /// file's realpath, as `filesystems`).
+    #[serde(default)]
+    pub geli: BTreeMap<String, GeliMeta>,
+    /// md units with a geli provider attached (`mdN.eli`).
+    #[serde(default)]
+    pub eli: BTreeSet<u32>,
+    /// Metadata backups `geli init` wrote (its `-B`, or /var/backups/mdN.eli).
+    #[serde(default)]
+    pub geli_backups: Vec<String>,
+}
+
+/// geli(8) metadata (sys/geom/eli/g_eli.h `struct g_eli_metadata`), what matters here.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct GeliMeta {
+    /// The keyfile's bytes (the model's stand-in for the encrypted master key).
+    pub key: Vec<u8>,
+    /// `md_provsize`: the provider's size at init or at the last resize.
+    pub provsize: u64,
+    /// `md_sectorsize`.
+    pub sectorsize: u64,
 }
 
 /// An md(4) unit: vnode-backed units only.
@@ -214,12 +235,27 @@ impl State {
         self.mounts.iter().rev().find(|m| m.point == point)
     }
 
-    /// Whether mdN is in use by a mount.
+    /// Whether mdN is in use: by a mount, or by geli (`mdN.eli` keeps it open).
     pub fn unit_busy(&self, n: u32) -> bool {
+        if self.eli.contains(&n) {
+            return true;
+        }
         let dev = format!("/dev/md{n}");
         self.mounts
             .iter()
             .any(|m| m.device == dev || m.device.starts_with(&format!("{dev}.")))
+    }
+
+    /// The md unit behind a device (`/dev/mdN`, `mdN`, `/dev/mdN.eli`, `mdN.eli`), and
+    /// whether it is the geli provider; None when no such device exists.
+    pub fn device(&self, dev: &str) -> Option<(u32, bool)> {
+        let name = dev.strip_prefix("/dev/").unwrap_or(dev).strip_prefix("md")?;
+        let (num, eli) = match name.strip_suffix(".eli") {
+            Some(n) => (n, true),
+            None => (name, false),
+        };
+        let n: u32 = num.parse().ok()?;
+        (self.units.contains_key(&n) && (!eli || self.eli.contains(&n))).then_some((n, eli))
     }
 
     pub fn jail(&self, name: &str) -> Option<&Jail> {

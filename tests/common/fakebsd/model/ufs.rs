@@ -17,15 +17,35 @@
 use crate::state::{State, Ufs};
 use crate::{Ctx, clear_dir, parse_md_size};
 
-/// The md unit and its container for a device argument (`/dev/mdN`, `mdN`).
-fn unit_of(st: &State, dev: &str) -> Option<(u32, String)> {
-    let n = dev
-        .strip_prefix("/dev/")
-        .unwrap_or(dev)
-        .strip_prefix("md")?
-        .parse::<u32>()
-        .ok()?;
-    st.units.get(&n).map(|u| (n, u.file.clone()))
+/// The device a UFS command opens: its md unit and container, its canonical name, its
+/// size and whether it is in use (mounted, or for mdN, held by geli).
+struct Dev {
+    file: String,
+    path: String,
+    size: u64,
+    busy: bool,
+}
+
+/// The device for an argument (`/dev/mdN`, `mdN`, `/dev/mdN.eli`, `mdN.eli`): a geli
+/// provider (geli.rs) is the unit less the metadata sector.
+fn device(st: &State, dev: &str) -> Option<Dev> {
+    let (n, eli) = st.device(dev)?;
+    let unit = st.units.get(&n)?;
+    let path = format!("/dev/md{n}{}", if eli { ".eli" } else { "" });
+    let (size, busy) = if eli {
+        (
+            crate::geli::eli_size(st, n)?,
+            st.mounts.iter().any(|m| m.device == path),
+        )
+    } else {
+        (unit.size, st.unit_busy(n))
+    };
+    Some(Dev {
+        file: unit.file.clone(),
+        path,
+        size,
+        busy,
+    })
 }
 
 pub fn newfs(ctx: &Ctx) -> i32 {
@@ -56,13 +76,12 @@ pub fn newfs(ctx: &Ctx) -> i32 {
     };
     let dir = ctx.dir.clone();
     ctx.with(|st| {
-        let Some((n, file)) = unit_of(st, &dev) else {
+        let Some(Dev { file, size, busy, .. }) = device(st, &dev) else {
             return ctx.err(format!("{dev}: could not find special device"));
         };
-        if st.unit_busy(n) {
+        if busy {
             return ctx.err(format!("{dev}: Operation not permitted"));
         }
-        let size = st.units[&n].size;
         let id = match st.filesystems.get(&file) {
             Some(fs) => fs.id,
             None => {
@@ -126,11 +145,13 @@ pub fn fsck(ctx: &Ctx) -> i32 {
         );
     };
     ctx.with(|st| {
-        let Some((n, file)) = unit_of(st, &dev) else {
+        let Some(Dev {
+            file, path: devpath, ..
+        }) = device(st, &dev)
+        else {
             eprintln!("fsck: {dev}: No such file or directory");
             return 8;
         };
-        let devpath = format!("/dev/md{n}");
         let mounted_rw = st.mounts.iter().any(|m| m.device == devpath && !m.readonly);
         let Some(fs) = st.filesystems.get_mut(&file) else {
             eprintln!("fsck: Could not determine filesystem type");
@@ -185,10 +206,14 @@ pub fn growfs(ctx: &Ctx) -> i32 {
         return ctx.err("usage: growfs [-Ny] [-s size] special | filesystem");
     };
     ctx.with(|st| {
-        let Some((n, file)) = unit_of(st, &dev) else {
+        let Some(Dev {
+            file,
+            size: unit_size,
+            ..
+        }) = device(st, &dev)
+        else {
             return ctx.err(format!("{dev}: No such file or directory"));
         };
-        let unit_size = st.units[&n].size;
         let Some(fs) = st.filesystems.get_mut(&file) else {
             return ctx.err(format!("{dev}: could not read superblock"));
         };
