@@ -107,7 +107,7 @@ github\t''"
 complete -c jailvol -n "__fish_jailvol_using_subcommand check" -l color -d 'Colour the error and warning labels and carets: `auto` on a terminal unless NO_COLOR is set (and not empty) or TERM is dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c jailvol -n "__fish_jailvol_using_subcommand check" -l no-containers -d 'Skip the lints that read the containers (JV016-JV020): for a configuration repository, whose containers are on the hosts'
+complete -c jailvol -n "__fish_jailvol_using_subcommand check" -l no-containers -d 'Skip the lints that read the containers and the host\'s files (JV016-JV020, JV029, JV040): for a configuration repository, whose containers are on the hosts'
 complete -c jailvol -n "__fish_jailvol_using_subcommand check" -l jail-conf -d 'Read the -f files as jail.conf, whatever they look like'
 complete -c jailvol -n "__fish_jailvol_using_subcommand check" -l rc-conf -d 'Read the -f files as rc.conf (legacy jail_* variables)'
 complete -c jailvol -n "__fish_jailvol_using_subcommand check" -s q -l quiet -d 'Print no warnings'

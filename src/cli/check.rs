@@ -14,8 +14,8 @@ pub struct CheckArgs {
     /// Fail (exit 1) on findings at or above this severity; drift always fails.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
-    /// Skip the lints that read the containers (JV016-JV020): for a configuration
-    /// repository, whose containers are on the hosts.
+    /// Skip the lints that read the containers and the host's files (JV016-JV020,
+    /// JV029, JV040): for a configuration repository, whose containers are on the hosts.
     #[arg(long)]
     pub no_containers: bool,
 }
