@@ -190,17 +190,3 @@ fn dry_run_json(
     doc.end(out)?;
     Ok(())
 }
-
-/// The style of an rc.conf host when `--style` is not given. rc.d/jail runs no
-/// exec.prepare, so the jail's own fstab line attaches the container: `mountprog` from
-/// 10.0 on, the historical md + ufs `seed` pair before (docs/freebsd.md).
-pub(super) fn rc_style(target_release: Option<&str>) -> plan::Style {
-    let old = target_release
-        .and_then(plan::parse_release)
-        .is_some_and(|r| r < (10, 0));
-    if old {
-        plan::Style::Seed
-    } else {
-        plan::Style::Mountprog
-    }
-}

@@ -35,7 +35,7 @@ pub fn plan(
 ) -> anyhow::Result<RcHostPlan> {
     let mut popts = opts.clone();
     if !style_given {
-        popts.style = super::generate::rc_style(target_release);
+        popts.style = rc_style(target_release);
     }
     let (vars, warnings) = super::read_rc_conf(input, loader, &Default::default())?;
     warn(&warnings);
@@ -71,4 +71,18 @@ pub fn plan(
         jail_fails,
         findings,
     })
+}
+
+/// The style of an rc.conf host when `--style` is not given. rc.d/jail runs no
+/// exec.prepare, so the jail's own fstab line attaches the container: `mountprog` from
+/// 10.0 on, the historical md + ufs `seed` pair before (docs/freebsd.md).
+fn rc_style(target_release: Option<&str>) -> plan::Style {
+    let old = target_release
+        .and_then(plan::parse_release)
+        .is_some_and(|r| r < (10, 0));
+    if old {
+        plan::Style::Seed
+    } else {
+        plan::Style::Mountprog
+    }
 }
