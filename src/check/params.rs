@@ -40,7 +40,7 @@
 use super::Report;
 use super::variables::closest;
 use crate::lint::Lint;
-use crate::model::{Config, equalopts, wild_jail_match, wild_jail_name};
+use crate::model::{Config, FnvMap, equalopts, wild_jail_match, wild_jail_name};
 use crate::parse::jailconf::{CfJail, Parsed};
 
 /// Who provides a parameter.
@@ -304,11 +304,14 @@ fn release_text((major, minor): Release) -> String {
 }
 
 pub fn lint(parsed: &Parsed, cfg: &Config, release: Option<Release>, r: &mut Report) {
+    // A large configuration writes the same few names in every block: each is looked
+    // up once (a hash instead of a binary search of the table by string compares).
+    let mut seen: FnvMap<&str, Found> = FnvMap::default();
     for rec in &parsed.jails {
         let mut reaches: Option<bool> = None;
         for p in rec.params.iter().filter(|p| !p.is_var) {
             let name = p.name.as_str();
-            let found = lookup(name, release);
+            let found = *seen.entry(name).or_insert_with(|| lookup(name, release));
             if found == Found::Known {
                 continue;
             }
