@@ -5,7 +5,6 @@
 use std::process::Command as Process;
 
 use clap::Parser as _;
-use indexmap::IndexMap;
 use jailvol::cli::{Cli, Command, ConvertArgs, Global, convert_vars};
 use jailvol::diag::{Diags, Loc, Source, exit, exit_code};
 use jailvol::parse::loader::Loader;
@@ -13,7 +12,7 @@ use jailvol::parse::rcconf::{RcVar, RcVars};
 
 fn vars(text: &str) -> RcVars {
     let src = Source::new("/etc/rc.conf", text);
-    let mut map = IndexMap::new();
+    let mut map = jailvol::hash::FnvIndexMap::default();
     let mut off = 0;
     for line in text.split_inclusive('\n') {
         if let Some((n, v)) = line.trim_end().split_once('=') {

@@ -5,7 +5,6 @@
 
 use std::sync::{Arc, OnceLock};
 
-use indexmap::IndexMap;
 use jailvol::diag::{Loc, Source};
 use jailvol::legacy::{self, Conversion, Options, jail_name, var_infix};
 use jailvol::model::{Config, Entry};
@@ -253,7 +252,7 @@ fn rc_vars(jails: &[JailSpec], list_extra: &str) -> RcVars {
     }
     let text: String = pairs.iter().map(|(n, _)| format!("{n}=...\n")).collect();
     let src: Arc<Source> = Source::new("/etc/rc.conf", text);
-    let mut vars = IndexMap::new();
+    let mut vars = jailvol::hash::FnvIndexMap::default();
     let mut offset = 0;
     for (n, v) in pairs {
         let len = n.len() + 5;

@@ -1,8 +1,6 @@
 //! One test per row of spec §3.3 and per trap; every conversion is also rendered,
 //! reparsed with the jail.conf parser and compared with `Conversion::config`.
 
-use indexmap::IndexMap;
-
 use super::statement::simple_statement;
 use super::*;
 use crate::diag::Source;
@@ -11,7 +9,7 @@ use crate::parse::jailconf::{Op as CfOp, parse_source};
 fn vars(pairs: &[(&str, &str)]) -> RcVars {
     let text: String = pairs.iter().map(|(n, v)| format!("{n}=\"{v}\"\n")).collect();
     let src = Source::new("/etc/rc.conf", text);
-    let mut map = IndexMap::new();
+    let mut map = crate::hash::FnvIndexMap::default();
     let mut off = 0;
     for (n, v) in pairs {
         map.insert(

@@ -4,7 +4,6 @@
 //! checks of `check_intparams()`. Every stage of jailvol works on this type.
 
 mod expand;
-mod hash;
 mod intcheck;
 mod jail8;
 mod load;
@@ -15,7 +14,7 @@ mod view;
 #[cfg(test)]
 mod tests;
 
-pub use hash::{Fnv, FnvMap, FnvSet};
+pub use crate::hash::{Fnv, FnvMap, FnvSet};
 pub use jail8::{INTPARAMS, strtol};
 pub(crate) use jail8::{PF_BOOL, PF_INT};
 pub use load::{load, load_each, load_each_view, load_filtered};

@@ -2,8 +2,8 @@
 //! jail names, and the per-`load` cache of what the merge looks up by parameter name.
 //! Callers all over jailvol use the rules without the merge.
 
-use super::hash::FnvMap;
 use super::jail8::{INTPARAMS, strtol};
+use crate::hash::FnvMap;
 
 /// config.c equalopts(): `opt` = `noopt`, also per dotted component (`allow.nomount`).
 pub fn equalopts(opt1: &str, opt2: &str) -> bool {

@@ -22,7 +22,7 @@ mod token;
 
 use std::sync::Arc;
 
-use indexmap::IndexMap;
+use crate::hash::FnvIndexMap;
 
 use crate::diag::{Diag, Loc, Source};
 use crate::parse::loader::Loader;
@@ -41,7 +41,7 @@ pub struct RcVar {
 /// reading the files in order.
 #[derive(Debug, Clone, Default)]
 pub struct RcVars {
-    pub vars: IndexMap<String, RcVar>,
+    pub vars: FnvIndexMap<String, RcVar>,
 }
 
 impl RcVars {

@@ -10,7 +10,7 @@ mod source;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use indexmap::IndexMap;
+use crate::hash::FnvIndexMap;
 
 use super::fast::fast_line_reusing;
 #[cfg(test)]
@@ -41,7 +41,7 @@ pub(super) struct Eval<'o> {
     loader: Option<&'o Loader>,
     /// How many `.` files deep the evaluation is.
     depth: usize,
-    pub(super) vars: IndexMap<String, RcVar>,
+    pub(super) vars: FnvIndexMap<String, RcVar>,
     /// Generation of each variable's last assignment (for global taints), by index in
     /// `vars` (a map of its own cost a hash and a copy of the name per assignment).
     gens: Vec<u64>,
@@ -71,7 +71,7 @@ impl<'o> Eval<'o> {
             opts,
             loader: None,
             depth: 0,
-            vars: IndexMap::new(),
+            vars: FnvIndexMap::default(),
             gens: Vec::new(),
             gen_counter: 0,
             tainted: HashMap::new(),

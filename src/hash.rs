@@ -1,5 +1,6 @@
-//! The hasher of jailvol's maps keyed by short names (`FnvMap`, `FnvSet`): a hashing
-//! concern of its own that the merge and many other stages share.
+//! The hasher of jailvol's maps keyed by short names (`FnvMap`, `FnvSet`,
+//! `FnvIndexMap`): a hashing concern of its own that the merge, the rc.conf evaluator and
+//! many other stages share (a leaf, so that the parsers below the model can use it).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -64,3 +65,5 @@ fn word4(c: &[u8]) -> u64 {
 
 pub type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 pub type FnvSet<K> = std::collections::HashSet<K, BuildHasherDefault<Fnv>>;
+/// An `IndexMap` (insertion order kept) with this hasher.
+pub type FnvIndexMap<K, V> = indexmap::IndexMap<K, V, BuildHasherDefault<Fnv>>;
