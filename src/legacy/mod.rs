@@ -9,6 +9,7 @@
 //! `model::Config` jail(8) would build from the text `Conversion::render` prints.
 
 mod beside;
+pub mod ezjail;
 mod few;
 pub mod ip;
 mod jail;
@@ -148,7 +149,13 @@ pub fn convert<'a>(vars: &'a RcVars, loader: &Loader, opts: &Options) -> Convers
 
     // Which names: the command line (`service jail start NAME`), else jail_list.
     let list_var = get("jail_list");
-    let words = jail_words(vars, list_var, opts, &mut out.warnings);
+    // ezjail.sh starts its own jails through rc.d/jail (ezjail.rs); named jails are
+    // `service jail start NAME`, which ezjail's list does not add to.
+    let ez = match opts.names.is_empty() {
+        true => ezjail::list(vars, loader, &mut out.warnings),
+        false => ezjail::List::default(),
+    };
+    let words = jail_words(vars, list_var, opts, !ez.names.is_empty(), &mut out.warnings);
     let list_origin = list_var
         .map(|(n, lv)| Origin::of(n, lv))
         .filter(|_| opts.names.is_empty());
@@ -169,7 +176,7 @@ pub fn convert<'a>(vars: &'a RcVars, loader: &Loader, opts: &Options) -> Convers
     // in order with each jail's own.
     let mut seen: FnvSet<String> = FnvSet::default();
     let mut jvs: Vec<String> = Vec::with_capacity(words.len());
-    for word in &words {
+    for word in words.iter().copied().chain(ez.names.iter().map(String::as_str)) {
         if let Some(j) = named(word)
             && seen.insert(j.clone())
         {
@@ -184,6 +191,15 @@ pub fn convert<'a>(vars: &'a RcVars, loader: &Loader, opts: &Options) -> Convers
             continue;
         };
         let mut done = jail::convert_jail(&v, loader, opts, j, list_origin);
+        out.warnings.append(&mut done.warnings);
+        out.errors.append(&mut done.errors);
+        out.blocks.extend(done.block);
+    }
+    for name in &ez.names {
+        let Some(j) = checked_name(name, ez.origin, &mut seen, &mut out.warnings) else {
+            continue;
+        };
+        let mut done = jail::convert_jail(&v, loader, opts, j, ez.origin);
         out.warnings.append(&mut done.warnings);
         out.errors.append(&mut done.errors);
         out.blocks.extend(done.block);
@@ -219,13 +235,16 @@ fn jail_words<'a>(
     vars: &'a RcVars,
     list_var: Option<(&'a String, &'a RcVar)>,
     opts: &'a Options,
+    ezjail_jails: bool,
     warnings: &mut Vec<Diag>,
 ) -> Vec<&'a str> {
     if !opts.names.is_empty() {
         return opts.names.iter().map(String::as_str).collect();
     }
     let Some((_, lv)) = list_var else {
-        warnings.push(empty_list_warning(vars));
+        if !ezjail_jails {
+            warnings.push(empty_list_warning(vars));
+        }
         return Vec::new();
     };
     let words: Vec<&str> = ifs_words(&lv.value).collect();
