@@ -9,7 +9,9 @@
 
 mod rcorder;
 
-use super::{Origin, yesno};
+use std::borrow::Cow;
+
+use super::{Block, Few, Line, Op, Origin, yesno};
 use crate::diag::Diag;
 use crate::parse::loader::Loader;
 use crate::parse::rcconf::RcVars;
@@ -113,4 +115,198 @@ fn files(loader: &Loader) -> Vec<(String, String)> {
             Some((n, String::from_utf8_lossy(&text).into_owned()))
         })
         .collect()
+}
+
+/// An ezjail image jail in the converted block (`jail_NAME_image`, `_imagetype`):
+/// false when the jail cannot be converted (a warning says why) and is left out.
+///
+/// A `simple` image is what `ezjail-admin create -i` makes: `dd` from /dev/zero,
+/// `mdconfig -a -t vnode -f IMG` and `newfs -U /dev/mdN` straight on the md device
+/// (ezjail-admin:541-608), which ezjail.sh attaches at start (`mdconfig`, `fsck -t ufs
+/// -p -B`, link `ROOTDIR.device`, ezjail.sh:150-182) and rc.d/jail mounts through the
+/// fstab line `ROOTDIR.device ROOTDIR ufs rw 0 0` (ezjail-admin:648-651). That is a
+/// jailvol container as it is: the block gets `$volume_file` = the image and
+/// `$volume_size` = its size, and the fstab's other lines become `mount +=` entries
+/// (jailvol's generate puts them after its own root line), the `.device` line dropped.
+pub(super) fn image<'a>(
+    vars: &'a RcVars,
+    loader: &Loader,
+    block: &mut Block<'a>,
+    warnings: &mut Vec<Diag>,
+) -> bool {
+    let jv = block.jv.clone();
+    let get = |s: &str| vars.vars.get_key_value(&format!("jail_{jv}_{s}"));
+    let kind = get("imagetype").map_or("", |(_, v)| v.value.as_str());
+    let img = get("image").filter(|(_, v)| !v.value.is_empty());
+    let refuse = |why: &str, note: &str, warnings: &mut Vec<Diag>| {
+        let at = get("imagetype").or(img).map(|(_, v)| v.loc.clone());
+        warnings.push(
+            Diag::warning(at, format!("ezjail jail {}: {why}: not converted", block.name))
+                .with_note(note.to_owned()),
+        );
+        false
+    };
+    match kind {
+        "zfs" => {
+            return refuse(
+                "a ZFS jail (imagetype zfs) is not convertible",
+                "its root is a ZFS dataset (ezjail-admin create -c zfs), not an image jailvol can adopt",
+                warnings,
+            );
+        }
+        "bde" | "crypto" => {
+            return refuse(
+                &format!("a gbde image (imagetype {kind}) is not convertible"),
+                "jailvol has no gbde(8) containers; copy the jail into a new container (jailvol migrate on a directory jail)",
+                warnings,
+            );
+        }
+        "eli" => {
+            return refuse(
+                "a geli image (imagetype eli) is not convertible yet (needs jailvol's geli containers)",
+                "ezjail attaches it with `geli attach ATTACHPARAMS /dev/mdN` (ezjail.sh:167)",
+                warnings,
+            );
+        }
+        "" | "simple" => {}
+        other => {
+            return refuse(
+                &format!("unknown imagetype \"{other}\""),
+                "ezjail-admin knows simple, bde, eli and zfs (ezjail-admin:456)",
+                warnings,
+            );
+        }
+    }
+    let Some((img_var, img_val)) = img else {
+        return true; // a directory jail
+    };
+    let from = Few::One(Origin::of(img_var, img_val));
+    let path = img_val.value.as_str();
+    block.lines.push(Line {
+        name: Cow::Borrowed("volume_file"),
+        is_var: true,
+        op: Op::Set,
+        values: Few::One(Cow::Borrowed(path)),
+        from: from.clone(),
+    });
+    match std::fs::metadata(loader.real_path(path)) {
+        Ok(m) if m.is_file() => block.lines.push(Line {
+            name: Cow::Borrowed("volume_size"),
+            is_var: true,
+            op: Op::Set,
+            values: Few::One(Cow::Owned(crate::volume::format_size(m.len()))),
+            from,
+        }),
+        _ => warnings.push(
+            Diag::warning(
+                Some(img_val.loc.clone()),
+                format!(
+                    "ezjail jail {}: image {path} not found under the root: no $volume_size",
+                    block.name
+                ),
+            )
+            .with_note("set $volume_size to the image's size in bytes before generate"),
+        ),
+    }
+    let rootdir = get("rootdir").map_or("", |(_, v)| v.value.as_str());
+    device_line(loader, block, rootdir);
+    true
+}
+
+/// Drop ezjail's `ROOTDIR.device ROOTDIR` line from the jail's fstab: `mount.fstab`
+/// becomes one `mount +=` entry for each other line (jail(8) cuts fstab lines at `#`,
+/// config.c check_intparams), or goes when none is left. Nothing changes when the
+/// fstab has no such line.
+fn device_line(loader: &Loader, block: &mut Block<'_>, rootdir: &str) {
+    let Some(at) = block
+        .lines
+        .iter()
+        .position(|l| !l.is_var && l.name == "mount.fstab")
+    else {
+        return;
+    };
+    let Some(path) = block.lines[at].values.iter().next().map(|v| v.to_string()) else {
+        return;
+    };
+    let Ok(text) = std::fs::read(loader.real_path(&path)) else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&text);
+    let device = format!("{rootdir}.device");
+    let mut device_seen = false;
+    let mut entries: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let line = line.split(crate::fstab::COMMENT).next().unwrap_or("");
+        let f: Vec<&str> = crate::fstab::fields(line).collect();
+        if f.is_empty() {
+            continue;
+        }
+        if f.len() >= 2 && f[0] == device && f[1] == rootdir {
+            device_seen = true;
+            continue;
+        }
+        entries.push(f.join(" "));
+    }
+    if !device_seen {
+        return;
+    }
+    let old = block.lines.remove(at);
+    for (k, e) in entries.into_iter().enumerate() {
+        block.lines.insert(
+            at + k,
+            Line {
+                name: Cow::Borrowed("mount"),
+                is_var: false,
+                op: Op::Append,
+                values: Few::One(Cow::Owned(e)),
+                from: old.from.clone(),
+            },
+        );
+    }
+}
+
+/// The per-jail variables ezjail itself reads (ezjail.sh:71-76, 113-114; ezjail-admin
+/// `writejailinfo`), which rc.d/jail never does.
+const SUFFIXES: &[&str] = &[
+    "image",
+    "imagetype",
+    "attachparams",
+    "attachblocking",
+    "forceblocking",
+    "zfs_datasets",
+    "cpuset",
+    "parentzfs",
+    "post_start_script",
+    "retention_policy",
+];
+
+/// For ezjail's jails: no "never read by rc.d/jail" warning about ezjail's own
+/// variables (ezjail reads them), and a warning for the two it applies after the
+/// start, which a jail.conf block does not carry.
+pub(super) fn own_variables(vars: &RcVars, names: &[String], warnings: &mut Vec<Diag>) {
+    let quiet: Vec<String> = names
+        .iter()
+        .flat_map(|n| {
+            let jv = super::var_infix(n);
+            SUFFIXES
+                .iter()
+                .map(move |s| format!("jail_{jv}_{s} is never read by rc.d/jail"))
+        })
+        .collect();
+    warnings.retain(|w| !quiet.iter().any(|q| w.message.starts_with(q.as_str())));
+    for n in names {
+        let jv = super::var_infix(n);
+        for (s, what) in [
+            ("zfs_datasets", "`zfs jail JID DATASET` (ezjail.sh:117-119)"),
+            ("cpuset", "`cpuset -l LIST -j JID` (ezjail.sh:122)"),
+        ] {
+            let name = format!("jail_{jv}_{s}");
+            if let Some(v) = vars.vars.get(&name).filter(|v| !v.value.is_empty()) {
+                warnings.push(
+                    Diag::warning(Some(v.loc.clone()), format!("{name}=\"{}\" is not converted", v.value))
+                        .with_note(format!("ezjail runs {what} after the jail starts; jail.conf has no such parameter (use exec.poststart)")),
+                );
+            }
+        }
+    }
 }

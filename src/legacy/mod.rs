@@ -202,7 +202,11 @@ pub fn convert<'a>(vars: &'a RcVars, loader: &Loader, opts: &Options) -> Convers
         let mut done = jail::convert_jail(&v, loader, opts, j, ez.origin);
         out.warnings.append(&mut done.warnings);
         out.errors.append(&mut done.errors);
-        out.blocks.extend(done.block);
+        if let Some(mut b) = done.block
+            && ezjail::image(vars, loader, &mut b, &mut out.warnings)
+        {
+            out.blocks.push(b);
+        }
     }
     if let Some((_, f)) = get("jail_flags").filter(|_| !out.blocks.is_empty()) {
         out.warnings.push(
@@ -217,6 +221,7 @@ pub fn convert<'a>(vars: &'a RcVars, loader: &Loader, opts: &Options) -> Convers
         );
     }
     scan_variables(&v, !jvs.is_empty(), &mut out.warnings);
+    ezjail::own_variables(vars, &ez.names, &mut out.warnings);
     for var in vars.vars.values() {
         let name = var.loc.file();
         if out.sources.last().is_some_and(|s| s == name) {
