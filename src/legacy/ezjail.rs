@@ -20,7 +20,7 @@ use crate::parse::rcconf::RcVars;
 pub const DIR: &str = "/usr/local/etc/ezjail";
 
 /// The jails ezjail.sh starts at boot, in its order.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(super) struct List<'a> {
     pub names: Vec<String>,
     /// `ezjail_enable`, the variable behind every name.
@@ -282,8 +282,18 @@ const SUFFIXES: &[&str] = &[
 
 /// For ezjail's jails: no "never read by rc.d/jail" warning about ezjail's own
 /// variables (ezjail reads them), and a warning for the two it applies after the
-/// start, which a jail.conf block does not carry.
-pub(super) fn own_variables(vars: &RcVars, names: &[String], warnings: &mut Vec<Diag>) {
+/// start, which a jail.conf block does not carry. For every jail ezjail starts
+/// (`all`), no "belongs to no converted jail" when converting named jails: ezjail
+/// reads those variables, whatever jail_list says.
+pub(super) fn own_variables(vars: &RcVars, names: &[String], all: &[String], warnings: &mut Vec<Diag>) {
+    let started: Vec<String> = all
+        .iter()
+        .map(|n| format!("jail_{}_", super::var_infix(n)))
+        .collect();
+    warnings.retain(|w| {
+        !(w.message.ends_with(" belongs to no converted jail")
+            && started.iter().any(|p| w.message.starts_with(p.as_str())))
+    });
     let quiet: Vec<String> = names
         .iter()
         .flat_map(|n| {
@@ -309,4 +319,27 @@ pub(super) fn own_variables(vars: &RcVars, names: &[String], warnings: &mut Vec<
             }
         }
     }
+}
+
+/// The per-jail file ezjail.sh starts jail `name` from (`/usr/local/etc/ezjail/NAME`),
+/// None when ezjail is off, the file is absent, or `NAME.norun` disables it
+/// (ezjail.sh:58-66).
+pub fn config_file(vars: &RcVars, loader: &Loader, name: &str) -> Option<String> {
+    if vars.get("ezjail_enable").and_then(yesno) != Some(true) || name.contains(['.', '/']) {
+        return None;
+    }
+    let f = format!("{DIR}/{name}");
+    let is_file = |p: &str| std::fs::metadata(loader.real_path(p)).is_ok_and(|m| m.is_file());
+    (is_file(&f) && !is_file(&format!("{f}.norun"))).then_some(f)
+}
+
+/// Whether ezjail attaches an image for the jail (`jail_NAME_image`, ezjail.sh:96).
+pub fn has_image(vars: &RcVars, jv: &str) -> bool {
+    vars.get(&format!("jail_{jv}_image"))
+        .is_some_and(|v| !v.is_empty())
+}
+
+/// The names of the jails ezjail starts (`list` without its warnings).
+pub fn jails(vars: &RcVars, loader: &Loader) -> Vec<String> {
+    list(vars, loader, &mut Vec::new()).names
 }

@@ -151,8 +151,13 @@ pub fn convert<'a>(vars: &'a RcVars, loader: &Loader, opts: &Options) -> Convers
     let list_var = get("jail_list");
     // ezjail.sh starts its own jails through rc.d/jail (ezjail.rs); named jails are
     // `service jail start NAME`, which ezjail's list does not add to.
+    let mut ez_warnings = Vec::new();
+    let ez_all = ezjail::list(vars, loader, &mut ez_warnings);
     let ez = match opts.names.is_empty() {
-        true => ezjail::list(vars, loader, &mut out.warnings),
+        true => {
+            out.warnings.append(&mut ez_warnings);
+            ez_all.clone()
+        }
         false => ezjail::List::default(),
     };
     let words = jail_words(vars, list_var, opts, !ez.names.is_empty(), &mut out.warnings);
@@ -186,14 +191,24 @@ pub fn convert<'a>(vars: &'a RcVars, loader: &Loader, opts: &Options) -> Convers
     let v = Vars::new(vars, &jvs);
 
     seen.clear();
+    let mut ez_named: Vec<String> = Vec::new();
     for word in &words {
         let Some(j) = checked_name(word, list_origin, &mut seen, &mut out.warnings) else {
             continue;
         };
+        // A named ezjail jail (`jailvol convert NAME`, migrate) is ezjail's all the same.
+        let ezj = ezjail::config_file(vars, loader, &j).is_some();
+        if ezj {
+            ez_named.push(j.clone());
+        }
         let mut done = jail::convert_jail(&v, loader, opts, j, list_origin);
         out.warnings.append(&mut done.warnings);
         out.errors.append(&mut done.errors);
-        out.blocks.extend(done.block);
+        if let Some(mut b) = done.block
+            && (!ezj || ezjail::image(vars, loader, &mut b, &mut out.warnings))
+        {
+            out.blocks.push(b);
+        }
     }
     for name in &ez.names {
         let Some(j) = checked_name(name, ez.origin, &mut seen, &mut out.warnings) else {
@@ -221,7 +236,8 @@ pub fn convert<'a>(vars: &'a RcVars, loader: &Loader, opts: &Options) -> Convers
         );
     }
     scan_variables(&v, !jvs.is_empty(), &mut out.warnings);
-    ezjail::own_variables(vars, &ez.names, &mut out.warnings);
+    ez_named.extend(ez.names.iter().cloned());
+    ezjail::own_variables(vars, &ez_named, &ez_all.names, &mut out.warnings);
     for var in vars.vars.values() {
         let name = var.loc.file();
         if out.sources.last().is_some_and(|s| s == name) {
