@@ -34,12 +34,21 @@ pub(super) fn list<'a>(vars: &'a RcVars, loader: &Loader, warnings: &mut Vec<Dia
         names: Vec::new(),
         origin: None,
     };
-    let Some((n, v)) = vars.vars.get_key_value("ezjail_enable") else {
+    let enable = vars.vars.get_key_value("ezjail_enable");
+    let Some((n, v)) = enable.filter(|(_, v)| yesno(&v.value) == Some(true)) else {
+        let jails = files(loader).iter().filter(|(f, _)| !f.contains('.')).count();
+        if jails > 0 {
+            let now = enable.map_or_else(|| "unset".to_owned(), |(_, v)| format!("\"{}\"", v.value));
+            warnings.push(
+                Diag::warning(
+                    enable.map(|(_, v)| v.loc.clone()),
+                    format!("ezjail_enable is {now}: ezjail starts none of the {jails} jail(s) in {DIR}; none converted"),
+                )
+                .with_note("ezjail's rc script runs only with ezjail_enable=YES; name a jail to convert it anyway"),
+            );
+        }
         return out;
     };
-    if yesno(&v.value) != Some(true) {
-        return out;
-    }
     out.origin = Some(Origin::of(n, v));
     let files = files(loader);
     let headers: Vec<(String, rcorder::Header)> = files
@@ -210,6 +219,19 @@ pub(super) fn image<'a>(
     }
     let rootdir = get("rootdir").map_or("", |(_, v)| v.value.as_str());
     device_line(loader, block, rootdir);
+    // ezjail.sh attaches the image itself (mdconfig) for as long as it starts the jail:
+    // a second md unit on the container if jailvol's helper attached it too.
+    warnings.push(
+        Diag::warning(
+            Some(img_val.loc.clone()),
+            format!("ezjail jail {}: its image {path} becomes the jail's container; ezjail attaches it too while it starts the jail", block.name),
+        )
+        .with_note(format!(
+            "write the block to jail.conf (jailvol convert {name} -o /etc/jail.conf), then rename {DIR}/{name} to {name}.norun; \
+             generate on the rc.conf host leaves ezjail's {rootdir}.device line and its attach in place",
+            name = block.name
+        )),
+    );
     true
 }
 
