@@ -9,6 +9,7 @@
 //! `model::Config` jail(8) would build from the text `Conversion::render` prints.
 
 mod beside;
+pub mod ezjail;
 mod few;
 pub mod ip;
 mod jail;
@@ -148,7 +149,18 @@ pub fn convert<'a>(vars: &'a RcVars, loader: &Loader, opts: &Options) -> Convers
 
     // Which names: the command line (`service jail start NAME`), else jail_list.
     let list_var = get("jail_list");
-    let words = jail_words(vars, list_var, opts, &mut out.warnings);
+    // ezjail.sh starts its own jails through rc.d/jail (ezjail.rs); named jails are
+    // `service jail start NAME`, which ezjail's list does not add to.
+    let mut ez_warnings = Vec::new();
+    let ez_all = ezjail::list(vars, loader, &mut ez_warnings);
+    let ez = match opts.names.is_empty() {
+        true => {
+            out.warnings.append(&mut ez_warnings);
+            ez_all.clone()
+        }
+        false => ezjail::List::default(),
+    };
+    let words = jail_words(vars, list_var, opts, !ez.names.is_empty(), &mut out.warnings);
     let list_origin = list_var
         .map(|(n, lv)| Origin::of(n, lv))
         .filter(|_| opts.names.is_empty());
@@ -169,7 +181,7 @@ pub fn convert<'a>(vars: &'a RcVars, loader: &Loader, opts: &Options) -> Convers
     // in order with each jail's own.
     let mut seen: FnvSet<String> = FnvSet::default();
     let mut jvs: Vec<String> = Vec::with_capacity(words.len());
-    for word in &words {
+    for word in words.iter().copied().chain(ez.names.iter().map(String::as_str)) {
         if let Some(j) = named(word)
             && seen.insert(j.clone())
         {
@@ -179,14 +191,37 @@ pub fn convert<'a>(vars: &'a RcVars, loader: &Loader, opts: &Options) -> Convers
     let v = Vars::new(vars, &jvs);
 
     seen.clear();
+    let mut ez_named: Vec<String> = Vec::new();
     for word in &words {
         let Some(j) = checked_name(word, list_origin, &mut seen, &mut out.warnings) else {
             continue;
         };
+        // A named ezjail jail (`jailvol convert NAME`, migrate) is ezjail's all the same.
+        let ezj = ezjail::config_file(vars, loader, &j).is_some();
+        if ezj {
+            ez_named.push(j.clone());
+        }
         let mut done = jail::convert_jail(&v, loader, opts, j, list_origin);
         out.warnings.append(&mut done.warnings);
         out.errors.append(&mut done.errors);
-        out.blocks.extend(done.block);
+        if let Some(mut b) = done.block
+            && (!ezj || ezjail::image(vars, loader, &mut b, &mut out.warnings))
+        {
+            out.blocks.push(b);
+        }
+    }
+    for name in &ez.names {
+        let Some(j) = checked_name(name, ez.origin, &mut seen, &mut out.warnings) else {
+            continue;
+        };
+        let mut done = jail::convert_jail(&v, loader, opts, j, ez.origin);
+        out.warnings.append(&mut done.warnings);
+        out.errors.append(&mut done.errors);
+        if let Some(mut b) = done.block
+            && ezjail::image(vars, loader, &mut b, &mut out.warnings)
+        {
+            out.blocks.push(b);
+        }
     }
     if let Some((_, f)) = get("jail_flags").filter(|_| !out.blocks.is_empty()) {
         out.warnings.push(
@@ -201,6 +236,8 @@ pub fn convert<'a>(vars: &'a RcVars, loader: &Loader, opts: &Options) -> Convers
         );
     }
     scan_variables(&v, !jvs.is_empty(), &mut out.warnings);
+    ez_named.extend(ez.names.iter().cloned());
+    ezjail::own_variables(vars, &ez_named, &ez_all.names, &mut out.warnings);
     for var in vars.vars.values() {
         let name = var.loc.file();
         if out.sources.last().is_some_and(|s| s == name) {
@@ -219,13 +256,16 @@ fn jail_words<'a>(
     vars: &'a RcVars,
     list_var: Option<(&'a String, &'a RcVar)>,
     opts: &'a Options,
+    ezjail_jails: bool,
     warnings: &mut Vec<Diag>,
 ) -> Vec<&'a str> {
     if !opts.names.is_empty() {
         return opts.names.iter().map(String::as_str).collect();
     }
     let Some((_, lv)) = list_var else {
-        warnings.push(empty_list_warning(vars));
+        if !ezjail_jails {
+            warnings.push(empty_list_warning(vars));
+        }
         return Vec::new();
     };
     let words: Vec<&str> = ifs_words(&lv.value).collect();

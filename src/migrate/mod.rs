@@ -68,6 +68,11 @@ pub enum Control {
     /// rc.conf host: `service jail stop NAME` / `service jail start NAME` (rc.d/jail reads
     /// the legacy variables before the switch and jail.conf after it).
     RcConf,
+    /// An ezjail jail of an rc.conf host: stopped (and, on a rollback, started again)
+    /// with `service ezjail stop|start NAME`, which sources its per-jail file before
+    /// rc.d/jail (ezjail.sh `do_cmd`), started on its container with `service jail
+    /// start NAME` once the switch moved it to jail.conf.
+    Ezjail,
 }
 
 /// A configuration file the script writes whole (atomically: temporary file, then `mv`).
@@ -136,12 +141,20 @@ impl Migration {
         match &self.control {
             Control::JailConf { conf } => words(&["jail", "-f", conf, "-r", &self.jail]),
             Control::RcConf => words(&["service", "jail", "stop", &self.jail]),
+            Control::Ezjail => words(&["service", "ezjail", "stop", &self.jail]),
+        }
+    }
+    /// The start with the configuration from before the switch (the stop's undo).
+    fn restart_cmd(&self) -> Vec<String> {
+        match &self.control {
+            Control::Ezjail => words(&["service", "ezjail", "start", &self.jail]),
+            _ => self.start_cmd(),
         }
     }
     fn start_cmd(&self) -> Vec<String> {
         match &self.control {
             Control::JailConf { conf } => words(&["jail", "-f", conf, "-c", &self.jail]),
-            Control::RcConf => words(&["service", "jail", "start", &self.jail]),
+            Control::RcConf | Control::Ezjail => words(&["service", "jail", "start", &self.jail]),
         }
     }
     /// Directories the `config` step may have to make (parents of the written files),

@@ -24,6 +24,7 @@ pub(super) fn header(m: &Migration, plan: &Plan<Sh>, s: &mut String) {
     let control = match &m.control {
         Control::JailConf { conf } => format!("jail.conf {conf}"),
         Control::RcConf => "rc.conf (legacy jail_* variables) → jail.conf".to_owned(),
+        Control::Ezjail => "ezjail (/usr/local/etc/ezjail) → jail.conf".to_owned(),
     };
     let _ = write!(
         s,

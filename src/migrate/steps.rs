@@ -59,7 +59,7 @@ fn stop(m: &Migration) -> Step<Sh> {
          \t\tjv_log \"starting $jv_name again with its old configuration\"\n\
          \t\t{} || jv_left=\"$jv_left; the jail could not be started again\"\n\
          \tfi\n",
-        shell::command(&m.start_cmd())
+        shell::command(&m.restart_cmd())
     );
     let doc = &[
         "Stop the running jail (--stop; every run that finds it running): it must then be",

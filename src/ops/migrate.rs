@@ -170,6 +170,8 @@ struct Switch {
     guards: Vec<Guard>,
     saves: Vec<String>,
     notes: Vec<String>,
+    /// An ezjail jail (legacy::ezjail): switched off in ezjail, not in rc.conf.
+    ezjail: bool,
 }
 
 /// The migration: every file's content, the rc.conf switch, the paths as the script
@@ -199,7 +201,12 @@ pub fn prepare(
         }
         Input::RcConf { vars } => {
             let (parsed, sw) = rc_switch(&p, &vars, &opts.jail, warn)?;
-            (parsed, Control::RcConf, Some(sw))
+            let control = if sw.ezjail {
+                Control::Ezjail
+            } else {
+                Control::RcConf
+            };
+            (parsed, control, Some(sw))
         }
     };
     let name = sw.as_ref().map_or_else(|| opts.jail.clone(), |s| s.name.clone());
@@ -311,6 +318,13 @@ fn rc_switch(
         )));
     };
     let jv = block.jv.clone();
+    let ez_file = legacy::ezjail::config_file(vars, p.loader, &j);
+    if ez_file.is_some() && legacy::ezjail::has_image(vars, &jv) {
+        anyhow::bail!(usage(format!(
+            "{j} is an ezjail image jail: its image is a container already (jailvol convert adopts it \
+             in place); migrate moves a jail whose root is a directory"
+        )));
+    }
     let get = |n: &str| vars.vars.get(n);
     let own_conf =
         get(&format!("jail_{jv}_conf")).map_or_else(|| format!("/etc/jail.{j}.conf"), |v| v.value.clone());
@@ -348,8 +362,12 @@ fn rc_switch(
         guards: Vec::new(),
         saves: Vec::new(),
         notes: Vec::new(),
+        ezjail: ez_file.is_some(),
     };
     switch_edits(p, vars, &conv.sources, &jv, &conf, others, &mut sw);
+    if let Some(f) = ez_file {
+        ezjail_off(p, vars, &f, &mut sw);
+    }
     Ok((parsed, sw))
 }
 
@@ -378,6 +396,10 @@ fn switch_edits(
     let j = sw.name.clone();
     let rootdir = format!("jail_{jv}_rootdir");
     for src in sources {
+        // ezjail's per-jail files are switched off whole (ezjail_off).
+        if src.starts_with(&format!("{}/", legacy::ezjail::DIR)) {
+            continue;
+        }
         let Ok(text) = std::fs::read_to_string(p.loader.real_path(src)) else {
             continue;
         };
@@ -393,7 +415,16 @@ fn switch_edits(
     }
     if let Some(list) = vars.vars.get("jail_list") {
         let words: Vec<&str> = list.value.split_whitespace().collect();
-        if words.len() == 1 && legacy::jail_name(words[0]) == j && !others {
+        let listed = words.iter().any(|w| legacy::jail_name(w) == j);
+        if sw.ezjail && !listed && !words.is_empty() {
+            // rc.d/jail starts only the listed jails: the ezjail jail joins them. No
+            // guard: a resumed run finds the new list, which a guard would refuse.
+            let f = p.real(list.loc.file());
+            let value = format!("jail_list={} {j}", list.value.trim_end());
+            sw.edit(f.clone(), sysrc(&f, &[&value]));
+            sw.notes
+                .push(format!("jail_list gains {j}: rc.d/jail starts it from {conf}"));
+        } else if words.len() == 1 && legacy::jail_name(words[0]) == j && !others {
             let f = p.real(list.loc.file());
             // Emptying jail_list is right only while NAME is all it holds: the script
             // checks that again before it runs (an edit made after the script was
@@ -421,6 +452,30 @@ fn switch_edits(
     }
     sw.notes.push(format!(
         "rc.conf switch: {rootdir} removed (rc.d/jail then reads {conf})"
+    ));
+}
+
+/// An ezjail jail is switched off in ezjail: its per-jail file becomes `NAME.norun`,
+/// which ezjail.sh skips (ezjail.sh:58-66), as two edits the rollback undoes (the copy
+/// removed, the file restored). `ezjail_enable` is left alone: ezjail still starts its
+/// other jails, and with none left it starts nothing.
+fn ezjail_off(p: &Paths<'_>, vars: &RcVars, file: &str, sw: &mut Switch) {
+    let (from, to) = (p.real(file), p.real(&format!("{file}.norun")));
+    sw.edit(
+        to.clone(),
+        vec!["cp".into(), "-p".into(), from.clone(), to.clone()],
+    );
+    sw.edit(from.clone(), vec!["rm".into(), "-f".into(), from]);
+    let others = legacy::ezjail::jails(vars, p.loader)
+        .iter()
+        .any(|n| *n != sw.name);
+    sw.notes.push(format!(
+        "ezjail: {file} becomes {file}.norun (ezjail skips it); ezjail_enable stays{}",
+        if others {
+            " (ezjail starts its other jails)"
+        } else {
+            " (no other ezjail jail is left)"
+        }
     ));
 }
 

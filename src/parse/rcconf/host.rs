@@ -67,7 +67,7 @@ fn split_list(loader: &Loader, list: &str) -> Vec<String> {
 ///    once more with the possibly redefined `rc_conf_files`.
 /// 4. `rc.conf.d/jail` (a file, or each file of the directory) below `/etc` and each
 ///    `local_startup` directory minus `/rc.d` (default `/usr/local/etc`).
-/// 5. `/usr/local/etc/ezjail/*` (spec §3.5).
+/// 5. `/usr/local/etc/ezjail/*` (spec §3.5), minus the files ezjail.sh never sources.
 pub fn load_host(loader: &Loader, opts: &RcOptions) -> Result<(RcVars, Vec<Diag>), Diag> {
     let mut ev = Eval::new(opts).with_loader(loader);
     let mut read_any = false;
@@ -119,8 +119,16 @@ pub fn load_host(loader: &Loader, opts: &RcOptions) -> Result<(RcVars, Vec<Diag>
             }
         }
     }
-    for f in dir_files(loader, "/usr/local/etc/ezjail") {
-        run(&mut ev, &f)?;
+    // ezjail.sh sources a per-jail file only for a jail it starts: never one whose name
+    // has a dot (`NAME.norun`, a disabled jail; ezjail.sh:66, before `. ${ezjail_config}`
+    // at :69), nor NAME when NAME.norun exists (:58-59 read that one instead).
+    let ez = dir_files(loader, "/usr/local/etc/ezjail");
+    for f in &ez {
+        let name = f.rsplit('/').next().unwrap_or(f);
+        if name.contains('.') || ez.iter().any(|g| *g == format!("{f}.norun")) {
+            continue;
+        }
+        run(&mut ev, f)?;
     }
     Ok(ev.finish())
 }

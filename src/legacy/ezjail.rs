@@ -1,0 +1,367 @@
+//! ezjail hosts (sysutils/ezjail, tomster/ezjail @9cfcbe1: `ezjail.sh`, `ezjail-admin`).
+//!
+//! With `ezjail_enable=YES`, ezjail.sh's `do_cmd start` lists the files of
+//! `/usr/local/etc/ezjail/` with `ls | xargs rcorder` (ezjail.sh:51), skips a file
+//! whose name has a dot and a jail whose `NAME.norun` exists (ezjail.sh:58-66), sources
+//! the file (`export jail_NAME_*`, ezjail.sh:69) and passes the file names to
+//! `sh /etc/rc.d/jail onestart NAME...` (ezjail.sh:104). So each such file name is a
+//! jail rc.d/jail converts, whatever `jail_list` says. See docs/legacy.md, ezjail.
+
+mod rcorder;
+
+use std::borrow::Cow;
+
+use super::{Block, Few, Line, Op, Origin, yesno};
+use crate::diag::Diag;
+use crate::parse::loader::Loader;
+use crate::parse::rcconf::RcVars;
+
+/// `${ezjail_prefix}/etc/ezjail/` with the prefix the port installs to (ezjail.sh:18,39).
+pub const DIR: &str = "/usr/local/etc/ezjail";
+
+/// The jails ezjail.sh starts at boot, in its order.
+#[derive(Default, Clone)]
+pub(super) struct List<'a> {
+    pub names: Vec<String>,
+    /// `ezjail_enable`, the variable behind every name.
+    pub origin: Option<Origin<'a>>,
+}
+
+/// The ezjail jails of the host (none when `ezjail_enable` is not YES: rc.subr's
+/// `checkyesno` on the rcvar, ezjail.sh:23-27), with a warning for each file skipped.
+pub(super) fn list<'a>(vars: &'a RcVars, loader: &Loader, warnings: &mut Vec<Diag>) -> List<'a> {
+    let mut out = List {
+        names: Vec::new(),
+        origin: None,
+    };
+    let enable = vars.vars.get_key_value("ezjail_enable");
+    let Some((n, v)) = enable.filter(|(_, v)| yesno(&v.value) == Some(true)) else {
+        let jails = files(loader).iter().filter(|(f, _)| !f.contains('.')).count();
+        if jails > 0 {
+            let now = enable.map_or_else(|| "unset".to_owned(), |(_, v)| format!("\"{}\"", v.value));
+            warnings.push(
+                Diag::warning(
+                    enable.map(|(_, v)| v.loc.clone()),
+                    format!("ezjail_enable is {now}: ezjail starts none of the {jails} jail(s) in {DIR}; none converted"),
+                )
+                .with_note("ezjail's rc script runs only with ezjail_enable=YES; name a jail to convert it anyway"),
+            );
+        }
+        return out;
+    };
+    out.origin = Some(Origin::of(n, v));
+    let files = files(loader);
+    let headers: Vec<(String, rcorder::Header)> = files
+        .iter()
+        .map(|(name, text)| (name.clone(), rcorder::header(text)))
+        .collect();
+    let (order, notes) = rcorder::order(&headers);
+    for n in notes {
+        warnings.push(
+            Diag::warning(None, format!("{DIR}: rcorder: {n}"))
+                .with_note("ezjail.sh orders its jails with rcorder(8) over these files"),
+        );
+    }
+    let exists = |name: &str| files.iter().any(|(f, _)| f == name);
+    for i in order {
+        let name = &files[i].0;
+        let at = Some(crate::diag::Loc::new(
+            &crate::diag::Source::new(format!("{DIR}/{name}"), files[i].1.clone()),
+            0,
+        ));
+        if let Some(base) = name.strip_suffix(".norun").filter(|b| !b.contains('.')) {
+            warnings.push(
+                Diag::warning(
+                    at,
+                    format!("ezjail jail {base} is disabled ({name}): not converted"),
+                )
+                .with_note("ezjail.sh skips a jail whose per-jail file is NAME.norun"),
+            );
+        } else if name.contains('.') {
+            warnings.push(
+                Diag::warning(
+                    at,
+                    format!("{DIR}/{name}: ezjail skips a file whose name has a dot"),
+                )
+                .with_note("ezjail.sh starts no jail from it (ezjail.sh: `${ezjail%.*}`)"),
+            );
+        } else if exists(&format!("{name}.norun")) {
+            warnings.push(
+                Diag::warning(
+                    at,
+                    format!("ezjail jail {name} is disabled ({name}.norun exists): not converted"),
+                )
+                .with_note("ezjail.sh reads NAME.norun in place of NAME when both exist, and skips the jail"),
+            );
+        } else {
+            out.names.push(name.clone());
+        }
+    }
+    out
+}
+
+/// The regular files of the directory as `ls` lists them (no dot files, sorted bytewise:
+/// rc runs in the C locale), with their text; rcorder skips anything else (S_ISREG).
+fn files(loader: &Loader) -> Vec<(String, String)> {
+    let Ok(rd) = std::fs::read_dir(loader.real_path(DIR)) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = rd
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .filter_map(|n| {
+            let host = format!("{DIR}/{n}");
+            let real = loader.real_path(&host);
+            if !std::fs::metadata(&real).is_ok_and(|m| m.is_file()) {
+                return None;
+            }
+            let text = std::fs::read(&real).ok()?;
+            Some((n, String::from_utf8_lossy(&text).into_owned()))
+        })
+        .collect()
+}
+
+/// An ezjail image jail in the converted block (`jail_NAME_image`, `_imagetype`):
+/// false when the jail cannot be converted (a warning says why) and is left out.
+///
+/// A `simple` image is what `ezjail-admin create -i` makes: `dd` from /dev/zero,
+/// `mdconfig -a -t vnode -f IMG` and `newfs -U /dev/mdN` straight on the md device
+/// (ezjail-admin:541-608), which ezjail.sh attaches at start (`mdconfig`, `fsck -t ufs
+/// -p -B`, link `ROOTDIR.device`, ezjail.sh:150-182) and rc.d/jail mounts through the
+/// fstab line `ROOTDIR.device ROOTDIR ufs rw 0 0` (ezjail-admin:648-651). That is a
+/// jailvol container as it is: the block gets `$volume_file` = the image and
+/// `$volume_size` = its size, and the fstab's other lines become `mount +=` entries
+/// (jailvol's generate puts them after its own root line), the `.device` line dropped.
+pub(super) fn image<'a>(
+    vars: &'a RcVars,
+    loader: &Loader,
+    block: &mut Block<'a>,
+    warnings: &mut Vec<Diag>,
+) -> bool {
+    let jv = block.jv.clone();
+    let get = |s: &str| vars.vars.get_key_value(&format!("jail_{jv}_{s}"));
+    let kind = get("imagetype").map_or("", |(_, v)| v.value.as_str());
+    let img = get("image").filter(|(_, v)| !v.value.is_empty());
+    let refuse = |why: &str, note: &str, warnings: &mut Vec<Diag>| {
+        let at = get("imagetype").or(img).map(|(_, v)| v.loc.clone());
+        warnings.push(
+            Diag::warning(at, format!("ezjail jail {}: {why}: not converted", block.name))
+                .with_note(note.to_owned()),
+        );
+        false
+    };
+    match kind {
+        "zfs" => {
+            return refuse(
+                "a ZFS jail (imagetype zfs) is not convertible",
+                "its root is a ZFS dataset (ezjail-admin create -c zfs), not an image jailvol can adopt",
+                warnings,
+            );
+        }
+        "bde" | "crypto" => {
+            return refuse(
+                &format!("a gbde image (imagetype {kind}) is not convertible"),
+                "jailvol has no gbde(8) containers; copy the jail into a new container (jailvol migrate on a directory jail)",
+                warnings,
+            );
+        }
+        "eli" => {
+            return refuse(
+                "a geli image (imagetype eli) is not convertible yet (needs jailvol's geli containers)",
+                "ezjail attaches it with `geli attach ATTACHPARAMS /dev/mdN` (ezjail.sh:167)",
+                warnings,
+            );
+        }
+        "" | "simple" => {}
+        other => {
+            return refuse(
+                &format!("unknown imagetype \"{other}\""),
+                "ezjail-admin knows simple, bde, eli and zfs (ezjail-admin:456)",
+                warnings,
+            );
+        }
+    }
+    let Some((img_var, img_val)) = img else {
+        return true; // a directory jail
+    };
+    let from = Few::One(Origin::of(img_var, img_val));
+    let path = img_val.value.as_str();
+    block.lines.push(Line {
+        name: Cow::Borrowed("volume_file"),
+        is_var: true,
+        op: Op::Set,
+        values: Few::One(Cow::Borrowed(path)),
+        from: from.clone(),
+    });
+    match std::fs::metadata(loader.real_path(path)) {
+        Ok(m) if m.is_file() => block.lines.push(Line {
+            name: Cow::Borrowed("volume_size"),
+            is_var: true,
+            op: Op::Set,
+            values: Few::One(Cow::Owned(crate::volume::format_size(m.len()))),
+            from,
+        }),
+        _ => warnings.push(
+            Diag::warning(
+                Some(img_val.loc.clone()),
+                format!(
+                    "ezjail jail {}: image {path} not found under the root: no $volume_size",
+                    block.name
+                ),
+            )
+            .with_note("set $volume_size to the image's size in bytes before generate"),
+        ),
+    }
+    let rootdir = get("rootdir").map_or("", |(_, v)| v.value.as_str());
+    device_line(loader, block, rootdir);
+    // ezjail.sh attaches the image itself (mdconfig) for as long as it starts the jail:
+    // a second md unit on the container if jailvol's helper attached it too.
+    warnings.push(
+        Diag::warning(
+            Some(img_val.loc.clone()),
+            format!("ezjail jail {}: its image {path} becomes the jail's container; ezjail attaches it too while it starts the jail", block.name),
+        )
+        .with_note(format!(
+            "write the block to jail.conf (jailvol convert {name} -o /etc/jail.conf), then rename {DIR}/{name} to {name}.norun; \
+             generate on the rc.conf host leaves ezjail's {rootdir}.device line and its attach in place",
+            name = block.name
+        )),
+    );
+    true
+}
+
+/// Drop ezjail's `ROOTDIR.device ROOTDIR` line from the jail's fstab: `mount.fstab`
+/// becomes one `mount +=` entry for each other line (jail(8) cuts fstab lines at `#`,
+/// config.c check_intparams), or goes when none is left. Nothing changes when the
+/// fstab has no such line.
+fn device_line(loader: &Loader, block: &mut Block<'_>, rootdir: &str) {
+    let Some(at) = block
+        .lines
+        .iter()
+        .position(|l| !l.is_var && l.name == "mount.fstab")
+    else {
+        return;
+    };
+    let Some(path) = block.lines[at].values.iter().next().map(|v| v.to_string()) else {
+        return;
+    };
+    let Ok(text) = std::fs::read(loader.real_path(&path)) else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&text);
+    let device = format!("{rootdir}.device");
+    let mut device_seen = false;
+    let mut entries: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let line = line.split(crate::fstab::COMMENT).next().unwrap_or("");
+        let f: Vec<&str> = crate::fstab::fields(line).collect();
+        if f.is_empty() {
+            continue;
+        }
+        if f.len() >= 2 && f[0] == device && f[1] == rootdir {
+            device_seen = true;
+            continue;
+        }
+        entries.push(f.join(" "));
+    }
+    if !device_seen {
+        return;
+    }
+    let old = block.lines.remove(at);
+    for (k, e) in entries.into_iter().enumerate() {
+        block.lines.insert(
+            at + k,
+            Line {
+                name: Cow::Borrowed("mount"),
+                is_var: false,
+                op: Op::Append,
+                values: Few::One(Cow::Owned(e)),
+                from: old.from.clone(),
+            },
+        );
+    }
+}
+
+/// The per-jail variables ezjail itself reads (ezjail.sh:71-76, 113-114; ezjail-admin
+/// `writejailinfo`), which rc.d/jail never does.
+const SUFFIXES: &[&str] = &[
+    "image",
+    "imagetype",
+    "attachparams",
+    "attachblocking",
+    "forceblocking",
+    "zfs_datasets",
+    "cpuset",
+    "parentzfs",
+    "post_start_script",
+    "retention_policy",
+];
+
+/// For ezjail's jails: no "never read by rc.d/jail" warning about ezjail's own
+/// variables (ezjail reads them), and a warning for the two it applies after the
+/// start, which a jail.conf block does not carry. For every jail ezjail starts
+/// (`all`), no "belongs to no converted jail" when converting named jails: ezjail
+/// reads those variables, whatever jail_list says.
+pub(super) fn own_variables(vars: &RcVars, names: &[String], all: &[String], warnings: &mut Vec<Diag>) {
+    let started: Vec<String> = all
+        .iter()
+        .map(|n| format!("jail_{}_", super::var_infix(n)))
+        .collect();
+    warnings.retain(|w| {
+        !(w.message.ends_with(" belongs to no converted jail")
+            && started.iter().any(|p| w.message.starts_with(p.as_str())))
+    });
+    let quiet: Vec<String> = names
+        .iter()
+        .flat_map(|n| {
+            let jv = super::var_infix(n);
+            SUFFIXES
+                .iter()
+                .map(move |s| format!("jail_{jv}_{s} is never read by rc.d/jail"))
+        })
+        .collect();
+    warnings.retain(|w| !quiet.iter().any(|q| w.message.starts_with(q.as_str())));
+    for n in names {
+        let jv = super::var_infix(n);
+        for (s, what) in [
+            ("zfs_datasets", "`zfs jail JID DATASET` (ezjail.sh:117-119)"),
+            ("cpuset", "`cpuset -l LIST -j JID` (ezjail.sh:122)"),
+        ] {
+            let name = format!("jail_{jv}_{s}");
+            if let Some(v) = vars.vars.get(&name).filter(|v| !v.value.is_empty()) {
+                warnings.push(
+                    Diag::warning(Some(v.loc.clone()), format!("{name}=\"{}\" is not converted", v.value))
+                        .with_note(format!("ezjail runs {what} after the jail starts; jail.conf has no such parameter (use exec.poststart)")),
+                );
+            }
+        }
+    }
+}
+
+/// The per-jail file ezjail.sh starts jail `name` from (`/usr/local/etc/ezjail/NAME`),
+/// None when ezjail is off, the file is absent, or `NAME.norun` disables it
+/// (ezjail.sh:58-66).
+pub fn config_file(vars: &RcVars, loader: &Loader, name: &str) -> Option<String> {
+    if vars.get("ezjail_enable").and_then(yesno) != Some(true) || name.contains(['.', '/']) {
+        return None;
+    }
+    let f = format!("{DIR}/{name}");
+    let is_file = |p: &str| std::fs::metadata(loader.real_path(p)).is_ok_and(|m| m.is_file());
+    (is_file(&f) && !is_file(&format!("{f}.norun"))).then_some(f)
+}
+
+/// Whether ezjail attaches an image for the jail (`jail_NAME_image`, ezjail.sh:96).
+pub fn has_image(vars: &RcVars, jv: &str) -> bool {
+    vars.get(&format!("jail_{jv}_image"))
+        .is_some_and(|v| !v.is_empty())
+}
+
+/// The names of the jails ezjail starts (`list` without its warnings).
+pub fn jails(vars: &RcVars, loader: &Loader) -> Vec<String> {
+    list(vars, loader, &mut Vec::new()).names
+}
