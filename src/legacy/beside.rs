@@ -11,8 +11,13 @@
 //!   not what runs (JV042). With one of them missing it reads jail.conf: the variable
 //!   is ignored (JV041), as are the variables of a jail not listed.
 //! - Without `jail_enable=YES` rc.d/jail does not run at boot at all.
+//! - ezjail (`ezjail_enable=YES`) starts each of its jails with `sh /etc/rc.d/jail
+//!   onestart NAME` (ezjail.sh:104), whatever `jail_enable` and `jail_list` say; its
+//!   per-jail files set both `_rootdir` and `_hostname`, so `parse_options` converts
+//!   them: started from rc.conf (JV042). With ezjail off, its files' variables are
+//!   ignored (JV041).
 
-use crate::diag::Diag;
+use crate::diag::{Diag, Loc};
 use crate::lint::Lint;
 use crate::parse::rcconf::{RcVar, RcVars};
 
@@ -70,7 +75,13 @@ fn rc_jails(vars: &RcVars) -> Vec<RcJail<'_>> {
 /// The findings for the rc.conf `vars` of a host whose jails are in `jail_conf` (the
 /// file rc.d/jail's `$jail_conf` names); `in_jail_conf` tells whether jail.conf has a
 /// block of that name.
-pub fn beside_jail_conf(vars: &RcVars, jail_conf: &str, in_jail_conf: &dyn Fn(&str) -> bool) -> Vec<Diag> {
+/// `ezjail` names the jails ezjail starts (legacy::ezjail::jails).
+pub fn beside_jail_conf(
+    vars: &RcVars,
+    jail_conf: &str,
+    ezjail: &[String],
+    in_jail_conf: &dyn Fn(&str) -> bool,
+) -> Vec<Diag> {
     let jails = rc_jails(vars);
     if jails.is_empty() {
         return Vec::new();
@@ -97,6 +108,33 @@ pub fn beside_jail_conf(vars: &RcVars, jail_conf: &str, in_jail_conf: &dyn Fn(&s
         let loc = Some(at.loc.clone());
         let ignored =
             |why: String| Lint::BesideIgnored.diag(loc.clone(), format!("rc.d/jail ignores `{var}`: {why}"));
+        let from_ezjail = at.loc.file().starts_with(super::ezjail::DIR);
+        let by_ezjail = ezjail.iter().find(|n| var_infix(n) == j.jv);
+        if let Some(name) = by_ezjail.filter(|_| j.rootdir && j.hostname) {
+            out.push(started(
+                name,
+                j.jv,
+                &format!(
+                    "ezjail starts it from {}/{name} (ezjail.sh runs rc.d/jail onestart {name})",
+                    super::ezjail::DIR
+                ),
+                &format!(
+                    "switch it off in ezjail (rename {}/{name} to {name}.norun)",
+                    super::ezjail::DIR
+                ),
+                jail_conf,
+                in_jail_conf(name),
+                loc,
+            ));
+            continue;
+        }
+        if from_ezjail {
+            out.push(ignored(
+                "ezjail does not start this jail (ezjail_enable is not YES, or the jail is switched off)"
+                    .to_owned(),
+            ));
+            continue;
+        }
         if !enabled {
             out.push(ignored(
                 "jail_enable is not YES, so rc.d/jail starts no jail at boot".to_owned(),
@@ -124,26 +162,45 @@ pub fn beside_jail_conf(vars: &RcVars, jail_conf: &str, in_jail_conf: &dyn Fn(&s
             )));
             continue;
         }
-        let shadowed = in_jail_conf(name);
-        let msg = format!(
-            "rc.d/jail starts jail {name} from rc.conf's `jail_{}_*` variables (written to \
-             /var/run/jail.{name}.conf), not from {jail_conf}",
-            j.jv
-        );
-        let d = if shadowed {
-            Lint::BesideStarted.error(loc, msg).with_note(format!(
-                "the block {name} in {jail_conf}, with jailvol's hooks, is not what runs at boot: \
-                     remove the rc.conf variables, or the block"
-            ))
-        } else {
-            Lint::BesideStarted.warning(loc, msg).with_note(
-                "jailvol reads jail.conf on this host: it does not manage this jail (convert it: \
-                 jailvol convert --rc-conf)",
-            )
-        };
-        out.push(d);
+        out.push(started(
+            name,
+            j.jv,
+            "jail_list names it",
+            "remove its rc.conf variables",
+            jail_conf,
+            in_jail_conf(name),
+            loc,
+        ));
     }
     out
+}
+
+/// JV042 for jail `name` (variable infix `jv`), started from rc.conf because `why`: an
+/// error when the jail.conf has a block of that name, which is then not what runs.
+fn started(
+    name: &str,
+    jv: &str,
+    why: &str,
+    fix: &str,
+    jail_conf: &str,
+    shadowed: bool,
+    loc: Option<Loc>,
+) -> Diag {
+    let msg = format!(
+        "rc.d/jail starts jail {name} from rc.conf's `jail_{jv}_*` variables (written to \
+         /var/run/jail.{name}.conf), not from {jail_conf}: {why}"
+    );
+    if shadowed {
+        Lint::BesideStarted.error(loc, msg).with_note(format!(
+            "the block {name} in {jail_conf}, with jailvol's hooks, is not what runs at boot: \
+             {fix}, or remove the block"
+        ))
+    } else {
+        Lint::BesideStarted.warning(loc, msg).with_note(
+            "jailvol reads jail.conf on this host: it does not manage this jail (convert it: \
+             jailvol convert --rc-conf)",
+        )
+    }
 }
 
 #[cfg(test)]
@@ -157,7 +214,7 @@ mod tests {
     fn findings(rc: &str, blocks: &[&str]) -> Vec<(String, String)> {
         let src: Arc<Source> = Source::new("rc.conf", rc);
         let (vars, _) = evaluate(&[src], &RcOptions::default()).expect("rc.conf");
-        beside_jail_conf(&vars, "/etc/jail.conf", &|n| blocks.contains(&n))
+        beside_jail_conf(&vars, "/etc/jail.conf", &[], &|n| blocks.contains(&n))
             .into_iter()
             .map(|d| (d.code.unwrap_or("").to_owned(), d.message))
             .collect()
@@ -194,6 +251,7 @@ mod tests {
                 .expect("rc")
                 .0,
             "/etc/jail.conf",
+            &[],
             &|n| n == "web_front",
         );
         assert_eq!(
@@ -206,6 +264,7 @@ mod tests {
                 .expect("rc")
                 .0,
             "/etc/jail.conf",
+            &[],
             &|_| false,
         );
         assert_eq!(alone[0].severity, crate::diag::Severity::Warning);

@@ -85,7 +85,8 @@ pub fn beside_findings(inputs: &input::Inputs, loader: &Loader, parsed: &Parsed)
             .iter()
             .any(|j| j.block.is_some() && j.name.as_str() == n)
     };
-    crate::legacy::beside_jail_conf(&vars, &jail_conf, &in_jail_conf)
+    let ezjail = crate::legacy::ezjail::jails(&vars, loader);
+    crate::legacy::beside_jail_conf(&vars, &jail_conf, &ezjail, &in_jail_conf)
 }
 
 /// `beside_findings` for show and generate: warnings (what check fails on, they only
