@@ -8,6 +8,8 @@
 //!
 //! dash must be installed (CI installs it); `JAILVOL_SKIP_DASH=1` skips these tests.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -37,21 +39,7 @@ fn dash_available() -> bool {
 fn dash_vars(dir: &Path, text: &str) -> Option<BTreeMap<String, String>> {
     let f = dir.join("rc.conf");
     std::fs::write(&f, text).ok()?;
-    let out = Command::new("env")
-        .args(["-i", "dash", "-c", "set -a; . ./rc.conf >/dev/null; exec env -0"])
-        .current_dir(dir)
-        .output()
-        .ok()?;
-    if !out.status.success() || !out.stderr.is_empty() {
-        return None;
-    }
-    let mut vars = BTreeMap::new();
-    for entry in out.stdout.split(|b| *b == 0).filter(|e| !e.is_empty()) {
-        let s = String::from_utf8_lossy(entry);
-        let (k, v) = s.split_once('=')?;
-        vars.insert(k.to_owned(), v.to_owned());
-    }
-    Some(vars)
+    common::dash_source(dir, "rc.conf")
 }
 
 fn ours(text: &str) -> Option<BTreeMap<String, String>> {

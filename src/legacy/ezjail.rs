@@ -103,25 +103,12 @@ pub(super) fn list<'a>(vars: &'a RcVars, loader: &Loader, warnings: &mut Vec<Dia
 /// The regular files of the directory as `ls` lists them (no dot files, sorted bytewise:
 /// rc runs in the C locale), with their text; rcorder skips anything else (S_ISREG).
 fn files(loader: &Loader) -> Vec<(String, String)> {
-    let Ok(rd) = std::fs::read_dir(loader.real_path(DIR)) else {
-        return Vec::new();
-    };
-    let mut names: Vec<String> = rd
-        .filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| !n.starts_with('.'))
-        .collect();
-    names.sort();
-    names
+    crate::parse::rcconf::dir_files(loader, DIR)
         .into_iter()
-        .filter_map(|n| {
-            let host = format!("{DIR}/{n}");
-            let real = loader.real_path(&host);
-            if !std::fs::metadata(&real).is_ok_and(|m| m.is_file()) {
-                return None;
-            }
-            let text = std::fs::read(&real).ok()?;
-            Some((n, String::from_utf8_lossy(&text).into_owned()))
+        .filter_map(|host| {
+            let name = host.strip_prefix(DIR)?.strip_prefix('/')?.to_owned();
+            let text = std::fs::read(loader.real_path(&host)).ok()?;
+            Some((name, String::from_utf8_lossy(&text).into_owned()))
         })
         .collect()
 }

@@ -16,9 +16,9 @@ fn is_dir(loader: &Loader, host: &str) -> bool {
     std::fs::metadata(loader.real_path(host)).is_ok_and(|m| m.is_dir())
 }
 
-/// Regular files in a host directory, as sh's `DIR/*` lists them (no dot files, sorted
-/// bytewise as in the C locale rc runs in).
-fn dir_files(loader: &Loader, host_dir: &str) -> Vec<String> {
+/// Regular files in a host directory, as sh's `DIR/*` (or `ls`) lists them (no dot
+/// files, sorted bytewise as in the C locale rc runs in), as host paths `DIR/NAME`.
+pub fn dir_files(loader: &Loader, host_dir: &str) -> Vec<String> {
     let Ok(rd) = std::fs::read_dir(loader.real_path(host_dir)) else {
         return Vec::new();
     };

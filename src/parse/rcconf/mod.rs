@@ -28,7 +28,7 @@ use crate::diag::{Diag, Loc, Source};
 use crate::parse::loader::Loader;
 
 use eval::Eval;
-pub use host::load_host;
+pub use host::{dir_files, load_host};
 
 /// One evaluated variable: its final value and the assignment that set it.
 #[derive(Debug, Clone)]
