@@ -142,6 +142,44 @@ fn json_plans_are_the_text_plans_as_data() {
     );
     assert_eq!(step("detach")["releases"], "attach");
     assert!(step("newfs")["undo"].is_null());
+    // Each command also as its argument vector: the line it prints is that vector
+    // quoted for sh (the temporary directory is `$tmp` in both).
+    let argv = |s: &serde_json::Value, key: &str| -> Vec<Vec<String>> {
+        serde_json::from_value(s[key].clone()).unwrap()
+    };
+    let words = |v: &[&str]| v.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        argv(step("attach"), "argv"),
+        vec![words(&[
+            "mdconfig",
+            "-a",
+            "-t",
+            "vnode",
+            "-f",
+            "/jails/www.ufs",
+            "-u",
+            "101"
+        ])]
+    );
+    assert_eq!(
+        argv(step("attach"), "undo_argv"),
+        vec![words(&["mdconfig", "-d", "-u", "101"])]
+    );
+    assert_eq!(argv(step("mount"), "undo_argv"), vec![words(&["umount", "$tmp"])]);
+    assert!(step("newfs")["undo_argv"].is_null());
+    // What jailvol does itself runs no program.
+    for own in ["allocate", "mkdtemp", "rmdir"] {
+        assert!(argv(step(own), "argv").is_empty(), "{own}");
+    }
+    let mut commands = 0;
+    for s in steps {
+        if let [one] = argv(s, "argv").as_slice() {
+            let quoted = jailvol::shell::command(one).replace("'$tmp'", "\"$tmp\"");
+            assert_eq!(s["run"][0].as_str().unwrap(), quoted, "{s}");
+            commands += 1;
+        }
+    }
+    assert!(commands >= 5, "attach, newfs, mount, umount, detach");
 }
 
 /// The allocation step is a command an admin can run, not a comment: run through sh

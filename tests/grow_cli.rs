@@ -326,6 +326,29 @@ fn dry_run_prints_the_commands_and_touches_nothing() {
     assert!(s.actions().is_empty());
     assert_eq!(s.conf(), before);
     assert_eq!(s.file_size("www"), 32 * M);
+    // The same plan as data: each step's programs as argument vectors, in order.
+    let r = s.grow(&["www", "40M", "--dry-run", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let argv: Vec<Vec<String>> = doc["plans"][0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|st| serde_json::from_value::<Vec<Vec<String>>>(st["argv"].clone()).unwrap())
+        .collect();
+    let file = s.f("www");
+    let w = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        argv,
+        vec![
+            w(&["mdconfig", "-a", "-t", "vnode", "-f", &file, "-u", "101"]),
+            w(&["fsck", "-t", "ufs", "-p", "/dev/md101"]),
+            w(&["growfs", "-y", "/dev/md101"]),
+            w(&["fsck", "-t", "ufs", "-p", "/dev/md101"]),
+            w(&["mdconfig", "-d", "-u", "101"]),
+        ]
+    );
+    assert!(s.actions().is_empty());
 }
 
 /// Failures before growfs: the file stays extended, the filesystem and the config keep

@@ -187,6 +187,33 @@ fn show_cmd(c: &Cmd) -> String {
 }
 
 impl engine::Op for Op {
+    /// The commands create/run.rs runs as processes (the rest are system calls).
+    fn argv(&self) -> Vec<Vec<String>> {
+        let tmp = |w: &String| if w == TMP { "$tmp".to_owned() } else { w.clone() };
+        let words = |v: &[String]| v.iter().map(tmp).collect::<Vec<_>>();
+        match self {
+            Op::Run(Cmd::Run(a)) => vec![words(a)],
+            Op::Run(Cmd::Pipe(a, b)) => vec![words(a), words(b)],
+            // The fallback runs only when makefs refuses the first.
+            Op::Makefs { cmd, .. } => vec![words(cmd)],
+            Op::Umount => vec![vec!["umount".to_owned(), "$tmp".to_owned()]],
+            Op::Detach { unit } => vec![vec![
+                "mdconfig".into(),
+                "-d".into(),
+                "-u".into(),
+                unit.to_string(),
+            ]],
+            Op::GeliDetach { unit } => vec![geli_detach_words(*unit)],
+            Op::MakeDir { .. }
+            | Op::Allocate { .. }
+            | Op::MakeTmp { .. }
+            | Op::RemoveTmp
+            | Op::Verify { .. }
+            | Op::RemoveFile { .. }
+            | Op::RemoveDir { .. } => Vec::new(),
+        }
+    }
+
     fn show(&self) -> String {
         let line = |words: &[&str]| format!("{}\n", shell::command(words));
         match self {

@@ -27,6 +27,12 @@ use serde::Serialize;
 pub trait Op {
     /// What `--dry-run` prints for it: sh (or `#` comment) lines, each ending in `\n`.
     fn show(&self) -> String;
+    /// The programs it runs, in order, each as its argument vector (the JSON plan's
+    /// `argv`); empty for what jailvol does itself (allocating, mkdtemp, checking) or
+    /// runs as sh (migrate's steps).
+    fn argv(&self) -> Vec<Vec<String>> {
+        Vec::new()
+    }
 }
 
 /// How a step is undone.
@@ -185,7 +191,9 @@ impl<O: Op> Plan<O> {
                 .map(|s| StepJson {
                     name: s.name,
                     run: lines(s.op.show()),
+                    argv: s.op.argv(),
                     undo: s.undo.as_ref().map(|u| lines(u.op.show())),
+                    undo_argv: s.undo.as_ref().map(|u| u.op.argv()),
                     undo_holds: s.undo.as_ref().map(|u| u.holds.clone()).unwrap_or_default(),
                     undo_only_if_it_fails: s.undo.as_ref().is_some_and(|u| u.partial_only),
                     releases: s.releases,
@@ -213,8 +221,12 @@ pub struct StepJson {
     pub name: &'static str,
     /// The step's lines as `--dry-run` prints them.
     pub run: Vec<String>,
+    /// The programs it runs, each as its argument vector (`Op::argv`).
+    pub argv: Vec<Vec<String>>,
     /// How it is undone (null: it is not).
     pub undo: Option<Vec<String>>,
+    /// The programs the undo runs (null when nothing undoes the step).
+    pub undo_argv: Option<Vec<Vec<String>>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub undo_holds: Vec<&'static str>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]

@@ -309,6 +309,29 @@ pub enum Op {
 }
 
 impl engine::Op for Op {
+    /// The commands grow/run.rs runs as processes, in order; `Resize`'s fallback runs
+    /// only where mdconfig has no `-r`, and `GeliResize`'s resize only when its dump does
+    /// not find the metadata at the end already.
+    fn argv(&self) -> Vec<Vec<String>> {
+        let all = |c: &Cmd| match c {
+            Cmd::Run(a) => vec![a.clone()],
+            Cmd::Pipe(a, b) => vec![a.clone(), b.clone()],
+        };
+        match self {
+            Op::Probe(c)
+            | Op::Attach(c)
+            | Op::Check(c)
+            | Op::Fsck(c)
+            | Op::Detach(c)
+            | Op::GeliAttach(c)
+            | Op::GeliDetach(c)
+            | Op::Resize { cmd: c, .. }
+            | Op::Growfs { cmd: c, .. } => all(c),
+            Op::GeliResize { resize, dump } => [all(dump), all(resize)].concat(),
+            Op::Extend { .. } | Op::WriteConfig { .. } | Op::Truncate { .. } => Vec::new(),
+        }
+    }
+
     fn show(&self) -> String {
         match self {
             Op::Probe(c) => format!(
