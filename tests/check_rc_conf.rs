@@ -28,7 +28,7 @@ fn jv(root: &Path, args: &[&str]) -> Run {
 fn clean_after_generate_and_drift_when_a_generated_fstab_is_removed() {
     let root = host("");
     // Before generate: everything generate would write is drift.
-    let before = jv(root.path(), &["check"]);
+    let before = jv(root.path(), &["check", "--no-containers"]);
     assert_eq!(before.code, 1, "{}{}", before.stdout, before.stderr);
     assert!(
         before.stdout.contains("drift: /etc/fstab.db is missing"),
@@ -38,7 +38,7 @@ fn clean_after_generate_and_drift_when_a_generated_fstab_is_removed() {
 
     let g = jv(root.path(), &["generate", "-q"]);
     assert_eq!(g.code, 0, "{}", g.stderr);
-    let text = jv(root.path(), &["check"]);
+    let text = jv(root.path(), &["check", "--no-containers"]);
     assert_eq!(
         (text.code, text.stdout.as_str(), text.stderr.as_str()),
         (
@@ -47,15 +47,15 @@ fn clean_after_generate_and_drift_when_a_generated_fstab_is_removed() {
             ""
         )
     );
-    let json = jv(root.path(), &["check", "--format", "json"]);
+    let json = jv(root.path(), &["check", "--no-containers", "--format", "json"]);
     assert_eq!(json.code, 0);
     let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(doc, serde_json::json!({"findings": [], "drift": []}));
-    let gh = jv(root.path(), &["check", "--format", "github"]);
+    let gh = jv(root.path(), &["check", "--no-containers", "--format", "github"]);
     assert_eq!((gh.code, gh.stdout.as_str()), (0, ""));
 
     std::fs::remove_file(root.path().join("etc/fstab.db")).unwrap();
-    let text = jv(root.path(), &["check"]);
+    let text = jv(root.path(), &["check", "--no-containers"]);
     assert_eq!(text.code, 1, "{}{}", text.stdout, text.stderr);
     assert!(
         text.stdout
@@ -67,7 +67,7 @@ fn clean_after_generate_and_drift_when_a_generated_fstab_is_removed() {
         text.stdout
             .ends_with("0 error(s), 0 warning(s), 1 file(s) drifted\n")
     );
-    let json = jv(root.path(), &["check", "--format", "json"]);
+    let json = jv(root.path(), &["check", "--no-containers", "--format", "json"]);
     assert_eq!(json.code, 1);
     let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     let drift = doc["drift"].as_array().unwrap();
@@ -80,7 +80,7 @@ fn clean_after_generate_and_drift_when_a_generated_fstab_is_removed() {
             .unwrap()
             .contains("+md120\t/usr/jails/db\tufs")
     );
-    let gh = jv(root.path(), &["check", "--format", "github"]);
+    let gh = jv(root.path(), &["check", "--no-containers", "--format", "github"]);
     assert_eq!(gh.code, 1);
     assert!(
         gh.stdout.starts_with("::error file=etc/fstab.db,title=drift::"),
@@ -102,7 +102,7 @@ fn rc_d_warnings_are_findings_in_every_format() {
               jail_ghost_rootdir=\"/usr/jails/ghost\"\n";
     let root = host(rc);
     assert_eq!(jv(root.path(), &["generate", "-q"]).code, 0);
-    let text = jv(root.path(), &["check"]);
+    let text = jv(root.path(), &["check", "--no-containers"]);
     assert_eq!(text.code, 1, "{}{}", text.stdout, text.stderr);
     assert!(
         text.stdout.contains(
@@ -132,9 +132,9 @@ fn rc_d_warnings_are_findings_in_every_format() {
             .replace("jail_ghost_rootdir=\"/usr/jails/ghost\"\n", ""),
     )
     .unwrap();
-    assert_eq!(jv(root.path(), &["check"]).code, 0);
-    assert_eq!(jv(root.path(), &["check", "--fail-on", "warning"]).code, 1);
-    let json = jv(root.path(), &["check", "--format", "json"]);
+    assert_eq!(jv(root.path(), &["check", "--no-containers"]).code, 0);
+    assert_eq!(jv(root.path(), &["check", "--no-containers", "--fail-on", "warning"]).code, 1);
+    let json = jv(root.path(), &["check", "--no-containers", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     let f = &doc["findings"][0];
     assert_eq!(
@@ -146,7 +146,7 @@ fn rc_d_warnings_are_findings_in_every_format() {
             &serde_json::json!(5)
         )
     );
-    let gh = jv(root.path(), &["check", "--format", "github"]);
+    let gh = jv(root.path(), &["check", "--no-containers", "--format", "github"]);
     assert!(
         gh.stdout
             .starts_with("::warning file=etc/rc.conf,line=5,title=JV037::jail www: jail_www_ip"),
@@ -169,7 +169,7 @@ fn the_style_is_generates() {
     );
     let g = jv(root.path(), &["generate", "-q", "--target-release", "9.3"]);
     assert_eq!(g.code, 0, "{}", g.stderr);
-    assert_eq!(jv(root.path(), &["check", "--target-release", "9.3"]).code, 0);
+    assert_eq!(jv(root.path(), &["check", "--no-containers", "--target-release", "9.3"]).code, 0);
     // Checked as a 10+ host, the seed pair is drift.
-    assert_eq!(jv(root.path(), &["check"]).code, 1);
+    assert_eq!(jv(root.path(), &["check", "--no-containers"]).code, 1);
 }

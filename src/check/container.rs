@@ -43,18 +43,50 @@ pub fn superblock(path: &Path) -> std::io::Result<Superblock> {
     Ok(Superblock::None)
 }
 
+/// A container to look at: its volume, where its findings point (the jail) and where
+/// the jail's path is set.
+pub struct Site<'a> {
+    pub vol: &'a Volume,
+    pub at: Option<Loc>,
+    pub path_at: Option<Loc>,
+}
+
+/// Which commands make and grow a container on this host: create and grow read
+/// jail.conf; on an rc.conf host `migrate` makes it (and moves the jail to jail.conf).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Host {
+    JailConf,
+    RcConf,
+}
+
+/// JV016-JV020, JV029 and JV040 for the managed jails of a jail.conf.
 pub fn lint(loader: &Loader, parsed: &Parsed, vols: &Collected, cfg: &Config, r: &mut Report) {
+    let sites = vols.vols.iter().zip(&vols.jails).map(|(vol, &ji)| {
+        let jail = cfg.jails.get(ji);
+        let at = jail.and_then(|j| j.loc.clone());
+        let path_at = jail
+            .and_then(|j| crate::locate::statement(parsed, j, "path", false))
+            .or_else(|| at.clone());
+        Site { vol, at, path_at }
+    });
+    lint_sites(loader, sites, Host::JailConf, r);
+    super::keyfile::lint(loader, parsed, vols, cfg, r);
+}
+
+/// JV016-JV020 and JV029 for each site, wherever its jail is configured (a jail.conf
+/// block, or rc.conf variables: check::rcconf).
+pub fn lint_sites<'a>(loader: &Loader, sites: impl Iterator<Item = Site<'a>>, host: Host, r: &mut Report) {
     // Bytes still to be allocated, per file system holding containers.
     let mut need: Need = BTreeMap::new();
     let mut dirs = Dirs::default();
-    for (v, &ji) in vols.vols.iter().zip(&vols.jails) {
-        let loc = cfg.jails.get(ji).and_then(|j| j.loc.clone());
+    for Site {
+        vol: v,
+        at: loc,
+        path_at,
+    } in sites
+    {
         if let Some(msg) = mount_point(loader, &mut dirs, &v.path) {
-            let at = cfg
-                .jails
-                .get(ji)
-                .and_then(|j| crate::locate::statement(parsed, j, "path", false))
-                .or_else(|| loc.clone());
+            let at = path_at;
             r.push(
                 Lint::MissingJailPath
                     .diag(at, format!("{}: path {} {msg}", v.jail, v.path))
@@ -77,10 +109,17 @@ pub fn lint(loader: &Loader, parsed: &Parsed, vols: &Collected, cfg: &Config, r:
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 r.push(d(
                     Lint::MissingContainer,
-                    format!(
-                        "{}: container {} does not exist: run `jailvol create {}`",
-                        v.jail, v.file, v.jail
-                    ),
+                    match host {
+                        Host::JailConf => format!(
+                            "{}: container {} does not exist: run `jailvol create {}`",
+                            v.jail, v.file, v.jail
+                        ),
+                        Host::RcConf => format!(
+                            "{}: container {} does not exist: `jailvol migrate {}` makes it and moves \
+                             the jail to jail.conf",
+                            v.jail, v.file, v.jail
+                        ),
+                    },
                 ));
                 add_need(&mut need, &mut dirs, dir, v.size, &v.jail);
                 continue;
@@ -111,7 +150,7 @@ pub fn lint(loader: &Loader, parsed: &Parsed, vols: &Collected, cfg: &Config, r:
                     format_size(meta.len()),
                     v.size_text,
                     v.size,
-                    if meta.len() < v.size {
+                    if meta.len() < v.size && host == Host::JailConf {
                         ": run `jailvol grow`"
                     } else {
                         ""
@@ -141,7 +180,6 @@ pub fn lint(loader: &Loader, parsed: &Parsed, vols: &Collected, cfg: &Config, r:
         }
     }
     do_not_fit(need, r);
-    super::keyfile::lint(loader, parsed, vols, cfg, r);
 }
 
 /// JV018 for the container at `real`, None when its UFS2 superblock is where FreeBSD

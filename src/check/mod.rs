@@ -29,7 +29,7 @@ use crate::plan::{self, Artifact, Options, Plan, Prepared};
 use crate::volume::{self, Collected};
 use crate::write::{self, Change};
 
-pub use rcconf::lint as lint_rc_conf;
+pub use rcconf::{lint as lint_rc_conf, lint_containers as lint_rc_containers};
 
 /// One file whose content differs from what `generate` would write.
 #[derive(Debug, Clone, Serialize)]

@@ -4,14 +4,40 @@
 //! messages are `config::lint`'s.
 //!
 //! JV014 (a relative path), JV030 (an address inet_pton refuses), then JV010 and JV011
-//! (an address or hostname another jail has). Not here: the lints about jail.conf's own
-//! syntax and hooks (rc.d/jail writes neither), and JV015 (overlapping paths).
+//! (an address or hostname another jail has); and the containers' lints (JV016-JV020,
+//! JV029) at the `jail_NAME_volume_size` and `_rootdir` lines. Not here: the lints about
+//! jail.conf's own syntax and hooks (rc.d/jail writes neither), and JV015 (overlapping
+//! paths).
 
+use super::Report;
 use super::address::{Family, invalid, strip};
+use super::container::{Host, Site, lint_sites};
 use crate::diag::{Diag, Loc};
-use crate::legacy::{Block, Conversion, Op};
+use crate::legacy::{Block, Conversion, Op, var_infix};
 use crate::lint::Lint;
 use crate::model::FnvMap;
+use crate::parse::loader::Loader;
+use crate::parse::rcconf::RcVars;
+use crate::volume::Volume;
+
+/// JV016-JV020 and JV029 for the containers of an rc.conf host's plan: each finding at
+/// the jail's `jail_NAME_volume_size` line (else its hostname), a missing path at its
+/// `_rootdir` line.
+pub fn lint_containers(loader: &Loader, vols: &[Volume], vars: &RcVars) -> Vec<Diag> {
+    let loc = |jail: &str, suffix: &str| {
+        vars.vars
+            .get(&format!("jail_{}_{suffix}", var_infix(jail)))
+            .map(|v| v.loc.clone())
+    };
+    let sites = vols.iter().map(|vol| Site {
+        vol,
+        at: loc(&vol.jail, "volume_size").or_else(|| loc(&vol.jail, "hostname")),
+        path_at: loc(&vol.jail, "rootdir"),
+    });
+    let mut r = Report::default();
+    lint_sites(loader, sites, Host::RcConf, &mut r);
+    r.findings
+}
 
 /// The findings on the jails of `conv` jail(8) would start (a block with values it
 /// rejects fails as a whole: JV002, reported with the conversion).

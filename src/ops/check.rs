@@ -55,7 +55,7 @@ fn check_rc_conf(opts: &Options, loader: &Loader) -> anyhow::Result<Report> {
         &opts.plan,
         opts.style_given,
         opts.target_release.as_deref(),
-        true,
+        Some(opts.settings),
         &|d: &[Diag]| warnings.borrow_mut().extend_from_slice(d),
     )
     .map_err(|e| match e.downcast::<Diag>() {

@@ -98,7 +98,7 @@ pub fn generate(opts: &Options, warn: Warn, diff_out: &mut dyn std::io::Write) -
             &opts.plan,
             opts.style_given,
             opts.target_release.as_deref(),
-            false,
+            None,
             warn,
         )?
         .plan

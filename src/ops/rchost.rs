@@ -16,21 +16,22 @@ pub struct RcHostPlan {
     /// (`Block::rejected`): among the refusals, those about a jail rather than about
     /// the volume settings (`check` reports them as JV002).
     pub jail_fails: Vec<Diag>,
-    /// With `lint`: the lints of the converted jails (check::lint_rc_conf).
+    /// With `lint`: the lints of the converted jails (check::lint_rc_conf), and with
+    /// its `containers` those of their containers (check::lint_rc_containers).
     pub findings: Vec<Diag>,
 }
 
 /// Read the rc.conf files of `input` (else the host's), convert the jails as rc.d/jail
 /// would, and plan their containers. Warnings (the reader's, then the conversion's) go
-/// to `warn` as they arise; input that cannot be read is the error. `lint` (check)
-/// also lints the converted jails.
+/// to `warn` as they arise; input that cannot be read is the error. `lint` (check's
+/// settings) also lints the converted jails.
 pub fn plan(
     input: &input::Options,
     loader: &Loader,
     opts: &plan::Options,
     style_given: bool,
     target_release: Option<&str>,
-    lint: bool,
+    lint: Option<crate::check::Settings>,
     warn: Warn,
 ) -> anyhow::Result<RcHostPlan> {
     let mut popts = opts.clone();
@@ -61,13 +62,16 @@ pub fn plan(
     warn(&conv.warnings);
     let mut jail_fails = conv.errors.clone();
     jail_fails.extend(conv.blocks.iter().flat_map(|b| b.rejected.iter().cloned()));
-    let findings = if lint {
-        crate::check::lint_rc_conf(&conv)
-    } else {
-        Vec::new()
-    };
+    let plan = crate::rcplan::generate(&vars, &conv, &sources, loader, &popts);
+    let mut findings = Vec::new();
+    if let Some(settings) = lint {
+        findings = crate::check::lint_rc_conf(&conv);
+        if let (true, Ok(p)) = (settings.containers, &plan) {
+            findings.extend(crate::check::lint_rc_containers(loader, &p.volumes, &vars));
+        }
+    }
     Ok(RcHostPlan {
-        plan: crate::rcplan::generate(&vars, &conv, &sources, loader, &popts),
+        plan,
         jail_fails,
         findings,
     })
