@@ -133,7 +133,10 @@ fn rc_d_warnings_are_findings_in_every_format() {
     )
     .unwrap();
     assert_eq!(jv(root.path(), &["check", "--no-containers"]).code, 0);
-    assert_eq!(jv(root.path(), &["check", "--no-containers", "--fail-on", "warning"]).code, 1);
+    assert_eq!(
+        jv(root.path(), &["check", "--no-containers", "--fail-on", "warning"]).code,
+        1
+    );
     let json = jv(root.path(), &["check", "--no-containers", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     let f = &doc["findings"][0];
@@ -169,7 +172,14 @@ fn the_style_is_generates() {
     );
     let g = jv(root.path(), &["generate", "-q", "--target-release", "9.3"]);
     assert_eq!(g.code, 0, "{}", g.stderr);
-    assert_eq!(jv(root.path(), &["check", "--no-containers", "--target-release", "9.3"]).code, 0);
+    assert_eq!(
+        jv(
+            root.path(),
+            &["check", "--no-containers", "--target-release", "9.3"]
+        )
+        .code,
+        0
+    );
     // Checked as a 10+ host, the seed pair is drift.
     assert_eq!(jv(root.path(), &["check", "--no-containers"]).code, 1);
 }
