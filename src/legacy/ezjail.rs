@@ -220,7 +220,8 @@ pub(super) fn image<'a>(
     let rootdir = get("rootdir").map_or("", |(_, v)| v.value.as_str());
     device_line(loader, block, rootdir);
     // ezjail.sh attaches the image itself (mdconfig) for as long as it starts the jail:
-    // a second md unit on the container if jailvol's helper attached it too.
+    // a second md unit on the container if jailvol's helper attached it too
+    // (rcplan::ezjail_attaches refuses that).
     warnings.push(
         Diag::warning(
             Some(img_val.loc.clone()),
@@ -228,7 +229,7 @@ pub(super) fn image<'a>(
         )
         .with_note(format!(
             "write the block to jail.conf (jailvol convert {name} -o /etc/jail.conf), then rename {DIR}/{name} to {name}.norun; \
-             generate on the rc.conf host leaves ezjail's {rootdir}.device line and its attach in place",
+             or `jailvol migrate {name}` does both; generate on the rc.conf host refuses the jail while ezjail starts it",
             name = block.name
         )),
     );
