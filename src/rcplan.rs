@@ -317,7 +317,7 @@ fn origin(block: &crate::legacy::Block<'_>, is_var: bool, name: &str) -> Option<
 
 /// rc.d/jail's fstab for a jail: `jail_<jv>_fstab`, else `jail_fstab`, else
 /// /etc/fstab.<_j> (libexec/rc/rc.d/jail parse_options).
-fn fstab_of(vars: &RcVars, jv: &str, name: &str) -> String {
+pub(crate) fn fstab_of(vars: &RcVars, jv: &str, name: &str) -> String {
     vars.get(&format!("jail_{jv}_fstab"))
         .or_else(|| vars.get("jail_fstab"))
         .filter(|f| !f.is_empty())
