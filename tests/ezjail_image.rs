@@ -16,11 +16,13 @@ fn host() -> (tempfile::TempDir, PathBuf) {
     let root = tmp.path().join("root");
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rcconf/ezjail-03-images/root");
     copy_tree(&fixture, &root);
-    let img = std::fs::OpenOptions::new()
-        .write(true)
-        .open(root.join("usr/jails/simple.img"))
-        .unwrap();
-    img.set_len(64 << 20).unwrap();
+    for img in ["simple.img", "secret.img"] {
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(root.join("usr/jails").join(img))
+            .unwrap();
+        f.set_len(64 << 20).unwrap();
+    }
     // `lost` (its image missing) would be refused the same way: keep one case.
     std::fs::remove_file(root.join("usr/local/etc/ezjail/lost")).unwrap();
     (tmp, root)
@@ -71,7 +73,15 @@ fn generate_refuses_an_image_jail_ezjail_still_attaches() {
     // Switched off in ezjail (what migrate does), the jail is no ezjail jail: the rest
     // of the host generates.
     let ez = root.join("usr/local/etc/ezjail");
-    std::fs::rename(ez.join("simple"), ez.join("simple.norun")).unwrap();
+    assert!(
+        g.stderr
+            .contains("/usr/local/etc/ezjail/secret:19:8: error[JV022]: secret: ezjail attaches this image"),
+        "{}",
+        g.stderr
+    );
+    for j in ["simple", "secret"] {
+        std::fs::rename(ez.join(j), ez.join(format!("{j}.norun"))).unwrap();
+    }
     let g = jv(&root, &["generate", "--dry-run"]);
     assert_eq!(g.code, 0, "{}", g.stderr);
 }
@@ -243,4 +253,47 @@ fn migrate_config_step_and_rollback_of_an_image_jail() {
 
     sh("jv_restore_all && jv_unmake_dirs");
     assert_eq!(tree(&root), before, "the rollback restores the host tree");
+}
+
+/// An eli image jail whose attach parameters have `-p` and one `-k` becomes a geli
+/// container (convert: fixtures/rcconf/ezjail-03-images, `secret`; a passphrase one,
+/// `vault`, is reported), and migrate adopts it like a simple image: the start's undo
+/// detaches geli before md.
+#[test]
+fn migrate_adopts_an_eli_image_with_a_keyfile() {
+    let (_tmp, root) = host();
+    let r = jv(&root, &["migrate", "secret"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("jail secret adopts its image as its container, in place"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("$volume_encrypt = geli;"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("$volume_keyfile = /root/secret.key;"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("/dev/md100.eli\t/usr/jails/secret\tufs"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("if ! jv_geli_detach \"$jv_u\" || ! mdconfig -d -u \"$jv_u\"; then"),
+        "{}",
+        r.stdout
+    );
+    let v = jv(&root, &["migrate", "vault"]);
+    assert_eq!(v.code, 64, "{}", v.stderr);
+    assert!(
+        v.stderr.contains(
+            "ezjail jail vault: a geli image (imagetype eli) is not convertible: it needs a passphrase"
+        ),
+        "{}",
+        v.stderr
+    );
 }

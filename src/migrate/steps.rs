@@ -311,7 +311,8 @@ const ADOPT_IDLE: &str = r#"	if [ -n "$(jv_mounts)" ]; then
 
 /// Once the config step is done (and only then: before it, what is mounted at the root
 /// or attached is not this run's), a jail that is not running leaves nothing mounted at
-/// its root and no md unit on the image: ezjail attaches the image again when the
+/// its root and no md unit on the image (geli first, for an eli image: md(4) cannot
+/// detach a unit geli holds open): ezjail attaches the image again when the
 /// rollback starts the jail with it, and two units on one file would corrupt it, so a
 /// unit that stays is a leftover that keeps the jail from being started again.
 const ADOPT_START_UNDO: &str = r#"	if [ -e "$jv_state/done.config" ] && ! jls -j "$jv_name" >/dev/null 2>&1; then
@@ -319,7 +320,7 @@ const ADOPT_START_UNDO: &str = r#"	if [ -e "$jv_state/done.config" ] && ! jls -j
 			jv_unmount_below || jv_left="$jv_left; something is still mounted at $jv_root"
 		fi
 		for jv_u in $(jv_units); do
-			if ! mdconfig -d -u "$jv_u"; then
+			if ! jv_geli_detach "$jv_u" || ! mdconfig -d -u "$jv_u"; then
 				jv_left="$jv_left; md$jv_u still holds $jv_file"
 			fi
 		done

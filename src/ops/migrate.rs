@@ -223,7 +223,8 @@ pub fn prepare(
         }
         anyhow::bail!(usage(format!("no jail \"{name}\"")));
     };
-    if vol.geli_keyfile.is_some() {
+    // An adopted image (an ezjail eli image) is a geli container already: nothing is made.
+    if vol.geli_keyfile.is_some() && !sw.as_ref().is_some_and(|s| s.adopt) {
         // The migrate script makes a plain container; the hooks would then try geli
         // attach on it. Not supported yet: refused rather than a jail that cannot start.
         anyhow::bail!(usage(format!(
