@@ -75,6 +75,10 @@ pub fn generate(
             continue;
         };
         let jv = &block.jv;
+        if let Some(e) = ezjail_attaches(vars, loader, block) {
+            errs.push(e);
+            continue;
+        }
         // The seed pair takes any unit (device `md`): no unit to remember.
         if opts.style != Style::Seed && assigned.iter().any(|(j, _)| *j == v.jail) {
             let unit = v.unit.unwrap_or(volume::FIRST_UNIT);
@@ -140,6 +144,35 @@ fn control_chars(conv: &Conversion) -> Vec<Diag> {
         }
     }
     errs
+}
+
+/// The refusal of an ezjail image jail that ezjail still starts: ezjail.sh attaches
+/// `jail_NAME_image` itself (`mdconfig -a -t vnode -f IMG`, ezjail.sh:150-182) before
+/// `rc.d/jail onestart NAME`, and its `ROOTDIR.device` fstab line stays in
+/// /etc/fstab.NAME, so jailvol's root line would attach the same file a second time
+/// (two md units on one image: the file system is corrupted). `jailvol migrate NAME`
+/// switches the jail off in ezjail and hands it over.
+fn ezjail_attaches(vars: &RcVars, loader: &Loader, block: &crate::legacy::Block<'_>) -> Option<Diag> {
+    let file = crate::legacy::ezjail::config_file(vars, loader, &block.name)?;
+    if !crate::legacy::ezjail::has_image(vars, &block.jv) {
+        return None;
+    }
+    let loc = origin(block, true, VAR_FILE).or_else(|| block.loc.clone());
+    Some(
+        Lint::BadVolumeSettings
+            .diag(
+                loc,
+                format!(
+                    "{}: ezjail attaches this image itself while it starts the jail ({file}):                      a second md unit on it from jailvol would corrupt it",
+                    block.name
+                ),
+            )
+            .with_note(format!(
+                "`jailvol migrate {name}` hands the jail over (ezjail stops it, {file} becomes {name}.norun,                  rc.d/jail starts it on the container); generate leaves it to ezjail until then",
+                name = block.name
+            ))
+            .with_jail(&block.name),
+    )
 }
 
 /// The fstab of jail `block` with volume `v`, and the lines jailvol puts first in it;
@@ -284,7 +317,7 @@ fn origin(block: &crate::legacy::Block<'_>, is_var: bool, name: &str) -> Option<
 
 /// rc.d/jail's fstab for a jail: `jail_<jv>_fstab`, else `jail_fstab`, else
 /// /etc/fstab.<_j> (libexec/rc/rc.d/jail parse_options).
-fn fstab_of(vars: &RcVars, jv: &str, name: &str) -> String {
+pub(crate) fn fstab_of(vars: &RcVars, jv: &str, name: &str) -> String {
     vars.get(&format!("jail_{jv}_fstab"))
         .or_else(|| vars.get("jail_fstab"))
         .filter(|f| !f.is_empty())

@@ -160,10 +160,10 @@ fn copy(from: &Path, to: &Path) {
 }
 
 /// The rc.conf side of migrating an ezjail jail: a non-empty jail_list gains it (rc.d/jail
-/// starts only the listed jails), and an image jail is refused (its image is a container
-/// already: convert adopts it).
+/// starts only the listed jails); a `simple` image jail is adopted in place (its image is
+/// a container already; tests/ezjail_image.rs), a gbde image jail is refused.
 #[test]
-fn migrate_adds_the_jail_to_a_jail_list_and_refuses_image_jails() {
+fn migrate_adds_the_jail_to_a_jail_list_and_adopts_image_jails() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let root = tmp.path().join("root");
     let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/migrate/ezjail-dir/input");
@@ -188,10 +188,28 @@ fn migrate_adds_the_jail_to_a_jail_list_and_refuses_image_jails() {
     let cfg = cfg.replace("jail_www_image=\"\"", "jail_www_image=\"/usr/jails/www.img\"");
     std::fs::write(&ez, cfg).expect("www");
     let out = migrate();
-    assert_eq!(out.status.code(), Some(64));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("www is an ezjail image jail"),
+    assert_eq!(
+        out.status.code(),
+        Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    let script = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        script.contains("jail www adopts its image as its container, in place"),
+        "{script}"
+    );
+    let cfg = std::fs::read_to_string(&ez).expect("www");
+    std::fs::write(
+        &ez,
+        cfg.replace("jail_www_imagetype=\"\"", "jail_www_imagetype=\"bde\""),
+    )
+    .expect("www");
+    let out = migrate();
+    assert_eq!(out.status.code(), Some(64));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("a gbde image (imagetype bde) is not convertible"),
+        "{err}"
     );
 }

@@ -133,6 +133,7 @@ pub(super) fn image<'a>(
     let jv = block.jv.clone();
     let get = |s: &str| vars.vars.get_key_value(&format!("jail_{jv}_{s}"));
     let kind = get("imagetype").map_or("", |(_, v)| v.value.as_str());
+    let mut keyfile: Option<String> = None;
     let img = get("image").filter(|(_, v)| !v.value.is_empty());
     let refuse = |why: &str, note: &str, warnings: &mut Vec<Diag>| {
         let at = get("imagetype").or(img).map(|(_, v)| v.loc.clone());
@@ -158,11 +159,22 @@ pub(super) fn image<'a>(
             );
         }
         "eli" => {
-            return refuse(
-                "a geli image (imagetype eli) is not convertible yet (needs jailvol's geli containers)",
-                "ezjail attaches it with `geli attach ATTACHPARAMS /dev/mdN` (ezjail.sh:167)",
-                warnings,
-            );
+            let params = get("attachparams").map_or("", |(_, v)| v.value.as_str());
+            match eli_keyfile(params) {
+                Ok(key) => keyfile = Some(key),
+                Err(why) => {
+                    return refuse(
+                        &format!("a geli image (imagetype eli) is not convertible: it {why}"),
+                        &format!(
+                            "ezjail attaches it with `geli attach {} /dev/mdN` (ezjail.sh:167); jailvol's \
+                             geli containers attach with a keyfile alone (geli attach -p -k KEYFILE), at boot, \
+                             without a prompt",
+                            params.trim()
+                        ),
+                        warnings,
+                    );
+                }
+            }
         }
         "" | "simple" => {}
         other => {
@@ -191,7 +203,7 @@ pub(super) fn image<'a>(
             is_var: true,
             op: Op::Set,
             values: Few::One(Cow::Owned(crate::volume::format_size(m.len()))),
-            from,
+            from: from.clone(),
         }),
         _ => warnings.push(
             Diag::warning(
@@ -204,10 +216,15 @@ pub(super) fn image<'a>(
             .with_note("set $volume_size to the image's size in bytes before generate"),
         ),
     }
+    if let Some(key) = keyfile {
+        let at = get("attachparams").map_or(from, |(n, v)| Few::One(Origin::of(n, v)));
+        geli_lines(block, key, at);
+    }
     let rootdir = get("rootdir").map_or("", |(_, v)| v.value.as_str());
     device_line(loader, block, rootdir);
     // ezjail.sh attaches the image itself (mdconfig) for as long as it starts the jail:
-    // a second md unit on the container if jailvol's helper attached it too.
+    // a second md unit on the container if jailvol's helper attached it too
+    // (rcplan::ezjail_attaches refuses that).
     warnings.push(
         Diag::warning(
             Some(img_val.loc.clone()),
@@ -215,11 +232,138 @@ pub(super) fn image<'a>(
         )
         .with_note(format!(
             "write the block to jail.conf (jailvol convert {name} -o /etc/jail.conf), then rename {DIR}/{name} to {name}.norun; \
-             generate on the rc.conf host leaves ezjail's {rootdir}.device line and its attach in place",
+             or `jailvol migrate {name}` does both; generate on the rc.conf host refuses the jail while ezjail starts it",
             name = block.name
         )),
     );
     true
+}
+
+/// An eli image: the geli provider on the md unit is jailvol's geli container, with
+/// the keyfile of its attach parameters.
+fn geli_lines<'a>(block: &mut Block<'a>, key: String, from: Few<Origin<'a>>) {
+    for (name, value) in [
+        (crate::settings::VAR_ENCRYPT, "geli".to_owned()),
+        (crate::settings::VAR_KEYFILE, key),
+    ] {
+        block.lines.push(Line {
+            name: Cow::Borrowed(name),
+            is_var: true,
+            op: Op::Set,
+            values: Few::One(Cow::Owned(value)),
+            from: from.clone(),
+        });
+    }
+}
+
+/// The keyfile of an eli image jail from its `_attachparams`, or why it has none that
+/// jailvol can use.
+///
+/// ezjail-admin makes the attach parameters from the `geli init` ones it was given
+/// (`create -c eli -C PARAMS`): `-P` (no passphrase) becomes `-p`, each `-K FILE`
+/// becomes `-k 'FILE'`, the rest is dropped (ezjail-admin:352-366
+/// `parse_geli_attach_args`), and ezjail.sh runs `echo geli attach ATTACHPARAMS
+/// /dev/mdN | /bin/sh` (ezjail.sh:167), so the value is sh words. geli attach reads the
+/// algorithms, key length and sector size from the provider's metadata, so an image
+/// made by `geli init -P -K FILE` (any other init flags) attaches as jailvol's helper
+/// attaches a container: `geli attach -p -k FILE mdN`. Its options are `-C -d -j -k -n
+/// -p -r -v` (sbin/geom/class/eli/geom_eli.c, the "attach" command): `-d` and `-v` do
+/// not change what is attached; `-C` (dry run), `-r` (read-only) and `-n` (one key
+/// slot) would, and are not converted.
+fn eli_keyfile(params: &str) -> Result<String, String> {
+    let words = sh_words(params).ok_or_else(|| {
+        format!("has attach parameters jailvol cannot read without running sh ({params:?})")
+    })?;
+    let (mut nopass, mut keys, mut passfiles) = (false, Vec::new(), 0);
+    let mut it = words.iter();
+    while let Some(w) = it.next() {
+        let Some(flags) = w.strip_prefix('-').filter(|f| !f.is_empty()) else {
+            return Err(format!("has an attach parameter that is not an option ({w:?})"));
+        };
+        for (i, c) in flags.char_indices() {
+            match c {
+                'p' => nopass = true,
+                'd' | 'v' => {}
+                'k' | 'j' | 'n' => {
+                    // getopt(3): the rest of the word, else the next word.
+                    let rest = &flags[i + c.len_utf8()..];
+                    let arg = if rest.is_empty() {
+                        it.next().cloned().unwrap_or_default()
+                    } else {
+                        rest.to_owned()
+                    };
+                    match c {
+                        'k' => keys.push(arg),
+                        'j' => passfiles += 1,
+                        _ => return Err(format!("attaches one key slot only (-n {arg})")),
+                    }
+                    break;
+                }
+                other => return Err(format!("attaches with -{other}")),
+            }
+        }
+    }
+    if !nopass || passfiles > 0 {
+        return Err("needs a passphrase (its attach parameters have no -p)".into());
+    }
+    match keys.as_slice() {
+        [one] if !one.is_empty() => Ok(one.clone()),
+        [] => Err("has no keyfile (-k) in its attach parameters".into()),
+        _ => Err("attaches with several keyfiles (-k); a jailvol container has one".into()),
+    }
+}
+
+/// The words sh makes of `s` when nothing in it expands: blanks split, `'...'`, `"..."`
+/// and `\\` quote. None when something would expand (`$`, a backquote, globbing) or a
+/// quote is not closed.
+fn sh_words(s: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' | '\n' => {
+                if let Some(w) = word.take() {
+                    out.push(w);
+                }
+            }
+            '\'' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next()? {
+                        '\'' => break,
+                        c => w.push(c),
+                    }
+                }
+            }
+            '"' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next()? {
+                        '"' => break,
+                        '$' | '`' => return None,
+                        '\\' => match chars.next()? {
+                            c @ ('$' | '`' | '"' | '\\') => w.push(c),
+                            '\n' => {}
+                            c => {
+                                w.push('\\');
+                                w.push(c);
+                            }
+                        },
+                        c => w.push(c),
+                    }
+                }
+            }
+            '\\' => match chars.next()? {
+                '\n' => {}
+                c => word.get_or_insert_with(String::new).push(c),
+            },
+            '$' | '`' | '*' | '?' | '[' | ';' | '&' | '|' | '<' | '>' | '(' | ')' | '~' => return None,
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    out.extend(word);
+    Some(out)
 }
 
 /// Drop ezjail's `ROOTDIR.device ROOTDIR` line from the jail's fstab: `mount.fstab`
@@ -351,4 +495,26 @@ pub fn has_image(vars: &RcVars, jv: &str) -> bool {
 /// The names of the jails ezjail starts (`list` without its warnings).
 pub fn jails(vars: &RcVars, loader: &Loader) -> Vec<String> {
     list(vars, loader, &mut Vec::new()).names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What ezjail-admin writes for `-C "-P -K /root/k"` (ezjail-admin:352-366), and
+    /// getopt's ways of spelling the same.
+    #[test]
+    fn eli_keyfiles() {
+        assert_eq!(eli_keyfile("-p -k '/root/k' "), Ok("/root/k".to_owned()));
+        assert_eq!(eli_keyfile("-pk/root/k"), Ok("/root/k".to_owned()));
+        assert_eq!(eli_keyfile("-d -k \"/root/a b\" -p"), Ok("/root/a b".to_owned()));
+        let err = |p: &str| eli_keyfile(p).unwrap_err();
+        assert!(err("-k '/root/k' ").starts_with("needs a passphrase"));
+        assert!(err("-p -j /root/pass -k /root/k").starts_with("needs a passphrase"));
+        assert!(err("-p").starts_with("has no keyfile"));
+        assert!(err("-p -k /a -k /b").starts_with("attaches with several keyfiles"));
+        assert_eq!(err("-p -r -k /a"), "attaches with -r");
+        assert!(err("-p -k $KEY").starts_with("has attach parameters jailvol cannot read"));
+        assert!(err("-p -k '/a").starts_with("has attach parameters jailvol cannot read"));
+    }
 }

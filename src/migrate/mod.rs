@@ -131,6 +131,10 @@ pub struct Migration {
     pub saves: Vec<String>,
     /// Comment lines for the script's header (what changes and why).
     pub notes: Vec<String>,
+    /// The container exists and is the jail's root already (an ezjail `simple` image,
+    /// adopted in place): no allocate, newfs, copy, verify or swap, and the script never
+    /// writes the file.
+    pub adopt: bool,
 }
 
 impl Migration {
@@ -345,6 +349,7 @@ mod tests {
             guards: vec![],
             saves: vec!["/etc/jailvol/www.fstab".into()],
             notes: vec![],
+            adopt: false,
         }
     }
 
@@ -405,6 +410,23 @@ mod tests {
         assert!(at("start") < at("config") && at("config") < at("swap"));
         assert!(at("copy") < at("newfs") && at("newfs") < at("allocate"));
         assert!(at("allocate") < at("stop") && at("stop") < at("preflight"));
+    }
+
+    /// An adoption (an ezjail image) has no container steps, and its start's undo
+    /// detaches the image's units before the stop's undo lets ezjail attach it again.
+    #[test]
+    fn an_adoption_has_no_container_steps() {
+        let mut mig = m();
+        mig.adopt = true;
+        mig.control = Control::Ezjail;
+        let p = plan(&mig);
+        assert_eq!(p.names(), ["preflight", "stop", "backup", "config", "start"]);
+        let s = script(&mig);
+        let rb = &s[s.find("jv_rollback() {").unwrap()..];
+        let at = |n: &str| rb.find(&format!("\t# undo {n}")).unwrap();
+        assert!(at("start") < at("config") && at("config") < at("stop"));
+        assert!(rb[at("start")..at("config")].contains("mdconfig -d -u"));
+        assert!(rb[at("stop")..].contains("service ezjail start www"));
     }
 
     #[test]

@@ -26,6 +26,19 @@ pub(super) fn header(m: &Migration, plan: &Plan<Sh>, s: &mut String) {
         Control::RcConf => "rc.conf (legacy jail_* variables) → jail.conf".to_owned(),
         Control::Ezjail => "ezjail (/usr/local/etc/ezjail) → jail.conf".to_owned(),
     };
+    let steps = plan
+        .steps
+        .iter()
+        .map(|st| match st.op.when {
+            Some(_) => format!("{} (if the jail runs)", st.name),
+            None => st.name.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    if m.adopt {
+        adopt_header(m, &control, &steps, s);
+        return;
+    }
     let _ = write!(
         s,
         "#!/bin/sh\n\
@@ -49,15 +62,43 @@ pub(super) fn header(m: &Migration, plan: &Plan<Sh>, s: &mut String) {
         m.unit,
         one_line(&control),
         one_line(&m.state_dir),
-        plan.steps
-            .iter()
-            .map(|st| match st.op.when {
-                Some(_) => format!("{} (if the jail runs)", st.name),
-                None => st.name.to_owned(),
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
+        steps,
     );
+    tail(m, s);
+}
+
+/// The header of an adoption ([`Migration::adopt`]): the image is the container.
+fn adopt_header(m: &Migration, control: &str, steps: &str, s: &mut String) {
+    let _ = write!(
+        s,
+        "#!/bin/sh\n\
+         # Values are single-quoted literals on purpose ($ included):\n\
+         # shellcheck disable=SC2016\n\
+         # The runtime's copy and compare state goes unused in an adoption:\n\
+         # shellcheck disable=SC2034\n\
+         # {OWNED_MARK} migrate: jail {} adopts its image as its container, in place.\n\
+         #   root:      {} (the container is mounted there)\n\
+         #   container: {} ({}, md{}; never written by this script: no copy)\n\
+         #   control:   {}\n\
+         #   state:     {} (done.STEP per finished step: run again to resume)\n\
+         # Steps: {steps}.\n\
+         # Any failure rolls back: the container unmounted and detached, configuration\n\
+         # files restored from saved copies, the jail started again as it was started.\n\
+         # The configuration files are checked against the ones this script was computed\n\
+         # from: if one changed since, the script refuses; print it again then.\n",
+        one_line(&m.jail),
+        one_line(&m.root),
+        one_line(&m.file),
+        format_size(m.size),
+        m.unit,
+        one_line(control),
+        one_line(&m.state_dir),
+    );
+    tail(m, s);
+}
+
+/// The header's notes, and the shell settings.
+fn tail(m: &Migration, s: &mut String) {
     for n in &m.notes {
         let _ = writeln!(s, "# {}", one_line(n));
     }
@@ -77,20 +118,31 @@ pub(super) fn values(m: &Migration, s: &mut String) {
     var(s, "jv_root", &m.root);
     var(s, "jv_old", &m.old_root());
     var(s, "jv_file", &m.file);
-    var(s, "jv_dir", &parent(&m.file));
+    if !m.adopt {
+        var(s, "jv_dir", &parent(&m.file));
+    }
     var(s, "jv_unit", &m.unit.to_string());
     var(s, "jv_dev", &format!("/dev/md{}", m.unit));
     var(s, "jv_state", &m.state_dir);
-    let _ = write!(
-        s,
-        "# The container: {} bytes = {size_kb} KiB; the old root must fit in {USABLE_PERCENT}% of it\n\
-         # (newfs -m 8 minfree + 10% UFS metadata) and need at most {INODE_PERCENT}% of\n\
-         # size / {BYTES_PER_INODE} inodes (newfs.8: -i defaults to 2 x fsize = 8192).\n",
-        m.size
-    );
-    var(s, "jv_kb", &size_kb.to_string());
-    var(s, "jv_fit_kb", &fit_kb.to_string());
-    var(s, "jv_inodes", &inodes.to_string());
+    if m.adopt {
+        let _ = writeln!(
+            s,
+            "# The container: {} bytes = {size_kb} KiB (the image, as it is).",
+            m.size
+        );
+        var(s, "jv_kb", &size_kb.to_string());
+    } else {
+        let _ = write!(
+            s,
+            "# The container: {} bytes = {size_kb} KiB; the old root must fit in {USABLE_PERCENT}% of it\n\
+             # (newfs -m 8 minfree + 10% UFS metadata) and need at most {INODE_PERCENT}% of\n\
+             # size / {BYTES_PER_INODE} inodes (newfs.8: -i defaults to 2 x fsize = 8192).\n",
+            m.size
+        );
+        var(s, "jv_kb", &size_kb.to_string());
+        var(s, "jv_fit_kb", &fit_kb.to_string());
+        var(s, "jv_inodes", &inodes.to_string());
+    }
     var(s, "jv_may_stop", if m.stop { "yes" } else { "no" });
     s.push_str(
         "jv_mnt=\"$jv_state/mnt\"\n\
@@ -183,14 +235,15 @@ fn check_config(m: &Migration, s: &mut String) {
 }
 
 /// The main sequence: the guards every run passes, the steps, the end.
-pub(super) fn main(plan: &Plan<Sh>, s: &mut String) {
+pub(super) fn main(m: &Migration, plan: &Plan<Sh>, s: &mut String) {
     s.push_str(MAIN_GUARDS);
     s.push_str(&sh::sequence(plan));
-    s.push_str(
-        "trap - EXIT HUP INT TERM\n\
-         jv_unlock\n\
-         jv_log \"migrated: the old root is kept at $jv_old; remove it when the jail works\"\n",
-    );
+    s.push_str("trap - EXIT HUP INT TERM\njv_unlock\n");
+    s.push_str(if m.adopt {
+        "jv_log \"migrated: the jail runs on its image, now a jailvol container\"\n"
+    } else {
+        "jv_log \"migrated: the old root is kept at $jv_old; remove it when the jail works\"\n"
+    });
 }
 
 /// The script.
@@ -209,7 +262,7 @@ pub(super) fn render(m: &Migration, c: &CreateCmds, plan: &Plan<Sh>) -> String {
         "\tjv_status=$?\n\tjv_rollback_begin\n",
         "\tjv_rollback_end\n",
     ));
-    main(plan, &mut s);
+    main(m, plan, &mut s);
     s
 }
 

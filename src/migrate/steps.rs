@@ -13,6 +13,9 @@ use crate::shell::{self, quote};
 
 /// The script's plan. `cmds` are `jailvol create`'s commands for the container.
 pub(super) fn plan(m: &Migration, cmds: &super::CreateCmds) -> Plan<Sh> {
+    if m.adopt {
+        return adopt(m);
+    }
     let mut p = Plan::new(m.jail.clone());
     p.push(
         Step::new("preflight", Sh::new(&[], PREFLIGHT)).undo(Undo::new(Sh::new(
@@ -44,14 +47,45 @@ pub(super) fn plan(m: &Migration, cmds: &super::CreateCmds) -> Plan<Sh> {
     p
 }
 
+/// An adopted container (an ezjail `simple` image, [`Migration::adopt`]): the jail
+/// stopped, its configuration switched, started on the image as it is. The image is
+/// read by nothing here and written by nothing: no allocate, newfs, copy, verify or swap.
+fn adopt(m: &Migration) -> Plan<Sh> {
+    let mut p = Plan::new(m.jail.clone());
+    p.push(
+        Step::new("preflight", Sh::new(ADOPT_PREFLIGHT_DOC, adopt_preflight())).undo(Undo::new(Sh::new(
+            &["forget the preflight (and the state's target)"],
+            PREFLIGHT_UNDO,
+        ))),
+    );
+    p.push(stop(m));
+    p.push(backup(m));
+    p.push(config(m));
+    let mut start = start(m);
+    start.undo = Some(Undo::new(Sh::new(
+        &[
+            "what a start of the jail left: mounts at its root and the image's md units (ezjail",
+            "attaches the image itself when the rollback starts the jail again)",
+        ],
+        ADOPT_START_UNDO,
+    )));
+    p.push(start);
+    p
+}
+
 fn stop(m: &Migration) -> Step<Sh> {
+    let idle = if m.adopt {
+        ADOPT_IDLE
+    } else {
+        "\tjv_check_mounts\n"
+    };
     let body = format!(
         "\tjv_run {}\n\
          \tjv_stopped=yes\n\
          \tif jls -j \"$jv_name\" >/dev/null 2>&1; then\n\
          \t\tjv_die \"jail $jv_name is still running\"\n\
          \tfi\n\
-         \tjv_check_mounts\n",
+         {idle}",
         shell::command(&m.stop_cmd())
     );
     let undo = format!(
@@ -243,6 +277,55 @@ const PREFLIGHT: &str = r#"	[ -d "$jv_root" ] || jv_die "$jv_root is not a direc
 	[ "$jv_files" -le "$jv_inodes" ] ||
 		jv_die "$jv_root has $jv_files files; the container has about $jv_inodes inodes"
 	jv_log "fits: $jv_used of $jv_fit_kb KiB, $jv_files of $jv_inodes inodes, $jv_free KiB free for $jv_kb"
+"#;
+
+const ADOPT_PREFLIGHT_DOC: &[&str] = &[
+    "The image is the container as it is (ezjail-admin create -i ran newfs on its md",
+    "unit): it must be a file; with the jail stopped nothing is mounted at its root.",
+];
+
+fn adopt_preflight() -> String {
+    let idle: String = ADOPT_IDLE.lines().map(|l| format!("\t{l}\n")).collect();
+    format!(
+        "\t[ -d \"$jv_root\" ] || jv_die \"$jv_root is not a directory\"\n\
+         \t[ -f \"$jv_file\" ] || jv_die \"$jv_file, the jail's image, is not a file\"\n\
+         \t# A running jail has the image mounted there: checked once it is stopped.\n\
+         \tif [ \"$jv_running\" = no ]; then\n\
+         {idle}\
+         \tfi\n\
+         \tjv_log \"adopting $jv_file in place: no copy\"\n"
+    )
+}
+
+/// With the jail stopped nothing is mounted at or below its root: rc.d/jail unmounted
+/// the image (its fstab's `ROOTDIR.device` line) and ezjail.sh's stop detached the md
+/// unit (ezjail.sh:186-215 `attach_detach_pre`/`attach_detach_post`; not for an empty
+/// `_imagetype`, whose unit the start step detaches).
+const ADOPT_IDLE: &str = r#"	if [ -n "$(jv_mounts)" ]; then
+		jv_mounts | while IFS= read -r jv_p; do
+			jv_log "mounted at or below the root: $jv_p"
+		done
+		jv_die "something is mounted at or below $jv_root with the jail stopped (above): unmount it first"
+	fi
+"#;
+
+/// Once the config step is done (and only then: before it, what is mounted at the root
+/// or attached is not this run's), a jail that is not running leaves nothing mounted at
+/// its root and no md unit on the image (geli first, for an eli image: md(4) cannot
+/// detach a unit geli holds open): ezjail attaches the image again when the
+/// rollback starts the jail with it, and two units on one file would corrupt it, so a
+/// unit that stays is a leftover that keeps the jail from being started again.
+const ADOPT_START_UNDO: &str = r#"	if [ -e "$jv_state/done.config" ] && ! jls -j "$jv_name" >/dev/null 2>&1; then
+		if [ -n "$(jv_mounts)" ]; then
+			jv_unmount_below || jv_left="$jv_left; something is still mounted at $jv_root"
+		fi
+		for jv_u in $(jv_units); do
+			if ! jv_geli_detach "$jv_u" || ! mdconfig -d -u "$jv_u"; then
+				jv_left="$jv_left; md$jv_u still holds $jv_file"
+			fi
+		done
+	fi
+	rm -f "$jv_state/done.start"
 "#;
 
 const PREFLIGHT_UNDO: &str = r#"	if [ ! -e "$jv_state/done.allocate" ]; then

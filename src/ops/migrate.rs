@@ -172,6 +172,8 @@ struct Switch {
     notes: Vec<String>,
     /// An ezjail jail (legacy::ezjail): switched off in ezjail, not in rc.conf.
     ezjail: bool,
+    /// An ezjail `simple` image jail: its image is adopted as the container in place.
+    adopt: bool,
 }
 
 /// The migration: every file's content, the rc.conf switch, the paths as the script
@@ -221,7 +223,8 @@ pub fn prepare(
         }
         anyhow::bail!(usage(format!("no jail \"{name}\"")));
     };
-    if vol.geli_keyfile.is_some() {
+    // An adopted image (an ezjail eli image) is a geli container already: nothing is made.
+    if vol.geli_keyfile.is_some() && !sw.as_ref().is_some_and(|s| s.adopt) {
         // The migrate script makes a plain container; the hooks would then try geli
         // attach on it. Not supported yet: refused rather than a jail that cannot start.
         anyhow::bail!(usage(format!(
@@ -233,14 +236,14 @@ pub fn prepare(
     }
     let writes = writes(&p, &plan)?;
     let mut saves: Vec<String> = writes.iter().map(|w| w.path.clone()).collect();
-    let (commands, guards, notes) = match sw {
+    let (commands, guards, notes, adopt) = match sw {
         Some(sw) => {
             for f in sw.saves {
                 if !saves.contains(&f) {
                     saves.push(f);
                 }
             }
-            (sw.commands, sw.guards, sw.notes)
+            (sw.commands, sw.guards, sw.notes, sw.adopt)
         }
         None => Default::default(),
     };
@@ -259,6 +262,7 @@ pub fn prepare(
         guards,
         saves,
         notes,
+        adopt,
     })
 }
 
@@ -319,12 +323,9 @@ fn rc_switch(
     };
     let jv = block.jv.clone();
     let ez_file = legacy::ezjail::config_file(vars, p.loader, &j);
-    if ez_file.is_some() && legacy::ezjail::has_image(vars, &jv) {
-        anyhow::bail!(usage(format!(
-            "{j} is an ezjail image jail: its image is a container already (jailvol convert adopts it \
-             in place); migrate moves a jail whose root is a directory"
-        )));
-    }
+    // Only a `simple` image gets here (legacy::ezjail::image leaves the other types
+    // out, with a warning): it is adopted as the container, in place.
+    let adopt = ez_file.is_some() && legacy::ezjail::has_image(vars, &jv);
     let get = |n: &str| vars.vars.get(n);
     let own_conf =
         get(&format!("jail_{jv}_conf")).map_or_else(|| format!("/etc/jail.{j}.conf"), |v| v.value.clone());
@@ -363,10 +364,21 @@ fn rc_switch(
         saves: Vec::new(),
         notes: Vec::new(),
         ezjail: ez_file.is_some(),
+        adopt,
     };
     switch_edits(p, vars, &conv.sources, &jv, &conf, others, &mut sw);
     if let Some(f) = ez_file {
         ezjail_off(p, vars, &f, &mut sw);
+    }
+    if adopt {
+        // The block has no mount.fstab: legacy::ezjail::image made the fstab's other
+        // lines `mount +=` entries and dropped ezjail's `.device` line.
+        sw.notes.push(format!(
+            "ezjail's image becomes the container in place (no copy, never written); the jail's \
+             fstab ({}) and its {}.device line are no longer read",
+            crate::rcplan::fstab_of(vars, &jv, &sw.name),
+            vars.get(&format!("jail_{jv}_rootdir")).unwrap_or("ROOTDIR")
+        ));
     }
     Ok((parsed, sw))
 }
