@@ -197,12 +197,7 @@ impl engine::Op for Op {
             // The fallback runs only when makefs refuses the first.
             Op::Makefs { cmd, .. } => vec![words(cmd)],
             Op::Umount => vec![vec!["umount".to_owned(), "$tmp".to_owned()]],
-            Op::Detach { unit } => vec![vec![
-                "mdconfig".into(),
-                "-d".into(),
-                "-u".into(),
-                unit.to_string(),
-            ]],
+            Op::Detach { unit } => vec![md_detach_words(*unit)],
             Op::GeliDetach { unit } => vec![geli_detach_words(*unit)],
             Op::MakeDir { .. }
             | Op::Allocate { .. }
@@ -257,7 +252,7 @@ impl engine::Op for Op {
                 "# verify: size {size} bytes, UFS2 superblock (magic 0x19540119 at byte 65536 + 1372)\n"
             ),
             Op::Umount => "umount \"$tmp\"\n".to_owned(),
-            Op::Detach { unit } => line(&["mdconfig", "-d", "-u", &unit.to_string()]),
+            Op::Detach { unit } => format!("{}\n", show_cmd(&Cmd::Run(md_detach_words(*unit)))),
             Op::GeliDetach { unit } => format!("{}\n", show_cmd(&Cmd::Run(geli_detach_words(*unit)))),
             Op::RemoveFile { file } => line(&["rm", file]),
             Op::RemoveDir { path } => line(&["rmdir", path]),
@@ -307,6 +302,12 @@ pub fn geli_attach_words(unit: u32, keyfile: &str) -> Vec<String> {
 }
 
 /// `geli detach mdN.eli`.
+/// `mdconfig -d -u N`: how create detaches (and undoes an attach), run, shown and in the
+/// JSON plan.
+pub fn md_detach_words(unit: u32) -> Vec<String> {
+    vec!["mdconfig".into(), "-d".into(), "-u".into(), unit.to_string()]
+}
+
 pub fn geli_detach_words(unit: u32) -> Vec<String> {
     vec!["geli".into(), "detach".into(), format!("md{unit}.eli")]
 }
@@ -383,7 +384,7 @@ fn md_steps(t: &Target, opts: &Options, p: &mut Plan) {
     if t.geli_keyfile.is_some() {
         p.push(Step::new("geli-detach", Op::Run(Cmd::Run(geli_detach_words(unit)))).releases("geli-attach"));
     }
-    p.push(run("detach", &["mdconfig", "-d", "-u", &u]).releases("attach"));
+    p.push(Step::new("detach", Op::Run(Cmd::Run(md_detach_words(unit)))).releases("attach"));
 }
 
 /// The steps of the makefs backend.

@@ -252,12 +252,7 @@ fn engine_show(op: &Op) -> String {
 }
 
 fn detach(unit: u32) -> Cmd {
-    Cmd::Run(vec![
-        "mdconfig".into(),
-        "-d".into(),
-        "-u".into(),
-        unit.to_string(),
-    ])
+    Cmd::Run(super::md_detach_words(unit))
 }
 
 fn check_failure(t: &Target, why: impl Into<String>) -> Box<Failure> {
