@@ -55,6 +55,13 @@ impl Cmd {
             Cmd::Pipe(a, b) => format!("{} | {}", shell::command(a), shell::command(b)),
         }
     }
+    /// Its programs' argument vectors, in pipeline order (the JSON plans' `argv`).
+    pub fn argv(&self) -> Vec<Vec<String>> {
+        match self {
+            Cmd::Run(a) => vec![a.clone()],
+            Cmd::Pipe(a, b) => vec![a.clone(), b.clone()],
+        }
+    }
     /// The same command with `from` replaced by `to` in every word that equals it.
     pub fn map_words(&self, f: &dyn Fn(&str) -> String) -> Cmd {
         let m = |v: &Vec<String>| v.iter().map(|w| f(w)).collect::<Vec<_>>();

@@ -189,13 +189,12 @@ fn show_cmd(c: &Cmd) -> String {
 impl engine::Op for Op {
     /// The commands create/run.rs runs as processes (the rest are system calls).
     fn argv(&self) -> Vec<Vec<String>> {
-        let tmp = |w: &String| if w == TMP { "$tmp".to_owned() } else { w.clone() };
-        let words = |v: &[String]| v.iter().map(tmp).collect::<Vec<_>>();
+        // The temporary directory, known only at run time, is `$tmp` as in `run`.
+        let shown = |w: &str| if w == TMP { "$tmp".to_owned() } else { w.to_owned() };
         match self {
-            Op::Run(Cmd::Run(a)) => vec![words(a)],
-            Op::Run(Cmd::Pipe(a, b)) => vec![words(a), words(b)],
+            Op::Run(c) => c.map_words(&shown).argv(),
             // The fallback runs only when makefs refuses the first.
-            Op::Makefs { cmd, .. } => vec![words(cmd)],
+            Op::Makefs { cmd, .. } => Cmd::Run(cmd.clone()).map_words(&shown).argv(),
             Op::Umount => vec![vec!["umount".to_owned(), "$tmp".to_owned()]],
             Op::Detach { unit } => vec![md_detach_words(*unit)],
             Op::GeliDetach { unit } => vec![geli_detach_words(*unit)],

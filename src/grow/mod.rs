@@ -313,10 +313,7 @@ impl engine::Op for Op {
     /// only where mdconfig has no `-r`, and `GeliResize`'s resize only when its dump does
     /// not find the metadata at the end already.
     fn argv(&self) -> Vec<Vec<String>> {
-        let all = |c: &Cmd| match c {
-            Cmd::Run(a) => vec![a.clone()],
-            Cmd::Pipe(a, b) => vec![a.clone(), b.clone()],
-        };
+        let all = Cmd::argv;
         match self {
             Op::Probe(c)
             | Op::Attach(c)
