@@ -164,6 +164,11 @@ proptest::proptest! {
                 ". /etc/x", "f=$(cmd)", "# c", "", "export g=1", "h='q'", "i=${zz=3} j=$zz",
                 "k=$a$b", "l=~x", "m=1; n=2", "o=\"${a\"", "p=`x`", "q=1 cmd", "r=\"a\\\nb\"",
                 "s=$((1))", "t=${#a}", "u='x", "v=$a\\", "w=\"$\"", "$ x", "y=\"\t\"",
+                // simple_line's edges: the expansions it takes, tildes, comments,
+                // unknown values, `${x=w}`, a second word.
+                "a=${b-x}y", "a=\"${b:+x}\"", "a=${b+}", "b=", "a=${b:-~}", "a=\"${b:-~}\"",
+                "a=x:~", "a='~'", "a=1 # c", "a=1#c", "a=${PATH:-x}", "a=$b$a", "  a=\"x\\\ny\" ",
+                "a=${b=x}", "a=1\tb=2", "a=\"$a\"'$b'", "a=${b-x y}", "a=${b-}",
             ][..]).prop_map(str::to_owned),
             1 => fragments(),
         ], 0..10), skip in proptest::bool::ANY) {
@@ -208,6 +213,39 @@ proptest::proptest! {
         let slow = lex_whole(&src).map_err(|e| e.to_string());
         proptest::prop_assert_eq!(fast, slow, "{:?}", text);
     }
+}
+
+/// Lines of one assignment are run straight from the bytes (eval/simple.rs); others
+/// are left to the token path untouched.
+#[test]
+fn simple_lines_are_run_from_the_bytes() {
+    let text = "b=1\na=\"${b:-x} $b\"'q' # c\n\n# only\nc=${z+y}${b:+w} d=1\n";
+    let src = Source::new("rc.conf", text);
+    let opts = RcOptions::default();
+    let mut ev = Eval::new(&opts);
+    let mut buf = String::new();
+    let mut pos = 0;
+    for line in ["b=1\n", "a=\"${b:-x} $b\"'q' # c\n", "\n", "# only\n"] {
+        assert_eq!(
+            ev.simple_line(&src, pos, &mut buf),
+            Some(pos + line.len()),
+            "{line:?}"
+        );
+        pos += line.len();
+    }
+    // Two words: the token path's.
+    assert_eq!(ev.simple_line(&src, pos, &mut buf), None);
+    for (line, none) in [
+        ("a=${b=x}\n", "assigns"),
+        ("a=~\n", "tilde"),
+        ("a=$HOME\n", "unknown"),
+    ] {
+        let src = Source::new("rc.conf", line);
+        assert_eq!(ev.simple_line(&src, 0, &mut buf), None, "{none}");
+    }
+    let (vars, _) = ev.finish();
+    assert_eq!(vars.get("a"), Some("1 1q"));
+    assert_eq!(vars.get("c"), None);
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 mod command;
 mod expand;
+mod simple;
 mod skip;
 mod source;
 
@@ -174,8 +175,13 @@ impl<'o> Eval<'o> {
         self.gens.reserve(assigns);
         let mut toks = Vec::new();
         let mut spare = Vec::new();
+        let mut value = String::new();
         let mut pos = 0;
         while pos < text.len() {
+            if let Some(next) = self.simple_line(src, pos, &mut value) {
+                pos = next;
+                continue;
+            }
             for t in toks.drain(..) {
                 if let Tok::Word(mut w) = t {
                     w.parts.clear();
