@@ -97,6 +97,28 @@ fn skip_taints() {
     assert_eq!(w.len(), 1);
 }
 
+/// After a skipped `eval` (it may set any variable) every name assigned before it is
+/// unknown, the last one assigned just before it too (it was read as known).
+#[test]
+fn global_taint_covers_the_last_assignment_before_it() {
+    let opts = RcOptions {
+        skip_unsupported: true,
+    };
+    for text in ["a=1\neval x\nb=$a\n", "a=1\nc=2\neval x\nb=$a\n"] {
+        let src = Source::new("rc.conf", text);
+        let e = evaluate(&[src], &opts).err().map(|e| e.to_string());
+        assert!(
+            e.as_deref().is_some_and(
+                |e| e.ends_with("the value of `a` is unknown: a skipped statement may set any variable")
+            ),
+            "{text:?}: {e:?}"
+        );
+    }
+    let src = Source::new("rc.conf", "eval x\na=1\nb=$a\neval y\na=2\nc=$a\n");
+    let (v, _) = evaluate(&[src], &opts).unwrap_or_default();
+    assert_eq!((v.get("b"), v.get("c")), (Some("1"), Some("2")));
+}
+
 /// The grammar alone, on the whole file at once: the reference for the fast path
 /// and the line windows of `lex`.
 fn lex_whole(src: &Arc<Source>) -> Result<Vec<Tok<'_>>, Diag> {

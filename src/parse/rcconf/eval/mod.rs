@@ -11,7 +11,7 @@ mod source;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::hash::FnvIndexMap;
+use crate::hash::{FnvIndexMap, FnvSet};
 
 use super::fast::fast_line_reusing;
 #[cfg(test)]
@@ -43,14 +43,14 @@ pub(super) struct Eval<'o> {
     /// How many `.` files deep the evaluation is.
     depth: usize,
     pub(super) vars: FnvIndexMap<String, RcVar>,
-    /// Generation of each variable's last assignment (for global taints), by index in
-    /// `vars` (a map of its own cost a hash and a copy of the name per assignment).
-    gens: Vec<u64>,
-    gen_counter: u64,
+    /// The names assigned since the last global taint (the only ones known after it).
+    /// Kept only while there is one: a generation per variable cost every file 8 bytes
+    /// and a store per assignment for what `--skip-unsupported` of `eval` alone needs.
+    known_after_taint: FnvSet<String>,
     tainted: HashMap<String, Taint>,
     /// A skipped statement that could have set any variable (`. file`, `eval`): every
     /// name not assigned after it is unknown.
-    global_taint: Option<(u64, Taint)>,
+    global_taint: Option<Taint>,
     /// Names set only while seeding from /etc/defaults/rc.conf: readable, not output.
     hidden: HashSet<String>,
     /// Seeding: skip silently, no taints, values hidden.
@@ -73,8 +73,7 @@ impl<'o> Eval<'o> {
             loader: None,
             depth: 0,
             vars: FnvIndexMap::default(),
-            gens: Vec::new(),
-            gen_counter: 0,
+            known_after_taint: FnvSet::default(),
             tainted: HashMap::new(),
             global_taint: None,
             hidden: HashSet::new(),
@@ -94,7 +93,6 @@ impl<'o> Eval<'o> {
     }
 
     fn set(&mut self, name: &str, value: String, loc: Loc) {
-        self.gen_counter += 1;
         // (Most files skip nothing and have no defaults: ask the maps only when they
         // have something.)
         if !self.tainted.is_empty() {
@@ -109,16 +107,16 @@ impl<'o> Eval<'o> {
             self.unset(name);
         }
         // An existing name keeps its place (IndexMap::insert): one hash either way.
-        let (i, old) = self.vars.insert_full(name.to_owned(), RcVar { value, loc });
-        match old {
-            Some(_) => self.gens[i] = self.gen_counter,
-            None => self.gens.push(self.gen_counter),
+        self.vars.insert(name.to_owned(), RcVar { value, loc });
+        if self.global_taint.is_some() {
+            self.known_after_taint.insert(name.to_owned());
         }
     }
 
     fn unset(&mut self, name: &str) {
-        if let Some((i, ..)) = self.vars.shift_remove_full(name) {
-            self.gens.remove(i);
+        self.vars.shift_remove(name);
+        if !self.known_after_taint.is_empty() {
+            self.known_after_taint.remove(name);
         }
     }
 
@@ -135,9 +133,8 @@ impl<'o> Eval<'o> {
             )
             .with_note(format!("skipped at {}:{l}:{c}", t.loc.file())));
         }
-        let found = self.vars.get_full(name);
-        if let Some((g, t)) = &self.global_taint
-            && found.is_none_or(|(i, ..)| self.gens.get(i).is_none_or(|mine| mine < g))
+        if let Some(t) = &self.global_taint
+            && !self.known_after_taint.contains(name)
         {
             let (l, c) = t.loc.line_col();
             return Err(Diag::at(
@@ -147,8 +144,8 @@ impl<'o> Eval<'o> {
             )
             .with_note(format!("skipped at {}:{l}:{c}", t.loc.file())));
         }
-        match found {
-            Some((_, _, v)) => Ok(Some(v.value.as_str())),
+        match self.vars.get(name) {
+            Some(v) => Ok(Some(v.value.as_str())),
             None if ENV_NAMES.contains(&name) => Err(Diag::at(
                 src,
                 at,
@@ -172,7 +169,6 @@ impl<'o> Eval<'o> {
         // time hashing every name again).
         let assigns = memchr::memchr_iter(b'=', text.as_bytes()).count();
         self.vars.reserve(assigns);
-        self.gens.reserve(assigns);
         let mut toks = Vec::new();
         let mut spare = Vec::new();
         let mut value = String::new();

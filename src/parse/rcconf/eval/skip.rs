@@ -113,7 +113,9 @@ impl Eval<'_> {
             d = d.with_note(format!("unknown from here on: {}", names.join(", ")));
         }
         if global {
-            self.global_taint = Some((self.gen_counter, Taint { loc: loc.clone() }));
+            // Every name assigned before it is unknown now, the last one too.
+            self.global_taint = Some(Taint { loc: loc.clone() });
+            self.known_after_taint.clear();
             d = d.with_note(
                 "it may set any variable: values printed may be overridden by it, and reading a variable not assigned after it is an error",
             );
