@@ -15,27 +15,59 @@ use std::sync::Arc;
 
 use super::Eval;
 use crate::diag::{Loc, Source};
-use crate::parse::rcconf::token::{is_name_char, is_name_start};
+use crate::parse::rcconf::token::is_name_start;
 
-/// Characters that end an unquoted literal (`fast::ends_lit`, the grammar's `lit`).
-fn ends_lit(c: u8) -> bool {
-    matches!(
-        c,
-        b' ' | b'\t'
-            | b'\n'
-            | b';'
-            | b'&'
-            | b'|'
-            | b'('
-            | b')'
-            | b'<'
-            | b'>'
-            | b'\''
-            | b'"'
-            | b'\\'
-            | b'$'
-            | b'`'
-    )
+/// Byte classes, a table lookup per byte (a `match` of 15 characters per byte was a
+/// fifth of `vars`): `STOP_LIT` ends an unquoted literal (`fast::ends_lit`, the
+/// grammar's `lit`) or is `~` (which this path leaves to the token path); `STOP_DQ` ends
+/// a run of text inside double quotes; `NAME` continues a name.
+const STOP_LIT: u8 = 1;
+const STOP_DQ: u8 = 2;
+const NAME: u8 = 4;
+
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let lit = b" \t\n;&|()<>'\"\\$`~";
+    let mut i = 0;
+    while i < lit.len() {
+        t[lit[i] as usize] |= STOP_LIT;
+        i += 1;
+    }
+    let dq = b"\"$\\`\n";
+    let mut i = 0;
+    while i < dq.len() {
+        t[dq[i] as usize] |= STOP_DQ;
+        i += 1;
+    }
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b == b'_' || b.is_ascii_alphanumeric() {
+            t[c] |= NAME;
+        }
+        c += 1;
+    }
+    t
+};
+
+/// The first offset from `i` whose byte has a class of `mask` (or the end).
+fn skip_to(b: &[u8], mut i: usize, mask: u8) -> usize {
+    while let Some(&c) = b.get(i)
+        && CLASS[c as usize] & mask == 0
+    {
+        i += 1;
+    }
+    i
+}
+
+/// The first offset from `i` that does not continue a name.
+fn name_end(b: &[u8], mut i: usize) -> usize {
+    while let Some(&c) = b.get(i)
+        && CLASS[c as usize] & NAME != 0
+    {
+        i += 1;
+    }
+    i
 }
 
 /// A line's end after the word: blanks, then a comment, then a newline or the end of
@@ -77,9 +109,7 @@ impl Eval<'_> {
             };
         }
         let start = i;
-        while b.get(i).is_some_and(|c| is_name_char(*c)) {
-            i += 1;
-        }
+        i = name_end(b, i);
         if b.get(i) != Some(&b'=') {
             return None;
         }
@@ -88,14 +118,7 @@ impl Eval<'_> {
         buf.clear();
         let mut lit = i;
         loop {
-            match b.get(i) {
-                Some(b'~') => return None,
-                Some(c) if !ends_lit(*c) => {
-                    i += 1;
-                    continue;
-                }
-                _ => {}
-            }
+            i = skip_to(b, i, STOP_LIT);
             buf.push_str(&text[lit..i]);
             match b.get(i) {
                 Some(b'\'') => {
@@ -113,6 +136,7 @@ impl Eval<'_> {
                 Some(b'"') => i = self.double_quoted(src, i + 1, buf)?,
                 Some(b'$') => i = self.expansion(src, i, false, buf)?,
                 None | Some(b' ' | b'\t' | b'\n') => break,
+                // `~` (tilde expansion) or an operator.
                 Some(_) => return None,
             }
             lit = i;
@@ -130,6 +154,7 @@ impl Eval<'_> {
         let b = text.as_bytes();
         let mut s = i;
         loop {
+            i = skip_to(b, i, STOP_DQ);
             match b.get(i) {
                 Some(b'"') => {
                     buf.push_str(&text[s..i]);
@@ -145,8 +170,7 @@ impl Eval<'_> {
                     i += 2;
                     s = i;
                 }
-                None | Some(b'\\' | b'`' | b'\n') => return None,
-                Some(_) => i += 1,
+                _ => return None,
             }
         }
     }
@@ -162,10 +186,7 @@ impl Eval<'_> {
         if !b.get(s).is_some_and(|c| is_name_start(*c)) {
             return None;
         }
-        let mut e = s + 1;
-        while b.get(e).is_some_and(|c| is_name_char(*c)) {
-            e += 1;
-        }
+        let e = name_end(b, s + 1);
         let name = &text[s..e];
         // An unknown value is the token path's error to report (or a line it skips).
         let cur = |at| self.lookup(src, at, name).ok();
