@@ -13,15 +13,8 @@ use crate::parse::jailconf::Parsed;
 /// Whether dependencies can fail any jail of this file: some `depend` statement, or a
 /// hierarchical jail `a.b` whose parent `a` is in the file.
 pub fn matters(parsed: &Parsed) -> bool {
-    // Only "depend" and "nodepend" are `equalopts` to "depend": the length first, which
-    // a name knows without reading the file (thousands of jails, a dozen statements
-    // each, their names all over it).
-    let depends = parsed.jails.iter().any(|r| {
-        r.params
-            .iter()
-            .any(|p| !p.is_var && matches!(p.name.len(), 6 | 8) && crate::model::equalopts(&p.name, "depend"))
-    });
-    depends || parent_in_file(parsed)
+    // The parser noted a `depend` statement as it made it (`Parsed::depends`).
+    parsed.depends || parent_in_file(parsed)
 }
 
 /// `matters`, once the configuration is loaded: a loaded jail with `depend` (from its
@@ -235,6 +228,9 @@ mod tests {
         assert!(m("a { depend = b; }"));
         assert!(m("* { depend = b; } a { }"));
         assert!(m("a { nodepend; }"));
+        // Statements the token path reads (an escape, a value over two lines).
+        assert!(m("a { depend = \"b\\x\"; }"));
+        assert!(m("a { depend =\n b,\n c; }"));
         assert!(!m("a { xdepend = b; yy.depend = c; }"));
         assert!(m("a { } a.b { }"));
         assert!(m("a.b { } a { }"));

@@ -222,6 +222,7 @@ pub fn parse_jail_confs(loader: &Loader, files: &[String]) -> Result<Parsed, Dia
                 }
                 a.sources.extend(p.sources);
                 a.warnings.extend(p.warnings);
+                a.depends |= p.depends;
             }
         }
     }
@@ -293,6 +294,21 @@ mod tests {
         })
         .unwrap();
         assert_eq!(got.kind, InputKind::RcConf);
+    }
+
+    /// A `depend` in a later -f file is the configuration's (`depend::matters`).
+    #[test]
+    fn several_files_keep_a_later_files_depend() {
+        let d = tempfile::tempdir().unwrap();
+        let mut files = Vec::new();
+        for (name, text) in [("a.conf", "a { }\n"), ("b.conf", "b { depend = a; }\n")] {
+            let f = d.path().join(name);
+            std::fs::write(&f, text).unwrap();
+            files.push(f.to_string_lossy().into_owned());
+        }
+        let parsed = parse_jail_confs(&Loader::default(), &files).unwrap();
+        assert!(parsed.depends);
+        assert!(!parse_jail_confs(&Loader::default(), &files[..1]).unwrap().depends);
     }
 
     #[test]

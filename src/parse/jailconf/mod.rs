@@ -164,6 +164,10 @@ pub struct Parsed {
     /// source order: jaillex.l tries its comment rules on every character outside
     /// quotes, so the value ends there. Not an error; `check` warns (JV003).
     pub cuts: Vec<Cut>,
+    /// Some statement is `depend` or `nodepend` (the names config.c's equalopts() holds
+    /// equal to "depend"), noted as the parser makes it: `depend::matters` walked every
+    /// statement of the file for it, cold in cache, before loading (4% of `show`).
+    pub depends: bool,
 }
 
 /// A comment that starts right after an unquoted word, cutting the value.

@@ -50,6 +50,7 @@ fn dump(r: &Result<Parsed, Diag>) -> String {
     for c in &p.cuts {
         out += &format!("cut {} {}\n", c.loc.offset, c.opener);
     }
+    out += &format!("depends {}\n", p.depends);
     out
 }
 
@@ -67,6 +68,20 @@ fn same_both_ways(text: &str) -> Result<(), String> {
                 b.header,
                 b.source.line(b.header),
                 b.line
+            ));
+        }
+    }
+    // `depends` is what walking every statement with config.c's equalopts() finds.
+    if let Ok(p) = &parsed {
+        let walked = p
+            .jails
+            .iter()
+            .flat_map(|j| &j.params)
+            .any(|q| !q.is_var && crate::model::equalopts(&q.name, "depend"));
+        if p.depends != walked {
+            return Err(format!(
+                "text {text:?}: depends {} but a walk finds {walked}",
+                p.depends
             ));
         }
     }
@@ -453,4 +468,26 @@ fn an_unquoted_backslash_escapes_one_byte_of_a_character() {
 fn statement_layouts_stay_small() {
     let (param, string) = (std::mem::size_of::<CfParam>(), std::mem::size_of::<CfString>());
     assert!(param <= 144 && string <= 80, "CfParam {param}, CfString {string}");
+}
+
+/// `Parsed::depends`, noted by both statement paths, as a walk of every statement with
+/// equalopts() finds it.
+#[test]
+fn depends_is_noted_by_either_path() {
+    for (text, want) in [
+        ("a { depend = b; }", true),
+        ("a { nodepend; }", true),
+        ("depend = b; a { }", true),
+        ("a { depend = \"b\\x\"; }", true),
+        ("a { depend =\n b,\n c; }", true),
+        ("a { $depend = b; }", false),
+        ("a { xdepend = b; nodepends; path = /depend; }", false),
+        ("a { allow.nodepend; }", false),
+    ] {
+        same_both_ways(text).expect("both ways");
+        for fast in [true, false] {
+            let p = parse_with(text, fast).expect("parses");
+            assert_eq!(p.depends, want, "{text:?} fast={fast}");
+        }
+    }
 }

@@ -411,6 +411,7 @@ impl Parser<'_> {
             end: semi.end,
             marked: marked_after(&s.source().text, semi.end),
         };
+        self.note_depend(&param);
         self.place(s, param, is_stdin)
     }
 
@@ -470,6 +471,15 @@ impl Parser<'_> {
         }
         rec.params.push(param);
         Ok(())
+    }
+
+    /// `Parsed::depends`. Only "depend" and "nodepend" are equalopts() to "depend"
+    /// (model/names.rs; usr.sbin/jail/config.c): the length first, which a name's span
+    /// knows without reading the file.
+    fn note_depend(&mut self, p: &CfParam) {
+        if !p.is_var && matches!(p.name.len(), 6 | 8) && matches!(&*p.name, "depend" | "nodepend") {
+            self.out.depends = true;
+        }
     }
 
     fn value(&mut self, s: &mut Stream) -> Result<SmallVec<[CfString; 1]>, Diag> {
