@@ -42,13 +42,17 @@ fn generate_refuses_an_image_jail_ezjail_still_attaches() {
     assert!(
         g.stderr.contains(
             "/usr/local/etc/ezjail/simple:19:8: error[JV022]: simple: ezjail attaches this image itself \
-             while it starts the jail (/usr/local/etc/ezjail/simple)"
+             while it starts the jail (/usr/local/etc/ezjail/simple): a second md unit on it from \
+             jailvol would corrupt it\n"
         ),
         "{}",
         g.stderr
     );
     assert!(
-        g.stderr.contains("`jailvol migrate simple` hands the jail over"),
+        g.stderr.contains(
+            "`jailvol migrate simple` hands the jail over (ezjail stops it, /usr/local/etc/ezjail/simple \
+             becomes simple.norun, rc.d/jail starts it on the container)"
+        ),
         "{}",
         g.stderr
     );
