@@ -68,9 +68,14 @@ pub fn migrate(opts: &Options, warn: Warn, note: &dyn Fn(&str)) -> anyhow::Resul
     let read = match inputs.kind {
         InputKind::JailConf => {
             let parsed = input::parse_jail_confs(&loader, &inputs.files)?;
-            warn(&parsed.warnings);
-            let conf = inputs.files.first().cloned().unwrap_or_default();
-            Input::JailConf { parsed, conf }
+            match legacy_beside(&inputs, &loader, &parsed, opts) {
+                Some(vars) => Input::RcConf { vars },
+                None => {
+                    warn(&parsed.warnings);
+                    let conf = inputs.files.first().cloned().unwrap_or_default();
+                    Input::JailConf { parsed, conf }
+                }
+            }
         }
         InputKind::RcConf => {
             let (vars, warnings) = super::read_rc_conf(&opts.input, &loader, &Default::default())?;
@@ -84,6 +89,31 @@ pub fn migrate(opts: &Options, warn: Warn, note: &dyn Fn(&str)) -> anyhow::Resul
         Output::Json => Outcome::Text(crate::engine::plans_json(&[crate::migrate::plan(&m).json()])),
         Output::Script => Outcome::Text(crate::migrate::script(&m)),
     })
+}
+
+/// A mixed host (jail.conf with an rc.conf beside it, `input::RcBeside`): a jail that
+/// jail.conf does not have but that rc.d/jail converts from the rc.conf variables
+/// (`jail_<jv>_rootdir` and `_hostname`, from rc.conf or an ezjail per-jail file) is
+/// migrated from those, as on an rc.conf host. That is every host after its first
+/// rc.conf or ezjail jail moved: migrate writes the block to `$jail_conf`, which is
+/// /etc/jail.conf unless rc.conf says otherwise.
+fn legacy_beside(inputs: &input::Inputs, loader: &Loader, parsed: &Parsed, opts: &Options) -> Option<RcVars> {
+    let beside = inputs.rc_beside.as_ref()?;
+    let j = legacy::jail_name(&opts.jail);
+    if parsed.jails.iter().any(|c| c.name == j) {
+        return None;
+    }
+    let ro = crate::parse::rcconf::RcOptions {
+        skip_unsupported: opts.input.skip_unsupported,
+    };
+    let (vars, _) = match beside {
+        input::RcBeside::Host => crate::parse::rcconf::load_host(loader, &ro),
+        input::RcBeside::Files(files) => crate::parse::rcconf::load_files(loader, files, &ro),
+    }
+    .ok()?;
+    let jv = legacy::var_infix(&j);
+    let set = |s: &str| vars.get(&format!("jail_{jv}_{s}")).is_some_and(|v| !v.is_empty());
+    (set("rootdir") && set("hostname")).then_some(vars)
 }
 
 /// What the configuration is read from.
