@@ -168,7 +168,7 @@ fn ezjail_attaches(vars: &RcVars, loader: &Loader, block: &crate::legacy::Block<
                 ),
             )
             .with_note(format!(
-                "`jailvol migrate {name}` hands the jail over (ezjail stops it, {file} becomes {name}.norun, rc.d/jail starts it on the container); generate leaves it to ezjail until then",
+                "`jailvol migrate {name}` hands the jail over (ezjail stops it, {file} becomes .{name}.norun, rc.d/jail starts it on the container); generate leaves it to ezjail until then",
                 name = block.name
             ))
             .with_jail(&block.name),

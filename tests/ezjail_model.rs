@@ -500,7 +500,7 @@ fn migrate_each_kind_for_real() {
         ok(&r);
         moved.push(j);
         assert!(!ez.ezdir().join(j).exists(), "{j}: ezjail's file is still there");
-        assert!(ez.ezdir().join(format!("{j}.norun")).is_file(), "{j}");
+        assert!(ez.ezdir().join(format!(".{j}.norun")).is_file(), "{j}");
         runs_on_container(&ez, j);
         for k in JAILS {
             assert!(ez.h.running(k), "after {j}: {k} is not running");
@@ -693,7 +693,7 @@ fn a_failure_at_each_step_rolls_back() {
                     .collect()
             };
             assert_eq!(strip(ez.snap()), strip(tree.clone()), "{j} {f}: host tree");
-            assert!(ez.ezdir().join(j).is_file() && !ez.ezdir().join(format!("{j}.norun")).exists());
+            assert!(ez.ezdir().join(j).is_file() && !ez.ezdir().join(format!(".{j}.norun")).exists());
             assert_eq!(ez.model(), model, "{j} {f}: the model's state");
             if let Some(files) = &image {
                 assert_eq!(&files_of(&ez, j), files, "{j} {f}: the image");
@@ -712,4 +712,35 @@ fn a_failure_at_each_step_rolls_back() {
             runs_on_container(&ez, j);
         }
     }
+}
+
+/// After the migration ezjail knows the jail no more: `service ezjail stop` (which
+/// stops a jail whose file is a plain `NAME.norun`: ezjail.sh:58-69) leaves the
+/// migrated directory jail running on its container, and a named start does not find
+/// it. With the file renamed to `dir.norun` by hand, the same stop takes the jail down
+/// through rc.d/jail's legacy variables and leaves its container mounted: what migrate
+/// avoids.
+#[test]
+fn ezjail_stops_no_migrated_jail() {
+    if skip_dash() {
+        return;
+    }
+    let ez = host();
+    ez.service("ezjail", &["start"]);
+    let s = ez.print("dir");
+    ok(&ez.run(&s));
+    let r = ez.service("ezjail", &["stop"]);
+    assert!(!r.stdout.contains(" dir"), "{}", r.stdout);
+    runs_on_container(&ez, "dir");
+    let r = ez.service("ezjail", &["start", "dir"]);
+    assert!(r.stdout.contains(" Warning: Jail dir not found."), "{}", r.stdout);
+    ez.service("jail", &["stop", "dir"]);
+    assert_eq!(ez.model(), Vec::<String>::new());
+
+    ez.service("jail", &["start", "dir"]);
+    std::fs::rename(ez.ezdir().join(".dir.norun"), ez.ezdir().join("dir.norun")).unwrap();
+    ez.service("ezjail", &["stop"]);
+    assert!(!ez.h.running("dir"));
+    let left = ez.root_mount("dir").expect("the container is left mounted");
+    assert_eq!(left.fstype, "ufs");
 }

@@ -492,17 +492,43 @@ fn switch_edits(
         let f = p.real(enable.map_or("/etc/rc.conf", |v| v.loc.file()));
         sw.edit(f.clone(), sysrc(&f, &["jail_enable=YES"]));
     }
-    sw.notes.push(format!(
-        "rc.conf switch: {rootdir} removed (rc.d/jail then reads {conf})"
-    ));
+    // An ezjail jail's variables are in its per-jail file, which ezjail_off moves
+    // whole: no rc.conf file sets its rootdir.
+    if !sw.ezjail {
+        sw.notes.push(format!(
+            "rc.conf switch: {rootdir} removed (rc.d/jail then reads {conf})"
+        ));
+    } else if !enabled {
+        sw.notes.push(format!(
+            "rc.conf switch: jail_enable becomes YES (rc.d/jail starts {j} from {conf} at boot, as \
+             ezjail did)"
+        ));
+    }
 }
 
-/// An ezjail jail is switched off in ezjail: its per-jail file becomes `NAME.norun`,
-/// which ezjail.sh skips (ezjail.sh:58-66), as two edits the rollback undoes (the copy
-/// removed, the file restored). `ezjail_enable` is left alone: ezjail still starts its
-/// other jails, and with none left it starts nothing.
+/// The name an ezjail jail's per-jail file gets when migrate switches it off in ezjail:
+/// `DIR/.NAME.norun`. ezjail.sh and ezjail-admin list their jails with `ls | xargs
+/// rcorder` (ezjail.sh:51, ezjail-admin:810), which shows no dot file, and a named
+/// `service ezjail start NAME` finds neither `NAME` nor `NAME.norun` (ezjail.sh:58-62):
+/// ezjail no longer knows the jail. A plain `NAME.norun` would not do: `service ezjail
+/// stop` without names lists it, cuts the name at the dot and, not finding
+/// `NAME.norun.norun`, sources it and stops NAME through rc.d/jail with its legacy
+/// variables (ezjail.sh:58-69: only starts skip disabled jails), which leaves the
+/// container of a migrated directory jail mounted and attached (no exec.release).
+pub fn ezjail_off_name(file: &str) -> String {
+    match file.rsplit_once('/') {
+        Some((dir, name)) => format!("{dir}/.{name}.norun"),
+        None => format!(".{file}.norun"),
+    }
+}
+
+/// An ezjail jail is switched off in ezjail: its per-jail file becomes
+/// [`ezjail_off_name`], as two edits the rollback undoes (the copy removed, the file
+/// restored). `ezjail_enable` is left alone: ezjail still starts its other jails, and
+/// with none left it starts nothing.
 fn ezjail_off(p: &Paths<'_>, vars: &RcVars, file: &str, sw: &mut Switch) {
-    let (from, to) = (p.real(file), p.real(&format!("{file}.norun")));
+    let off = ezjail_off_name(file);
+    let (from, to) = (p.real(file), p.real(&off));
     sw.edit(
         to.clone(),
         vec!["cp".into(), "-p".into(), from.clone(), to.clone()],
@@ -512,7 +538,8 @@ fn ezjail_off(p: &Paths<'_>, vars: &RcVars, file: &str, sw: &mut Switch) {
         .iter()
         .any(|n| *n != sw.name);
     sw.notes.push(format!(
-        "ezjail: {file} becomes {file}.norun (ezjail skips it); ezjail_enable stays{}",
+        "ezjail switch: {file} becomes {off} (ezjail lists no dot file: it neither starts nor \
+         stops the jail any more); ezjail_enable stays{}",
         if others {
             " (ezjail starts its other jails)"
         } else {

@@ -7,9 +7,9 @@
 //!   (`State::rc_conf`), read with jailvol's evaluator as rc.d/jail's model reads them.
 //! * The jails: the names given, each byte other than a letter or digit made `_`
 //!   (ezjail.sh:46-48); else the files of `PREFIX/etc/ezjail/` in rcorder order, reversed
-//!   for a stop (ezjail.sh:50-51). That list is jailvol's own (`legacy::ezjail::jails`:
-//!   rcorder, `.norun` and dotted names left out), so the model and jailvol cannot
-//!   disagree on it; `PREFIX` is `State::ezjail_prefix` (the port substitutes its
+//!   for a stop (ezjail.sh:50-51). That order is jailvol's own
+//!   (`legacy::ezjail::rcorder_files`), so the model and jailvol cannot disagree on it;
+//!   `PREFIX` is `State::ezjail_prefix` (the port substitutes its
 //!   PREFIX for `EZJAIL_PREFIX` at install, Makefile:14), which must end in
 //!   `/usr/local` as jailvol assumes (`legacy::ezjail::DIR`).
 //! * Per jail (ezjail.sh:55-101): the file is `NAME`, or `NAME.norun` when that exists
@@ -46,9 +46,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use jailvol::diag::{Loc, Source};
 use jailvol::parse::loader::Loader;
-use jailvol::parse::rcconf::{RcVar, RcVars};
+use jailvol::parse::rcconf::RcVars;
 
 use crate::Ctx;
 
@@ -102,18 +101,8 @@ pub fn service(ctx: &Ctx, verb: &str, names: &[String]) -> i32 {
     let from_rc = names.is_empty();
     let list: Vec<String> = if from_rc {
         print!(" ezjail");
-        // ezjail.sh lists whatever ezjail_enable says (onestart): the listing is
-        // asked with it on.
-        let mut on = vars.clone();
-        on.vars.insert(
-            "ezjail_enable".into(),
-            RcVar {
-                value: "YES".into(),
-                loc: Loc::new(&Source::new("ezjail.sh", ""), 0),
-            },
-        );
         let listing = Loader::new(Some(if root.is_empty() { "/" } else { root }.into()));
-        let mut l = jailvol::legacy::ezjail::jails(&on, &listing);
+        let mut l = jailvol::legacy::ezjail::rcorder_files(&listing);
         if stop {
             l.reverse();
         }
