@@ -84,6 +84,11 @@ impl Ez {
             &helper,
         ]);
         ok(&r);
+        // Each warning once (an image jail's "ezjail attaches it too" was printed twice).
+        let mut seen = std::collections::HashSet::new();
+        for w in r.stderr.lines().filter(|l| l.contains("warning")) {
+            assert!(seen.insert(w), "{j}: twice: {w}\n{}", r.stderr);
+        }
         let script = self.wrap.parent().unwrap().join(format!("migrate.{j}.sh"));
         std::fs::write(&script, r.stdout).unwrap();
         script
