@@ -69,7 +69,10 @@ pub fn migrate(opts: &Options, warn: Warn, note: &dyn Fn(&str)) -> anyhow::Resul
         InputKind::JailConf => {
             let parsed = input::parse_jail_confs(&loader, &inputs.files)?;
             match legacy_beside(&inputs, &loader, &parsed, opts) {
-                Some(vars) => Input::RcConf { vars },
+                Some((vars, warnings)) => {
+                    warn(&warnings);
+                    Input::RcConf { vars }
+                }
                 None => {
                     warn(&parsed.warnings);
                     let conf = inputs.files.first().cloned().unwrap_or_default();
@@ -97,7 +100,12 @@ pub fn migrate(opts: &Options, warn: Warn, note: &dyn Fn(&str)) -> anyhow::Resul
 /// migrated from those, as on an rc.conf host. That is every host after its first
 /// rc.conf or ezjail jail moved: migrate writes the block to `$jail_conf`, which is
 /// /etc/jail.conf unless rc.conf says otherwise.
-fn legacy_beside(inputs: &input::Inputs, loader: &Loader, parsed: &Parsed, opts: &Options) -> Option<RcVars> {
+fn legacy_beside(
+    inputs: &input::Inputs,
+    loader: &Loader,
+    parsed: &Parsed,
+    opts: &Options,
+) -> Option<(RcVars, Vec<Diag>)> {
     let beside = inputs.rc_beside.as_ref()?;
     let j = legacy::jail_name(&opts.jail);
     if parsed.jails.iter().any(|c| c.name == j) {
@@ -106,14 +114,14 @@ fn legacy_beside(inputs: &input::Inputs, loader: &Loader, parsed: &Parsed, opts:
     let ro = crate::parse::rcconf::RcOptions {
         skip_unsupported: opts.input.skip_unsupported,
     };
-    let (vars, _) = match beside {
+    let (vars, warnings) = match beside {
         input::RcBeside::Host => crate::parse::rcconf::load_host(loader, &ro),
         input::RcBeside::Files(files) => crate::parse::rcconf::load_files(loader, files, &ro),
     }
     .ok()?;
     let jv = legacy::var_infix(&j);
     let set = |s: &str| vars.get(&format!("jail_{jv}_{s}")).is_some_and(|v| !v.is_empty());
-    (set("rootdir") && set("hostname")).then_some(vars)
+    (set("rootdir") && set("hostname")).then_some((vars, warnings))
 }
 
 /// What the configuration is read from.
