@@ -749,3 +749,22 @@ fn ezjail_stops_no_migrated_jail() {
     let left = ez.root_mount("dir").expect("the container is left mounted");
     assert_eq!(left.fstype, "ufs");
 }
+
+/// On the mixed host a first migration leaves, the next jail is read from the rc.conf
+/// beside jail.conf, with that rc.conf's own warnings (here a line skipped by
+/// `--skip-unsupported`).
+#[test]
+fn the_next_migration_reads_the_rc_conf_beside_jail_conf() {
+    if skip_dash() {
+        return;
+    }
+    let ez = host();
+    let s = ez.print("dir");
+    ok(&ez.run(&s));
+    let rc = ez.h.read("etc/rc.conf") + "/bin/true\n";
+    ez.h.write("etc/rc.conf", &rc);
+    let r = ez.jv(&["--skip-unsupported", "migrate", "simple"]);
+    ok(&r);
+    assert!(r.stdout.contains("jail simple adopts its image"), "{}", r.stdout);
+    assert!(r.stderr.contains("/etc/rc.conf:"), "{}", r.stderr);
+}
