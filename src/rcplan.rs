@@ -163,12 +163,12 @@ fn ezjail_attaches(vars: &RcVars, loader: &Loader, block: &crate::legacy::Block<
             .diag(
                 loc,
                 format!(
-                    "{}: ezjail attaches this image itself while it starts the jail ({file}):                      a second md unit on it from jailvol would corrupt it",
+                    "{}: ezjail attaches this image itself while it starts the jail ({file}): a second md unit on it from jailvol would corrupt it",
                     block.name
                 ),
             )
             .with_note(format!(
-                "`jailvol migrate {name}` hands the jail over (ezjail stops it, {file} becomes {name}.norun,                  rc.d/jail starts it on the container); generate leaves it to ezjail until then",
+                "`jailvol migrate {name}` hands the jail over (ezjail stops it, {file} becomes .{name}.norun, rc.d/jail starts it on the container); generate leaves it to ezjail until then",
                 name = block.name
             ))
             .with_jail(&block.name),

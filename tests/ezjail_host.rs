@@ -82,9 +82,10 @@ fn ezjail_golden_cases() {
 
 /// migrate on an ezjail directory jail (fixtures/migrate/ezjail-dir): the script's own
 /// lines for the per-jail file, run with the migrate runtime under sh, switch the jail
-/// off in ezjail (`www` → `www.norun`) and the rollback's restores undo it exactly.
+/// off in ezjail (`www` → `.www.norun`, which ezjail's `ls` does not list) and the
+/// rollback's restores undo it exactly.
 #[test]
-fn migrate_renames_the_ezjail_file_to_norun_and_the_rollback_undoes_it() {
+fn migrate_hides_the_ezjail_file_and_the_rollback_undoes_it() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let root = tmp.path().join("root");
     let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/migrate/ezjail-dir/input");
@@ -106,7 +107,7 @@ fn migrate_renames_the_ezjail_file_to_norun_and_the_rollback_undoes_it() {
         script
             .lines()
             .map(str::trim_start)
-            .filter(|l| l.starts_with(f) && l.contains("/usr/local/etc/ezjail/www"))
+            .filter(|l| l.starts_with(f) && l.contains("/usr/local/etc/ezjail/"))
             .map(|l| l.trim_end_matches(" || jv_rbad=1").to_owned() + "\n")
             .collect()
     };
@@ -117,7 +118,7 @@ fn migrate_renames_the_ezjail_file_to_norun_and_the_rollback_undoes_it() {
         "ezjail's file is not edited by sysrc"
     );
     let file = root.join("usr/local/etc/ezjail/www");
-    let norun = root.join("usr/local/etc/ezjail/www.norun");
+    let norun = root.join("usr/local/etc/ezjail/.www.norun");
     let before = std::fs::read(&file).expect("per-jail file");
     let state = tmp.path().join("state");
     std::fs::create_dir(&state).expect("state");
@@ -132,7 +133,7 @@ fn migrate_renames_the_ezjail_file_to_norun_and_the_rollback_undoes_it() {
     };
     sh(&format!("{saves}{edits}"));
     assert!(!file.exists(), "www is switched off");
-    assert_eq!(std::fs::read(&norun).expect("www.norun"), before);
+    assert_eq!(std::fs::read(&norun).expect(".www.norun"), before);
     // ezjail's list no longer has www; db stays.
     let conv = Command::new(env!("CARGO_BIN_EXE_jailvol"))
         .arg("--root")
@@ -144,7 +145,7 @@ fn migrate_renames_the_ezjail_file_to_norun_and_the_rollback_undoes_it() {
     assert!(text.contains("db {") && !text.contains("www {"), "{text}");
     sh(&restores);
     assert_eq!(std::fs::read(&file).expect("www back"), before);
-    assert!(!norun.exists(), "www.norun removed");
+    assert!(!norun.exists(), ".www.norun removed");
 }
 
 fn copy(from: &Path, to: &Path) {

@@ -42,13 +42,17 @@ fn generate_refuses_an_image_jail_ezjail_still_attaches() {
     assert!(
         g.stderr.contains(
             "/usr/local/etc/ezjail/simple:19:8: error[JV022]: simple: ezjail attaches this image itself \
-             while it starts the jail (/usr/local/etc/ezjail/simple)"
+             while it starts the jail (/usr/local/etc/ezjail/simple): a second md unit on it from \
+             jailvol would corrupt it\n"
         ),
         "{}",
         g.stderr
     );
     assert!(
-        g.stderr.contains("`jailvol migrate simple` hands the jail over"),
+        g.stderr.contains(
+            "`jailvol migrate simple` hands the jail over (ezjail stops it, /usr/local/etc/ezjail/simple \
+             becomes .simple.norun, rc.d/jail starts it on the container)"
+        ),
         "{}",
         g.stderr
     );
@@ -196,7 +200,7 @@ fn migrate_adopts_a_simple_image_in_place_golden() {
 }
 
 /// The config step and its undo, run under sh with the migrate runtime: ezjail's file
-/// becomes `www.norun`, jail.conf gets the block with the image as the container and the
+/// becomes `.www.norun`, jail.conf gets the block with the image as the container and the
 /// basejail mount, the image is untouched; the rollback's restores give back the host
 /// tree byte for byte.
 #[test]
@@ -223,7 +227,7 @@ fn migrate_config_step_and_rollback_of_an_image_jail() {
     let ez = root.join("usr/local/etc/ezjail");
     assert!(!ez.join("www").exists(), "www is switched off in ezjail");
     assert_eq!(
-        std::fs::read(ez.join("www.norun")).unwrap(),
+        std::fs::read(ez.join(".www.norun")).unwrap(),
         before
             .iter()
             .find(|(p, _)| p == Path::new("usr/local/etc/ezjail/www"))

@@ -61,7 +61,7 @@ fn rcconf_basic_with_stop() {
 }
 
 /// An ezjail directory jail: stopped and restarted on a rollback through `service
-/// ezjail`, switched off in ezjail (its per-jail file copied to NAME.norun, then
+/// ezjail`, switched off in ezjail (its per-jail file copied to .NAME.norun, then
 /// removed: the rollback restores both), started from jail.conf by rc.d/jail.
 #[test]
 fn ezjail_dir() {

@@ -51,11 +51,7 @@ pub(super) fn list<'a>(vars: &'a RcVars, loader: &Loader, warnings: &mut Vec<Dia
     };
     out.origin = Some(Origin::of(n, v));
     let files = files(loader);
-    let headers: Vec<(String, rcorder::Header)> = files
-        .iter()
-        .map(|(name, text)| (name.clone(), rcorder::header(text)))
-        .collect();
-    let (order, notes) = rcorder::order(&headers);
+    let (order, notes) = ordered(&files);
     for n in notes {
         warnings.push(
             Diag::warning(None, format!("{DIR}: rcorder: {n}"))
@@ -98,6 +94,24 @@ pub(super) fn list<'a>(vars: &'a RcVars, loader: &Loader, warnings: &mut Vec<Dia
         }
     }
     out
+}
+
+/// rcorder(8) over the files: their indices in its order, and its notes.
+fn ordered(files: &[(String, String)]) -> (Vec<usize>, Vec<String>) {
+    let headers: Vec<(String, rcorder::Header)> = files
+        .iter()
+        .map(|(name, text)| (name.clone(), rcorder::header(text)))
+        .collect();
+    rcorder::order(&headers)
+}
+
+/// What `cd /usr/local/etc/ezjail/ && ls | xargs rcorder` prints (ezjail.sh:51): every
+/// file name, `NAME.norun` and other dotted ones included, in rcorder's order. ezjail.sh
+/// skips the dotted ones and the disabled jails at a start, not at a stop (ezjail.sh:65-66).
+pub fn rcorder_files(loader: &Loader) -> Vec<String> {
+    let files = files(loader);
+    let (order, _) = ordered(&files);
+    order.into_iter().map(|i| files[i].0.clone()).collect()
 }
 
 /// The regular files of the directory as `ls` lists them (no dot files, sorted bytewise:

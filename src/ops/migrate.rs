@@ -68,9 +68,17 @@ pub fn migrate(opts: &Options, warn: Warn, note: &dyn Fn(&str)) -> anyhow::Resul
     let read = match inputs.kind {
         InputKind::JailConf => {
             let parsed = input::parse_jail_confs(&loader, &inputs.files)?;
-            warn(&parsed.warnings);
-            let conf = inputs.files.first().cloned().unwrap_or_default();
-            Input::JailConf { parsed, conf }
+            match legacy_beside(&inputs, &loader, &parsed, opts) {
+                Some((vars, warnings)) => {
+                    warn(&warnings);
+                    Input::RcConf { vars }
+                }
+                None => {
+                    warn(&parsed.warnings);
+                    let conf = inputs.files.first().cloned().unwrap_or_default();
+                    Input::JailConf { parsed, conf }
+                }
+            }
         }
         InputKind::RcConf => {
             let (vars, warnings) = super::read_rc_conf(&opts.input, &loader, &Default::default())?;
@@ -84,6 +92,36 @@ pub fn migrate(opts: &Options, warn: Warn, note: &dyn Fn(&str)) -> anyhow::Resul
         Output::Json => Outcome::Text(crate::engine::plans_json(&[crate::migrate::plan(&m).json()])),
         Output::Script => Outcome::Text(crate::migrate::script(&m)),
     })
+}
+
+/// A mixed host (jail.conf with an rc.conf beside it, `input::RcBeside`): a jail that
+/// jail.conf does not have but that rc.d/jail converts from the rc.conf variables
+/// (`jail_<jv>_rootdir` and `_hostname`, from rc.conf or an ezjail per-jail file) is
+/// migrated from those, as on an rc.conf host. That is every host after its first
+/// rc.conf or ezjail jail moved: migrate writes the block to `$jail_conf`, which is
+/// /etc/jail.conf unless rc.conf says otherwise.
+fn legacy_beside(
+    inputs: &input::Inputs,
+    loader: &Loader,
+    parsed: &Parsed,
+    opts: &Options,
+) -> Option<(RcVars, Vec<Diag>)> {
+    let beside = inputs.rc_beside.as_ref()?;
+    let j = legacy::jail_name(&opts.jail);
+    if parsed.jails.iter().any(|c| c.name == j) {
+        return None;
+    }
+    let ro = crate::parse::rcconf::RcOptions {
+        skip_unsupported: opts.input.skip_unsupported,
+    };
+    let (vars, warnings) = match beside {
+        input::RcBeside::Host => crate::parse::rcconf::load_host(loader, &ro),
+        input::RcBeside::Files(files) => crate::parse::rcconf::load_files(loader, files, &ro),
+    }
+    .ok()?;
+    let jv = legacy::var_infix(&j);
+    let set = |s: &str| vars.get(&format!("jail_{jv}_{s}")).is_some_and(|v| !v.is_empty());
+    (set("rootdir") && set("hostname")).then_some((vars, warnings))
 }
 
 /// What the configuration is read from.
@@ -462,17 +500,43 @@ fn switch_edits(
         let f = p.real(enable.map_or("/etc/rc.conf", |v| v.loc.file()));
         sw.edit(f.clone(), sysrc(&f, &["jail_enable=YES"]));
     }
-    sw.notes.push(format!(
-        "rc.conf switch: {rootdir} removed (rc.d/jail then reads {conf})"
-    ));
+    // An ezjail jail's variables are in its per-jail file, which ezjail_off moves
+    // whole: no rc.conf file sets its rootdir.
+    if !sw.ezjail {
+        sw.notes.push(format!(
+            "rc.conf switch: {rootdir} removed (rc.d/jail then reads {conf})"
+        ));
+    } else if !enabled {
+        sw.notes.push(format!(
+            "rc.conf switch: jail_enable becomes YES (rc.d/jail starts {j} from {conf} at boot, as \
+             ezjail did)"
+        ));
+    }
 }
 
-/// An ezjail jail is switched off in ezjail: its per-jail file becomes `NAME.norun`,
-/// which ezjail.sh skips (ezjail.sh:58-66), as two edits the rollback undoes (the copy
-/// removed, the file restored). `ezjail_enable` is left alone: ezjail still starts its
-/// other jails, and with none left it starts nothing.
+/// The name an ezjail jail's per-jail file gets when migrate switches it off in ezjail:
+/// `DIR/.NAME.norun`. ezjail.sh and ezjail-admin list their jails with `ls | xargs
+/// rcorder` (ezjail.sh:51, ezjail-admin:810), which shows no dot file, and a named
+/// `service ezjail start NAME` finds neither `NAME` nor `NAME.norun` (ezjail.sh:58-62):
+/// ezjail no longer knows the jail. A plain `NAME.norun` would not do: `service ezjail
+/// stop` without names lists it, cuts the name at the dot and, not finding
+/// `NAME.norun.norun`, sources it and stops NAME through rc.d/jail with its legacy
+/// variables (ezjail.sh:58-69: only starts skip disabled jails), which leaves the
+/// container of a migrated directory jail mounted and attached (no exec.release).
+pub fn ezjail_off_name(file: &str) -> String {
+    match file.rsplit_once('/') {
+        Some((dir, name)) => format!("{dir}/.{name}.norun"),
+        None => format!(".{file}.norun"),
+    }
+}
+
+/// An ezjail jail is switched off in ezjail: its per-jail file becomes
+/// [`ezjail_off_name`], as two edits the rollback undoes (the copy removed, the file
+/// restored). `ezjail_enable` is left alone: ezjail still starts its other jails, and
+/// with none left it starts nothing.
 fn ezjail_off(p: &Paths<'_>, vars: &RcVars, file: &str, sw: &mut Switch) {
-    let (from, to) = (p.real(file), p.real(&format!("{file}.norun")));
+    let off = ezjail_off_name(file);
+    let (from, to) = (p.real(file), p.real(&off));
     sw.edit(
         to.clone(),
         vec!["cp".into(), "-p".into(), from.clone(), to.clone()],
@@ -482,7 +546,8 @@ fn ezjail_off(p: &Paths<'_>, vars: &RcVars, file: &str, sw: &mut Switch) {
         .iter()
         .any(|n| *n != sw.name);
     sw.notes.push(format!(
-        "ezjail: {file} becomes {file}.norun (ezjail skips it); ezjail_enable stays{}",
+        "ezjail switch: {file} becomes {off} (ezjail lists no dot file: it neither starts nor \
+         stops the jail any more); ezjail_enable stays{}",
         if others {
             " (ezjail starts its other jails)"
         } else {

@@ -604,18 +604,29 @@ pub fn jls(ctx: &Ctx) -> i32 {
 ///   jail's output, and the script still exits 0 (`jail_start` ends with `echo '.'`).
 ///   Stop: `jail -q -f CONF -r _j` for names `jls -j` finds running, exit 0.
 /// * Without names: `$jail_list`, and when that is empty `jail -f $jail_conf -c` for all.
+///
+/// `service ezjail` is ezjail's rc script (ezjail.rs).
 pub fn service(ctx: &Ctx) -> i32 {
     let [script, verb, names @ ..] = &ctx.args[..] else {
         return ctx.err("usage: service NAME COMMAND");
     };
-    if script != "jail" {
-        return ctx.err(format!(
+    match script.as_str() {
+        "jail" => rc_jail(ctx, verb, names, &[]),
+        "ezjail" => crate::ezjail::service(ctx, verb, names),
+        _ => ctx.err(format!(
             "{script} does not exist in /etc/rc.d or the local startup directories"
-        ));
+        )),
     }
+}
+
+/// rc.d/jail with `verb` and `names`. `env` are files whose exported variables the
+/// caller's environment holds (ezjail.sh sources each jail's file, then runs `sh
+/// /etc/rc.d/jail`): they come before the rc.conf files, which rc.d/jail's own
+/// `load_rc_config` reads again and which win where both set a variable.
+pub fn rc_jail(ctx: &Ctx, verb: &str, names: &[String], env: &[String]) -> i32 {
     let st = ctx.state();
     let loader = Loader::new(None);
-    let files: Vec<String> = st.rc_conf.clone();
+    let files: Vec<String> = env.iter().chain(st.rc_conf.iter()).cloned().collect();
     let vars = if files.is_empty() {
         jailvol::parse::rcconf::RcVars::default()
     } else {
@@ -627,7 +638,7 @@ pub fn service(ctx: &Ctx) -> i32 {
     let get = |n: &str| vars.get(n).unwrap_or("").to_owned();
     let (one, verb) = match verb.strip_prefix("one") {
         Some(v) => (true, v),
-        None => (false, verb.as_str()),
+        None => (false, verb),
     };
     if !one
         && !matches!(

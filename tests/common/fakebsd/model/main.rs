@@ -9,6 +9,7 @@
 //! Built only for the tests (`required-features = ["fakebsd"]`, enabled by the
 //! package's dev-dependency on itself): never installed.
 
+mod ezjail;
 mod geli;
 mod jail;
 mod md;

@@ -92,6 +92,16 @@ pub fn mount(ctx: &Ctx) -> i32 {
     if !Path::new(&point).is_dir() {
         return ctx.err(format!("{node}: Not a directory"));
     }
+    // ezjail's fstab mounts `ROOTDIR.device`, a link to /dev/mdN (ezjail.sh:181-182);
+    // the kernel's namei follows it to the device. The table records that device:
+    // ezjail.sh:142-143 greps `mount -p` for the link's name and for the device, so
+    // either is what FreeBSD shows, and the device is what every model check compares.
+    let linked = (fstype == "ufs")
+        .then(|| std::fs::read_link(special).ok())
+        .flatten()
+        .map(|t| t.display().to_string())
+        .filter(|t| t.starts_with("/dev/md"));
+    let special = linked.as_ref().unwrap_or(special);
     let readonly = opts.iter().any(|o| o == "ro" || o == "rdonly") && !opts.iter().any(|o| o == "rw");
     let force = force || opts.iter().any(|o| o == "force");
     let dir = ctx.dir.clone();

@@ -64,6 +64,10 @@ pub struct State {
     /// Metadata backups `geli init` wrote (its `-B`, or /var/backups/mdN.eli).
     #[serde(default)]
     pub geli_backups: Vec<String>,
+    /// ezjail's install prefix (`ezjail_prefix` in its rc script; None: /usr/local):
+    /// `service ezjail` reads `PREFIX/etc/ezjail/` (ezjail.rs).
+    #[serde(default)]
+    pub ezjail_prefix: Option<String>,
 }
 
 /// geli(8) metadata (sys/geom/eli/g_eli.h `struct g_eli_metadata`), what matters here.
