@@ -59,9 +59,9 @@ fn generate() -> RcVars {
     for (n, v) in pairs {
         let len = n.len() + v.len() + 4;
         vars.insert(
-            n,
+            n.into(),
             RcVar {
-                value: v,
+                value: v.into(),
                 loc: Loc::new(&src, off),
             },
         );

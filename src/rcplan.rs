@@ -369,7 +369,7 @@ pub fn set_vars(text: &str, src: &Arc<Source>, vars: &RcVars, sets: &[(String, S
         let quoted = format!("\"{}\"", value.replace(['\\', '"', '$', '`'], ""));
         let here = vars
             .vars
-            .get(name)
+            .get(name.as_str())
             .filter(|v| v.loc.source.name == src.name)
             .and_then(|v| value_range(text, v.loc.offset, name));
         match here {

@@ -17,9 +17,9 @@ fn vars(text: &str) -> RcVars {
     for line in text.split_inclusive('\n') {
         if let Some((n, v)) = line.trim_end().split_once('=') {
             map.insert(
-                n.to_owned(),
+                n.into(),
                 RcVar {
-                    value: v.trim_matches('"').to_owned(),
+                    value: v.trim_matches('"').into(),
                     loc: Loc::new(&src, off),
                 },
             );

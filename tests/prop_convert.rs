@@ -257,9 +257,9 @@ fn rc_vars(jails: &[JailSpec], list_extra: &str) -> RcVars {
     for (n, v) in pairs {
         let len = n.len() + 5;
         vars.insert(
-            n,
+            n.into(),
             RcVar {
-                value: v,
+                value: v.into(),
                 loc: Loc::new(&src, offset),
             },
         );

@@ -48,7 +48,7 @@ fn ours(text: &str) -> Option<BTreeMap<String, String>> {
     Some(
         vars.vars
             .iter()
-            .map(|(k, v)| (k.clone(), v.value.clone()))
+            .map(|(k, v)| (k.to_string(), v.value.to_string()))
             .collect(),
     )
 }

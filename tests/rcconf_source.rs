@@ -47,7 +47,7 @@ fn ours(dir: &Path) -> Result<BTreeMap<String, String>, String> {
     Ok(vars
         .vars
         .iter()
-        .map(|(k, v)| (k.clone(), v.value.clone()))
+        .map(|(k, v)| (k.to_string(), v.value.to_string()))
         .collect())
 }
 

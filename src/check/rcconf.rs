@@ -26,7 +26,7 @@ use crate::volume::Volume;
 pub fn lint_containers(loader: &Loader, vols: &[Volume], vars: &RcVars) -> Vec<Diag> {
     let loc = |jail: &str, suffix: &str| {
         vars.vars
-            .get(&format!("jail_{}_{suffix}", var_infix(jail)))
+            .get(format!("jail_{}_{suffix}", var_infix(jail)).as_str())
             .map(|v| v.loc.clone())
     };
     let sites = vols.iter().map(|vol| Site {
@@ -133,10 +133,10 @@ mod tests {
         let mut off = 0;
         for (n, v) in pairs {
             let var = RcVar {
-                value: (*v).to_owned(),
+                value: (*v).into(),
                 loc: Loc::new(&src, off),
             };
-            vars.vars.insert((*n).to_owned(), var);
+            vars.vars.insert((*n).into(), var);
             off += n.len() + v.len() + 4;
         }
         vars

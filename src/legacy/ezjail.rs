@@ -145,7 +145,7 @@ pub(super) fn image<'a>(
     warnings: &mut Vec<Diag>,
 ) -> bool {
     let jv = block.jv.clone();
-    let get = |s: &str| vars.vars.get_key_value(&format!("jail_{jv}_{s}"));
+    let get = |s: &str| vars.vars.get_key_value(format!("jail_{jv}_{s}").as_str());
     let kind = get("imagetype").map_or("", |(_, v)| v.value.as_str());
     let mut keyfile: Option<String> = None;
     let img = get("image").filter(|(_, v)| !v.value.is_empty());
@@ -478,7 +478,7 @@ pub(super) fn own_variables(vars: &RcVars, names: &[String], all: &[String], war
             ("cpuset", "`cpuset -l LIST -j JID` (ezjail.sh:122)"),
         ] {
             let name = format!("jail_{jv}_{s}");
-            if let Some(v) = vars.vars.get(&name).filter(|v| !v.value.is_empty()) {
+            if let Some(v) = vars.vars.get(name.as_str()).filter(|v| !v.value.is_empty()) {
                 warnings.push(
                     Diag::warning(Some(v.loc.clone()), format!("{name}=\"{}\" is not converted", v.value))
                         .with_note(format!("ezjail runs {what} after the jail starts; jail.conf has no such parameter (use exec.poststart)")),

@@ -254,7 +254,7 @@ pub fn convert<'a>(vars: &'a RcVars, loader: &Loader, opts: &Options) -> Convers
 /// (none, with a warning, when it is empty or starts with `_ALL`).
 fn jail_words<'a>(
     vars: &'a RcVars,
-    list_var: Option<(&'a String, &'a RcVar)>,
+    list_var: Option<(&'a compact_str::CompactString, &'a RcVar)>,
     opts: &'a Options,
     ezjail_jails: bool,
     warnings: &mut Vec<Diag>,

@@ -13,9 +13,9 @@ fn vars(pairs: &[(&str, &str)]) -> RcVars {
     let mut off = 0;
     for (n, v) in pairs {
         map.insert(
-            (*n).to_owned(),
+            (*n).into(),
             RcVar {
-                value: (*v).to_owned(),
+                value: (*v).into(),
                 loc: Loc::new(&src, off),
             },
         );

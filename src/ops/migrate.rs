@@ -365,8 +365,8 @@ fn rc_switch(
     // out, with a warning): it is adopted as the container, in place.
     let adopt = ez_file.is_some() && legacy::ezjail::has_image(vars, &jv);
     let get = |n: &str| vars.vars.get(n);
-    let own_conf =
-        get(&format!("jail_{jv}_conf")).map_or_else(|| format!("/etc/jail.{j}.conf"), |v| v.value.clone());
+    let own_conf = get(&format!("jail_{jv}_conf"))
+        .map_or_else(|| format!("/etc/jail.{j}.conf"), |v| v.value.to_string());
     // Without legacy variables rc.d/jail starts a listed jail from the first of these
     // that is readable, and only then from $jail_conf.
     for f in [own_conf, format!("/etc/jail.conf.d/{j}.conf")] {
@@ -377,7 +377,7 @@ fn rc_switch(
             )));
         }
     }
-    let conf = get("jail_conf").map_or_else(|| "/etc/jail.conf".to_owned(), |v| v.value.clone());
+    let conf = get("jail_conf").map_or_else(|| "/etc/jail.conf".to_owned(), |v| v.value.to_string());
     let existing = match std::fs::read_to_string(p.loader.real_path(&conf)) {
         Ok(t) => Some(t),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -482,7 +482,7 @@ fn switch_edits(
             sw.guards.push(Guard {
                 file: f.clone(),
                 var: "jail_list".into(),
-                value: list.value.clone(),
+                value: list.value.to_string(),
             });
             sw.edit(f.clone(), sysrc(&f, &["jail_list="]));
             sw.notes.push(format!(

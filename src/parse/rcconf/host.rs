@@ -90,7 +90,7 @@ pub fn load_host(loader: &Loader, opts: &RcOptions) -> Result<(RcVars, Vec<Diag>
         let list = ev
             .vars
             .get("rc_conf_files")
-            .map(|v| v.value.clone())
+            .map(|v| v.value.to_string())
             .unwrap_or_else(|| "/etc/rc.conf /etc/rc.conf.local".to_owned());
         for f in split_list(loader, &list) {
             if sourced.insert(f.clone()) {
@@ -104,7 +104,7 @@ pub fn load_host(loader: &Loader, opts: &RcOptions) -> Result<(RcVars, Vec<Diag>
     let startup = ev
         .vars
         .get("local_startup")
-        .map(|v| v.value.clone())
+        .map(|v| v.value.to_string())
         .unwrap_or_else(|| "/usr/local/etc/rc.d".to_owned());
     let mut dirs = vec!["/etc".to_owned()];
     dirs.extend(split_list(loader, &startup));

@@ -23,6 +23,7 @@ mod token;
 use std::sync::Arc;
 
 use crate::hash::FnvIndexMap;
+use compact_str::CompactString;
 
 use crate::diag::{Diag, Loc, Source};
 use crate::parse::loader::Loader;
@@ -33,7 +34,7 @@ pub use host::{dir_files, load_host};
 /// One evaluated variable: its final value and the assignment that set it.
 #[derive(Debug, Clone)]
 pub struct RcVar {
-    pub value: String,
+    pub value: CompactString,
     pub loc: Loc,
 }
 
@@ -41,7 +42,7 @@ pub struct RcVar {
 /// reading the files in order.
 #[derive(Debug, Clone, Default)]
 pub struct RcVars {
-    pub vars: FnvIndexMap<String, RcVar>,
+    pub vars: FnvIndexMap<CompactString, RcVar>,
 }
 
 impl RcVars {

@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::hash::{FnvIndexMap, FnvSet};
+use compact_str::CompactString;
 
 use super::fast::fast_line_reusing;
 #[cfg(test)]
@@ -42,7 +43,7 @@ pub(super) struct Eval<'o> {
     loader: Option<&'o Loader>,
     /// How many `.` files deep the evaluation is.
     depth: usize,
-    pub(super) vars: FnvIndexMap<String, RcVar>,
+    pub(super) vars: FnvIndexMap<CompactString, RcVar>,
     /// The names assigned since the last global taint (the only ones known after it).
     /// Kept only while there is one: a generation per variable cost every file 8 bytes
     /// and a store per assignment for what `--skip-unsupported` of `eval` alone needs.
@@ -92,7 +93,7 @@ impl<'o> Eval<'o> {
         self.seed || self.opts.skip_unsupported
     }
 
-    fn set(&mut self, name: &str, value: String, loc: Loc) {
+    fn set(&mut self, name: &str, value: impl Into<CompactString>, loc: Loc) {
         // (Most files skip nothing and have no defaults: ask the maps only when they
         // have something.)
         if !self.tainted.is_empty() {
@@ -106,8 +107,16 @@ impl<'o> Eval<'o> {
             // First assignment by the admin's files: that is where it is listed.
             self.unset(name);
         }
+        // A name or value of up to 24 bytes is stored inline (CompactString): most
+        // rc.conf names and values are, and each saves an allocation.
         // An existing name keeps its place (IndexMap::insert): one hash either way.
-        self.vars.insert(name.to_owned(), RcVar { value, loc });
+        self.vars.insert(
+            name.into(),
+            RcVar {
+                value: value.into(),
+                loc,
+            },
+        );
         if self.global_taint.is_some() {
             self.known_after_taint.insert(name.to_owned());
         }
@@ -212,7 +221,7 @@ impl Eval<'_> {
     pub(super) fn finish(mut self) -> (RcVars, Vec<Diag>) {
         let hidden = std::mem::take(&mut self.hidden);
         if !hidden.is_empty() {
-            self.vars.retain(|k, _| !hidden.contains(k));
+            self.vars.retain(|k, _| !hidden.contains(k.as_str()));
         }
         (RcVars { vars: self.vars }, self.warnings)
     }

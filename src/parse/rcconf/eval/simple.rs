@@ -142,7 +142,7 @@ impl Eval<'_> {
             lit = i;
         }
         let next = line_end(b, i)?;
-        self.set(name, String::from(buf.as_str()), Loc::new(src, start));
+        self.set(name, buf.as_str(), Loc::new(src, start));
         Some(next)
     }
 
