@@ -121,8 +121,9 @@ fn files(loader: &Loader) -> Vec<(String, String)> {
         .into_iter()
         .filter_map(|host| {
             let name = host.strip_prefix(DIR)?.strip_prefix('/')?.to_owned();
-            let text = std::fs::read(loader.real_path(&host)).ok()?;
-            Some((name, String::from_utf8_lossy(&text).into_owned()))
+            // Read once per run: load_host sourced most of these already.
+            let src = loader.read_kept(&host).ok()?;
+            Some((name, src.text.as_str().to_owned()))
         })
         .collect()
 }
@@ -530,5 +531,33 @@ mod tests {
         assert_eq!(err("-p -r -k /a"), "attaches with -r");
         assert!(err("-p -k $KEY").starts_with("has attach parameters jailvol cannot read"));
         assert!(err("-p -k '/a").starts_with("has attach parameters jailvol cannot read"));
+    }
+
+    /// One run reads each per-jail file once: the listing (rcorder's headers) sees the
+    /// text the rc.conf evaluation sourced, even when the file changed in between.
+    #[test]
+    fn the_listing_reads_what_load_host_sourced() {
+        let dir = tempfile::tempdir().unwrap();
+        let ez = dir.path().join("usr/local/etc/ezjail");
+        std::fs::create_dir_all(&ez).unwrap();
+        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+        std::fs::write(dir.path().join("etc/rc.conf"), "ezjail_enable=YES\n").unwrap();
+        let file = |name: &str, req: &str| {
+            format!(
+                "# PROVIDE: {name}\n# REQUIRE: {req}\nexport jail_{name}_hostname={name}\n\
+                 export jail_{name}_rootdir=/usr/jails/{name}\n"
+            )
+        };
+        std::fs::write(ez.join("a"), file("a", "b")).unwrap();
+        std::fs::write(ez.join("b"), file("b", "")).unwrap();
+        let loader = Loader::new(Some(dir.path().to_owned()));
+        let (vars, _) = crate::parse::rcconf::load_host(&loader, &Default::default()).unwrap();
+        // After the evaluation: a now needs nothing, b needs a (the order would flip).
+        std::fs::write(ez.join("a"), file("a", "")).unwrap();
+        std::fs::write(ez.join("b"), file("b", "a")).unwrap();
+        assert_eq!(jails(&vars, &loader), ["b", "a"]);
+        // A new run reads the files anew.
+        let fresh = Loader::new(Some(dir.path().to_owned()));
+        assert_eq!(jails(&vars, &fresh), ["a", "b"]);
     }
 }

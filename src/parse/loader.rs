@@ -18,6 +18,9 @@ pub struct Loader {
     /// What was read from streams (standard input, pipes, devices), by name: shared by
     /// the loader's clones.
     streams: Arc<Mutex<HashMap<String, Arc<Source>>>>,
+    /// Files read with `read_kept`, by name: ezjail's per-jail files, which the rc.conf
+    /// evaluation sources and the ezjail listing reads again for rcorder's headers.
+    kept: Arc<Mutex<HashMap<String, Arc<Source>>>>,
 }
 
 impl Loader {
@@ -113,6 +116,19 @@ impl Loader {
         file.read_to_end(&mut buf)
             .map_err(|e| open_error(host, &e, from))?;
         Ok(Source::new(host, bytes_to_text(buf)))
+    }
+
+    /// `read`, once per loader (and its clones): a second call for the same name gets
+    /// the text the first read, so two passes over one directory see the same files.
+    pub fn read_kept(&self, host: &str) -> Result<Arc<Source>, Diag> {
+        if let Some(src) = self.kept.lock().ok().and_then(|m| m.get(host).cloned()) {
+            return Ok(src);
+        }
+        let src = self.read(host, None)?;
+        if let Ok(mut m) = self.kept.lock() {
+            m.insert(host.to_owned(), Arc::clone(&src));
+        }
+        Ok(src)
     }
 
     /// What the stream read as `host` held, when `host` was a stream (standard input,
