@@ -119,7 +119,8 @@ pub fn beside_jail_conf(
                     super::ezjail::DIR
                 ),
                 &format!(
-                    "switch it off in ezjail (rename {}/{name} to {name}.norun)",
+                    "switch it off in ezjail (rename {}/{name} to .{name}.norun: ezjail lists its \
+                     jails with ls, which skips a dot file; a NAME.norun file still gets stopped)",
                     super::ezjail::DIR
                 ),
                 jail_conf,

@@ -246,7 +246,7 @@ pub(super) fn image<'a>(
             format!("ezjail jail {}: its image {path} becomes the jail's container; ezjail attaches it too while it starts the jail", block.name),
         )
         .with_note(format!(
-            "write the block to jail.conf (jailvol convert {name} -o /etc/jail.conf), then rename {DIR}/{name} to {name}.norun; \
+            "write the block to jail.conf (jailvol convert {name} -o /etc/jail.conf), then rename {DIR}/{name} to .{name}.norun (ezjail's ls then skips it); \
              or `jailvol migrate {name}` does both; generate on the rc.conf host refuses the jail while ezjail starts it",
             name = block.name
         )),
