@@ -560,4 +560,39 @@ mod tests {
         let fresh = Loader::new(Some(dir.path().to_owned()));
         assert_eq!(jails(&vars, &fresh), ["a", "b"]);
     }
+
+    /// rc.d/jail sources rc.conf again after ezjail exported a per-jail file's variables
+    /// (ezjail.sh runs `sh /etc/rc.d/jail onestart NAME`; rc.subr's load_rc_config):
+    /// a variable both set is rc.conf's, one only the per-jail file sets is the file's.
+    #[test]
+    fn rc_conf_wins_over_a_per_jail_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let ez = dir.path().join("usr/local/etc/ezjail");
+        std::fs::create_dir_all(&ez).unwrap();
+        std::fs::create_dir_all(dir.path().join("etc/defaults")).unwrap();
+        std::fs::write(
+            dir.path().join("etc/defaults/rc.conf"),
+            "jail_x_flags=\"-l -U root\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("etc/rc.conf"),
+            "ezjail_enable=YES\njail_x_rootdir=/from/rc.conf\n",
+        )
+        .unwrap();
+        std::fs::write(
+            ez.join("x"),
+            "export jail_x_hostname=x\nexport jail_x_rootdir=/usr/jails/x\nexport jail_x_flags=-n\n\
+             export jail_x_ip=192.0.2.1\nexport jail_x_ip=192.0.2.2\n",
+        )
+        .unwrap();
+        let loader = Loader::new(Some(dir.path().to_owned()));
+        let (vars, _) = crate::parse::rcconf::load_host(&loader, &Default::default()).unwrap();
+        assert_eq!(vars.get("jail_x_rootdir"), Some("/from/rc.conf"));
+        assert_eq!(vars.get("jail_x_hostname"), Some("x"));
+        assert_eq!(vars.get("jail_x_ip"), Some("192.0.2.2"));
+        // A default holds too (load_rc_config reads /etc/defaults/rc.conf first); it stays
+        // out of the listing, as every default the admin did not set.
+        assert_eq!(vars.get("jail_x_flags"), None);
+    }
 }

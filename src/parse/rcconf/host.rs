@@ -123,6 +123,9 @@ pub fn load_host(loader: &Loader, opts: &RcOptions) -> Result<(RcVars, Vec<Diag>
     // has a dot (`NAME.norun`, a disabled jail; ezjail.sh:66, before `. ${ezjail_config}`
     // at :69), nor NAME when NAME.norun exists (:58-59 read that one instead).
     let ez = dir_files(loader, "/usr/local/etc/ezjail");
+    if !ez.is_empty() {
+        ev.under_rc_conf();
+    }
     for f in &ez {
         let name = f.rsplit('/').next().unwrap_or(f);
         if name.contains('.') || ez.iter().any(|g| *g == format!("{f}.norun")) {

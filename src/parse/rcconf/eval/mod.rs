@@ -56,6 +56,9 @@ pub(super) struct Eval<'o> {
     hidden: HashSet<String>,
     /// Seeding: skip silently, no taints, values hidden.
     pub(super) seed: bool,
+    /// While ezjail's per-jail files run: the names rc.conf's files had set, which
+    /// those files cannot change (`Eval::under_rc_conf`).
+    rc_conf_names: Option<FnvSet<CompactString>>,
     warnings: Vec<Diag>,
 }
 
@@ -79,6 +82,7 @@ impl<'o> Eval<'o> {
             global_taint: None,
             hidden: HashSet::new(),
             seed: false,
+            rc_conf_names: None,
             warnings: Vec::new(),
         }
     }
@@ -89,11 +93,28 @@ impl<'o> Eval<'o> {
         self
     }
 
+    /// From now on, files run beneath rc.conf's: an assignment or `unset` of a name set
+    /// so far (by /etc/defaults/rc.conf or the admin's files) changes nothing. ezjail's
+    /// per-jail files are like that: ezjail.sh exports their variables, then runs `sh
+    /// /etc/rc.d/jail onestart NAME`, whose `load_rc_config` (libexec/rc/rc.subr) sources
+    /// the rc.conf files again in the new shell, so their values win.
+    pub(super) fn under_rc_conf(&mut self) {
+        self.rc_conf_names = Some(self.vars.keys().cloned().collect());
+    }
+
+    /// Whether `name` keeps rc.conf's value whatever the running file does.
+    fn held_by_rc_conf(&self, name: &str) -> bool {
+        self.rc_conf_names.as_ref().is_some_and(|n| n.contains(name))
+    }
+
     fn skipping(&self) -> bool {
         self.seed || self.opts.skip_unsupported
     }
 
     fn set(&mut self, name: &str, value: impl Into<CompactString>, loc: Loc) {
+        if self.held_by_rc_conf(name) {
+            return;
+        }
         // (Most files skip nothing and have no defaults: ask the maps only when they
         // have something.)
         if !self.tainted.is_empty() {
@@ -123,6 +144,9 @@ impl<'o> Eval<'o> {
     }
 
     fn unset(&mut self, name: &str) {
+        if self.held_by_rc_conf(name) {
+            return;
+        }
         self.vars.shift_remove(name);
         if !self.known_after_taint.is_empty() {
             self.known_after_taint.remove(name);
