@@ -67,7 +67,10 @@ fn generate() -> RcVars {
         );
         off += len;
     }
-    RcVars { vars }
+    RcVars {
+        vars,
+        ..Default::default()
+    }
 }
 
 fn main() {

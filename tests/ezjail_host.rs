@@ -214,3 +214,30 @@ fn migrate_adds_the_jail_to_a_jail_list_and_adopts_image_jails() {
         "{err}"
     );
 }
+
+/// `-f FILE` reads the named files only: ezjail's per-jail files are not sourced, so its
+/// jails (which would have none of their variables) are left out, with a warning that
+/// says so at `ezjail_enable`.
+#[test]
+fn named_files_leave_ezjail_jails_out() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rcconf/ezjail-01-order");
+    let out = Command::new(env!("CARGO_BIN_EXE_jailvol"))
+        .args(["--root", "root", "show", "-f", "/etc/rc.conf"])
+        .current_dir(&dir)
+        .env_remove("RUST_BACKTRACE")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run jailvol");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stdout.contains('{'), "no jail expected:\n{stdout}");
+    assert!(
+        stderr.contains(
+            "/etc/rc.conf:2:1: warning: ezjail_enable is YES, but -f reads only the named files: \
+             the 3 ezjail jail(s) in /usr/local/etc/ezjail are left out"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("JV035"), "{stderr}");
+}

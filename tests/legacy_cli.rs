@@ -26,7 +26,10 @@ fn vars(text: &str) -> RcVars {
         }
         off += line.len();
     }
-    RcVars { vars: map }
+    RcVars {
+        vars: map,
+        ..Default::default()
+    }
 }
 
 fn parse(args: &[&str]) -> (Global, ConvertArgs) {

@@ -265,7 +265,10 @@ fn rc_vars(jails: &[JailSpec], list_extra: &str) -> RcVars {
         );
         offset += len;
     }
-    RcVars { vars }
+    RcVars {
+        vars,
+        ..Default::default()
+    }
 }
 
 /// Jails as comparable data: name and entries, in order.

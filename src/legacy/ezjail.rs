@@ -35,6 +35,22 @@ pub(super) fn list<'a>(vars: &'a RcVars, loader: &Loader, warnings: &mut Vec<Dia
         origin: None,
     };
     let enable = vars.vars.get_key_value("ezjail_enable");
+    if vars.named_files {
+        // `-f FILE`: only the named files were read, none of ezjail's per-jail files, so
+        // a jail listed from them would have none of its variables.
+        let on = enable.filter(|(_, v)| yesno(&v.value) == Some(true));
+        let jails = files(loader).iter().filter(|(f, _)| !f.contains('.')).count();
+        if let Some((_, v)) = on.filter(|_| jails > 0) {
+            warnings.push(
+                Diag::warning(
+                    Some(v.loc.clone()),
+                    format!("ezjail_enable is YES, but -f reads only the named files: the {jails} ezjail jail(s) in {DIR} are left out"),
+                )
+                .with_note("without -f, jailvol reads the host's rc.conf files and ezjail's per-jail files, as rc.d and ezjail.sh do"),
+            );
+        }
+        return out;
+    }
     let Some((n, v)) = enable.filter(|(_, v)| yesno(&v.value) == Some(true)) else {
         let jails = files(loader).iter().filter(|(f, _)| !f.contains('.')).count();
         if jails > 0 {
@@ -493,7 +509,10 @@ pub(super) fn own_variables(vars: &RcVars, names: &[String], all: &[String], war
 /// None when ezjail is off, the file is absent, or `NAME.norun` disables it
 /// (ezjail.sh:58-66).
 pub fn config_file(vars: &RcVars, loader: &Loader, name: &str) -> Option<String> {
-    if vars.get("ezjail_enable").and_then(yesno) != Some(true) || name.contains(['.', '/']) {
+    if vars.named_files
+        || vars.get("ezjail_enable").and_then(yesno) != Some(true)
+        || name.contains(['.', '/'])
+    {
         return None;
     }
     let f = format!("{DIR}/{name}");

@@ -21,7 +21,10 @@ fn vars(pairs: &[(&str, &str)]) -> RcVars {
         );
         off += n.len() + v.len() + 4;
     }
-    RcVars { vars: map }
+    RcVars {
+        vars: map,
+        ..Default::default()
+    }
 }
 
 fn run_with(pairs: &[(&str, &str)], opts: &Options, root: Option<&std::path::Path>) -> Conversion<'static> {

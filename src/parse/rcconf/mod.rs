@@ -43,6 +43,10 @@ pub struct RcVar {
 #[derive(Debug, Clone, Default)]
 pub struct RcVars {
     pub vars: FnvIndexMap<CompactString, RcVar>,
+    /// Read from named files (`-f`), not the host's rc.conf sequence (`load_host`):
+    /// ezjail's per-jail files were not sourced, so its jails are not the host's
+    /// (legacy::ezjail::list).
+    pub named_files: bool,
 }
 
 impl RcVars {
@@ -64,7 +68,7 @@ pub fn evaluate(sources: &[Arc<Source>], opts: &RcOptions) -> Result<(RcVars, Ve
     for s in sources {
         ev.run(s)?;
     }
-    Ok(ev.finish())
+    Ok(named(ev.finish()))
 }
 
 /// Read the named files (host paths, `-` for stdin) through `loader` and evaluate them.
@@ -77,5 +81,10 @@ pub fn load_files(loader: &Loader, files: &[String], opts: &RcOptions) -> Result
     for s in &sources {
         ev.run(s)?;
     }
-    Ok(ev.finish())
+    Ok(named(ev.finish()))
+}
+
+fn named((mut vars, warnings): (RcVars, Vec<Diag>)) -> (RcVars, Vec<Diag>) {
+    vars.named_files = true;
+    (vars, warnings)
 }

@@ -247,6 +247,12 @@ impl Eval<'_> {
         if !hidden.is_empty() {
             self.vars.retain(|k, _| !hidden.contains(k.as_str()));
         }
-        (RcVars { vars: self.vars }, self.warnings)
+        (
+            RcVars {
+                vars: self.vars,
+                named_files: false,
+            },
+            self.warnings,
+        )
     }
 }
