@@ -221,8 +221,10 @@ pub struct Done {
 pub fn apply(loader: &Loader, artifacts: &[Artifact], force: bool) -> Result<Vec<Done>, Diag> {
     // Refuse before writing anything, so a refusal leaves the system as it was.
     let mut todo = Vec::new();
+    // One comparer: thousands of fstab files in one directory (`Comparer`).
+    let mut disk = Comparer::default();
     for a in artifacts {
-        match change(loader, a)? {
+        match disk.change(loader, a)? {
             Change::Unchanged => {}
             // Edits to a configuration read from a pipe or device have nowhere to go
             // (and renaming a file over a FIFO would replace it).

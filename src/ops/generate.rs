@@ -141,8 +141,11 @@ fn dry_run_text(
     leftovers: &[write::Leftover],
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<()> {
+    // One comparer for every file: it keeps the fstab directory open (or knows it is
+    // missing), so each of thousands of files is not looked up from `/` again.
+    let mut disk = write::Comparer::default();
     for art in &plan.artifacts {
-        let diff = match write::change(loader, art)? {
+        let diff = match disk.change(loader, art)? {
             write::Change::Unchanged => continue,
             write::Change::Create => write::diff(&art.path, "", &art.content),
             write::Change::Update { old } => write::diff(&art.path, &old, &art.content),
@@ -164,17 +167,19 @@ fn dry_run_json(
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<()> {
     let mut doc = JsonDoc::start(out, true)?;
+    let mut disk = write::Comparer::default();
     for art in &plan.artifacts {
-        let mode = write::mode_after(loader, art);
-        match write::change(loader, art)? {
+        match disk.change(loader, art)? {
             write::Change::Unchanged => {}
             write::Change::Create => {
-                let mut f = FileJson::new(&art.path, write::Action::Create, mode);
+                // Nothing is there: `apply` gives the file the artifact's mode.
+                let mut f = FileJson::new(&art.path, write::Action::Create, art.mode);
                 f.content = Some(&art.content);
                 doc.file(out, &f)?;
             }
             write::Change::Update { old } => {
                 let diff = write::diff(&art.path, &old, &art.content);
+                let mode = write::mode_after(loader, art);
                 let mut f = FileJson::new(&art.path, write::Action::Update, mode);
                 f.diff = Some(&diff);
                 doc.file(out, &f)?;
