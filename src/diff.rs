@@ -25,17 +25,29 @@ const CONTEXT: usize = 3;
 
 /// A unified diff from `old` to `new` for `path` (empty when equal).
 pub fn unified(path: &str, old: &str, new: &str) -> String {
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = write_unified(&mut out, path, old, new);
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// `unified`, written to `to` a hunk at a time: the diff of a large configuration is
+/// larger than the configuration (issue 21), and held whole it was the largest
+/// allocation of `generate --dry-run`.
+pub fn write_unified(to: &mut dyn std::io::Write, path: &str, old: &str, new: &str) -> std::io::Result<()> {
     if old == new {
-        return String::new();
+        return Ok(());
     }
     let a = old.tokenize_lines();
     let b = new.tokenize_lines();
     let ops = line_ops(&a, &b);
     let mut out = String::new();
+    let mut last = None;
     for (n, hunk) in similar::group_diff_ops(ops, CONTEXT).iter().enumerate() {
         if hunk.is_empty() {
             continue;
         }
+        out.clear();
         if n == 0 {
             let _ = write!(out, "--- a{path}\n+++ b{path}\n");
         }
@@ -61,11 +73,15 @@ pub fn unified(path: &str, old: &str, new: &str) -> String {
                 }
             }
         }
+        if let Some(c) = out.chars().next_back() {
+            last = Some(c);
+        }
+        to.write_all(out.as_bytes())?;
     }
-    if !out.is_empty() && !out.ends_with('\n') {
-        out.push('\n');
+    if last.is_some_and(|c| c != '\n') {
+        to.write_all(b"\n")?;
     }
-    out
+    Ok(())
 }
 
 /// `@@ -l,n +l,n @@` as similar writes it: a one-line range is its line alone, an
