@@ -10,7 +10,9 @@
 
 use std::fmt::Write as _;
 
-use similar::{Algorithm, DiffOp, DiffTag, DiffableStr};
+#[cfg(test)]
+use similar::DiffableStr;
+use similar::{Algorithm, DiffOp, DiffTag};
 
 /// How many equal lines in a row end a changed region. One or two equal lines inside a
 /// change (a `}` or a blank line) are common and do not split it.
@@ -25,17 +27,29 @@ const CONTEXT: usize = 3;
 
 /// A unified diff from `old` to `new` for `path` (empty when equal).
 pub fn unified(path: &str, old: &str, new: &str) -> String {
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = write_unified(&mut out, path, old, new);
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// `unified`, written to `to` a hunk at a time: the diff of a large configuration is
+/// larger than the configuration (issue 21), and held whole it was the largest
+/// allocation of `generate --dry-run`.
+pub fn write_unified(to: &mut dyn std::io::Write, path: &str, old: &str, new: &str) -> std::io::Result<()> {
     if old == new {
-        return String::new();
+        return Ok(());
     }
-    let a = old.tokenize_lines();
-    let b = new.tokenize_lines();
+    let a = Lines::new(old);
+    let b = Lines::new(new);
     let ops = line_ops(&a, &b);
     let mut out = String::new();
+    let mut last = None;
     for (n, hunk) in similar::group_diff_ops(ops, CONTEXT).iter().enumerate() {
         if hunk.is_empty() {
             continue;
         }
+        out.clear();
         if n == 0 {
             let _ = write!(out, "--- a{path}\n+++ b{path}\n");
         }
@@ -43,15 +57,10 @@ pub fn unified(path: &str, old: &str, new: &str) -> String {
         for op in hunk {
             let (tag, old_r, new_r) = op.as_tag_tuple();
             let lines: Box<dyn Iterator<Item = (char, &str)>> = match tag {
-                DiffTag::Equal => Box::new(a[old_r].iter().map(|l| (' ', *l))),
-                DiffTag::Delete => Box::new(a[old_r].iter().map(|l| ('-', *l))),
-                DiffTag::Insert => Box::new(b[new_r].iter().map(|l| ('+', *l))),
-                DiffTag::Replace => Box::new(
-                    a[old_r]
-                        .iter()
-                        .map(|l| ('-', *l))
-                        .chain(b[new_r].iter().map(|l| ('+', *l))),
-                ),
+                DiffTag::Equal => Box::new(old_r.map(|k| (' ', &a[k]))),
+                DiffTag::Delete => Box::new(old_r.map(|k| ('-', &a[k]))),
+                DiffTag::Insert => Box::new(new_r.map(|k| ('+', &b[k]))),
+                DiffTag::Replace => Box::new(old_r.map(|k| ('-', &a[k])).chain(new_r.map(|k| ('+', &b[k])))),
             };
             for (t, l) in lines {
                 out.push(t);
@@ -61,11 +70,81 @@ pub fn unified(path: &str, old: &str, new: &str) -> String {
                 }
             }
         }
+        if let Some(c) = out.chars().next_back() {
+            last = Some(c);
+        }
+        to.write_all(out.as_bytes())?;
     }
-    if !out.is_empty() && !out.ends_with('\n') {
-        out.push('\n');
+    if last.is_some_and(|c| c != '\n') {
+        to.write_all(b"\n")?;
     }
-    out
+    Ok(())
+}
+
+/// A text's lines, each with its terminator as similar's `tokenize_lines` splits them
+/// (`\n`, `\r\n` or a lone `\r`), kept as where each ends: 4 bytes a line where a
+/// `&str` is 16 (a 50,000-jail jail.conf and its edit are 2 million lines; issue 21).
+struct Lines<'a> {
+    text: &'a str,
+    /// Where each line ends, when the text is shorter than 4 GiB.
+    ends: Vec<u32>,
+    /// The same for a longer text.
+    long: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Lines<'a> {
+        let b = text.as_bytes();
+        let short = u32::try_from(b.len()).is_ok();
+        let (mut ends, mut long) = (Vec::new(), Vec::new());
+        let mut push = |end: usize| {
+            if short {
+                // At most the text's length, which fits.
+                ends.push(end as u32);
+            } else {
+                long.push(end);
+            }
+        };
+        let mut after_cr = None;
+        let mut last = 0;
+        for p in memchr::memchr2_iter(b'\n', b'\r', b) {
+            if after_cr == Some(p) {
+                // The `\n` of a `\r\n` already ended its line.
+                continue;
+            }
+            last = if b[p] == b'\r' && b.get(p + 1) == Some(&b'\n') {
+                after_cr = Some(p + 1);
+                p + 2
+            } else {
+                p + 1
+            };
+            push(last);
+        }
+        if last < b.len() {
+            push(b.len());
+        }
+        Lines { text, ends, long }
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len().max(self.long.len())
+    }
+
+    fn end(&self, i: usize) -> usize {
+        match self.ends.get(i) {
+            Some(&e) => e as usize,
+            None => self.long[i],
+        }
+    }
+}
+
+impl std::ops::Index<usize> for Lines<'_> {
+    type Output = str;
+
+    fn index(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.end(i - 1) };
+        &self.text[start..self.end(i)]
+    }
 }
 
 /// `@@ -l,n +l,n @@` as similar writes it: a one-line range is its line alone, an
@@ -92,11 +171,14 @@ fn header(out: &mut String, hunk: &[DiffOp]) {
 
 /// The diff's operations: equal runs found by walking both sides, each changed region
 /// between them diffed with Myers.
-fn line_ops(a: &[&str], b: &[&str]) -> Vec<DiffOp> {
+fn line_ops(a: &Lines<'_>, b: &Lines<'_>) -> Vec<DiffOp> {
     let mut ops = Vec::new();
     let (mut i, mut j) = (0, 0);
     loop {
-        let run = a[i..].iter().zip(&b[j..]).take_while(|(x, y)| x == y).count();
+        let mut run = 0;
+        while i + run < a.len() && j + run < b.len() && a[i + run] == b[j + run] {
+            run += 1;
+        }
         if run > 0 {
             push(
                 &mut ops,
@@ -143,7 +225,7 @@ fn push(ops: &mut Vec<DiffOp>, op: DiffOp) {
 /// The nearest place after `a[i]` and `b[j]` (which differ) where the two sides agree for
 /// [`RESYNC`] lines, or both end: how many lines of each side the change spans. Nearest
 /// means the fewest lines skipped in all, as a minimal diff would have it.
-fn resync(a: &[&str], b: &[&str], i: usize, j: usize) -> Option<(usize, usize)> {
+fn resync(a: &Lines<'_>, b: &Lines<'_>, i: usize, j: usize) -> Option<(usize, usize)> {
     let agree = |x: usize, y: usize| {
         let n = RESYNC.min(a.len() - x).min(b.len() - y);
         (a.len() - x == n || b.len() - y == n || n == RESYNC)
@@ -189,6 +271,30 @@ mod tests {
             reference("/f", old, new),
             "{old:?} -> {new:?}"
         );
+    }
+
+    /// `Lines` splits as similar's `tokenize_lines` does: `\n`, `\r\n`, a lone `\r`,
+    /// a last line without a terminator, blank lines, none at all.
+    #[test]
+    fn lines_are_similars_lines() {
+        for text in [
+            "",
+            "a",
+            "\n",
+            "\r",
+            "\r\n",
+            "a\nb",
+            "a\r\nb\r\n",
+            "a\rb\r",
+            "\r\r\n\n\r",
+            "x\n\n\ny",
+            "é\r\nü\rß\n",
+            "12345678\r\n12345678\r\n",
+        ] {
+            let lines = Lines::new(text);
+            let got: Vec<&str> = (0..lines.len()).map(|i| &lines[i]).collect();
+            assert_eq!(got, text.tokenize_lines(), "{text:?}");
+        }
     }
 
     #[test]

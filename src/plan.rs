@@ -25,6 +25,10 @@ use crate::shell::{self, OWNED_MARK};
 use crate::volume::{self, Collected, Volume};
 
 pub mod mounts;
+mod stream;
+
+pub use stream::{Files, Head, Stop};
+use stream::{Held, Keep};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
@@ -171,7 +175,7 @@ pub fn generate(parsed: &Parsed, opts: &Options) -> Result<Plan, Vec<Diag>> {
 
 /// `generate` with the admin's configuration already computed.
 pub fn generate_prepared(parsed: &Parsed, prep: &Prepared, opts: &Options) -> Result<Plan, Vec<Diag>> {
-    generate_from(parsed, prep, opts, None)
+    generate_whole(parsed, prep, opts, None)
 }
 
 /// `generate_prepared` with what `volume::collect_indexed` gave for `prep` (check lints
@@ -183,34 +187,96 @@ pub fn generate_collected(
     collected: &Result<Collected, Vec<Diag>>,
     opts: &Options,
 ) -> Result<Plan, Vec<Diag>> {
-    generate_from(parsed, prep, opts, Some(collected))
+    generate_whole(parsed, prep, opts, Some(collected))
 }
 
-fn generate_from(
+/// `generate`, handing each file to `files` as soon as it is made instead of keeping
+/// them (issue 21: with thousands of jails the fstab files, every block's statements,
+/// the edited configuration and its diff were alive together). Everything that can
+/// refuse the plan is decided first, so no file of a plan that fails is handed out.
+/// The `Plan` returned has no artifacts and no volumes.
+pub fn generate_each<F: Files>(
+    parsed: &Parsed,
+    opts: &Options,
+    files: &mut F,
+) -> Result<Plan, Stop<F::Error>> {
+    let prep = prepare(parsed);
+    generate_from(parsed, Held::Owned(prep), opts, None, files, false)
+}
+
+/// Every refusal of the plan's jails, before any file is made: the files go out one by
+/// one, and none may go out of a plan that fails. Returns the entries of `mount` moved
+/// into each volume's fstab, by volume (few configurations set `mount` at all).
+fn refusals(
+    files: &JailFiles<'_>,
+    cfg: &Config,
+    vols: &[Volume],
+    at: &[usize],
+) -> Result<Vec<Option<mounts::Moved>>, Vec<Diag>> {
+    let mut errs = Vec::new();
+    let mut moved: Vec<Option<mounts::Moved>> = Vec::new();
+    for (n, (v, &ji)) in vols.iter().zip(at).enumerate() {
+        let Some(jail) = cfg.jails.get(ji) else {
+            continue;
+        };
+        match files.refusal(v, jail) {
+            Ok(None) => {}
+            Ok(Some(m)) => {
+                moved.resize_with(n + 1, || None);
+                moved[n] = Some(m);
+            }
+            Err(e) => errs.extend(e),
+        }
+    }
+    if errs.is_empty() { Ok(moved) } else { Err(errs) }
+}
+
+/// `generate_from` keeping every file, as `Plan::artifacts`.
+fn generate_whole(
     parsed: &Parsed,
     prep: &Prepared,
     opts: &Options,
     collected: Option<&Result<Collected, Vec<Diag>>>,
 ) -> Result<Plan, Vec<Diag>> {
+    let mut keep = Keep(Vec::new());
+    let plan = generate_from(parsed, Held::Borrowed(prep), opts, collected, &mut keep, true);
+    match plan {
+        Ok(mut plan) => {
+            plan.artifacts = keep.0;
+            Ok(plan)
+        }
+        Err(Stop::Plan(errs)) => Err(errs),
+        Err(Stop::Caller(never)) => match never {},
+    }
+}
+
+fn generate_from<F: Files>(
+    parsed: &Parsed,
+    prep: Held<'_>,
+    opts: &Options,
+    collected: Option<&Result<Collected, Vec<Diag>>>,
+    out: &mut F,
+    keep_volumes: bool,
+) -> Result<Plan, Stop<F::Error>> {
     if opts.style == Style::Seed {
-        return Err(vec![
+        return Err(Stop::Plan(vec![
             Diag::error(
                 None,
                 "the seed style (md + ufs pair in /etc/fstab.NAME) is for rc.conf hosts on FreeBSD 6-9; \
                  this input is a jail.conf: use --style hooks (12.2+) or mountprog (9-12.1)",
             )
             .with_exit(exit::USAGE),
-        ]);
+        ]));
     }
-    let cfg = &prep.cfg;
+    let cfg = &prep.get().cfg;
     if !cfg.errors.is_empty() {
-        return Err(cfg.errors.clone());
+        return Err(Stop::Plan(cfg.errors.clone()));
     }
     let (mut vols, at): (Cow<[Volume]>, Cow<[usize]>) = match collected {
         Some(Ok(c)) => (Cow::Borrowed(&c.vols), Cow::Borrowed(&c.jails)),
-        Some(Err(errs)) => return Err(errs.clone()),
+        Some(Err(errs)) => return Err(Stop::Plan(errs.clone())),
         None => {
-            let c = volume::collect_indexed(cfg, Some(parsed))?;
+            let c = volume::collect_indexed(cfg, Some(parsed)).map_err(Stop::Plan)?;
             (Cow::Owned(c.vols), Cow::Owned(c.jails))
         }
     };
@@ -221,29 +287,9 @@ fn generate_from(
         Vec::new()
     };
     let mut plan = Plan::default();
-    plan.artifacts.reserve(vols.len() + 1 + parsed.sources.len());
-    // By record, as `edit::apply` takes them.
-    let mut edits: Vec<Option<BlockEdit>> = Vec::new();
-    edits.resize_with(parsed.jails.len(), || None);
-    let mut errs = Vec::new();
     let mut files = JailFiles::new(parsed, opts, &assigned, !vols.is_empty());
-    for (v, &ji) in vols.iter().zip(at.iter()) {
-        let Some(jail) = cfg.jails.get(ji) else {
-            continue;
-        };
-        match files.jail(v, jail) {
-            Ok((fstab, statements)) => {
-                plan.artifacts.push(fstab);
-                if let Some(slot) = edits.get_mut(jail.record) {
-                    *slot = Some(BlockEdit { statements });
-                }
-            }
-            Err(e) => errs.extend(e),
-        }
-    }
-    if !errs.is_empty() {
-        return Err(errs);
-    }
+    let moved = refusals(&files, cfg, &vols, &at).map_err(Stop::Plan)?;
+    verify(parsed, cfg, &vols, &at).map_err(Stop::Plan)?;
     let uses_mdmfs = opts.style == Style::Mountprog && opts.mountprog == MountProg::Mdmfs;
     if uses_mdmfs && !vols.is_empty() {
         plan.warnings.push(Diag::warning(
@@ -251,6 +297,51 @@ fn generate_from(
             "mountprog=/sbin/mdmfs never runs fsck: after a crash the container is mounted unchecked",
         ));
     }
+    let helper = !vols.is_empty() && !uses_mdmfs;
+    plan.dir_refs = Some(dir_refs(cfg, opts));
+    {
+        // The paths, in the order the files will come.
+        let mut paths: Vec<String> = vols.iter().map(|v| fstab_file(opts, &v.jail)).collect();
+        if helper {
+            paths.push(opts.helper.clone());
+        }
+        paths.extend(
+            parsed
+                .sources
+                .iter()
+                .filter(|s| s.name != "STDIN")
+                .map(|s| s.name.clone()),
+        );
+        let h = Head {
+            warnings: &plan.warnings,
+            paths: &paths,
+            dir_refs: plan.dir_refs.as_deref(),
+        };
+        out.head(&h).map_err(Stop::Caller)?;
+    }
+    // By record, as `edit::apply` takes them.
+    let mut edits: Vec<Option<BlockEdit>> = Vec::new();
+    edits.resize_with(parsed.jails.len(), || None);
+    for (n, (v, &ji)) in vols.iter().zip(at.iter()).enumerate() {
+        let Some(jail) = cfg.jails.get(ji) else {
+            continue;
+        };
+        let (fstab, statements) = files.render(v, jail, moved.get(n).and_then(Option::as_ref));
+        if let Some(slot) = edits.get_mut(jail.record) {
+            *slot = Some(BlockEdit { statements });
+        }
+        out.file(fstab).map_err(Stop::Caller)?;
+    }
+    drop(moved);
+    drop(files);
+    if keep_volumes && collected.is_none() {
+        plan.volumes = vols.into_owned();
+    } else {
+        drop(vols);
+    }
+    // The configuration and the volumes are not read again: freed before the edited
+    // configuration (as large as the file, or larger) is made.
+    drop(prep);
     // Blocks that carry jailvol statements but are no longer managed lose them.
     let strip: Vec<usize> = parsed
         .jails
@@ -260,20 +351,17 @@ fn generate_from(
         .map(|(i, _)| i)
         .collect();
     let changed = edit::apply(parsed, &edits, &strip);
-    if !vols.is_empty() && !uses_mdmfs {
-        plan.artifacts.push(Artifact {
+    drop(edits);
+    if helper {
+        out.file(Artifact {
             path: opts.helper.clone(),
             content: shell::helper_script(),
             mode: 0o755,
             owned: true,
-        });
+        })
+        .map_err(Stop::Caller)?;
     }
-    push_config_files(parsed, changed, &mut plan.artifacts);
-    verify(parsed, cfg, &vols, &at)?;
-    plan.dir_refs = Some(dir_refs(cfg, opts));
-    if collected.is_none() {
-        plan.volumes = vols.into_owned();
-    }
+    push_config_files(parsed, changed, out).map_err(Stop::Caller)?;
     Ok(plan)
 }
 
@@ -301,31 +389,37 @@ fn dir_refs(cfg: &Config, opts: &Options) -> Vec<String> {
 
 /// Every file of the configuration, edited or as read, so `check` can tell a stale
 /// file from a missing one.
-fn push_config_files(parsed: &Parsed, mut changed: BTreeMap<String, String>, artifacts: &mut Vec<Artifact>) {
-    let mut edited: FnvMap<&str, usize> = FnvMap::default();
-    for src in &parsed.sources {
-        if src.name == "STDIN" {
-            continue;
-        }
-        // Moved out, not copied: for thousands of jails the file is megabytes. A file
-        // included twice gets the same edit both times (edit::apply works by name).
-        let content = match changed.remove(&src.name) {
-            Some(c) => {
-                edited.insert(&src.name, artifacts.len());
-                c
-            }
-            None => match edited.get(src.name.as_str()).and_then(|&i| artifacts.get(i)) {
-                Some(a) => a.content.clone(),
-                None => src.text.clone(),
-            },
+fn push_config_files<F: Files>(
+    parsed: &Parsed,
+    mut changed: BTreeMap<String, String>,
+    out: &mut F,
+) -> Result<(), F::Error> {
+    let sources = || parsed.sources.iter().filter(|s| s.name != "STDIN");
+    // A file included twice gets the same edit both times (edit::apply works by name):
+    // copied for all but its last inclusion, where it is moved out (for thousands of
+    // jails the file is megabytes).
+    let mut left: FnvMap<&str, usize> = FnvMap::default();
+    for src in sources() {
+        *left.entry(src.name.as_str()).or_default() += 1;
+    }
+    for src in sources() {
+        let more = left.get_mut(src.name.as_str()).map_or(0, |n| {
+            *n -= 1;
+            *n
+        });
+        let edited = if more > 0 {
+            changed.get(&src.name).cloned()
+        } else {
+            changed.remove(&src.name)
         };
-        artifacts.push(Artifact {
+        out.file(Artifact {
             path: src.name.clone(),
-            content,
+            content: edited.unwrap_or_else(|| src.text.clone()),
             mode: 0o644,
             owned: false,
-        });
+        })?;
     }
+    Ok(())
 }
 
 /// What generate writes for each managed jail: its fstab and the statements for its
@@ -385,16 +479,16 @@ impl<'p> JailFiles<'p> {
         }
     }
 
-    /// The fstab of volume `v` of `jail`, and the statements for the jail's block.
-    fn jail(&mut self, v: &Volume, jail: &Jail) -> Result<(Artifact, String), Vec<Diag>> {
-        let unit = v.unit.unwrap_or(volume::FIRST_UNIT);
-        self.unit_s.clear();
-        let _ = write!(self.unit_s, "{unit}");
-        let ours = fstab_path(self.fstab_dir, &v.jail);
+    /// Why the fstab of volume `v` of `jail` cannot be made, if it cannot; else the
+    /// `mount` entries that move into it, if any.
+    fn refusal(&self, v: &Volume, jail: &Jail) -> Result<Option<mounts::Moved>, Vec<Diag>> {
         // `mount` entries below the path move into our fstab, after the root line.
         let moved = match (&self.mount_stmts, &self.mount_cfg) {
             (Some(stmts), Some(mcfg)) => match mounts::jail_of(mcfg, jail.record) {
-                Some(mj) => mounts::plan_jail(stmts, mj, mounts::values(mj), &v.path, &ours)?,
+                Some(mj) => {
+                    let ours = fstab_path(self.fstab_dir, &v.jail);
+                    mounts::plan_jail(stmts, mj, mounts::values(mj), &v.path, &ours)?
+                }
                 None => None,
             },
             _ => None,
@@ -403,11 +497,24 @@ impl<'p> JailFiles<'p> {
             let loc = crate::locate::statement(self.parsed, jail, crate::settings::VAR_ENCRYPT, true);
             return Err(vec![Lint::BadVolumeSettings.diag(loc, msg).with_jail(&v.jail)]);
         }
-        let mut stmts = self.statements(v, jail, &ours, moved.as_ref());
+        if self.opts.style != Style::Hooks {
+            self.mountprog_refusal(v, jail).map_err(|e| vec![e])?;
+        }
+        Ok(moved)
+    }
+
+    /// The fstab of volume `v` of `jail`, and the statements for the jail's block;
+    /// `refusal` has passed them, and found `moved`.
+    fn render(&mut self, v: &Volume, jail: &Jail, moved: Option<&mounts::Moved>) -> (Artifact, String) {
+        let unit = v.unit.unwrap_or(volume::FIRST_UNIT);
+        self.unit_s.clear();
+        let _ = write!(self.unit_s, "{unit}");
+        let ours = fstab_path(self.fstab_dir, &v.jail);
+        let mut stmts = self.statements(v, jail, &ours, moved);
         self.line.clear();
         match self.opts.style {
             Style::Hooks => self.hooks(v, &mut stmts),
-            _ => self.mountprog(v, jail).map_err(|e| vec![e])?,
+            _ => self.mountprog(v),
         }
         let line = &self.line;
         let mut content = String::with_capacity(200 + v.jail.len() + v.file.len() + line.len());
@@ -422,7 +529,7 @@ impl<'p> JailFiles<'p> {
             &v.size_text,
             ").\n# Do not edit; change the jail's $volume_* settings and run `jailvol generate`.\n",
             line,
-            moved.as_ref().map_or("", |m| m.lines.as_str()),
+            moved.map_or("", |m| m.lines.as_str()),
         ] {
             content.push_str(part);
         }
@@ -432,7 +539,7 @@ impl<'p> JailFiles<'p> {
             mode: 0o644,
             owned: true,
         };
-        Ok((fstab, stmts))
+        (fstab, stmts)
     }
 
     /// The statements every style adds to the block: the unit when jailvol assigned it,
@@ -501,9 +608,9 @@ impl<'p> JailFiles<'p> {
         self.line.push_str("\tufs\trw\t0\t0\n");
     }
 
-    /// The mountprog style: one line whose mount program attaches and mounts, the paths
-    /// as they are (`fstab::Carry::Verbatim`).
-    fn mountprog(&mut self, v: &Volume, jail: &Jail) -> Result<(), Diag> {
+    /// Why the mountprog style cannot carry volume `v`'s paths, if it cannot: the paths
+    /// go in as they are (`fstab::Carry::Verbatim`).
+    fn mountprog_refusal(&self, v: &Volume, jail: &Jail) -> Result<(), Diag> {
         let bad = |s: &str| fstab::refused(s, Carry::Verbatim).is_some();
         if bad(&v.file) || bad(&v.path) {
             return Err(Diag::error(
@@ -530,6 +637,11 @@ impl<'p> JailFiles<'p> {
                     "the hooks style (FreeBSD 12.2 and later) passes the container as a quoted argument",
                 ));
         }
+        Ok(())
+    }
+
+    /// The mountprog style: one line whose mount program attaches and mounts.
+    fn mountprog(&mut self, v: &Volume) {
         let prog = match self.opts.mountprog {
             MountProg::Helper => self.opts.helper.as_str(),
             MountProg::Mdmfs => "/sbin/mdmfs",
@@ -539,7 +651,6 @@ impl<'p> JailFiles<'p> {
             "md{}\t{}\tufs\trw,-P,-F{},mountprog={prog}\t0\t0",
             self.unit_s, v.path, v.file
         );
-        Ok(())
     }
 }
 
@@ -678,6 +789,105 @@ mod tests {
             "{} files, {jails} jails, {found} found",
             files.len()
         );
+    }
+
+    /// Counts what `generate_each` hands out, and keeps the files.
+    #[derive(Default)]
+    struct Seen {
+        heads: Vec<Vec<String>>,
+        files: Vec<Artifact>,
+    }
+
+    impl Files for Seen {
+        type Error = ();
+        fn head(&mut self, head: &Head<'_>) -> Result<(), ()> {
+            self.heads.push(head.paths.to_vec());
+            Ok(())
+        }
+        fn file(&mut self, file: Artifact) -> Result<(), ()> {
+            self.files.push(file);
+            Ok(())
+        }
+    }
+
+    /// A plan refused by its last jail, or by a block after every jail, hands out
+    /// nothing: `generate --dry-run` prints each file as it is made.
+    #[test]
+    fn a_refused_plan_hands_out_no_file() {
+        let fine = "a {\n\tpath = /j/a;\n\t$volume_size = 1G;\n}\n";
+        let cases = [
+            (
+                format!("{fine}* {{\n\tmount.fstab = /etc/fstab.x;\n}}\n"),
+                Style::Hooks,
+            ),
+            (
+                format!("{fine}b {{\n\tpath = \"/j/b c\";\n\t$volume_size = 1G;\n}}\n"),
+                Style::Mountprog,
+            ),
+        ];
+        for (conf, style) in cases {
+            let parsed = parse_source(&Loader::sealed(), Source::new("/etc/jail.conf", conf), false).unwrap();
+            let opts = Options {
+                style,
+                ..Options::default()
+            };
+            let mut seen = Seen::default();
+            let got = generate_each(&parsed, &opts, &mut seen);
+            assert!(matches!(&got, Err(Stop::Plan(e)) if !e.is_empty()), "{style:?}");
+            assert!(seen.heads.is_empty() && seen.files.is_empty(), "{style:?}");
+        }
+    }
+
+    /// `generate_each` hands out `generate`'s artifacts, in order, after a head that
+    /// lists their paths, for every jail.conf of the fixtures in both styles.
+    #[test]
+    fn files_handed_out_are_the_plans_artifacts() {
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures"
+        ))];
+        let mut plans = 0;
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                    continue;
+                }
+                if p.file_name().is_none_or(|n| n != "jail.conf") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&p).unwrap();
+                let Ok(parsed) = parse_source(&Loader::sealed(), Source::new("/etc/jail.conf", text), false)
+                else {
+                    continue;
+                };
+                for style in [Style::Hooks, Style::Mountprog] {
+                    let opts = Options {
+                        style,
+                        ..Options::default()
+                    };
+                    let mut seen = Seen::default();
+                    match (generate(&parsed, &opts), generate_each(&parsed, &opts, &mut seen)) {
+                        (Ok(whole), Ok(each)) => {
+                            plans += 1;
+                            let paths: Vec<String> = whole.artifacts.iter().map(|a| a.path.clone()).collect();
+                            assert_eq!(seen.heads, vec![paths], "{}", p.display());
+                            assert_eq!(seen.files, whole.artifacts, "{}", p.display());
+                            assert_eq!(each.warnings.len(), whole.warnings.len());
+                            assert_eq!(each.dir_refs, whole.dir_refs, "{}", p.display());
+                        }
+                        (Err(a), Err(Stop::Plan(b))) => {
+                            let msgs = |v: &[Diag]| v.iter().map(|d| d.message.clone()).collect::<Vec<_>>();
+                            assert_eq!(msgs(&a), msgs(&b), "{}", p.display());
+                            assert!(seen.heads.is_empty() && seen.files.is_empty());
+                        }
+                        (a, b) => panic!("{}: {:?} / {:?}", p.display(), a.is_ok(), b.is_ok()),
+                    }
+                }
+            }
+        }
+        assert!(plans > 50, "{plans} plans");
     }
 
     /// The hook statements as first written: the whole command made of sh-quoted

@@ -19,7 +19,7 @@ use crate::plan::Artifact;
 use crate::shell::OWNED_MARK;
 
 mod leftover;
-pub use leftover::{Leftover, leftovers, removal_diff, remove};
+pub use leftover::{Leftover, leftovers, leftovers_of, removal_diff, remove};
 
 /// What applying one artifact would do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,6 +189,11 @@ pub fn diff(path: &str, old: &str, new: &str) -> String {
     crate::diff::unified(path, old, new)
 }
 
+/// `diff`, written to `to` as it is made.
+pub fn write_diff(to: &mut dyn std::io::Write, path: &str, old: &str, new: &str) -> std::io::Result<()> {
+    crate::diff::write_unified(to, path, old, new)
+}
+
 /// What generate did (or, dry, would do) to one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -219,11 +224,36 @@ pub struct Done {
 
 /// Write every artifact that differs from the disk. Returns the files written.
 pub fn apply(loader: &Loader, artifacts: &[Artifact], force: bool) -> Result<Vec<Done>, Diag> {
-    // Refuse before writing anything, so a refusal leaves the system as it was.
-    let mut todo = Vec::new();
+    let mut todo = Applier::new(force);
     for a in artifacts {
-        match change(loader, a)? {
-            Change::Unchanged => {}
+        todo.take(loader, a.clone())?;
+    }
+    todo.write(loader)
+}
+
+/// `apply` an artifact at a time, as generate makes them: `take` compares each with the
+/// disk and keeps only those that change; `write` writes them. Every refusal comes from
+/// `take`, so a refusal leaves the system as it was.
+#[derive(Debug, Default)]
+pub struct Applier {
+    force: bool,
+    /// One comparer: thousands of fstab files in one directory (`Comparer`).
+    disk: Comparer,
+    todo: Vec<(Artifact, Action)>,
+}
+
+impl Applier {
+    pub fn new(force: bool) -> Applier {
+        Applier {
+            force,
+            ..Applier::default()
+        }
+    }
+
+    /// Compare `a` with the disk; refuse it, or keep it when it changes.
+    pub fn take(&mut self, loader: &Loader, a: Artifact) -> Result<(), Diag> {
+        let action = match self.disk.change(loader, &a)? {
+            Change::Unchanged => return Ok(()),
             // Edits to a configuration read from a pipe or device have nowhere to go
             // (and renaming a file over a FIFO would replace it).
             _ if loader.stream(&a.path).is_some() => {
@@ -236,7 +266,7 @@ pub fn apply(loader: &Loader, artifacts: &[Artifact], force: bool) -> Result<Vec
                 )
                 .with_exit(exit::CANTCREAT));
             }
-            Change::Update { old } if a.owned && !old.contains(OWNED_MARK) && !force => {
+            Change::Update { old } if a.owned && !old.contains(OWNED_MARK) && !self.force => {
                 return Err(Diag::error(
                     None,
                     format!(
@@ -246,21 +276,27 @@ pub fn apply(loader: &Loader, artifacts: &[Artifact], force: bool) -> Result<Vec
                 )
                 .with_exit(exit::CANTCREAT));
             }
-            Change::Create => todo.push((a, Action::Create)),
-            Change::Update { .. } => todo.push((a, Action::Update)),
+            Change::Create => Action::Create,
+            Change::Update { .. } => Action::Update,
+        };
+        self.todo.push((a, action));
+        Ok(())
+    }
+
+    /// Write what `take` kept, in the order taken. Returns the files written.
+    pub fn write(self, loader: &Loader) -> Result<Vec<Done>, Diag> {
+        let mut written = Vec::with_capacity(self.todo.len());
+        for (a, action) in self.todo {
+            let mode = write_keeping_mode(&loader.real_path(&a.path), a.content.as_bytes(), a.mode)
+                .map_err(|e| Diag::error(None, format!("{}: {e}", a.path)).with_exit(write_exit(&e)))?;
+            written.push(Done {
+                path: a.path,
+                action,
+                mode,
+            });
         }
+        Ok(written)
     }
-    let mut written = Vec::new();
-    for (a, action) in todo {
-        let mode = write_keeping_mode(&loader.real_path(&a.path), a.content.as_bytes(), a.mode)
-            .map_err(|e| Diag::error(None, format!("{}: {e}", a.path)).with_exit(write_exit(&e)))?;
-        written.push(Done {
-            path: a.path.clone(),
-            action,
-            mode,
-        });
-    }
-    Ok(written)
 }
 
 /// The mode `apply` leaves `a` with: an existing file keeps its own (`write_atomic`),

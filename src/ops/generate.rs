@@ -87,12 +87,24 @@ impl JsonDoc {
 
 /// With `dry_run`, each file's diff goes to `diff_out` as soon as it is made: a large
 /// host's diff is larger than its configuration, and held whole it was the largest
-/// allocation of the run.
+/// allocation of the run. On a jail.conf host each file is compared (and diffed) as the
+/// plan makes it (`plan::generate_each`), and only those that change are kept to be
+/// written.
 pub fn generate(opts: &Options, warn: Warn, diff_out: &mut dyn std::io::Write) -> anyhow::Result<Outcome> {
     let inputs = input::select(&opts.input)?;
     let loader = inputs.loader();
-    let plan = if inputs.kind == InputKind::RcConf {
-        super::rchost::plan(
+    let mut out = Out {
+        loader: &loader,
+        opts,
+        warn,
+        to: diff_out,
+        disk: write::Comparer::default(),
+        doc: None,
+        apply: write::Applier::new(opts.force),
+        leftovers: Vec::new(),
+    };
+    if inputs.kind == InputKind::RcConf {
+        let plan = super::rchost::plan(
             &opts.input,
             &loader,
             &opts.plan,
@@ -102,91 +114,131 @@ pub fn generate(opts: &Options, warn: Warn, diff_out: &mut dyn std::io::Write) -
             warn,
         )?
         .plan
-        .map_err(Diags)?
+        .map_err(Diags)?;
+        let paths: Vec<String> = plan.artifacts.iter().map(|a| a.path.clone()).collect();
+        let head = plan::Head {
+            warnings: &plan.warnings,
+            paths: &paths,
+            dir_refs: plan.dir_refs.as_deref(),
+        };
+        plan::Files::head(&mut out, &head)?;
+        for a in plan.artifacts {
+            plan::Files::file(&mut out, a)?;
+        }
     } else {
         let parsed = input::parse_jail_confs(&loader, &inputs.files)?;
         warn(&parsed.warnings);
         warn(&super::beside_warnings(&inputs, &loader, &parsed));
-        plan::generate(&parsed, &opts.plan).map_err(Diags)?
-    };
-    warn(&plan.warnings);
-    // Looked for before anything is written: a directory that cannot be listed
-    // refuses the run as a file that cannot be read does.
-    let leftovers = write::leftovers(&loader, &plan, &opts.plan)?;
-    if opts.dry_run {
-        if opts.json {
-            dry_run_json(&loader, &plan, &leftovers, diff_out)?;
-        } else {
-            dry_run_text(&loader, &plan, &leftovers, diff_out)?;
-        }
-        return Ok(Outcome::Diffed);
-    }
-    let mut done = write::apply(&loader, &plan.artifacts, opts.force)?;
-    for left in &leftovers {
-        if write::remove(&loader, left)? {
-            done.push(write::Done {
-                path: left.path.clone(),
-                action: write::Action::Remove,
-                mode: left.mode,
-            });
+        match plan::generate_each(&parsed, &opts.plan, &mut out) {
+            Ok(_) => {}
+            Err(plan::Stop::Plan(errs)) => return Err(Diags(errs).into()),
+            Err(plan::Stop::Caller(e)) => return Err(e),
         }
     }
-    Ok(Outcome::Written(done))
+    out.end()
 }
 
-/// The unified diff of every file that would change, then of every leftover removed.
-fn dry_run_text(
-    loader: &Loader,
-    plan: &plan::Plan,
-    leftovers: &[write::Leftover],
-    out: &mut dyn std::io::Write,
-) -> anyhow::Result<()> {
-    for art in &plan.artifacts {
-        let diff = match write::change(loader, art)? {
-            write::Change::Unchanged => continue,
-            write::Change::Create => write::diff(&art.path, "", &art.content),
-            write::Change::Update { old } => write::diff(&art.path, &old, &art.content),
+/// Where generate's files go: compared with the disk and diffed (`--dry-run`, as text
+/// or JSON), or kept to be written when they change.
+struct Out<'a> {
+    loader: &'a Loader,
+    opts: &'a Options,
+    warn: Warn<'a>,
+    to: &'a mut dyn std::io::Write,
+    /// One comparer for every file: it keeps the fstab directory open (or knows it is
+    /// missing), so each of thousands of files is not looked up from `/` again.
+    disk: write::Comparer,
+    /// `--dry-run --format json`: the document, once started.
+    doc: Option<JsonDoc>,
+    apply: write::Applier,
+    leftovers: Vec<write::Leftover>,
+}
+
+impl plan::Files for Out<'_> {
+    type Error = anyhow::Error;
+
+    fn head(&mut self, head: &plan::Head<'_>) -> anyhow::Result<()> {
+        (self.warn)(head.warnings);
+        // Looked for before anything is written: a directory that cannot be listed
+        // refuses the run as a file that cannot be read does.
+        let paths = head.paths.iter().map(String::as_str);
+        self.leftovers = write::leftovers_of(self.loader, paths, head.dir_refs, &self.opts.plan)?;
+        if self.opts.dry_run && self.opts.json {
+            self.doc = Some(JsonDoc::start(self.to, true)?);
+        }
+        Ok(())
+    }
+
+    fn file(&mut self, art: plan::Artifact) -> anyhow::Result<()> {
+        if !self.opts.dry_run {
+            self.apply.take(self.loader, art)?;
+            return Ok(());
+        }
+        let change = self.disk.change(self.loader, &art)?;
+        let Some(doc) = &mut self.doc else {
+            // The unified diff of each file that would change.
+            match change {
+                write::Change::Unchanged => {}
+                write::Change::Create => write::write_diff(self.to, &art.path, "", &art.content)?,
+                write::Change::Update { old } => write::write_diff(self.to, &art.path, &old, &art.content)?,
+            }
+            return Ok(());
         };
-        out.write_all(diff.as_bytes())?;
-    }
-    for left in leftovers {
-        out.write_all(write::removal_diff(&left.path, &left.old).as_bytes())?;
-    }
-    Ok(())
-}
-
-/// `dry_run_text` as one JSON document: each file that would change, as it is compared.
-/// Files already up to date are not listed (docs/generate.md).
-fn dry_run_json(
-    loader: &Loader,
-    plan: &plan::Plan,
-    leftovers: &[write::Leftover],
-    out: &mut dyn std::io::Write,
-) -> anyhow::Result<()> {
-    let mut doc = JsonDoc::start(out, true)?;
-    for art in &plan.artifacts {
-        let mode = write::mode_after(loader, art);
-        match write::change(loader, art)? {
+        // Files already up to date are not listed (docs/generate.md).
+        match change {
             write::Change::Unchanged => {}
             write::Change::Create => {
-                let mut f = FileJson::new(&art.path, write::Action::Create, mode);
+                // Nothing is there: `apply` gives the file the artifact's mode.
+                let mut f = FileJson::new(&art.path, write::Action::Create, art.mode);
                 f.content = Some(&art.content);
-                doc.file(out, &f)?;
+                doc.file(self.to, &f)?;
             }
             write::Change::Update { old } => {
                 let diff = write::diff(&art.path, &old, &art.content);
+                let mode = write::mode_after(self.loader, &art);
                 let mut f = FileJson::new(&art.path, write::Action::Update, mode);
                 f.diff = Some(&diff);
-                doc.file(out, &f)?;
+                doc.file(self.to, &f)?;
             }
         }
+        Ok(())
     }
-    for left in leftovers {
-        let diff = write::removal_diff(&left.path, &left.old);
-        let mut f = FileJson::new(&left.path, write::Action::Remove, left.mode);
-        f.diff = Some(&diff);
-        doc.file(out, &f)?;
+}
+
+impl Out<'_> {
+    /// After the last file: the leftovers' removal diffs, or the files written and the
+    /// leftovers removed.
+    fn end(self) -> anyhow::Result<Outcome> {
+        if self.opts.dry_run {
+            match self.doc {
+                Some(mut doc) => {
+                    for left in &self.leftovers {
+                        let diff = write::removal_diff(&left.path, &left.old);
+                        let mut f = FileJson::new(&left.path, write::Action::Remove, left.mode);
+                        f.diff = Some(&diff);
+                        doc.file(self.to, &f)?;
+                    }
+                    doc.end(self.to)?;
+                }
+                None => {
+                    for left in &self.leftovers {
+                        self.to
+                            .write_all(write::removal_diff(&left.path, &left.old).as_bytes())?;
+                    }
+                }
+            }
+            return Ok(Outcome::Diffed);
+        }
+        let mut done = self.apply.write(self.loader)?;
+        for left in &self.leftovers {
+            if write::remove(self.loader, left)? {
+                done.push(write::Done {
+                    path: left.path.clone(),
+                    action: write::Action::Remove,
+                    mode: left.mode,
+                });
+            }
+        }
+        Ok(Outcome::Written(done))
     }
-    doc.end(out)?;
-    Ok(())
 }

@@ -39,21 +39,29 @@ pub struct Leftover {
     dev_ino: (u64, u64),
 }
 
-/// jailvol's directory as the host names it (no trailing slash), or None when the plan
-/// writes nothing there.
-fn dir_of(plan: &Plan, opts: &plan::Options) -> Option<String> {
-    plan.dir_refs.as_ref()?;
-    let d = opts.fstab_dir.trim_end_matches('/');
-    Some(if d.is_empty() { "/".into() } else { d.into() })
-}
-
 /// The leftovers of `plan`'s host, by path. `Err` when the directory exists but cannot
 /// be listed.
 pub fn leftovers(loader: &Loader, plan: &Plan, opts: &plan::Options) -> Result<Vec<Leftover>, Diag> {
-    let Some(dir) = dir_of(plan, opts) else {
+    let paths = plan.artifacts.iter().map(|a| a.path.as_str());
+    leftovers_of(loader, paths, plan.dir_refs.as_deref(), opts)
+}
+
+/// `leftovers` of a plan that writes `paths` and names `dir_refs` there
+/// (`Plan::dir_refs`: None when it writes nothing in jailvol's directory).
+pub fn leftovers_of<'p>(
+    loader: &Loader,
+    paths: impl Iterator<Item = &'p str>,
+    dir_refs: Option<&'p [String]>,
+    opts: &plan::Options,
+) -> Result<Vec<Leftover>, Diag> {
+    let Some(refs) = dir_refs else {
         return Ok(Vec::new());
     };
-    let in_use = InUse::new(plan, &dir);
+    let dir = match opts.fstab_dir.trim_end_matches('/') {
+        "" => "/".to_owned(),
+        d => d.to_owned(),
+    };
+    let in_use = InUse::new(paths, refs, &dir);
     let fd = match open_dir(loader, &dir) {
         Ok(fd) => fd,
         Err(Errno::ENOENT | Errno::ENOTDIR) => return Ok(Vec::new()),
@@ -101,21 +109,21 @@ struct InUse<'p> {
 }
 
 impl<'p> InUse<'p> {
-    fn new(plan: &'p Plan, dir: &str) -> InUse<'p> {
+    fn new(written: impl Iterator<Item = &'p str>, refs: &[String], dir: &str) -> InUse<'p> {
         let prefix = host_path(dir, "");
         let mut names = FnvSet::default();
         let mut paths = HashSet::new();
-        for a in &plan.artifacts {
-            match a.path.strip_prefix(prefix.as_str()) {
+        for a in written {
+            match a.strip_prefix(prefix.as_str()) {
                 Some(name) if !name.is_empty() && !name.contains('/') => {
                     names.insert(name);
                 }
                 _ => {
-                    paths.insert(normal(&a.path));
+                    paths.insert(normal(a));
                 }
             }
         }
-        paths.extend(plan.dir_refs.iter().flatten().map(|r| normal(r)));
+        paths.extend(refs.iter().map(|r| normal(r)));
         InUse { names, paths }
     }
 
