@@ -630,16 +630,7 @@ impl Ez {
             "newfs" => self.h.fail("newfs", &[]),
             "tar-x" => self.h.fail("tar", &["-xpf"]),
             "mv-swap" => self.interpose("mv", &format!("case \"$*\" in *.pre-jailvol) {fail} ;; esac")),
-            "mv-config" => self.interpose(
-                "mv",
-                &format!(
-                    "case \"$*\" in *.jailvol-new*)\n\
-                     \tn=$(cat \"$JV_WRAP/mv.count\" 2>/dev/null || echo 0)\n\
-                     \tn=$((n + 1))\n\
-                     \techo \"$n\" >\"$JV_WRAP/mv.count\"\n\
-                     \tif [ \"$n\" = 2 ]; then {fail}; fi ;;\nesac"
-                ),
-            ),
+            "mv-config" => self.interpose("mv", &mhost::second_config_mv_runs(&format!("{fail};"))),
             "sysrc" => self.h.fail("sysrc", &["jail_enable=YES"]),
             "start" => self.h.fail("jail", &["-c"]),
             other => panic!("no failure {other}"),

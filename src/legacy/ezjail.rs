@@ -552,14 +552,20 @@ mod tests {
         assert!(err("-p -k '/a").starts_with("has attach parameters jailvol cannot read"));
     }
 
+    /// A --root tree with /etc/defaults and ezjail's directory (returned).
+    fn host_root() -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let ez = dir.path().join("usr/local/etc/ezjail");
+        std::fs::create_dir_all(&ez).unwrap();
+        std::fs::create_dir_all(dir.path().join("etc/defaults")).unwrap();
+        (dir, ez)
+    }
+
     /// One run reads each per-jail file once: the listing (rcorder's headers) sees the
     /// text the rc.conf evaluation sourced, even when the file changed in between.
     #[test]
     fn the_listing_reads_what_load_host_sourced() {
-        let dir = tempfile::tempdir().unwrap();
-        let ez = dir.path().join("usr/local/etc/ezjail");
-        std::fs::create_dir_all(&ez).unwrap();
-        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+        let (dir, ez) = host_root();
         std::fs::write(dir.path().join("etc/rc.conf"), "ezjail_enable=YES\n").unwrap();
         let file = |name: &str, req: &str| {
             format!(
@@ -585,10 +591,7 @@ mod tests {
     /// a variable both set is rc.conf's, one only the per-jail file sets is the file's.
     #[test]
     fn rc_conf_wins_over_a_per_jail_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let ez = dir.path().join("usr/local/etc/ezjail");
-        std::fs::create_dir_all(&ez).unwrap();
-        std::fs::create_dir_all(dir.path().join("etc/defaults")).unwrap();
+        let (dir, ez) = host_root();
         std::fs::write(
             dir.path().join("etc/defaults/rc.conf"),
             "jail_x_flags=\"-l -U root\"\n",

@@ -425,17 +425,7 @@ pub fn inject(m: &Mig, f: &str) {
             "mv",
             &format!("case \"$*\" in *.pre-jailvol) {} ;; esac", fail("exit 1")),
         ),
-        "mv-config" => m.interpose(
-            "mv",
-            &format!(
-                "case \"$*\" in *.jailvol-new*)\n\
-                 \tn=$(cat \"$JV_WRAP/mv.count\" 2>/dev/null || echo 0)\n\
-                 \tn=$((n + 1))\n\
-                 \techo \"$n\" >\"$JV_WRAP/mv.count\"\n\
-                 \tif [ \"$n\" = 2 ]; then {} fi ;;\nesac",
-                fail("exit 1;")
-            ),
-        ),
+        "mv-config" => m.interpose("mv", &second_config_mv_runs(&fail("exit 1;"))),
         "sysrc" => m.h.fail("sysrc", &["-x"]),
         "start" => m.h.fail("jail", &["-c"]),
         "stop" => m.h.fail("jail", &["-r"]),
@@ -530,4 +520,16 @@ pub fn rolls_back(m: &Mig, f: &str) {
     assert_eq!(r.code, 0, "{f}: the run after the failure: {}", r.stderr);
     m.runs_on_container();
     assert_eq!(Mig::contents(&m.root), want, "{f}: the container's files");
+}
+
+/// A wrapper body for mv(1) that runs `fail` at the second move of a `.jailvol-new` file
+/// into place (the migrate script's second configuration file), counting in $JV_WRAP.
+pub fn second_config_mv_runs(fail: &str) -> String {
+    format!(
+        "case \"$*\" in *.jailvol-new*)\n\
+         \tn=$(cat \"$JV_WRAP/mv.count\" 2>/dev/null || echo 0)\n\
+         \tn=$((n + 1))\n\
+         \techo \"$n\" >\"$JV_WRAP/mv.count\"\n\
+         \tif [ \"$n\" = 2 ]; then {fail} fi ;;\nesac"
+    )
 }
