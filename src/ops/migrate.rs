@@ -114,11 +114,7 @@ fn legacy_beside(
     let ro = crate::parse::rcconf::RcOptions {
         skip_unsupported: opts.input.skip_unsupported,
     };
-    let (vars, warnings) = match beside {
-        input::RcBeside::Host => crate::parse::rcconf::load_host(loader, &ro),
-        input::RcBeside::Files(files) => crate::parse::rcconf::load_files(loader, files, &ro),
-    }
-    .ok()?;
+    let (vars, warnings) = super::read_beside(beside, loader, &ro).ok()?;
     let jv = legacy::var_infix(&j);
     let set = |s: &str| vars.get(&format!("jail_{jv}_{s}")).is_some_and(|v| !v.is_empty());
     (set("rootdir") && set("hostname")).then_some((vars, warnings))

@@ -58,11 +58,7 @@ pub fn beside_findings(inputs: &input::Inputs, loader: &Loader, parsed: &Parsed)
     let opts = RcOptions {
         skip_unsupported: true,
     };
-    let read = match beside {
-        input::RcBeside::Host => rcconf::load_host(loader, &opts),
-        input::RcBeside::Files(files) => rcconf::load_files(loader, files, &opts),
-    };
-    let vars = match read {
+    let vars = match read_beside(beside, loader, &opts) {
         Ok((vars, _)) => vars,
         Err(d) => {
             return vec![crate::lint::Lint::BesideIgnored.warning(
@@ -87,6 +83,18 @@ pub fn beside_findings(inputs: &input::Inputs, loader: &Loader, parsed: &Parsed)
     };
     let ezjail = crate::legacy::ezjail::jails(&vars, loader);
     crate::legacy::beside_jail_conf(&vars, &jail_conf, &ezjail, &in_jail_conf)
+}
+
+/// The rc.conf beside a jail.conf: the host's sequence, or the files named with `-f`.
+pub fn read_beside(
+    beside: &input::RcBeside,
+    loader: &Loader,
+    opts: &RcOptions,
+) -> Result<(RcVars, Vec<Diag>), Diag> {
+    match beside {
+        input::RcBeside::Host => rcconf::load_host(loader, opts),
+        input::RcBeside::Files(files) => rcconf::load_files(loader, files, opts),
+    }
 }
 
 /// `beside_findings` for show and generate: warnings (what check fails on, they only
