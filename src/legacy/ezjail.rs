@@ -39,7 +39,7 @@ pub(super) fn list<'a>(vars: &'a RcVars, loader: &Loader, warnings: &mut Vec<Dia
         // `-f FILE`: only the named files were read, none of ezjail's per-jail files, so
         // a jail listed from them would have none of its variables.
         let on = enable.filter(|(_, v)| yesno(&v.value) == Some(true));
-        let jails = files(loader).iter().filter(|(f, _)| !f.contains('.')).count();
+        let jails = jail_files(loader);
         if let Some((_, v)) = on.filter(|_| jails > 0) {
             warnings.push(
                 Diag::warning(
@@ -52,7 +52,7 @@ pub(super) fn list<'a>(vars: &'a RcVars, loader: &Loader, warnings: &mut Vec<Dia
         return out;
     }
     let Some((n, v)) = enable.filter(|(_, v)| yesno(&v.value) == Some(true)) else {
-        let jails = files(loader).iter().filter(|(f, _)| !f.contains('.')).count();
+        let jails = jail_files(loader);
         if jails > 0 {
             let now = enable.map_or_else(|| "unset".to_owned(), |(_, v)| format!("\"{}\"", v.value));
             warnings.push(
@@ -128,6 +128,11 @@ pub fn rcorder_files(loader: &Loader) -> Vec<String> {
     let files = files(loader);
     let (order, _) = ordered(&files);
     order.into_iter().map(|i| files[i].0.clone()).collect()
+}
+
+/// How many of the directory's files are jails ezjail would start (no dot in the name).
+fn jail_files(loader: &Loader) -> usize {
+    files(loader).iter().filter(|(f, _)| !f.contains('.')).count()
 }
 
 /// The regular files of the directory as `ls` lists them (no dot files, sorted bytewise:
