@@ -484,7 +484,7 @@ fn show_convert_generate_on_the_ezjail_host() {
 /// `jailvol migrate NAME` for each kind, run for real, one after the other on one host
 /// (after the first the host has a jail.conf: the next ones are migrated from the
 /// rc.conf beside it): the jail runs from jail.conf on its container (an image adopted
-/// as it is, its files untouched), ezjail's file is `NAME.norun`, the other jails keep
+/// as it is, its files untouched), ezjail's file is `.NAME.norun`, the other jails keep
 /// running, and `ezjail_enable` stays. After each, the host is stopped and started
 /// again by its two rc scripts ([`restart`]).
 #[test]

@@ -128,9 +128,9 @@ impl<'o> Eval<'o> {
             // First assignment by the admin's files: that is where it is listed.
             self.unset(name);
         }
-        // A name or value of up to 24 bytes is stored inline (CompactString): most
-        // rc.conf names and values are, and each saves an allocation.
-        // An existing name keeps its place (IndexMap::insert): one hash either way.
+        // An existing name keeps its place (IndexMap::insert): one hash either way. Names
+        // and values of up to 24 bytes, most of an rc.conf's, are stored inline
+        // (CompactString): no allocation for them.
         self.vars.insert(
             name.into(),
             RcVar {
