@@ -5,8 +5,11 @@
 //! the wanted ones at the end of its block, in the block's indentation, so running it
 //! twice changes nothing and removing a jail's volume settings removes what it added.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use crate::diag::Source;
 
 #[cfg(test)]
 use crate::parse::jailconf::marked_after;
@@ -22,28 +25,90 @@ pub fn is_marked(p: &CfParam) -> bool {
     p.marked
 }
 
-/// What one block should end with: jailvol's statements, rendered without indentation.
-#[derive(Debug, Clone, Default)]
-pub struct BlockEdit {
-    /// One statement a line, each ended by `\n`. A rendered statement has no newline of
-    /// its own: `emit::jailconf` escapes it in names and values.
-    pub statements: String,
+/// What the edited blocks should end with: jailvol's statements, rendered without
+/// indentation, one statement a line, each ended by `\n` (a rendered statement has no
+/// newline of its own: `emit::jailconf` escapes it in names and values). One string
+/// for every block: a large file has thousands, and a `String` each outlived the parse
+/// in generate's peak.
+#[derive(Debug, Default, Clone)]
+pub struct Edits {
+    text: String,
+    /// By record of `Parsed::jails`: the range of `text` with its statements, or None
+    /// for a block not edited.
+    of: Vec<Option<Range<usize>>>,
 }
 
-/// Apply block edits (`edits[i]` for record `i` of `parsed.jails`, None for a block not
-/// edited) to the files they live in. Blocks not edited lose their marked statements
-/// only if `strip` lists them.
+impl Edits {
+    /// Room for `records` blocks, none edited yet.
+    pub fn new(records: usize) -> Edits {
+        Edits {
+            text: String::new(),
+            of: vec![None; records],
+        }
+    }
+
+    /// `write` appends the statements of record `record` to the string it is given.
+    pub fn push_with<R>(&mut self, record: usize, write: impl FnOnce(&mut String) -> R) -> R {
+        let from = self.text.len();
+        let r = write(&mut self.text);
+        if let Some(slot) = self.of.get_mut(record) {
+            *slot = Some(from..self.text.len());
+        }
+        r
+    }
+
+    /// Whether record `record` is edited.
+    pub fn has(&self, record: usize) -> bool {
+        self.of.get(record).is_some_and(Option::is_some)
+    }
+
+    /// The length of what `put` appends: the text is sized once (megabytes).
+    fn len(&self, text: &str, add: Option<&Added>) -> usize {
+        let Some(add) = add else { return 0 };
+        let (indent, tab) = add.indent.get(text);
+        let stmts = &self.text[add.stmts.clone()];
+        let lines = stmts.split_terminator('\n').count();
+        let newline = usize::from(!add.own_line);
+        stmts.len() + lines * (indent.len() + tab.len() + 1 + MARK.len()) + newline + add.outer.len()
+    }
+
+    /// Append what a splice puts in (nothing for a removal).
+    fn put(&self, to: &mut String, text: &str, add: Option<&Added>) {
+        let Some(add) = add else { return };
+        if !add.own_line {
+            to.push('\n');
+        }
+        let (indent, tab) = add.indent.get(text);
+        for s in self.text[add.stmts.clone()].split_terminator('\n') {
+            to.push_str(indent);
+            to.push_str(tab);
+            to.push_str(s);
+            to.push(' ');
+            to.push_str(MARK);
+            to.push('\n');
+        }
+        to.push_str(&text[add.outer.clone()]);
+    }
+}
+
+/// Apply the block edits to the files they live in. Blocks not edited lose their marked
+/// statements only if `strip` lists them.
 /// Returns the new text of every file that changes, by host path.
-pub fn apply(parsed: &Parsed, edits: &[Option<BlockEdit>], strip: &[usize]) -> BTreeMap<String, String> {
-    // Work per file: collect (start, end, replacement) splices, then apply them in order.
-    // Replacements are ranges of one text per file, not a String each: a large file has
-    // thousands of blocks.
+pub fn apply(parsed: &Parsed, edits: Edits, strip: &[usize]) -> BTreeMap<String, String> {
+    plan(parsed, edits, strip).apply()
+}
+
+/// Where each file changes, found in the parse; applied (`Splices::apply`) once the
+/// parse, several times the size of the text, is freed (generate's peak).
+pub fn plan(parsed: &Parsed, edits: Edits, strip: &[usize]) -> Splices {
+    // Per file, (start, end, replacement) splices, applied in order by `Splices::apply`.
     let mut files: Vec<FileSplices> = Vec::new();
     let mut removals = Vec::new();
     let edited = edits
+        .of
         .iter()
         .enumerate()
-        .filter_map(|(i, e)| Some((i, Some(e.as_ref()?))));
+        .filter_map(|(i, e)| Some((i, Some(e.clone()?))));
     let records = edited.chain(strip.iter().map(|&i| (i, None)));
     for (idx, edit) in records {
         let Some(rec) = parsed.jails.get(idx) else {
@@ -54,13 +119,12 @@ pub fn apply(parsed: &Parsed, edits: &[Option<BlockEdit>], strip: &[usize]) -> B
         let text = &src.text;
         // By name, as the file will be written. Blocks come in file order, so the file
         // is nearly always the last one seen.
-        let fi = match files.iter().rposition(|f| f.name == src.name) {
+        let fi = match files.iter().rposition(|f| f.source.name == src.name) {
             Some(i) => i,
             None => {
                 files.push(FileSplices {
-                    name: &src.name,
+                    source: Arc::clone(src),
                     list: Vec::new(),
-                    added: String::new(),
                 });
                 files.len() - 1
             }
@@ -72,10 +136,9 @@ pub fn apply(parsed: &Parsed, edits: &[Option<BlockEdit>], strip: &[usize]) -> B
                 .filter(|p| std::ptr::eq(&*p.source, &**src))
                 .map(|p| remove_range(text, p)),
         );
-        let edit = edit.filter(|e| !e.statements.is_empty());
-        let Some(edit) = edit else {
+        let Some(stmts) = edit.filter(|e| !e.is_empty()) else {
             file.list
-                .extend(removals.iter().map(|&(start, end)| (start, end, 0..0)));
+                .extend(removals.iter().map(|&(start, end)| (start, end, None)));
             continue;
         };
         let indent = block_indent(text, rec, block.header, block.open);
@@ -86,75 +149,101 @@ pub fn apply(parsed: &Parsed, edits: &[Option<BlockEdit>], strip: &[usize]) -> B
             .all(|&c| c == b' ' || c == b'\t');
         // A block generate already wrote ends with exactly these statements: leave it
         // (the usual case, and the whole file when nothing changed).
-        if own_line && unchanged(text, &removals, line_start, &indent, &edit.statements) {
+        if own_line
+            && unchanged(
+                text,
+                &removals,
+                line_start,
+                indent.get(text),
+                &edits.text[stmts.clone()],
+            )
+        {
             continue;
         }
         file.list
-            .extend(removals.iter().map(|&(start, end)| (start, end, 0..0)));
-        let add = &mut file.added;
-        let from = add.len();
-        if !own_line {
-            // `foo { path = /x; }`: the `}` moves to a line of its own.
-            add.push('\n');
-        }
-        for s in edit.statements.split_terminator('\n') {
-            add.push_str(&indent);
-            add.push_str(s);
-            add.push(' ');
-            add.push_str(MARK);
-            add.push('\n');
-        }
+            .extend(removals.iter().map(|&(start, end)| (start, end, None)));
+        let mut add = Added {
+            stmts,
+            indent,
+            own_line,
+            outer: 0..0,
+        };
         if own_line {
-            file.list.push((line_start, line_start, from..add.len()));
+            file.list.push((line_start, line_start, Some(add)));
         } else {
+            // `foo { path = /x; }`: the `}` moves to a line of its own, indented as the
+            // header.
             let header_line = text[..block.header].rfind('\n').map_or(0, |i| i + 1);
             let outer = text[header_line..block.header]
                 .bytes()
                 .take_while(|c| *c == b' ' || *c == b'\t')
                 .count();
-            add.push_str(&text[header_line..header_line + outer]);
+            add.outer = header_line..header_line + outer;
             // Drop the blanks before the `}` so the block does not end with "; \n".
             let trimmed = text[..close].trim_end_matches([' ', '\t']).len();
-            file.list.push((trimmed, close, from..add.len()));
+            file.list.push((trimmed, close, Some(add)));
         }
     }
-    let mut out = BTreeMap::new();
-    for FileSplices {
-        name,
-        mut list,
-        added,
-    } in files
-    {
-        if list.is_empty() {
-            continue;
+    Splices { files, edits }
+}
+
+/// Every file's splices (`plan`), with the statements they put in.
+pub struct Splices {
+    files: Vec<FileSplices>,
+    edits: Edits,
+}
+
+impl Splices {
+    /// The new text of every file that changes, by host path.
+    pub fn apply(self) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        let (mut one, mut other) = (String::new(), String::new());
+        for FileSplices { source, mut list } in self.files {
+            if list.is_empty() {
+                continue;
+            }
+            let text = source.text.as_str();
+            // One pass over the text: splices never overlap (removals are whole
+            // statements, insertions sit at a block's end), so copy the gaps and the
+            // replacements in order. A file included twice has each splice twice.
+            list.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+            list.dedup_by(|b, a| {
+                a.0 == b.0 && a.1 == b.1 && {
+                    one.clear();
+                    other.clear();
+                    self.edits.put(&mut one, text, a.2.as_ref());
+                    self.edits.put(&mut other, text, b.2.as_ref());
+                    one == other
+                }
+            });
+            let added: usize = list.iter().map(|s| self.edits.len(text, s.2.as_ref())).sum();
+            let mut new = String::with_capacity(text.len() + added);
+            let mut at = 0;
+            for (start, end, add) in &list {
+                let start = (*start).max(at);
+                new.push_str(&text[at..start]);
+                self.edits.put(&mut new, text, add.as_ref());
+                at = (*end).max(start);
+            }
+            new.push_str(&text[at..]);
+            if new != text {
+                out.insert(source.name.clone(), new);
+            }
         }
-        let Some(src) = parsed.sources.iter().find(|s| s.name == name) else {
-            continue;
-        };
-        // One pass over the text: splices never overlap (removals are whole statements,
-        // insertions sit at a block's end), so copy the gaps and the replacements in order.
-        list.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
-        list.dedup_by(|b, a| a.0 == b.0 && a.1 == b.1 && added[a.2.clone()] == added[b.2.clone()]);
-        let mut text = String::with_capacity(src.text.len() + added.len());
-        let mut at = 0;
-        for (start, end, rep) in list {
-            let start = start.max(at);
-            text.push_str(&src.text[at..start]);
-            text.push_str(&added[rep]);
-            at = end.max(start);
-        }
-        text.push_str(&src.text[at..]);
-        if text != src.text {
-            out.insert(name.to_owned(), text);
-        }
+        out
     }
-    out
 }
 
 /// Whether removing `removals` and putting `statements` at `at` (a line start) gives
 /// back `text`: the removals cover the text from the first of them up to `at` without
 /// a gap, and that text is what would be put there.
-fn unchanged(text: &str, removals: &[(usize, usize)], at: usize, indent: &str, statements: &str) -> bool {
+fn unchanged(
+    text: &str,
+    removals: &[(usize, usize)],
+    at: usize,
+    indent: (&str, &str),
+    statements: &str,
+) -> bool {
     let Some(&(first, _)) = removals.first() else {
         return false;
     };
@@ -170,7 +259,7 @@ fn unchanged(text: &str, removals: &[(usize, usize)], at: usize, indent: &str, s
     }
     let mut rest = &text[first..at];
     for s in statements.split_terminator('\n') {
-        for piece in [indent, s, " ", MARK, "\n"] {
+        for piece in [indent.0, indent.1, s, " ", MARK, "\n"] {
             match rest.strip_prefix(piece) {
                 Some(r) => rest = r,
                 None => return false,
@@ -180,11 +269,34 @@ fn unchanged(text: &str, removals: &[(usize, usize)], at: usize, indent: &str, s
     rest.is_empty()
 }
 
-/// The splices of one file: (start, end, replacement as a range of `added`).
-struct FileSplices<'p> {
-    name: &'p str,
-    list: Vec<(usize, usize, std::ops::Range<usize>)>,
-    added: String,
+/// The splices of one file: (start, end, what goes in its place: None for nothing).
+struct FileSplices {
+    source: Arc<Source>,
+    list: Vec<(usize, usize, Option<Added>)>,
+}
+
+/// jailvol's statements put at a block's end.
+struct Added {
+    /// Their range of `Edits::text`.
+    stmts: Range<usize>,
+    indent: Indent,
+    /// The `}` is on a line of its own: they go on the lines before it. Otherwise they
+    /// start on a new line, and the `}` follows on one of its own, indented by `outer`
+    /// (a range of the text).
+    own_line: bool,
+    outer: Range<usize>,
+}
+
+/// A block's indentation: a range of its text, and a tab more or not.
+struct Indent {
+    lead: Range<usize>,
+    tab: bool,
+}
+
+impl Indent {
+    fn get<'t>(&self, text: &'t str) -> (&'t str, &'static str) {
+        (&text[self.lead.clone()], if self.tab { "\t" } else { "" })
+    }
 }
 
 /// The text range a marked statement occupies: its whole line(s) when it stands alone.
@@ -210,20 +322,26 @@ fn line_start(b: &[u8], at: usize) -> usize {
 }
 
 /// The indentation of the block's first statement, else the header's plus a tab.
-fn block_indent<'t>(text: &'t str, rec: &CfJail, header: usize, open: usize) -> Cow<'t, str> {
-    let lead = |at: usize| -> Option<&'t str> {
-        let pre = &text[line_start(text.as_bytes(), at)..at];
-        pre.bytes().all(|c| c == b' ' || c == b'\t').then_some(pre)
+fn block_indent(text: &str, rec: &CfJail, header: usize, open: usize) -> Indent {
+    let lead = |at: usize| -> Option<Range<usize>> {
+        let start = line_start(text.as_bytes(), at);
+        text.as_bytes()[start..at]
+            .iter()
+            .all(|&c| c == b' ' || c == b'\t')
+            .then_some(start..at)
     };
     for p in &rec.params {
         if p.start > open
             && !is_marked(p)
-            && let Some(i) = lead(p.start)
+            && let Some(lead) = lead(p.start)
         {
-            return Cow::Borrowed(i);
+            return Indent { lead, tab: false };
         }
     }
-    Cow::Owned(format!("{}\t", lead(header).unwrap_or_default()))
+    Indent {
+        lead: lead(header).unwrap_or(0..0),
+        tab: true,
+    }
 }
 
 #[cfg(test)]
@@ -235,10 +353,9 @@ mod tests {
 
     fn edit_of(text: &str, statements: &str) -> Option<String> {
         let parsed = parse_source(&Loader::sealed(), Source::new("/j.conf", text), false).unwrap();
-        let edits = [Some(BlockEdit {
-            statements: statements.into(),
-        })];
-        apply(&parsed, &edits, &[]).remove("/j.conf")
+        let mut edits = Edits::new(parsed.jails.len());
+        edits.push_with(0, |s| s.push_str(statements));
+        apply(&parsed, edits, &[]).remove("/j.conf")
     }
 
     #[test]

@@ -12,9 +12,10 @@ use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
-use crate::diag::{Diag, exit};
-use crate::edit::{self, BlockEdit};
+use crate::diag::{Diag, Source, exit};
+use crate::edit::{self, Edits};
 use crate::emit::jailconf::{push_escaped, push_statement};
 use crate::fstab::{self, Carry};
 use crate::lint::Lint;
@@ -195,13 +196,24 @@ pub fn generate_collected(
 /// the edited configuration and its diff were alive together). Everything that can
 /// refuse the plan is decided first, so no file of a plan that fails is handed out.
 /// The `Plan` returned has no artifacts and no volumes.
+///
+/// `parsed` is taken whole so that its blocks are freed once the edited configuration is
+/// made: the configuration's files go out last, and diffing them (`generate --dry-run`)
+/// was the run's peak, with the parse (six times the input) still alive beneath it.
 pub fn generate_each<F: Files>(
-    parsed: &Parsed,
+    mut parsed: Parsed,
     opts: &Options,
     files: &mut F,
 ) -> Result<Plan, Stop<F::Error>> {
-    let prep = prepare(parsed);
-    generate_from(parsed, Held::Owned(prep), opts, None, files, false)
+    let prep = prepare(&parsed);
+    let (plan, splices) = generate_from(&parsed, Held::Owned(prep), opts, None, files, false)?;
+    // Moved out, and the rest dropped now: a field moved out of a struct leaves the
+    // others alive to the end of the scope.
+    let sources = std::mem::take(&mut parsed.sources);
+    drop(parsed);
+    let changed = splices.apply();
+    push_config_files(&sources, changed, files).map_err(Stop::Caller)?;
+    Ok(plan)
 }
 
 /// Every refusal of the plan's jails, before any file is made: the files go out one by
@@ -241,7 +253,8 @@ fn generate_whole(
     let mut keep = Keep(Vec::new());
     let plan = generate_from(parsed, Held::Borrowed(prep), opts, collected, &mut keep, true);
     match plan {
-        Ok(mut plan) => {
+        Ok((mut plan, splices)) => {
+            let Ok(()) = push_config_files(&parsed.sources, splices.apply(), &mut keep);
             plan.artifacts = keep.0;
             Ok(plan)
         }
@@ -257,7 +270,7 @@ fn generate_from<F: Files>(
     collected: Option<&Result<Collected, Vec<Diag>>>,
     out: &mut F,
     keep_volumes: bool,
-) -> Result<Plan, Stop<F::Error>> {
+) -> Result<(Plan, edit::Splices), Stop<F::Error>> {
     if opts.style == Style::Seed {
         return Err(Stop::Plan(vec![
             Diag::error(
@@ -319,17 +332,13 @@ fn generate_from<F: Files>(
         };
         out.head(&h).map_err(Stop::Caller)?;
     }
-    // By record, as `edit::apply` takes them.
-    let mut edits: Vec<Option<BlockEdit>> = Vec::new();
-    edits.resize_with(parsed.jails.len(), || None);
+    let mut edits = Edits::new(parsed.jails.len());
     for (n, (v, &ji)) in vols.iter().zip(at.iter()).enumerate() {
         let Some(jail) = cfg.jails.get(ji) else {
             continue;
         };
-        let (fstab, statements) = files.render(v, jail, moved.get(n).and_then(Option::as_ref));
-        if let Some(slot) = edits.get_mut(jail.record) {
-            *slot = Some(BlockEdit { statements });
-        }
+        let moved = moved.get(n).and_then(Option::as_ref);
+        let fstab = edits.push_with(jail.record, |stmts| files.render(v, jail, moved, stmts));
         out.file(fstab).map_err(Stop::Caller)?;
     }
     drop(moved);
@@ -347,11 +356,10 @@ fn generate_from<F: Files>(
         .jails
         .iter()
         .enumerate()
-        .filter(|(i, r)| edits.get(*i).is_some_and(Option::is_none) && !r.marked.is_empty())
+        .filter(|(i, r)| !edits.has(*i) && !r.marked.is_empty())
         .map(|(i, _)| i)
         .collect();
-    let changed = edit::apply(parsed, &edits, &strip);
-    drop(edits);
+    let splices = edit::plan(parsed, edits, &strip);
     if helper {
         out.file(Artifact {
             path: opts.helper.clone(),
@@ -361,8 +369,7 @@ fn generate_from<F: Files>(
         })
         .map_err(Stop::Caller)?;
     }
-    push_config_files(parsed, changed, out).map_err(Stop::Caller)?;
-    Ok(plan)
+    Ok((plan, splices))
 }
 
 /// The `mount.fstab` values of every jail, managed or not, that lie in jailvol's
@@ -390,11 +397,11 @@ fn dir_refs(cfg: &Config, opts: &Options) -> Vec<String> {
 /// Every file of the configuration, edited or as read, so `check` can tell a stale
 /// file from a missing one.
 fn push_config_files<F: Files>(
-    parsed: &Parsed,
+    sources: &[Arc<Source>],
     mut changed: BTreeMap<String, String>,
     out: &mut F,
 ) -> Result<(), F::Error> {
-    let sources = || parsed.sources.iter().filter(|s| s.name != "STDIN");
+    let sources = || sources.iter().filter(|s| s.name != "STDIN");
     // A file included twice gets the same edit both times (edit::apply works by name):
     // copied for all but its last inclusion, where it is moved out (for thousands of
     // jails the file is megabytes).
@@ -503,17 +510,23 @@ impl<'p> JailFiles<'p> {
         Ok(moved)
     }
 
-    /// The fstab of volume `v` of `jail`, and the statements for the jail's block;
-    /// `refusal` has passed them, and found `moved`.
-    fn render(&mut self, v: &Volume, jail: &Jail, moved: Option<&mounts::Moved>) -> (Artifact, String) {
+    /// The fstab of volume `v` of `jail`; the statements for the jail's block go to
+    /// `stmts`. `refusal` has passed them, and found `moved`.
+    fn render(
+        &mut self,
+        v: &Volume,
+        jail: &Jail,
+        moved: Option<&mounts::Moved>,
+        stmts: &mut String,
+    ) -> Artifact {
         let unit = v.unit.unwrap_or(volume::FIRST_UNIT);
         self.unit_s.clear();
         let _ = write!(self.unit_s, "{unit}");
         let ours = fstab_path(self.fstab_dir, &v.jail);
-        let mut stmts = self.statements(v, jail, &ours, moved);
+        self.statements(v, jail, &ours, moved, stmts);
         self.line.clear();
         match self.opts.style {
-            Style::Hooks => self.hooks(v, &mut stmts),
+            Style::Hooks => self.hooks(v, stmts),
             _ => self.mountprog(v),
         }
         let line = &self.line;
@@ -533,20 +546,24 @@ impl<'p> JailFiles<'p> {
         ] {
             content.push_str(part);
         }
-        let fstab = Artifact {
+        Artifact {
             path: ours,
             content,
             mode: 0o644,
             owned: true,
-        };
-        (fstab, stmts)
+        }
     }
 
     /// The statements every style adds to the block: the unit when jailvol assigned it,
     /// `mount.fstab` with ours first, and what is left of `mount` when entries moved.
-    fn statements(&self, v: &Volume, jail: &Jail, ours: &str, moved: Option<&mounts::Moved>) -> String {
-        let mut stmts =
-            String::with_capacity(96 + self.prepare_head.len() + self.release_head.len() + 2 * v.file.len());
+    fn statements(
+        &self,
+        v: &Volume,
+        jail: &Jail,
+        ours: &str,
+        moved: Option<&mounts::Moved>,
+        stmts: &mut String,
+    ) {
         // A unit jailvol assigned (now or before) is written back with the marker.
         let unit_marked = self.assigned.contains(v.jail.as_str())
             || self
@@ -555,7 +572,7 @@ impl<'p> JailFiles<'p> {
                 .get(jail.record)
                 .is_some_and(|r| r.marked_params().any(|p| p.is_var && p.name == VAR_UNIT));
         if unit_marked {
-            push_statement(&mut stmts, VAR_UNIT, true, &[&self.unit_s]);
+            push_statement(stmts, VAR_UNIT, true, &[&self.unit_s]);
             stmts.push('\n');
         }
         let mut fstabs: SmallVec<[&str; 2]> = SmallVec::new();
@@ -563,15 +580,14 @@ impl<'p> JailFiles<'p> {
         if let ([Some(existing)], []) = self.find_fstab.get(jail) {
             fstabs.extend(existing.values.iter().map(Text::as_str).filter(|f| *f != ours));
         }
-        push_statement(&mut stmts, "mount.fstab", false, &fstabs);
+        push_statement(stmts, "mount.fstab", false, &fstabs);
         stmts.push('\n');
         if let Some(m) = moved {
             // What is left of `mount` (a valueless `mount;` when nothing is: config.c
             // add_param empties the list, and next_command skips an empty one).
-            push_statement(&mut stmts, "mount", false, &m.kept);
+            push_statement(stmts, "mount", false, &m.kept);
             stmts.push('\n');
         }
-        stmts
     }
 
     /// The hooks style: attach in exec.prepare, detach in exec.release, and the root
@@ -832,7 +848,7 @@ mod tests {
                 ..Options::default()
             };
             let mut seen = Seen::default();
-            let got = generate_each(&parsed, &opts, &mut seen);
+            let got = generate_each(parsed.clone(), &opts, &mut seen);
             assert!(matches!(&got, Err(Stop::Plan(e)) if !e.is_empty()), "{style:?}");
             assert!(seen.heads.is_empty() && seen.files.is_empty(), "{style:?}");
         }
@@ -868,7 +884,10 @@ mod tests {
                         ..Options::default()
                     };
                     let mut seen = Seen::default();
-                    match (generate(&parsed, &opts), generate_each(&parsed, &opts, &mut seen)) {
+                    match (
+                        generate(&parsed, &opts),
+                        generate_each(parsed.clone(), &opts, &mut seen),
+                    ) {
                         (Ok(whole), Ok(each)) => {
                             plans += 1;
                             let paths: Vec<String> = whole.artifacts.iter().map(|a| a.path.clone()).collect();

@@ -129,7 +129,7 @@ pub fn generate(opts: &Options, warn: Warn, diff_out: &mut dyn std::io::Write) -
         let parsed = input::parse_jail_confs(&loader, &inputs.files)?;
         warn(&parsed.warnings);
         warn(&super::beside_warnings(&inputs, &loader, &parsed));
-        match plan::generate_each(&parsed, &opts.plan, &mut out) {
+        match plan::generate_each(parsed, &opts.plan, &mut out) {
             Ok(_) => {}
             Err(plan::Stop::Plan(errs)) => return Err(Diags(errs).into()),
             Err(plan::Stop::Caller(e)) => return Err(e),

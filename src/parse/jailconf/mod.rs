@@ -153,7 +153,7 @@ impl CfJail {
 }
 
 /// The parse of a jail.conf and everything it includes.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Parsed {
     pub jails: Vec<CfJail>,
     /// Every file read, the main one first.
