@@ -27,34 +27,54 @@ pub fn is_marked(p: &CfParam) -> bool {
 
 /// What the edited blocks should end with: jailvol's statements, rendered without
 /// indentation, one statement a line, each ended by `\n` (a rendered statement has no
-/// newline of its own: `emit::jailconf` escapes it in names and values). One string
-/// for every block: a large file has thousands, and a `String` each outlived the parse
-/// in generate's peak.
+/// newline of its own: `emit::jailconf` escapes it in names and values). Kept in
+/// chunks of `CHUNK` bytes, not a `String` per block (a large file has thousands) nor
+/// one string: a chunk is small enough for malloc to place it in memory the program
+/// freed before, where one string of megabytes is a fresh mapping, on top of the peak.
 #[derive(Debug, Default, Clone)]
 pub struct Edits {
-    text: String,
-    /// By record of `Parsed::jails`: the range of `text` with its statements, or None
-    /// for a block not edited.
-    of: Vec<Option<Range<usize>>>,
+    chunks: Vec<String>,
+    /// By record of `Parsed::jails`: the chunk with its statements and their range
+    /// there, or None for a block not edited.
+    of: Vec<Option<(usize, Range<usize>)>>,
 }
+
+/// Below glibc's smallest mmap threshold (128 KiB, mallopt(3) `M_MMAP_THRESHOLD`).
+const CHUNK: usize = 64 * 1024;
 
 impl Edits {
     /// Room for `records` blocks, none edited yet.
     pub fn new(records: usize) -> Edits {
         Edits {
-            text: String::new(),
+            chunks: Vec::new(),
             of: vec![None; records],
         }
     }
 
     /// `write` appends the statements of record `record` to the string it is given.
     pub fn push_with<R>(&mut self, record: usize, write: impl FnOnce(&mut String) -> R) -> R {
-        let from = self.text.len();
-        let r = write(&mut self.text);
+        // A block's statements are a few hundred bytes: a chunk nearly full is left
+        // for a new one (a larger block's grows its chunk, which is only slower).
+        if self.chunks.last().is_none_or(|c| c.len() + 4096 > CHUNK) {
+            self.chunks.push(String::with_capacity(CHUNK));
+        }
+        let n = self.chunks.len() - 1;
+        let chunk = &mut self.chunks[n];
+        let from = chunk.len();
+        let r = write(chunk);
+        let to = chunk.len();
         if let Some(slot) = self.of.get_mut(record) {
-            *slot = Some(from..self.text.len());
+            *slot = Some((n, from..to));
         }
         r
+    }
+
+    /// The statements at `at` (`Edits::of`).
+    fn get(&self, at: &(usize, Range<usize>)) -> &str {
+        self.chunks
+            .get(at.0)
+            .and_then(|c| c.get(at.1.clone()))
+            .unwrap_or_default()
     }
 
     /// Whether record `record` is edited.
@@ -66,7 +86,7 @@ impl Edits {
     fn len(&self, text: &str, add: Option<&Added>) -> usize {
         let Some(add) = add else { return 0 };
         let (indent, tab) = add.indent.get(text);
-        let stmts = &self.text[add.stmts.clone()];
+        let stmts = self.get(&add.stmts);
         let lines = stmts.split_terminator('\n').count();
         let newline = usize::from(!add.own_line);
         stmts.len() + lines * (indent.len() + tab.len() + 1 + MARK.len()) + newline + add.outer.len()
@@ -79,7 +99,7 @@ impl Edits {
             to.push('\n');
         }
         let (indent, tab) = add.indent.get(text);
-        for s in self.text[add.stmts.clone()].split_terminator('\n') {
+        for s in self.get(&add.stmts).split_terminator('\n') {
             to.push_str(indent);
             to.push_str(tab);
             to.push_str(s);
@@ -136,7 +156,7 @@ pub fn plan(parsed: &Parsed, edits: Edits, strip: &[usize]) -> Splices {
                 .filter(|p| std::ptr::eq(&*p.source, &**src))
                 .map(|p| remove_range(text, p)),
         );
-        let Some(stmts) = edit.filter(|e| !e.is_empty()) else {
+        let Some(stmts) = edit.filter(|e| !e.1.is_empty()) else {
             file.list
                 .extend(removals.iter().map(|&(start, end)| (start, end, None)));
             continue;
@@ -149,15 +169,7 @@ pub fn plan(parsed: &Parsed, edits: Edits, strip: &[usize]) -> Splices {
             .all(|&c| c == b' ' || c == b'\t');
         // A block generate already wrote ends with exactly these statements: leave it
         // (the usual case, and the whole file when nothing changed).
-        if own_line
-            && unchanged(
-                text,
-                &removals,
-                line_start,
-                indent.get(text),
-                &edits.text[stmts.clone()],
-            )
-        {
+        if own_line && unchanged(text, &removals, line_start, indent.get(text), edits.get(&stmts)) {
             continue;
         }
         file.list
@@ -277,8 +289,8 @@ struct FileSplices {
 
 /// jailvol's statements put at a block's end.
 struct Added {
-    /// Their range of `Edits::text`.
-    stmts: Range<usize>,
+    /// Their chunk of `Edits` and range there.
+    stmts: (usize, Range<usize>),
     indent: Indent,
     /// The `}` is on a line of its own: they go on the lines before it. Otherwise they
     /// start on a new line, and the `}` follows on one of its own, indented by `outer`
@@ -356,6 +368,38 @@ mod tests {
         let mut edits = Edits::new(parsed.jails.len());
         edits.push_with(0, |s| s.push_str(statements));
         apply(&parsed, edits, &[]).remove("/j.conf")
+    }
+
+    /// Statements over many chunks, and a block's larger than a chunk, land in their
+    /// own blocks.
+    #[test]
+    fn statements_across_chunks_go_to_their_blocks() {
+        let n = 3 * CHUNK / 100;
+        let text: String = (0..n).map(|i| format!("j{i} {{\n\tpath = /j;\n}}\n")).collect();
+        let parsed = parse_source(&Loader::sealed(), Source::new("/j.conf", text), false).unwrap();
+        let big = "x".repeat(CHUNK + 10);
+        let stmts = |i: usize| match i {
+            7 => format!("a = {i};\nb = {big};\n"),
+            _ => format!("a = {i};\nlonger_name_{i} = \"{}\";\n", "v".repeat(i % 90)),
+        };
+        let mut edits = Edits::new(parsed.jails.len());
+        let mut want = String::new();
+        for (r, rec) in parsed.jails.iter().enumerate() {
+            let Some(i) = rec.name.as_str().strip_prefix('j').and_then(|i| i.parse().ok()) else {
+                continue;
+            };
+            edits.push_with(r, |s| s.push_str(&stmts(i)));
+            want.push_str(&format!("j{i} {{\n\tpath = /j;\n"));
+            for line in stmts(i).lines() {
+                want.push_str(&format!("\t{line} {MARK}\n"));
+            }
+            want.push_str("}\n");
+        }
+        assert!(edits.chunks.len() > 3, "{} chunks", edits.chunks.len());
+        assert_eq!(
+            apply(&parsed, edits, &[]).remove("/j.conf").as_deref(),
+            Some(want.as_str())
+        );
     }
 
     #[test]

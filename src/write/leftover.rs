@@ -61,12 +61,14 @@ pub fn leftovers_of<'p>(
         "" => "/".to_owned(),
         d => d.to_owned(),
     };
-    let in_use = InUse::new(paths, refs, &dir);
     let fd = match open_dir(loader, &dir) {
         Ok(fd) => fd,
         Err(Errno::ENOENT | Errno::ENOTDIR) => return Ok(Vec::new()),
         Err(e) => return Err(io_error(&dir, e)),
     };
+    // After the directory is found: a first run has none, and no set of thousands of
+    // names is made for it.
+    let in_use = InUse::new(paths, refs, &dir);
     // With thousands of jails the listing is that many names, all but the leftovers in
     // use: each is passed over after one lookup by name, with no path made or sorted.
     let listing = std::fs::read_dir(loader.real_path(&dir))
