@@ -265,7 +265,7 @@ fn generate_whole(
 
 fn generate_from<F: Files>(
     parsed: &Parsed,
-    prep: Held<'_>,
+    mut prep: Held<'_>,
     opts: &Options,
     collected: Option<&Result<Collected, Vec<Diag>>>,
     out: &mut F,
@@ -333,12 +333,28 @@ fn generate_from<F: Files>(
         out.head(&h).map_err(Stop::Caller)?;
     }
     let mut edits = Edits::new(parsed.jails.len());
-    for (n, (v, &ji)) in vols.iter().zip(at.iter()).enumerate() {
-        let Some(jail) = cfg.jails.get(ji) else {
+    // What this run owns and will not read again is freed jail by jail, for the
+    // statements and files made next to take its place (generate's peak, with
+    // thousands of jails, is the end of this loop).
+    let free = !keep_volumes && matches!((&prep, &vols), (Held::Owned(_), Cow::Owned(_)));
+    for (n, &ji) in at.iter().enumerate() {
+        let (Some(v), Some(jail)) = (vols.get(n), prep.get().cfg.jails.get(ji)) else {
             continue;
         };
         let moved = moved.get(n).and_then(Option::as_ref);
         let fstab = edits.push_with(jail.record, |stmts| files.render(v, jail, moved, stmts));
+        if free {
+            if let Held::Owned(p) = &mut prep
+                && let Some(j) = p.cfg.jails.get_mut(ji)
+            {
+                j.entries = Vec::new();
+            }
+            if let Cow::Owned(vs) = &mut vols
+                && let Some(v) = vs.get_mut(n)
+            {
+                *v = Volume::default();
+            }
+        }
         out.file(fstab).map_err(Stop::Caller)?;
     }
     drop(moved);

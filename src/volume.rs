@@ -26,7 +26,7 @@ pub const MIN_SIZE: u64 = 32 * 1024 * 1024;
 pub const FIRST_UNIT: u32 = 100;
 
 /// A managed jail's container.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Volume {
     pub jail: String,
     /// The jail's root (`path`), where the container is mounted.
