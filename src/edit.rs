@@ -315,16 +315,16 @@ impl Indent {
 fn remove_range(text: &str, p: &CfParam) -> (usize, usize) {
     // Byte by byte: the line's ends are a few bytes away, too near for a search to pay.
     let b = text.as_bytes();
-    let line_start = line_start(b, p.start);
-    let marker_end = b[p.end..]
+    let line_start = line_start(b, p.start());
+    let marker_end = b[p.end()..]
         .iter()
         .position(|&c| c == b'\n')
-        .map_or(b.len(), |i| p.end + i);
-    let before_blank = b[line_start..p.start].iter().all(|&c| c == b' ' || c == b'\t');
+        .map_or(b.len(), |i| p.end() + i);
+    let before_blank = b[line_start..p.start()].iter().all(|&c| c == b' ' || c == b'\t');
     if before_blank {
         (line_start, (marker_end + 1).min(b.len()))
     } else {
-        (p.start, marker_end)
+        (p.start(), marker_end)
     }
 }
 
@@ -343,9 +343,9 @@ fn block_indent(text: &str, rec: &CfJail, header: usize, open: usize) -> Indent 
             .then_some(start..at)
     };
     for p in &rec.params {
-        if p.start > open
+        if p.start() > open
             && !is_marked(p)
-            && let Some(lead) = lead(p.start)
+            && let Some(lead) = lead(p.start())
         {
             return Indent { lead, tab: false };
         }
@@ -456,7 +456,7 @@ mod tests {
             .params
             .iter()
             .map(|p| {
-                assert_eq!(p.marked, marked_after(&p.source.text, p.end));
+                assert_eq!(p.marked, marked_after(&p.source.text, p.end()));
                 (p.name.as_str(), is_marked(p))
             })
             .collect();

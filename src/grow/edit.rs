@@ -23,10 +23,10 @@ pub fn config_edit(parsed: &Parsed, record: usize, new_value: &str) -> Result<(S
                 p.loc().line()
             ));
         }
-        let stmt = text.get(p.start..p.end).unwrap_or("");
+        let stmt = text.get(p.start()..p.end()).unwrap_or("");
         let eq = stmt.find('=').ok_or("no `=` in the statement")?;
-        let vstart = p.start + eq + 1;
-        let vend = p.end.saturating_sub(1).max(vstart);
+        let vstart = p.start() + eq + 1;
+        let vend = p.end().saturating_sub(1).max(vstart);
         let raw = &text[vstart..vend];
         let val = raw.trim_matches([' ', '\t']);
         if val.contains(['#', ',', '\n', '$', '\\']) || val.contains("/*") || val.contains("//") {
@@ -65,10 +65,10 @@ pub fn config_edit(parsed: &Parsed, record: usize, new_value: &str) -> Result<(S
         let indent = rec
             .params
             .iter()
-            .filter(|p| p.start > block.open && std::ptr::eq(&*p.source, &*block.source))
+            .filter(|p| p.start() > block.open && std::ptr::eq(&*p.source, &*block.source))
             .find_map(|p| {
-                let ls = text[..p.start].rfind('\n').map_or(0, |i| i + 1);
-                let pre = &text[ls..p.start];
+                let ls = text[..p.start()].rfind('\n').map_or(0, |i| i + 1);
+                let pre = &text[ls..p.start()];
                 pre.chars().all(|c| c == ' ' || c == '\t').then(|| pre.to_owned())
             })
             .unwrap_or_else(|| {

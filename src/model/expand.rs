@@ -38,7 +38,7 @@ impl<'a> Building<'a, '_> {
                             Some(q) if !self.params[q].values.is_empty() => q,
                             _ => {
                                 let pname = self.params[i].name;
-                                let loc = self.var_loc(i, si, v.at);
+                                let loc = self.var_loc(i, si, v.at());
                                 self.fail(loc, format!("{pname}: variable \"{}\" not found", v.name));
                                 self.mark_bad(pgen);
                                 self.pop_var(i, si);
@@ -51,7 +51,7 @@ impl<'a> Building<'a, '_> {
                             continue;
                         }
                         if self.params[q].generation == pgen {
-                            let loc = self.var_loc(i, si, v.at);
+                            let loc = self.var_loc(i, si, v.at());
                             self.fail(loc, format!("{}: variable loop", v.name));
                             self.mark_bad(pgen);
                             self.pop_var(i, si);
@@ -69,14 +69,14 @@ impl<'a> Building<'a, '_> {
                         let s = &self.params[i].values[si];
                         if nvals > 1 && (!s.text.is_empty() || s.vars.len() > 1) {
                             let pname = self.params[i].name;
-                            let loc = self.var_loc(i, si, v.at);
+                            let loc = self.var_loc(i, si, v.at());
                             self.fail(loc, format!("{pname}: array cannot be substituted inline"));
                             self.mark_bad(pgen);
                             self.pop_var(i, si);
                             continue;
                         }
                         if nvals > 1 && self.spliced.is_none() {
-                            self.spliced = self.var_loc(i, si, v.at);
+                            self.spliced = self.var_loc(i, si, v.at());
                         }
                         let extras: Vec<Val<'a>> = self.params[q].values[1..]
                             .iter()
@@ -92,7 +92,7 @@ impl<'a> Building<'a, '_> {
                         };
                         let first = &qp.values[0].text;
                         let s = &mut ip.values[si];
-                        let pos = v.pos + s.shift;
+                        let pos = v.pos() + s.shift;
                         s.vars = &s.vars[1..];
                         s.shift += first.len();
                         if s.text.is_empty() {

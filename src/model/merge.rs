@@ -192,7 +192,7 @@ impl<'a> Building<'a, '_> {
 
     /// `add` with `Names::get(&p.name)` already known.
     pub(super) fn add_with(&mut self, p: &'a CfParam, (key, ip): (u32, Option<usize>)) {
-        let at: At<'a> = Some((&p.source, p.start));
+        let at: At<'a> = Some((&p.source, p.start()));
         let values = p.values.iter().map(|s| Str {
             text: Val::Parsed(&s.text, s.text.as_str()),
             vars: &s.vars,

@@ -38,9 +38,22 @@ pub const MAX_BLOCK_DEPTH: usize = 10_000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VarRef {
     pub name: Text,
-    pub pos: usize,
+    /// 32 bits, as `CfParam::start`: a file is at most 4 GiB (`parse_source`).
+    pub pos: u32,
     /// Offset of the `$` in the source, for messages.
-    pub at: usize,
+    pub at: u32,
+}
+
+impl VarRef {
+    /// `pos`, as an index.
+    pub fn pos(&self) -> usize {
+        self.pos as usize
+    }
+
+    /// `at`, as an index.
+    pub fn at(&self) -> usize {
+        self.at as usize
+    }
 }
 
 /// One value string as written: literal text plus the variables to splice into it.
@@ -71,17 +84,35 @@ pub struct CfParam {
     pub op: Op,
     pub values: SmallVec<[CfString; 1]>,
     pub source: Arc<Source>,
-    /// Byte range of the whole statement, from the name to the `;` included.
-    pub start: usize,
-    pub end: usize,
+    /// Byte range of the whole statement, from the name to the `;` included. 32 bits
+    /// (a file is at most 4 GiB, `parse_source`): a file has a statement every few
+    /// dozen bytes, and the parse was six times the size of the file.
+    pub start: u32,
+    pub end: u32,
     /// Followed by jailvol's marker comment (`marked_after`).
     pub marked: bool,
 }
 
 impl CfParam {
     pub fn loc(&self) -> Loc {
-        Loc::new(&self.source, self.start)
+        Loc::new(&self.source, self.start())
     }
+
+    /// `start`, as an index.
+    pub fn start(&self) -> usize {
+        self.start as usize
+    }
+
+    /// `end`, as an index.
+    pub fn end(&self) -> usize {
+        self.end as usize
+    }
+}
+
+/// An offset of a file of at most 4 GiB (`parse_source` refuses larger ones) in the
+/// 32 bits the parse keeps it in.
+pub(crate) fn offset(at: usize) -> u32 {
+    u32::try_from(at).unwrap_or(u32::MAX)
 }
 
 /// Whether the statement ending at byte `end` of `text` carries jailvol's marker
@@ -176,6 +207,19 @@ pub struct Cut {
     pub loc: Loc,
     /// `#`, `//` or `/*`.
     pub opener: &'static str,
+}
+
+/// A file past 4 GiB, which the parse's 32-bit offsets (`offset`) cannot reach, is
+/// refused (jail(8) would read it; no configuration is near that size).
+pub(crate) fn too_large(source: &Arc<Source>) -> Result<(), Diag> {
+    if u32::try_from(source.text.len()).is_ok() {
+        return Ok(());
+    }
+    Err(Diag::error(
+        Some(Loc::new(source, 0)),
+        "larger than 4 GiB: jailvol reads configuration files up to 4 GiB",
+    )
+    .with_exit(crate::diag::exit::DATAERR))
 }
 
 /// Parse `host_path` (or `-` for standard input) and its includes.

@@ -11,7 +11,7 @@ use super::{Parser, Stream, yacc_statement_overflow};
 use crate::diag::Source;
 use crate::parse::jailconf::lexer::{find, is_word_byte, simple_var_end};
 use crate::parse::jailconf::text::Text;
-use crate::parse::jailconf::{CfParam, CfString, Op, VarRef, marked_after};
+use crate::parse::jailconf::{CfParam, CfString, Op, VarRef, marked_after, offset};
 
 impl Parser<'_> {
     /// A statement, block header or block end of the common shape read straight from the
@@ -126,8 +126,8 @@ impl Parser<'_> {
             op,
             values,
             source: Arc::clone(src),
-            start,
-            end,
+            start: offset(start),
+            end: offset(end),
             marked: marked_after(&src.text, end),
         };
         s.lexer.after_fast(end);
@@ -302,8 +302,8 @@ fn fast_string(src: &Arc<Source>, mut i: usize) -> Option<(CfString, usize)> {
                 Some((vs, ve, e)) => {
                     vars.push(VarRef {
                         name: Text::name(src, vs, ve),
-                        pos: lit.len,
-                        at: i,
+                        pos: offset(lit.len),
+                        at: offset(i),
                     });
                     i = e;
                 }
@@ -365,8 +365,8 @@ fn fast_dquote(
         if let Some(e) = simple_var_end(b, d) {
             vars.push(VarRef {
                 name: Text::name(src, d + 1, e),
-                pos: lit.len,
-                at: d,
+                pos: offset(lit.len),
+                at: offset(d),
             });
             k = e;
             continue;
@@ -379,8 +379,8 @@ fn fast_dquote(
                 }
                 vars.push(VarRef {
                     name: Text::name(src, d + 2, close),
-                    pos: lit.len,
-                    at: d,
+                    pos: offset(lit.len),
+                    at: offset(d),
                 });
                 k = close + 1;
             }

@@ -15,7 +15,7 @@ impl Parser<'_> {
             if !v.vars.is_empty() {
                 // jailparse.y reports the line of the `;` that ends the statement.
                 return Err(Diag::error(
-                    Some(Loc::new(s.source(), param.end - 1)),
+                    Some(Loc::new(s.source(), param.end() - 1)),
                     "variables not permitted in '.include' filename",
                 ));
             }

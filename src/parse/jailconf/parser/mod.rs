@@ -13,7 +13,7 @@ use super::lexer::{Kind, Lexer, Tok};
 use super::text::Text;
 use super::{
     BlockSpan, CfJail, CfParam, CfString, Cut, MAX_BLOCK_DEPTH, Op, Parsed, VarRef, marked_after,
-    marked_indices,
+    marked_indices, offset,
 };
 use crate::diag::{Diag, Loc, Source};
 use crate::lint::Lint;
@@ -194,6 +194,7 @@ impl<'l> Parser<'l> {
 
 impl Parser<'_> {
     pub(super) fn parse_config(&mut self, source: Arc<Source>, is_stdin: bool) -> Result<(), Diag> {
+        super::too_large(&source)?;
         let b = source.text.as_bytes();
         if let Some(cr) = memchr::memchr_iter(b'\r', b).find(|&i| b.get(i + 1) == Some(&b'\n')) {
             self.out.warnings.push(
@@ -407,8 +408,8 @@ impl Parser<'_> {
             op,
             values,
             source: Arc::clone(s.source()),
-            start: name.start,
-            end: semi.end,
+            start: offset(name.start),
+            end: offset(semi.end),
             marked: marked_after(&s.source().text, semi.end),
         };
         self.note_depend(&param);
@@ -509,8 +510,8 @@ impl Parser<'_> {
             match t.kind {
                 Kind::Var => self.vars.push(VarRef {
                     name: s.text(&t).known(),
-                    pos: len,
-                    at: t.start,
+                    pos: offset(len),
+                    at: offset(t.start),
                 }),
                 _ if t.vstart == t.vend => {}
                 _ => {
@@ -578,10 +579,10 @@ fn bytes_to_string(bytes: Vec<u8>, vars: &mut [VarRef]) -> String {
     let mut out = String::with_capacity(bytes.len() + 8);
     let mut from = 0;
     for v in vars.iter_mut() {
-        let to = v.pos.min(bytes.len());
+        let to = v.pos().min(bytes.len());
         out.push_str(&String::from_utf8_lossy(&bytes[from.min(to)..to]));
         from = to;
-        v.pos = out.len();
+        v.pos = offset(out.len());
     }
     out.push_str(&String::from_utf8_lossy(&bytes[from..]));
     out
