@@ -59,6 +59,17 @@ pub static PREPARED: crate::model::Wanted = crate::model::Wanted {
     vars: &LOOKED_UP_VARS,
 };
 
+/// What generate reads of each jail (`plan::generate_each`): a subset of `LOOKED_UP`,
+/// so a jail keeps two or three entries, not eight (thousands of jails: the merged
+/// configuration was a fifth of generate's peak memory).
+pub const GENERATE_READS: [&str; 2] = ["path", "mount.fstab"];
+
+/// What `plan::generate_each` keeps of each jail.
+pub static GENERATED: crate::model::Wanted = crate::model::Wanted {
+    params: &GENERATE_READS,
+    vars: &LOOKED_UP_VARS,
+};
+
 /// (Not in this crate's unit tests, which look up any name: the integration tests run
 /// check and generate with it.)
 #[cfg_attr(test, allow(unused_variables))]
@@ -74,39 +85,65 @@ fn assert_looked_up(name: &str, is_var: bool) {
     );
 }
 
-/// `entries` for the same names in many jails: for a jail of `plan::prepare`, which
-/// knows where each of the `PREPARED` names is, without comparing any name.
+/// `entries` for the same names in many jails: for a jail of `plan::prepare` or
+/// `plan::generate_each`, which knows where each of the `PREPARED` (or `GENERATED`)
+/// names is, without comparing any name.
 pub struct Finder<const P: usize, const V: usize> {
     params: [&'static str; P],
     vars: [&'static str; V],
     /// Each name's index in `PREPARED` (parameters, then variables).
     at: Option<([usize; P], [usize; V])>,
+    /// The same in `GENERATED`; None when it lacks one of the names.
+    at_generated: Option<([usize; P], [usize; V])>,
 }
+
+type Indices<const P: usize, const V: usize> = Option<([usize; P], [usize; V])>;
 
 impl<const P: usize, const V: usize> Finder<P, V> {
     pub fn new(params: [&'static str; P], vars: [&'static str; V]) -> Self {
         params.iter().for_each(|p| assert_looked_up(p, false));
         vars.iter().for_each(|v| assert_looked_up(v, true));
-        let (ap, av) = (
-            params.map(|p| PREPARED.index(p, false)),
-            vars.map(|v| PREPARED.index(v, true)),
-        );
-        let complete = ap.iter().chain(&av).all(Option::is_some);
-        let at = complete.then(|| (ap.map(|i| i.unwrap_or(0)), av.map(|i| i.unwrap_or(0))));
-        Finder { params, vars, at }
+        let at = |w: &crate::model::Wanted| -> Indices<P, V> {
+            let (ap, av) = (params.map(|p| w.index(p, false)), vars.map(|v| w.index(v, true)));
+            let complete = ap.iter().chain(&av).all(Option::is_some);
+            complete.then(|| (ap.map(|i| i.unwrap_or(0)), av.map(|i| i.unwrap_or(0))))
+        };
+        Finder {
+            params,
+            vars,
+            at: at(&PREPARED),
+            at_generated: at(&GENERATED),
+        }
     }
 
     #[allow(clippy::type_complexity)]
     pub fn get<'j>(&self, jail: &'j Jail) -> ([Option<&'j Entry>; P], [Option<&'j Entry>; V]) {
-        match (&self.at, &jail.wanted) {
-            (Some((ap, av)), Some(w)) if std::ptr::eq(w.names, &PREPARED) => {
+        let Some(w) = &jail.wanted else {
+            return entries(jail, self.params, self.vars);
+        };
+        let at = if std::ptr::eq(w.names, &PREPARED) {
+            &self.at
+        } else if std::ptr::eq(w.names, &GENERATED) {
+            // A name generate does not keep would read as unset.
+            assert!(
+                self.at_generated.is_some(),
+                "{:?} {:?}: not all in locate::GENERATE_READS",
+                self.params,
+                self.vars
+            );
+            &self.at_generated
+        } else {
+            &None
+        };
+        match at {
+            Some((ap, av)) => {
                 let entry = |i: &usize| {
                     let e = usize::from(w.at.get(*i).copied().unwrap_or(0));
                     e.checked_sub(1).and_then(|e| jail.entries.get(e))
                 };
                 (ap.each_ref().map(entry), av.each_ref().map(entry))
             }
-            _ => entries(jail, self.params, self.vars),
+            None => entries(jail, self.params, self.vars),
         }
     }
 }

@@ -162,6 +162,14 @@ pub fn prepare(parsed: &Parsed) -> Prepared {
     }
 }
 
+/// `prepare` keeping only what generate reads (`locate::GENERATED`), for a plan that
+/// lints nothing: the merge, and so its errors, are the same.
+fn prepare_generate(parsed: &Parsed) -> Prepared {
+    Prepared {
+        cfg: model::load_filtered(parsed, &admins, Some(&crate::locate::GENERATED)),
+    }
+}
+
 /// A statement of the admin's configuration (`Prepared`): not one jailvol wrote, but
 /// for the md units it wrote back.
 fn admins(p: &crate::parse::jailconf::CfParam) -> bool {
@@ -205,7 +213,7 @@ pub fn generate_each<F: Files>(
     opts: &Options,
     files: &mut F,
 ) -> Result<Plan, Stop<F::Error>> {
-    let prep = prepare(&parsed);
+    let prep = prepare_generate(&parsed);
     let (plan, splices) = generate_from(&parsed, Held::Owned(prep), opts, None, files, false)?;
     // Moved out, and the rest dropped now: a field moved out of a struct leaves the
     // others alive to the end of the scope.
@@ -518,7 +526,9 @@ impl<'p> JailFiles<'p> {
         };
         if let Some(msg) = geli_refused(v, self.opts.style) {
             let loc = crate::locate::statement(self.parsed, jail, crate::settings::VAR_ENCRYPT, true);
-            return Err(vec![Lint::BadVolumeSettings.diag(loc, msg).with_jail(&v.jail)]);
+            return Err(vec![
+                Lint::BadVolumeSettings.diag(loc, msg).with_jail(v.jail.as_str()),
+            ]);
         }
         if self.opts.style != Style::Hooks {
             self.mountprog_refusal(v, jail).map_err(|e| vec![e])?;
@@ -664,7 +674,7 @@ impl<'p> JailFiles<'p> {
             };
             return Err(Lint::BadVolumeSettings
                 .diag(loc, fstab::equals_message(&v.jail, &v.file))
-                .with_jail(&v.jail)
+                .with_jail(v.jail.as_str())
                 .with_note(
                     "the hooks style (FreeBSD 12.2 and later) passes the container as a quoted argument",
                 ));
@@ -732,7 +742,7 @@ fn verify(parsed: &Parsed, cfg: &Config, vols: &[Volume], owners: &[usize]) -> R
                             v.jail
                         ),
                     )
-                    .with_jail(&v.jail),
+                    .with_jail(v.jail.as_str()),
             );
         }
     }
