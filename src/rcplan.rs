@@ -188,7 +188,7 @@ fn jail_lines(
     let fstab = fstab_of(vars, jv, &v.jail);
     if let Some(msg) = crate::plan::geli_refused(v, opts.style) {
         let loc = origin(block, true, crate::settings::VAR_ENCRYPT).or_else(|| block.loc.clone());
-        return Err(Lint::BadVolumeSettings.diag(loc, msg).with_jail(&v.jail));
+        return Err(Lint::BadVolumeSettings.diag(loc, msg).with_jail(v.jail.as_str()));
     }
     let bad = |s: &str| fstab::refused(s, Carry::Verbatim).is_some();
     if bad(&v.file) || bad(&v.path) || bad(&fstab) {
@@ -208,7 +208,7 @@ fn jail_lines(
             .or_else(|| block.loc.clone());
         return Err(Lint::BadVolumeSettings
             .diag(loc, fstab::equals_message(&v.jail, &v.file))
-            .with_jail(&v.jail));
+            .with_jail(v.jail.as_str()));
     }
     let lines = match opts.style {
         Style::Seed => {

@@ -442,11 +442,11 @@ pub fn inspect(
         None
     };
     JailStatus {
-        name: v.jail.clone(),
+        name: v.jail.to_string(),
         status: problems.first().map_or("ok", |p| p.word()),
         problems,
         running,
-        file: v.file.clone(),
+        file: v.file.to_string(),
         exists,
         size_configured: v.size,
         size_actual,
@@ -454,7 +454,7 @@ pub fn inspect(
         unit_configured: v.unit,
         units_attached,
         unit_backing,
-        path: v.path.clone(),
+        path: v.path.to_string(),
         mounted_from,
         encryption: v.geli_keyfile.as_ref().map(|_| crate::settings::ENCRYPT_GELI),
         keyfile: v.geli_keyfile.clone(),
@@ -753,10 +753,10 @@ mod tests {
     fn vol(jail: &str, unit: Option<u32>) -> Volume {
         Volume {
             jail: jail.into(),
-            path: format!("/j/{jail}"),
+            path: format!("/j/{jail}").into(),
             size: 64 << 20,
             size_text: "64M".into(),
-            file: format!("/j/{jail}.ufs"),
+            file: format!("/j/{jail}.ufs").into(),
             unit,
             geli_keyfile: None,
         }

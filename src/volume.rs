@@ -4,6 +4,7 @@
 //! `$volume_md_unit`, `$volume_encrypt`, `$volume_keyfile`), so they live in the admin's own jail.conf, per jail or in a
 //! wildcard block. A jail without `volume_size` is not managed.
 
+use compact_str::CompactString;
 use std::collections::BTreeSet;
 
 use crate::diag::{Diag, Loc};
@@ -28,13 +29,13 @@ pub const FIRST_UNIT: u32 = 100;
 /// A managed jail's container.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Volume {
-    pub jail: String,
+    pub jail: CompactString,
     /// The jail's root (`path`), where the container is mounted.
-    pub path: String,
+    pub path: CompactString,
     pub size: u64,
     /// The size as written, e.g. `2G`.
-    pub size_text: String,
-    pub file: String,
+    pub size_text: CompactString,
+    pub file: CompactString,
     /// None until `generate` assigns one.
     pub unit: Option<u32>,
     /// `$volume_encrypt = geli;`: the container is a geli(8) provider on the md unit,
@@ -275,11 +276,11 @@ fn volume_of(
     };
     let geli_keyfile = geli_of(encrypt, keyfile, &path)?;
     Ok(Volume {
-        jail: j.name.clone(),
-        path,
+        jail: j.name.as_str().into(),
+        path: path.into(),
         size,
-        size_text: size_text.to_owned(),
-        file,
+        size_text: size_text.into(),
+        file: file.into(),
         unit,
         geli_keyfile,
     })
@@ -374,7 +375,7 @@ fn shared(cfg: &Config, parsed: Option<&Parsed>, vols: &[Volume], at: &[usize], 
                             a.jail, a.file
                         ),
                     )
-                    .with_jail(&a.jail),
+                    .with_jail(a.jail.as_str()),
             );
         } else {
             files.insert(&a.file, &a.jail);
@@ -387,7 +388,7 @@ fn shared(cfg: &Config, parsed: Option<&Parsed>, vols: &[Volume], at: &[usize], 
                             loc(ji, VAR_UNIT),
                             format!("{}: md unit {u} is also used by jail \"{first}\"", a.jail),
                         )
-                        .with_jail(&a.jail),
+                        .with_jail(a.jail.as_str()),
                 );
             } else {
                 units.insert(u, &a.jail);
@@ -408,7 +409,7 @@ pub fn assign_units(vols: &mut [Volume]) -> Vec<(String, u32)> {
         }
         v.unit = Some(next);
         used.insert(next);
-        assigned.push((v.jail.clone(), next));
+        assigned.push((v.jail.to_string(), next));
     }
     assigned
 }
@@ -508,10 +509,10 @@ mod tests {
     fn units_fill_from_100_skipping_taken_ones() {
         let v = |j: &str, u: Option<u32>| Volume {
             jail: j.into(),
-            path: format!("/j/{j}"),
+            path: format!("/j/{j}").into(),
             size: 1 << 30,
             size_text: "1G".into(),
-            file: format!("/j/{j}.ufs"),
+            file: format!("/j/{j}.ufs").into(),
             unit: u,
             geli_keyfile: None,
         };

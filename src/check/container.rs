@@ -90,11 +90,11 @@ pub fn lint_sites<'a>(loader: &Loader, sites: impl Iterator<Item = Site<'a>>, ho
             r.push(
                 Lint::MissingJailPath
                     .diag(at, format!("{}: path {} {msg}", v.jail, v.path))
-                    .with_jail(&v.jail),
+                    .with_jail(v.jail.as_str()),
             );
         }
         let real = loader.real_path(&v.file);
-        let d = |lint: Lint, msg: String| lint.diag(loc.clone(), msg).with_jail(&v.jail);
+        let d = |lint: Lint, msg: String| lint.diag(loc.clone(), msg).with_jail(v.jail.as_str());
         // Containers of a directory that does not exist (a CI checkout has none) are
         // missing without asking for each.
         let dir = parent(&real);
@@ -185,7 +185,7 @@ pub fn lint_sites<'a>(loader: &Loader, sites: impl Iterator<Item = Site<'a>>, ho
 /// JV018 for the container at `real`, None when its UFS2 superblock is where FreeBSD
 /// puts it.
 fn superblock_finding(real: &Path, v: &Volume, loc: Option<&Loc>) -> Option<Diag> {
-    let d = |lint: Lint, msg: String| lint.diag(loc.cloned(), msg).with_jail(&v.jail);
+    let d = |lint: Lint, msg: String| lint.diag(loc.cloned(), msg).with_jail(v.jail.as_str());
     match superblock(real) {
         Ok(Superblock::Ufs2(65536)) => None,
         // Mounts, but not where FreeBSD's own tools put it: a warning.
@@ -198,7 +198,7 @@ fn superblock_finding(real: &Path, v: &Volume, loc: Option<&Loc>) -> Option<Diag
                         v.jail, v.file
                     ),
                 )
-                .with_jail(&v.jail),
+                .with_jail(v.jail.as_str()),
         ),
         Ok(Superblock::Ufs1(_)) => Some(d(
             Lint::NoSuperblock,

@@ -49,6 +49,6 @@ pub fn lint(loader: &Loader, parsed: &Parsed, vols: &Collected, cfg: &Config, r:
             ),
             Ok(_) => continue,
         };
-        r.push(Lint::GeliKeyfile.diag(loc, msg).with_jail(&v.jail));
+        r.push(Lint::GeliKeyfile.diag(loc, msg).with_jail(v.jail.as_str()));
     }
 }

@@ -89,7 +89,7 @@ pub struct Target {
 impl Target {
     pub fn new(v: &Volume, source: &Source, map: &dyn Fn(&str) -> String) -> Target {
         Target {
-            jail: v.jail.clone(),
+            jail: v.jail.to_string(),
             file: map(&v.file),
             size: v.size,
             unit: v.unit,

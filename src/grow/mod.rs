@@ -197,7 +197,7 @@ pub struct Target {
 impl Target {
     pub fn new(v: &Volume, file: String, unit: u32, file_size: u64, new: u64, sparse: bool) -> Target {
         Target {
-            jail: v.jail.clone(),
+            jail: v.jail.to_string(),
             file,
             unit,
             old: v.size,

@@ -30,7 +30,7 @@ pub fn jail_names(input: &input::Options, all: bool) -> Vec<String> {
         return cfg.jails.into_iter().map(|j| j.name).collect();
     }
     match volume::collect(&cfg, parsed.as_ref()) {
-        Ok(vols) => vols.into_iter().map(|v| v.jail).collect(),
+        Ok(vols) => vols.into_iter().map(|v| v.jail.into_string()).collect(),
         Err(_) => Vec::new(),
     }
 }

@@ -91,7 +91,7 @@ fn conf_edit(
     let record = cfg
         .jails
         .iter()
-        .find(|j| &j.name == jail)
+        .find(|j| j.name == jail)
         .map(|j| j.record)
         .ok_or_else(|| usage(format!("no jail \"{jail}\"")))?;
     let (file, new_text) = grow::config_edit(parsed, record, &format_size(new))

@@ -155,7 +155,7 @@ pub fn pick_jails(
 ) -> anyhow::Result<Vec<volume::Volume>> {
     let mut out = Vec::new();
     for name in names {
-        match vols.iter().find(|v| &v.jail == name) {
+        match vols.iter().find(|v| v.jail == name) {
             Some(v) => out.push(v.clone()),
             None if cfg.jails.iter().any(|j| &j.name == name) => anyhow::bail!(
                 Diag::error(
