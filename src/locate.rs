@@ -92,9 +92,9 @@ pub struct Finder<const P: usize, const V: usize> {
     params: [&'static str; P],
     vars: [&'static str; V],
     /// Each name's index in `PREPARED` (parameters, then variables).
-    at: Option<([usize; P], [usize; V])>,
+    at: Indices<P, V>,
     /// The same in `GENERATED`; None when it lacks one of the names.
-    at_generated: Option<([usize; P], [usize; V])>,
+    at_generated: Indices<P, V>,
 }
 
 type Indices<const P: usize, const V: usize> = Option<([usize; P], [usize; V])>;

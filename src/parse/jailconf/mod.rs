@@ -38,7 +38,7 @@ pub const MAX_BLOCK_DEPTH: usize = 10_000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VarRef {
     pub name: Text,
-    /// 32 bits, as `CfParam::start`: a file is at most 4 GiB (`parse_source`).
+    /// 32 bits, as `CfParam::start`: a file is at most 4 GiB (`too_large`).
     pub pos: u32,
     /// Offset of the `$` in the source, for messages.
     pub at: u32,
@@ -85,7 +85,7 @@ pub struct CfParam {
     pub values: SmallVec<[CfString; 1]>,
     pub source: Arc<Source>,
     /// Byte range of the whole statement, from the name to the `;` included. 32 bits
-    /// (a file is at most 4 GiB, `parse_source`): a file has a statement every few
+    /// (a file is at most 4 GiB, `too_large`): a file has a statement every few
     /// dozen bytes, and the parse was six times the size of the file.
     pub start: u32,
     pub end: u32,
@@ -109,7 +109,7 @@ impl CfParam {
     }
 }
 
-/// An offset of a file of at most 4 GiB (`parse_source` refuses larger ones) in the
+/// An offset of a file of at most 4 GiB (`too_large` refuses larger ones) in the
 /// 32 bits the parse keeps it in.
 pub(crate) fn offset(at: usize) -> u32 {
     u32::try_from(at).unwrap_or(u32::MAX)
@@ -212,7 +212,7 @@ pub struct Cut {
 /// A file past 4 GiB, which the parse's 32-bit offsets (`offset`) cannot reach, is
 /// refused (jail(8) would read it; no configuration is near that size).
 pub(crate) fn too_large(source: &Arc<Source>) -> Result<(), Diag> {
-    if u32::try_from(source.text.len()).is_ok() {
+    if offsets_reach(source.text.len()) {
         return Ok(());
     }
     Err(Diag::error(
@@ -220,6 +220,11 @@ pub(crate) fn too_large(source: &Arc<Source>) -> Result<(), Diag> {
         "larger than 4 GiB: jailvol reads configuration files up to 4 GiB",
     )
     .with_exit(crate::diag::exit::DATAERR))
+}
+
+/// Whether every offset of a text of `len` bytes, and its end, fit in 32 bits.
+fn offsets_reach(len: usize) -> bool {
+    u32::try_from(len).is_ok()
 }
 
 /// Parse `host_path` (or `-` for standard input) and its includes.

@@ -491,3 +491,15 @@ fn depends_is_noted_by_either_path() {
         }
     }
 }
+
+/// The largest text whose offsets and end the parse's 32 bits hold is read; one byte
+/// more is refused (`too_large`), and `offset` saturates rather than wraps.
+#[test]
+fn offsets_reach_4_gib_and_no_further() {
+    let max = u32::MAX as usize;
+    assert!(offsets_reach(max));
+    assert!(!offsets_reach(max + 1));
+    assert_eq!(offset(max), u32::MAX);
+    assert_eq!(offset(max + 1), u32::MAX);
+    assert_eq!(offset(17), 17);
+}
