@@ -445,7 +445,7 @@ fn push_config_files<F: Files>(
         };
         out.file(Artifact {
             path: src.name.clone(),
-            content: edited.unwrap_or_else(|| src.text.clone()),
+            content: edited.unwrap_or_else(|| String::clone(&src.text)),
             mode: 0o644,
             owned: false,
         })?;

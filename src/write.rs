@@ -57,11 +57,11 @@ impl Comparer {
     pub fn change(&mut self, loader: &Loader, a: &Artifact) -> Result<Change, Diag> {
         // A configuration read from a pipe (`-f <(…)`): what it held is what it is now.
         if let Some(src) = loader.stream(&a.path) {
-            return Ok(if src.text == a.content {
+            return Ok(if *src.text == a.content {
                 Change::Unchanged
             } else {
                 Change::Update {
-                    old: src.text.clone(),
+                    old: String::clone(&src.text),
                 }
             });
         }

@@ -406,7 +406,7 @@ fn as_read(parsed: &Parsed, a: &Artifact) -> bool {
         && parsed
             .sources
             .iter()
-            .any(|s| s.name == a.path && s.text == a.content)
+            .any(|s| s.name == a.path && *s.text == a.content)
 }
 
 /// What a comparison found, None for a file that is as generate would write it.

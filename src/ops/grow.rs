@@ -107,7 +107,7 @@ fn conf_edit(
         .sources
         .iter()
         .find(|s| s.name == file)
-        .map(|s| s.text.clone())
+        .map(|s| String::clone(&s.text))
         .unwrap_or_default();
     let edit = ConfEdit {
         real: loader.real_path(&file),

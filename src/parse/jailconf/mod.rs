@@ -8,6 +8,8 @@
 mod lexer;
 mod parser;
 #[cfg(test)]
+mod split_tests;
+#[cfg(test)]
 mod tests;
 mod text;
 
@@ -23,6 +25,8 @@ pub use lexer::debug_tokens;
 pub use text::Text;
 
 use parser::Parser;
+#[cfg(test)]
+use parser::split_point;
 
 /// jail(8) gives up past this include depth (config.c MAX_INCLUDE_DEPTH).
 pub const MAX_INCLUDE_DEPTH: usize = 32;

@@ -13,7 +13,7 @@ fn parse_with(text: &str, fast: bool) -> Result<Parsed, Diag> {
 }
 
 /// Everything a parse holds, texts with how they are kept (span or own bytes).
-fn dump(r: &Result<Parsed, Diag>) -> String {
+pub(super) fn dump(r: &Result<Parsed, Diag>) -> String {
     fn t(x: &Text) -> String {
         x.describe()
     }
@@ -93,7 +93,7 @@ fn same_both_ways(text: &str) -> Result<(), String> {
     }
 }
 
-mod prop {
+pub(super) mod prop {
     use super::same_both_ways;
     use proptest::prelude::*;
 
@@ -214,7 +214,7 @@ mod prop {
             })
     }
 
-    fn conf() -> impl Strategy<Value = String> {
+    pub(in crate::parse::jailconf) fn conf() -> impl Strategy<Value = String> {
         let item = prop_oneof![
             8 => statement(),
             1 => "[a-z*.]{1,4}".prop_map(|n| format!("{n} {{\n")),

@@ -120,6 +120,14 @@ impl Lexer {
         }
     }
 
+    /// A scanner that starts at `at`, between two tokens (split.rs).
+    pub(super) fn starting_at(source: Arc<Source>, at: usize) -> Lexer {
+        let mut l = Lexer::new(source);
+        l.pos = at;
+        l.prev_end = at;
+        l
+    }
+
     /// Nothing is queued and the last token was punctuation (or there was none): the
     /// state `punct` leaves, where a statement can be read without the token queue.
     pub(super) fn clean(&self) -> bool {

@@ -165,7 +165,7 @@ pub(super) enum Fast {
 /// Past blanks and comments from `i`; None at an unterminated `/*` (the token path
 /// reports it).
 #[inline]
-fn skip_trivia(b: &[u8], mut i: usize) -> Option<usize> {
+pub(super) fn skip_trivia(b: &[u8], mut i: usize) -> Option<usize> {
     // Mostly a newline and a tab or two between statements: those inline, comments not.
     while let Some(&c) = b.get(i) {
         match c {

@@ -4,8 +4,10 @@
 
 mod fast;
 mod include;
+mod split;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use smallvec::SmallVec;
 
@@ -20,6 +22,10 @@ use crate::lint::Lint;
 use crate::parse::loader::Loader;
 use crate::parse::text2lval::decode_into;
 use fast::Fast;
+use split::Reached;
+pub(super) use split::Split;
+#[cfg(test)]
+pub(super) use split::split_point;
 
 // Statements (jailparse.y):
 //
@@ -53,6 +59,24 @@ pub(super) struct Parser<'l> {
     /// Read statements of the common shape straight from the bytes (`fast_statement`);
     /// off in tests that compare the two ways.
     fast: bool,
+    /// Whether a large file is read in two halves at once (split.rs).
+    pub(super) split: Split,
+    /// Set when this parser reads a second half (split.rs): the first half's parser
+    /// sets the flag when it no longer needs the result.
+    region: Option<&'l AtomicBool>,
+    /// This second half gave up: it needs the first half's state.
+    bailed: bool,
+    /// A second half was read and joined (tests ask whether a split was taken).
+    pub(super) joined: bool,
+}
+
+/// Where `Parser::conf` stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    /// At the end of the file.
+    Eof,
+    /// At the boundary it was given, between two top-level items (split.rs).
+    Split,
 }
 
 /// The parser's view of the scanner: jailparse.y needs one token of lookahead past the
@@ -188,6 +212,10 @@ impl<'l> Parser<'l> {
             last_size: 0,
             vars: Vec::new(),
             fast,
+            split: Split::Auto,
+            region: None,
+            bailed: false,
+            joined: false,
         }
     }
 }
@@ -217,7 +245,12 @@ impl Parser<'_> {
             line_at: (0, 1),
             depth: 0,
         };
-        self.conf(&mut s, is_stdin)?;
+        match self.boundary(&s) {
+            Some(at) => self.conf_split(&mut s, is_stdin, at)?,
+            None => {
+                self.conf(&mut s, is_stdin, None)?;
+            }
+        }
         let source = s.source();
         let cuts = s.lexer.cuts.iter().map(|&(at, opener)| Cut {
             loc: Loc::new(source, at),
@@ -229,13 +262,26 @@ impl Parser<'_> {
 
     /// Statements and blocks to the end of the file. Blocks are a loop with the open ones
     /// on `open`, not a recursion: jail(8) takes thousands of levels (`yacc_overflow`),
-    /// more than a thread's stack holds frames for.
-    fn conf(&mut self, s: &mut Stream, is_stdin: bool) -> Result<(), Diag> {
+    /// more than a thread's stack holds frames for. With `stop`, it stops there if it
+    /// is a boundary between two top-level items (split.rs).
+    fn conf(&mut self, s: &mut Stream, is_stdin: bool, mut stop: Option<usize>) -> Result<Ended, Diag> {
         // The blocks of this file still open; an included file has its own (jail(8) runs
         // yyparse on it with a stack of its own), sharing `current` and `block_depth`.
         let mut open: Vec<Open> = Vec::new();
         loop {
             s.depth = open.len();
+            if open.is_empty() {
+                if let Some(at) = stop {
+                    match split::reached(s, at) {
+                        Reached::Before => {}
+                        Reached::Here => return Ok(Ended::Split),
+                        Reached::Past => stop = None,
+                    }
+                }
+                if self.cancelled() && self.bail() {
+                    return Err(gave_up());
+                }
+            }
             if s.fast && s.lexer.clean() {
                 match self.fast_item(s) {
                     Fast::Statement(param) => {
@@ -261,7 +307,7 @@ impl Parser<'_> {
             }
             let t = *s.peek()?;
             match t.kind {
-                Kind::Eof if open.is_empty() => return Ok(()),
+                Kind::Eof if open.is_empty() => return Ok(Ended::Eof),
                 Kind::Eof => return Err(s.syntax_error(&t, "\"}\" to close the block")),
                 Kind::Punct(b'}') if !open.is_empty() => {
                     s.bump()?;
@@ -422,7 +468,12 @@ impl Parser<'_> {
         if let Some(e) = yacc_statement_overflow(s, &param) {
             return Err(e);
         }
-        if !param.is_var && param.op == Op::NameVal && param.name == ".include" {
+        let include = !param.is_var && param.op == Op::NameVal && param.name == ".include";
+        // A second half cannot place these (split.rs).
+        if (include || self.current.is_none()) && self.bail() {
+            return Err(gave_up());
+        }
+        if include {
             return self.include(s, &param, is_stdin);
         }
         let target = match self.current {
@@ -661,6 +712,11 @@ fn yacc_statement_overflow(s: &Stream, param: &CfParam) -> Option<Diag> {
              here; this statement needs {peak}"
         )),
     )
+}
+
+/// The error a second half that gave up returns (split.rs); never shown.
+fn gave_up() -> Diag {
+    Diag::error(None, "internal: the second half needs the first")
 }
 
 fn internal() -> Diag {

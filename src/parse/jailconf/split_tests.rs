@@ -1,0 +1,180 @@
+//! A file read in two halves at once (parser/split.rs) against the same file read in
+//! one piece: for every offset the second half could start at, the parse (records,
+//! warnings, cuts, errors) is the same.
+
+use super::parser::{Parser, Split};
+use super::split_point;
+use super::tests::dump;
+use super::*;
+
+/// The parse of `text` with `split`, and whether a second half was joined.
+fn parse_split(loader: &Loader, text: &str, split: Split) -> (Result<Parsed, Diag>, bool) {
+    let mut p = Parser::new(loader, true);
+    p.split = split;
+    let r = p.parse_config(Source::new("t.conf", text), false);
+    let joined = p.joined;
+    (r.map(|()| p.out), joined)
+}
+
+/// `text` split at each offset of `offsets` parses as in one piece; returns how many
+/// splits were taken.
+fn same_at(loader: &Loader, text: &str, offsets: impl Iterator<Item = usize>) -> Result<usize, String> {
+    let whole = dump(&parse_split(loader, text, Split::Never).0);
+    let mut taken = 0;
+    for at in offsets {
+        let (r, joined) = parse_split(loader, text, Split::At(at));
+        let halves = dump(&r);
+        if halves != whole {
+            return Err(format!(
+                "text {text:?} split at {at}:\n--- one piece\n{whole}--- two halves\n{halves}"
+            ));
+        }
+        // Block lines are counted by each half from where it starts.
+        for b in r.iter().flat_map(|p| &p.jails).filter_map(|j| j.block.as_ref()) {
+            if b.line != b.source.line(b.header) {
+                return Err(format!(
+                    "text {text:?} split at {at}: block at {} on line {}",
+                    b.header, b.line
+                ));
+            }
+        }
+        taken += usize::from(joined);
+    }
+    Ok(taken)
+}
+
+const TEXTS: &[&str] = &[
+    "* {\n\tpath = \"/j/$name\";\n}\n\na {\n\t$id = 1;\n\tip4.addr = \"10.0.0.$id\";\n}\n\nb {\n\tpersist;\n}\n",
+    // Nested blocks, a wildcard after the jails, marked statements, depend.
+    "a {\n b { p = 1; }\n}\nc { depend = a; q = \"x\"; # jailvol\n}\n\"web*\" { r; }\nd { e { f { g; } } }\n",
+    // Statements outside blocks after the first block (the second half gives up).
+    "a { p; }\nglobal = 1;\nb { q; }\nmore = 2;\nc { }\n",
+    // Comments and strings across lines, cuts, an escape, CRLF.
+    "a { p = x#cut\n; }\r\n/* b {\n} */\nb { s = \"multi\nline\"; t = 'q'; }\n// c { }\nc { u = /x//y; v = a\\ b; }\n",
+    // `.include` in a block and at the top (read through a sealed loader: an error).
+    "a { p; }\nb { .include \"/x.conf\"; }\nc { }\n",
+    "a { p; }\n.include \"/x.conf\";\nc { }\n",
+    // Syntax errors in either half, an unterminated comment, an unclosed block.
+    "a { p = ; }\nb { q; }\nc { r; }\n",
+    "a { p; }\nb { q; }\nc { r = ; }\n",
+    "a { p; }\nb { q; }\n/* c { r; }\n",
+    "a { p; }\nb { q;\nc { r; }\n",
+    "a { p; }\n}\nb { q; }\n",
+    // Names of other shapes, non-ASCII text, empty statements.
+    "\"q n\" { p = \"é\"; }\n;\n'w' { $v = 1; p = \"$v\"; }\n${x} = 2;\nz { }\n",
+];
+
+#[test]
+fn a_split_anywhere_parses_as_one_piece() {
+    let loader = Loader::sealed();
+    let mut taken = 0;
+    for text in TEXTS {
+        match same_at(&loader, text, 0..=text.len()) {
+            Ok(n) => taken += n,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    // Most offsets are no boundary (the first half reads past them and the second is
+    // dropped); some are.
+    assert!(taken > 10, "only {taken} splits taken");
+}
+
+/// An `.include` that is read, in the second half: the first half's parser reads it
+/// (the second gives up), so the sources stay in the order jail(8) reads them.
+#[test]
+fn an_include_in_the_second_half_is_read_in_order() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let inc = d.path().join("inc.conf");
+    std::fs::write(&inc, "x { p = 1; }\n").expect("write");
+    let text = format!("a {{ p; }}\nb {{ .include \"{}\"; }}\nc {{ }}\n", inc.display());
+    let loader = Loader::new(None);
+    let at = text.find("b {").expect("b");
+    if let Err(e) = same_at(&loader, &text, 0..=text.len()) {
+        panic!("{e}");
+    }
+    let (r, joined) = parse_split(&loader, &text, Split::At(at));
+    let names: Vec<String> = r
+        .expect("parse")
+        .jails
+        .iter()
+        .map(|j| j.name.to_string())
+        .collect();
+    assert_eq!(names, ["a", "b", "b.x", "c"]);
+    assert!(!joined, "the second half read an include");
+}
+
+/// A large file is split where `split_point` guesses, and the halves are joined.
+#[test]
+fn a_large_file_is_read_in_two_halves() {
+    let mut text = String::from("* {\n\tpath = \"/jails/$name\";\n}\n\n");
+    for i in 0..12_000 {
+        text += &format!(
+            "web{i} {{\n\t$id = {i};\n\thost.hostname = \"web{i}.example.org\";\n\tip4.addr = \"lo1|10.0.0.${{id}}\";\n\tx = a#cut\n;\n\tpersist;\n}}\n\n"
+        );
+    }
+    assert!(text.len() > 1 << 20);
+    let at = split_point(text.as_bytes()).expect("a boundary");
+    assert!(
+        text[..at].ends_with("}\n\n") && text[at..].starts_with("web"),
+        "{at}"
+    );
+    let loader = Loader::sealed();
+    let (halves, joined) = parse_split(&loader, &text, Split::Auto);
+    assert!(joined || std::thread::available_parallelism().map_or(1, |n| n.get()) < 2);
+    assert_eq!(dump(&halves), dump(&parse_split(&loader, &text, Split::Never).0));
+}
+
+/// The fixtures and the corpus, split at the start of every line.
+#[test]
+fn fixtures_and_corpus_split_at_every_line() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["fixtures/jailconf", "fixtures/generate", "fixtures/check"] {
+        for e in std::fs::read_dir(root.join(dir)).into_iter().flatten().flatten() {
+            for name in ["input.conf", "jail.conf", "etc/jail.conf"] {
+                files.push(e.path().join(name));
+            }
+        }
+    }
+    let corpus =
+        std::fs::read_dir(root.join("../shared/corpus")).expect("../shared/corpus beside the checkout");
+    files.extend(
+        corpus
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.to_string_lossy().contains("jail")),
+    );
+    let loader = Loader::sealed();
+    let (mut seen, mut taken) = (0, 0);
+    for f in files {
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        seen += 1;
+        let lines = std::iter::once(0).chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        match same_at(&loader, &text, lines) {
+            Ok(n) => taken += n,
+            Err(e) => panic!("{}: {e}", f.display()),
+        }
+    }
+    assert!(seen > 50 && taken > 100, "{seen} files, {taken} splits taken");
+}
+
+mod prop {
+    use super::super::tests::prop::conf;
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+        /// Statement-shaped input split at a random offset.
+        #[test]
+        fn split_statements_parse_as_one_piece(text in conf(), at in 0usize..2000) {
+            let at = (at % (text.len() + 1)).min(text.len());
+            if let Err(e) = same_at(&Loader::sealed(), &text, std::iter::once(at)) {
+                prop_assert!(false, "{}", e);
+            }
+        }
+    }
+}
