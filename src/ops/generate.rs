@@ -92,8 +92,7 @@ impl JsonDoc {
 /// written.
 pub fn generate(opts: &Options, warn: Warn, diff_out: &mut dyn std::io::Write) -> anyhow::Result<Outcome> {
     let inputs = input::select(&opts.input)?;
-    // Its peak memory is a goal: the parse stays on one thread (`Loader::one_thread`).
-    let loader = inputs.loader().one_thread();
+    let loader = inputs.loader();
     let mut out = Out {
         loader: &loader,
         opts,

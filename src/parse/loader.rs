@@ -21,8 +21,6 @@ pub struct Loader {
     /// Files read with `read_kept`, by name: ezjail's per-jail files, which the rc.conf
     /// evaluation sources and the ezjail listing reads again for rcorder's headers.
     kept: Arc<Mutex<HashMap<String, Arc<Source>>>>,
-    /// Parse each file on this thread only (`one_thread`).
-    one_thread: bool,
 }
 
 impl Loader {
@@ -39,21 +37,6 @@ impl Loader {
             sealed: true,
             ..Loader::default()
         }
-    }
-
-    /// This loader with large jail.conf files parsed on the calling thread alone, not in
-    /// two halves at once (parser/split.rs). For `generate`, whose peak memory is a
-    /// goal: glibc gives the second thread a heap of its own, and what is freed there
-    /// is not reused by the first thread's later allocations (a fifth more at the peak
-    /// for 50,000 jails).
-    pub fn one_thread(mut self) -> Loader {
-        self.one_thread = true;
-        self
-    }
-
-    /// Whether `one_thread` was asked for.
-    pub fn is_one_thread(&self) -> bool {
-        self.one_thread
     }
 
     /// Where a host path lives on this machine.

@@ -111,12 +111,7 @@ impl<'l> Parser<'l> {
     pub(super) fn boundary(&self, s: &Stream) -> Option<usize> {
         // Only a file read at the top (an included one is read inside its includer's
         // state), on the fast path (no NUL byte).
-        if self.depth != 0
-            || self.block_depth != 0
-            || !s.fast
-            || self.region.is_some()
-            || self.loader.is_one_thread()
-        {
+        if self.depth != 0 || self.block_depth != 0 || !s.fast || self.region.is_some() {
             return None;
         }
         let b = s.lexer.source.text.as_bytes();
