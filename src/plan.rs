@@ -96,11 +96,66 @@ impl Default for Options {
 pub struct Artifact {
     /// Path as the host sees it.
     pub path: String,
-    pub content: String,
+    pub content: Content,
     pub mode: u32,
     /// true: a file jailvol owns (starts with OWNED_MARK); false: the admin's own file,
     /// edited in place.
     pub owned: bool,
+}
+
+/// What an artifact holds: text jailvol made, or a configuration file's text as read,
+/// shared with its `Source` (a jail.conf of thousands of jails is megabytes, and
+/// `check` of a clean tree only compares it with itself).
+#[derive(Debug, Clone)]
+pub enum Content {
+    Made(String),
+    Read(Arc<String>),
+}
+
+impl std::ops::Deref for Content {
+    type Target = String;
+    fn deref(&self) -> &String {
+        match self {
+            Content::Made(s) => s,
+            Content::Read(s) => s,
+        }
+    }
+}
+
+impl From<String> for Content {
+    fn from(s: String) -> Content {
+        Content::Made(s)
+    }
+}
+
+/// Equal when the texts are, however each is held.
+impl PartialEq for Content {
+    fn eq(&self, other: &Content) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Content {}
+
+impl std::fmt::Display for Content {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl From<Content> for String {
+    fn from(c: Content) -> String {
+        match c {
+            Content::Made(s) => s,
+            Content::Read(s) => Arc::unwrap_or_clone(s),
+        }
+    }
+}
+
+impl From<&str> for Content {
+    fn from(s: &str) -> Content {
+        Content::Made(s.to_owned())
+    }
 }
 
 #[derive(Debug, Default)]
@@ -387,7 +442,7 @@ fn generate_from<F: Files>(
     if helper {
         out.file(Artifact {
             path: opts.helper.clone(),
-            content: shell::helper_script(),
+            content: shell::helper_script().into(),
             mode: 0o755,
             owned: true,
         })
@@ -445,7 +500,7 @@ fn push_config_files<F: Files>(
         };
         out.file(Artifact {
             path: src.name.clone(),
-            content: edited.unwrap_or_else(|| String::clone(&src.text)),
+            content: edited.map_or_else(|| Content::Read(Arc::clone(&src.text)), Content::Made),
             mode: 0o644,
             owned: false,
         })?;
@@ -574,7 +629,7 @@ impl<'p> JailFiles<'p> {
         }
         Artifact {
             path: ours,
-            content,
+            content: content.into(),
             mode: 0o644,
             owned: true,
         }

@@ -105,7 +105,7 @@ pub fn generate(
         let text = strip_unit_lines(&set_vars(&rc.text, rc, vars, &rc_sets), &unmanaged_jv);
         plan.artifacts.push(Artifact {
             path: rc.name.clone(),
-            content: text,
+            content: text.into(),
             mode: 0o644,
             owned: false,
         });
@@ -260,7 +260,7 @@ fn fstab_files(loader: &Loader, fstabs: &BTreeMap<String, Vec<String>>) -> Resul
         }
         out.push(Artifact {
             path: path.clone(),
-            content,
+            content: content.into(),
             mode: 0o644,
             owned: false,
         });
@@ -274,7 +274,7 @@ fn programs(opts: &Options, plan: &mut Plan) {
         Style::Seed => {
             plan.artifacts.push(Artifact {
                 path: MOUNT_MD.into(),
-                content: shell::helper_script(),
+                content: shell::helper_script().into(),
                 mode: 0o755,
                 owned: true,
             });
@@ -293,7 +293,7 @@ fn programs(opts: &Options, plan: &mut Plan) {
         }
         _ if opts.mountprog == MountProg::Helper => plan.artifacts.push(Artifact {
             path: opts.helper.clone(),
-            content: shell::helper_script(),
+            content: shell::helper_script().into(),
             mode: 0o755,
             owned: true,
         }),

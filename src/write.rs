@@ -57,7 +57,7 @@ impl Comparer {
     pub fn change(&mut self, loader: &Loader, a: &Artifact) -> Result<Change, Diag> {
         // A configuration read from a pipe (`-f <(…)`): what it held is what it is now.
         if let Some(src) = loader.stream(&a.path) {
-            return Ok(if *src.text == a.content {
+            return Ok(if *src.text == *a.content {
                 Change::Unchanged
             } else {
                 Change::Update {
@@ -80,7 +80,7 @@ impl Comparer {
                     Ok(s) => s,
                     Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
                 };
-                if old == a.content {
+                if old == *a.content {
                     Ok(Change::Unchanged)
                 } else {
                     Ok(Change::Update { old })
@@ -648,7 +648,7 @@ mod tests {
         match std::fs::read(loader.real_path(&a.path)) {
             Ok(bytes) => {
                 let old = String::from_utf8_lossy(&bytes).into_owned();
-                Ok(if old == a.content {
+                Ok(if old == *a.content {
                     Change::Unchanged
                 } else {
                     Change::Update { old }

@@ -324,7 +324,7 @@ fn writes(p: &Paths<'_>, plan: &plan::Plan) -> anyhow::Result<Vec<FileWrite>> {
         };
         out.push(FileWrite {
             path: p.real(&art.path),
-            content: art.content.clone(),
+            content: String::clone(&art.content),
             mode: art.mode,
             before,
         });
