@@ -45,6 +45,13 @@ impl Source {
         })
     }
 
+    /// Whether `other` is this reading of the file, or a `twin` of it (compare sources
+    /// with this, not by pointer: the blocks of a large file read in two halves point
+    /// at two twins).
+    pub fn same(&self, other: &Source) -> bool {
+        Arc::ptr_eq(&self.text, &other.text)
+    }
+
     /// The same file, text not copied, under a reference count of its own: a thread
     /// that makes hundreds of thousands of spans of a file (parser/split.rs) counts
     /// them there, not on the count another core is changing too (two cores

@@ -153,7 +153,7 @@ pub fn plan(parsed: &Parsed, edits: Edits, strip: &[usize]) -> Splices {
         removals.clear();
         removals.extend(
             rec.marked_params()
-                .filter(|p| std::ptr::eq(&*p.source, &**src))
+                .filter(|p| p.source.same(src))
                 .map(|p| remove_range(text, p)),
         );
         let Some(stmts) = edit.filter(|e| !e.1.is_empty()) else {

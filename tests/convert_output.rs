@@ -372,3 +372,33 @@ fn json_never_replaces_a_jail_conf() {
     let doc: serde_json::Value = serde_json::from_slice(&h.get("/etc/www.json")).unwrap();
     assert_eq!(doc["jails"][0]["name"], "db");
 }
+
+/// A FILE large enough to be parsed in two halves at once (over 1 MiB, two cores),
+/// its `www` block in the second half: the block is in FILE itself, not in a file FILE
+/// includes, and `--force` replaces it (the halves' blocks point at twins of FILE's
+/// source, compared with `Source::same`).
+#[test]
+fn a_block_in_the_second_half_of_a_large_file_is_replaced() {
+    let h = Host::new();
+    let mut big = String::new();
+    for i in 0..12_000 {
+        big += &format!(
+            "filler{i} {{\n\tpath = \"/jails/filler{i}\";\n\thost.hostname = \"filler{i}.example.org\";\n}}\n\n"
+        );
+    }
+    assert!(big.len() > 1 << 20);
+    big += "www {\n\tpath = /jails/old-www;\n}\n";
+    h.put("/etc/jail.conf", big.as_bytes());
+    let r = h.convert(&["-q"], &["-o", "/etc/jail.conf", "--force", "www"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let after = String::from_utf8(h.get("/etc/jail.conf")).unwrap();
+    assert!(
+        after.starts_with(&big[..big.len() - 40]),
+        "the other jails are kept"
+    );
+    assert!(
+        !after.contains("/jails/old-www") && after.contains("www.example.org"),
+        "{}",
+        &after[after.len() - 400..]
+    );
+}

@@ -58,8 +58,7 @@ pub(crate) fn fold(diags: &[Diag]) -> Vec<Diag> {
         d.message.strip_prefix(d.jail.as_deref()?)?.strip_prefix(": ")
     }
     let same_place = |a: &Diag, b: &Diag| match (&a.loc, &b.loc) {
-        // The same text: a file's `Source::twin`s are the same file.
-        (Some(x), Some(y)) => std::sync::Arc::ptr_eq(&x.source.text, &y.source.text) && x.offset == y.offset,
+        (Some(x), Some(y)) => x.source.same(&y.source) && x.offset == y.offset,
         _ => false,
     };
     let mut out: Vec<Diag> = Vec::with_capacity(diags.len());

@@ -65,7 +65,7 @@ pub fn config_edit(parsed: &Parsed, record: usize, new_value: &str) -> Result<(S
         let indent = rec
             .params
             .iter()
-            .filter(|p| p.start() > block.open && std::ptr::eq(&*p.source, &*block.source))
+            .filter(|p| p.start() > block.open && p.source.same(&block.source))
             .find_map(|p| {
                 let ls = text[..p.start()].rfind('\n').map_or(0, |i| i + 1);
                 let pre = &text[ls..p.start()];

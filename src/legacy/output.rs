@@ -255,7 +255,7 @@ fn refusal(
     force: bool,
 ) -> Option<Diag> {
     let at = |s: &jailconf::BlockSpan| Loc::new(&s.source, s.header);
-    if let Some(inc) = blocks.iter().find(|s| !Arc::ptr_eq(&s.source, source)) {
+    if let Some(inc) = blocks.iter().find(|s| !s.source.same(source)) {
         return Some(
             Diag::error(
                 Some(at(inc)),

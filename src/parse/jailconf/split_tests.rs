@@ -122,6 +122,14 @@ fn a_large_file_is_read_in_two_halves() {
     let (halves, joined) = parse_split(&loader, &text, Split::Auto);
     assert!(joined || std::thread::available_parallelism().map_or(1, |n| n.get()) < 2);
     assert_eq!(dump(&halves), dump(&parse_split(&loader, &text, Split::Never).0));
+    // Every block is in the one file read, though the second half's blocks point at a
+    // twin of its source (the code that asks whether a block is in a given file uses
+    // `Source::same`).
+    let parsed = halves.expect("parse");
+    let main = &parsed.sources[0];
+    let blocks: Vec<&BlockSpan> = parsed.jails.iter().filter_map(|j| j.block.as_ref()).collect();
+    assert!(blocks.iter().all(|b| b.source.same(main)));
+    assert!(!joined || blocks.iter().any(|b| !Arc::ptr_eq(&b.source, main)));
 }
 
 /// The fixtures and the corpus, split at the start of every line.
