@@ -4,7 +4,7 @@
 
 use super::parser::{Parser, Split};
 use super::split_point;
-use super::tests::dump;
+use super::tests::{dump, fixture_and_corpus_files};
 use super::*;
 
 /// The parse of `text` with `split`, and whether a second half was joined.
@@ -135,26 +135,9 @@ fn a_large_file_is_read_in_two_halves() {
 /// The fixtures and the corpus, split at the start of every line.
 #[test]
 fn fixtures_and_corpus_split_at_every_line() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    for dir in ["fixtures/jailconf", "fixtures/generate", "fixtures/check"] {
-        for e in std::fs::read_dir(root.join(dir)).into_iter().flatten().flatten() {
-            for name in ["input.conf", "jail.conf", "etc/jail.conf"] {
-                files.push(e.path().join(name));
-            }
-        }
-    }
-    let corpus =
-        std::fs::read_dir(root.join("../shared/corpus")).expect("../shared/corpus beside the checkout");
-    files.extend(
-        corpus
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.to_string_lossy().contains("jail")),
-    );
     let loader = Loader::sealed();
     let (mut seen, mut taken) = (0, 0);
-    for f in files {
+    for f in fixture_and_corpus_files() {
         let Ok(text) = std::fs::read_to_string(&f) else {
             continue;
         };

@@ -251,9 +251,9 @@ pub(super) mod prop {
     }
 }
 
-/// The same on every jail.conf of the fixtures and the corpus.
-#[test]
-fn fast_statements_on_the_fixtures_and_corpus() {
+/// Where a jail.conf may be in the fixtures' cases, and the corpus's jail.conf files
+/// (the callers count how many they could read).
+pub(super) fn fixture_and_corpus_files() -> Vec<std::path::PathBuf> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     for dir in ["fixtures/jailconf", "fixtures/generate", "fixtures/check"] {
@@ -270,8 +270,14 @@ fn fast_statements_on_the_fixtures_and_corpus() {
                 .filter(|p| p.to_string_lossy().contains("jail")),
         );
     }
+    files
+}
+
+/// The same on every jail.conf of the fixtures and the corpus.
+#[test]
+fn fast_statements_on_the_fixtures_and_corpus() {
     let mut seen = 0;
-    for f in files {
+    for f in fixture_and_corpus_files() {
         let Ok(text) = std::fs::read_to_string(&f) else {
             continue;
         };
