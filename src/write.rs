@@ -57,7 +57,7 @@ impl Comparer {
     pub fn change(&mut self, loader: &Loader, a: &Artifact) -> Result<Change, Diag> {
         // A configuration read from a pipe (`-f <(…)`): what it held is what it is now.
         if let Some(src) = loader.stream(&a.path) {
-            return Ok(if *src.text == *a.content {
+            return Ok(if a.content.is(&src.text) {
                 Change::Unchanged
             } else {
                 Change::Update {

@@ -426,12 +426,10 @@ fn judge_ahead(
 /// such a file as unchanged too.)
 fn as_read(parsed: &Parsed, a: &Artifact) -> bool {
     !a.owned
-        && parsed.sources.iter().any(|s| {
-            // Left as read: the same text, not compared byte by byte.
-            s.name == a.path
-                && (matches!(&a.content, plan::Content::Read(t) if Arc::ptr_eq(t, &s.text))
-                    || *s.text == *a.content)
-        })
+        && parsed
+            .sources
+            .iter()
+            .any(|s| s.name == a.path && a.content.is(&s.text))
 }
 
 /// What a comparison found, None for a file that is as generate would write it.

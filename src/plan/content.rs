@@ -27,6 +27,14 @@ impl From<String> for Content {
     }
 }
 
+impl Content {
+    /// Whether this holds `text`: the very text shared (a file left as read, not
+    /// compared byte by byte: megabytes for thousands of jails), else equal bytes.
+    pub fn is(&self, text: &Arc<String>) -> bool {
+        matches!(self, Content::Read(t) if Arc::ptr_eq(t, text)) || **self == **text
+    }
+}
+
 /// Equal when the texts are, however each is held.
 impl PartialEq for Content {
     fn eq(&self, other: &Content) -> bool {
@@ -54,5 +62,20 @@ impl From<Content> for String {
 impl From<&str> for Content {
     fn from(s: &str) -> Content {
         Content::Made(s.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn is_the_shared_text_or_equal_bytes() {
+        let text = Arc::new(String::from("a { p; }\n"));
+        assert!(Content::Read(Arc::clone(&text)).is(&text));
+        assert!(Content::Read(Arc::new(text.to_string())).is(&text));
+        assert!(Content::Made(text.to_string()).is(&text));
+        assert!(!Content::Made("a { q; }\n".into()).is(&text));
+        assert!(!Content::Read(Arc::new(String::new())).is(&text));
     }
 }
