@@ -4,7 +4,7 @@
 
 use super::parser::{Parser, Split};
 use super::split_point;
-use super::tests::{dump, fixture_and_corpus_files};
+use super::tests::{block_lines_counted, dump, fixture_and_corpus_files};
 use super::*;
 
 /// The parse of `text` with `split`, and whether a second half was joined.
@@ -30,14 +30,7 @@ fn same_at(loader: &Loader, text: &str, offsets: impl Iterator<Item = usize>) ->
             ));
         }
         // Block lines are counted by each half from where it starts.
-        for b in r.iter().flat_map(|p| &p.jails).filter_map(|j| j.block.as_ref()) {
-            if b.line != b.source.line(b.header) {
-                return Err(format!(
-                    "text {text:?} split at {at}: block at {} on line {}",
-                    b.header, b.line
-                ));
-            }
-        }
+        block_lines_counted(text, &r).map_err(|e| format!("split at {at}: {e}"))?;
         taken += usize::from(joined);
     }
     Ok(taken)

@@ -54,9 +54,8 @@ pub(super) fn dump(r: &Result<Parsed, Diag>) -> String {
     out
 }
 
-fn same_both_ways(text: &str) -> Result<(), String> {
-    let parsed = parse_with(text, true);
-    // The lines the parser counts for block headers are the line index's.
+/// The lines the parser counts for block headers are the line index's.
+pub(super) fn block_lines_counted(text: &str, parsed: &Result<Parsed, Diag>) -> Result<(), String> {
     for b in parsed
         .iter()
         .flat_map(|p| &p.jails)
@@ -71,6 +70,12 @@ fn same_both_ways(text: &str) -> Result<(), String> {
             ));
         }
     }
+    Ok(())
+}
+
+fn same_both_ways(text: &str) -> Result<(), String> {
+    let parsed = parse_with(text, true);
+    block_lines_counted(text, &parsed)?;
     // `depends` is what walking every statement with config.c's equalopts() finds.
     if let Ok(p) = &parsed {
         let walked = p
