@@ -30,6 +30,7 @@ pub mod ops;
 pub mod parse;
 pub mod plan;
 pub mod rcplan;
+pub mod retire;
 pub mod settings;
 pub mod shell;
 pub mod status;

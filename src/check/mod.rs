@@ -118,10 +118,10 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, settings: Settings)
     }
     // Lints are about what the admin wrote: the configuration without jailvol's own
     // statements (those are compared byte for byte with what generate writes: drift).
-    // Shared with the worker below, as are the volumes. Each is freed by the thread
-    // that made most of it (glibc frees another thread's allocations slowly; for
-    // 10,000 jails that is milliseconds): the worker lets go of the configuration
-    // before it says the plan is ready, and this thread frees it then.
+    // Shared with the worker below, as are the volumes. The configuration and the
+    // plan are freed once the comparison is done, off the critical path
+    // (`retire`): freeing the merged jails when the plan was ready held this thread
+    // 10 ms at 50,000 jails while the other compared.
     let prep = Arc::new(plan::prepare(parsed));
     // A second thread collects the volumes, generates, then compares the generated
     // files with the disk (mostly waiting on open and read), while this one runs the
@@ -175,24 +175,23 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, settings: Settings)
             _ => (Vec::new(), 0),
         };
         drop(collected);
-        if ready_rx.recv().is_ok() {
-            drop(prep);
-            if let Some(Ok(p)) = generated.get() {
-                compared.extend(judge_ahead(loader, &p.artifacts, ahead, &mut disk));
-                let (fstabs, rest) = p.artifacts.split_at(fstabs.min(p.artifacts.len()));
-                // The helper and the configuration files (the largest, megabytes for
-                // thousands of jails) now, not as the last chunk of the shared count,
-                // which one thread would finish alone.
-                for (i, a) in rest.iter().enumerate() {
-                    if as_read(parsed, a) {
-                        continue;
-                    }
-                    if let Some(found) = drifted(a, disk.change(loader, a)) {
-                        compared.push((fstabs.len() + i, found));
-                    }
+        if ready_rx.recv().is_ok()
+            && let Some(Ok(p)) = generated.get()
+        {
+            compared.extend(judge_ahead(loader, &p.artifacts, ahead, &mut disk));
+            let (fstabs, rest) = p.artifacts.split_at(fstabs.min(p.artifacts.len()));
+            // The helper and the configuration files (the largest, megabytes for
+            // thousands of jails) now, not as the last chunk of the shared count,
+            // which one thread would finish alone.
+            for (i, a) in rest.iter().enumerate() {
+                if as_read(parsed, a) {
+                    continue;
                 }
-                compared.extend(compare(loader, fstabs, &next, &mut disk));
+                if let Some(found) = drifted(a, disk.change(loader, a)) {
+                    compared.push((fstabs.len() + i, found));
+                }
             }
+            compared.extend(compare(loader, fstabs, &next, &mut disk));
         }
         if let Some(w) = worker {
             let w = w.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
@@ -201,6 +200,7 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, settings: Settings)
         }
         (compared, left)
     });
+    crate::retire::retire(prep);
     if let Some(plan) = generated.into_inner() {
         report_generated(plan, compared, &mut r);
         if let Some(left) = left {
@@ -266,7 +266,8 @@ fn lint_config(
 /// of its own). Nothing when the worker panicked (this thread did too, joining it).
 fn report_generated(plan: Result<Plan, Vec<Diag>>, mut compared: Compared, r: &mut Report) {
     match plan {
-        Ok(_) => {
+        Ok(plan) => {
+            crate::retire::retire(plan);
             compared.sort_unstable_by_key(|c| c.0);
             for (_, c) in compared {
                 match c {
@@ -321,8 +322,8 @@ impl Job {
         let fstabs = collected.as_ref().as_ref().map_or(0, |c| c.vols.len());
         let _ = self.vols.send(Arc::clone(&collected));
         let plan = generated.get_or_init(|| plan::generate_collected(parsed, &self.prep, &collected, opts));
-        // The volumes are freed here, where they were made; the configuration by the
-        // other thread, which holds it until the plan is ready.
+        // The volumes are freed here or by the other thread, whichever lets go last;
+        // the configuration at the end of `run`.
         drop((self.prep, collected));
         let _ = self.ready.send(());
         let Ok(p) = plan else {

@@ -32,6 +32,7 @@ pub fn check(opts: &Options) -> anyhow::Result<Report> {
         Ok(parsed) => {
             let mut r = crate::check::run(&loader, &parsed, &opts.plan, opts.settings);
             r.extend(super::beside_findings(&inputs, &loader, &parsed));
+            crate::retire::retire(parsed);
             r
         }
         // A file that cannot be read at all is bad input; one that jail(8) would reject
