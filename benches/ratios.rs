@@ -12,8 +12,9 @@
 //!   an empty file), which is a third of the 20,000-line run.
 //!
 //! Run: `cargo bench --bench ratios` (options after `--`: `--jails 10000,50000,200000`,
-//! `--runs 3`, `--bin PATH` for another jailvol binary, `--no-vars`). Needs GNU time
-//! (`/usr/bin/time`) for peak RSS and `dash` for the vars ratio. Each measurement is the
+//! `--runs 3`, `--bin PATH` for another jailvol binary, `--no-vars`). Needs `dash` for
+//! the vars ratio and GNU time (`/usr/bin/time`) for peak RSS; wall and CPU time are
+//! of the command spawned directly (`measure`). Each measurement is the
 //! median of `--runs` runs, the commands alternated within each round (the machine's
 //! speed drifts; within a round less). Trees go to /dev/shm when it exists: `generate`
 //! fsyncs each of its files, which on a disk takes longer than everything measured here.
@@ -89,34 +90,76 @@ fn rc_conf(lines: usize) -> String {
     s
 }
 
-/// Wall seconds, CPU seconds (user + system) and peak RSS (KiB) of one run; stdout
-/// discarded. None when the command fails (exit status other than `ok`).
-fn measure(cmd: &[&std::ffi::OsStr], dir: Option<&Path>, ok: &[i32]) -> Option<(f64, f64, u64)> {
+/// Wall seconds and CPU seconds (user + system) of one run; stdout discarded. None
+/// when the command fails (exit status other than `ok`).
+///
+/// The command is spawned directly and its CPU time read from `wait4(2)`: run under
+/// `/usr/bin/time`, every figure included that program's own start (about 1 ms, up to
+/// 4 ms on a busy machine, a seventh of a 20 ms `vars`), and CPU time came at its
+/// 10 ms resolution. Peak RSS is `peak_kib`'s.
+fn measure(cmd: &[&std::ffi::OsStr], dir: Option<&Path>, ok: &[i32]) -> Option<(f64, f64)> {
+    use std::io::{Read, Seek};
+    let (first, rest) = cmd.split_first()?;
+    // stderr to a file, not a pipe: nothing has to read it while the command runs.
+    let mut err = tempfile::tempfile().ok()?;
+    let mut c = Command::new(first);
+    c.args(rest)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(err.try_clone().ok()?);
+    if let Some(d) = dir {
+        c.current_dir(d);
+    }
+    let t = Instant::now();
+    let child = c.spawn().ok()?;
+    let pid = i32::try_from(child.id()).ok()?;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value; wait4 writes both out-parameters.
+    let mut ru: nix::libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our child, not yet waited for (`child` is never waited on).
+    let r = unsafe { nix::libc::wait4(pid, &mut status, 0, &mut ru) };
+    let wall = t.elapsed().as_secs_f64();
+    if r != pid || !nix::libc::WIFEXITED(status) {
+        eprintln!("{cmd:?} did not exit normally");
+        return None;
+    }
+    let code = nix::libc::WEXITSTATUS(status);
+    if !ok.contains(&code) {
+        let mut text = String::new();
+        let _ = err.seek(std::io::SeekFrom::Start(0));
+        let _ = err.read_to_string(&mut text);
+        eprintln!("{:?} exited {code}: {}", cmd, text.lines().next().unwrap_or(""));
+        return None;
+    }
+    let secs = |t: nix::libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+    Some((wall, secs(ru.ru_utime) + secs(ru.ru_stime)))
+}
+
+/// Peak RSS (KiB) of one more run, under GNU time. Not `measure`'s `wait4`: a child of
+/// this process starts with this process's own peak (Linux's exec keeps the old
+/// address space's high-water mark, fs/exec.c `exec_mmap`), and this one holds the
+/// generated files; GNU time forks from a small process.
+fn peak_kib(cmd: &[&std::ffi::OsStr], dir: Option<&Path>) -> Option<u64> {
     let mut c = Command::new("/usr/bin/time");
-    c.args(["-f", "%U %S %M"])
+    c.args(["-f", "%M"])
         .args(cmd)
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     if let Some(d) = dir {
         c.current_dir(d);
     }
-    let t = Instant::now();
     let out = c.output().ok()?;
-    let wall = t.elapsed().as_secs_f64();
-    let code = out.status.code()?;
-    let err = String::from_utf8_lossy(&out.stderr);
-    let last = err.lines().last()?;
-    let f: Vec<&str> = last.split_whitespace().collect();
-    let (u, s, m): (f64, f64, u64) = (
-        f.first()?.parse().ok()?,
-        f.get(1)?.parse().ok()?,
-        f.get(2)?.parse().ok()?,
-    );
-    if !ok.contains(&code) {
-        eprintln!("{:?} exited {code}: {}", cmd, err.lines().next().unwrap_or(""));
-        return None;
-    }
-    Some((wall, u + s, m))
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .last()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// `args` as `measure` and `peak_kib` take them.
+fn cmd(args: &[std::ffi::OsString]) -> Vec<&std::ffi::OsStr> {
+    args.iter().map(|s| s.as_os_str()).collect()
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -124,7 +167,7 @@ fn median(mut v: Vec<f64>) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-/// Medians of (wall, cpu, rss) over runs.
+/// Medians of (wall, cpu) over runs, and a peak RSS (`peak_kib`).
 #[derive(Clone, Copy, Default)]
 struct M {
     wall: f64,
@@ -132,11 +175,11 @@ struct M {
     rss_mb: f64,
 }
 
-fn medians(v: &[(f64, f64, u64)]) -> M {
+fn medians(v: &[(f64, f64)], rss_kib: Option<u64>) -> M {
     M {
         wall: median(v.iter().map(|r| r.0).collect()),
         cpu: median(v.iter().map(|r| r.1).collect()),
-        rss_mb: median(v.iter().map(|r| r.2 as f64 / 1024.0).collect()),
+        rss_mb: rss_kib.map_or(f64::NAN, |k| k as f64 / 1024.0),
     }
 }
 
@@ -182,10 +225,9 @@ fn main() {
     std::fs::write(&empty, "").expect("write");
     let os = |s: &str| std::ffi::OsString::from(s);
     let b = bin.clone().into_os_string();
-    let Some((_, _, base_rss)) = measure(
+    let Some(base_rss) = peak_kib(
         &[&b, &os("show"), &os("--jail-conf"), &os("-f"), empty.as_os_str()],
         None,
-        &[0],
     ) else {
         eprintln!("cannot run {} under /usr/bin/time (GNU time)", bin.display());
         std::process::exit(1);
@@ -227,6 +269,8 @@ fn main() {
             show.extend(measure(&s, None, &[0]));
             generate.extend(measure(&g, None, &[0]));
         }
+        // Before generate writes the tree (and rewrites the jail.conf).
+        let (show_kib, gen_kib) = (peak_kib(&cmd(&show_cmd), None), peak_kib(&cmd(&gen_cmd), None));
         // The tree generate writes, then check on it.
         let apply: Vec<std::ffi::OsString> = vec![
             b.clone(),
@@ -259,10 +303,10 @@ fn main() {
             jails: n,
             mb,
             gen_mb,
-            show: medians(&show),
-            generate: medians(&generate),
-            show_gen: medians(&show_gen),
-            check: medians(&check),
+            show: medians(&show, show_kib),
+            generate: medians(&generate, gen_kib),
+            show_gen: medians(&show_gen, None),
+            check: medians(&check, None),
         };
         println!(
             "{n:>7} jails, {mb:6.2} MB: show {:7.1} ms ({:6.1} MB/s, CPU {:6.1} ms, RSS {:5.1}x input) | \
@@ -286,7 +330,7 @@ fn main() {
         let _ = std::fs::remove_dir_all(&root);
     }
     // Linearity: time per input MB, relative to the middle size; wall time, and CPU
-    // time (user + system, GNU time's 10 ms resolution), which waiting for a core on a
+    // time (user + system), which waiting for a core on a
     // shared machine does not inflate.
     if done.len() >= 2 {
         let mid = &done[done.len() / 2];
@@ -312,7 +356,7 @@ fn main() {
         }
     }
     if vars {
-        // Start-up: `vars` of an empty rc.conf, under the same /usr/bin/time. At 20,000
+        // Start-up: `vars` of an empty rc.conf, measured the same way. At 20,000
         // lines (a few milliseconds) it is a third of the run.
         let empty_rc = base.path().join("empty.rc");
         std::fs::write(&empty_rc, "").expect("write");
@@ -362,13 +406,13 @@ fn main() {
                     sh.extend(measure(&dash_cmd, Some(&dir), &[0]));
                 }
             }
-            let j = medians(&jv);
+            let j = medians(&jv, peak_kib(&vars_cmd, Some(&dir)));
             let mb = text.len() as f64 / 1e6;
             jv_at.push((lines, mb, j.wall));
             if sh.is_empty() {
                 println!("vars, {lines:>6} lines ({mb:.2} MB): {:7.1} ms", j.wall * 1e3);
             } else {
-                let d = medians(&sh);
+                let d = medians(&sh, None);
                 println!(
                     "vars, {lines:>6} lines ({mb:.2} MB): {:7.1} ms (CPU {:.1} ms, RSS {:.1} MB); dash {:8.1} ms; \
                      ratio {:.3} (goal <= 0.02)",
