@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::diag::{Diag, Loc, Source, exit, io_exit};
@@ -18,6 +19,9 @@ pub struct Loader {
     /// What was read from streams (standard input, pipes, devices), by name: shared by
     /// the loader's clones.
     streams: Arc<Mutex<HashMap<String, Arc<Source>>>>,
+    /// Whether `streams` has anything: check asks `stream` for each of thousands of
+    /// files it compares, from two threads, and nearly always none was a stream.
+    any_stream: Arc<AtomicBool>,
     /// Files read with `read_kept`, by name: ezjail's per-jail files, which the rc.conf
     /// evaluation sources and the ezjail listing reads again for rcorder's headers.
     kept: Arc<Mutex<HashMap<String, Arc<Source>>>>,
@@ -135,6 +139,9 @@ impl Loader {
     /// a pipe, a device) and not a regular file: the text the configuration was, which
     /// reading the path again would not give.
     pub fn stream(&self, host: &str) -> Option<Arc<Source>> {
+        if !self.any_stream.load(Ordering::Acquire) {
+            return None;
+        }
         self.streams.lock().ok().and_then(|m| m.get(host).cloned())
     }
 
@@ -142,6 +149,7 @@ impl Loader {
     fn keep(&self, host: &str, src: Arc<Source>) -> Arc<Source> {
         if let Ok(mut m) = self.streams.lock() {
             m.insert(host.to_owned(), Arc::clone(&src));
+            self.any_stream.store(true, Ordering::Release);
         }
         src
     }
