@@ -81,9 +81,10 @@ impl std::io::Write for Count {
     }
 }
 
-/// What `jailvol show --format json` does: parse, then load and write jail by jail
-/// through a 64 KiB buffer.
-fn run_once(text: &str) -> Result<Run, String> {
+/// What `jailvol show --format json` does: parse, then load and write the jails in
+/// chunks made on two threads (`load_each_view_chunked`) through a 64 KiB buffer; with
+/// `one_thread`, jail by jail on this thread (`load_each_view`, as before session 13).
+fn run_once(text: &str, one_thread: bool) -> Result<Run, String> {
     use jailvol::emit::json;
     let c0 = on_cpu();
     let start = Instant::now();
@@ -96,16 +97,33 @@ fn run_once(text: &str) -> Result<Run, String> {
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, Count(0));
     let mut n = 0;
     let mut res = json::write_start(&mut out);
-    let errors = jailvol::model::load_each_view(
-        &parsed,
-        |j| {
-            if res.is_ok() {
-                res = json::write_jail_view(&mut out, j, n == 0);
-            }
-            n += 1;
-        },
-        |_| {},
-    );
+    let errors = if one_thread {
+        jailvol::model::load_each_view(
+            &parsed,
+            |j| {
+                if res.is_ok() {
+                    res = json::write_jail_view(&mut out, j, n == 0);
+                }
+                n += 1;
+            },
+            |_| {},
+        )
+    } else {
+        let render = |buf: &mut Vec<u8>, j: &jailvol::model::JailView<'_, '_>| {
+            let _ = json::write_jail_view(buf, j, false);
+        };
+        jailvol::model::load_each_view_chunked(
+            &parsed,
+            &render,
+            |chunk| {
+                if res.is_ok() && !chunk.is_empty() {
+                    res = std::io::Write::write_all(&mut out, if n == 0 { &chunk[1..] } else { chunk });
+                    n += 1;
+                }
+            },
+            |_| {},
+        )
+    };
     res = res.and_then(|_| json::write_end(&mut out, n > 0));
     let out = out.into_inner().map_err(|e| e.to_string())?;
     let t2 = Instant::now();
@@ -149,27 +167,47 @@ fn main() {
         std::process::exit(1);
     }
     let text: Arc<str> = Arc::from(text);
-    let mut times = Vec::with_capacity(runs);
-    let mut cpu = Vec::with_capacity(runs);
-    let mut out_len = 0;
-    for _ in 0..runs.max(1) {
-        match run_once(&text) {
-            Ok(r) => {
-                out_len = r.out_len;
-                times.push((r.total, r.parse, r.rest, r.free));
-                cpu.push((r.cpu_parse + r.cpu_rest, r.cpu_parse, r.cpu_rest));
-            }
-            Err(e) => {
-                eprintln!("bench input rejected: {e}");
-                std::process::exit(1);
+    // Both ways in every round, the order alternated: the machine's speed drifts.
+    let (mut two, mut one) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
+    for i in 0..runs.max(1) {
+        for one_thread in [i % 2 == 1, i % 2 == 0] {
+            match run_once(&text, one_thread) {
+                Ok(r) if one_thread => one.push(r),
+                Ok(r) => two.push(r),
+                Err(e) => {
+                    eprintln!("bench input rejected: {e}");
+                    std::process::exit(1);
+                }
             }
         }
     }
+    report(
+        jails,
+        text.len(),
+        "model::load_each_view_chunked (two threads) + JSON",
+        two,
+    );
+    report(
+        jails,
+        text.len(),
+        "model::load_each_view (one thread) + JSON",
+        one,
+    );
+}
+
+/// The medians of `runs`.
+fn report(jails: usize, len: usize, rest_is: &str, runs: Vec<Run>) {
+    let out_len = runs.first().map_or(0, |r| r.out_len);
+    let mut times: Vec<_> = runs.iter().map(|r| (r.total, r.parse, r.rest, r.free)).collect();
+    let mut cpu: Vec<_> = runs
+        .iter()
+        .map(|r| (r.cpu_parse + r.cpu_rest, r.cpu_parse, r.cpu_rest))
+        .collect();
     times.sort();
     cpu.sort();
     let (median, parse, rest, free) = times[times.len() / 2];
     let (cpu_total, cpu_parse, cpu_rest) = cpu[cpu.len() / 2];
-    let mb = text.len() as f64 / 1e6;
+    let mb = len as f64 / 1e6;
     println!(
         "show (parse + load + JSON): {jails} jails, {:.2} MB in, {:.2} MB JSON out; \
          median {:.1} ms over {} runs (min {:.1}, max {:.1}) = {:.1} MB/s",
@@ -182,7 +220,7 @@ fn main() {
         mb / median.as_secs_f64()
     );
     println!(
-        "  median run: parse {:.1} ms, model::load_each_view + JSON streamed {:.1} ms \
+        "  median run: parse {:.1} ms, {rest_is} {:.1} ms \
          (not counted: freeing the parse {:.1} ms)",
         parse.as_secs_f64() * 1e3,
         rest.as_secs_f64() * 1e3,
@@ -190,9 +228,8 @@ fn main() {
     );
     if !cpu_total.is_zero() {
         println!(
-            "  on-CPU (this thread, median): {:.1} ms = {:.1} MB/s; parse {:.1} ms, the rest {:.1} ms",
+            "  on-CPU (this thread, median): {:.1} ms; parse {:.1} ms, the rest {:.1} ms",
             cpu_total.as_secs_f64() * 1e3,
-            mb / cpu_total.as_secs_f64(),
             cpu_parse.as_secs_f64() * 1e3,
             cpu_rest.as_secs_f64() * 1e3
         );

@@ -42,6 +42,135 @@ pub fn load_each_view(
     load_each_view_kept(parsed, &|_| true, on_jail, on_warning)
 }
 
+/// `load_each_view` on two threads, for output made jail by jail (`show`): the blocks
+/// are taken in chunks, this thread loading the even ones and another the odd ones,
+/// each rendering its chunk's jails into a buffer with `render`. `emit` gets every
+/// chunk's buffer on this thread in file order, after `on_warning` has had that chunk's
+/// warnings: the same jails, warnings and errors, in the same order, as
+/// `load_each_view` with `render` then `emit` after each jail.
+///
+/// On two cores the merge and the rendering were half of `show`, on one of them. The
+/// buffers are handed back and forth, so a few chunks' worth of output is held at a
+/// time, not half of it.
+pub fn load_each_view_chunked(
+    parsed: &Parsed,
+    render: &(dyn Fn(&mut Vec<u8>, &JailView<'_, '_>) + Sync),
+    emit: impl FnMut(&[u8]),
+    on_warning: impl FnMut(Diag),
+) -> Vec<Diag> {
+    /// Below this many blocks a thread costs more than it saves (as `load_filtered`).
+    const SPLIT_AT: usize = 2_000;
+    /// Blocks per chunk: a few hundred kilobytes of JSON, and few enough hand-overs.
+    const CHUNK: usize = 256;
+    let two =
+        parsed.jails.len() >= SPLIT_AT && std::thread::available_parallelism().is_ok_and(|p| p.get() > 1);
+    chunked(parsed, CHUNK, two, render, emit, on_warning)
+}
+
+/// What the other thread of `chunked` made of one chunk.
+struct Made {
+    out: Vec<u8>,
+    warnings: Vec<Diag>,
+    errors: Vec<Diag>,
+    check_errors: Vec<Diag>,
+}
+
+/// `load_each_view_chunked` with `chunk` blocks per chunk, on two threads when `two`
+/// (tests take chunks of a block or two to split small files).
+pub(super) fn chunked(
+    parsed: &Parsed,
+    chunk: usize,
+    two: bool,
+    render: &(dyn Fn(&mut Vec<u8>, &JailView<'_, '_>) + Sync),
+    mut emit: impl FnMut(&[u8]),
+    mut on_warning: impl FnMut(Diag),
+) -> Vec<Diag> {
+    let keep = |_: &CfParam| true;
+    let chunk = chunk.max(1);
+    let n = parsed.jails.len();
+    let ranges = (0..n.div_ceil(chunk)).map(|k| k * chunk..((k + 1) * chunk).min(n));
+    let mut errors = Vec::new();
+    let mut check_errors = Vec::new();
+    let mut here = Loading::new(parsed, &keep, None);
+    let mut buf = Vec::new();
+    if !two {
+        for r in ranges {
+            let (e, c) = here.range(r, |j| render(&mut buf, j), &mut on_warning);
+            emit(&buf);
+            buf.clear();
+            errors.extend(e);
+            check_errors.extend(c);
+        }
+        errors.extend(check_errors);
+        return errors;
+    }
+    let (made_tx, made_rx) = std::sync::mpsc::sync_channel::<Made>(1);
+    let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|s| {
+        let odd: Vec<Range<usize>> = ranges.clone().skip(1).step_by(2).collect();
+        let worker = std::thread::Builder::new().spawn_scoped(s, move || {
+            let mut there = Loading::new(parsed, &keep, None);
+            for r in odd {
+                let mut out = spare_rx.try_recv().unwrap_or_default();
+                let mut warnings = Vec::new();
+                let (errors, check_errors) = there.range(r, |j| render(&mut out, j), |w| warnings.push(w));
+                let made = Made {
+                    out,
+                    warnings,
+                    errors,
+                    check_errors,
+                };
+                if made_tx.send(made).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut worker = worker.ok();
+        for (k, r) in ranges.enumerate() {
+            // Odd chunks come from the other thread, or are loaded here when it could
+            // not be made.
+            let made = if k % 2 == 1 && worker.is_some() {
+                made_rx.recv().ok()
+            } else {
+                None
+            };
+            match made {
+                Some(m) => {
+                    m.warnings.into_iter().for_each(&mut on_warning);
+                    emit(&m.out);
+                    errors.extend(m.errors);
+                    check_errors.extend(m.check_errors);
+                    let mut out = m.out;
+                    out.clear();
+                    let _ = spare_tx.send(out);
+                }
+                None => {
+                    if k % 2 == 1
+                        && let Some(w) = worker.take()
+                    {
+                        // The other thread stopped early: it panicked.
+                        if let Err(e) = w.join() {
+                            std::panic::resume_unwind(e);
+                        }
+                    }
+                    let (e, c) = here.range(r, |j| render(&mut buf, j), &mut on_warning);
+                    emit(&buf);
+                    buf.clear();
+                    errors.extend(e);
+                    check_errors.extend(c);
+                }
+            }
+        }
+        if let Some(w) = worker
+            && let Err(e) = w.join()
+        {
+            std::panic::resume_unwind(e);
+        }
+    });
+    errors.extend(check_errors);
+    errors
+}
+
 /// `load` as if the statements `keep` rejects were not in the file (generate leaves out
 /// its own earlier statements this way, without copying the parse).
 ///
@@ -137,64 +266,100 @@ fn load_range(
     keep: &dyn Fn(&CfParam) -> bool,
     wanted: Option<&'static Wanted>,
     range: Range<usize>,
-    mut on_jail: impl FnMut(&JailView<'_, '_>),
-    mut on_warning: impl FnMut(Diag),
+    on_jail: impl FnMut(&JailView<'_, '_>),
+    on_warning: impl FnMut(Diag),
 ) -> (Vec<Diag>, Vec<Diag>) {
-    let mut errors = Vec::new();
-    let mut check_errors = Vec::new();
-    let mut names = Names::default();
-    let only: Option<Only> = wanted.map(|w| Only::new(w, &mut names));
-    let wild = Wild::find(parsed, keep, &mut names);
-    let mut params = Vec::new();
-    let mut hints = Vec::new();
-    let mut pools = Pools::default();
-    for (idx, rec) in parsed.jails.iter().enumerate().take(range.end).skip(range.start) {
-        if wild_jail_name(&rec.name) {
-            continue;
+    Loading::new(parsed, keep, wanted).range(range, on_jail, on_warning)
+}
+
+/// What loading blocks needs beyond the blocks themselves, made once and kept from one
+/// range of blocks to the next (`load_each_view_chunked` loads a file in hundreds).
+struct Loading<'a, 'k> {
+    parsed: &'a Parsed,
+    keep: &'k dyn Fn(&CfParam) -> bool,
+    names: Names<'a>,
+    only: Option<Only>,
+    wild: Wild,
+    params: Vec<super::merge::P<'a>>,
+    hints: Vec<usize>,
+    pools: Pools<'a>,
+}
+
+impl<'a, 'k> Loading<'a, 'k> {
+    fn new(parsed: &'a Parsed, keep: &'k dyn Fn(&CfParam) -> bool, wanted: Option<&'static Wanted>) -> Self {
+        let mut names = Names::default();
+        let only: Option<Only> = wanted.map(|w| Only::new(w, &mut names));
+        let wild = Wild::find(parsed, keep, &mut names);
+        Loading {
+            parsed,
+            keep,
+            names,
+            only,
+            wild,
+            params: Vec::new(),
+            hints: Vec::new(),
+            pools: Pools::default(),
         }
-        let mut b = Building {
-            jail: &rec.name,
-            names: &mut names,
-            pools: &mut pools,
-            params,
-            hints,
-            errors: Vec::new(),
-            block_loc: rec.loc(),
-            spliced: None,
-        };
-        add_block(&mut b, parsed, keep, &wild, idx);
-        b.resolve();
-        // jail(8) prints every load_config() message (add_param, variables) for all
-        // jails first; check_intparams() runs later, per jail, in the main loop, and
-        // only for jails that have not failed yet.
-        let load_failed = !b.errors.is_empty();
-        if !load_failed {
-            b.check_values();
-        }
-        if b.errors.is_empty() {
-            if let Some(src) = b.spliced.take() {
-                on_warning(spliced_warning(&rec.name, src));
-            }
-            on_jail(&JailView {
-                name: &rec.name,
-                loc: b.block_loc.as_ref(),
-                record: idx,
-                line: rec.block.as_ref().map(|b| b.line),
-                params: &b.params,
-                only: only.as_ref(),
-            });
-        } else if load_failed {
-            errors.extend(b.errors);
-        } else {
-            check_errors.extend(b.errors);
-        }
-        // The parameter list and its buffers are reused by the next jail (its borrows end
-        // here).
-        params = b.params;
-        hints = b.hints;
-        pools.recycle(&mut params);
     }
-    (errors, check_errors)
+
+    /// `load_range` with this state.
+    fn range(
+        &mut self,
+        range: Range<usize>,
+        mut on_jail: impl FnMut(&JailView<'_, '_>),
+        mut on_warning: impl FnMut(Diag),
+    ) -> (Vec<Diag>, Vec<Diag>) {
+        let parsed = self.parsed;
+        let mut errors = Vec::new();
+        let mut check_errors = Vec::new();
+        for (idx, rec) in parsed.jails.iter().enumerate().take(range.end).skip(range.start) {
+            if wild_jail_name(&rec.name) {
+                continue;
+            }
+            let mut b = Building {
+                jail: &rec.name,
+                names: &mut self.names,
+                pools: &mut self.pools,
+                params: std::mem::take(&mut self.params),
+                hints: std::mem::take(&mut self.hints),
+                errors: Vec::new(),
+                block_loc: rec.loc(),
+                spliced: None,
+            };
+            add_block(&mut b, parsed, self.keep, &self.wild, idx);
+            b.resolve();
+            // jail(8) prints every load_config() message (add_param, variables) for all
+            // jails first; check_intparams() runs later, per jail, in the main loop, and
+            // only for jails that have not failed yet.
+            let load_failed = !b.errors.is_empty();
+            if !load_failed {
+                b.check_values();
+            }
+            if b.errors.is_empty() {
+                if let Some(src) = b.spliced.take() {
+                    on_warning(spliced_warning(&rec.name, src));
+                }
+                on_jail(&JailView {
+                    name: &rec.name,
+                    loc: b.block_loc.as_ref(),
+                    record: idx,
+                    line: rec.block.as_ref().map(|b| b.line),
+                    params: &b.params,
+                    only: self.only.as_ref(),
+                });
+            } else if load_failed {
+                errors.extend(b.errors);
+            } else {
+                check_errors.extend(b.errors);
+            }
+            // The parameter list and its buffers are reused by the next jail (its borrows
+            // end here).
+            self.params = b.params;
+            self.hints = b.hints;
+            self.pools.recycle(&mut self.params);
+        }
+        (errors, check_errors)
+    }
 }
 
 /// A wildcard statement's `Names::get` and whether `keep` keeps it.

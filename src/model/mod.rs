@@ -17,7 +17,7 @@ mod tests;
 pub use crate::hash::{Fnv, FnvMap, FnvSet};
 pub use jail8::{INTPARAMS, strtol};
 pub(crate) use jail8::{PF_BOOL, PF_INT};
-pub use load::{load, load_each, load_each_view, load_filtered};
+pub use load::{load, load_each, load_each_view, load_each_view_chunked, load_filtered};
 pub use names::{equalopts, numeric_name, wild_jail_match, wild_jail_name};
 pub use view::{EntryView, JailView, Wanted};
 

@@ -1,4 +1,4 @@
-use super::load::load_each_view_kept;
+use super::load::{chunked, load_each_view_kept};
 use super::*;
 use crate::parse::jailconf::CfParam;
 
@@ -82,6 +82,131 @@ fn load_filtered_in_halves_is_one_pass() {
     assert!(jails(&halves) == jails(&one), "the jails differ from one pass");
     assert_eq!(diags(&halves.warnings), diags(&one.warnings));
     assert_eq!(diags(&halves.errors), diags(&one.errors));
+}
+
+/// A jail as the chunked tests compare it: its name, record and entries, one line.
+fn line_of(j: &JailView<'_, '_>) -> String {
+    let e: Vec<String> = j
+        .to_jail()
+        .entries
+        .iter()
+        .map(|e| format!("{}{}={:?}", if e.is_var { "$" } else { "" }, &*e.name, e.values))
+        .collect();
+    format!("{} #{} {:?} {}\n", j.name, j.record, j.line(), e.join(" "))
+}
+
+/// What `chunked` gives for `parsed`: the output in the order `emit` got it, each
+/// warning with the number of chunks emitted before it, and the errors.
+fn chunked_run(
+    parsed: &crate::parse::jailconf::Parsed,
+    chunk: usize,
+    two: bool,
+) -> (String, Vec<String>, Vec<String>) {
+    let render = |buf: &mut Vec<u8>, j: &JailView<'_, '_>| buf.extend_from_slice(line_of(j).as_bytes());
+    let out = std::cell::RefCell::new(String::new());
+    let mut warnings = Vec::new();
+    let errors = chunked(
+        parsed,
+        chunk,
+        two,
+        &render,
+        |b| out.borrow_mut().push_str(std::str::from_utf8(b).unwrap()),
+        |w| {
+            warnings.push(format!(
+                "{} {:?} {}",
+                out.borrow().lines().count(),
+                w.loc.map(|l| l.offset),
+                w.message
+            ))
+        },
+    );
+    let errors = errors
+        .iter()
+        .map(|e| format!("{:?} {}", e.loc.as_ref().map(|l| l.offset), e.message))
+        .collect();
+    (out.into_inner(), warnings, errors)
+}
+
+/// `load_each_view` as `chunked_run` reports it: a warning counts the jails before it
+/// in the chunk that has it only, so the sequential run counts by chunk too.
+fn one_pass(parsed: &crate::parse::jailconf::Parsed, chunk: usize) -> (String, Vec<String>, Vec<String>) {
+    chunked_run(parsed, chunk, false)
+}
+
+/// The chunked load on two threads gives the output, the warnings (each before its
+/// chunk's output) and the errors (those of check_values after all the others) of one
+/// pass, whatever the chunk size: on a file with failing jails, list variables spliced
+/// in, wildcards, nested blocks and a global statement.
+#[test]
+fn chunked_on_two_threads_is_one_pass() {
+    use crate::diag::Source;
+    use crate::parse::jailconf::parse_source;
+    use crate::parse::loader::Loader;
+    let mut text = String::from("path = \"/j/$name\";\n* { $v = 1; }\n");
+    for i in 0..700 {
+        match i % 7 {
+            0 => text.push_str(&format!("j{i} {{ ip4.addr = $nope; }}\n")),
+            1 => text.push_str(&format!("j{i} {{ exec.clean = maybe; }}\n")),
+            2 => text.push_str(&format!("j{i} {{ $l = a, b; exec.start = $l; }}\n")),
+            3 if i % 100 == 3 => text.push_str(&format!("\"j{i}.*\" {{ allow.mount; }} j{i}.c {{ }}\n")),
+            4 => text.push_str(&format!("j{i} {{ n{i} {{ persist; }} }}\n")),
+            _ => text.push_str(&format!("j{i} {{ host.hostname = h{i}; $v += 2; }}\n")),
+        }
+    }
+    let parsed = parse_source(&Loader::sealed(), Source::new("t.conf", text), false)
+        .unwrap_or_else(|e| panic!("{}", e.message));
+    let mut jails = String::new();
+    let mut warned = Vec::new();
+    let errors: Vec<String> = load_each_view(
+        &parsed,
+        |j| jails.push_str(&line_of(j)),
+        |w| warned.push(w.message),
+    )
+    .iter()
+    .map(|e| format!("{:?} {}", e.loc.as_ref().map(|l| l.offset), e.message))
+    .collect();
+    assert!(jails.lines().count() > 300 && !warned.is_empty() && !errors.is_empty());
+    for chunk in [1, 2, 3, 5, 64, 256, 10_000] {
+        let (seq_out, seq_warn, seq_err) = one_pass(&parsed, chunk);
+        assert_eq!(seq_out, jails, "chunk {chunk}, one thread");
+        assert_eq!(seq_err, errors, "chunk {chunk}, one thread");
+        let got: Vec<&str> = seq_warn
+            .iter()
+            .map(|w| w.splitn(3, ' ').nth(2).unwrap_or(""))
+            .collect();
+        assert_eq!(got, warned, "chunk {chunk}, one thread");
+        let (out, warn, err) = chunked_run(&parsed, chunk, true);
+        assert_eq!(out, seq_out, "chunk {chunk}, two threads: output");
+        assert_eq!(warn, seq_warn, "chunk {chunk}, two threads: warnings");
+        assert_eq!(err, seq_err, "chunk {chunk}, two threads: errors");
+    }
+}
+
+/// The same on every jail.conf of the fixtures and the corpus, a block per chunk.
+#[test]
+fn chunked_on_the_fixtures_and_corpus() {
+    use crate::parse::jailconf::parse_source;
+    use crate::parse::loader::Loader;
+    let mut seen = 0;
+    for f in crate::parse::jailconf::tests::fixture_and_corpus_files() {
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        let src = crate::diag::Source::new(f.to_string_lossy().into_owned(), text);
+        let Ok(parsed) = parse_source(&Loader::sealed(), src, false) else {
+            continue;
+        };
+        seen += 1;
+        for chunk in [1, 2] {
+            assert_eq!(
+                chunked_run(&parsed, chunk, true),
+                one_pass(&parsed, chunk),
+                "{}",
+                f.display()
+            );
+        }
+    }
+    assert!(seen >= 20, "only {seen} configurations read");
 }
 
 #[test]

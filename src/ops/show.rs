@@ -38,33 +38,44 @@ pub fn show<W: Write>(opts: &Options, out: &mut W, warn: Warn) -> anyhow::Result
         return whole(opts, cfg, out, warn);
     }
     warn(&parsed.warnings);
-    // Streamed: each jail is written as soon as it is loaded and then dropped, so
-    // neither the whole model nor the whole text is ever held.
+    // Streamed: the jails are loaded and rendered a chunk at a time on two threads
+    // (model::load_each_view_chunked), each chunk written as soon as its turn comes,
+    // so neither the whole model nor the whole text is ever held. Every jail is
+    // rendered as if another came before it (a leading `,` or blank line), which the
+    // first one written drops.
     let json = opts.json;
-    let mut n = 0usize;
-    let mut text = String::new();
+    let render = |buf: &mut Vec<u8>, j: &model::JailView<'_, '_>| {
+        if json {
+            // Writing to a Vec cannot fail.
+            let _ = emit::json::write_jail_view(buf, j, false);
+        } else {
+            TEXT.with_borrow_mut(|text| {
+                text.clear();
+                text.push('\n');
+                emit::jailconf::jail(text, &j.to_jail());
+                buf.extend_from_slice(text.as_bytes());
+            });
+        }
+    };
+    let mut any = false;
     if json {
         out.write(emit::json::write_start);
     }
-    let errors = model::load_each_view(
+    let errors = model::load_each_view_chunked(
         &parsed,
-        |j| {
-            if json {
-                out.write(|w| emit::json::write_jail_view(w, j, n == 0));
-            } else {
-                text.clear();
-                if n > 0 {
-                    text.push('\n');
-                }
-                emit::jailconf::jail(&mut text, &j.to_jail());
-                out.write(|w| w.write_all(text.as_bytes()));
+        &render,
+        |chunk| {
+            if chunk.is_empty() {
+                return;
             }
-            n += 1;
+            let chunk = if any { chunk } else { &chunk[1..] };
+            any = true;
+            out.write(|w| w.write_all(chunk));
         },
         |w| warn(std::slice::from_ref(&w)),
     );
     if json {
-        out.write(|w| emit::json::write_end(w, n > 0));
+        out.write(|w| emit::json::write_end(w, any));
     }
     out.finish()?;
     // The parse (a few hundred thousand small allocations for a large file) is not
@@ -76,6 +87,11 @@ pub fn show<W: Write>(opts: &Options, out: &mut W, warn: Warn) -> anyhow::Result
     } else {
         Err(Diags(errors).into())
     }
+}
+
+thread_local! {
+    /// A jail's jail.conf text, before it joins its chunk (kept for the next jail).
+    static TEXT: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
 /// `show` for a configuration held whole (rc.conf input, or dependencies to resolve).

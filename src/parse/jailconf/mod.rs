@@ -10,7 +10,7 @@ mod parser;
 #[cfg(test)]
 mod split_tests;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod text;
 
 use std::sync::Arc;

@@ -258,7 +258,7 @@ pub(super) mod prop {
 
 /// Where a jail.conf may be in the fixtures' cases, and the corpus's jail.conf files
 /// (the callers count how many they could read).
-pub(super) fn fixture_and_corpus_files() -> Vec<std::path::PathBuf> {
+pub(crate) fn fixture_and_corpus_files() -> Vec<std::path::PathBuf> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     for dir in ["fixtures/jailconf", "fixtures/generate", "fixtures/check"] {
