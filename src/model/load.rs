@@ -93,39 +93,32 @@ pub(super) fn chunked(
     let mut check_errors = Vec::new();
     let mut here = Loading::new(parsed, &keep, None);
     let mut buf = Vec::new();
-    if !two {
-        for r in ranges {
-            let (e, c) = here.range(r, |j| render(&mut buf, j), &mut on_warning);
-            emit(&buf);
-            buf.clear();
-            errors.extend(e);
-            check_errors.extend(c);
-        }
-        errors.extend(check_errors);
-        return errors;
-    }
     let (made_tx, made_rx) = std::sync::mpsc::sync_channel::<Made>(1);
     let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
     std::thread::scope(|s| {
         let odd: Vec<Range<usize>> = ranges.clone().skip(1).step_by(2).collect();
-        let worker = std::thread::Builder::new().spawn_scoped(s, move || {
-            let mut there = Loading::new(parsed, &keep, None);
-            for r in odd {
-                let mut out = spare_rx.try_recv().unwrap_or_default();
-                let mut warnings = Vec::new();
-                let (errors, check_errors) = there.range(r, |j| render(&mut out, j), |w| warnings.push(w));
-                let made = Made {
-                    out,
-                    warnings,
-                    errors,
-                    check_errors,
-                };
-                if made_tx.send(made).is_err() {
-                    return;
+        // Without `two` (or when no thread can be made) every chunk is loaded here.
+        let worker = two.then(|| {
+            std::thread::Builder::new().spawn_scoped(s, move || {
+                let mut there = Loading::new(parsed, &keep, None);
+                for r in odd {
+                    let mut out = spare_rx.try_recv().unwrap_or_default();
+                    let mut warnings = Vec::new();
+                    let (errors, check_errors) =
+                        there.range(r, |j| render(&mut out, j), |w| warnings.push(w));
+                    let made = Made {
+                        out,
+                        warnings,
+                        errors,
+                        check_errors,
+                    };
+                    if made_tx.send(made).is_err() {
+                        return;
+                    }
                 }
-            }
+            })
         });
-        let mut worker = worker.ok();
+        let mut worker = worker.and_then(Result::ok);
         for (k, r) in ranges.enumerate() {
             // Odd chunks come from the other thread, or are loaded here when it could
             // not be made.
