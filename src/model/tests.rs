@@ -25,26 +25,38 @@ fn wildcards() {
     assert!(wild_jail_match("anything", "*"));
 }
 
-/// The two-halves merge of a large file gives what one pass gives: jails, warnings
-/// and errors in the same order (errors of check_values after all the others).
-#[test]
-fn load_filtered_in_halves_is_one_pass() {
+/// A parsed file of `n` one-line blocks after a global statement and a `*` block, in
+/// turn: a jail that fails (an unknown variable), one that fails check_values (a bad
+/// boolean), one splicing a list variable in, a wildcard block and its jail (every
+/// `wild_every` blocks), `fourth(i)`, and plain jails.
+fn mixed(n: usize, wild_every: usize, fourth: impl Fn(usize) -> String) -> crate::parse::jailconf::Parsed {
     use crate::diag::Source;
     use crate::parse::jailconf::parse_source;
     use crate::parse::loader::Loader;
     let mut text = String::from("path = \"/j/$name\";\n* { $v = 1; }\n");
-    for i in 0..2_600 {
+    for i in 0..n {
         match i % 7 {
             0 => text.push_str(&format!("j{i} {{ ip4.addr = $nope; }}\n")),
             1 => text.push_str(&format!("j{i} {{ exec.clean = maybe; }}\n")),
             2 => text.push_str(&format!("j{i} {{ $l = a, b; exec.start = $l; }}\n")),
-            3 if i % 500 == 3 => text.push_str(&format!("\"j{i}.*\" {{ allow.mount; }} j{i}.c {{ }}\n")),
-            4 => text.push_str(&format!("j{i} {{ mount.fstab = /f; # jailvol\n }}\n")),
+            3 if i % wild_every == 3 => {
+                text.push_str(&format!("\"j{i}.*\" {{ allow.mount; }} j{i}.c {{ }}\n"))
+            }
+            4 => text.push_str(&fourth(i)),
             _ => text.push_str(&format!("j{i} {{ host.hostname = h{i}; $v += 2; }}\n")),
         }
     }
-    let parsed = parse_source(&Loader::sealed(), Source::new("t.conf", text), false)
-        .unwrap_or_else(|e| panic!("{}", e.message));
+    parse_source(&Loader::sealed(), Source::new("t.conf", text), false)
+        .unwrap_or_else(|e| panic!("{}", e.message))
+}
+
+/// The two-halves merge of a large file gives what one pass gives: jails, warnings
+/// and errors in the same order (errors of check_values after all the others).
+#[test]
+fn load_filtered_in_halves_is_one_pass() {
+    let parsed = mixed(2_600, 500, |i| {
+        format!("j{i} {{ mount.fstab = /f; # jailvol\n }}\n")
+    });
     let keep = |p: &CfParam| p.name != "mount.fstab";
     let halves = load_filtered(&parsed, &keep, None);
     let mut one = Config {
@@ -139,22 +151,7 @@ fn one_pass(parsed: &crate::parse::jailconf::Parsed, chunk: usize) -> (String, V
 /// in, wildcards, nested blocks and a global statement.
 #[test]
 fn chunked_on_two_threads_is_one_pass() {
-    use crate::diag::Source;
-    use crate::parse::jailconf::parse_source;
-    use crate::parse::loader::Loader;
-    let mut text = String::from("path = \"/j/$name\";\n* { $v = 1; }\n");
-    for i in 0..700 {
-        match i % 7 {
-            0 => text.push_str(&format!("j{i} {{ ip4.addr = $nope; }}\n")),
-            1 => text.push_str(&format!("j{i} {{ exec.clean = maybe; }}\n")),
-            2 => text.push_str(&format!("j{i} {{ $l = a, b; exec.start = $l; }}\n")),
-            3 if i % 100 == 3 => text.push_str(&format!("\"j{i}.*\" {{ allow.mount; }} j{i}.c {{ }}\n")),
-            4 => text.push_str(&format!("j{i} {{ n{i} {{ persist; }} }}\n")),
-            _ => text.push_str(&format!("j{i} {{ host.hostname = h{i}; $v += 2; }}\n")),
-        }
-    }
-    let parsed = parse_source(&Loader::sealed(), Source::new("t.conf", text), false)
-        .unwrap_or_else(|e| panic!("{}", e.message));
+    let parsed = mixed(700, 100, |i| format!("j{i} {{ n{i} {{ persist; }} }}\n"));
     let mut jails = String::new();
     let mut warned = Vec::new();
     let errors: Vec<String> = load_each_view(
