@@ -262,10 +262,11 @@ impl Applier {
         }
     }
 
-    /// Compare `a` with the disk; refuse it, or keep it when it changes.
-    pub fn take(&mut self, loader: &Loader, a: Artifact) -> Result<(), Diag> {
+    /// Compare `a` with the disk; refuse it, or keep it when it changes. Returns it when
+    /// it is not kept (its caller frees it).
+    pub fn take(&mut self, loader: &Loader, a: Artifact) -> Result<Option<Artifact>, Diag> {
         let action = match self.disk.change(loader, &a)? {
-            Change::Unchanged => return Ok(()),
+            Change::Unchanged => return Ok(Some(a)),
             // Edits to a configuration read from a pipe or device have nowhere to go
             // (and renaming a file over a FIFO would replace it).
             _ if loader.stream(&a.path).is_some() => {
@@ -292,7 +293,7 @@ impl Applier {
             Change::Update { .. } => Action::Update,
         };
         self.todo.push((a, action));
-        Ok(())
+        Ok(None)
     }
 
     /// Write what `take` kept, in the order taken. Returns the files written.

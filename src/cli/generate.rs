@@ -95,7 +95,8 @@ pub(crate) fn generate(g: &Globals, a: &GenerateArgs) -> anyhow::Result<i32> {
     };
     // A reader that leaves early (`| head`) ends the run quietly: report() knows a
     // broken pipe.
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    // Not locked: the diffs are written on generate's second thread.
+    let mut out = std::io::BufWriter::new(std::io::stdout());
     let outcome = generate::generate(&opts, &|d| g.warn(d), &mut out)?;
     std::io::Write::flush(&mut out)?;
     let Outcome::Written(done) = outcome else {
