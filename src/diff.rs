@@ -8,7 +8,7 @@
 //! Myers. The output is similar's unified format (its hunk grouping, headers and
 //! `\ No newline at end of file`), so small files read exactly as before.
 
-use std::fmt::Write as _;
+use std::io::Write as _;
 
 #[cfg(test)]
 use similar::DiffableStr;
@@ -43,41 +43,41 @@ pub fn write_unified(to: &mut dyn std::io::Write, path: &str, old: &str, new: &s
     let a = Lines::new(old);
     let b = Lines::new(new);
     let ops = line_ops(&a, &b);
-    let mut out = String::new();
+    // Hunks are gathered here and written some tens of kilobytes at a time.
+    let mut out: Vec<u8> = Vec::new();
     let mut last = None;
     for (n, hunk) in similar::group_diff_ops(ops, CONTEXT).iter().enumerate() {
         if hunk.is_empty() {
             continue;
         }
-        out.clear();
         if n == 0 {
-            let _ = write!(out, "--- a{path}\n+++ b{path}\n");
+            out.extend_from_slice(format!("--- a{path}\n+++ b{path}\n").as_bytes());
         }
         header(&mut out, hunk);
         for op in hunk {
             let (tag, old_r, new_r) = op.as_tag_tuple();
-            let lines: Box<dyn Iterator<Item = (char, &str)>> = match tag {
-                DiffTag::Equal => Box::new(old_r.map(|k| (' ', &a[k]))),
-                DiffTag::Delete => Box::new(old_r.map(|k| ('-', &a[k]))),
-                DiffTag::Insert => Box::new(new_r.map(|k| ('+', &b[k]))),
-                DiffTag::Replace => Box::new(old_r.map(|k| ('-', &a[k])).chain(new_r.map(|k| ('+', &b[k])))),
-            };
-            for (t, l) in lines {
-                out.push(t);
-                out.push_str(l);
-                if !l.ends_with(['\n', '\r']) {
-                    out.push_str("\n\\ No newline at end of file\n");
+            match tag {
+                DiffTag::Equal => a.put(&mut out, b' ', old_r),
+                DiffTag::Delete => a.put(&mut out, b'-', old_r),
+                DiffTag::Insert => b.put(&mut out, b'+', new_r),
+                DiffTag::Replace => {
+                    a.put(&mut out, b'-', old_r);
+                    b.put(&mut out, b'+', new_r);
                 }
             }
         }
-        if let Some(c) = out.chars().next_back() {
+        if let Some(&c) = out.last() {
             last = Some(c);
         }
-        to.write_all(out.as_bytes())?;
+        if out.len() >= 32 * 1024 {
+            to.write_all(&out)?;
+            out.clear();
+        }
     }
-    if last.is_some_and(|c| c != '\n') {
-        to.write_all(b"\n")?;
+    if last.is_some_and(|c| c != b'\n') {
+        out.push(b'\n');
     }
+    to.write_all(&out)?;
     Ok(())
 }
 
@@ -96,6 +96,21 @@ impl<'a> Lines<'a> {
     fn new(text: &'a str) -> Lines<'a> {
         let b = text.as_bytes();
         let short = u32::try_from(b.len()).is_ok();
+        if short && memchr::memchr(b'\r', b).is_none() {
+            // Only `\n` ends a line: one byte to look for, not two. Room for lines of
+            // 16 bytes on average, untouched (so not resident) where they are longer.
+            let mut ends = Vec::with_capacity(b.len() / 16 + 1);
+            // At most the text's length, which fits.
+            ends.extend(memchr::memchr_iter(b'\n', b).map(|p| (p + 1) as u32));
+            if ends.last().map_or(0, |&e| e as usize) < b.len() {
+                ends.push(b.len() as u32);
+            }
+            return Lines {
+                text,
+                ends,
+                long: Vec::new(),
+            };
+        }
         let (mut ends, mut long) = (Vec::new(), Vec::new());
         let mut push = |end: usize| {
             if short {
@@ -130,6 +145,45 @@ impl<'a> Lines<'a> {
         self.ends.len().max(self.long.len())
     }
 
+    /// Lines `range`, each after `tag`, as a unified diff has them.
+    fn put(&self, out: &mut Vec<u8>, tag: u8, range: std::ops::Range<usize>) {
+        let text = self.text.as_bytes();
+        let mut start = self.start(range.start);
+        for k in range {
+            let end = self.end(k);
+            let line = &text[start..end];
+            out.push(tag);
+            out.extend_from_slice(line);
+            if !matches!(line.last(), Some(b'\n' | b'\r')) {
+                out.extend_from_slice(b"\n\\ No newline at end of file\n");
+            }
+            start = end;
+        }
+    }
+
+    fn start(&self, i: usize) -> usize {
+        if i == 0 { 0 } else { self.end(i - 1) }
+    }
+
+    /// How many lines from `self[i]` and `other[j]` on are surely equal, found by
+    /// comparing bytes (a generated configuration is mostly long equal runs, and line
+    /// by line they were a third of the diff's time): every line that ends before the
+    /// first byte that differs. A line ending just there may still be equal, or not
+    /// (a `\r` that one side follows with `\n`): the caller compares it as a line.
+    fn equal_lines(&self, i: usize, other: &Lines<'_>, j: usize) -> usize {
+        let (x, y) = (self.text.as_bytes(), other.text.as_bytes());
+        let (sa, sb) = (self.start(i).min(x.len()), other.start(j).min(y.len()));
+        let same = common_prefix(&x[sa..], &y[sb..]);
+        // Lines of `self` from `i` that end before `sa + same`: their bytes, and the
+        // byte after each (which decides where a `\r` line ends), are on both sides.
+        let before = |e: usize| e < sa + same;
+        if !self.ends.is_empty() {
+            self.ends[i.min(self.ends.len())..].partition_point(|&e| before(e as usize))
+        } else {
+            self.long[i.min(self.long.len())..].partition_point(|&e| before(e))
+        }
+    }
+
     fn end(&self, i: usize) -> usize {
         match self.ends.get(i) {
             Some(&e) => e as usize,
@@ -147,35 +201,58 @@ impl std::ops::Index<usize> for Lines<'_> {
     }
 }
 
+/// How many bytes `x` and `y` start with in common.
+fn common_prefix(x: &[u8], y: &[u8]) -> usize {
+    const WORD: usize = 32;
+    let n = x.len().min(y.len());
+    let mut k = 0;
+    while k + WORD <= n && x[k..k + WORD] == y[k..k + WORD] {
+        k += WORD;
+    }
+    while k < n && x[k] == y[k] {
+        k += 1;
+    }
+    k
+}
+
 /// `@@ -l,n +l,n @@` as similar writes it: a one-line range is its line alone, an
 /// empty one starts at the line before it.
-fn header(out: &mut String, hunk: &[DiffOp]) {
+fn header(out: &mut Vec<u8>, hunk: &[DiffOp]) {
     let (Some(first), Some(last)) = (hunk.first(), hunk.last()) else {
         return;
     };
-    let range = |start: usize, end: usize| {
-        let len = end.saturating_sub(start);
-        match len {
-            1 => format!("{}", start + 1),
-            0 => format!("{start},0"),
-            _ => format!("{},{len}", start + 1),
-        }
+    // Writing to a Vec cannot fail.
+    let range = |out: &mut Vec<u8>, start: usize, end: usize| {
+        let _ = match end.saturating_sub(start) {
+            1 => write!(out, "{}", start + 1),
+            0 => write!(out, "{start},0"),
+            len => write!(out, "{},{len}", start + 1),
+        };
     };
-    let _ = writeln!(
-        out,
-        "@@ -{} +{} @@",
-        range(first.old_range().start, last.old_range().end),
-        range(first.new_range().start, last.new_range().end)
-    );
+    out.extend_from_slice(b"@@ -");
+    range(out, first.old_range().start, last.old_range().end);
+    out.extend_from_slice(b" +");
+    range(out, first.new_range().start, last.new_range().end);
+    out.extend_from_slice(b" @@\n");
 }
 
 /// The diff's operations: equal runs found by walking both sides, each changed region
 /// between them diffed with Myers.
 fn line_ops(a: &Lines<'_>, b: &Lines<'_>) -> Vec<DiffOp> {
+    ops_skipping(a, b, |a, i, b, j| a.equal_lines(i, b, j))
+}
+
+/// `line_ops`, each equal run started with the lines `skip` finds surely equal (the
+/// tests skip none, and compare).
+fn ops_skipping(
+    a: &Lines<'_>,
+    b: &Lines<'_>,
+    skip: impl Fn(&Lines<'_>, usize, &Lines<'_>, usize) -> usize,
+) -> Vec<DiffOp> {
     let mut ops = Vec::new();
     let (mut i, mut j) = (0, 0);
     loop {
-        let mut run = 0;
+        let mut run = skip(a, i, b, j);
         while i + run < a.len() && j + run < b.len() && a[i + run] == b[j + run] {
             run += 1;
         }
@@ -195,13 +272,38 @@ fn line_ops(a: &Lines<'_>, b: &Lines<'_>) -> Vec<DiffOp> {
             break;
         }
         let (di, dj) = resync(a, b, i, j).unwrap_or((a.len() - i, b.len() - j));
-        for op in similar::capture_diff(Algorithm::Myers, a, i..i + di, b, j..j + dj) {
+        for op in region(a, i..i + di, b, j..j + dj) {
             push(&mut ops, op);
         }
         i += di;
         j += dj;
     }
     ops
+}
+
+/// A changed region's operations: Myers's, where only lines added (or only removed)
+/// are the one operation Myers would find, without its set-up (a generated
+/// configuration's change is lines added to each of thousands of blocks).
+fn region(
+    a: &Lines<'_>,
+    old: std::ops::Range<usize>,
+    b: &Lines<'_>,
+    new: std::ops::Range<usize>,
+) -> Vec<DiffOp> {
+    match (old.len(), new.len()) {
+        (0, 0) => Vec::new(),
+        (0, new_len) => vec![DiffOp::Insert {
+            old_index: old.start,
+            new_index: new.start,
+            new_len,
+        }],
+        (old_len, 0) => vec![DiffOp::Delete {
+            old_index: old.start,
+            old_len,
+            new_index: new.start,
+        }],
+        _ => similar::capture_diff(Algorithm::Myers, a, old, b, new),
+    }
 }
 
 /// Equal runs next to each other are one run: similar's grouping counts context per run.
@@ -400,6 +502,45 @@ mod tests {
             let new: String = lines.concat();
             let patch = unified("/f", &old, &new);
             proptest::prop_assert_eq!(apply(&old, &patch), new);
+        }
+
+        /// Only lines added, or only removed: the operation Myers finds.
+        #[test]
+        fn one_sided_regions_are_myers(text in "[ab\n]{0,30}", at in 0usize..20, len in 0usize..8, add in proptest::bool::ANY) {
+            let lines = Lines::new(&text);
+            let at = at.min(lines.len());
+            let len = len.min(lines.len() - at);
+            let (old, new) = if add { (at..at, at..at + len) } else { (at..at + len, at..at) };
+            proptest::prop_assert_eq!(
+                region(&lines, old.clone(), &lines, new.clone()),
+                similar::capture_diff(Algorithm::Myers, &lines, old, &lines, new)
+            );
+        }
+
+        /// Lines are found as similar finds them, with or without a `\r` anywhere.
+        #[test]
+        fn lines_are_similars_lines_anywhere(text in "[a\r\n]{0,40}") {
+            let lines = Lines::new(&text);
+            let got: Vec<&str> = (0..lines.len()).map(|i| &lines[i]).collect();
+            proptest::prop_assert_eq!(got, text.tokenize_lines());
+        }
+
+        /// Runs skipped by comparing bytes give the operations comparing line by line
+        /// gives: line ends that are `\r`, `\r\n` or `\n` on either side, a last line
+        /// without one, changes at the very start and end.
+        #[test]
+        fn skipping_equal_bytes_changes_nothing(
+            old in "[a\r\n]{0,60}",
+            edits in proptest::collection::vec((0usize..60, "[ab\r\n]{0,3}", 0usize..3), 0..6),
+        ) {
+            let mut new = old.clone();
+            for (at, text, cut) in edits {
+                let at = at.min(new.len());
+                let end = (at + cut).min(new.len());
+                new.replace_range(at..end, &text);
+            }
+            let (a, b) = (Lines::new(&old), Lines::new(&new));
+            proptest::prop_assert_eq!(line_ops(&a, &b), ops_skipping(&a, &b, |_, _, _, _| 0), "{:?} -> {:?}", old, new);
         }
     }
 }
