@@ -25,23 +25,31 @@ const SEARCH: usize = 4096;
 /// Context lines around each change.
 const CONTEXT: usize = 3;
 
-/// A unified diff from `old` to `new` for `path` (empty when equal).
-pub fn unified(path: &str, old: &str, new: &str) -> String {
+/// A unified diff from `old` to `new` for `path` (empty when equal). `old_ends` are
+/// `old`'s lines when they were found ahead.
+pub fn unified(path: &str, old: &str, old_ends: Option<&LineEnds>, new: &str) -> String {
     let mut out = Vec::new();
     // Writing to a Vec cannot fail.
-    let _ = write_unified(&mut out, path, old, new);
+    let _ = write_unified(&mut out, path, old, old_ends, new);
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// `unified`, written to `to` a hunk at a time: the diff of a large configuration is
 /// larger than the configuration (issue 21), and held whole it was the largest
 /// allocation of `generate --dry-run`.
-pub fn write_unified(to: &mut dyn std::io::Write, path: &str, old: &str, new: &str) -> std::io::Result<()> {
+pub fn write_unified(
+    to: &mut dyn std::io::Write,
+    path: &str,
+    old: &str,
+    old_ends: Option<&LineEnds>,
+    new: &str,
+) -> std::io::Result<()> {
     if old == new {
         return Ok(());
     }
-    let a = Lines::new(old);
-    let b = Lines::new(new);
+    let (mut own_a, mut own_b) = (None, None);
+    let a = Lines::of(old, old_ends, &mut own_a);
+    let b = Lines::of(new, None, &mut own_b);
     let ops = line_ops(&a, &b);
     // Hunks are gathered here and written some tens of kilobytes at a time.
     let mut out: Vec<u8> = Vec::new();
@@ -81,19 +89,23 @@ pub fn write_unified(to: &mut dyn std::io::Write, path: &str, old: &str, new: &s
     Ok(())
 }
 
-/// A text's lines, each with its terminator as similar's `tokenize_lines` splits them
-/// (`\n`, `\r\n` or a lone `\r`), kept as where each ends: 4 bytes a line where a
+/// Where each line of a text ends, each line with its terminator as similar's
+/// `tokenize_lines` splits them (`\n`, `\r\n` or a lone `\r`): 4 bytes a line where a
 /// `&str` is 16 (a 50,000-jail jail.conf and its edit are 2 million lines; issue 21).
-struct Lines<'a> {
-    text: &'a str,
+/// Made apart from the diff for an old text read ahead (generate finds its
+/// configuration's lines while it edits it).
+#[derive(Debug)]
+pub struct LineEnds {
+    /// The length of the text they are the lines of.
+    of: usize,
     /// Where each line ends, when the text is shorter than 4 GiB.
     ends: Vec<u32>,
     /// The same for a longer text.
     long: Vec<usize>,
 }
 
-impl<'a> Lines<'a> {
-    fn new(text: &'a str) -> Lines<'a> {
+impl LineEnds {
+    pub fn of(text: &str) -> LineEnds {
         let b = text.as_bytes();
         let short = u32::try_from(b.len()).is_ok();
         if short && memchr::memchr(b'\r', b).is_none() {
@@ -105,8 +117,8 @@ impl<'a> Lines<'a> {
             if ends.last().map_or(0, |&e| e as usize) < b.len() {
                 ends.push(b.len() as u32);
             }
-            return Lines {
-                text,
+            return LineEnds {
+                of: b.len(),
                 ends,
                 long: Vec::new(),
             };
@@ -138,11 +150,32 @@ impl<'a> Lines<'a> {
         if last < b.len() {
             push(b.len());
         }
-        Lines { text, ends, long }
+        LineEnds {
+            of: b.len(),
+            ends,
+            long,
+        }
+    }
+}
+
+/// A text and its lines.
+struct Lines<'a> {
+    text: &'a str,
+    at: &'a LineEnds,
+}
+
+impl<'a> Lines<'a> {
+    /// `at` when they are `text`'s (by its length), else made now into `own`.
+    fn of(text: &'a str, at: Option<&'a LineEnds>, own: &'a mut Option<LineEnds>) -> Lines<'a> {
+        let at = match at {
+            Some(e) if e.of == text.len() => e,
+            _ => own.insert(LineEnds::of(text)),
+        };
+        Lines { text, at }
     }
 
     fn len(&self) -> usize {
-        self.ends.len().max(self.long.len())
+        self.at.ends.len().max(self.at.long.len())
     }
 
     /// Lines `range`, each after `tag`, as a unified diff has them.
@@ -177,17 +210,18 @@ impl<'a> Lines<'a> {
         // Lines of `self` from `i` that end before `sa + same`: their bytes, and the
         // byte after each (which decides where a `\r` line ends), are on both sides.
         let before = |e: usize| e < sa + same;
-        if !self.ends.is_empty() {
-            self.ends[i.min(self.ends.len())..].partition_point(|&e| before(e as usize))
+        let (ends, long) = (&self.at.ends, &self.at.long);
+        if !ends.is_empty() {
+            ends[i.min(ends.len())..].partition_point(|&e| before(e as usize))
         } else {
-            self.long[i.min(self.long.len())..].partition_point(|&e| before(e))
+            long[i.min(long.len())..].partition_point(|&e| before(e))
         }
     }
 
     fn end(&self, i: usize) -> usize {
-        match self.ends.get(i) {
+        match self.at.ends.get(i) {
             Some(&e) => e as usize,
-            None => self.long[i],
+            None => self.at.long[i],
         }
     }
 }
@@ -369,7 +403,7 @@ mod tests {
 
     fn same(old: &str, new: &str) {
         assert_eq!(
-            unified("/f", old, new),
+            unified("/f", old, None, new),
             reference("/f", old, new),
             "{old:?} -> {new:?}"
         );
@@ -393,7 +427,8 @@ mod tests {
             "é\r\nü\rß\n",
             "12345678\r\n12345678\r\n",
         ] {
-            let lines = Lines::new(text);
+            let mut own = None;
+            let lines = Lines::of(text, None, &mut own);
             let got: Vec<&str> = (0..lines.len()).map(|i| &lines[i]).collect();
             assert_eq!(got, text.tokenize_lines(), "{text:?}");
         }
@@ -401,7 +436,7 @@ mod tests {
 
     #[test]
     fn equal_texts_have_no_diff() {
-        assert_eq!(unified("/f", "a\n", "a\n"), "");
+        assert_eq!(unified("/f", "a\n", None, "a\n"), "");
     }
 
     #[test]
@@ -500,14 +535,15 @@ mod tests {
                 }
             }
             let new: String = lines.concat();
-            let patch = unified("/f", &old, &new);
+            let patch = unified("/f", &old, None, &new);
             proptest::prop_assert_eq!(apply(&old, &patch), new);
         }
 
         /// Only lines added, or only removed: the operation Myers finds.
         #[test]
         fn one_sided_regions_are_myers(text in "[ab\n]{0,30}", at in 0usize..20, len in 0usize..8, add in proptest::bool::ANY) {
-            let lines = Lines::new(&text);
+            let mut own = None;
+            let lines = Lines::of(&text, None, &mut own);
             let at = at.min(lines.len());
             let len = len.min(lines.len() - at);
             let (old, new) = if add { (at..at, at..at + len) } else { (at..at + len, at..at) };
@@ -520,7 +556,8 @@ mod tests {
         /// Lines are found as similar finds them, with or without a `\r` anywhere.
         #[test]
         fn lines_are_similars_lines_anywhere(text in "[a\r\n]{0,40}") {
-            let lines = Lines::new(&text);
+            let mut own = None;
+            let lines = Lines::of(&text, None, &mut own);
             let got: Vec<&str> = (0..lines.len()).map(|i| &lines[i]).collect();
             proptest::prop_assert_eq!(got, text.tokenize_lines());
         }
@@ -539,7 +576,8 @@ mod tests {
                 let end = (at + cut).min(new.len());
                 new.replace_range(at..end, &text);
             }
-            let (a, b) = (Lines::new(&old), Lines::new(&new));
+            let (mut own_a, mut own_b) = (None, None);
+            let (a, b) = (Lines::of(&old, None, &mut own_a), Lines::of(&new, None, &mut own_b));
             proptest::prop_assert_eq!(line_ops(&a, &b), ops_skipping(&a, &b, |_, _, _, _| 0), "{:?} -> {:?}", old, new);
         }
     }

@@ -14,6 +14,7 @@ use nix::fcntl::OFlag;
 use nix::sys::stat::Mode;
 
 use crate::diag::{Diag, exit};
+use crate::diff::LineEnds;
 use crate::parse::loader::Loader;
 use crate::plan::Artifact;
 use crate::shell::OWNED_MARK;
@@ -41,6 +42,14 @@ pub struct ReadAhead {
     bytes: Option<Vec<u8>>,
 }
 
+/// A file read ahead whole, as text, with its lines found (`Comparer::text_ahead`).
+#[derive(Debug)]
+pub struct TextAhead {
+    path: String,
+    text: String,
+    ends: LineEnds,
+}
+
 /// Compares artifacts with the disk one after the other. `check` compares thousands of
 /// small files, most in one directory: this keeps that directory open (each file is
 /// opened relative to it, not looked up from `/` again) and reads every file into one
@@ -50,6 +59,12 @@ pub struct Comparer {
     buf: Vec<u8>,
     /// The directory last opened, as written in the path, or why it could not be.
     dir: Option<(Vec<u8>, Result<OwnedFd, Errno>)>,
+}
+
+impl TextAhead {
+    pub fn path(&self) -> &str {
+        &self.path
+    }
 }
 
 impl Comparer {
@@ -99,6 +114,46 @@ impl Comparer {
         let real = loader.real_path(&path);
         let bytes = self.read(&real, None).ok().map(|len| self.buf[..len].to_vec());
         ReadAhead { path, bytes }
+    }
+
+    /// The file at `path` read ahead as text, with its lines found for a diff: generate
+    /// reads its configuration (megabytes for thousands of jails) on its comparing
+    /// thread while the other edits it. None when it is a stream, cannot be read, or
+    /// is not UTF-8: `change_ahead` reads it then, as `change` does, and says why not.
+    pub fn text_ahead(&mut self, loader: &Loader, path: String) -> Option<TextAhead> {
+        if loader.stream(&path).is_some() {
+            return None;
+        }
+        let real = loader.real_path(&path);
+        // Read at its size in one buffer: grown by doubling, the buffer was the
+        // peak of the run (a whole copy, and room for up to twice the file).
+        let size = std::fs::metadata(&real)
+            .ok()
+            .and_then(|m| usize::try_from(m.len()).ok());
+        let len = self.read(&real, size).ok()?;
+        let mut bytes = std::mem::take(&mut self.buf);
+        bytes.truncate(len);
+        let text = String::from_utf8(bytes).ok()?;
+        let ends = LineEnds::of(&text);
+        Some(TextAhead { path, text, ends })
+    }
+
+    /// `change`, with the file perhaps read ahead as text (`text_ahead`): when it
+    /// changes, the old text's lines come too.
+    pub fn change_ahead(
+        &mut self,
+        loader: &Loader,
+        a: &Artifact,
+        ahead: Option<TextAhead>,
+    ) -> Result<(Change, Option<LineEnds>), Diag> {
+        match ahead {
+            Some(t) if t.path == a.path => Ok(if t.text == *a.content {
+                (Change::Unchanged, None)
+            } else {
+                (Change::Update { old: t.text }, Some(t.ends))
+            }),
+            _ => Ok((self.change(loader, a)?, None)),
+        }
     }
 
     /// `change`, with the file perhaps read ahead.
@@ -197,13 +252,19 @@ impl Comparer {
 }
 
 /// A unified diff from `old` to `new` for `path` (empty when equal).
-pub fn diff(path: &str, old: &str, new: &str) -> String {
-    crate::diff::unified(path, old, new)
+pub fn diff(path: &str, old: &str, old_ends: Option<&LineEnds>, new: &str) -> String {
+    crate::diff::unified(path, old, old_ends, new)
 }
 
 /// `diff`, written to `to` as it is made.
-pub fn write_diff(to: &mut dyn std::io::Write, path: &str, old: &str, new: &str) -> std::io::Result<()> {
-    crate::diff::write_unified(to, path, old, new)
+pub fn write_diff(
+    to: &mut dyn std::io::Write,
+    path: &str,
+    old: &str,
+    old_ends: Option<&LineEnds>,
+    new: &str,
+) -> std::io::Result<()> {
+    crate::diff::write_unified(to, path, old, old_ends, new)
 }
 
 /// What generate did (or, dry, would do) to one file.
@@ -662,9 +723,9 @@ mod tests {
 
     #[test]
     fn diff_is_unified() {
-        let d = diff("/etc/x", "a\nb\n", "a\nc\n");
+        let d = diff("/etc/x", "a\nb\n", None, "a\nc\n");
         assert!(d.starts_with("--- a/etc/x\n+++ b/etc/x\n@@"), "{d}");
         assert!(d.contains("-b\n+c\n"));
-        assert_eq!(diff("/x", "same", "same"), "");
+        assert_eq!(diff("/x", "same", None, "same"), "");
     }
 }

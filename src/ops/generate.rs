@@ -117,6 +117,7 @@ fn generate_on(
             json: opts.json,
             doc: None,
             to: diff_out,
+            ahead: Vec::new(),
         })
     } else {
         Take::Apply(write::Applier::new(opts.force))
@@ -203,6 +204,8 @@ struct Differ<'w> {
     /// fails writes nothing).
     doc: Option<JsonDoc>,
     to: &'w mut (dyn std::io::Write + Send),
+    /// The configuration's files, read ahead (`Msg::Coming`).
+    ahead: Vec<write::TextAhead>,
 }
 
 /// What the making thread tells the comparing one.
@@ -211,6 +214,8 @@ enum Msg {
     /// Files in the plan's order, a batch at a time: one hand-over per file (a futex
     /// wake-up, often a context switch) cost more than the comparing it moved.
     Files(Vec<plan::Artifact>),
+    /// `plan::Files::coming`: the configuration, to read ahead.
+    Coming(Vec<String>),
 }
 
 /// Files per `Msg::Files`.
@@ -259,6 +264,7 @@ impl<'s, 'w> Sink<'s, 'w> {
             for msg in rx {
                 match msg {
                     Msg::Head => take.head()?,
+                    Msg::Coming(paths) => take.coming(loader, paths),
                     Msg::Files(arts) => {
                         let mut done = Vec::with_capacity(arts.len());
                         for art in arts {
@@ -313,6 +319,19 @@ impl<'s, 'w> Sink<'s, 'w> {
         }
     }
 
+    /// Read ahead on the other thread: here it would only hold the text longer.
+    fn coming(&mut self, paths: &[&str]) -> anyhow::Result<()> {
+        match self {
+            Sink::Here(_) => Ok(()),
+            Sink::There { tx, batch, .. } => {
+                if !batch.is_empty() {
+                    send(tx, Msg::Files(std::mem::take(batch)))?;
+                }
+                send(tx, Msg::Coming(paths.iter().map(|p| p.to_string()).collect()))
+            }
+        }
+    }
+
     /// Every file handled: the `Take`, or the first error in handling them.
     fn finish(self) -> anyhow::Result<Take<'w>> {
         match self {
@@ -342,6 +361,15 @@ fn send(tx: &mpsc::SyncSender<Msg>, msg: Msg) -> anyhow::Result<()> {
 }
 
 impl Take<'_> {
+    /// The files at `paths`, read ahead for a diff.
+    fn coming(&mut self, loader: &Loader, paths: Vec<String>) {
+        if let Take::Diff(d) = self {
+            for p in paths {
+                d.ahead.extend(d.disk.text_ahead(loader, p));
+            }
+        }
+    }
+
     fn head(&mut self) -> anyhow::Result<()> {
         if let Take::Diff(d) = self
             && d.json
@@ -357,13 +385,17 @@ impl Take<'_> {
             Take::Apply(apply) => return Ok(apply.take(loader, art)?),
             Take::Diff(d) => d,
         };
-        let change = d.disk.change(loader, &art)?;
+        let ahead = d.ahead.iter().position(|t| t.path() == art.path);
+        let ahead = ahead.map(|k| d.ahead.remove(k));
+        let (change, ends) = d.disk.change_ahead(loader, &art, ahead)?;
         let Some(doc) = &mut d.doc else {
             // The unified diff of each file that would change.
             match change {
                 write::Change::Unchanged => {}
-                write::Change::Create => write::write_diff(d.to, &art.path, "", &art.content)?,
-                write::Change::Update { old } => write::write_diff(d.to, &art.path, &old, &art.content)?,
+                write::Change::Create => write::write_diff(d.to, &art.path, "", None, &art.content)?,
+                write::Change::Update { old } => {
+                    write::write_diff(d.to, &art.path, &old, ends.as_ref(), &art.content)?
+                }
             }
             return Ok(Some(art));
         };
@@ -377,7 +409,7 @@ impl Take<'_> {
                 doc.file(d.to, &f)?;
             }
             write::Change::Update { old } => {
-                let diff = write::diff(&art.path, &old, &art.content);
+                let diff = write::diff(&art.path, &old, ends.as_ref(), &art.content);
                 let mode = write::mode_after(loader, &art);
                 let mut f = FileJson::new(&art.path, write::Action::Update, mode);
                 f.diff = Some(&diff);
@@ -402,6 +434,10 @@ impl plan::Files for Out<'_, '_, '_> {
 
     fn file(&mut self, art: plan::Artifact) -> anyhow::Result<()> {
         self.sink.file(self.loader, art)
+    }
+
+    fn coming(&mut self, paths: &[&str]) -> anyhow::Result<()> {
+        self.sink.coming(paths)
     }
 }
 

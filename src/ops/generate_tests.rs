@@ -165,3 +165,25 @@ fn the_comparing_threads_error_is_the_runs() {
     assert_eq!(r, run(d.path(), false, false, false).1);
     assert!(r.is_err());
 }
+
+/// The configuration read ahead on the comparing thread: two files (one included), one
+/// of them not UTF-8 (read again when compared, as on one thread), diffed as on one.
+#[test]
+fn the_configuration_read_ahead_diffs_as_read_late() {
+    let d = host(JAILS);
+    let conf = d.path().join("etc/jail.conf");
+    let mut text = std::fs::read(&conf).unwrap();
+    text.extend_from_slice(b".include \"/etc/jail.d/*.conf\";\n");
+    std::fs::write(&conf, text).unwrap();
+    std::fs::create_dir_all(d.path().join("etc/jail.d")).unwrap();
+    let more = d.path().join("etc/jail.d/more.conf");
+    std::fs::write(&more, b"# caf\xe9\nextra {\n\tpersist;\n}\n").unwrap();
+    let (text, _) = dry_both(d.path());
+    let made = headers(&text);
+    assert_eq!(made.len(), JAILS + 4, "{made:?}");
+    assert_eq!(made[JAILS + 2..], ["/etc/jail.conf", "/etc/jail.d/more.conf"]);
+    // Now UTF-8: both read ahead.
+    std::fs::write(&more, "# café\nextra {\n\tpersist;\n}\n").unwrap();
+    let (again, _) = dry_both(d.path());
+    assert_eq!(headers(&again), made);
+}

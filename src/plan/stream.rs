@@ -26,6 +26,12 @@ pub trait Files {
     fn head(&mut self, head: &Head<'_>) -> Result<(), Self::Error>;
     /// Each file as soon as it is made, in the order of `Plan::artifacts`.
     fn file(&mut self, file: Artifact) -> Result<(), Self::Error>;
+    /// The files of the configuration at `paths` come next, once edited: what compares
+    /// them may read them meanwhile.
+    fn coming(&mut self, paths: &[&str]) -> Result<(), Self::Error> {
+        let _ = paths;
+        Ok(())
+    }
 }
 
 /// `Files` keeping every file.
