@@ -222,7 +222,9 @@ pub fn parse_jail_confs(loader: &Loader, files: &[String]) -> Result<Parsed, Dia
                 }
                 a.sources.extend(p.sources);
                 a.warnings.extend(p.warnings);
+                a.cuts.extend(p.cuts);
                 a.depends |= p.depends;
+                a.mounts |= p.mounts;
             }
         }
     }
@@ -341,5 +343,29 @@ mod tests {
         }
         let got = pick(&["rc.conf", "extra"]);
         assert_eq!((got.kind, got.rc_beside), (InputKind::RcConf, None));
+    }
+
+    /// What a later -f file's parse noted comes along: its `mount` statements (the
+    /// fstab moves their entries) and its comments cutting a word (check warns).
+    #[test]
+    fn later_files_bring_what_their_parse_noted() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("a.conf"), "a { path = /j/a; }\n").unwrap();
+        std::fs::write(
+            d.path().join("b.conf"),
+            "b { path = /j/b#cut\n; mount += \"/x /j/b/x nullfs ro 0 0\"; depend = a; }\n",
+        )
+        .unwrap();
+        let loader = Loader::new(Some(d.path().to_path_buf()));
+        let one = parse_jail_confs(&loader, &["/a.conf".into()]).unwrap();
+        assert!(!one.mounts && !one.depends && one.cuts.is_empty());
+        let both = parse_jail_confs(&loader, &["/a.conf".into(), "/b.conf".into()]).unwrap();
+        assert!(both.mounts && both.depends);
+        assert_eq!(both.cuts.len(), 1);
+        assert!(
+            format!("{:?}", both.cuts[0].loc).contains("b.conf"),
+            "{:?}",
+            both.cuts[0].loc
+        );
     }
 }

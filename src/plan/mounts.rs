@@ -100,10 +100,11 @@ impl<'p> Statements<'p> {
     /// The statements `keep` accepts. None when none of them sets `mount` (nearly every
     /// configuration): then no jail has an entry, and nothing needs merging.
     pub fn find(parsed: &'p Parsed, keep: fn(&CfParam) -> bool) -> Option<Statements<'p>> {
-        let any = parsed
-            .jails
-            .iter()
-            .any(|r| r.params.iter().any(|p| sets_mount(p) && keep(p)));
+        let any = parsed.mounts
+            && parsed
+                .jails
+                .iter()
+                .any(|r| r.params.iter().any(|p| sets_mount(p) && keep(p)));
         if !any {
             return None;
         }

@@ -51,6 +51,7 @@ pub(super) fn dump(r: &Result<Parsed, Diag>) -> String {
         out += &format!("cut {} {}\n", c.loc.offset, c.opener);
     }
     out += &format!("depends {}\n", p.depends);
+    out += &format!("mounts {}\n", p.mounts);
     out
 }
 
@@ -87,6 +88,17 @@ fn same_both_ways(text: &str) -> Result<(), String> {
             return Err(format!(
                 "text {text:?}: depends {} but a walk finds {walked}",
                 p.depends
+            ));
+        }
+        let walked = p
+            .jails
+            .iter()
+            .flat_map(|j| &j.params)
+            .any(|q| !q.is_var && crate::model::equalopts(&q.name, "mount"));
+        if p.mounts != walked {
+            return Err(format!(
+                "text {text:?}: mounts {} but a walk finds {walked}",
+                p.mounts
             ));
         }
     }
@@ -499,6 +511,28 @@ fn depends_is_noted_by_either_path() {
         for fast in [true, false] {
             let p = parse_with(text, fast).expect("parses");
             assert_eq!(p.depends, want, "{text:?} fast={fast}");
+        }
+    }
+}
+
+/// `mounts`, likewise: `mount` and `nomount`, not a variable or another name.
+#[test]
+fn mounts_is_noted_by_either_path() {
+    for (text, want) in [
+        ("a { mount = \"/a /b nullfs ro 0 0\"; }", true),
+        ("a { mount += \"/a /b nullfs ro 0 0\"; }", true),
+        ("a { nomount; }", true),
+        ("mount = x; a { }", true),
+        ("a { $mount = b; }", false),
+        (
+            "a { mount.devfs; mount.fstab = /f; allow.mount; mounts = 1; }",
+            false,
+        ),
+    ] {
+        same_both_ways(text).expect("both ways");
+        for fast in [true, false] {
+            let p = parse_with(text, fast).expect("parses");
+            assert_eq!(p.mounts, want, "{text:?} fast={fast}");
         }
     }
 }

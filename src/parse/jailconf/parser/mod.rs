@@ -532,6 +532,10 @@ impl Parser<'_> {
         if !p.is_var && matches!(p.name.len(), 6 | 8) && matches!(&*p.name, "depend" | "nodepend") {
             self.out.depends = true;
         }
+        // `Parsed::mounts`, likewise.
+        if !p.is_var && matches!(p.name.len(), 5 | 7) && matches!(&*p.name, "mount" | "nomount") {
+            self.out.mounts = true;
+        }
     }
 
     fn value(&mut self, s: &mut Stream) -> Result<SmallVec<[CfString; 1]>, Diag> {
