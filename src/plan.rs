@@ -219,14 +219,10 @@ pub fn generate_each<F: Files>(
     // Moved out, and the rest dropped now: a field moved out of a struct leaves the
     // others alive to the end of the scope.
     let sources = std::mem::take(&mut parsed.sources);
-    let mut coming: Vec<&str> = Vec::new();
-    for s in sources.iter().filter(|s| s.name != "STDIN") {
-        if !coming.contains(&s.name.as_str()) {
-            coming.push(&s.name);
-        }
-    }
     drop(parsed);
-    files.coming(&coming).map_err(Stop::Caller)?;
+    if let Some(main) = sources.iter().find(|s| s.name != "STDIN") {
+        files.coming(&main.name).map_err(Stop::Caller)?;
+    }
     let changed = splices.apply();
     push_config_files(&sources, changed, files).map_err(Stop::Caller)?;
     Ok(plan)

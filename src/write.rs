@@ -44,7 +44,7 @@ pub struct ReadAhead {
 
 /// A file read ahead whole, as text, with its lines found (`Comparer::text_ahead`).
 #[derive(Debug)]
-pub struct TextAhead {
+pub(crate) struct TextAhead {
     path: String,
     text: String,
     ends: LineEnds,
@@ -120,16 +120,20 @@ impl Comparer {
     /// reads its configuration (megabytes for thousands of jails) on its comparing
     /// thread while the other edits it. None when it is a stream, cannot be read, or
     /// is not UTF-8: `change_ahead` reads it then, as `change` does, and says why not.
-    pub fn text_ahead(&mut self, loader: &Loader, path: String) -> Option<TextAhead> {
+    /// A file that turns out unchanged cost its lines for nothing (a few milliseconds
+    /// for thousands of jails, on a thread that would have waited).
+    pub(crate) fn text_ahead(&mut self, loader: &Loader, path: String) -> Option<TextAhead> {
         if loader.stream(&path).is_some() {
             return None;
         }
         let real = loader.real_path(&path);
         // Read at its size in one buffer: grown by doubling, the buffer was the
         // peak of the run (a whole copy, and room for up to twice the file).
+        // The size is a hint, capped as the loader caps it (a file that claims to be
+        // huge is read as far as it goes).
         let size = std::fs::metadata(&real)
             .ok()
-            .and_then(|m| usize::try_from(m.len()).ok());
+            .and_then(|m| usize::try_from(m.len().min(1 << 26)).ok());
         let len = self.read(&real, size).ok()?;
         let mut bytes = std::mem::take(&mut self.buf);
         bytes.truncate(len);
@@ -140,7 +144,7 @@ impl Comparer {
 
     /// `change`, with the file perhaps read ahead as text (`text_ahead`): when it
     /// changes, the old text's lines come too.
-    pub fn change_ahead(
+    pub(crate) fn change_ahead(
         &mut self,
         loader: &Loader,
         a: &Artifact,
@@ -252,19 +256,29 @@ impl Comparer {
 }
 
 /// A unified diff from `old` to `new` for `path` (empty when equal).
-pub fn diff(path: &str, old: &str, old_ends: Option<&LineEnds>, new: &str) -> String {
-    crate::diff::unified(path, old, old_ends, new)
+pub fn diff(path: &str, old: &str, new: &str) -> String {
+    crate::diff::unified(path, old, new)
+}
+
+/// `diff`, with `old`'s lines found ahead (`TextAhead`).
+pub(crate) fn diff_with(path: &str, old: &str, old_ends: Option<&LineEnds>, new: &str) -> String {
+    crate::diff::unified_with(path, old, old_ends, new)
 }
 
 /// `diff`, written to `to` as it is made.
-pub fn write_diff(
+pub fn write_diff(to: &mut dyn std::io::Write, path: &str, old: &str, new: &str) -> std::io::Result<()> {
+    crate::diff::write_unified(to, path, old, new)
+}
+
+/// `write_diff`, with `old`'s lines found ahead (`TextAhead`).
+pub(crate) fn write_diff_with(
     to: &mut dyn std::io::Write,
     path: &str,
     old: &str,
     old_ends: Option<&LineEnds>,
     new: &str,
 ) -> std::io::Result<()> {
-    crate::diff::write_unified(to, path, old, old_ends, new)
+    crate::diff::write_unified_with(to, path, old, old_ends, new)
 }
 
 /// What generate did (or, dry, would do) to one file.
@@ -723,9 +737,9 @@ mod tests {
 
     #[test]
     fn diff_is_unified() {
-        let d = diff("/etc/x", "a\nb\n", None, "a\nc\n");
+        let d = diff("/etc/x", "a\nb\n", "a\nc\n");
         assert!(d.starts_with("--- a/etc/x\n+++ b/etc/x\n@@"), "{d}");
         assert!(d.contains("-b\n+c\n"));
-        assert_eq!(diff("/x", "same", None, "same"), "");
+        assert_eq!(diff("/x", "same", "same"), "");
     }
 }

@@ -103,12 +103,7 @@ fn json_dry_run_is_the_text_dry_run_as_data() {
         match action {
             "create" => {
                 assert_eq!(keys, ["action", "content", "mode", "path"], "{f}");
-                diffs.push_str(&jailvol::write::diff(
-                    path,
-                    "",
-                    None,
-                    f["content"].as_str().unwrap(),
-                ));
+                diffs.push_str(&jailvol::write::diff(path, "", f["content"].as_str().unwrap()));
             }
             "update" | "remove" => {
                 assert_eq!(keys, ["action", "diff", "mode", "path"], "{f}");

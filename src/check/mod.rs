@@ -440,12 +440,12 @@ fn drifted(a: &Artifact, change: Result<Change, Diag>) -> Option<Result<Drift, D
         Ok(Change::Create) => Some(Ok(Drift {
             file: a.path.clone(),
             missing: true,
-            diff: write::diff(&a.path, "", None, &a.content),
+            diff: write::diff(&a.path, "", &a.content),
         })),
         Ok(Change::Update { old }) => Some(Ok(Drift {
             file: a.path.clone(),
             missing: false,
-            diff: write::diff(&a.path, &old, None, &a.content),
+            diff: write::diff(&a.path, &old, &a.content),
         })),
         Err(e) => Some(Err(e)),
     }

@@ -109,7 +109,6 @@ pub(super) struct Lines<'a> {
 }
 
 impl<'a> Lines<'a> {
-    /// `at` when they are `text`'s (by its length), else made now into `own`.
     /// `at` when they are `text`'s (by its length), else made now into `own` (half on
     /// another thread when `two`).
     pub(super) fn of(

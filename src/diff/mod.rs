@@ -21,7 +21,7 @@ mod walk;
 use similar::DiffOp;
 
 use hunks::{Grouper, HunkWriter};
-pub use lines::LineEnds;
+pub(crate) use lines::LineEnds;
 use lines::Lines;
 use walk::{line_ops, walk};
 
@@ -36,19 +36,30 @@ const SEARCH: usize = 4096;
 /// Context lines around each change.
 const CONTEXT: usize = 3;
 
-/// A unified diff from `old` to `new` for `path` (empty when equal). `old_ends` are
-/// `old`'s lines when they were found ahead.
-pub fn unified(path: &str, old: &str, old_ends: Option<&LineEnds>, new: &str) -> String {
+/// A unified diff from `old` to `new` for `path` (empty when equal).
+pub fn unified(path: &str, old: &str, new: &str) -> String {
+    unified_with(path, old, None, new)
+}
+
+/// `unified`, with `old`'s lines when they were found ahead: `old_ends` must be
+/// `LineEnds::of(old)` (crate-private for that reason: ends of another text of the
+/// same length would cut lines in the wrong places).
+pub(crate) fn unified_with(path: &str, old: &str, old_ends: Option<&LineEnds>, new: &str) -> String {
     let mut out = Vec::new();
     // Writing to a Vec cannot fail.
-    let _ = write_unified(&mut out, path, old, old_ends, new);
+    let _ = write_unified_with(&mut out, path, old, old_ends, new);
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// `unified`, written to `to` a hunk at a time: the diff of a large configuration is
 /// larger than the configuration (issue 21), and held whole it was the largest
 /// allocation of `generate --dry-run`.
-pub fn write_unified(
+pub fn write_unified(to: &mut dyn std::io::Write, path: &str, old: &str, new: &str) -> std::io::Result<()> {
+    write_unified_with(to, path, old, None, new)
+}
+
+/// `write_unified` with `old`'s lines found ahead (`unified_with`).
+pub(crate) fn write_unified_with(
     to: &mut dyn std::io::Write,
     path: &str,
     old: &str,

@@ -22,7 +22,7 @@ fn reference(path: &str, old: &str, new: &str) -> String {
 
 fn same(old: &str, new: &str) {
     assert_eq!(
-        unified("/f", old, None, new),
+        unified("/f", old, new),
         reference("/f", old, new),
         "{old:?} -> {new:?}"
     );
@@ -55,7 +55,7 @@ fn lines_are_similars_lines() {
 
 #[test]
 fn equal_texts_have_no_diff() {
-    assert_eq!(unified("/f", "a\n", None, "a\n"), "");
+    assert_eq!(unified("/f", "a\n", "a\n"), "");
 }
 
 #[test]
@@ -154,7 +154,7 @@ proptest::proptest! {
             }
         }
         let new: String = lines.concat();
-        let patch = unified("/f", &old, None, &new);
+        let patch = unified("/f", &old, &new);
         proptest::prop_assert_eq!(apply(&old, &patch), new);
     }
 

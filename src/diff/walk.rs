@@ -6,6 +6,7 @@ use super::lines::Lines;
 use super::{RESYNC, SEARCH};
 
 /// The diff's operations: equal runs found by walking both sides, each changed region
+/// between them diffed with Myers.
 pub(super) fn line_ops(a: &Lines<'_>, b: &Lines<'_>) -> Vec<DiffOp> {
     ops_skipping(a, b, |a, i, b, j| a.equal_lines(i, b, j))
 }

@@ -117,7 +117,7 @@ fn generate_on(
             json: opts.json,
             doc: None,
             to: diff_out,
-            ahead: Vec::new(),
+            ahead: None,
         })
     } else {
         Take::Apply(write::Applier::new(opts.force))
@@ -204,8 +204,8 @@ struct Differ<'w> {
     /// fails writes nothing).
     doc: Option<JsonDoc>,
     to: &'w mut (dyn std::io::Write + Send),
-    /// The configuration's files, read ahead (`Msg::Coming`).
-    ahead: Vec<write::TextAhead>,
+    /// The configuration's main file, read ahead (`Msg::Coming`).
+    ahead: Option<write::TextAhead>,
 }
 
 /// What the making thread tells the comparing one.
@@ -214,8 +214,8 @@ enum Msg {
     /// Files in the plan's order, a batch at a time: one hand-over per file (a futex
     /// wake-up, often a context switch) cost more than the comparing it moved.
     Files(Vec<plan::Artifact>),
-    /// `plan::Files::coming`: the configuration, to read ahead.
-    Coming(Vec<String>),
+    /// `plan::Files::coming`: the configuration's main file, to read ahead.
+    Coming(String),
 }
 
 /// Files per `Msg::Files`.
@@ -264,7 +264,7 @@ impl<'s, 'w> Sink<'s, 'w> {
             for msg in rx {
                 match msg {
                     Msg::Head => take.head()?,
-                    Msg::Coming(paths) => take.coming(loader, paths),
+                    Msg::Coming(path) => take.coming(loader, path),
                     Msg::Files(arts) => {
                         let mut done = Vec::with_capacity(arts.len());
                         for art in arts {
@@ -320,14 +320,14 @@ impl<'s, 'w> Sink<'s, 'w> {
     }
 
     /// Read ahead on the other thread: here it would only hold the text longer.
-    fn coming(&mut self, paths: &[&str]) -> anyhow::Result<()> {
+    fn coming(&mut self, path: &str) -> anyhow::Result<()> {
         match self {
             Sink::Here(_) => Ok(()),
             Sink::There { tx, batch, .. } => {
                 if !batch.is_empty() {
                     send(tx, Msg::Files(std::mem::take(batch)))?;
                 }
-                send(tx, Msg::Coming(paths.iter().map(|p| p.to_string()).collect()))
+                send(tx, Msg::Coming(path.to_owned()))
             }
         }
     }
@@ -343,7 +343,9 @@ impl<'s, 'w> Sink<'s, 'w> {
                 spent,
             } => {
                 // Unsent only when the thread stopped: it has an error to report.
-                let _ = tx.send(Msg::Files(batch));
+                if !batch.is_empty() {
+                    let _ = tx.send(Msg::Files(batch));
+                }
                 drop(tx);
                 let take = worker.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
                 drop(spent);
@@ -361,12 +363,12 @@ fn send(tx: &mpsc::SyncSender<Msg>, msg: Msg) -> anyhow::Result<()> {
 }
 
 impl Take<'_> {
-    /// The files at `paths`, read ahead for a diff.
-    fn coming(&mut self, loader: &Loader, paths: Vec<String>) {
+    /// The file at `path`, read ahead for a diff. Only the main file: the included
+    /// ones (for some hosts thousands, tens of megabytes together) are read when
+    /// compared, so that at most one file is held ahead, the one diffed next.
+    fn coming(&mut self, loader: &Loader, path: String) {
         if let Take::Diff(d) = self {
-            for p in paths {
-                d.ahead.extend(d.disk.text_ahead(loader, p));
-            }
+            d.ahead = d.disk.text_ahead(loader, path);
         }
     }
 
@@ -385,16 +387,15 @@ impl Take<'_> {
             Take::Apply(apply) => return Ok(apply.take(loader, art)?),
             Take::Diff(d) => d,
         };
-        let ahead = d.ahead.iter().position(|t| t.path() == art.path);
-        let ahead = ahead.map(|k| d.ahead.remove(k));
+        let ahead = d.ahead.take_if(|t| t.path() == art.path);
         let (change, ends) = d.disk.change_ahead(loader, &art, ahead)?;
         let Some(doc) = &mut d.doc else {
             // The unified diff of each file that would change.
             match change {
                 write::Change::Unchanged => {}
-                write::Change::Create => write::write_diff(d.to, &art.path, "", None, &art.content)?,
+                write::Change::Create => write::write_diff(d.to, &art.path, "", &art.content)?,
                 write::Change::Update { old } => {
-                    write::write_diff(d.to, &art.path, &old, ends.as_ref(), &art.content)?
+                    write::write_diff_with(d.to, &art.path, &old, ends.as_ref(), &art.content)?
                 }
             }
             return Ok(Some(art));
@@ -409,7 +410,7 @@ impl Take<'_> {
                 doc.file(d.to, &f)?;
             }
             write::Change::Update { old } => {
-                let diff = write::diff(&art.path, &old, ends.as_ref(), &art.content);
+                let diff = write::diff_with(&art.path, &old, ends.as_ref(), &art.content);
                 let mode = write::mode_after(loader, &art);
                 let mut f = FileJson::new(&art.path, write::Action::Update, mode);
                 f.diff = Some(&diff);
@@ -436,8 +437,8 @@ impl plan::Files for Out<'_, '_, '_> {
         self.sink.file(self.loader, art)
     }
 
-    fn coming(&mut self, paths: &[&str]) -> anyhow::Result<()> {
-        self.sink.coming(paths)
+    fn coming(&mut self, path: &str) -> anyhow::Result<()> {
+        self.sink.coming(path)
     }
 }
 

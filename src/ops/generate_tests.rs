@@ -187,3 +187,77 @@ fn the_configuration_read_ahead_diffs_as_read_late() {
     let (again, _) = dry_both(d.path());
     assert_eq!(headers(&again), made);
 }
+
+/// Output that fails (a reader gone, a full disk) after some writes.
+struct Failing(usize);
+
+impl std::io::Write for Failing {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        if self.0 == 0 {
+            return Err(std::io::ErrorKind::BrokenPipe.into());
+        }
+        self.0 -= 1;
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A writer failing at any point stops the run with its error, on two threads as on
+/// one (no hang, no other error first), the large jail.conf's diff included.
+#[test]
+fn a_failing_writer_stops_both_threads_alike() {
+    let d = host(2000);
+    for json in [false, true] {
+        for writes in [0, 1, 3, 50, 500, 1900, 1_000_000] {
+            let run = |two| {
+                generate_on(&options(d.path(), true, json), &|_| {}, &mut Failing(writes), two)
+                    .map(|_| ())
+                    .map_err(|e| format!("{e:#}"))
+            };
+            let two = run(true);
+            assert_eq!(two, run(false), "{writes} writes, json {json}");
+            assert_eq!(two.is_err(), writes < 1_000_000, "{writes} writes: {two:?}");
+        }
+    }
+}
+
+/// `\r\n` line ends, a last line without one, a file included twice, and the whole
+/// configuration from a FIFO (a stream: not read ahead): as on one thread.
+#[test]
+fn crlf_twice_included_and_a_fifo_diff_as_on_one_thread() {
+    let d = host(300);
+    let conf = d.path().join("etc/jail.conf");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    std::fs::write(d.path().join("etc/b.conf"), "# b\r\n# no newline").unwrap();
+    std::fs::write(
+        &conf,
+        format!(
+            "{}.include \"/etc/b.conf\";\n.include \"/etc/b.conf\";",
+            text.replace('\n', "\r\n")
+        ),
+    )
+    .unwrap();
+    let (crlf, _) = dry_both(d.path());
+    assert_eq!(headers(&crlf).len(), 300 + 2, "{crlf}");
+    assert!(crlf.contains("\r\n+\t$volume_md_unit"), "{crlf}");
+    let fifo = d.path().join("etc/fifo.conf");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let run = |two: bool| {
+        let (f, t) = (fifo.clone(), text.clone());
+        let writer = std::thread::spawn(move || std::fs::write(f, t));
+        let mut opts = options(d.path(), true, false);
+        opts.input.files = vec!["/etc/fifo.conf".into()];
+        let mut out = Vec::new();
+        let r = generate_on(&opts, &|_| {}, &mut out, two)
+            .map(|_| ())
+            .map_err(|e| format!("{e:#}"));
+        writer.join().unwrap().unwrap();
+        (String::from_utf8(out).unwrap(), r)
+    };
+    let two = run(true);
+    assert_eq!(two, run(false));
+    assert!(two.0.contains("+++ b/etc/fifo.conf"), "{:?}", two.1);
+}

@@ -26,10 +26,10 @@ pub trait Files {
     fn head(&mut self, head: &Head<'_>) -> Result<(), Self::Error>;
     /// Each file as soon as it is made, in the order of `Plan::artifacts`.
     fn file(&mut self, file: Artifact) -> Result<(), Self::Error>;
-    /// The files of the configuration at `paths` come next, once edited: what compares
-    /// them may read them meanwhile.
-    fn coming(&mut self, paths: &[&str]) -> Result<(), Self::Error> {
-        let _ = paths;
+    /// The configuration's main file, at `path`, comes next once edited (before the
+    /// files it includes): what compares it may read it meanwhile.
+    fn coming(&mut self, path: &str) -> Result<(), Self::Error> {
+        let _ = path;
         Ok(())
     }
 }

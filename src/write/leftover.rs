@@ -177,7 +177,7 @@ pub fn remove(loader: &Loader, left: &Leftover) -> Result<bool, Diag> {
 
 /// The unified diff of removing a file: `+++ /dev/null`, as diff(1) -N writes it.
 pub fn removal_diff(path: &str, old: &str) -> String {
-    let d = crate::diff::unified(path, old, None, "");
+    let d = crate::diff::unified(path, old, "");
     let head = format!("--- a{path}\n+++ b{path}\n");
     match d.strip_prefix(head.as_str()) {
         Some(rest) => format!("--- a{path}\n+++ /dev/null\n{rest}"),
