@@ -264,3 +264,23 @@ fn json_prints_the_plan_the_script_is_made_of() {
         assert!(script.contains(l.as_str().unwrap()), "{l}");
     }
 }
+
+/// On a jail.conf host, a jail jail.conf lacks is looked for in rc.conf; an rc.conf
+/// that cannot be evaluated is said so (JV041), and the jail is still unknown.
+#[test]
+fn an_rc_conf_that_cannot_be_read_beside_jail_conf_is_said_so() {
+    let d = host(&[
+        ("etc/jail.conf", "db { path = /jails/db; }\n"),
+        ("etc/rc.conf", "jail_www_rootdir=\"/jails/www\n"),
+    ]);
+    let r = migrate(d.path(), &["www"]);
+    assert_eq!(r.code, 64, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("JV041")
+            && r.stderr
+                .contains("cannot tell whether rc.conf defines jail \"www\""),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("etc/rc.conf:1:"), "{}", r.stderr);
+}

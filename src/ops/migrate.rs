@@ -68,7 +68,7 @@ pub fn migrate(opts: &Options, warn: Warn, note: &dyn Fn(&str)) -> anyhow::Resul
     let read = match inputs.kind {
         InputKind::JailConf => {
             let parsed = input::parse_jail_confs(&loader, &inputs.files)?;
-            match legacy_beside(&inputs, &loader, &parsed, opts) {
+            match legacy_beside(&inputs, &loader, &parsed, opts, warn) {
                 Some((vars, warnings)) => {
                     warn(&warnings);
                     Input::RcConf { vars }
@@ -105,6 +105,7 @@ fn legacy_beside(
     loader: &Loader,
     parsed: &Parsed,
     opts: &Options,
+    warn: Warn,
 ) -> Option<(RcVars, Vec<Diag>)> {
     let beside = inputs.rc_beside.as_ref()?;
     let j = legacy::jail_name(&opts.jail);
@@ -114,7 +115,21 @@ fn legacy_beside(
     let ro = crate::parse::rcconf::RcOptions {
         skip_unsupported: opts.input.skip_unsupported,
     };
-    let (vars, warnings) = super::read_beside(beside, loader, &ro).ok()?;
+    // An rc.conf that cannot be read or evaluated is said so (as show and generate say
+    // it: JV041), not passed over in silence: the jail may be defined there.
+    let (vars, warnings) = match super::read_beside(beside, loader, &ro) {
+        Ok(found) => found,
+        Err(d) => {
+            warn(&[crate::lint::Lint::BesideIgnored.warning(
+                d.loc,
+                format!(
+                    "cannot tell whether rc.conf defines jail \"{}\": {}",
+                    opts.jail, d.message
+                ),
+            )]);
+            return None;
+        }
+    };
     let jv = legacy::var_infix(&j);
     let set = |s: &str| vars.get(&format!("jail_{jv}_{s}")).is_some_and(|v| !v.is_empty());
     (set("rootdir") && set("hostname")).then_some((vars, warnings))
