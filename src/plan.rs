@@ -10,16 +10,14 @@
 
 use smallvec::SmallVec;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Arc;
 
-use crate::diag::{Diag, Source, exit};
+use crate::diag::{Diag, exit};
 use crate::edit::{self, Edits};
 use crate::emit::jailconf::{push_escaped, push_statement};
 use crate::fstab::{self, Carry};
 use crate::lint::Lint;
-use crate::model::{self, Config, FnvMap, FnvSet, Jail};
+use crate::model::{self, Config, FnvSet, Jail};
 use crate::parse::jailconf::{Op, Parsed, Text};
 use crate::settings::{VAR_FILE, VAR_UNIT};
 use crate::shell::{self, OWNED_MARK};
@@ -31,7 +29,7 @@ mod stream;
 
 pub use content::Content;
 pub use stream::{Files, Head, Stop};
-use stream::{Held, Keep};
+use stream::{Held, Keep, push_config_files};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
@@ -420,41 +418,6 @@ fn dir_refs(cfg: &Config, opts: &Options) -> Vec<String> {
         }
     }
     refs
-}
-
-/// Every file of the configuration, edited or as read, so `check` can tell a stale
-/// file from a missing one.
-fn push_config_files<F: Files>(
-    sources: &[Arc<Source>],
-    mut changed: BTreeMap<String, String>,
-    out: &mut F,
-) -> Result<(), F::Error> {
-    let sources = || sources.iter().filter(|s| s.name != "STDIN");
-    // A file included twice gets the same edit both times (edit::apply works by name):
-    // copied for all but its last inclusion, where it is moved out (for thousands of
-    // jails the file is megabytes).
-    let mut left: FnvMap<&str, usize> = FnvMap::default();
-    for src in sources() {
-        *left.entry(src.name.as_str()).or_default() += 1;
-    }
-    for src in sources() {
-        let more = left.get_mut(src.name.as_str()).map_or(0, |n| {
-            *n -= 1;
-            *n
-        });
-        let edited = if more > 0 {
-            changed.get(&src.name).cloned()
-        } else {
-            changed.remove(&src.name)
-        };
-        out.file(Artifact {
-            path: src.name.clone(),
-            content: edited.map_or_else(|| Content::Read(Arc::clone(&src.text)), Content::Made),
-            mode: 0o644,
-            owned: false,
-        })?;
-    }
-    Ok(())
 }
 
 /// What generate writes for each managed jail: its fstab and the statements for its

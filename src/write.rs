@@ -260,25 +260,9 @@ pub fn diff(path: &str, old: &str, new: &str) -> String {
     crate::diff::unified(path, old, new)
 }
 
-/// `diff`, with `old`'s lines found ahead (`TextAhead`).
-pub(crate) fn diff_with(path: &str, old: &str, old_ends: Option<&LineEnds>, new: &str) -> String {
-    crate::diff::unified_with(path, old, old_ends, new)
-}
-
 /// `diff`, written to `to` as it is made.
 pub fn write_diff(to: &mut dyn std::io::Write, path: &str, old: &str, new: &str) -> std::io::Result<()> {
     crate::diff::write_unified(to, path, old, new)
-}
-
-/// `write_diff`, with `old`'s lines found ahead (`TextAhead`).
-pub(crate) fn write_diff_with(
-    to: &mut dyn std::io::Write,
-    path: &str,
-    old: &str,
-    old_ends: Option<&LineEnds>,
-    new: &str,
-) -> std::io::Result<()> {
-    crate::diff::write_unified_with(to, path, old, old_ends, new)
 }
 
 /// What generate did (or, dry, would do) to one file.

@@ -395,7 +395,7 @@ impl Take<'_> {
                 write::Change::Unchanged => {}
                 write::Change::Create => write::write_diff(d.to, &art.path, "", &art.content)?,
                 write::Change::Update { old } => {
-                    write::write_diff_with(d.to, &art.path, &old, ends.as_ref(), &art.content)?
+                    crate::diff::write_unified_with(d.to, &art.path, &old, ends.as_ref(), &art.content)?
                 }
             }
             return Ok(Some(art));
@@ -410,7 +410,7 @@ impl Take<'_> {
                 doc.file(d.to, &f)?;
             }
             write::Change::Update { old } => {
-                let diff = write::diff_with(&art.path, &old, ends.as_ref(), &art.content);
+                let diff = crate::diff::unified_with(&art.path, &old, ends.as_ref(), &art.content);
                 let mode = write::mode_after(loader, &art);
                 let mut f = FileJson::new(&art.path, write::Action::Update, mode);
                 f.diff = Some(&diff);

@@ -1,7 +1,12 @@
 //! The types of a plan handed out a file at a time (`plan::generate_each`).
 
-use super::{Artifact, Prepared};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::{Artifact, Content, Prepared};
 use crate::diag::Diag;
+use crate::diag::Source;
+use crate::model::FnvMap;
 
 /// Why a plan handed out file by file (`generate_each`) stopped: its own errors, found
 /// before any file was handed out, or the caller's.
@@ -62,4 +67,39 @@ impl Held<'_> {
             Held::Owned(p) => p,
         }
     }
+}
+
+/// Every file of the configuration, edited or as read, so `check` can tell a stale
+/// file from a missing one.
+pub(super) fn push_config_files<F: Files>(
+    sources: &[Arc<Source>],
+    mut changed: BTreeMap<String, String>,
+    out: &mut F,
+) -> Result<(), F::Error> {
+    let sources = || sources.iter().filter(|s| s.name != "STDIN");
+    // A file included twice gets the same edit both times (edit::apply works by name):
+    // copied for all but its last inclusion, where it is moved out (for thousands of
+    // jails the file is megabytes).
+    let mut left: FnvMap<&str, usize> = FnvMap::default();
+    for src in sources() {
+        *left.entry(src.name.as_str()).or_default() += 1;
+    }
+    for src in sources() {
+        let more = left.get_mut(src.name.as_str()).map_or(0, |n| {
+            *n -= 1;
+            *n
+        });
+        let edited = if more > 0 {
+            changed.get(&src.name).cloned()
+        } else {
+            changed.remove(&src.name)
+        };
+        out.file(Artifact {
+            path: src.name.clone(),
+            content: edited.map_or_else(|| Content::Read(Arc::clone(&src.text)), Content::Made),
+            mode: 0o644,
+            owned: false,
+        })?;
+    }
+    Ok(())
 }

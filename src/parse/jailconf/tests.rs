@@ -77,29 +77,20 @@ pub(super) fn block_lines_counted(text: &str, parsed: &Result<Parsed, Diag>) -> 
 fn same_both_ways(text: &str) -> Result<(), String> {
     let parsed = parse_with(text, true);
     block_lines_counted(text, &parsed)?;
-    // `depends` is what walking every statement with config.c's equalopts() finds.
+    // `depends` and `mounts` are what walking every statement with config.c's
+    // equalopts() finds.
     if let Ok(p) = &parsed {
-        let walked = p
-            .jails
-            .iter()
-            .flat_map(|j| &j.params)
-            .any(|q| !q.is_var && crate::model::equalopts(&q.name, "depend"));
-        if p.depends != walked {
-            return Err(format!(
-                "text {text:?}: depends {} but a walk finds {walked}",
-                p.depends
-            ));
-        }
-        let walked = p
-            .jails
-            .iter()
-            .flat_map(|j| &j.params)
-            .any(|q| !q.is_var && crate::model::equalopts(&q.name, "mount"));
-        if p.mounts != walked {
-            return Err(format!(
-                "text {text:?}: mounts {} but a walk finds {walked}",
-                p.mounts
-            ));
+        for (noted, name) in [(p.depends, "depend"), (p.mounts, "mount")] {
+            let walked = p
+                .jails
+                .iter()
+                .flat_map(|j| &j.params)
+                .any(|q| !q.is_var && crate::model::equalopts(&q.name, name));
+            if noted != walked {
+                return Err(format!(
+                    "text {text:?}: {name} noted {noted} but a walk finds {walked}"
+                ));
+            }
         }
     }
     let (fast, slow) = (dump(&parsed), dump(&parse_with(text, false)));
