@@ -131,84 +131,45 @@ pub struct Collected {
 /// `collect`, keeping which jail each volume is for, so that callers need no lookup by
 /// name of their own.
 pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collected, Vec<Diag>> {
-    /// Below this many jails a thread costs more than it saves.
-    const SPLIT_AT: usize = 2_000;
-    let two = cfg.jails.len() >= SPLIT_AT && std::thread::available_parallelism().is_ok_and(|p| p.get() > 1);
-    collect_on(cfg, parsed, two)
-}
-
-/// `collect_indexed`, the second half of the jails on another thread when `two`.
-fn collect_on(cfg: &Config, parsed: Option<&Parsed>, two: bool) -> Result<Collected, Vec<Diag>> {
+    let mut out = Vec::new();
+    let mut at = Vec::new();
+    let mut errs = Vec::new();
     let mut first: FnvMap<&str, usize> = FnvMap::default();
     first.reserve(cfg.jails.len());
     for (i, j) in cfg.jails.iter().enumerate() {
         first.entry(j.name.as_str()).or_insert(i);
     }
-    // Each jail's volume is its own: for thousands of jails, the second half is
-    // read on another thread (each half's volumes and errors in jail order, the first
-    // half's first).
-    let n = cfg.jails.len();
-    let half = |range: std::ops::Range<usize>| {
-        let mut h = Half::default();
-        let find = locate::Finder::new(["path"], crate::settings::ALL);
-        for (i, j) in cfg.jails[range.clone()].iter().enumerate() {
-            let i = range.start + i;
-            let ([path], [size, file, unit, encrypt, keyfile]) = find.get(j);
-            let Some(size_text) = locate::last(size) else {
-                continue;
-            };
-            match volume_of(
-                j,
-                locate::last(path),
-                size_text,
-                locate::last(file),
-                locate::last(unit),
-                (locate::last(encrypt), locate::last(keyfile)),
-            ) {
-                Ok(v) => {
-                    h.vols.push(v);
-                    h.at.push(first.get(j.name.as_str()).copied().unwrap_or(i));
-                }
-                Err(f) => h.errs.push(
-                    Lint::BadVolumeSettings
-                        .diag(f.loc(parsed, j), format!("{}: {}", j.name, f.msg))
-                        .with_jail(&j.name),
-                ),
+    let find = locate::Finder::new(["path"], crate::settings::ALL);
+    for (i, j) in cfg.jails.iter().enumerate() {
+        let ([path], [size, file, unit, encrypt, keyfile]) = find.get(j);
+        let Some(size_text) = locate::last(size) else {
+            continue;
+        };
+        match volume_of(
+            j,
+            locate::last(path),
+            size_text,
+            locate::last(file),
+            locate::last(unit),
+            (locate::last(encrypt), locate::last(keyfile)),
+        ) {
+            Ok(v) => {
+                out.push(v);
+                at.push(first.get(j.name.as_str()).copied().unwrap_or(i));
             }
+            Err(f) => errs.push(
+                Lint::BadVolumeSettings
+                    .diag(f.loc(parsed, j), format!("{}: {}", j.name, f.msg))
+                    .with_jail(&j.name),
+            ),
         }
-        h
-    };
-    let [first_half, second] = if two {
-        std::thread::scope(|s| {
-            let later = std::thread::Builder::new().spawn_scoped(s, || half(n / 2..n));
-            let first_half = half(0..n / 2);
-            let second = match later {
-                Ok(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                Err(_) => half(n / 2..n),
-            };
-            [first_half, second]
-        })
-    } else {
-        [half(0..n), Half::default()]
-    };
-    let (mut out, mut at, mut errs) = (first_half.vols, first_half.at, first_half.errs);
-    out.extend(second.vols);
-    at.extend(second.at);
-    errs.extend(second.errs);
+    }
     shared(cfg, parsed, &out, &at, &mut errs);
     if errs.is_empty() {
         Ok(Collected { vols: out, jails: at })
     } else {
         Err(errs)
     }
-}
-
-/// What `collect_indexed` found in a run of jails.
-#[derive(Default)]
-struct Half {
-    vols: Vec<Volume>,
-    at: Vec<usize>,
-    errs: Vec<Diag>,
 }
 
 /// A setting at fault, and why.
@@ -504,70 +465,6 @@ fn normalize(p: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Collected on two threads, the volumes, their jails and the errors are those
-    /// collected on one, in the same order: bad settings in both halves, a name with
-    /// two blocks (its volume is for the first), jails without a volume, one sharing
-    /// another's container file.
-    #[test]
-    fn two_threads_collect_as_one() {
-        let mut text = String::from("* { path = \"/j/$name\"; }\n");
-        for i in 0..3000 {
-            let size = match i % 97 {
-                0 => "$volume_size = lots;".to_string(),
-                1 => String::new(),
-                _ => "$volume_size = 1G;".to_string(),
-            };
-            let name = if i == 2500 {
-                "web7".to_string()
-            } else {
-                format!("web{i}")
-            };
-            let file = if i == 2900 {
-                "$volume_file = /j/web5.ufs;"
-            } else {
-                ""
-            };
-            text.push_str(&format!("{name} {{ {size} {file} }}\n"));
-        }
-        let source = crate::diag::Source::new("jail.conf", text);
-        let parsed =
-            crate::parse::jailconf::parse_source(&crate::parse::loader::Loader::sealed(), source, false)
-                .expect("parses");
-        let cfg = crate::model::load(&parsed);
-        let show = |r: Result<Collected, Vec<Diag>>| match r {
-            Ok(c) => format!("{:?} {:?}", c.vols, c.jails),
-            Err(errs) => errs
-                .iter()
-                .map(|e| {
-                    format!(
-                        "{:?} {:?} {}\n",
-                        e.code,
-                        e.loc.as_ref().map(|l| l.offset),
-                        e.message
-                    )
-                })
-                .collect(),
-        };
-        let one = show(collect_on(&cfg, Some(&parsed), false));
-        assert!(one.matches("is not a size").count() > 30, "{one}");
-        assert!(one.contains("web2900"), "{one}");
-        assert_eq!(show(collect_on(&cfg, Some(&parsed), true)), one);
-        // Without the bad sizes: the volumes themselves.
-        let fine = crate::diag::Source::new(
-            "jail.conf",
-            (0..3000)
-                .map(|i| format!("web{i} {{ path = /j/{i}; $volume_size = 1G; }}\n"))
-                .collect::<String>(),
-        );
-        let parsed =
-            crate::parse::jailconf::parse_source(&crate::parse::loader::Loader::sealed(), fine, false)
-                .expect("parses");
-        let cfg = crate::model::load(&parsed);
-        let one = show(collect_on(&cfg, Some(&parsed), false));
-        assert!(one.contains("/j/2999"), "{one}");
-        assert_eq!(show(collect_on(&cfg, Some(&parsed), true)), one);
-    }
 
     #[test]
     fn normalize_collapses_slashes_and_drops_a_trailing_one() {
