@@ -18,6 +18,7 @@ pub mod engine;
 pub mod exec;
 pub mod fstab;
 pub mod grow;
+pub mod halves;
 pub mod hash;
 pub mod input;
 pub mod legacy;

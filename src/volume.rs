@@ -531,7 +531,7 @@ mod tests {
 
     proptest::proptest! {
         /// Each volume without a unit gets the lowest one no volume has and none before
-        /// it got: units taken in any order, repeated, below 100 and far above.
+        /// it got: units taken in any order, repeated, below 100 and above it.
         #[test]
         fn units_are_the_lowest_free(units in proptest::collection::vec(proptest::option::of(95u32..115), 0..30)) {
             let mut vols: Vec<Volume> = units

@@ -27,15 +27,8 @@ impl LineEnds {
             _ => return LineEnds::of(text),
         };
         let (first, second) = b.split_at(cut);
-        let ends = std::thread::scope(|s| {
-            let later = std::thread::Builder::new().spawn_scoped(s, || newline_ends(second, cut));
-            let mut ends = newline_ends(first, 0);
-            match later {
-                Ok(h) => ends.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
-                Err(_) => ends.extend(newline_ends(second, cut)),
-            }
-            ends
-        });
+        let (mut ends, later) = crate::halves::both(|| newline_ends(first, 0), || newline_ends(second, cut));
+        ends.extend(later);
         LineEnds {
             of: b.len(),
             ends,

@@ -182,11 +182,6 @@ pub fn load_filtered(
     const SPLIT_AT: usize = 2_000;
     let n = parsed.jails.len();
     let split = n >= SPLIT_AT && std::thread::available_parallelism().is_ok_and(|p| p.get() > 1);
-    let (first, second) = if split {
-        (0..n / 2, Some(n / 2..n))
-    } else {
-        (0..n, None)
-    };
     let merge = |range: Range<usize>| {
         let mut half = Merged::default();
         (half.errors, half.check_errors) = load_range(
@@ -199,22 +194,12 @@ pub fn load_filtered(
         );
         half
     };
-    let merged: Vec<Merged> = std::thread::scope(|s| {
-        // When no thread can be made, the second half is merged here after the first.
-        let second = second.map(|r| {
-            let again = r.clone();
-            std::thread::Builder::new()
-                .spawn_scoped(s, move || merge(r))
-                .map_err(|_| again)
-        });
-        let mut out = vec![merge(first)];
-        match second {
-            Some(Ok(h)) => out.push(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
-            Some(Err(r)) => out.push(merge(r)),
-            None => {}
-        }
-        out
-    });
+    let merged: Vec<Merged> = if split {
+        let (first, second) = crate::halves::both(|| merge(0..n / 2), || merge(n / 2..n));
+        vec![first, second]
+    } else {
+        vec![merge(0..n)]
+    };
     let mut cfg = Config {
         warnings: parsed.warnings.clone(),
         ..Config::default()

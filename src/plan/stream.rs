@@ -4,8 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::{Artifact, Content, Prepared};
-use crate::diag::Diag;
-use crate::diag::Source;
+use crate::diag::{Diag, Source};
 use crate::model::FnvMap;
 
 /// Why a plan handed out file by file (`generate_each`) stopped: its own errors, found

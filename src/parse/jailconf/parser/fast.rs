@@ -131,7 +131,7 @@ impl Parser<'_> {
             marked: marked_after(&src.text, end),
         };
         s.lexer.after_fast(end);
-        self.note_depend(&param);
+        self.note_names(&param);
         // In a block (as nearly every statement is), `place` would push it there: done
         // here, the statement is not moved through two more calls.
         if self.current.is_some()

@@ -458,7 +458,7 @@ impl Parser<'_> {
             end: offset(semi.end),
             marked: marked_after(&s.source().text, semi.end),
         };
-        self.note_depend(&param);
+        self.note_names(&param);
         self.place(s, param, is_stdin)
     }
 
@@ -525,14 +525,14 @@ impl Parser<'_> {
         Ok(())
     }
 
-    /// `Parsed::depends`. Only "depend" and "nodepend" are equalopts() to "depend"
-    /// (model/names.rs; usr.sbin/jail/config.c): the length first, which a name's span
-    /// knows without reading the file.
-    fn note_depend(&mut self, p: &CfParam) {
+    /// `Parsed::depends` and `Parsed::mounts`. Only "depend" and "nodepend" are
+    /// equalopts() to "depend", only "mount" and "nomount" to "mount" (model/names.rs;
+    /// usr.sbin/jail/config.c): the length first, which a name's span knows without
+    /// reading the file.
+    fn note_names(&mut self, p: &CfParam) {
         if !p.is_var && matches!(p.name.len(), 6 | 8) && matches!(&*p.name, "depend" | "nodepend") {
             self.out.depends = true;
         }
-        // `Parsed::mounts`, likewise.
         if !p.is_var && matches!(p.name.len(), 5 | 7) && matches!(&*p.name, "mount" | "nomount") {
             self.out.mounts = true;
         }
