@@ -157,15 +157,15 @@ impl Loader {
 /// 256 MiB is about 18 times the 50,000-jail benchmark file (docs/performance.md).
 pub const STREAM_LIMIT: u64 = 256 << 20;
 
-/// Read a stream to its end, refusing one larger than [`STREAM_LIMIT`].
 /// From this size on, `read_file` reads a file's two halves at once.
 const HALVES_FROM: usize = 4 << 20;
 
 /// The text of a regular file that had `len` bytes when it was opened. A large one is
 /// read in two halves at once, the second on another thread: copying from the page
 /// cache into a fresh buffer (and the page faults that make it) came before any of the
-/// parse could start, 12 ms for 14 MB here. A file that changed size meanwhile is read
-/// again from its start, as one piece.
+/// parse could start (under strace, each 7 MB half of a 14 MB file took 9-10 ms on a
+/// slow day). A file that changed size meanwhile is read again from its start, as one
+/// piece.
 fn read_file(mut file: std::fs::File, len: u64) -> std::io::Result<Vec<u8>> {
     use std::io::{Seek, SeekFrom};
     let n = usize::try_from(len).unwrap_or(usize::MAX);
@@ -216,6 +216,7 @@ fn fill_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result
     Ok(done)
 }
 
+/// Read a stream to its end, refusing one larger than [`STREAM_LIMIT`].
 fn read_stream(r: impl Read, name: &str, from: Option<Loc>) -> Result<Vec<u8>, Diag> {
     let mut buf = Vec::new();
     r.take(STREAM_LIMIT + 1)
@@ -280,7 +281,7 @@ mod read_file_tests {
 
     /// A file past `HALVES_FROM` comes back byte for byte, also when its size changed
     /// after it was taken: grown (the rest is read after the halves), shrunk (read
-    /// again from the start), and when the cut falls inside a multibyte character.
+    /// again from the start), and below `HALVES_FROM` (read as one piece).
     #[test]
     fn a_large_file_reads_whole_whatever_size_was_taken() {
         let mut text = Vec::new();
