@@ -28,8 +28,8 @@ pub fn matters_loaded(parsed: &Parsed, cfg: &Config) -> bool {
 
 /// Some jail `a.b` of the file has its parent `a` in the file too.
 fn parent_in_file(parsed: &Parsed) -> bool {
-    // Most files have no dotted name: do not index every name to find out.
-    if !parsed.jails.iter().any(|r| r.name.contains('.')) {
+    // Most files have no dotted name (the parser noted whether one has).
+    if !parsed.dotted {
         return false;
     }
     let names: std::collections::HashSet<&str> = parsed.jails.iter().map(|r| r.name.as_str()).collect();

@@ -225,6 +225,7 @@ pub fn parse_jail_confs(loader: &Loader, files: &[String]) -> Result<Parsed, Dia
                 a.cuts.extend(p.cuts);
                 a.depends |= p.depends;
                 a.mounts |= p.mounts;
+                a.dotted |= p.dotted;
             }
         }
     }

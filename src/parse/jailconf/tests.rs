@@ -52,6 +52,7 @@ pub(super) fn dump(r: &Result<Parsed, Diag>) -> String {
     }
     out += &format!("depends {}\n", p.depends);
     out += &format!("mounts {}\n", p.mounts);
+    out += &format!("dotted {}\n", p.dotted);
     out
 }
 
@@ -91,6 +92,14 @@ fn same_both_ways(text: &str) -> Result<(), String> {
                     "text {text:?}: {name} noted {noted} but a walk finds {walked}"
                 ));
             }
+        }
+        // `dotted` is what a walk of the block names finds.
+        let walked = p.jails.iter().any(|j| j.block.is_some() && j.name.contains('.'));
+        if p.dotted != walked {
+            return Err(format!(
+                "text {text:?}: dotted noted {} but a walk finds {walked}",
+                p.dotted
+            ));
         }
     }
     let (fast, slow) = (dump(&parsed), dump(&parse_with(text, false)));
@@ -524,6 +533,28 @@ fn mounts_is_noted_by_either_path() {
         for fast in [true, false] {
             let p = parse_with(text, fast).expect("parses");
             assert_eq!(p.mounts, want, "{text:?} fast={fast}");
+        }
+    }
+}
+
+/// `dotted`: a block name with a `.`, written, escaped or made by nesting; not a
+/// statement's name or value, and not the global section.
+#[test]
+fn dotted_is_noted_by_either_path() {
+    for (text, want) in [
+        ("web.front { }", true),
+        ("\"web.front\" { }", true),
+        ("\"web\\.front\" { }", true),
+        ("web { front { } }", true),
+        ("\"web.*\" { }", true),
+        ("web { path = /a.b; host.hostname = a.b; }", false),
+        ("host.hostname = a.b; web { }", false),
+        ("web { } db { }", false),
+    ] {
+        same_both_ways(text).expect("both ways");
+        for fast in [true, false] {
+            let p = parse_with(text, fast).expect("parses");
+            assert_eq!(p.dotted, want, "{text:?} fast={fast}");
         }
     }
 }

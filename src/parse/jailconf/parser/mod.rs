@@ -369,6 +369,7 @@ impl Parser<'_> {
             ));
         }
         self.seen_block = true;
+        self.out.dotted |= name.contains('.');
         let idx = self.out.jails.len();
         let line = s.line(header);
         self.out.jails.push(CfJail {

@@ -175,6 +175,7 @@ impl<'l> Parser<'l> {
         self.out.warnings.extend(half.out.warnings);
         self.out.depends |= half.out.depends;
         self.out.mounts |= half.out.mounts;
+        self.out.dotted |= half.out.dotted;
         self.seen_block |= half.seen_block;
         s.lexer.cuts.extend(half.cuts);
         self.joined = true;
