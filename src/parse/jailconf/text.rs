@@ -2,6 +2,7 @@
 //! source file where it can be, so that reading a large file costs a few allocations
 //! per jail. Kept apart for its `unsafe` read, whose invariant only this file upholds.
 
+use std::ptr::NonNull;
 use std::sync::Arc;
 
 use crate::diag::Source;
@@ -10,26 +11,56 @@ use crate::diag::Source;
 /// (most names and values), else text of its own (decoded escapes, pieces joined across
 /// a variable, nested block names). Spans keep the parse to a few allocations per jail,
 /// where a `String` per token made allocation the main cost of reading a large file.
-#[derive(Clone)]
-pub struct Text(Repr);
-
-#[derive(Clone)]
-enum Repr {
-    Span(Arc<Source>, u32, u32),
-    Own(Box<str>),
-    /// Names jailvol supplies itself (`name`, `jid`): no allocation for each jail.
-    Static(&'static str),
+///
+/// Two words, not three: a statement holds three or more of these, a large file has
+/// hundreds of thousands of statements, and building their pages was a third of the
+/// parse (page faults). An enum of the three kinds below takes 24 bytes (its tag has
+/// no room in a span's 16), so the kind lives in the top bits of `hi`:
+///
+/// - span: `ptr` is `Arc::into_raw` of the `Source` (one count held), `lo` the start,
+///   `hi` the length (below `SPAN_MAX`);
+/// - own: `ptr` is the data of a leaked `Box<str>`, the length `lo | hi << 32`;
+/// - static: `ptr` is the data of a `&'static str`, the length likewise.
+pub struct Text {
+    ptr: NonNull<u8>,
+    lo: u32,
+    hi: u32,
 }
+
+const KIND_SHIFT: u32 = 30;
+const LEN_MASK: u32 = (1 << KIND_SHIFT) - 1;
+const SPAN: u32 = 0;
+const OWN: u32 = 1;
+const STATIC: u32 = 2;
+/// The longest span; longer text (a value of a gigabyte) is copied.
+const SPAN_MAX: usize = LEN_MASK as usize;
+
+// SAFETY: a `Text` owns a count of an `Arc<Source>`, a `Box<str>` or nothing (static
+// text), each of which may be sent and shared between threads; nothing in it is
+// changed through a shared reference.
+unsafe impl Send for Text {}
+unsafe impl Sync for Text {}
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Arc<Source>>();
+    send_sync::<Box<str>>();
+};
 
 impl Text {
     /// `source.text[start..end]` (token edges are ASCII bytes, so character boundaries).
     /// Offsets past 4 GiB, which a span cannot hold, give text of its own.
     pub(super) fn span(source: &Arc<Source>, start: usize, end: usize) -> Text {
-        match (u32::try_from(start), u32::try_from(end)) {
-            (Ok(s), Ok(e)) if source.text.get(start..end).is_some() => {
-                Text(Repr::Span(Arc::clone(source), s, e))
+        match (u32::try_from(start), source.text.get(start..end)) {
+            (Ok(lo), Some(t)) if u32::try_from(end).is_ok() && t.len() <= SPAN_MAX => {
+                let ptr = Arc::into_raw(Arc::clone(source)).cast_mut().cast::<u8>();
+                Text {
+                    // `Arc::into_raw` never gives a null pointer.
+                    ptr: NonNull::new(ptr).unwrap_or(NonNull::dangling()),
+                    lo,
+                    hi: t.len() as u32 | SPAN << KIND_SHIFT,
+                }
             }
-            _ => Text::from(source.text.get(start..end).unwrap_or("")),
+            (_, t) => Text::from(t.unwrap_or("")),
         }
     }
 
@@ -37,7 +68,7 @@ impl Text {
     /// is a `known_name`, else a span.
     pub(super) fn name(source: &Arc<Source>, start: usize, end: usize) -> Text {
         match source.text.as_bytes().get(start..end).and_then(known_name) {
-            Some(k) => Text(Repr::Static(k)),
+            Some(k) => Text::from_static(k),
             None => Text::span(source, start, end),
         }
     }
@@ -45,13 +76,24 @@ impl Text {
     /// `name` for a name decoded from escapes.
     pub(super) fn known(self) -> Text {
         match known_name(self.as_bytes()) {
-            Some(k) => Text(Repr::Static(k)),
+            Some(k) => Text::from_static(k),
             None => self,
         }
     }
 
     pub const fn from_static(s: &'static str) -> Text {
-        Text(Repr::Static(s))
+        let (lo, hi) = split_len(s.len());
+        Text {
+            // SAFETY: a reference's pointer is never null (an empty string's too).
+            ptr: unsafe { NonNull::new_unchecked(s.as_ptr().cast_mut()) },
+            lo,
+            hi: hi | STATIC << KIND_SHIFT,
+        }
+    }
+
+    #[inline]
+    fn kind(&self) -> u32 {
+        self.hi >> KIND_SHIFT
     }
 
     /// The length in bytes, without reading the text: a span knows its ends. Lookups
@@ -59,10 +101,9 @@ impl Text {
     /// differ in length, and this rules them out without touching that memory.
     #[inline]
     pub fn len(&self) -> usize {
-        match &self.0 {
-            Repr::Span(_, s, e) => e.saturating_sub(*s) as usize,
-            Repr::Own(s) => s.len(),
-            Repr::Static(s) => s.len(),
+        match self.kind() {
+            SPAN => (self.hi & LEN_MASK) as usize,
+            _ => self.lo as usize | (((self.hi & LEN_MASK) as u64) << 32) as usize,
         }
     }
 
@@ -70,35 +111,103 @@ impl Text {
         self.len() == 0
     }
 
+    /// The source a span holds a count of.
+    #[inline]
+    fn source(&self) -> &Source {
+        debug_assert_eq!(self.kind(), SPAN);
+        // SAFETY: a span's `ptr` came from `Arc::into_raw` in `span`, and the count it
+        // took is held until `drop`.
+        unsafe { self.ptr.cast::<Source>().as_ref() }
+    }
+
     #[inline]
     pub fn as_str(&self) -> &str {
-        match &self.0 {
-            Repr::Span(src, s, e) => {
-                let (s, e) = (*s as usize, *e as usize);
-                debug_assert!(src.text.get(s..e).is_some());
-                // SAFETY: `span`, the only maker of a `Repr::Span`, checked that `s..e`
-                // is a range of `src.text` with both ends on character boundaries, and
-                // the text cannot change since: it is behind an `Arc` this span holds a
-                // count of (no `Arc::get_mut`), and `Source` has no interior mutability
-                // over it. A checked `get` here was a tenth of the merge's work: every
-                // name and value of every jail is read through this, several times.
-                unsafe { src.text.get_unchecked(s..e) }
+        if self.kind() == SPAN {
+            let (s, e) = (self.lo as usize, self.lo as usize + self.len());
+            let text = self.source().text.as_str();
+            debug_assert!(text.get(s..e).is_some());
+            // SAFETY: `span`, the only maker of a span, checked that `s..e` is a range
+            // of `src.text` with both ends on character boundaries, and the text cannot
+            // change since: it is behind an `Arc` this span holds a count of (no
+            // `Arc::get_mut`), and `Source` has no interior mutability over it. A
+            // checked `get` here was a tenth of the merge's work: every name and value
+            // of every jail is read through this, several times.
+            return unsafe { text.get_unchecked(s..e) };
+        }
+        // SAFETY: own and static text keep the pointer and length of a `str` (made in
+        // `From<Box<str>>` and `from_static`), alive as long as this `Text`.
+        unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(self.ptr.as_ptr(), self.len())) }
+    }
+}
+
+/// A length as the two halves of `Text::lo` and `Text::hi` below the kind: own and
+/// static text are never near 2^62 bytes (an allocation is at most `isize::MAX`).
+const fn split_len(len: usize) -> (u32, u32) {
+    let len = len as u64;
+    (len as u32, (len >> 32) as u32 & LEN_MASK)
+}
+
+impl Drop for Text {
+    fn drop(&mut self) {
+        match self.kind() {
+            // SAFETY: the count `span` took (`Arc::into_raw`), given back once.
+            SPAN => unsafe { drop(Arc::from_raw(self.ptr.cast::<Source>().as_ptr())) },
+            OWN => {
+                let raw = std::ptr::slice_from_raw_parts_mut(self.ptr.as_ptr(), self.len());
+                // SAFETY: the `Box<str>` leaked in `From<Box<str>>`, freed once.
+                unsafe { drop(Box::from_raw(raw as *mut str)) }
             }
-            Repr::Own(s) => s,
-            Repr::Static(s) => s,
+            _ => {}
+        }
+    }
+}
+
+impl Clone for Text {
+    #[inline]
+    fn clone(&self) -> Text {
+        match self.kind() {
+            SPAN => {
+                // SAFETY: this span holds a count, so the `Source` is alive; the new
+                // count is the clone's, given back by its `drop`.
+                unsafe { Arc::increment_strong_count(self.ptr.cast::<Source>().as_ptr()) };
+                Text {
+                    ptr: self.ptr,
+                    lo: self.lo,
+                    hi: self.hi,
+                }
+            }
+            OWN => Text::from(self.as_str()),
+            _ => Text {
+                ptr: self.ptr,
+                lo: self.lo,
+                hi: self.hi,
+            },
+        }
+    }
+}
+
+impl From<Box<str>> for Text {
+    fn from(s: Box<str>) -> Text {
+        let (lo, hi) = split_len(s.len());
+        let ptr = Box::into_raw(s).cast::<u8>();
+        Text {
+            // `Box::into_raw` never gives a null pointer.
+            ptr: NonNull::new(ptr).unwrap_or(NonNull::dangling()),
+            lo,
+            hi: hi | OWN << KIND_SHIFT,
         }
     }
 }
 
 impl From<&str> for Text {
     fn from(s: &str) -> Text {
-        Text(Repr::Own(s.into()))
+        Text::from(Box::<str>::from(s))
     }
 }
 
 impl From<String> for Text {
     fn from(s: String) -> Text {
-        Text(Repr::Own(s.into_boxed_str()))
+        Text::from(s.into_boxed_str())
     }
 }
 
@@ -231,13 +340,99 @@ pub(super) fn known_name(b: &[u8]) -> Option<&'static str> {
 #[cfg(test)]
 impl Text {
     /// The text with how it is kept (span, own bytes or static): the tests compare the
-    /// fast path's records with the token path's down to this, and `Repr` stays private
+    /// fast path's records with the token path's down to this, and the layout stays private
     /// here, where `as_str`'s `unsafe` relies on `span` being its only maker of spans.
     pub(super) fn describe(&self) -> String {
-        match &self.0 {
-            Repr::Span(_, s, e) => format!("span{s}..{e}{:?}", self.as_str()),
-            Repr::Own(o) => format!("own{o:?}"),
-            Repr::Static(o) => format!("static{o:?}"),
+        match self.kind() {
+            SPAN => format!(
+                "span{}..{}{:?}",
+                self.lo,
+                self.lo as usize + self.len(),
+                self.as_str()
+            ),
+            OWN => format!("own{:?}", self.as_str()),
+            _ => format!("static{:?}", self.as_str()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(text: &str) -> Arc<Source> {
+        Source::new("t.conf", text)
+    }
+
+    /// Each kind gives back its text and length, clones to equal text, and a span's
+    /// clones and drops give back every count they took (run under Miri too:
+    /// `cargo +nightly miri test --lib text::tests`).
+    #[test]
+    fn kinds_read_clone_and_drop() {
+        let src = source("web { path = \"/jails/€\"; }");
+        let before = Arc::strong_count(&src);
+        let texts = [
+            Text::span(&src, 0, 3),
+            Text::span(&src, 14, 24),
+            Text::span(&src, 5, 5),
+            Text::name(&src, 6, 10),
+            Text::from("own €"),
+            Text::from(String::new()),
+            Text::from_static("host.hostname"),
+            Text::from_static(""),
+        ];
+        let want = ["web", "/jails/€", "", "path", "own €", "", "host.hostname", ""];
+        assert_eq!(Arc::strong_count(&src), before + 3);
+        for (t, w) in texts.iter().zip(want) {
+            assert_eq!(t.as_str(), w);
+            assert_eq!(t.len(), w.len());
+            assert_eq!(t.is_empty(), w.is_empty());
+            let c = t.clone();
+            assert_eq!(c, *t);
+            assert_eq!(c.describe(), t.describe());
+        }
+        let kinds: Vec<String> = texts.iter().map(Text::describe).collect();
+        assert_eq!(kinds[0], "span0..3\"web\"");
+        assert_eq!(kinds[3], "static\"path\"");
+        assert_eq!(kinds[4], "own\"own €\"");
+        assert_eq!(Arc::strong_count(&src), before + 3);
+        let moved: Vec<Text> = texts.into_iter().collect();
+        std::thread::scope(|s| {
+            s.spawn(|| assert_eq!(moved[1].as_str(), "/jails/€"));
+        });
+        drop(moved);
+        assert_eq!(Arc::strong_count(&src), before);
+    }
+
+    /// A span outside the text, or not on character boundaries, is not made (the read's
+    /// `unsafe` relies on it): it gives text of its own, empty.
+    #[test]
+    fn a_span_is_only_made_inside_the_text() {
+        let src = source("a€b");
+        for (s, e) in [(0, 9), (2, 3), (1, 2), (4, 2)] {
+            assert_eq!(Text::span(&src, s, e).describe(), "own\"\"", "{s}..{e}");
+        }
+        assert_eq!(Arc::strong_count(&src), 1);
+    }
+
+    #[test]
+    fn lengths_split_and_join() {
+        for len in [0usize, 1, u32::MAX as usize, u32::MAX as usize + 1, 1 << 40] {
+            let (lo, hi) = split_len(len);
+            let t = Text {
+                ptr: NonNull::dangling(),
+                lo,
+                hi: hi | STATIC << KIND_SHIFT,
+            };
+            assert_eq!(t.len(), len);
+            assert_eq!(t.kind(), STATIC);
+        }
+    }
+
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn two_words() {
+        assert_eq!(std::mem::size_of::<Text>(), 16);
+        assert_eq!(std::mem::size_of::<Option<Text>>(), 16);
     }
 }
