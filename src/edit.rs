@@ -153,7 +153,7 @@ pub fn plan(parsed: &Parsed, edits: Edits, strip: &[usize]) -> Splices {
         removals.clear();
         removals.extend(
             rec.marked_params()
-                .filter(|p| p.source.same(src))
+                .filter(|p| parsed.source_of(p).is_some_and(|s| s.same(src)))
                 .map(|p| remove_range(text, p)),
         );
         let Some(stmts) = edit.filter(|e| !e.1.is_empty()) else {
@@ -456,7 +456,7 @@ mod tests {
             .params
             .iter()
             .map(|p| {
-                assert_eq!(p.marked, marked_after(&p.source.text, p.end()));
+                assert_eq!(p.marked, marked_after(text, p.end()));
                 (p.name.as_str(), is_marked(p))
             })
             .collect();

@@ -216,8 +216,14 @@ pub fn parse_jail_confs(loader: &Loader, files: &[String]) -> Result<Parsed, Dia
             None => all = Some(p),
             Some(a) => {
                 let offset = a.jails.len();
+                // The statements' files are indices of `sources`, which this file's
+                // join at the end of the list.
+                let files = u32::try_from(a.sources.len()).unwrap_or(u32::MAX);
                 for mut j in p.jails {
                     j.parent = j.parent.map(|x| x + offset);
+                    for q in &mut j.params {
+                        q.file = q.file.saturating_add(files);
+                    }
                     a.jails.push(j);
                 }
                 a.sources.extend(p.sources);
@@ -367,6 +373,36 @@ mod tests {
             format!("{:?}", both.cuts[0].loc).contains("b.conf"),
             "{:?}",
             both.cuts[0].loc
+        );
+    }
+
+    /// A later -f file's statements are located in that file (`CfParam::file` indexes
+    /// the joined `sources`), its includes too, and its dotted names are noted.
+    #[test]
+    fn later_files_statements_are_in_their_files() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("a.conf"), "a {\n path = /j/a;\n}\n").unwrap();
+        std::fs::write(
+            d.path().join("b.conf"),
+            "\nweb.b {\n path = /j/b;\n .include \"/c.conf\";\n}\n",
+        )
+        .unwrap();
+        std::fs::write(d.path().join("c.conf"), "\n\n host.hostname = b;\n").unwrap();
+        let loader = Loader::new(Some(d.path().to_path_buf()));
+        let both = parse_jail_confs(&loader, &["/a.conf".into(), "/b.conf".into()]).unwrap();
+        assert!(both.dotted);
+        let at: Vec<String> = both
+            .jails
+            .iter()
+            .flat_map(|j| &j.params)
+            .map(|p| {
+                let loc = both.loc_of(p).unwrap();
+                format!("{} {}:{}", p.name, loc.file(), loc.line())
+            })
+            .collect();
+        assert_eq!(
+            at,
+            ["path /a.conf:2", "path /b.conf:3", "host.hostname /c.conf:3"]
         );
     }
 }

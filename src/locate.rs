@@ -21,7 +21,7 @@ pub fn statement(parsed: &Parsed, jail: &Jail, name: &str, is_var: bool) -> Opti
                         equalopts(&p.name, name)
                     }
             })
-            .map(|p| p.loc())
+            .and_then(|p| parsed.loc_of(p))
     };
     parsed
         .jails

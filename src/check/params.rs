@@ -324,13 +324,13 @@ pub fn lint(parsed: &Parsed, cfg: &Config, release: Option<Release>, r: &mut Rep
             let d = match found {
                 Found::Known => continue,
                 Found::Module(m) => Lint::UnknownParameter.warning(
-                    Some(p.loc()),
+                    parsed.loc_of(p),
                     format!("{name} needs the {m} module (kldload {m}): without it {failure}"),
                 ),
                 Found::Later(since) => {
                     let on = release.map(release_text).unwrap_or_default();
                     Lint::UnknownParameter.error(
-                        Some(p.loc()),
+                        parsed.loc_of(p),
                         format!(
                             "{name} is a jail parameter from FreeBSD {} on: on {on}, {failure}",
                             release_text(since)
@@ -342,7 +342,7 @@ pub fn lint(parsed: &Parsed, cfg: &Config, release: Option<Release>, r: &mut Rep
                         .map(|s| format!(" (did you mean {s}?)"))
                         .unwrap_or_default();
                     Lint::UnknownParameter.error(
-                        Some(p.loc()),
+                        parsed.loc_of(p),
                         format!("{name} is not a jail parameter{hint}: {failure}"),
                     )
                 }

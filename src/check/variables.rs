@@ -35,7 +35,7 @@ pub fn lint(parsed: &Parsed, r: &mut Report) {
                 None => format!("the settings are {}", settings::listed()),
             };
             let d = Lint::UnknownVolumeVariable.diag(
-                Some(p.loc()),
+                parsed.loc_of(p),
                 format!(
                     "${name} is not a jailvol setting ({hint}): jail(8) and jailvol ignore it, and a jail \
                      without ${VAR_SIZE} is not managed"

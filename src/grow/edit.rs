@@ -15,12 +15,15 @@ pub fn config_edit(parsed: &Parsed, record: usize, new_value: &str) -> Result<(S
         .get(record)
         .ok_or_else(|| "the jail's block was not found".to_owned())?;
     if let Some(p) = rec.params.iter().rev().find(|p| p.is_var && p.name == VAR_SIZE) {
-        let text = &p.source.text;
+        let src = parsed
+            .source_of(p)
+            .ok_or_else(|| "the file of the jail's size was not found".to_owned())?;
+        let text = &src.text;
         if p.op != Op::Set {
             return Err(format!(
                 "{}:{}: ${VAR_SIZE} is not written `${VAR_SIZE} = VALUE;`: change it by hand",
-                p.source.name,
-                p.loc().line()
+                src.name,
+                src.line(p.start())
             ));
         }
         let stmt = text.get(p.start()..p.end()).unwrap_or("");
@@ -32,8 +35,8 @@ pub fn config_edit(parsed: &Parsed, record: usize, new_value: &str) -> Result<(S
         if val.contains(['#', ',', '\n', '$', '\\']) || val.contains("/*") || val.contains("//") {
             return Err(format!(
                 "{}:{}: the ${VAR_SIZE} value `{val}` is not a plain word: change it by hand",
-                p.source.name,
-                p.loc().line()
+                src.name,
+                src.line(p.start())
             ));
         }
         let quoted = if val.len() >= 2 && val.starts_with('"') && val.ends_with('"') {
@@ -49,7 +52,7 @@ pub fn config_edit(parsed: &Parsed, record: usize, new_value: &str) -> Result<(S
         out.push_str(&text[..vstart + lead]);
         out.push_str(&quoted);
         out.push_str(&text[vend - trail..]);
-        return Ok((p.source.name.clone(), out));
+        return Ok((src.name.clone(), out));
     }
     let block = rec
         .block
@@ -65,7 +68,7 @@ pub fn config_edit(parsed: &Parsed, record: usize, new_value: &str) -> Result<(S
         let indent = rec
             .params
             .iter()
-            .filter(|p| p.start() > block.open && p.source.same(&block.source))
+            .filter(|p| p.start() > block.open && parsed.source_of(p).is_some_and(|s| s.same(&block.source)))
             .find_map(|p| {
                 let ls = text[..p.start()].rfind('\n').map_or(0, |i| i + 1);
                 let pre = &text[ls..p.start()];

@@ -296,6 +296,7 @@ impl<'a, 'k> Loading<'a, 'k> {
             }
             let mut b = Building {
                 jail: &rec.name,
+                sources: &parsed.sources,
                 names: &mut self.names,
                 pools: &mut self.pools,
                 params: std::mem::take(&mut self.params),

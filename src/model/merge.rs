@@ -126,6 +126,8 @@ impl<'a> Pools<'a> {
 
 pub(super) struct Building<'a, 'n> {
     pub(super) jail: &'a str,
+    /// `Parsed::sources`, which `CfParam::file` indexes.
+    pub(super) sources: &'a [Arc<Source>],
     pub(super) names: &'n mut Names<'a>,
     pub(super) pools: &'n mut Pools<'a>,
     pub(super) params: Vec<P<'a>>,
@@ -192,12 +194,13 @@ impl<'a> Building<'a, '_> {
 
     /// `add` with `Names::get(&p.name)` already known.
     pub(super) fn add_with(&mut self, p: &'a CfParam, (key, ip): (u32, Option<usize>)) {
-        let at: At<'a> = Some((&p.source, p.start()));
+        let source = self.sources.get(p.file as usize);
+        let at: At<'a> = source.map(|s| (s, p.start()));
         let values = p.values.iter().map(|s| Str {
             text: Val::Parsed(&s.text, s.text.as_str()),
             vars: &s.vars,
             shift: 0,
-            source: Some(&p.source),
+            source,
         });
         let append = p.op == Op::Append;
         if let Some(dp) = self

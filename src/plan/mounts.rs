@@ -193,6 +193,11 @@ impl<'p> Statements<'p> {
     pub fn last(&self, jail: &Jail) -> Option<&'p CfParam> {
         self.for_jail(jail).last().map(|(p, _)| *p)
     }
+
+    /// Where statement `p` of the parse is.
+    pub fn loc(&self, p: &CfParam) -> Option<Loc> {
+        self.parsed.loc_of(p)
+    }
 }
 
 /// The jail of `cfg` (a `Statements::load`) made from record `record`.
@@ -280,7 +285,10 @@ pub fn plan_jail(
         |loc: Option<Loc>, lint: Lint, msg: String| lint.diag(loc, format!("{name}: {msg}")).with_jail(name);
     let Some(origins) = stmts.origins(jail, values.len()) else {
         return Err(vec![err(
-            stmts.last(jail).map(CfParam::loc).or_else(|| jail.loc.clone()),
+            stmts
+                .last(jail)
+                .and_then(|p| stmts.loc(p))
+                .or_else(|| jail.loc.clone()),
             Lint::MountBelowPath,
             format!(
                 "jailvol cannot tell which statement gave each of this jail's mount entries (more than \
@@ -292,11 +300,11 @@ pub fn plan_jail(
     let mut errs = Vec::new();
     let mut moved = Moved::default();
     for (e, &(stmt, after)) in entries.iter().zip(&origins) {
-        let loc = stmt.loc();
+        let loc = stmts.loc(stmt);
         let shown = e.value.escape_debug();
         if e.undecodable {
             errs.push(err(
-                Some(loc),
+                loc.clone(),
                 Lint::MountBelowPath,
                 format!(
                     "mount entry \"{shown}\": jail(8) cannot decode its mount point (\"fstab parse error\", \
@@ -313,7 +321,7 @@ pub fn plan_jail(
                 continue;
             }
             _ if after => errs.push(err(
-                Some(loc),
+                loc.clone(),
                 Lint::ContainerNotFirst,
                 format!(
                     "a wildcard block after the jail adds mount entry \"{shown}\" below its path {path}: \
@@ -324,7 +332,7 @@ pub fn plan_jail(
                 ),
             )),
             Place::Root => errs.push(err(
-                Some(loc),
+                loc.clone(),
                 Lint::MountBelowPath,
                 format!(
                     "mount entry \"{shown}\" mounts on the jail's path {path} itself, where jailvol mounts \
@@ -332,7 +340,7 @@ pub fn plan_jail(
                 ),
             )),
             Place::Below if e.fields.len() < 3 => errs.push(err(
-                Some(loc),
+                loc.clone(),
                 Lint::MountBelowPath,
                 format!(
                     "mount entry \"{shown}\" has no file system type: jail(8) refuses it (\"missing \
@@ -340,7 +348,7 @@ pub fn plan_jail(
                 ),
             )),
             Place::Below if e.value.contains(crate::fstab::COMMENT) => errs.push(err(
-                Some(loc),
+                loc.clone(),
                 Lint::MountBelowPath,
                 format!(
                     "mount entry \"{shown}\" mounts below the jail's path {path} and must move to {fstab} \
@@ -350,7 +358,10 @@ pub fn plan_jail(
             )),
             Place::Below => {
                 moved.lines.push_str("# moved from mount at ");
-                moved.lines.push_str(&at(&loc));
+                // Every statement of the parse has its file (`Parsed::loc_of`).
+                moved
+                    .lines
+                    .push_str(&loc.as_ref().map_or_else(|| "?".to_owned(), at));
                 moved
                     .lines
                     .push_str(" (jail(8) mounts \"mount\" entries before mount.fstab)\n");
@@ -379,7 +390,7 @@ pub fn below_path(stmts: &Statements<'_>, jail: &Jail, values: &[Text], path: &s
         let loc = origins
             .as_ref()
             .and_then(|o| o.get(i))
-            .map(|(p, _)| p.loc())
+            .and_then(|(p, _)| stmts.loc(p))
             .or_else(|| jail.loc.clone());
         out.push(
             Lint::MountBelowPath

@@ -87,7 +87,10 @@ pub struct CfParam {
     pub is_var: bool,
     pub op: Op,
     pub values: SmallVec<[CfString; 1]>,
-    pub source: Arc<Source>,
+    /// The file it is in: an index of `Parsed::sources` (`Parsed::source_of`). Not an
+    /// `Arc`: a file has hundreds of thousands of statements, and each count was 8
+    /// bytes more of each and an atomic operation while parsing.
+    pub file: u32,
     /// Byte range of the whole statement, from the name to the `;` included. 32 bits
     /// (a file is at most 4 GiB, `too_large`): a file has a statement every few
     /// dozen bytes, and the parse was six times the size of the file.
@@ -98,10 +101,6 @@ pub struct CfParam {
 }
 
 impl CfParam {
-    pub fn loc(&self) -> Loc {
-        Loc::new(&self.source, self.start())
-    }
-
     /// `start`, as an index.
     pub fn start(&self) -> usize {
         self.start as usize
@@ -213,6 +212,18 @@ pub struct Parsed {
     /// the whole file, on one thread between the parse and the load (3% of `show` at
     /// 50,000 jails).
     pub dotted: bool,
+}
+
+impl Parsed {
+    /// The file statement `p` of this parse is in.
+    pub fn source_of(&self, p: &CfParam) -> Option<&Arc<Source>> {
+        self.sources.get(p.file as usize)
+    }
+
+    /// Where statement `p` of this parse starts.
+    pub fn loc_of(&self, p: &CfParam) -> Option<Loc> {
+        self.source_of(p).map(|s| Loc::new(s, p.start()))
+    }
 }
 
 /// A comment that starts right after an unquoted word, cutting the value.

@@ -125,7 +125,7 @@ impl Parser<'_> {
             is_var,
             op,
             values,
-            source: Arc::clone(src),
+            file: s.file,
             start: offset(start),
             end: offset(end),
             marked: marked_after(&src.text, end),

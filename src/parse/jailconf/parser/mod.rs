@@ -91,6 +91,8 @@ struct Stream {
     line_at: (usize, usize),
     /// Blocks open in this file (`yacc_overflow`).
     depth: usize,
+    /// The file's index in `Parsed::sources` (`CfParam::file`).
+    file: u32,
 }
 
 impl Stream {
@@ -234,6 +236,8 @@ impl Parser<'_> {
                     .with_note("the old scanner returns a raw '\\r' token, a syntax error"),
             );
         }
+        let file = u32::try_from(self.out.sources.len())
+            .map_err(|_| Diag::error(Some(Loc::new(&source, 0)), "more than 2^32 files included"))?;
         self.out.sources.push(Arc::clone(&source));
         // This file's cuts go before those of the files it includes, which are added
         // while it is read: `Parsed::cuts` is in the order of `sources`.
@@ -244,6 +248,7 @@ impl Parser<'_> {
             fast,
             line_at: (0, 1),
             depth: 0,
+            file,
         };
         match self.boundary(&s) {
             Some(at) => self.conf_split(&mut s, is_stdin, at)?,
@@ -454,7 +459,7 @@ impl Parser<'_> {
             is_var,
             op,
             values,
-            source: Arc::clone(s.source()),
+            file: s.file,
             start: offset(name.start),
             end: offset(semi.end),
             marked: marked_after(&s.source().text, semi.end),
@@ -489,7 +494,7 @@ impl Parser<'_> {
                     self.out.warnings.push(
                         Lint::TopLevelAfterBlock
                             .warning(
-                                Some(param.loc()),
+                                Some(Loc::new(s.source(), param.start())),
                                 format!(
                                     "parameter \"{}\" outside any block after a jail block",
                                     param.name
@@ -705,7 +710,7 @@ fn yacc_statement_overflow(s: &Stream, param: &CfParam) -> Option<Diag> {
     let string = param.values.get(index)?;
     Some(
         Diag::at(
-            &param.source,
+            s.source(),
             string.start,
             format!(
                 "yacc stack overflow: statement \"{}\" in blocks nested {} deep",

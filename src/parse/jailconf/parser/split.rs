@@ -136,12 +136,12 @@ impl<'l> Parser<'l> {
         let loader = self.loader;
         // The second half's spans count on a source of their own (`Source::twin`).
         let source = s.source().twin();
-        let max_block_depth = self.max_block_depth;
+        let (file, max_block_depth) = (s.file, self.max_block_depth);
         std::thread::scope(|scope| {
             let stop = &cancel;
             let second = std::thread::Builder::new()
                 .spawn_scoped(scope, move || {
-                    second_half(loader, source, at, is_stdin, stop, max_block_depth)
+                    second_half(loader, (source, file), at, is_stdin, stop, max_block_depth)
                 })
                 .ok();
             let Some(second) = second else {
@@ -198,7 +198,7 @@ impl<'l> Parser<'l> {
 /// The other thread: the file from `at` on, by a parser that starts there.
 fn second_half(
     loader: &Loader,
-    source: Arc<Source>,
+    (source, file): (Arc<Source>, u32),
     at: usize,
     is_stdin: bool,
     cancel: &AtomicBool,
@@ -214,6 +214,7 @@ fn second_half(
         fast: true,
         line_at: (at, line),
         depth: 0,
+        file,
     };
     match p.conf(&mut s, is_stdin, None) {
         _ if p.bailed => Outcome::Bailed,
