@@ -218,6 +218,8 @@ pub fn generate_each<F: Files>(
     // others alive to the end of the scope.
     let sources = std::mem::take(&mut parsed.sources);
     drop(parsed);
+    // The edited configuration and its diff (the largest allocations) come next.
+    crate::retire::give_back();
     if let Some(main) = sources.iter().find(|s| s.name != "STDIN") {
         files.coming(&main.name).map_err(Stop::Caller)?;
     }
