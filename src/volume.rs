@@ -131,8 +131,9 @@ pub struct Collected {
 /// `collect`, keeping which jail each volume is for, so that callers need no lookup by
 /// name of their own.
 pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collected, Vec<Diag>> {
-    let mut out = Vec::new();
-    let mut at = Vec::new();
+    // At most one volume a jail: sized once (room never written is never touched).
+    let mut out = Vec::with_capacity(cfg.jails.len());
+    let mut at = Vec::with_capacity(cfg.jails.len());
     let mut errs = Vec::new();
     let mut first: FnvMap<&str, usize> = FnvMap::default();
     first.reserve(cfg.jails.len());
