@@ -217,7 +217,15 @@ pub struct Parsed {
 impl Parsed {
     /// The file statement `p` of this parse is in.
     pub fn source_of(&self, p: &CfParam) -> Option<&Arc<Source>> {
-        self.sources.get(p.file as usize)
+        let source = self.sources.get(p.file as usize);
+        // A statement asked of another parse than its own would be misplaced.
+        debug_assert!(
+            source.is_some(),
+            "statement of file {} of {}",
+            p.file,
+            self.sources.len()
+        );
+        source
     }
 
     /// Where statement `p` of this parse starts.

@@ -562,6 +562,7 @@ fn dotted_is_noted_by_either_path() {
 
 /// The largest text whose offsets and end the parse's 32 bits hold is read; one byte
 /// more is refused (`too_large`), and `offset` saturates rather than wraps.
+#[cfg(target_pointer_width = "64")]
 #[test]
 fn offsets_reach_4_gib_and_no_further() {
     let max = u32::MAX as usize;

@@ -18,7 +18,7 @@ use crate::diag::Source;
 /// no room in a span's 16), so the kind lives in the top bits of `hi`:
 ///
 /// - span: `ptr` is `Arc::into_raw` of the `Source` (one count held), `lo` the start,
-///   `hi` the length (below `SPAN_MAX`);
+///   `hi` the length (at most `SPAN_MAX`);
 /// - own: `ptr` is the data of a leaked `Box<str>`, the length `lo | hi << 32`;
 /// - static: `ptr` is the data of a `&'static str`, the length likewise.
 pub struct Text {
@@ -54,8 +54,9 @@ impl Text {
             (Ok(lo), Some(t)) if u32::try_from(end).is_ok() && t.len() <= SPAN_MAX => {
                 let ptr = Arc::into_raw(Arc::clone(source)).cast_mut().cast::<u8>();
                 Text {
-                    // `Arc::into_raw` never gives a null pointer.
-                    ptr: NonNull::new(ptr).unwrap_or(NonNull::dangling()),
+                    // SAFETY: `Arc::into_raw` gives the pointer of a live allocation,
+                    // never null.
+                    ptr: unsafe { NonNull::new_unchecked(ptr) },
                     lo,
                     hi: t.len() as u32 | SPAN << KIND_SHIFT,
                 }
@@ -141,9 +142,10 @@ impl Text {
 }
 
 /// A length as the two halves of `Text::lo` and `Text::hi` below the kind: own and
-/// static text are never near 2^62 bytes (an allocation is at most `isize::MAX`).
+/// static text are never near 2^62 bytes (no address space is: x86_64's is 57 bits).
 const fn split_len(len: usize) -> (u32, u32) {
     let len = len as u64;
+    debug_assert!(len >> 62 == 0);
     (len as u32, (len >> 32) as u32 & LEN_MASK)
 }
 
@@ -189,10 +191,8 @@ impl Clone for Text {
 impl From<Box<str>> for Text {
     fn from(s: Box<str>) -> Text {
         let (lo, hi) = split_len(s.len());
-        let ptr = Box::into_raw(s).cast::<u8>();
         Text {
-            // `Box::into_raw` never gives a null pointer.
-            ptr: NonNull::new(ptr).unwrap_or(NonNull::dangling()),
+            ptr: NonNull::from(Box::leak(s)).cast::<u8>(),
             lo,
             hi: hi | OWN << KIND_SHIFT,
         }
@@ -415,6 +415,8 @@ mod tests {
         assert_eq!(Arc::strong_count(&src), 1);
     }
 
+    // Lengths past 4 GiB exist only where `usize` has 64 bits.
+    #[cfg(target_pointer_width = "64")]
     #[test]
     fn lengths_split_and_join() {
         for len in [0usize, 1, u32::MAX as usize, u32::MAX as usize + 1, 1 << 40] {
