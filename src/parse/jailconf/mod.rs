@@ -88,8 +88,8 @@ pub struct CfParam {
     pub op: Op,
     pub values: SmallVec<[CfString; 1]>,
     /// The file it is in: an index of `Parsed::sources` (`Parsed::source_of`). Not an
-    /// `Arc`: a file has hundreds of thousands of statements, and each count was 8
-    /// bytes more of each and an atomic operation while parsing.
+    /// `Arc`: a file has hundreds of thousands of statements, and an `Arc` in each was
+    /// 8 bytes more of each and an atomic count while parsing.
     pub file: u32,
     /// Byte range of the whole statement, from the name to the `;` included. 32 bits
     /// (a file is at most 4 GiB, `too_large`): a file has a statement every few
