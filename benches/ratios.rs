@@ -14,9 +14,10 @@
 //! Run: `cargo bench --bench ratios` (options after `--`: `--jails 10000,50000,200000`,
 //! `--runs 3`, `--bin PATH` for another jailvol binary, `--no-vars`). Needs `dash` for
 //! the vars ratio and GNU time (`/usr/bin/time`) for peak RSS; wall and CPU time are
-//! of the command spawned directly (`measure`). Each measurement is the
-//! median of `--runs` runs, the commands alternated within each round (the machine's
-//! speed drifts; within a round less). Trees go to /dev/shm when it exists: `generate`
+//! of the command spawned directly (`measure`). Each time is the median of `--runs`
+//! runs, the two commands of a ratio run back to back in each round, and each ratio
+//! the median of the rounds' ratios (`paired`: the machine's speed drifts, within a
+//! round less). Trees go to /dev/shm when it exists: `generate`
 //! fsyncs each of its files, which on a disk takes longer than everything measured here.
 //!
 //! The jail.conf: the shape of benches/show.rs (a `*` block of defaults using `$name`,
@@ -175,6 +176,25 @@ struct M {
     rss_mb: f64,
 }
 
+/// The median over rounds of `a`'s time over `b`'s (wall, CPU), the two measured back
+/// to back in each round: a ratio of medians mixes rounds the machine ran at
+/// different speeds (here its speed moved by more than a third within a run).
+fn paired(a: &[(f64, f64)], b: &[(f64, f64)]) -> (f64, f64) {
+    let ratios = |f: fn(&(f64, f64)) -> f64| median(a.iter().zip(b).map(|(x, y)| f(x) / f(y)).collect());
+    (ratios(|r| r.0), ratios(|r| r.1))
+}
+
+/// (wall, CPU) seconds of each run of a command.
+type Runs = Vec<(f64, f64)>;
+
+/// Both commands of a round, kept only when both ran (so that rounds pair up).
+fn round(a: &[&std::ffi::OsStr], b: &[&std::ffi::OsStr], dir: Option<&Path>, out: (&mut Runs, &mut Runs)) {
+    if let (Some(x), Some(y)) = (measure(a, dir, &[0]), measure(b, dir, &[0])) {
+        out.0.push(x);
+        out.1.push(y);
+    }
+}
+
 fn medians(v: &[(f64, f64)], rss_kib: Option<u64>) -> M {
     M {
         wall: median(v.iter().map(|r| r.0).collect()),
@@ -234,7 +254,7 @@ fn main() {
     };
     let base_mb = base_rss as f64 / 1024.0;
     println!(
-        "binary: {}; {runs} runs each, medians; baseline RSS {base_mb:.1} MB",
+        "binary: {}; {runs} runs each, medians (ratios: of each round's pair); baseline RSS {base_mb:.1} MB",
         bin.display()
     );
 
@@ -266,8 +286,7 @@ fn main() {
         for _ in 0..runs {
             let s: Vec<&std::ffi::OsStr> = show_cmd.iter().map(|s| s.as_os_str()).collect();
             let g: Vec<&std::ffi::OsStr> = gen_cmd.iter().map(|s| s.as_os_str()).collect();
-            show.extend(measure(&s, None, &[0]));
-            generate.extend(measure(&g, None, &[0]));
+            round(&s, &g, None, (&mut show, &mut generate));
         }
         // Before generate writes the tree (and rewrites the jail.conf).
         let (show_kib, gen_kib) = (peak_kib(&cmd(&show_cmd), None), peak_kib(&cmd(&gen_cmd), None));
@@ -296,9 +315,10 @@ fn main() {
         for _ in 0..runs {
             let s: Vec<&std::ffi::OsStr> = show_cmd.iter().map(|s| s.as_os_str()).collect();
             let c: Vec<&std::ffi::OsStr> = check_cmd.iter().map(|s| s.as_os_str()).collect();
-            show_gen.extend(measure(&s, None, &[0]));
-            check.extend(measure(&c, None, &[0]));
+            round(&s, &c, None, (&mut show_gen, &mut check));
         }
+        let (gen_show, gen_show_cpu) = paired(&generate, &show);
+        let (check_show, check_show_cpu) = paired(&check, &show_gen);
         let r = Sized {
             jails: n,
             mb,
@@ -318,13 +338,13 @@ fn main() {
             r.show.cpu * 1e3,
             (r.show.rss_mb - base_mb) * 1.048576 / mb,
             r.generate.wall * 1e3,
-            r.generate.wall / r.show.wall,
-            r.generate.cpu / r.show.cpu,
+            gen_show,
+            gen_show_cpu,
             (r.generate.rss_mb - base_mb) * 1.048576 / mb,
             r.show_gen.wall * 1e3,
             r.check.wall * 1e3,
-            r.check.wall / r.show_gen.wall,
-            r.check.cpu / r.show_gen.cpu,
+            check_show,
+            check_show_cpu,
         );
         done.push(r);
         let _ = std::fs::remove_dir_all(&root);
@@ -400,10 +420,11 @@ fn main() {
             ];
             let (mut jv, mut sh) = (Vec::new(), Vec::new());
             for _ in 0..runs {
-                jv.extend(measure(&vars_cmd, Some(&dir), &[0]));
                 // dash only at the size the goal is set for (it is slow on long files).
                 if lines == 100_000 {
-                    sh.extend(measure(&dash_cmd, Some(&dir), &[0]));
+                    round(&vars_cmd, &dash_cmd, Some(&dir), (&mut jv, &mut sh));
+                } else {
+                    jv.extend(measure(&vars_cmd, Some(&dir), &[0]));
                 }
             }
             let j = medians(&jv, peak_kib(&vars_cmd, Some(&dir)));
@@ -420,7 +441,7 @@ fn main() {
                     j.cpu * 1e3,
                     j.rss_mb,
                     d.wall * 1e3,
-                    j.wall / d.wall
+                    paired(&jv, &sh).0
                 );
             }
         }
