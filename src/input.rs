@@ -215,23 +215,8 @@ pub fn parse_jail_confs(loader: &Loader, files: &[String]) -> Result<Parsed, Dia
         match all.as_mut() {
             None => all = Some(p),
             Some(a) => {
-                let offset = a.jails.len();
-                // The statements' files are indices of `sources`, which this file's
-                // join at the end of the list.
-                let files = u32::try_from(a.sources.len()).unwrap_or(u32::MAX);
-                for mut j in p.jails {
-                    j.parent = j.parent.map(|x| x + offset);
-                    for q in &mut j.params {
-                        q.file = q.file.saturating_add(files);
-                    }
-                    a.jails.push(j);
-                }
-                a.sources.extend(p.sources);
-                a.warnings.extend(p.warnings);
-                a.cuts.extend(p.cuts);
-                a.depends |= p.depends;
-                a.mounts |= p.mounts;
-                a.dotted |= p.dotted;
+                let shift = u32::try_from(a.sources.len()).unwrap_or(u32::MAX);
+                a.append(p, shift);
             }
         }
     }

@@ -232,6 +232,40 @@ impl Parsed {
     pub fn loc_of(&self, p: &CfParam) -> Option<Loc> {
         self.source_of(p).map(|s| Loc::new(s, p.start()))
     }
+
+    /// `other`, read after this parse, joined to it: its records after these (their
+    /// parents shifted), its files after these, and what its parse noted. Its
+    /// statements' files are `shift` past the indices they have: the number of files
+    /// before its own (0 for a parse whose statements already index this one's, the
+    /// second half of a file).
+    pub fn append(&mut self, other: Parsed, shift: u32) {
+        // Every field, so that one added to `Parsed` is joined here too.
+        let Parsed {
+            jails,
+            sources,
+            warnings,
+            cuts,
+            depends,
+            mounts,
+            dotted,
+        } = other;
+        let base = self.jails.len();
+        self.jails.extend(jails.into_iter().map(|mut j| {
+            j.parent = j.parent.map(|p| p + base);
+            if shift != 0 {
+                for q in &mut j.params {
+                    q.file = q.file.saturating_add(shift);
+                }
+            }
+            j
+        }));
+        self.sources.extend(sources);
+        self.warnings.extend(warnings);
+        self.cuts.extend(cuts);
+        self.depends |= depends;
+        self.mounts |= mounts;
+        self.dotted |= dotted;
+    }
 }
 
 /// A comment that starts right after an unquoted word, cutting the value.

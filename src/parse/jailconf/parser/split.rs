@@ -19,8 +19,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::fast::skip_trivia;
 use super::{Ended, Parser, Stream};
 use crate::diag::{Diag, Source};
+use crate::parse::jailconf::Parsed;
 use crate::parse::jailconf::lexer::{Lexer, is_word_byte};
-use crate::parse::jailconf::{CfJail, Parsed};
 use crate::parse::loader::Loader;
 
 /// Below this size a thread costs more than it saves (a megabyte parses in
@@ -165,17 +165,10 @@ impl<'l> Parser<'l> {
         })
     }
 
-    /// The second half's records after the first half's.
+    /// The second half's records after the first half's. Its parse read no file of
+    /// its own (it gives up at `.include`), and its statements name this one's.
     fn append(&mut self, s: &mut Stream, half: Half) {
-        let base = self.out.jails.len();
-        self.out.jails.extend(half.out.jails.into_iter().map(|j| CfJail {
-            parent: j.parent.map(|p| p + base),
-            ..j
-        }));
-        self.out.warnings.extend(half.out.warnings);
-        self.out.depends |= half.out.depends;
-        self.out.mounts |= half.out.mounts;
-        self.out.dotted |= half.out.dotted;
+        self.out.append(half.out, 0);
         self.seen_block |= half.seen_block;
         s.lexer.cuts.extend(half.cuts);
         self.joined = true;
