@@ -494,11 +494,23 @@ fn statement_layouts_stay_small() {
     assert!(param <= 96 && string <= 56, "CfParam {param}, CfString {string}");
 }
 
+/// Each text parses the same by both statement paths, and each path notes the flag
+/// `noted` reads as `want` says.
+fn noted_by_either_path(cases: &[(&str, bool)], noted: fn(&Parsed) -> bool) {
+    for &(text, want) in cases {
+        same_both_ways(text).expect("both ways");
+        for fast in [true, false] {
+            let p = parse_with(text, fast).expect("parses");
+            assert_eq!(noted(&p), want, "{text:?} fast={fast}");
+        }
+    }
+}
+
 /// `Parsed::depends`, noted by both statement paths, as a walk of every statement with
 /// equalopts() finds it.
 #[test]
 fn depends_is_noted_by_either_path() {
-    for (text, want) in [
+    let cases = [
         ("a { depend = b; }", true),
         ("a { nodepend; }", true),
         ("depend = b; a { }", true),
@@ -507,19 +519,14 @@ fn depends_is_noted_by_either_path() {
         ("a { $depend = b; }", false),
         ("a { xdepend = b; nodepends; path = /depend; }", false),
         ("a { allow.nodepend; }", false),
-    ] {
-        same_both_ways(text).expect("both ways");
-        for fast in [true, false] {
-            let p = parse_with(text, fast).expect("parses");
-            assert_eq!(p.depends, want, "{text:?} fast={fast}");
-        }
-    }
+    ];
+    noted_by_either_path(&cases, |p| p.depends);
 }
 
 /// `mounts`, likewise: `mount` and `nomount`, not a variable or another name.
 #[test]
 fn mounts_is_noted_by_either_path() {
-    for (text, want) in [
+    let cases = [
         ("a { mount = \"/a /b nullfs ro 0 0\"; }", true),
         ("a { mount += \"/a /b nullfs ro 0 0\"; }", true),
         ("a { nomount; }", true),
@@ -529,20 +536,15 @@ fn mounts_is_noted_by_either_path() {
             "a { mount.devfs; mount.fstab = /f; allow.mount; mounts = 1; }",
             false,
         ),
-    ] {
-        same_both_ways(text).expect("both ways");
-        for fast in [true, false] {
-            let p = parse_with(text, fast).expect("parses");
-            assert_eq!(p.mounts, want, "{text:?} fast={fast}");
-        }
-    }
+    ];
+    noted_by_either_path(&cases, |p| p.mounts);
 }
 
 /// `dotted`: a block name with a `.`, written, escaped or made by nesting; not a
 /// statement's name or value, and not the global section.
 #[test]
 fn dotted_is_noted_by_either_path() {
-    for (text, want) in [
+    let cases = [
         ("web.front { }", true),
         ("\"web.front\" { }", true),
         ("\"web\\.front\" { }", true),
@@ -551,13 +553,8 @@ fn dotted_is_noted_by_either_path() {
         ("web { path = /a.b; host.hostname = a.b; }", false),
         ("host.hostname = a.b; web { }", false),
         ("web { } db { }", false),
-    ] {
-        same_both_ways(text).expect("both ways");
-        for fast in [true, false] {
-            let p = parse_with(text, fast).expect("parses");
-            assert_eq!(p.dotted, want, "{text:?} fast={fast}");
-        }
-    }
+    ];
+    noted_by_either_path(&cases, |p| p.dotted);
 }
 
 /// The largest text whose offsets and end the parse's 32 bits hold is read; one byte
