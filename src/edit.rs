@@ -13,7 +13,7 @@ use crate::diag::Source;
 
 #[cfg(test)]
 use crate::parse::jailconf::marked_after;
-use crate::parse::jailconf::{CfJail, CfParam, Parsed};
+use crate::parse::jailconf::{CfParam, Parsed};
 
 pub const MARK: &str = "# jailvol";
 
@@ -152,7 +152,8 @@ pub fn plan(parsed: &Parsed, edits: Edits, strip: &[usize]) -> Splices {
         let file = &mut files[fi];
         removals.clear();
         removals.extend(
-            rec.marked_params()
+            parsed
+                .marked_params(rec)
                 .filter(|p| parsed.source_of(p).is_some_and(|s| s.same(src)))
                 .map(|p| remove_range(text, p)),
         );
@@ -161,7 +162,7 @@ pub fn plan(parsed: &Parsed, edits: Edits, strip: &[usize]) -> Splices {
                 .extend(removals.iter().map(|&(start, end)| (start, end, None)));
             continue;
         };
-        let indent = block_indent(text, rec, block.header, block.open);
+        let indent = block_indent(text, parsed.params(rec), block.header, block.open);
         let close = block.close;
         let line_start = line_start(text.as_bytes(), close);
         let own_line = text.as_bytes()[line_start..close]
@@ -334,7 +335,7 @@ fn line_start(b: &[u8], at: usize) -> usize {
 }
 
 /// The indentation of the block's first statement, else the header's plus a tab.
-fn block_indent(text: &str, rec: &CfJail, header: usize, open: usize) -> Indent {
+fn block_indent(text: &str, params: &[CfParam], header: usize, open: usize) -> Indent {
     let lead = |at: usize| -> Option<Range<usize>> {
         let start = line_start(text.as_bytes(), at);
         text.as_bytes()[start..at]
@@ -342,7 +343,7 @@ fn block_indent(text: &str, rec: &CfJail, header: usize, open: usize) -> Indent 
             .all(|&c| c == b' ' || c == b'\t')
             .then_some(start..at)
     };
-    for p in &rec.params {
+    for p in params {
         if p.start() > open
             && !is_marked(p)
             && let Some(lead) = lead(p.start())
@@ -452,8 +453,8 @@ mod tests {
         let text = "j {\n\ta = 1; # jailvol\n\tb = 2;#jailvol\r\n\tc = 3; # jailvolx\n\td = 4;\t#  jailvol why\n\
                     \te = 5; f = 6; # jailvol\n\tg = 7;\n# jailvol\n\th = \"# jailvol\";\n\ti = 8; # not jailvol\n}\n";
         let parsed = parse_source(&Loader::sealed(), Source::new("/j.conf", text), false).unwrap();
-        let marked: Vec<(&str, bool)> = parsed.jails[0]
-            .params
+        let marked: Vec<(&str, bool)> = parsed
+            .params(&parsed.jails[0])
             .iter()
             .map(|p| {
                 assert_eq!(p.marked, marked_after(text, p.end()));
@@ -476,7 +477,10 @@ mod tests {
         assert_eq!(parsed.jails[0].marked.as_slice(), [0, 1, 3, 5]);
         let global = "a = 1; # jailvol\nb = 2;\nc = 3; # jailvol\nj { }\n";
         let parsed = parse_source(&Loader::sealed(), Source::new("/j.conf", global), false).unwrap();
-        let names: Vec<&str> = parsed.jails[0].marked_params().map(|p| p.name.as_str()).collect();
+        let names: Vec<&str> = parsed
+            .marked_params(&parsed.jails[0])
+            .map(|p| p.name.as_str())
+            .collect();
         assert_eq!(names, ["a", "c"]);
     }
 }

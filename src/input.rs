@@ -379,7 +379,7 @@ mod tests {
         let at: Vec<String> = both
             .jails
             .iter()
-            .flat_map(|j| &j.params)
+            .flat_map(|j| both.params(j))
             .map(|p| {
                 let loc = both.loc_of(p).unwrap();
                 format!("{} {}:{}", p.name, loc.file(), loc.line())

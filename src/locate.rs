@@ -10,7 +10,8 @@ use crate::parse::jailconf::{CfJail, Parsed, Text};
 /// The statement that set `name` (a `$variable` when `is_var`), else the jail's block.
 pub fn statement(parsed: &Parsed, jail: &Jail, name: &str, is_var: bool) -> Option<Loc> {
     let hit = |rec: &CfJail| {
-        rec.params
+        parsed
+            .params(rec)
             .iter()
             .rev()
             .find(|p| {

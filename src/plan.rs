@@ -561,11 +561,11 @@ impl<'p> JailFiles<'p> {
     ) {
         // A unit jailvol assigned (now or before) is written back with the marker.
         let unit_marked = self.assigned.contains(v.jail.as_str())
-            || self
-                .parsed
-                .jails
-                .get(jail.record)
-                .is_some_and(|r| r.marked_params().any(|p| p.is_var && p.name == VAR_UNIT));
+            || self.parsed.jails.get(jail.record).is_some_and(|r| {
+                self.parsed
+                    .marked_params(r)
+                    .any(|p| p.is_var && p.name == VAR_UNIT)
+            });
         if unit_marked {
             push_statement(stmts, VAR_UNIT, true, &[&self.unit_s]);
             stmts.push('\n');
@@ -680,7 +680,8 @@ fn verify(parsed: &Parsed, cfg: &Config, vols: &[Volume], owners: &[usize]) -> R
         .enumerate()
         .filter(|(_, w)| {
             model::wild_jail_name(&w.name)
-                && w.params
+                && parsed
+                    .params(w)
                     .iter()
                     .any(|p| !p.is_var && p.op != Op::Append && model::equalopts(&p.name, "mount.fstab"))
         })

@@ -26,7 +26,8 @@ pub fn lint(loader: &Loader, parsed: &Parsed, cfg: &Config, opts: &Options, r: &
         let managed = locate::last(size).is_some();
         // jailvol's own mount.fstab statement in the block, as it stands in the file.
         let written = parsed.jails.get(j.record).and_then(|rec| {
-            rec.marked_params()
+            parsed
+                .marked_params(rec)
                 .rev()
                 .find(|p| !p.is_var && locate::same_param(&p.name, "mount.fstab"))
         });

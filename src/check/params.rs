@@ -309,7 +309,7 @@ pub fn lint(parsed: &Parsed, cfg: &Config, release: Option<Release>, r: &mut Rep
     let mut seen: FnvMap<&str, Found> = FnvMap::default();
     for rec in &parsed.jails {
         let mut reaches: Option<bool> = None;
-        for p in rec.params.iter().filter(|p| !p.is_var) {
+        for p in parsed.params(rec).iter().filter(|p| !p.is_var) {
             let name = p.name.as_str();
             let found = *seen.entry(name).or_insert_with(|| lookup(name, release));
             if found == Found::Known {

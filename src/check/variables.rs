@@ -18,7 +18,7 @@ const PREFIX: &str = "volume_";
 
 pub fn lint(parsed: &Parsed, r: &mut Report) {
     for rec in &parsed.jails {
-        for p in rec.params.iter().filter(|p| p.is_var) {
+        for p in parsed.params(rec).iter().filter(|p| p.is_var) {
             let name = p.name.as_str();
             if SETTINGS.contains(&name) {
                 continue;

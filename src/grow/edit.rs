@@ -14,7 +14,12 @@ pub fn config_edit(parsed: &Parsed, record: usize, new_value: &str) -> Result<(S
         .jails
         .get(record)
         .ok_or_else(|| "the jail's block was not found".to_owned())?;
-    if let Some(p) = rec.params.iter().rev().find(|p| p.is_var && p.name == VAR_SIZE) {
+    if let Some(p) = parsed
+        .params(rec)
+        .iter()
+        .rev()
+        .find(|p| p.is_var && p.name == VAR_SIZE)
+    {
         let src = parsed
             .source_of(p)
             .ok_or_else(|| "the file of the jail's size was not found".to_owned())?;
@@ -65,8 +70,8 @@ pub fn config_edit(parsed: &Parsed, record: usize, new_value: &str) -> Result<(S
     let stmt = format!("${VAR_SIZE} = {new_value};");
     let mut out = String::with_capacity(text.len() + 64);
     if own_line && line_start > block.open {
-        let indent = rec
-            .params
+        let indent = parsed
+            .params(rec)
             .iter()
             .filter(|p| p.start() > block.open && parsed.source_of(p).is_some_and(|s| s.same(&block.source)))
             .find_map(|p| {

@@ -68,7 +68,7 @@ pub(super) fn parse_statement<'w>(var: &str, word: &'w str) -> Result<Few<Stmt<'
         if rec.block.is_some() {
             return Err("a block is not a parameter".to_owned());
         }
-        for p in &rec.params {
+        for p in parsed.params(rec) {
             if p.values.iter().any(|s| !s.vars.is_empty()) {
                 return Err(
                     "jail.conf variable references are not supported; write the value out".to_owned(),

@@ -717,8 +717,7 @@ fn simple_statement_agrees_with_the_parser() {
         let src = Source::new("w", format!("{w};"));
         let slow = parse_source(&Loader::default(), src, false)
             .ok()
-            .and_then(|p| p.jails.into_iter().next())
-            .and_then(|j| j.params.into_iter().next())
+            .and_then(|p| p.jails.first().and_then(|j| p.params(j).first().cloned()))
             .map(|p| {
                 let op = match p.op {
                     CfOp::Bare => Op::Bare,

@@ -362,8 +362,8 @@ impl Wild {
         let info: Vec<Vec<Looked>> = at
             .iter()
             .map(|&w| {
-                parsed.jails[w]
-                    .params
+                parsed
+                    .params(&parsed.jails[w])
                     .iter()
                     .map(|p| (names.get(&p.name), keep(p)))
                     .collect()
@@ -384,18 +384,19 @@ fn add_block<'a>(
     idx: usize,
 ) {
     let rec = &parsed.jails[idx];
+    let own = parsed.params(rec);
     let numeric = numeric_name(&rec.name);
     b.add_implied(if numeric { &JID } else { &NAME }, &rec.name);
     let mut did_self = false;
     for (&w, info) in wild.at.iter().zip(&wild.info) {
         if idx < w && !did_self {
-            for (at, p) in rec.params.iter().enumerate().filter(|(_, p)| keep(p)) {
+            for (at, p) in own.iter().enumerate().filter(|(_, p)| keep(p)) {
                 b.add(at, p);
             }
             did_self = true;
         }
         if wild_jail_match(&rec.name, &parsed.jails[w].name) {
-            for (p, &(i, kept)) in parsed.jails[w].params.iter().zip(info) {
+            for (p, &(i, kept)) in parsed.params(&parsed.jails[w]).iter().zip(info) {
                 if kept {
                     b.add_with(p, i);
                 }
@@ -403,7 +404,7 @@ fn add_block<'a>(
         }
     }
     if !did_self {
-        for (at, p) in rec.params.iter().enumerate().filter(|(_, p)| keep(p)) {
+        for (at, p) in own.iter().enumerate().filter(|(_, p)| keep(p)) {
             b.add(at, p);
         }
     }

@@ -104,7 +104,7 @@ impl<'p> Statements<'p> {
             && parsed
                 .jails
                 .iter()
-                .any(|r| r.params.iter().any(|p| sets_mount(p) && keep(p)));
+                .any(|r| parsed.params(r).iter().any(|p| sets_mount(p) && keep(p)));
         if !any {
             return None;
         }
@@ -114,8 +114,11 @@ impl<'p> Statements<'p> {
             .enumerate()
             .filter(|(_, r)| wild_jail_name(&r.name))
             .map(|(i, r)| {
-                let set: SmallVec<[&CfParam; 1]> =
-                    r.params.iter().filter(|p| sets_mount(p) && keep(p)).collect();
+                let set: SmallVec<[&CfParam; 1]> = parsed
+                    .params(r)
+                    .iter()
+                    .filter(|p| sets_mount(p) && keep(p))
+                    .collect();
                 (i, set)
             })
             .filter(|(_, set)| !set.is_empty())
@@ -136,7 +139,7 @@ impl<'p> Statements<'p> {
         let own = self.parsed.jails.get(jail.record);
         let own = own
             .into_iter()
-            .flat_map(|r| r.params.iter())
+            .flat_map(|r| self.parsed.params(r).iter())
             .filter(|p| sets_mount(p) && (self.keep)(p));
         let mut out: Vec<(&CfParam, bool)> = Vec::new();
         let mut push = |p: &'p CfParam, after: bool| {

@@ -165,7 +165,9 @@ pub struct BlockSpan {
 #[derive(Debug, Clone)]
 pub struct CfJail {
     pub name: Text,
-    pub params: Vec<CfParam>,
+    /// Its statements, in file order: a run of one of the parse's lists
+    /// (`Parsed::params`).
+    pub stmts: Stmts,
     /// None for the global pseudo-jail.
     pub block: Option<BlockSpan>,
     /// Index of the enclosing block's record, for nested blocks.
@@ -175,12 +177,31 @@ pub struct CfJail {
     pub marked: SmallVec<[u32; 4]>,
 }
 
-impl CfJail {
-    /// The statements jailvol wrote, in order.
-    pub fn marked_params(&self) -> impl DoubleEndedIterator<Item = &CfParam> {
-        self.marked.iter().filter_map(|&i| self.params.get(i as usize))
-    }
+/// Where a record's statements are: `len` statements from `start` of list `list` of its
+/// parse. A parse keeps its statements in one list (two for a file read in halves, one
+/// more for each later `-f` file), not one per block: a large file has tens of
+/// thousands of blocks, and one list is one allocation, written from start to end, that
+/// can be given huge pages (`pages::prefer_huge`). 32 bits each, as `CfParam::start`:
+/// a file of at most 4 GiB has fewer statements than that.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stmts {
+    list: u32,
+    start: u32,
+    len: u32,
+}
 
+impl Stmts {
+    /// The run from `start` to the end of list `list`, `len` long.
+    pub(crate) fn new(list: usize, start: usize, len: usize) -> Stmts {
+        Stmts {
+            list: offset(list),
+            start: offset(start),
+            len: offset(len),
+        }
+    }
+}
+
+impl CfJail {
     pub fn loc(&self) -> Option<Loc> {
         self.block.as_ref().map(|b| Loc::new(&b.source, b.header))
     }
@@ -190,6 +211,9 @@ impl CfJail {
 #[derive(Debug, Default, Clone)]
 pub struct Parsed {
     pub jails: Vec<CfJail>,
+    /// The statements of every record (`CfJail::stmts`): one list per parse, the first
+    /// the list its parser fills (`Parser::new`).
+    lists: Vec<Vec<CfParam>>,
     /// Every file read, the main one first.
     pub sources: Vec<Arc<Source>>,
     /// Problems that do not stop FreeBSD 15 but matter elsewhere (older releases).
@@ -215,6 +239,29 @@ pub struct Parsed {
 }
 
 impl Parsed {
+    /// The statements of record `rec` of this parse, in file order.
+    pub fn params(&self, rec: &CfJail) -> &[CfParam] {
+        let Stmts { list, start, len } = rec.stmts;
+        let run = self
+            .lists
+            .get(list as usize)
+            .and_then(|l| l.get(start as usize..start as usize + len as usize));
+        // A record asked of another parse than its own would have no statements.
+        debug_assert!(
+            run.is_some(),
+            "statements {:?} of {} lists",
+            rec.stmts,
+            self.lists.len()
+        );
+        run.unwrap_or_default()
+    }
+
+    /// The statements jailvol wrote in record `rec`, in order.
+    pub fn marked_params<'a>(&'a self, rec: &'a CfJail) -> impl DoubleEndedIterator<Item = &'a CfParam> {
+        let params = self.params(rec);
+        rec.marked.iter().filter_map(|&i| params.get(i as usize))
+    }
+
     /// The file statement `p` of this parse is in.
     pub fn source_of(&self, p: &CfParam) -> Option<&Arc<Source>> {
         let source = self.sources.get(p.file as usize);
@@ -242,6 +289,7 @@ impl Parsed {
         // Every field, so that one added to `Parsed` is joined here too.
         let Parsed {
             jails,
+            mut lists,
             sources,
             warnings,
             cuts,
@@ -250,15 +298,18 @@ impl Parsed {
             dotted,
         } = other;
         let base = self.jails.len();
+        let list_base = offset(self.lists.len());
         self.jails.extend(jails.into_iter().map(|mut j| {
             j.parent = j.parent.map(|p| p + base);
-            if shift != 0 {
-                for q in &mut j.params {
-                    q.file = q.file.saturating_add(shift);
-                }
-            }
+            j.stmts.list += list_base;
             j
         }));
+        if shift != 0 {
+            for q in lists.iter_mut().flatten() {
+                q.file = q.file.saturating_add(shift);
+            }
+        }
+        self.lists.extend(lists);
         self.sources.extend(sources);
         self.warnings.extend(warnings);
         self.cuts.extend(cuts);

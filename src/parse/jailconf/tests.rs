@@ -25,7 +25,7 @@ pub(super) fn dump(r: &Result<Parsed, Diag>) -> String {
     for j in &p.jails {
         let b = j.block.as_ref().map(|b| (b.header, b.open, b.close, b.line));
         out += &format!("jail {} {b:?} {:?} {:?}\n", t(&j.name), j.parent, j.marked);
-        for q in &j.params {
+        for q in p.params(j) {
             out += &format!(
                 "  {} var={} {:?} {}..{} marked={} src={}\n",
                 t(&q.name),
@@ -85,7 +85,7 @@ fn same_both_ways(text: &str) -> Result<(), String> {
             let walked = p
                 .jails
                 .iter()
-                .flat_map(|j| &j.params)
+                .flat_map(|j| p.params(j))
                 .any(|q| !q.is_var && crate::model::equalopts(&q.name, name));
             if noted != walked {
                 return Err(format!(
@@ -333,7 +333,7 @@ fn text_len_is_the_length_of_the_text() {
     let mut seen = 0;
     for rec in &parsed.jails {
         assert_eq!(rec.name.len(), rec.name.as_str().len());
-        for p in &rec.params {
+        for p in parsed.params(rec) {
             assert_eq!(p.name.len(), p.name.as_str().len(), "{:?}", p.name);
             assert_eq!(p.name.is_empty(), p.name.as_str().is_empty());
             seen += 1;
@@ -474,7 +474,7 @@ fn an_unquoted_backslash_escapes_one_byte_of_a_character() {
     let text = "a { p = \"x\\é\", 'y\\é', \"$v\\€\"; $v = z; }\n";
     same_both_ways(text).expect("both ways");
     let p = parse_with(text, true).expect("quoted");
-    let values: Vec<&str> = p.jails[0].params[0]
+    let values: Vec<&str> = p.params(&p.jails[0])[0]
         .values
         .iter()
         .map(|v| v.text.as_str())

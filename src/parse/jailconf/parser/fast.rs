@@ -134,11 +134,8 @@ impl Parser<'_> {
         self.note_names(&param);
         // In a block (as nearly every statement is), `place` would push it there: done
         // here, the statement is not moved through two more calls.
-        if self.current.is_some()
-            && yacc_statement_overflow(s, &param).is_none()
-            && let Some(open) = self.open_params.get_mut(self.block_depth.wrapping_sub(1))
-        {
-            open.push(param);
+        if self.current.is_some() && yacc_statement_overflow(s, &param).is_none() {
+            self.push_to_block(param);
             return Some(Fast::Placed);
         }
         Some(Fast::Statement(param))

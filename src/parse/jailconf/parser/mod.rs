@@ -14,7 +14,7 @@ use smallvec::SmallVec;
 use super::lexer::{Kind, Lexer, Tok};
 use super::text::Text;
 use super::{
-    BlockSpan, CfJail, CfParam, CfString, Cut, MAX_BLOCK_DEPTH, Op, Parsed, VarRef, marked_after,
+    BlockSpan, CfJail, CfParam, CfString, Cut, MAX_BLOCK_DEPTH, Op, Parsed, Stmts, VarRef, marked_after,
     marked_indices, offset,
 };
 use crate::diag::{Diag, Loc, Source};
@@ -49,11 +49,19 @@ pub(super) struct Parser<'l> {
     /// `MAX_BLOCK_DEPTH`; lower in tests.
     pub(super) max_block_depth: usize,
     seen_block: bool,
-    /// The statements of each open block, by depth, moved into the block's record when
-    /// it closes.
+    /// Where the top-level block being read started in the statement list (`stmts`),
+    /// while its statements go straight there: until a block opens inside it, nothing
+    /// comes between them.
+    direct: Option<usize>,
+    /// The statements of each open block that cannot go straight to the list, by depth
+    /// (a block inside another, and its parent from then on), added to the list when
+    /// the block closes: a record's statements are one run of it.
     open_params: Vec<Vec<CfParam>>,
-    /// How many statements the last block closed had.
-    last_size: usize,
+    /// The global pseudo-jail's statements, which may come anywhere in the file: added
+    /// to the list when the whole parse ends.
+    global_params: Vec<CfParam>,
+    /// The statement list's capacity when it was last given huge pages.
+    hinted: usize,
     /// The variables of the string being read, likewise.
     vars: Vec<VarRef>,
     /// Read statements of the common shape straight from the bytes (`fast_statement`);
@@ -203,15 +211,20 @@ impl<'l> Parser<'l> {
     pub(super) fn new(loader: &'l Loader, fast: bool) -> Parser<'l> {
         Parser {
             loader,
-            out: Parsed::default(),
+            out: Parsed {
+                lists: vec![Vec::new()],
+                ..Parsed::default()
+            },
             current: None,
             global: None,
             depth: 0,
             block_depth: 0,
             max_block_depth: MAX_BLOCK_DEPTH,
             seen_block: false,
+            direct: None,
             open_params: Vec::new(),
-            last_size: 0,
+            global_params: Vec::new(),
+            hinted: 0,
             vars: Vec::new(),
             fast,
             split: Split::Auto,
@@ -250,7 +263,11 @@ impl Parser<'_> {
             depth: 0,
             file,
         };
-        match self.boundary(&s) {
+        let boundary = self.boundary(&s);
+        if self.depth == 0 {
+            self.reserve_stmts(boundary.unwrap_or(s.source().text.len()));
+        }
+        match boundary {
             Some(at) => self.conf_split(&mut s, is_stdin, at)?,
             None => {
                 self.conf(&mut s, is_stdin, None)?;
@@ -262,7 +279,31 @@ impl Parser<'_> {
             opener,
         });
         self.out.cuts.splice(first_cut..first_cut, cuts);
+        if self.depth == 0 {
+            self.end_global();
+        }
         Ok(())
+    }
+
+    /// Room in the statement list for the statements of `bytes` of text, in huge pages
+    /// where the system gives them (`pages::prefer_huge`). A statement every 16 bytes
+    /// is more than a large file has (one every 31 in the benchmark's): room never
+    /// written is address space, not memory. Where the system refuses that much (no
+    /// overcommit), the list grows as it is filled instead.
+    pub(super) fn reserve_stmts(&mut self, bytes: usize) {
+        let list = self.stmts();
+        let _ = list.try_reserve(bytes / 16);
+        crate::pages::prefer_huge(list);
+        self.hinted = list.capacity();
+    }
+
+    /// The global pseudo-jail's statements, added to the list when the parse ends.
+    fn end_global(&mut self) {
+        let Some(g) = self.global else { return };
+        let mut params = std::mem::take(&mut self.global_params);
+        let start = self.stmts().len();
+        self.stmts().append(&mut params);
+        self.run_from(g, start);
     }
 
     /// Statements and blocks to the end of the file. Blocks are a loop with the open ones
@@ -379,7 +420,7 @@ impl Parser<'_> {
         let line = s.line(header);
         self.out.jails.push(CfJail {
             name,
-            params: Vec::new(),
+            stmts: Stmts::default(),
             block: Some(BlockSpan {
                 source: Arc::clone(s.source()),
                 header,
@@ -394,18 +435,59 @@ impl Parser<'_> {
             idx,
             saved: self.current.replace(idx),
         });
-        // The block's statements go straight into a list sized like the last block's
-        // (blocks of a large file mostly have one size), trimmed when the block ends:
-        // a statement is 160 bytes, and gathering them in a reused list meant copying
-        // each one twice.
-        let size = self.last_size;
-        if self.open_params.len() < self.block_depth {
-            self.open_params.push(Vec::new());
+        let depth = self.block_depth;
+        if depth == 1 {
+            self.direct = Some(self.stmts().len());
+            return Ok(());
         }
-        if let Some(list) = self.open_params.get_mut(self.block_depth - 1) {
-            *list = Vec::with_capacity(size);
+        // A block inside another: the parent's statements so far step aside, so that this
+        // block's are one run of the list, and the parent's after it.
+        if self.open_params.len() < depth {
+            self.open_params.resize_with(depth, Vec::new);
+        }
+        if let Some(start) = self.direct.take() {
+            let moved = self.stmts().split_off(start);
+            if let Some(parent) = self.open_params.first_mut() {
+                *parent = moved;
+            }
         }
         Ok(())
+    }
+
+    /// The parser's statement list: the first of `out`'s (`Parser::new`).
+    fn stmts(&mut self) -> &mut Vec<CfParam> {
+        if self.out.lists.is_empty() {
+            self.out.lists.push(Vec::new());
+        }
+        &mut self.out.lists[0]
+    }
+
+    /// Add `p` to the innermost open block.
+    #[inline]
+    fn push_to_block(&mut self, p: CfParam) {
+        if self.direct.is_some() {
+            self.stmts().push(p);
+        } else if let Some(open) = self.open_params.get_mut(self.block_depth.wrapping_sub(1)) {
+            open.push(p);
+        }
+    }
+
+    /// The statements of `rec`, which are the list's from `start` on.
+    fn run_from(&mut self, rec: usize, start: usize) {
+        let hinted = self.hinted;
+        let list = self.stmts();
+        if list.capacity() != hinted {
+            // The list outgrew what `reserve_stmts` made room for, and moved.
+            crate::pages::prefer_huge(list);
+            self.hinted = self.stmts().capacity();
+        }
+        let list = self.stmts();
+        let run = list.get(start..).unwrap_or_default();
+        let (marked, len) = (marked_indices(run), run.len());
+        if let Some(r) = self.out.jails.get_mut(rec) {
+            r.stmts = Stmts::new(0, start, len);
+            r.marked = marked;
+        }
     }
 
     /// The `}` at `close` ends the innermost open block.
@@ -413,16 +495,27 @@ impl Parser<'_> {
         let Some(Open { idx, saved }) = open.pop() else {
             return;
         };
-        let rec = &mut self.out.jails[idx];
-        if let Some(b) = rec.block.as_mut() {
+        if let Some(b) = self.out.jails[idx].block.as_mut() {
             b.close = close;
         }
-        if let Some(list) = self.open_params.get_mut(self.block_depth - 1) {
-            rec.marked = marked_indices(list);
-            rec.params = std::mem::take(list);
-            rec.params.shrink_to_fit();
-            self.last_size = rec.params.len();
-        }
+        let start = match self.direct.take() {
+            Some(start) => start,
+            None => {
+                let mut buffered = self
+                    .open_params
+                    .get_mut(self.block_depth - 1)
+                    .map(std::mem::take)
+                    .unwrap_or_default();
+                let start = self.stmts().len();
+                self.stmts().append(&mut buffered);
+                // Its capacity is kept for the next block at this depth.
+                if let Some(b) = self.open_params.get_mut(self.block_depth - 1) {
+                    *b = buffered;
+                }
+                start
+            }
+        };
+        self.run_from(idx, start);
         self.current = saved;
         self.block_depth -= 1;
     }
@@ -482,13 +575,8 @@ impl Parser<'_> {
         if include {
             return self.include(s, &param, is_stdin);
         }
-        let target = match self.current {
-            Some(_) => {
-                if let Some(open) = self.open_params.get_mut(self.block_depth.wrapping_sub(1)) {
-                    open.push(param);
-                }
-                return Ok(());
-            }
+        match self.current {
+            Some(_) => self.push_to_block(param),
             None => {
                 if self.seen_block {
                     self.out.warnings.push(
@@ -506,28 +594,19 @@ impl Parser<'_> {
                             ),
                     );
                 }
-                match self.global {
-                    Some(g) => g,
-                    None => {
-                        self.out.jails.push(CfJail {
-                            name: Text::from("*"),
-                            params: Vec::new(),
-                            block: None,
-                            parent: None,
-                            marked: SmallVec::new(),
-                        });
-                        let g = self.out.jails.len() - 1;
-                        self.global = Some(g);
-                        g
-                    }
+                if self.global.is_none() {
+                    self.out.jails.push(CfJail {
+                        name: Text::from("*"),
+                        stmts: Stmts::default(),
+                        block: None,
+                        parent: None,
+                        marked: SmallVec::new(),
+                    });
+                    self.global = Some(self.out.jails.len() - 1);
                 }
+                self.global_params.push(param);
             }
-        };
-        let rec = &mut self.out.jails[target];
-        if param.marked {
-            rec.marked.extend(u32::try_from(rec.params.len()));
         }
-        rec.params.push(param);
         Ok(())
     }
 

@@ -201,6 +201,7 @@ fn second_half(
     let mut p = Parser::new(loader, true);
     p.region = Some(cancel);
     p.max_block_depth = max_block_depth;
+    p.reserve_stmts(source.text.len() - at);
     let line = 1 + memchr::memchr_iter(b'\n', &source.text.as_bytes()[..at]).count();
     let mut s = Stream {
         lexer: Lexer::starting_at(source, at),
