@@ -569,3 +569,50 @@ fn offsets_reach_4_gib_and_no_further() {
     assert_eq!(offset(max + 1), u32::MAX);
     assert_eq!(offset(17), 17);
 }
+
+/// Each record's statements are its own, in file order, whatever comes between them:
+/// blocks inside blocks (the parent's statements before and after the child), the
+/// global pseudo-jail's statements spread over the file, and a block's statements
+/// from an included file. All go into one list (`Stmts`), so a run that took another
+/// record's statements or lost its own would show here; `marked` counts within the run.
+#[test]
+fn statements_stay_with_their_records() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(d.path().join("inc.conf"), "i1; n { i2; }\ni3;\n").expect("write");
+    let text = "g1;\na { a1; b { b1; c { c1; } b2; # jailvol\n } a2; # jailvol\n}\ng2; # jailvol\n\
+                d { d1; .include \"/inc.conf\"; d2; }\ne { }\ng3;\nf { f1; f2; # jailvol\n}\n";
+    let loader = Loader::new(Some(d.path().to_path_buf()));
+    let want = [
+        ("*", vec!["g1", "g2", "g3"], vec![1]),
+        ("a", vec!["a1", "a2"], vec![1]),
+        ("a.b", vec!["b1", "b2"], vec![1]),
+        ("a.b.c", vec!["c1"], vec![]),
+        ("d", vec!["d1", "i1", "i3", "d2"], vec![]),
+        ("d.n", vec!["i2"], vec![]),
+        ("e", vec![], vec![]),
+        ("f", vec!["f1", "f2"], vec![1]),
+    ];
+    for fast in [true, false] {
+        let mut p = Parser::new(&loader, fast);
+        p.parse_config(Source::new("/t.conf", text), false)
+            .expect("parse");
+        let parsed = p.out;
+        let mut got: Vec<(&str, Vec<&str>, Vec<u32>)> = parsed
+            .jails
+            .iter()
+            .map(|j| {
+                let names = parsed.params(j).iter().map(|q| q.name.as_str()).collect();
+                (j.name.as_str(), names, j.marked.to_vec())
+            })
+            .collect();
+        got.sort_by_key(|g| g.0);
+        assert_eq!(got, want, "fast path {fast}");
+        let marked: Vec<&str> = parsed
+            .jails
+            .iter()
+            .flat_map(|j| parsed.marked_params(j))
+            .map(|q| q.name.as_str())
+            .collect();
+        assert_eq!(marked, ["g2", "a2", "b2", "f2"], "fast path {fast}");
+    }
+}
