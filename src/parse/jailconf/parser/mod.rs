@@ -60,8 +60,9 @@ pub(super) struct Parser<'l> {
     /// The global pseudo-jail's statements, which may come anywhere in the file: added
     /// to the list when the whole parse ends.
     global_params: Vec<CfParam>,
-    /// The statement list's capacity when it was last given huge pages.
-    hinted: usize,
+    /// The capacities of the statement list and of the records when they were last
+    /// given huge pages (`hint`).
+    hinted: (usize, usize),
     /// The variables of the string being read, likewise.
     vars: Vec<VarRef>,
     /// Read statements of the common shape straight from the bytes (`fast_statement`);
@@ -224,7 +225,7 @@ impl<'l> Parser<'l> {
             direct: None,
             open_params: Vec::new(),
             global_params: Vec::new(),
-            hinted: 0,
+            hinted: (0, 0),
             vars: Vec::new(),
             fast,
             split: Split::Auto,
@@ -265,7 +266,9 @@ impl Parser<'_> {
         };
         let boundary = self.boundary(&s);
         if self.depth == 0 {
-            self.reserve_stmts(boundary.unwrap_or(s.source().text.len()));
+            let len = s.source().text.len();
+            // The records of a second half are added to this parse's (split.rs).
+            self.reserve(boundary.unwrap_or(len), len);
         }
         match boundary {
             Some(at) => self.conf_split(&mut s, is_stdin, at)?,
@@ -285,16 +288,31 @@ impl Parser<'_> {
         Ok(())
     }
 
-    /// Room in the statement list for the statements of `bytes` of text, in huge pages
-    /// where the system gives them (`pages::prefer_huge`). A statement every 16 bytes
-    /// is more than a large file has (one every 31 in the benchmark's): room never
-    /// written is address space, not memory. Where the system refuses that much (no
-    /// overcommit), the list grows as it is filled instead.
-    pub(super) fn reserve_stmts(&mut self, bytes: usize) {
+    /// Room in the statement list for the statements of `stmt_bytes` of text, and in
+    /// the records for the blocks of `record_bytes`, in huge pages where the system
+    /// gives them (`pages::prefer_huge`). A statement every 16 bytes and a block every
+    /// 64 are more than a large file has (one every 31 and 284 in the benchmark's):
+    /// room never written is address space, not memory. Where the system refuses that
+    /// much (no overcommit), they grow as they are filled instead.
+    pub(super) fn reserve(&mut self, stmt_bytes: usize, record_bytes: usize) {
+        let _ = self.stmts().try_reserve(stmt_bytes / 16);
+        let _ = self.out.jails.try_reserve(record_bytes / 64);
+        self.hint();
+    }
+
+    /// `pages::prefer_huge` for the statement list and the records, when they have
+    /// grown (and moved) since the last time.
+    fn hint(&mut self) {
+        let hinted = self.hinted.0;
         let list = self.stmts();
-        let _ = list.try_reserve(bytes / 16);
-        crate::pages::prefer_huge(list);
-        self.hinted = list.capacity();
+        if list.capacity() != hinted {
+            crate::pages::prefer_huge(list);
+            self.hinted.0 = self.stmts().capacity();
+        }
+        if self.out.jails.capacity() != self.hinted.1 {
+            crate::pages::prefer_huge(&mut self.out.jails);
+            self.hinted.1 = self.out.jails.capacity();
+        }
     }
 
     /// The global pseudo-jail's statements, added to the list when the parse ends.
@@ -474,13 +492,8 @@ impl Parser<'_> {
 
     /// The statements of `rec`, which are the list's from `start` on.
     fn run_from(&mut self, rec: usize, start: usize) {
-        let hinted = self.hinted;
-        let list = self.stmts();
-        if list.capacity() != hinted {
-            // The list outgrew what `reserve_stmts` made room for, and moved.
-            crate::pages::prefer_huge(list);
-            self.hinted = self.stmts().capacity();
-        }
+        // The list or the records may have outgrown what `reserve` made room for.
+        self.hint();
         let list = self.stmts();
         let run = list.get(start..).unwrap_or_default();
         let (marked, len) = (marked_indices(run), run.len());
