@@ -197,11 +197,10 @@ fn second_half(
     cancel: &AtomicBool,
     max_block_depth: usize,
 ) -> Outcome {
-    reserve_heap(source.text.len() - at);
     let mut p = Parser::new(loader, true);
     p.region = Some(cancel);
     p.max_block_depth = max_block_depth;
-    p.reserve_stmts(source.text.len() - at);
+    p.reserve(source.text.len() - at, source.text.len() - at);
     let line = 1 + memchr::memchr_iter(b'\n', &source.text.as_bytes()[..at]).count();
     let mut s = Stream {
         lexer: Lexer::starting_at(source, at),
@@ -218,21 +217,5 @@ fn second_half(
             seen_block: p.seen_block,
         }),
         Err(e) => Outcome::Failed(e),
-    }
-}
-
-/// glibc gives a new thread a heap of its own and makes it usable a page or so at a
-/// time, one `mprotect` call each: 7,400 calls for the half of a 14 MB file. Asking for
-/// about what the parse of `len` bytes takes (six times the text), in pieces below
-/// glibc's mmap threshold, then freeing them, leaves the heap usable in one go (freeing
-/// hands the untouched pages back; the permission stays). Only with glibc: FreeBSD's
-/// jemalloc has no such heap.
-fn reserve_heap(len: usize) {
-    if cfg!(target_env = "gnu") {
-        const PIECE: usize = 120 << 10;
-        let pieces = len.saturating_mul(6) / PIECE;
-        let held: Vec<Vec<u8>> = (0..pieces).map(|_| Vec::with_capacity(PIECE)).collect();
-        // Not optimised away: an allocation nothing reads may be removed.
-        drop(std::hint::black_box(held));
     }
 }
