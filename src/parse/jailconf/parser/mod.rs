@@ -236,11 +236,30 @@ impl<'l> Parser<'l> {
     }
 }
 
+/// Where the first CRLF line end of `b` is, and whether `b` has a NUL byte: one pass
+/// for both (the text is read twice otherwise, before the parse can start: 2 ms of
+/// the 27 MB file of 50,000 generated jails), which nearly every file lacks.
+fn crlf_and_nul(b: &[u8]) -> (Option<usize>, bool) {
+    let (mut crlf, mut nul) = (None, false);
+    for i in memchr::memchr2_iter(b'\r', 0, b) {
+        if b[i] == 0 {
+            nul = true;
+        } else if crlf.is_none() && b.get(i + 1) == Some(&b'\n') {
+            crlf = Some(i);
+        }
+        if nul && crlf.is_some() {
+            break;
+        }
+    }
+    (crlf, nul)
+}
+
 impl Parser<'_> {
     pub(super) fn parse_config(&mut self, source: Arc<Source>, is_stdin: bool) -> Result<(), Diag> {
         super::too_large(&source)?;
         let b = source.text.as_bytes();
-        if let Some(cr) = memchr::memchr_iter(b'\r', b).find(|&i| b.get(i + 1) == Some(&b'\n')) {
+        let (crlf, nul) = crlf_and_nul(b);
+        if let Some(cr) = crlf {
             self.out.warnings.push(
                 Lint::Crlf
                     .warning(
@@ -256,7 +275,7 @@ impl Parser<'_> {
         // This file's cuts go before those of the files it includes, which are added
         // while it is read: `Parsed::cuts` is in the order of `sources`.
         let first_cut = self.out.cuts.len();
-        let fast = self.fast && memchr::memchr(0, b).is_none();
+        let fast = self.fast && !nul;
         let mut s = Stream {
             lexer: Lexer::new(source),
             fast,
@@ -823,4 +842,22 @@ fn gave_up() -> Diag {
 
 fn internal() -> Diag {
     Diag::error(None, "internal error: empty token queue")
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// One pass finds what the two scans it replaced found.
+        #[test]
+        fn crlf_and_nul_in_one_pass(
+            b in proptest::collection::vec(
+                proptest::sample::select(&[b'a', b'\r', b'\n', 0][..]), 0..40)
+        ) {
+            let crlf = memchr::memchr_iter(b'\r', &b).find(|&i| b.get(i + 1) == Some(&b'\n'));
+            let nul = memchr::memchr(0, &b).is_some();
+            prop_assert_eq!(super::crlf_and_nul(&b), (crlf, nul));
+        }
+    }
 }
