@@ -21,10 +21,20 @@ const HUGE: usize = 2 << 20;
 /// will be written next): the whole 2 MiB pages inside it, none for a smaller one.
 /// A hint: where the kernel declines, nothing changes.
 pub fn prefer_huge<T>(v: &mut Vec<T>) {
+    let bytes = v.capacity().saturating_mul(std::mem::size_of::<T>());
+    advise(v.as_mut_ptr() as usize, bytes);
+}
+
+/// `prefer_huge` for a `String`.
+pub fn prefer_huge_string(s: &mut String) {
+    advise(s.as_mut_ptr() as usize, s.capacity());
+}
+
+/// MADV_HUGEPAGE for the whole huge pages of the `bytes` from `start`, which the caller
+/// holds mutably borrowed.
+fn advise(start: usize, bytes: usize) {
     #[cfg(target_os = "linux")]
     {
-        let bytes = v.capacity().saturating_mul(std::mem::size_of::<T>());
-        let start = v.as_mut_ptr() as usize;
         let first = start.next_multiple_of(HUGE);
         let end = start.saturating_add(bytes) / HUGE * HUGE;
         if end <= first {
@@ -33,15 +43,15 @@ pub fn prefer_huge<T>(v: &mut Vec<T>) {
         let Some(at) = std::ptr::NonNull::new(first as *mut std::ffi::c_void) else {
             return;
         };
-        // SAFETY: [first, end) lies inside `v`'s allocation, which this function holds
-        // borrowed mutably, and MADV_HUGEPAGE only changes how the kernel backs those
-        // pages later: contents, protection and the mapping stay as they are. An
-        // error (a kernel without THP) leaves the memory as it was.
+        // SAFETY: [first, end) lies inside an allocation the caller holds borrowed
+        // mutably (`prefer_huge`), and MADV_HUGEPAGE only changes how the kernel backs
+        // those pages later: contents, protection and the mapping stay as they are.
+        // An error (a kernel without THP) leaves the memory as it was.
         let _ =
             unsafe { nix::sys::mman::madvise(at, end - first, nix::sys::mman::MmapAdvise::MADV_HUGEPAGE) };
     }
     #[cfg(not(target_os = "linux"))]
-    let _ = v;
+    let _ = (start, bytes);
 }
 
 #[cfg(test)]
@@ -60,6 +70,11 @@ mod tests {
             // Written after the hint, into the spare capacity.
             v.extend(std::iter::repeat_n(7u8, 3 << 20));
             assert!(v[n..].iter().all(|&b| b == 7), "{n}");
+            let mut s = String::with_capacity(n + (3 << 20));
+            s.push('é');
+            prefer_huge_string(&mut s);
+            s.push_str(&"x".repeat(n));
+            assert!(s.starts_with('é') && s.len() == n + 2, "{n}");
         }
     }
 }
