@@ -214,12 +214,12 @@ pub fn generate_each<F: Files>(
 ) -> Result<Plan, Stop<F::Error>> {
     let prep = prepare_generate(&parsed);
     let (plan, splices) = generate_from(&parsed, Held::Owned(prep), opts, None, files, false)?;
-    // Moved out, and the rest dropped now: a field moved out of a struct leaves the
-    // others alive to the end of the scope.
+    // Moved out, and the rest dropped now, before the edited configuration and its
+    // diff (the largest allocations): a field moved out of a struct leaves the others
+    // alive to the end of the scope. The statements are one allocation (`Stmts`), so
+    // their pages go back to the system as they are freed.
     let sources = std::mem::take(&mut parsed.sources);
     drop(parsed);
-    // The edited configuration and its diff (the largest allocations) come next.
-    crate::retire::give_back();
     if let Some(main) = sources.iter().find(|s| s.name != "STDIN") {
         files.coming(&main.name).map_err(Stop::Caller)?;
     }
