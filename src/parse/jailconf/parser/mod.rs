@@ -238,20 +238,18 @@ impl<'l> Parser<'l> {
 
 /// Where the first CRLF line end of `b` is, and whether `b` has a NUL byte: one pass
 /// for both (the text is read twice otherwise, before the parse can start: 2 ms of
-/// the 27 MB file of 50,000 generated jails), which nearly every file lacks.
+/// the 27 MB file of 50,000 generated jails), which nearly every file lacks. Past the
+/// first CRLF (a CRLF file has a CR on every line) only a NUL is looked for.
 fn crlf_and_nul(b: &[u8]) -> (Option<usize>, bool) {
-    let (mut crlf, mut nul) = (None, false);
+    let mut nul = false;
     for i in memchr::memchr2_iter(b'\r', 0, b) {
         if b[i] == 0 {
             nul = true;
-        } else if crlf.is_none() && b.get(i + 1) == Some(&b'\n') {
-            crlf = Some(i);
-        }
-        if nul && crlf.is_some() {
-            break;
+        } else if b.get(i + 1) == Some(&b'\n') {
+            return (Some(i), nul || memchr::memchr(0, &b[i..]).is_some());
         }
     }
-    (crlf, nul)
+    (None, nul)
 }
 
 impl Parser<'_> {
@@ -303,8 +301,20 @@ impl Parser<'_> {
         self.out.cuts.splice(first_cut..first_cut, cuts);
         if self.depth == 0 {
             self.end_global();
+            self.trim();
         }
         Ok(())
+    }
+
+    /// The room `reserve` made and the parse did not use, handed back: it is address
+    /// space only, but a process under `ulimit -v` or without overcommit has that much
+    /// less for what comes after (for a glibc or jemalloc mapping this large, shrinking
+    /// unmaps the tail without copying).
+    fn trim(&mut self) {
+        for list in &mut self.out.lists {
+            list.shrink_to_fit();
+        }
+        self.out.jails.shrink_to_fit();
     }
 
     /// Room in the statement list for the statements of `stmt_bytes` of text, and in
