@@ -172,14 +172,15 @@ pub struct CfJail {
     pub block: Option<BlockSpan>,
     /// Index of the enclosing block's record, for nested blocks.
     pub parent: Option<usize>,
-    /// The indices in `params` of the statements jailvol wrote (`CfParam::marked`):
-    /// generate and check look for them in every block of files of thousands.
+    /// The indices in the record's statements (`Parsed::params`) of those jailvol
+    /// wrote (`CfParam::marked`): generate and check look for them in every block of
+    /// files of thousands.
     pub marked: SmallVec<[u32; 4]>,
 }
 
 /// Where a record's statements are: `len` statements from `start` of list `list` of its
-/// parse. A parse keeps its statements in one list (two for a file read in halves, one
-/// more for each later `-f` file), not one per block: a large file has tens of
+/// parse. A parse keeps its statements in one list (two for a file read in halves; a
+/// later `-f` file adds its own one or two), not one per block: a large file has tens of
 /// thousands of blocks, and one list is one allocation, written from start to end, that
 /// can be given huge pages (`pages::prefer_huge`). 32 bits each, as `CfParam::start`:
 /// a file of at most 4 GiB has fewer statements than that.
@@ -191,7 +192,7 @@ pub struct Stmts {
 }
 
 impl Stmts {
-    /// The run from `start` to the end of list `list`, `len` long.
+    /// The `len` statements from `start` of list `list`.
     pub(crate) fn new(list: usize, start: usize, len: usize) -> Stmts {
         Stmts {
             list: offset(list),
@@ -239,7 +240,9 @@ pub struct Parsed {
 }
 
 impl Parsed {
-    /// The statements of record `rec` of this parse, in file order.
+    /// The statements of record `rec` of this parse, in file order. A record of
+    /// another parse has none here (and fails a debug assertion): records and their
+    /// statements are only ever read through the parse that made them.
     pub fn params(&self, rec: &CfJail) -> &[CfParam] {
         let Stmts { list, start, len } = rec.stmts;
         let run = self
