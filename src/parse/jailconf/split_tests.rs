@@ -162,3 +162,33 @@ mod prop {
         }
     }
 }
+
+/// A file read in halves (two statement lists) and then another file: the later
+/// file's records keep their own statements and file (`Parsed::append` puts its lists
+/// after both halves' lists and shifts its records' indices past them).
+#[test]
+fn a_later_file_after_a_split_one_keeps_its_statements() {
+    let loader = Loader::sealed();
+    let text = "a1 {\n\tx = 1;\n}\n\na2 {\n\ty = 2;\n}\n";
+    let at = text.find("a2").expect("a2");
+    let (first, joined) = parse_split(&loader, text, Split::At(at));
+    assert!(joined, "split at {at}");
+    let mut all = first.expect("parse");
+    let later = parse_source(&loader, Source::new("b.conf", "b1 {\n\tz = 3;\n}\n"), false).expect("parse");
+    let shift = u32::try_from(all.sources.len()).expect("files");
+    all.append(later, shift);
+    let got: Vec<(String, Vec<String>)> = all
+        .jails
+        .iter()
+        .map(|j| {
+            let params = all.params(j).iter().map(|p| {
+                let file = all.loc_of(p).map(|l| l.file().to_owned()).unwrap_or_default();
+                format!("{} {file}", p.name)
+            });
+            (j.name.to_string(), params.collect())
+        })
+        .collect();
+    let want = [("a1", "x t.conf"), ("a2", "y t.conf"), ("b1", "z b.conf")]
+        .map(|(j, p)| (j.to_owned(), vec![p.to_owned()]));
+    assert_eq!(got, want);
+}

@@ -572,18 +572,21 @@ fn offsets_reach_4_gib_and_no_further() {
 
 /// Each record's statements are its own, in file order, whatever comes between them:
 /// blocks inside blocks (the parent's statements before and after the child), the
-/// global pseudo-jail's statements spread over the file, and a block's statements
-/// from an included file. All go into one list (`Stmts`), so a run that took another
+/// global pseudo-jail's statements spread over the file and over a file included at
+/// the top level (which must not end the global record early), and a block's
+/// statements from an included file. All go into one list (`Stmts`), so a run that took another
 /// record's statements or lost its own would show here; `marked` counts within the run.
 #[test]
 fn statements_stay_with_their_records() {
     let d = tempfile::tempdir().expect("tempdir");
     std::fs::write(d.path().join("inc.conf"), "i1; n { i2; }\ni3;\n").expect("write");
+    std::fs::write(d.path().join("top.conf"), "tg1;\nt { t1; u { u1; } t2; }\ntg2;\n").expect("write");
     let text = "g1;\na { a1; b { b1; c { c1; } b2; # jailvol\n } a2; # jailvol\n}\ng2; # jailvol\n\
-                d { d1; .include \"/inc.conf\"; d2; }\ne { }\ng3;\nf { f1; f2; # jailvol\n}\n";
+                d { d1; .include \"/inc.conf\"; d2; }\ne { }\n.include \"/top.conf\";\ng3;\n\
+                f { f1; f2; # jailvol\n}\n";
     let loader = Loader::new(Some(d.path().to_path_buf()));
     let want = [
-        ("*", vec!["g1", "g2", "g3"], vec![1]),
+        ("*", vec!["g1", "g2", "tg1", "tg2", "g3"], vec![1]),
         ("a", vec!["a1", "a2"], vec![1]),
         ("a.b", vec!["b1", "b2"], vec![1]),
         ("a.b.c", vec!["c1"], vec![]),
@@ -591,6 +594,8 @@ fn statements_stay_with_their_records() {
         ("d.n", vec!["i2"], vec![]),
         ("e", vec![], vec![]),
         ("f", vec!["f1", "f2"], vec![1]),
+        ("t", vec!["t1", "t2"], vec![]),
+        ("t.u", vec!["u1"], vec![]),
     ];
     for fast in [true, false] {
         let mut p = Parser::new(&loader, fast);
