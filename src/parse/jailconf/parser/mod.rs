@@ -347,9 +347,10 @@ impl Parser<'_> {
     /// The global pseudo-jail's statements, added to the list when the parse ends.
     fn end_global(&mut self) {
         let Some(g) = self.global else { return };
-        let mut params = std::mem::take(&mut self.global_params);
         let start = self.stmts().len();
-        self.stmts().append(&mut params);
+        if let Some(list) = self.out.lists.first_mut() {
+            list.append(&mut self.global_params);
+        }
         self.run_from(g, start);
     }
 
@@ -543,16 +544,13 @@ impl Parser<'_> {
         let start = match self.direct.take() {
             Some(start) => start,
             None => {
-                let mut buffered = self
-                    .open_params
-                    .get_mut(self.block_depth - 1)
-                    .map(std::mem::take)
-                    .unwrap_or_default();
                 let start = self.stmts().len();
-                self.stmts().append(&mut buffered);
-                // Its capacity is kept for the next block at this depth.
-                if let Some(b) = self.open_params.get_mut(self.block_depth - 1) {
-                    *b = buffered;
+                // The buffer keeps its capacity for the next block at this depth.
+                if let (Some(list), Some(buffered)) = (
+                    self.out.lists.first_mut(),
+                    self.open_params.get_mut(self.block_depth - 1),
+                ) {
+                    list.append(buffered);
                 }
                 start
             }
