@@ -154,7 +154,7 @@ pub fn plan(parsed: &Parsed, edits: Edits, strip: &[usize]) -> Splices {
         removals.extend(
             parsed
                 .marked_params(rec)
-                .filter(|p| parsed.source_of(p).is_some_and(|s| s.same(src)))
+                .filter(|p| parsed.is_in(p, src))
                 .map(|p| remove_range(text, p)),
         );
         let Some(stmts) = edit.filter(|e| !e.1.is_empty()) else {

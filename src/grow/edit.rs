@@ -73,7 +73,7 @@ pub fn config_edit(parsed: &Parsed, record: usize, new_value: &str) -> Result<(S
         let indent = parsed
             .params(rec)
             .iter()
-            .filter(|p| p.start() > block.open && parsed.source_of(p).is_some_and(|s| s.same(&block.source)))
+            .filter(|p| p.start() > block.open && parsed.is_in(p, &block.source))
             .find_map(|p| {
                 let ls = text[..p.start()].rfind('\n').map_or(0, |i| i + 1);
                 let pre = &text[ls..p.start()];

@@ -278,6 +278,11 @@ impl Parsed {
         source
     }
 
+    /// Whether statement `p` of this parse is in `file` (or a twin of it, `Source::same`).
+    pub fn is_in(&self, p: &CfParam, file: &Source) -> bool {
+        self.source_of(p).is_some_and(|s| s.same(file))
+    }
+
     /// Where statement `p` of this parse starts.
     pub fn loc_of(&self, p: &CfParam) -> Option<Loc> {
         self.source_of(p).map(|s| Loc::new(s, p.start()))
