@@ -12,12 +12,16 @@
 //!   an empty file), which is a third of the 20,000-line run.
 //!
 //! Run: `cargo bench --bench ratios` (options after `--`: `--jails 10000,50000,200000`,
-//! `--runs 3`, `--bin PATH` for another jailvol binary, `--no-vars`). Needs `dash` for
+//! `--runs 3`, `--warmup 1`, `--bin PATH` for another jailvol binary, `--no-vars`). Needs `dash` for
 //! the vars ratio and GNU time (`/usr/bin/time`) for peak RSS; wall and CPU time are
 //! of the command spawned directly (`measure`). Each time is the median of `--runs`
 //! runs, the two commands of a ratio run back to back in each round, and each ratio
 //! the median of the rounds' ratios (`paired`: the machine's speed drifts, within a
-//! round less). Trees go to /dev/shm when it exists: `generate`
+//! round less). Before the timed rounds of a ratio, `--warmup` rounds are run and not
+//! counted: the first runs after a pause take memory the machine has not touched for
+//! a while, which on a virtual machine that hands free memory back to its host is
+//! several times slower to fault in (docs/performance.md, session 18). Trees go to
+//! /dev/shm when it exists: `generate`
 //! fsyncs each of its files, which on a disk takes longer than everything measured here.
 //!
 //! The jail.conf: the shape of benches/show.rs (a `*` block of defaults using `$name`,
@@ -188,6 +192,26 @@ fn paired(a: &[(f64, f64)], b: &[(f64, f64)]) -> (f64, f64) {
 type Runs = Vec<(f64, f64)>;
 
 /// Both commands of a round, kept only when both ran (so that rounds pair up).
+/// How much memory this (virtual) machine has reported free to its host, when it does:
+/// the Linux page_reporting module's count (mm/page_reporting.c: free blocks of 2 MiB
+/// or more, a few seconds after they are freed; the host unbacks them until they are
+/// touched again).
+fn reported_kib() -> Option<u64> {
+    std::fs::read_to_string("/sys/module/page_reporting/parameters/reported_kib")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+        .filter(|&k| k > 0)
+}
+
+/// `n` rounds of `a` then `b` whose times are not kept (`--warmup`).
+fn warm_up(n: usize, a: &[&std::ffi::OsStr], b: &[&std::ffi::OsStr], dir: Option<&Path>) {
+    for _ in 0..n {
+        let _ = (measure(a, dir, &[0]), measure(b, dir, &[0]));
+    }
+}
+
 fn round(a: &[&std::ffi::OsStr], b: &[&std::ffi::OsStr], dir: Option<&Path>, out: (&mut Runs, &mut Runs)) {
     if let (Some(x), Some(y)) = (measure(a, dir, &[0]), measure(b, dir, &[0])) {
         out.0.push(x);
@@ -217,12 +241,14 @@ fn main() {
     let mut bin = PathBuf::from(env!("CARGO_BIN_EXE_jailvol"));
     let mut sizes = vec![10_000usize, 50_000, 200_000];
     let mut runs = 3usize;
+    let mut warmup = 1usize;
     let mut vars = true;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--bin" => bin = args.next().map(PathBuf::from).unwrap_or(bin),
             "--runs" => runs = args.next().and_then(|v| v.parse().ok()).unwrap_or(runs),
+            "--warmup" => warmup = args.next().and_then(|v| v.parse().ok()).unwrap_or(warmup),
             "--jails" => {
                 sizes = args
                     .next()
@@ -254,9 +280,19 @@ fn main() {
     };
     let base_mb = base_rss as f64 / 1024.0;
     println!(
-        "binary: {}; {runs} runs each, medians (ratios: of each round's pair); baseline RSS {base_mb:.1} MB",
+        "binary: {}; {runs} runs each after {warmup} not counted, medians (ratios: of each round's pair); \
+         baseline RSS {base_mb:.1} MB",
         bin.display()
     );
+
+    if let Some(kib) = reported_kib() {
+        println!(
+            "note: this machine hands memory that stays free for a few seconds back to its host (Linux \
+             free page reporting, {:.1} GiB so far): a run that touches it first pays the host's faults, so \
+             single runs vary more than the medians",
+            kib as f64 / (1 << 20) as f64
+        );
+    }
 
     let mut done = Vec::new();
     for &n in &sizes {
@@ -283,9 +319,10 @@ fn main() {
             os("--dry-run"),
         ];
         let (mut show, mut generate) = (Vec::new(), Vec::new());
+        let s: Vec<&std::ffi::OsStr> = show_cmd.iter().map(|s| s.as_os_str()).collect();
+        let g: Vec<&std::ffi::OsStr> = gen_cmd.iter().map(|s| s.as_os_str()).collect();
+        warm_up(warmup, &s, &g, None);
         for _ in 0..runs {
-            let s: Vec<&std::ffi::OsStr> = show_cmd.iter().map(|s| s.as_os_str()).collect();
-            let g: Vec<&std::ffi::OsStr> = gen_cmd.iter().map(|s| s.as_os_str()).collect();
             round(&s, &g, None, (&mut show, &mut generate));
         }
         // Before generate writes the tree (and rewrites the jail.conf).
@@ -312,9 +349,9 @@ fn main() {
             os("--no-containers"),
         ];
         let (mut show_gen, mut check) = (Vec::new(), Vec::new());
+        let c: Vec<&std::ffi::OsStr> = check_cmd.iter().map(|s| s.as_os_str()).collect();
+        warm_up(warmup, &s, &c, None);
         for _ in 0..runs {
-            let s: Vec<&std::ffi::OsStr> = show_cmd.iter().map(|s| s.as_os_str()).collect();
-            let c: Vec<&std::ffi::OsStr> = check_cmd.iter().map(|s| s.as_os_str()).collect();
             round(&s, &c, None, (&mut show_gen, &mut check));
         }
         let (gen_show, gen_show_cpu) = paired(&generate, &show);
@@ -419,6 +456,10 @@ fn main() {
                 std::ffi::OsStr::new(". ./rc.conf"),
             ];
             let (mut jv, mut sh) = (Vec::new(), Vec::new());
+            // dash's own memory is a few hundred kilobytes: only jailvol is warmed up.
+            for _ in 0..warmup {
+                let _ = measure(&vars_cmd, Some(&dir), &[0]);
+            }
             for _ in 0..runs {
                 // dash only at the size the goal is set for (it is slow on long files).
                 if lines == 100_000 {
