@@ -231,8 +231,6 @@ impl Splices {
             });
             let added: usize = list.iter().map(|s| self.edits.len(text, s.2.as_ref())).sum();
             let mut new = String::with_capacity(text.len() + added);
-            // Written whole, megabytes for a large configuration.
-            crate::pages::prefer_huge_string(&mut new);
             let mut at = 0;
             for (start, end, add) in &list {
                 let start = (*start).max(at);

@@ -28,7 +28,6 @@ pub mod man;
 pub mod migrate;
 pub mod model;
 pub mod ops;
-pub mod pages;
 pub mod parse;
 pub mod plan;
 pub mod rcplan;

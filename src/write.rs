@@ -193,13 +193,11 @@ impl Comparer {
         // pages touched for a file half that size).
         if self.buf.len() <= expect_len {
             self.buf = vec![0; (expect_len + 1).max(16 * 1024)];
-            crate::pages::prefer_huge(&mut self.buf);
         }
         let mut len = 0;
         loop {
             if len == self.buf.len() {
                 let mut bigger = vec![0; 2 * len];
-                crate::pages::prefer_huge(&mut bigger);
                 bigger[..len].copy_from_slice(&self.buf[..len]);
                 self.buf = bigger;
             }

@@ -173,13 +173,11 @@ fn read_file(mut file: std::fs::File, len: u64) -> std::io::Result<Vec<u8>> {
     // rather than being sized from a number the file system reported.
     if !(HALVES_FROM..=1 << 30).contains(&n) {
         let mut buf = Vec::with_capacity(n.min(1 << 26));
-        crate::pages::prefer_huge(&mut buf);
         file.read_to_end(&mut buf)?;
         return Ok(buf);
     }
     // Zeroed memory from the allocator is fresh pages, not written until read into.
     let mut buf = vec![0u8; n];
-    crate::pages::prefer_huge(&mut buf);
     let (first, second) = buf.split_at_mut(n / 2);
     let cut = first.len() as u64;
     let second = Mutex::new(second);

@@ -181,9 +181,9 @@ pub struct CfJail {
 /// Where a record's statements are: `len` statements from `start` of list `list` of its
 /// parse. A parse keeps its statements in one list (two for a file read in halves; a
 /// later `-f` file adds its own one or two), not one per block: a large file has tens of
-/// thousands of blocks, and one list is one allocation, written from start to end, that
-/// can be given huge pages (`pages::prefer_huge`). 32 bits each, as `CfParam::start`:
-/// a file of at most 4 GiB has fewer statements than that.
+/// thousands of blocks, and one list is one allocation, written from start to end.
+/// 32 bits each, as `CfParam::start`: a file of at most 4 GiB has fewer statements
+/// than that.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stmts {
     list: u32,

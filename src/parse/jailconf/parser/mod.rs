@@ -60,9 +60,6 @@ pub(super) struct Parser<'l> {
     /// The global pseudo-jail's statements, which may come anywhere in the file: added
     /// to the list when the whole parse ends.
     global_params: Vec<CfParam>,
-    /// The capacities of the statement list and of the records when they were last
-    /// given huge pages (`hint`).
-    hinted: (usize, usize),
     /// The variables of the string being read, likewise.
     vars: Vec<VarRef>,
     /// Read statements of the common shape straight from the bytes (`fast_statement`);
@@ -225,7 +222,6 @@ impl<'l> Parser<'l> {
             direct: None,
             open_params: Vec::new(),
             global_params: Vec::new(),
-            hinted: (0, 0),
             vars: Vec::new(),
             fast,
             split: Split::Auto,
@@ -318,30 +314,14 @@ impl Parser<'_> {
     }
 
     /// Room in the statement list for the statements of `stmt_bytes` of text, and in
-    /// the records for the blocks of `record_bytes`, in huge pages where the system
-    /// gives them (`pages::prefer_huge`). A statement every 16 bytes and a block every
-    /// 64 are more than a large file has (one every 31 and 284 in the benchmark's):
-    /// room never written is address space, not memory. Where the system refuses that
-    /// much (no overcommit), they grow as they are filled instead.
+    /// the records for the blocks of `record_bytes`: filled without being moved as they
+    /// grow. A statement every 16 bytes and a block every 64 are more than a large file
+    /// has (one every 31 and 284 in the benchmark's): room never written is address
+    /// space, not memory, and `trim` hands it back. Where the system refuses that much
+    /// (no overcommit), they grow as they are filled instead.
     pub(super) fn reserve(&mut self, stmt_bytes: usize, record_bytes: usize) {
         let _ = self.stmts().try_reserve(stmt_bytes / 16);
         let _ = self.out.jails.try_reserve(record_bytes / 64);
-        self.hint();
-    }
-
-    /// `pages::prefer_huge` for the statement list and the records, when they have
-    /// grown (and moved) since the last time.
-    fn hint(&mut self) {
-        let hinted = self.hinted.0;
-        let list = self.stmts();
-        if list.capacity() != hinted {
-            crate::pages::prefer_huge(list);
-            self.hinted.0 = self.stmts().capacity();
-        }
-        if self.out.jails.capacity() != self.hinted.1 {
-            crate::pages::prefer_huge(&mut self.out.jails);
-            self.hinted.1 = self.out.jails.capacity();
-        }
     }
 
     /// The global pseudo-jail's statements, added to the list when the parse ends.
@@ -522,8 +502,6 @@ impl Parser<'_> {
 
     /// The statements of `rec`, which are the list's from `start` on.
     fn run_from(&mut self, rec: usize, start: usize) {
-        // The list or the records may have outgrown what `reserve` made room for.
-        self.hint();
         let list = self.stmts();
         let run = list.get(start..).unwrap_or_default();
         let (marked, len) = (marked_indices(run), run.len());
