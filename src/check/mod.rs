@@ -202,7 +202,7 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, settings: Settings)
     });
     crate::retire::retire(prep);
     if let Some(plan) = generated.into_inner() {
-        report_generated(plan, compared, &mut r);
+        report_generated(plan.map(crate::retire::retire), compared, &mut r);
         if let Some(left) = left {
             leftover::lint(left, &mut r);
         }
@@ -225,7 +225,7 @@ pub fn run_planned(loader: &Loader, findings: Vec<Diag>, plan: Result<Plan, Vec<
         ),
         Err(_) => Vec::new(),
     };
-    report_generated(plan, compared, &mut r);
+    report_generated(plan.map(crate::retire::retire), compared, &mut r);
     r
 }
 
@@ -264,10 +264,10 @@ fn lint_config(
 /// What generating found: the drifted files and unreadable ones (JV027) in the plan's
 /// order, or why generate refused (volume settings, JV022, unless the error has a code
 /// of its own). Nothing when the worker panicked (this thread did too, joining it).
-fn report_generated(plan: Result<Plan, Vec<Diag>>, mut compared: Compared, r: &mut Report) {
+/// The plan itself is no longer needed: callers hand it to `retire`.
+fn report_generated(plan: Result<(), Vec<Diag>>, mut compared: Compared, r: &mut Report) {
     match plan {
-        Ok(plan) => {
-            crate::retire::retire(plan);
+        Ok(()) => {
             compared.sort_unstable_by_key(|c| c.0);
             for (_, c) in compared {
                 match c {
