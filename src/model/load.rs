@@ -385,27 +385,30 @@ fn add_block<'a>(
 ) {
     let rec = &parsed.jails[idx];
     let own = parsed.params(rec);
+    let own_refs = parsed.var_list(rec);
     let numeric = numeric_name(&rec.name);
     b.add_implied(if numeric { &JID } else { &NAME }, &rec.name);
     let mut did_self = false;
     for (&w, info) in wild.at.iter().zip(&wild.info) {
         if idx < w && !did_self {
             for (at, p) in own.iter().enumerate().filter(|(_, p)| keep(p)) {
-                b.add(at, p);
+                b.add(at, p, own_refs);
             }
             did_self = true;
         }
-        if wild_jail_match(&rec.name, &parsed.jails[w].name) {
-            for (p, &(i, kept)) in parsed.params(&parsed.jails[w]).iter().zip(info) {
+        let wild = &parsed.jails[w];
+        if wild_jail_match(&rec.name, &wild.name) {
+            let refs = parsed.var_list(wild);
+            for (p, &(i, kept)) in parsed.params(wild).iter().zip(info) {
                 if kept {
-                    b.add_with(p, i);
+                    b.add_with(p, refs, i);
                 }
             }
         }
     }
     if !did_self {
         for (at, p) in own.iter().enumerate().filter(|(_, p)| keep(p)) {
-            b.add(at, p);
+            b.add(at, p, own_refs);
         }
     }
     b.add_implied(&NAME, &rec.name);

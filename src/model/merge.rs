@@ -186,19 +186,20 @@ impl<'a> Building<'a, '_> {
         });
     }
 
-    /// add_param() for a statement from the file, the `at`-th of its block.
-    pub(super) fn add(&mut self, at: usize, p: &'a CfParam) {
+    /// add_param() for a statement from the file, the `at`-th of its block; `refs` are
+    /// the variable references of its list (`Parsed::var_list`).
+    pub(super) fn add(&mut self, at: usize, p: &'a CfParam, refs: &'a [VarRef]) {
         let info = self.names.get_at(at, &p.name);
-        self.add_with(p, info);
+        self.add_with(p, refs, info);
     }
 
     /// `add` with `Names::get(&p.name)` already known.
-    pub(super) fn add_with(&mut self, p: &'a CfParam, (key, ip): (u32, Option<usize>)) {
+    pub(super) fn add_with(&mut self, p: &'a CfParam, refs: &'a [VarRef], (key, ip): (u32, Option<usize>)) {
         let source = self.sources.get(p.file as usize);
         let at: At<'a> = source.map(|s| (s, p.start()));
         let values = p.values.iter().map(|s| Str {
             text: Val::Parsed(&s.text, s.text.as_str()),
-            vars: &s.vars,
+            vars: s.vars.of(refs),
             shift: 0,
             source,
         });

@@ -64,8 +64,39 @@ impl VarRef {
 #[derive(Debug, Clone)]
 pub struct CfString {
     pub text: Text,
-    pub vars: SmallVec<[VarRef; 1]>,
+    /// Its variable references, read with `Parsed::vars_of`.
+    pub vars: VarRun,
     pub start: usize,
+}
+
+/// Where a value's variable references are: `len` of them from `start` of the list of
+/// references of the parse's list its statement is in (`Parsed::vars_of`). Kept there,
+/// not in each value: a value held a `SmallVec` of one reference inline (32 bytes), a
+/// statement with one value was 96 bytes and a large file has a statement every 31,
+/// while most values have no reference at all. 32 bits each, as `CfParam::start`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VarRun {
+    start: u32,
+    len: u32,
+}
+
+impl VarRun {
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// These references in `list`, the references of their statement's list.
+    pub fn of<'a>(&self, list: &'a [VarRef]) -> &'a [VarRef] {
+        let (start, end) = (self.start as usize, self.start as usize + self.len as usize);
+        let run = list.get(start..end);
+        // A value asked of another list than its statement's would have none.
+        debug_assert!(run.is_some(), "references {self:?} of {}", list.len());
+        run.unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,6 +246,9 @@ pub struct Parsed {
     /// The statements of every record (`CfJail::stmts`): one list per parse, the first
     /// the list its parser fills (`Parser::new`).
     lists: Vec<Vec<CfParam>>,
+    /// The variable references of the values of each list's statements (`VarRun`), by
+    /// the same index.
+    var_lists: Vec<Vec<VarRef>>,
     /// Every file read, the main one first.
     pub sources: Vec<Arc<Source>>,
     /// Problems that do not stop FreeBSD 15 but matter elsewhere (older releases).
@@ -259,6 +293,19 @@ impl Parsed {
         run.unwrap_or_default()
     }
 
+    /// The variable references of value `s` of a statement of record `rec`.
+    pub fn vars_of<'a>(&'a self, rec: &CfJail, s: &CfString) -> &'a [VarRef] {
+        s.vars.of(self.var_list(rec))
+    }
+
+    /// The variable references of the list record `rec`'s statements are in: those of
+    /// value `s` of one of them are `s.vars` there (`vars_of`, for many values).
+    pub fn var_list(&self, rec: &CfJail) -> &[VarRef] {
+        let list = self.var_lists.get(rec.stmts.list as usize);
+        debug_assert!(list.is_some(), "references of list {}", rec.stmts.list);
+        list.map_or(&[], Vec::as_slice)
+    }
+
     /// The statements jailvol wrote in record `rec`, in order.
     pub fn marked_params<'a>(&'a self, rec: &'a CfJail) -> impl DoubleEndedIterator<Item = &'a CfParam> {
         let params = self.params(rec);
@@ -298,6 +345,7 @@ impl Parsed {
         let Parsed {
             jails,
             mut lists,
+            mut var_lists,
             sources,
             warnings,
             cuts,
@@ -317,7 +365,12 @@ impl Parsed {
                 q.file = q.file.saturating_add(shift);
             }
         }
+        // References by the same index as statements, in both (a list with no values
+        // with references may have none made).
+        self.var_lists.resize_with(self.lists.len(), Vec::new);
+        var_lists.resize_with(lists.len(), Vec::new);
         self.lists.extend(lists);
+        self.var_lists.extend(var_lists);
         self.sources.extend(sources);
         self.warnings.extend(warnings);
         self.cuts.extend(cuts);

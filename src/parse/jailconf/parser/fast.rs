@@ -11,7 +11,7 @@ use super::{Parser, Stream, yacc_statement_overflow};
 use crate::diag::Source;
 use crate::parse::jailconf::lexer::{find, is_word_byte, simple_var_end};
 use crate::parse::jailconf::text::Text;
-use crate::parse::jailconf::{CfParam, CfString, Op, VarRef, marked_after, offset};
+use crate::parse::jailconf::{CfParam, CfString, Op, VarRef, VarRun, marked_after, offset};
 
 impl Parser<'_> {
     /// A statement, block header or block end of the common shape read straight from the
@@ -37,11 +37,17 @@ impl Parser<'_> {
             None => return Fast::No,
             _ => {}
         }
-        self.fast_statement(s, start).unwrap_or(Fast::No)
+        // A statement declined after some of its values were read leaves nothing.
+        let mark = self.var_list().len();
+        self.fast_statement(s, start).unwrap_or_else(|| {
+            self.var_list().truncate(mark);
+            Fast::No
+        })
     }
 
     /// `fast_item` for a statement or block header from `start` (past blanks and
-    /// comments).
+    /// comments). The references of values it read before it declined are still in
+    /// the parse's list: `fast_item` takes them out.
     fn fast_statement(&mut self, s: &mut Stream, start: usize) -> Option<Fast> {
         let src = &s.lexer.source;
         let b = src.text.as_bytes();
@@ -105,7 +111,7 @@ impl Parser<'_> {
                 if !starts_piece(b, i) {
                     return None;
                 }
-                let (value, end) = fast_string(src, i)?;
+                let (value, end) = fast_string(src, i, self.var_list())?;
                 values.push(value);
                 let j = skip_trivia_after_piece(b, end)?;
                 match b.get(j) {
@@ -265,8 +271,9 @@ impl Lit {
 }
 
 /// One value string from the piece at `i` (`Parser::string` on the tokens the scanner
-/// gives for it), and where it ends; None for a piece the token path must read.
-fn fast_string(src: &Arc<Source>, mut i: usize) -> Option<(CfString, usize)> {
+/// gives for it), its references added to `list`, and where it ends; None for a piece
+/// the token path must read.
+fn fast_string(src: &Arc<Source>, mut i: usize, list: &mut Vec<VarRef>) -> Option<(CfString, usize)> {
     let text = src.text.as_str();
     let b = text.as_bytes();
     let first = i;
@@ -275,7 +282,8 @@ fn fast_string(src: &Arc<Source>, mut i: usize) -> Option<(CfString, usize)> {
         own: None,
         len: 0,
     };
-    let mut vars: SmallVec<[VarRef; 1]> = SmallVec::new();
+    let first_var = list.len();
+    let vars = list;
     loop {
         match b.get(i) {
             Some(&c) if is_word_byte(c) => {
@@ -319,7 +327,7 @@ fn fast_string(src: &Arc<Source>, mut i: usize) -> Option<(CfString, usize)> {
                 lit.push(text, i + 1, close);
                 i = close + 1;
             }
-            Some(b'"') => i = fast_dquote(src, i, &mut lit, &mut vars)?,
+            Some(b'"') => i = fast_dquote(src, i, &mut lit, vars)?,
             Some(b'\\') => return None,
             _ => break,
         }
@@ -328,6 +336,10 @@ fn fast_string(src: &Arc<Source>, mut i: usize) -> Option<(CfString, usize)> {
         (Some(o), _) => Text::from(o),
         (None, Some((a, e))) => Text::span(src, a, e),
         (None, None) => Text::from(""),
+    };
+    let vars = VarRun {
+        start: offset(first_var),
+        len: offset(vars.len() - first_var),
     };
     Some((
         CfString {
@@ -341,12 +353,7 @@ fn fast_string(src: &Arc<Source>, mut i: usize) -> Option<(CfString, usize)> {
 
 /// A double-quoted string at `i`, as jaillex.l's DQ state splits it: text, `$name`,
 /// `${name}` and lone `$`s. Returns the offset after its closing quote.
-fn fast_dquote(
-    src: &Arc<Source>,
-    i: usize,
-    lit: &mut Lit,
-    vars: &mut SmallVec<[VarRef; 1]>,
-) -> Option<usize> {
+fn fast_dquote(src: &Arc<Source>, i: usize, lit: &mut Lit, vars: &mut Vec<VarRef>) -> Option<usize> {
     let text = src.text.as_str();
     let b = text.as_bytes();
     let mut k = i + 1;

@@ -14,8 +14,8 @@ use smallvec::SmallVec;
 use super::lexer::{Kind, Lexer, Tok};
 use super::text::Text;
 use super::{
-    BlockSpan, CfJail, CfParam, CfString, Cut, MAX_BLOCK_DEPTH, Op, Parsed, Stmts, VarRef, marked_after,
-    marked_indices, offset,
+    BlockSpan, CfJail, CfParam, CfString, Cut, MAX_BLOCK_DEPTH, Op, Parsed, Stmts, VarRef, VarRun,
+    marked_after, marked_indices, offset,
 };
 use crate::diag::{Diag, Loc, Source};
 use crate::lint::Lint;
@@ -211,6 +211,7 @@ impl<'l> Parser<'l> {
             loader,
             out: Parsed {
                 lists: vec![Vec::new()],
+                var_lists: vec![Vec::new()],
                 ..Parsed::default()
             },
             current: None,
@@ -310,17 +311,22 @@ impl Parser<'_> {
         for list in &mut self.out.lists {
             list.shrink_to_fit();
         }
+        for list in &mut self.out.var_lists {
+            list.shrink_to_fit();
+        }
         self.out.jails.shrink_to_fit();
     }
 
-    /// Room in the statement list for the statements of `stmt_bytes` of text, and in
-    /// the records for the blocks of `record_bytes`: filled without being moved as they
-    /// grow. A statement every 16 bytes and a block every 64 are more than a large file
-    /// has (one every 31 and 284 in the benchmark's): room never written is address
+    /// Room in the statement list for the statements of `stmt_bytes` of text (and for
+    /// their variable references), and in the records for the blocks of
+    /// `record_bytes`: filled without being moved as they grow. A statement every 16
+    /// bytes, a reference every 32 and a block every 64 are more than a large file has
+    /// (one every 31, 71 and 284 in the benchmark's): room never written is address
     /// space, not memory, and `trim` hands it back. Where the system refuses that much
     /// (no overcommit), they grow as they are filled instead.
     pub(super) fn reserve(&mut self, stmt_bytes: usize, record_bytes: usize) {
         let _ = self.stmts().try_reserve(stmt_bytes / 16);
+        let _ = self.var_list().try_reserve(stmt_bytes / 32);
         let _ = self.out.jails.try_reserve(record_bytes / 64);
     }
 
@@ -490,6 +496,15 @@ impl Parser<'_> {
         &mut self.out.lists[0]
     }
 
+    /// The variable references of the values of this parse's statements (`VarRun`):
+    /// `Parsed::var_lists`'s first, as `stmts` is `Parsed::lists`'.
+    fn var_list(&mut self) -> &mut Vec<VarRef> {
+        if self.out.var_lists.is_empty() {
+            self.out.var_lists.push(Vec::new());
+        }
+        &mut self.out.var_lists[0]
+    }
+
     /// Add `p` to the innermost open block.
     #[inline]
     fn push_to_block(&mut self, p: CfParam) {
@@ -651,6 +666,23 @@ impl Parser<'_> {
         Ok(values)
     }
 
+    /// The references of the string just read (`vars`), moved to the parse's list.
+    fn add_vars(&mut self) -> VarRun {
+        if self.vars.is_empty() {
+            return VarRun::default();
+        }
+        let mut vars = std::mem::take(&mut self.vars);
+        let list = self.var_list();
+        let run = VarRun {
+            start: offset(list.len()),
+            len: offset(vars.len()),
+        };
+        list.append(&mut vars);
+        // The scratch list keeps its room for the next string.
+        self.vars = vars;
+        run
+    }
+
     fn string(&mut self, s: &mut Stream) -> Result<CfString, Diag> {
         let first = *s.peek()?;
         if !matches!(first.kind, Kind::Str | Kind::Var) {
@@ -703,13 +735,12 @@ impl Parser<'_> {
             }
             let n = s.peek()?;
             if !(n.glued && matches!(n.kind, Kind::Str | Kind::Var)) {
-                // Parses are kept whole while jails are loaded: no spare capacity.
-                let mut vars: SmallVec<[VarRef; 1]> = self.vars.drain(..).collect();
                 let text = match (bytes, span) {
-                    (Some(b), _) => Text::from(bytes_to_string(b, &mut vars)),
+                    (Some(b), _) => Text::from(bytes_to_string(b, &mut self.vars)),
                     (None, Some((a, e))) => Text::span(s.source(), a, e),
                     (None, None) => Text::from(""),
                 };
+                let vars = self.add_vars();
                 return Ok(CfString {
                     text,
                     vars,
