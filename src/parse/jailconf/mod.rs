@@ -71,9 +71,9 @@ pub struct CfString {
 
 /// Where a value's variable references are: `len` of them from `start` of the list of
 /// references of the parse's list its statement is in (`Parsed::vars_of`). Kept there,
-/// not in each value: a value held a `SmallVec` of one reference inline (32 bytes), a
-/// statement with one value was 96 bytes and a large file has a statement every 31,
-/// while most values have no reference at all. 32 bits each, as `CfParam::start`.
+/// not in each value: a value held a `SmallVec` of one reference inline (32 bytes)
+/// whether it had one or not, a statement with one value was 96 bytes, and a large
+/// file has a statement every 31. 32 bits each, as `CfParam::start`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct VarRun {
     start: u32,
