@@ -191,11 +191,13 @@ fn paired(a: &[(f64, f64)], b: &[(f64, f64)]) -> (f64, f64) {
 /// (wall, CPU) seconds of each run of a command.
 type Runs = Vec<(f64, f64)>;
 
-/// Both commands of a round, kept only when both ran (so that rounds pair up).
-/// How much memory this (virtual) machine has reported free to its host, when it does:
-/// the Linux page_reporting module's count (mm/page_reporting.c: free blocks of 2 MiB
-/// or more, a few seconds after they are freed; the host unbacks them until they are
-/// touched again).
+/// How much memory this (virtual) machine has reported free to its host, where its
+/// kernel says. Linux free page reporting (mm/page_reporting.c, through virtio-balloon)
+/// hands the host free blocks of 2 MiB or more a few seconds after they are freed, and
+/// the host unbacks them until they are touched again. Upstream Linux exposes only
+/// `page_reporting_order` under /sys/module/page_reporting/parameters; the count read
+/// here is this development VM's kernel's, so elsewhere there is no note even where
+/// reporting is on.
 fn reported_kib() -> Option<u64> {
     std::fs::read_to_string("/sys/module/page_reporting/parameters/reported_kib")
         .ok()?
@@ -212,6 +214,7 @@ fn warm_up(n: usize, a: &[&std::ffi::OsStr], b: &[&std::ffi::OsStr], dir: Option
     }
 }
 
+/// Both commands of a round, kept only when both ran (so that rounds pair up).
 fn round(a: &[&std::ffi::OsStr], b: &[&std::ffi::OsStr], dir: Option<&Path>, out: (&mut Runs, &mut Runs)) {
     if let (Some(x), Some(y)) = (measure(a, dir, &[0]), measure(b, dir, &[0])) {
         out.0.push(x);
