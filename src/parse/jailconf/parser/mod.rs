@@ -321,7 +321,7 @@ impl Parser<'_> {
     /// their variable references), and in the records for the blocks of
     /// `record_bytes`: filled without being moved as they grow. A statement every 16
     /// bytes, a reference every 32 and a block every 64 are more than a large file has
-    /// (one every 31, 71 and 284 in the benchmark's): room never written is address
+    /// (one every 31, 57 and 284 in the benchmark's): room never written is address
     /// space, not memory, and `trim` hands it back. Where the system refuses that much
     /// (no overcommit), they grow as they are filled instead.
     pub(super) fn reserve(&mut self, stmt_bytes: usize, record_bytes: usize) {
