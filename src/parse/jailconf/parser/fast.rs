@@ -271,9 +271,9 @@ impl Lit {
 }
 
 /// One value string from the piece at `i` (`Parser::string` on the tokens the scanner
-/// gives for it), its references added to `list`, and where it ends; None for a piece
-/// the token path must read.
-fn fast_string(src: &Arc<Source>, mut i: usize, list: &mut Vec<VarRef>) -> Option<(CfString, usize)> {
+/// gives for it), its references added to `vars` (the parse's list), and where it
+/// ends; None for a piece the token path must read.
+fn fast_string(src: &Arc<Source>, mut i: usize, vars: &mut Vec<VarRef>) -> Option<(CfString, usize)> {
     let text = src.text.as_str();
     let b = text.as_bytes();
     let first = i;
@@ -282,8 +282,7 @@ fn fast_string(src: &Arc<Source>, mut i: usize, list: &mut Vec<VarRef>) -> Optio
         own: None,
         len: 0,
     };
-    let first_var = list.len();
-    let vars = list;
+    let first_var = vars.len();
     loop {
         match b.get(i) {
             Some(&c) if is_word_byte(c) => {

@@ -333,10 +333,9 @@ impl Parser<'_> {
     /// The global pseudo-jail's statements, added to the list when the parse ends.
     fn end_global(&mut self) {
         let Some(g) = self.global else { return };
-        let start = self.stmts().len();
-        if let Some(list) = self.out.lists.first_mut() {
-            list.append(&mut self.global_params);
-        }
+        let list = own_list(&mut self.out.lists);
+        let start = list.len();
+        list.append(&mut self.global_params);
         self.run_from(g, start);
     }
 
@@ -488,21 +487,15 @@ impl Parser<'_> {
         Ok(())
     }
 
-    /// The parser's statement list: the first of `out`'s (`Parser::new`).
+    /// The parser's statement list (`own_list`).
     fn stmts(&mut self) -> &mut Vec<CfParam> {
-        if self.out.lists.is_empty() {
-            self.out.lists.push(Vec::new());
-        }
-        &mut self.out.lists[0]
+        own_list(&mut self.out.lists)
     }
 
-    /// The variable references of the values of this parse's statements (`VarRun`):
-    /// `Parsed::var_lists`'s first, as `stmts` is `Parsed::lists`'.
+    /// The variable references of the values of this parse's statements (`VarRun`,
+    /// `own_list`).
     fn var_list(&mut self) -> &mut Vec<VarRef> {
-        if self.out.var_lists.is_empty() {
-            self.out.var_lists.push(Vec::new());
-        }
-        &mut self.out.var_lists[0]
+        own_list(&mut self.out.var_lists)
     }
 
     /// Add `p` to the innermost open block.
@@ -537,12 +530,10 @@ impl Parser<'_> {
         let start = match self.direct.take() {
             Some(start) => start,
             None => {
-                let start = self.stmts().len();
+                let list = own_list(&mut self.out.lists);
+                let start = list.len();
                 // The buffer keeps its capacity for the next block at this depth.
-                if let (Some(list), Some(buffered)) = (
-                    self.out.lists.first_mut(),
-                    self.open_params.get_mut(self.block_depth - 1),
-                ) {
+                if let Some(buffered) = self.open_params.get_mut(self.block_depth - 1) {
                     list.append(buffered);
                 }
                 start
@@ -775,6 +766,17 @@ fn bytes_to_string(bytes: Vec<u8>, vars: &mut [VarRef]) -> String {
     }
     out.push_str(&String::from_utf8_lossy(&bytes[from..]));
     out
+}
+
+/// The list a parser fills, of `Parsed::lists` or `Parsed::var_lists`: the first
+/// (`Parser::new` makes it; a later file's parse or a second half brings lists of its
+/// own, joined after it by `Parsed::append`). A free function, so that it borrows
+/// only that field of the parse.
+fn own_list<T>(lists: &mut Vec<Vec<T>>) -> &mut Vec<T> {
+    if lists.is_empty() {
+        lists.push(Vec::new());
+    }
+    &mut lists[0]
 }
 
 /// A block open in the file being read: its record, and the block that was current
