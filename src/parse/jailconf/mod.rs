@@ -81,6 +81,14 @@ pub struct VarRun {
 }
 
 impl VarRun {
+    /// The `len` references from `start` of their list.
+    pub(crate) fn new(start: usize, len: usize) -> VarRun {
+        VarRun {
+            start: offset(start),
+            len: offset(len),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.len as usize
     }
@@ -91,12 +99,17 @@ impl VarRun {
 
     /// These references in `list`, the references of their statement's list.
     pub fn of<'a>(&self, list: &'a [VarRef]) -> &'a [VarRef] {
-        let (start, end) = (self.start as usize, self.start as usize + self.len as usize);
-        let run = list.get(start..end);
+        let run = run_of(list, self.start, self.len);
         // A value asked of another list than its statement's would have none.
         debug_assert!(run.is_some(), "references {self:?} of {}", list.len());
         run.unwrap_or_default()
     }
+}
+
+/// The `len` items from `start` of `list` (`Stmts`, `VarRun`), if it has them.
+fn run_of<T>(list: &[T], start: u32, len: u32) -> Option<&[T]> {
+    let start = start as usize;
+    list.get(start..start + len as usize)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -279,10 +292,7 @@ impl Parsed {
     /// statements are only ever read through the parse that made them.
     pub fn params(&self, rec: &CfJail) -> &[CfParam] {
         let Stmts { list, start, len } = rec.stmts;
-        let run = self
-            .lists
-            .get(list as usize)
-            .and_then(|l| l.get(start as usize..start as usize + len as usize));
+        let run = self.lists.get(list as usize).and_then(|l| run_of(l, start, len));
         // A record asked of another parse than its own would have no statements.
         debug_assert!(
             run.is_some(),

@@ -336,10 +336,7 @@ fn fast_string(src: &Arc<Source>, mut i: usize, vars: &mut Vec<VarRef>) -> Optio
         (None, Some((a, e))) => Text::span(src, a, e),
         (None, None) => Text::from(""),
     };
-    let vars = VarRun {
-        start: offset(first_var),
-        len: offset(vars.len() - first_var),
-    };
+    let vars = VarRun::new(first_var, vars.len() - first_var);
     Some((
         CfString {
             text,

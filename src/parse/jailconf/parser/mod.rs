@@ -664,10 +664,7 @@ impl Parser<'_> {
         }
         let mut vars = std::mem::take(&mut self.vars);
         let list = self.var_list();
-        let run = VarRun {
-            start: offset(list.len()),
-            len: offset(vars.len()),
-        };
+        let run = VarRun::new(list.len(), vars.len());
         list.append(&mut vars);
         // The scratch list keeps its room for the next string.
         self.vars = vars;
