@@ -12,17 +12,18 @@
 //!   an empty file), which is a third of the 20,000-line run.
 //!
 //! Run: `cargo bench --bench ratios` (options after `--`: `--jails 10000,50000,200000`,
-//! `--runs 3`, `--warmup 1`, `--bin PATH` for another jailvol binary, `--no-vars`). Needs `dash` for
-//! the vars ratio and GNU time (`/usr/bin/time`) for peak RSS; wall and CPU time are
-//! of the command spawned directly (`measure`). Each time is the median of `--runs`
-//! runs, the two commands of a ratio run back to back in each round, and each ratio
-//! the median of the rounds' ratios (`paired`: the machine's speed drifts, within a
-//! round less). Before the timed rounds of a ratio, `--warmup` rounds of both commands
-//! are run and not counted: the first runs after a pause take memory the machine has not touched for
-//! a while, which on a virtual machine that hands free memory back to its host is
-//! several times slower to fault in (docs/performance.md, session 18). Trees go to
-//! /dev/shm when it exists: `generate`
-//! fsyncs each of its files, which on a disk takes longer than everything measured here.
+//! `--runs 3`, `--warmup 1`, `--bin PATH` for another jailvol binary, `--no-vars`).
+//! Needs `dash` for the vars ratio and GNU time (`/usr/bin/time`) for peak RSS; wall
+//! and CPU time are of the command spawned directly (`measure`). Each time is the
+//! median of `--runs` runs, the two commands of a ratio run back to back in each
+//! round, and each ratio the median of the rounds' ratios (`paired`: the machine's
+//! speed drifts, within a round less). Before the timed rounds of a ratio, `--warmup`
+//! rounds of both commands are run and not counted: the first runs after a pause take
+//! memory the machine has not touched for a while, which on a virtual machine that
+//! hands free memory back to its host is several times slower to fault in
+//! (docs/performance.md, session 18). Trees go to /dev/shm when it exists: `generate`
+//! fsyncs each of its files, which on a disk takes longer than everything measured
+//! here.
 //!
 //! The jail.conf: the shape of benches/show.rs (a `*` block of defaults using `$name`,
 //! then per jail a variable, host.hostname, path, ip4.addr with `${id}`, three exec
