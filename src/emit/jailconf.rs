@@ -136,24 +136,32 @@ pub fn push_name(out: &mut String, n: &str) {
 
 /// A variable name as `$name` or `${name}`.
 pub fn var_name(n: &str) -> String {
+    let mut out = String::new();
+    push_var_name(&mut out, n);
+    out
+}
+
+/// `var_name` appended to `out` (check renders two for each of thousands of jails).
+pub fn push_var_name(out: &mut String, n: &str) {
     let mut chars = n.chars();
     let simple = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
     if simple {
-        return format!("${n}");
+        out.push('$');
+        out.push_str(n);
+        return;
     }
-    let mut out = String::from("${");
+    out.push_str("${");
     for c in n.chars() {
         match c {
             '{' | '}' | '\\' => {
                 out.push('\\');
                 out.push(c);
             }
-            _ => push_char(&mut out, c),
+            _ => push_char(out, c),
         }
     }
     out.push('}');
-    out
 }
 
 fn push_char(out: &mut String, c: char) {
@@ -178,7 +186,7 @@ pub fn statement<S: AsRef<str>>(n: &str, is_var: bool, values: &[S]) -> String {
 /// `statement` appended to `out`.
 pub fn push_statement<S: AsRef<str>>(out: &mut String, n: &str, is_var: bool, values: &[S]) {
     if is_var {
-        out.push_str(&var_name(n));
+        push_var_name(out, n);
     } else {
         push_name(out, n);
     }

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::{Block, Conversion, Line, Op, Origin};
-use crate::emit::jailconf::{push_name, push_value, var_name};
+use crate::emit::jailconf::{push_name, push_value, push_var_name};
 use crate::model::{Config, Entry, Jail, equalopts, numeric_name};
 use crate::parse::jailconf::Text;
 use smallvec::smallvec;
@@ -76,7 +76,7 @@ pub(super) fn config(c: &Conversion<'_>) -> Config {
 /// One statement, `name;`, `name = v, w;` or `name += v;`, appended to `out`.
 fn push_statement(out: &mut String, l: &Line<'_>) {
     if l.is_var {
-        out.push_str(&var_name(&l.name));
+        push_var_name(out, &l.name);
     } else {
         push_name(out, &l.name);
     }
