@@ -11,7 +11,7 @@ use super::view::{JailView, Only, Wanted};
 use super::{Config, Jail};
 use crate::diag::{Diag, Loc};
 use crate::lint::Lint;
-use crate::parse::jailconf::{CfParam, Parsed, Pool};
+use crate::parse::jailconf::{CfParam, Parsed};
 
 /// load_config(): merge and expand every non-wildcard jail.
 pub fn load(parsed: &Parsed) -> Config {
@@ -30,8 +30,7 @@ pub fn load(parsed: &Parsed) -> Config {
 /// `on_warning` every warning `load` adds after `Parsed::warnings` (not those). Returns
 /// `Config::errors`.
 pub fn load_each(parsed: &Parsed, mut on_jail: impl FnMut(Jail), on_warning: impl FnMut(Diag)) -> Vec<Diag> {
-    let mut pool = Pool::default();
-    load_each_view(parsed, |v| on_jail(v.to_jail_in(&mut pool)), on_warning)
+    load_each_view(parsed, |v| on_jail(v.to_jail()), on_warning)
 }
 
 /// `load_each` without copying: each jail is lent to `on_jail` for the time of the call.
@@ -185,13 +184,12 @@ pub fn load_filtered(
     let split = n >= SPLIT_AT && std::thread::available_parallelism().is_ok_and(|p| p.get() > 1);
     let merge = |range: Range<usize>| {
         let mut half = Merged::default();
-        let mut pool = Pool::default();
         (half.errors, half.check_errors) = load_range(
             parsed,
             keep,
             wanted,
             range,
-            |v| half.jails.push(v.to_jail_in(&mut pool)),
+            |v| half.jails.push(v.to_jail()),
             |w| half.warnings.push(w),
         );
         half

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::jail8::{INTPARAMS, JID_IP, NAME_IP, PF_IMMUTABLE};
 use super::names::{Names, equalopts};
 use crate::diag::{Diag, Loc, Source};
-use crate::parse::jailconf::{CfParam, Op, Pool, Text, VarRef};
+use crate::parse::jailconf::{CfParam, Op, Text, VarRef};
 
 /// A value being built. The text borrows from the parse (or the block name) until a
 /// variable is substituted into it; `vars` are the references still to expand, their
@@ -41,13 +41,11 @@ impl std::ops::Deref for Val<'_> {
 }
 
 impl Val<'_> {
-    /// The `Text` of an `Entry`: the parsed span again, or a copy of substituted text
-    /// (in `pool`, when there is one).
-    pub(super) fn to_text(&self, pool: Option<&mut Pool>) -> Text {
-        match (self, pool) {
-            (Val::Parsed(t, _), _) => (*t).clone(),
-            (Val::Own(s), Some(pool)) => pool.text(s),
-            (Val::Own(s), None) => Text::from(s.as_str()),
+    /// The `Text` of an `Entry`: the parsed span again, or a copy of substituted text.
+    pub(super) fn to_text(&self) -> Text {
+        match self {
+            Val::Parsed(t, _) => (*t).clone(),
+            Val::Own(s) => Text::from(s.as_str()),
         }
     }
 }

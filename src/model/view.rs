@@ -6,7 +6,6 @@ use super::merge::{P, Str};
 use super::names::{Names, equalopts};
 use super::{Entry, Jail, MAX_WANTED, WantedAt};
 use crate::diag::Loc;
-use crate::parse::jailconf::Pool;
 use smallvec::SmallVec;
 
 /// A loaded jail as `load_each_view` lends it: the same content as `Jail`, borrowed
@@ -138,25 +137,10 @@ impl<'v, 'a> JailView<'v, 'a> {
     /// The `Jail` `load` gives for this jail (only the entries `Wanted` names, for a
     /// view lent by `load_filtered` with one).
     pub fn to_jail(&self) -> Jail {
-        self.jail_with(None)
-    }
-
-    /// `to_jail`, substituted values copied to `pool`: for the jails of a whole
-    /// configuration (thousands, a few such values each), not one jail alone (a chunk
-    /// for a few bytes).
-    pub fn to_jail_in(&self, pool: &mut Pool) -> Jail {
-        self.jail_with(Some(pool))
-    }
-
-    fn jail_with(&self, mut pool: Option<&mut Pool>) -> Jail {
-        let mut entry = |p: &P<'_>| Entry {
+        let entry = |p: &P<'_>| Entry {
             name: p.name.clone(),
             is_var: p.is_var,
-            values: p
-                .values
-                .iter()
-                .map(|v| v.text.to_text(pool.as_deref_mut()))
-                .collect(),
+            values: p.values.iter().map(|v| v.text.to_text()).collect(),
         };
         let (entries, wanted) = match self.only {
             None => (self.params.iter().map(entry).collect(), None),

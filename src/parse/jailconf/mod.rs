@@ -22,7 +22,7 @@ use crate::diag::{Diag, Loc, Source};
 
 #[doc(hidden)]
 pub use lexer::debug_tokens;
-pub use text::{Pool, Text};
+pub use text::Text;
 
 use parser::Parser;
 #[cfg(test)]

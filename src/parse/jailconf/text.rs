@@ -2,7 +2,6 @@
 //! source file where it can be, so that reading a large file costs a few allocations
 //! per jail. Kept apart for its `unsafe` read, whose invariant only this file upholds.
 
-use std::cell::UnsafeCell;
 use std::ptr::NonNull;
 use std::sync::Arc;
 
@@ -21,9 +20,7 @@ use crate::diag::Source;
 /// - span: `ptr` is `Arc::into_raw` of the `Source` (one count held), `lo` the start,
 ///   `hi` the length (at most `SPAN_MAX`);
 /// - own: `ptr` is the data of a leaked `Box<str>`, the length `lo | hi << 32`;
-/// - static: `ptr` is the data of a `&'static str`, the length likewise;
-/// - pooled: `ptr` is `Arc::into_raw` of a `Pool` chunk (one count held), `lo` the
-///   start, `hi` the length (at most `POOL_MAX`).
+/// - static: `ptr` is the data of a `&'static str`, the length likewise.
 pub struct Text {
     ptr: NonNull<u8>,
     lo: u32,
@@ -35,16 +32,12 @@ const LEN_MASK: u32 = (1 << KIND_SHIFT) - 1;
 const SPAN: u32 = 0;
 const OWN: u32 = 1;
 const STATIC: u32 = 2;
-const POOLED: u32 = 3;
 /// The longest span; longer text (a value of a gigabyte) is copied.
 const SPAN_MAX: usize = LEN_MASK as usize;
 
 // SAFETY: a `Text` owns a count of an `Arc<Source>`, a `Box<str>` or nothing (static
 // text), each of which may be sent and shared between threads; nothing in it is
-// changed through a shared reference. Or it owns a count of a `Pool` chunk, whose
-// bytes it reads were written before it was made and are never written again (the
-// pool writes only later bytes, through raw pointers): reading them from any thread
-// races with nothing, and the count is atomic.
+// changed through a shared reference.
 unsafe impl Send for Text {}
 unsafe impl Sync for Text {}
 const _: () = {
@@ -52,74 +45,6 @@ const _: () = {
     send_sync::<Arc<Source>>();
     send_sync::<Box<str>>();
 };
-
-/// Text of its own for many short strings: copied one after the other into shared
-/// chunks, each string holding a count of its chunk as a span holds one of its source.
-/// At 50,000 jails the parse joins the pieces of 150,000 values around their variables
-/// (`"logger started ${name} as $id"`), and check's merge copies as many substituted
-/// values; a `Box<str>` each was an allocation and a free apiece, and a few MiB of
-/// pages touched for the first time (docs/performance.md, session 19).
-///
-/// A chunk's bytes are written once, before the text that covers them is made, and
-/// never again: texts read their bytes while the pool writes later ones (other bytes of
-/// the same allocation, through raw pointers only), from any thread.
-#[derive(Default)]
-pub struct Pool {
-    chunk: Option<Arc<[UnsafeCell<u8>]>>,
-    used: usize,
-}
-
-/// The size of a chunk: below glibc's smallest mmap threshold (128 KiB), like
-/// `edit::Edits`'s chunks, so freed chunks are reused.
-const CHUNK: usize = 64 * 1024;
-/// Longer text is a `Box<str>` of its own, so a chunk left for the next one wastes at
-/// most a sixteenth of itself.
-const POOL_MAX: usize = CHUNK / 16;
-
-impl Pool {
-    /// `s`, as text of its own.
-    pub fn text(&mut self, s: &str) -> Text {
-        if s.len() > POOL_MAX {
-            return Text::from(s);
-        }
-        let chunk = match &self.chunk {
-            Some(c) if self.used + s.len() <= CHUNK => c,
-            _ => {
-                self.used = 0;
-                self.chunk.insert(
-                    std::iter::repeat_with(|| UnsafeCell::new(0))
-                        .take(CHUNK)
-                        .collect(),
-                )
-            }
-        };
-        let base = Arc::as_ptr(chunk).cast::<UnsafeCell<u8>>();
-        // SAFETY: `used + s.len() <= CHUNK`, the chunk's length, so the bytes written
-        // are inside it, and no text covers them yet (texts cover only bytes below
-        // `used`); `UnsafeCell` makes writing through a shared `Arc` allowed.
-        unsafe {
-            std::ptr::copy_nonoverlapping(s.as_ptr(), UnsafeCell::raw_get(base.add(self.used)), s.len());
-        }
-        let ptr = Arc::into_raw(Arc::clone(chunk))
-            .cast::<UnsafeCell<u8>>()
-            .cast_mut()
-            .cast::<u8>();
-        let lo = self.used as u32;
-        self.used += s.len();
-        Text {
-            // SAFETY: `Arc::into_raw` gives the pointer of a live allocation, never null.
-            ptr: unsafe { NonNull::new_unchecked(ptr) },
-            lo,
-            hi: s.len() as u32 | POOLED << KIND_SHIFT,
-        }
-    }
-}
-
-/// The chunk of a pooled text's `ptr`, as `Arc::into_raw` gave it (a chunk's length is
-/// always `CHUNK`).
-fn chunk_of(ptr: NonNull<u8>) -> *const [UnsafeCell<u8>] {
-    std::ptr::slice_from_raw_parts(ptr.as_ptr().cast_const().cast::<UnsafeCell<u8>>(), CHUNK)
-}
 
 impl Text {
     /// `source.text[start..end]` (token edges are ASCII bytes, so character boundaries).
@@ -178,7 +103,7 @@ impl Text {
     #[inline]
     pub fn len(&self) -> usize {
         match self.kind() {
-            SPAN | POOLED => (self.hi & LEN_MASK) as usize,
+            SPAN => (self.hi & LEN_MASK) as usize,
             _ => self.lo as usize | (((self.hi & LEN_MASK) as u64) << 32) as usize,
         }
     }
@@ -210,17 +135,6 @@ impl Text {
             // of every jail is read through this, several times.
             return unsafe { text.get_unchecked(s..e) };
         }
-        if self.kind() == POOLED {
-            // SAFETY: `Pool::text` copied a `str` of this length to `lo` of the chunk,
-            // which this text holds a count of, before making it; those bytes are never
-            // written again.
-            return unsafe {
-                std::str::from_utf8_unchecked(std::slice::from_raw_parts(
-                    self.ptr.as_ptr().add(self.lo as usize),
-                    self.len(),
-                ))
-            };
-        }
         // SAFETY: own and static text keep the pointer and length of a `str` (made in
         // `From<Box<str>>` and `from_static`), alive as long as this `Text`.
         unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(self.ptr.as_ptr(), self.len())) }
@@ -245,8 +159,6 @@ impl Drop for Text {
                 // SAFETY: the `Box<str>` leaked in `From<Box<str>>`, freed once.
                 unsafe { drop(Box::from_raw(raw as *mut str)) }
             }
-            // SAFETY: the count `Pool::text` took (`Arc::into_raw`), given back once.
-            POOLED => unsafe { drop(Arc::from_raw(chunk_of(self.ptr))) },
             _ => {}
         }
     }
@@ -267,15 +179,6 @@ impl Clone for Text {
                 }
             }
             OWN => Text::from(self.as_str()),
-            POOLED => {
-                // SAFETY: as a span's, for the chunk.
-                unsafe { Arc::increment_strong_count(chunk_of(self.ptr)) };
-                Text {
-                    ptr: self.ptr,
-                    lo: self.lo,
-                    hi: self.hi,
-                }
-            }
             _ => Text {
                 ptr: self.ptr,
                 lo: self.lo,
@@ -448,7 +351,6 @@ impl Text {
                 self.as_str()
             ),
             OWN => format!("own{:?}", self.as_str()),
-            POOLED => format!("pooled{:?}", self.as_str()),
             _ => format!("static{:?}", self.as_str()),
         }
     }
@@ -500,41 +402,6 @@ mod tests {
         });
         drop(moved);
         assert_eq!(Arc::strong_count(&src), before);
-    }
-
-    /// Pooled text reads back what was copied into it: across chunks, on another thread
-    /// while the pool writes on in the same chunk, cloned, and after the pool is gone;
-    /// text too long for a chunk is own. Every chunk is freed with its last text (Miri
-    /// finds a leak or a race: `cargo +nightly miri test --lib text::tests`).
-    #[test]
-    fn pooled_text_outlives_its_pool() {
-        let mut pool = Pool::default();
-        // 1,000 bytes each: the 66th starts a second chunk.
-        let want: Vec<String> = (0..70).map(|i| format!("{i:02}€{}", "x".repeat(995))).collect();
-        let mut texts: Vec<Text> = want[..10].iter().map(|w| pool.text(w)).collect();
-        let more: Vec<Text> = std::thread::scope(|s| {
-            let made = &texts;
-            let want = &want;
-            s.spawn(move || {
-                for (t, w) in made.iter().zip(want) {
-                    assert_eq!(t.as_str(), w);
-                }
-            });
-            want[10..].iter().map(|w| pool.text(w)).collect()
-        });
-        texts.extend(more);
-        let long = "y".repeat(POOL_MAX + 1);
-        texts.push(pool.text(&long));
-        texts.push(pool.text(""));
-        drop(pool);
-        let clones: Vec<Text> = texts.iter().map(Text::clone).collect();
-        drop(texts);
-        for (t, w) in clones.iter().zip(want.iter().chain([&long, &String::new()])) {
-            assert_eq!((t.as_str(), t.len()), (w.as_str(), w.len()));
-        }
-        assert!(clones[0].describe().starts_with("pooled\"00€"));
-        assert_eq!(clones[70].describe(), format!("own{long:?}"));
-        assert_eq!(clones[71].describe(), "pooled\"\"");
     }
 
     /// A span outside the text, or not on character boundaries, is not made (the read's

@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use smallvec::SmallVec;
 
-use super::{Parser, Stream, own_list, yacc_statement_overflow};
+use super::{Parser, Stream, yacc_statement_overflow};
 use crate::diag::Source;
 use crate::parse::jailconf::lexer::{find, is_word_byte, simple_var_end};
 use crate::parse::jailconf::text::Text;
-use crate::parse::jailconf::{CfParam, CfString, Op, Pool, VarRef, VarRun, marked_after, offset};
+use crate::parse::jailconf::{CfParam, CfString, Op, VarRef, VarRun, marked_after, offset};
 
 impl Parser<'_> {
     /// A statement, block header or block end of the common shape read straight from the
@@ -111,12 +111,7 @@ impl Parser<'_> {
                 if !starts_piece(b, i) {
                     return None;
                 }
-                let out = StringOut {
-                    vars: own_list(&mut self.out.var_lists),
-                    pool: &mut self.pool,
-                    scratch: &mut self.scratch,
-                };
-                let (value, end) = fast_string(src, i, out)?;
+                let (value, end) = fast_string(src, i, self.var_list())?;
                 values.push(value);
                 let j = skip_trivia_after_piece(b, end)?;
                 match b.get(j) {
@@ -247,57 +242,44 @@ fn var_at(b: &[u8], i: usize) -> Option<(usize, usize, usize)> {
 }
 
 /// The literal text of a string being read by `fast_string`: a span of the source
-/// while its pieces are adjacent, as `Parser::string` keeps it; else joined in the
-/// parser's scratch string, then copied to its pool.
-struct Lit<'j> {
+/// while its pieces are adjacent, as `Parser::string` keeps it.
+struct Lit {
     span: Option<(usize, usize)>,
-    /// The pieces are not adjacent: the text is in `joined`.
-    own: bool,
-    joined: &'j mut String,
+    own: Option<String>,
     len: usize,
 }
 
-impl Lit<'_> {
+impl Lit {
     #[inline]
     fn push(&mut self, text: &str, a: usize, e: usize) {
         if a == e {
             return;
         }
-        match (self.own, self.span) {
-            (true, _) => self.joined.push_str(&text[a..e]),
-            (false, None) => self.span = Some((a, e)),
-            (false, Some((sa, se))) if se == a => self.span = Some((sa, e)),
-            (false, Some((sa, se))) => {
-                self.joined.clear();
-                self.joined.push_str(&text[sa..se]);
-                self.joined.push_str(&text[a..e]);
-                self.own = true;
+        match (&mut self.own, self.span) {
+            (Some(o), _) => o.push_str(&text[a..e]),
+            (None, None) => self.span = Some((a, e)),
+            (None, Some((sa, se))) if se == a => self.span = Some((sa, e)),
+            (None, Some((sa, se))) => {
+                let mut o = String::with_capacity(se - sa + e - a);
+                o.push_str(&text[sa..se]);
+                o.push_str(&text[a..e]);
+                self.own = Some(o);
             }
         }
         self.len += e - a;
     }
 }
 
-/// Where `fast_string` puts what it reads besides the value: the parser's list of
-/// references, its pool, and its scratch string for `Lit`.
-struct StringOut<'p> {
-    vars: &'p mut Vec<VarRef>,
-    pool: &'p mut Pool,
-    scratch: &'p mut String,
-}
-
 /// One value string from the piece at `i` (`Parser::string` on the tokens the scanner
 /// gives for it), its references added to `vars` (the parse's list), and where it
 /// ends; None for a piece the token path must read.
-fn fast_string(src: &Arc<Source>, mut i: usize, out: StringOut<'_>) -> Option<(CfString, usize)> {
-    let StringOut { vars, pool, scratch } = out;
+fn fast_string(src: &Arc<Source>, mut i: usize, vars: &mut Vec<VarRef>) -> Option<(CfString, usize)> {
     let text = src.text.as_str();
     let b = text.as_bytes();
     let first = i;
     let mut lit = Lit {
         span: None,
-        own: false,
-        joined: scratch,
+        own: None,
         len: 0,
     };
     let first_var = vars.len();
@@ -350,9 +332,9 @@ fn fast_string(src: &Arc<Source>, mut i: usize, out: StringOut<'_>) -> Option<(C
         }
     }
     let text = match (lit.own, lit.span) {
-        (true, _) => pool.text(lit.joined),
-        (false, Some((a, e))) => Text::span(src, a, e),
-        (false, None) => Text::from(""),
+        (Some(o), _) => Text::from(o),
+        (None, Some((a, e))) => Text::span(src, a, e),
+        (None, None) => Text::from(""),
     };
     let vars = VarRun::new(first_var, vars.len() - first_var);
     Some((
@@ -367,7 +349,7 @@ fn fast_string(src: &Arc<Source>, mut i: usize, out: StringOut<'_>) -> Option<(C
 
 /// A double-quoted string at `i`, as jaillex.l's DQ state splits it: text, `$name`,
 /// `${name}` and lone `$`s. Returns the offset after its closing quote.
-fn fast_dquote(src: &Arc<Source>, i: usize, lit: &mut Lit<'_>, vars: &mut Vec<VarRef>) -> Option<usize> {
+fn fast_dquote(src: &Arc<Source>, i: usize, lit: &mut Lit, vars: &mut Vec<VarRef>) -> Option<usize> {
     let text = src.text.as_str();
     let b = text.as_bytes();
     let mut k = i + 1;

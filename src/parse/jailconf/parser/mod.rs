@@ -12,7 +12,7 @@ use std::sync::atomic::AtomicBool;
 use smallvec::SmallVec;
 
 use super::lexer::{Kind, Lexer, Tok};
-use super::text::{Pool, Text};
+use super::text::Text;
 use super::{
     BlockSpan, CfJail, CfParam, CfString, Cut, MAX_BLOCK_DEPTH, Op, Parsed, Stmts, VarRef, VarRun,
     marked_after, marked_indices, offset,
@@ -62,10 +62,6 @@ pub(super) struct Parser<'l> {
     global_params: Vec<CfParam>,
     /// The variables of the string being read, likewise.
     vars: Vec<VarRef>,
-    /// Where the text of values joined from pieces goes (`Pool`).
-    pool: Pool,
-    /// The fast path joins a value's pieces here before they go to the pool.
-    scratch: String,
     /// Read statements of the common shape straight from the bytes (`fast_statement`);
     /// off in tests that compare the two ways.
     fast: bool,
@@ -228,8 +224,6 @@ impl<'l> Parser<'l> {
             open_params: Vec::new(),
             global_params: Vec::new(),
             vars: Vec::new(),
-            pool: Pool::default(),
-            scratch: String::new(),
             fast,
             split: Split::Auto,
             region: None,
@@ -730,7 +724,7 @@ impl Parser<'_> {
             let n = s.peek()?;
             if !(n.glued && matches!(n.kind, Kind::Str | Kind::Var)) {
                 let text = match (bytes, span) {
-                    (Some(b), _) => self.pool.text(&bytes_to_string(b, &mut self.vars)),
+                    (Some(b), _) => Text::from(bytes_to_string(b, &mut self.vars)),
                     (None, Some((a, e))) => Text::span(s.source(), a, e),
                     (None, None) => Text::from(""),
                 };
