@@ -819,7 +819,19 @@ fn yacc_overflow(s: &Stream, depth: usize, brace: usize) -> Option<Diag> {
 /// more while they are shifted, which jailvol does not count: it may take a statement
 /// jail(8) refuses by one entry, never the reverse. The first token that does not fit
 /// in `YACC_MAX_DEPTH` entries is the error.
+#[inline]
 fn yacc_statement_overflow(s: &Stream, param: &CfParam) -> Option<Diag> {
+    // No statement needs more than 5 entries: outside the deepest blocks every one
+    // fits, and the parse asks for every statement (half a million in a large file).
+    if s.depth.saturating_mul(3).saturating_add(2 + 5) <= YACC_MAX_DEPTH {
+        return None;
+    }
+    deep_statement_overflow(s, param)
+}
+
+/// `yacc_statement_overflow` in one of the deepest blocks.
+#[cold]
+fn deep_statement_overflow(s: &Stream, param: &CfParam) -> Option<Diag> {
     let room = YACC_MAX_DEPTH.checked_sub(2 + 3 * s.depth)?;
     let list = param.values.len() > 1;
     // The height of the first value's STR, and the highest the statement reaches.
