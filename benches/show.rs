@@ -110,7 +110,7 @@ fn run_once(text: &str, one_thread: bool) -> Result<Run, String> {
         )
     } else {
         let render = |buf: &mut Vec<u8>, j: &jailvol::model::JailView<'_, '_>| {
-            let _ = json::write_jail_view(buf, j, false);
+            json::push_jail_view(buf, j, false);
         };
         jailvol::model::load_each_view_chunked(
             &parsed,

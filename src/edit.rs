@@ -276,7 +276,10 @@ fn unchanged(
         // Its next line, as `split_terminator('\n')` gives it, found a byte at a time:
         // lines are short, and check asks this of every block (the `char` searcher's
         // setup was 2% of check's instructions).
-        let n = statements.bytes().position(|b| b == b'\n').unwrap_or(statements.len());
+        let n = statements
+            .bytes()
+            .position(|b| b == b'\n')
+            .unwrap_or(statements.len());
         let (s, more) = statements.split_at(n);
         statements = more.get(1..).unwrap_or_default();
         for piece in [indent.0, indent.1, s, " ", MARK, "\n"] {

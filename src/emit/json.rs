@@ -54,8 +54,18 @@ fn values(e: &Entry) -> impl ExactSizeIterator<Item = &str> {
 
 /// `write_jail` for a jail lent by `model::load_each_view`.
 pub fn write_jail_view<W: Write>(out: &mut W, j: &JailView<'_, '_>, first: bool) -> io::Result<()> {
-    write_parts(
-        out,
+    BUF.with_borrow_mut(|buf| {
+        buf.clear();
+        push_jail_view(buf, j, first);
+        out.write_all(buf)
+    })
+}
+
+/// `write_jail_view` appended to `buf`: show renders chunks of jails into buffers of
+/// its own, which `write_jail_view` would fill by a second copy.
+pub fn push_jail_view(buf: &mut Vec<u8>, j: &JailView<'_, '_>, first: bool) {
+    parts(
+        buf,
         first,
         j.name,
         j.loc.map(|l| (l.file(), j.line().unwrap_or_else(|| l.line()))),
@@ -63,7 +73,7 @@ pub fn write_jail_view<W: Write>(out: &mut W, j: &JailView<'_, '_>, first: bool)
             .filter(|e| !e.is_var && e.name != "name")
             .map(|e| (e.name, e.values())),
         j.entries().filter(|e| e.is_var).map(|e| (e.name, e.values())),
-    )
+    );
 }
 
 fn write_parts<'e, W: Write, V: ExactSizeIterator<Item = &'e str>>(

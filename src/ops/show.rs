@@ -46,8 +46,7 @@ pub fn show<W: Write>(opts: &Options, out: &mut W, warn: Warn) -> anyhow::Result
     let json = opts.json;
     let render = |buf: &mut Vec<u8>, j: &model::JailView<'_, '_>| {
         if json {
-            // Writing to a Vec cannot fail.
-            let _ = emit::json::write_jail_view(buf, j, false);
+            emit::json::push_jail_view(buf, j, false);
         } else {
             TEXT.with_borrow_mut(|text| {
                 text.clear();
