@@ -271,17 +271,7 @@ fn unchanged(
         return false;
     }
     let mut rest = &text[first..at];
-    let mut statements = statements;
-    while !statements.is_empty() {
-        // Its next line, as `split_terminator('\n')` gives it, found a byte at a time:
-        // lines are short, and check asks this of every block (the `char` searcher's
-        // setup was 2% of check's instructions).
-        let n = statements
-            .bytes()
-            .position(|b| b == b'\n')
-            .unwrap_or(statements.len());
-        let (s, more) = statements.split_at(n);
-        statements = more.get(1..).unwrap_or_default();
+    for s in statements.split_terminator('\n') {
         for piece in [indent.0, indent.1, s, " ", MARK, "\n"] {
             match rest.strip_prefix(piece) {
                 Some(r) => rest = r,
