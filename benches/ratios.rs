@@ -13,6 +13,8 @@
 //!
 //! Run: `cargo bench --bench ratios` (options after `--`: `--jails 10000,50000,200000`,
 //! `--runs 3`, `--warmup 1`, `--bin PATH` for another jailvol binary, `--no-vars`).
+//! `--instructions` counts instead of timing (`count_instructions`): valgrind's
+//! callgrind, for changes of a few percent that wall times here cannot show.
 //! Needs `dash` for the vars ratio and GNU time (`/usr/bin/time`) for peak RSS; wall
 //! and CPU time are of the command spawned directly (`measure`). Each time is the
 //! median of `--runs` runs, the two commands of a ratio run back to back in each
@@ -247,6 +249,7 @@ fn main() {
     let mut runs = 3usize;
     let mut warmup = 1usize;
     let mut vars = true;
+    let mut instructions = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -260,6 +263,7 @@ fn main() {
                     .unwrap_or(sizes)
             }
             "--no-vars" => vars = false,
+            "--instructions" => instructions = true,
             _ => {} // cargo passes --bench
         }
     }
@@ -271,6 +275,10 @@ fn main() {
         tempfile::tempdir()
     }
     .expect("tempdir");
+    if instructions {
+        count_instructions(&bin, base.path(), &sizes, vars);
+        return;
+    }
     let empty = base.path().join("empty.conf");
     std::fs::write(&empty, "").expect("write");
     let os = |s: &str| std::ffi::OsString::from(s);
@@ -512,5 +520,89 @@ fn main() {
             startup * 1e3,
             net.join(", ")
         );
+    }
+}
+
+/// The user-space instructions of one run of `args` (callgrind's `Collected`), or None
+/// when valgrind cannot run it.
+fn instructions(args: &[&std::ffi::OsStr], dir: Option<&Path>) -> Option<u64> {
+    let mut c = Command::new("valgrind");
+    c.args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    if let Some(d) = dir {
+        c.current_dir(d);
+    }
+    let out = c.output().ok()?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    err.lines()
+        .find_map(|l| l.split("Collected : ").nth(1)?.trim().parse().ok())
+}
+
+/// `--instructions`: show, generate --dry-run and check --no-containers on the trees
+/// the timed mode uses, and vars at 100,000 lines, in millions of instructions. show,
+/// generate and vars repeat to a tenth of a million; check's worker thread decides how
+/// many files are read ahead, which moves its count by 1-2%: the median of five.
+fn count_instructions(bin: &Path, base: &Path, sizes: &[usize], vars: bool) {
+    let b = bin.as_os_str();
+    let m = |n: Option<u64>| n.map_or("-".to_string(), |n| format!("{:.1}M", n as f64 / 1e6));
+    println!(
+        "binary: {}; user-space instructions (valgrind --tool=callgrind)",
+        bin.display()
+    );
+    for &n in sizes {
+        let root = base.join(format!("j{n}"));
+        std::fs::create_dir_all(root.join("etc")).expect("mkdir");
+        let conf = root.join("etc/jail.conf");
+        std::fs::write(&conf, jail_conf(n)).expect("write");
+        let r = root.as_os_str();
+        let os = std::ffi::OsStr::new;
+        let show = |f: &Path| {
+            instructions(
+                &[
+                    b,
+                    os("show"),
+                    os("--jail-conf"),
+                    os("-f"),
+                    f.as_os_str(),
+                    os("--format"),
+                    os("json"),
+                ],
+                None,
+            )
+        };
+        let shown = show(&conf);
+        let generated = instructions(&[b, os("--root"), r, os("generate"), os("--dry-run")], None);
+        if measure(&[b, os("--root"), r, os("generate")], None, &[0]).is_none() {
+            eprintln!("generate failed at {n} jails");
+        }
+        let shown_gen = show(&conf);
+        let mut checked: Vec<u64> = (0..5)
+            .filter_map(|_| instructions(&[b, os("--root"), r, os("check"), os("--no-containers")], None))
+            .collect();
+        checked.sort_unstable();
+        let check = checked.get(checked.len() / 2).copied();
+        println!(
+            "{n:>7} jails: show {}, generate --dry-run {}; on the generated tree: show {}, check \
+             --no-containers {} (median of {})",
+            m(shown),
+            m(generated),
+            m(shown_gen),
+            m(check),
+            checked.len()
+        );
+        let _ = std::fs::remove_dir_all(&root);
+    }
+    if vars {
+        let dir = base.join("rc100000");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join("rc.conf"), rc_conf(100_000)).expect("write");
+        let os = std::ffi::OsStr::new;
+        let v = instructions(
+            &[b, os("vars"), os("-f"), os("rc.conf"), os("--format"), os("json")],
+            Some(&dir),
+        );
+        println!("vars, 100000 lines: {}", m(v));
     }
 }
