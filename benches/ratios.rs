@@ -148,8 +148,19 @@ fn measure(cmd: &[&std::ffi::OsStr], dir: Option<&Path>, ok: &[i32]) -> Option<(
 /// address space's high-water mark, fs/exec.c `exec_mmap`), and this one holds the
 /// generated files; GNU time forks from a small process.
 fn peak_kib(cmd: &[&std::ffi::OsStr], dir: Option<&Path>) -> Option<u64> {
-    let mut c = Command::new("/usr/bin/time");
-    c.args(["-f", "%M"])
+    stderr_of(&["/usr/bin/time", "-f", "%M"], cmd, dir)?
+        .lines()
+        .last()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// What `tool` (a program and its options) writes to stderr running `cmd` in `dir`.
+fn stderr_of(tool: &[&str], cmd: &[&std::ffi::OsStr], dir: Option<&Path>) -> Option<String> {
+    let (program, options) = tool.split_first()?;
+    let mut c = Command::new(program);
+    c.args(options)
         .args(cmd)
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
@@ -157,12 +168,7 @@ fn peak_kib(cmd: &[&std::ffi::OsStr], dir: Option<&Path>) -> Option<u64> {
         c.current_dir(d);
     }
     let out = c.output().ok()?;
-    String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .last()?
-        .trim()
-        .parse()
-        .ok()
+    Some(String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 /// `args` as `measure` and `peak_kib` take them.
@@ -526,17 +532,9 @@ fn main() {
 /// The user-space instructions of one run of `args` (callgrind's `Collected`), or None
 /// when valgrind cannot run it.
 fn instructions(args: &[&std::ffi::OsStr], dir: Option<&Path>) -> Option<u64> {
-    let mut c = Command::new("valgrind");
-    c.args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    if let Some(d) = dir {
-        c.current_dir(d);
-    }
-    let out = c.output().ok()?;
-    let err = String::from_utf8_lossy(&out.stderr);
-    err.lines()
+    let tool = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"];
+    stderr_of(&tool, args, dir)?
+        .lines()
         .find_map(|l| l.split("Collected : ").nth(1)?.trim().parse().ok())
 }
 
