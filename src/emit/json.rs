@@ -35,17 +35,19 @@ pub fn write_start<W: Write>(out: &mut W) -> io::Result<()> {
 
 /// One jail of the `jails` list; `first` for the first one written.
 pub fn write_jail<W: Write>(out: &mut W, j: &Jail, first: bool) -> io::Result<()> {
-    write_parts(
-        out,
-        first,
-        &j.name,
-        j.loc.as_ref().map(|l| (l.file(), l.line())),
-        // `name` is the key; a numeric block's implied `jid` stays (design §6).
-        j.params()
-            .filter(|e| e.name != "name")
-            .map(|e| (e.name.as_str(), values(e))),
-        j.variables().map(|e| (e.name.as_str(), values(e))),
-    )
+    buffered(out, |buf| {
+        parts(
+            buf,
+            first,
+            &j.name,
+            j.loc.as_ref().map(|l| (l.file(), l.line())),
+            // `name` is the key; a numeric block's implied `jid` stays (design §6).
+            j.params()
+                .filter(|e| e.name != "name")
+                .map(|e| (e.name.as_str(), values(e))),
+            j.variables().map(|e| (e.name.as_str(), values(e))),
+        )
+    })
 }
 
 fn values(e: &Entry) -> impl ExactSizeIterator<Item = &str> {
@@ -54,11 +56,7 @@ fn values(e: &Entry) -> impl ExactSizeIterator<Item = &str> {
 
 /// `write_jail` for a jail lent by `model::load_each_view`.
 pub fn write_jail_view<W: Write>(out: &mut W, j: &JailView<'_, '_>, first: bool) -> io::Result<()> {
-    BUF.with_borrow_mut(|buf| {
-        buf.clear();
-        push_jail_view(buf, j, first);
-        out.write_all(buf)
-    })
+    buffered(out, |buf| push_jail_view(buf, j, first))
 }
 
 /// `write_jail_view` appended to `buf`: show renders chunks of jails into buffers of
@@ -76,20 +74,13 @@ pub fn push_jail_view(buf: &mut Vec<u8>, j: &JailView<'_, '_>, first: bool) {
     );
 }
 
-fn write_parts<'e, W: Write, V: ExactSizeIterator<Item = &'e str>>(
-    out: &mut W,
-    first: bool,
-    name: &str,
-    loc: Option<(&str, usize)>,
-    params: impl Iterator<Item = (&'e str, V)>,
-    variables: impl Iterator<Item = (&'e str, V)>,
-) -> io::Result<()> {
-    // The jail is rendered into a buffer and written with one call: a write per piece
-    // cost more than the rendering (tens of pieces per jail). The buffer is kept for
-    // the next jail.
+/// What `render` writes, written to `out` with one call: a write per piece cost more
+/// than the rendering (tens of pieces per jail). The buffer is this thread's, kept for
+/// the next jail.
+fn buffered<W: Write>(out: &mut W, render: impl FnOnce(&mut Vec<u8>)) -> io::Result<()> {
     BUF.with_borrow_mut(|buf| {
         buf.clear();
-        parts(buf, first, name, loc, params, variables);
+        render(buf);
         out.write_all(buf)
     })
 }
