@@ -13,7 +13,7 @@ use crate::diag::Source;
 
 #[cfg(test)]
 use crate::parse::jailconf::marked_after;
-use crate::parse::jailconf::{CfParam, Parsed};
+use crate::parse::jailconf::{CfJail, CfParam, Parsed};
 
 pub const MARK: &str = "# jailvol";
 
@@ -31,12 +31,29 @@ pub fn is_marked(p: &CfParam) -> bool {
 /// chunks of `CHUNK` bytes, not a `String` per block (a large file has thousands) nor
 /// one string: a chunk is small enough for malloc to place it in memory the program
 /// freed before, where one string of megabytes is a fresh mapping, on top of the peak.
+/// A block that already ends with its statements (`Edit::Kept`) gives its room back
+/// at once: on a tree generate wrote, that is every block, and check and generate
+/// held megabytes of statements only to find each the same as the file's.
 #[derive(Debug, Default, Clone)]
 pub struct Edits {
     chunks: Vec<String>,
-    /// By record of `Parsed::jails`: the chunk with its statements and their range
-    /// there, or None for a block not edited.
-    of: Vec<Option<(usize, Range<usize>)>>,
+    /// By record of `Parsed::jails`.
+    of: Vec<Edit>,
+    /// The removals of the block last pushed (`kept`), kept for their room.
+    removals: Vec<(usize, usize)>,
+}
+
+/// What `Edits` holds for a record.
+#[derive(Debug, Default, Clone)]
+enum Edit {
+    /// Not edited.
+    #[default]
+    No,
+    /// Its statements: their chunk, and their range there.
+    At(usize, Range<usize>),
+    /// Edited, and the block already ends with exactly these statements, jailvol's
+    /// only: editing it would change nothing (`kept`).
+    Kept,
 }
 
 /// Below glibc's smallest mmap threshold (128 KiB, mallopt(3) `M_MMAP_THRESHOLD`).
@@ -47,12 +64,19 @@ impl Edits {
     pub fn new(records: usize) -> Edits {
         Edits {
             chunks: Vec::new(),
-            of: vec![None; records],
+            of: vec![Edit::No; records],
+            removals: Vec::new(),
         }
     }
 
-    /// `write` appends the statements of record `record` to the string it is given.
-    pub fn push_with<R>(&mut self, record: usize, write: impl FnOnce(&mut String) -> R) -> R {
+    /// `write` appends the statements of record `record` of `parsed` to the string it
+    /// is given.
+    pub fn push_with<R>(
+        &mut self,
+        parsed: &Parsed,
+        record: usize,
+        write: impl FnOnce(&mut String) -> R,
+    ) -> R {
         // A block's statements are a few hundred bytes: a chunk nearly full is left
         // for a new one (a larger block's grows its chunk, which is only slower).
         if self.chunks.last().is_none_or(|c| c.len() + 4096 > CHUNK) {
@@ -63,13 +87,21 @@ impl Edits {
         let from = chunk.len();
         let r = write(chunk);
         let to = chunk.len();
+        // Judged while the statements are at hand, not in `plan`, once all are made.
+        let edit = match parsed.jails.get(record) {
+            Some(rec) if kept(parsed, rec, &chunk[from..to], &mut self.removals) => {
+                chunk.truncate(from);
+                Edit::Kept
+            }
+            _ => Edit::At(n, from..to),
+        };
         if let Some(slot) = self.of.get_mut(record) {
-            *slot = Some((n, from..to));
+            *slot = edit;
         }
         r
     }
 
-    /// The statements at `at` (`Edits::of`).
+    /// The statements at `at` (`Edit::At`).
     fn get(&self, at: &(usize, Range<usize>)) -> &str {
         self.chunks
             .get(at.0)
@@ -79,7 +111,7 @@ impl Edits {
 
     /// Whether record `record` is edited.
     pub fn has(&self, record: usize) -> bool {
-        self.of.get(record).is_some_and(Option::is_some)
+        self.of.get(record).is_some_and(|e| !matches!(e, Edit::No))
     }
 
     /// The length of what `put` appends: the text is sized once (megabytes).
@@ -124,11 +156,12 @@ pub fn plan(parsed: &Parsed, edits: Edits, strip: &[usize]) -> Splices {
     // Per file, (start, end, replacement) splices, applied in order by `Splices::apply`.
     let mut files: Vec<FileSplices> = Vec::new();
     let mut removals = Vec::new();
-    let edited = edits
-        .of
-        .iter()
-        .enumerate()
-        .filter_map(|(i, e)| Some((i, Some(e.clone()?))));
+    // A kept block needs no splice: not even its removals, which the statements put
+    // back as they were.
+    let edited = edits.of.iter().enumerate().filter_map(|(i, e)| match e {
+        Edit::At(chunk, range) => Some((i, Some((*chunk, range.clone())))),
+        Edit::No | Edit::Kept => None,
+    });
     let records = edited.chain(strip.iter().map(|&i| (i, None)));
     for (idx, edit) in records {
         let Some(rec) = parsed.jails.get(idx) else {
@@ -168,11 +201,6 @@ pub fn plan(parsed: &Parsed, edits: Edits, strip: &[usize]) -> Splices {
         let own_line = text.as_bytes()[line_start..close]
             .iter()
             .all(|&c| c == b' ' || c == b'\t');
-        // A block generate already wrote ends with exactly these statements: leave it
-        // (the usual case, and the whole file when nothing changed).
-        if own_line && unchanged(text, &removals, line_start, indent.get(text), edits.get(&stmts)) {
-            continue;
-        }
         file.list
             .extend(removals.iter().map(|&(start, end)| (start, end, None)));
         let mut add = Added {
@@ -244,6 +272,37 @@ impl Splices {
             }
         }
         out
+    }
+}
+
+/// Whether block `rec` of `parsed` already ends with exactly `statements` (not empty),
+/// each on a line of its own in the block's indentation and marked, its `}` on the
+/// next line, and has no other jailvol statement: the edit `plan` would make gives back
+/// the text (generate already wrote it: the usual case, and the whole file when
+/// nothing changed). `removals` is room for the block's marked statements.
+fn kept(parsed: &Parsed, rec: &CfJail, statements: &str, removals: &mut Vec<(usize, usize)>) -> bool {
+    let Some(block) = &rec.block else {
+        return false;
+    };
+    if statements.is_empty() || rec.marked.is_empty() {
+        return false;
+    }
+    let src = &block.source;
+    let text = src.text.as_str();
+    removals.clear();
+    removals.extend(
+        parsed
+            .marked_params(rec)
+            .filter(|p| parsed.is_in(p, src))
+            .map(|p| remove_range(text, p)),
+    );
+    let line_start = line_start(text.as_bytes(), block.close);
+    let own_line = text.as_bytes()[line_start..block.close]
+        .iter()
+        .all(|&c| c == b' ' || c == b'\t');
+    own_line && {
+        let indent = block_indent(text, parsed.params(rec), block.header, block.open);
+        unchanged(text, removals, line_start, indent.get(text), statements)
     }
 }
 
@@ -367,7 +426,7 @@ mod tests {
     fn edit_of(text: &str, statements: &str) -> Option<String> {
         let parsed = parse_source(&Loader::sealed(), Source::new("/j.conf", text), false).unwrap();
         let mut edits = Edits::new(parsed.jails.len());
-        edits.push_with(0, |s| s.push_str(statements));
+        edits.push_with(&parsed, 0, |s| s.push_str(statements));
         apply(&parsed, edits, &[]).remove("/j.conf")
     }
 
@@ -389,7 +448,7 @@ mod tests {
             let Some(i) = rec.name.as_str().strip_prefix('j').and_then(|i| i.parse().ok()) else {
                 continue;
             };
-            edits.push_with(r, |s| s.push_str(&stmts(i)));
+            edits.push_with(&parsed, r, |s| s.push_str(&stmts(i)));
             want.push_str(&format!("j{i} {{\n\tpath = /j;\n"));
             for line in stmts(i).lines() {
                 want.push_str(&format!("\t{line} {MARK}\n"));
@@ -445,6 +504,30 @@ mod tests {
                 "{stale:?}"
             );
         }
+    }
+
+    /// A block that already ends with its statements takes no room in the chunks, still
+    /// counts as edited (so `plan::generate_from` does not strip it), and is left as
+    /// it is; the next block's statements go where its were.
+    #[test]
+    fn a_kept_block_gives_its_room_back() {
+        let want = "a = 1;\n";
+        let text = "j0 {\n\tpath = /j;\n\ta = 1; # jailvol\n}\nj1 {\n\tpath = /j;\n}\n";
+        let parsed = parse_source(&Loader::sealed(), Source::new("/j.conf", text), false).unwrap();
+        let mut edits = Edits::new(parsed.jails.len());
+        edits.push_with(&parsed, 0, |s| s.push_str(want));
+        assert!(matches!(edits.of[0], Edit::Kept));
+        assert_eq!(edits.chunks[0], "");
+        edits.push_with(&parsed, 1, |s| s.push_str(want));
+        assert_eq!(edits.chunks, [want]);
+        assert!(edits.has(0) && edits.has(1));
+        let strip: Vec<usize> = (0..parsed.jails.len())
+            .filter(|&i| !edits.has(i) && !parsed.jails[i].marked.is_empty())
+            .collect();
+        assert_eq!(
+            apply(&parsed, edits, &strip).remove("/j.conf").as_deref(),
+            Some("j0 {\n\tpath = /j;\n\ta = 1; # jailvol\n}\nj1 {\n\tpath = /j;\n\ta = 1; # jailvol\n}\n")
+        );
     }
 
     /// The parser's record of the marker is what the text says after each `;`.

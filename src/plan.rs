@@ -354,7 +354,7 @@ fn generate_from<F: Files>(
             continue;
         };
         let moved = moved.get(n).and_then(Option::as_ref);
-        let fstab = edits.push_with(jail.record, |stmts| files.render(v, jail, moved, stmts));
+        let fstab = edits.push_with(parsed, jail.record, |stmts| files.render(v, jail, moved, stmts));
         if free {
             if let Held::Owned(p) = &mut prep
                 && let Some(j) = p.cfg.jails.get_mut(ji)
