@@ -9,7 +9,10 @@
 //! - linearity: each at 10,000, 50,000 and 200,000 jails (vars: 20,000, 100,000 and
 //!   400,000 lines) should grow by the input factor +-20%: the table prints each time per
 //!   input MB relative to the middle size; for vars also less its start-up (`vars` of
-//!   an empty file), which is a third of the 20,000-line run.
+//!   an empty file), which is a third of the 20,000-line run;
+//! - the machine's floors beside them (`touch_floor`, `files_floor`): what first
+//!   touching show's memory and reading the files check compares cost here by
+//!   themselves, work no code of jailvol can take away.
 //!
 //! Run: `cargo bench --bench ratios` (options after `--`: `--jails 10000,50000,200000`,
 //! `--runs 3`, `--warmup 1`, `--bin PATH` for another jailvol binary, `--no-vars`).
@@ -169,6 +172,76 @@ fn stderr_of(tool: &[&str], cmd: &[&std::ffi::OsStr], dir: Option<&Path>) -> Opt
     }
     let out = c.output().ok()?;
     Some(String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// What reading the files of `root` that check compares costs by itself on this
+/// machine: each regular file below it but `skip` (the jail.conf, which check has
+/// parsed already) opened relative to its directory, read once and closed, as check's
+/// `write::Comparer` does, on one thread. The files and their count; seconds, the
+/// median of `runs` after one pass not counted. A floor of check's work that no code
+/// of jailvol can lower: system calls (three a file) and the kernel's path lookups.
+fn files_floor(root: &Path, skip: &Path, runs: usize) -> (usize, f64) {
+    use nix::fcntl::{OFlag, openat};
+    use nix::sys::stat::Mode;
+    use std::io::Read;
+    let mut dirs: Vec<(PathBuf, Vec<std::ffi::OsString>)> = Vec::new();
+    let mut todo = vec![root.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let mut names = Vec::new();
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            match e.file_type() {
+                Ok(t) if t.is_dir() => todo.push(e.path()),
+                Ok(t) if t.is_file() && e.path() != skip => names.push(e.file_name()),
+                _ => {}
+            }
+        }
+        dirs.push((d, names));
+    }
+    let count = dirs.iter().map(|d| d.1.len()).sum();
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut pass = || {
+        let t = Instant::now();
+        for (d, names) in &dirs {
+            let Ok(dir) = nix::fcntl::open(d.as_path(), OFlag::O_RDONLY | OFlag::O_DIRECTORY, Mode::empty())
+            else {
+                continue;
+            };
+            for n in names {
+                if let Ok(fd) = openat(
+                    &dir,
+                    n.as_os_str(),
+                    OFlag::O_RDONLY | OFlag::O_CLOEXEC,
+                    Mode::empty(),
+                ) {
+                    let _ = std::fs::File::from(fd).read(&mut buf);
+                }
+            }
+        }
+        t.elapsed().as_secs_f64()
+    };
+    pass();
+    (count, median((0..runs).map(|_| pass()).collect()))
+}
+
+/// What first touching `bytes` of fresh memory costs by itself on this machine: a
+/// zeroed allocation (pages the kernel has not yet given), written a byte a page, on
+/// one thread. Seconds, the median of `runs`. A process of jailvol's pays this for
+/// every page it uses; on a virtual machine whose host backs memory lazily it is
+/// several times what it is on hardware (docs/performance.md, sessions 17 and 18).
+fn touch_floor(bytes: usize, runs: usize) -> f64 {
+    median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                let mut v = vec![0u8; bytes];
+                for i in (0..bytes).step_by(4096) {
+                    v[i] = 1;
+                }
+                std::hint::black_box(&v);
+                t.elapsed().as_secs_f64()
+            })
+            .collect(),
+    )
 }
 
 /// `args` as `measure` and `peak_kib` take them.
@@ -400,6 +473,23 @@ fn main() {
             r.check.wall * 1e3,
             check_show,
             check_show_cpu,
+        );
+        // What the machine charges for the two things no code of jailvol can avoid:
+        // fresh pages for show's memory, and three system calls for each file check
+        // compares.
+        let show_bytes = ((r.show.rss_mb - base_mb).max(0.0) * 1_048_576.0) as usize;
+        let touch = touch_floor(show_bytes, runs);
+        let (files, read) = files_floor(&root, &conf, runs);
+        println!(
+            "{:>7} machine floors: touching show's {:.1} MB of fresh memory {:.1} ms ({:.0}% of show's CPU); \
+             reading the {files} files check compares (open, read, close, one thread) {:.1} ms = {:.2}x show \
+             of the generated tree",
+            "",
+            show_bytes as f64 / 1e6,
+            touch * 1e3,
+            100.0 * touch / r.show.cpu,
+            read * 1e3,
+            read / r.show_gen.wall,
         );
         done.push(r);
         let _ = std::fs::remove_dir_all(&root);
