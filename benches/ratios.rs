@@ -223,22 +223,42 @@ fn files_floor(root: &Path, skip: &Path, runs: usize) -> (usize, f64) {
     (count, median((0..runs).map(|_| pass()).collect()))
 }
 
-/// What first touching `bytes` of fresh memory costs by itself on this machine: a
-/// zeroed allocation (pages the kernel has not yet given), written a byte a page, on
-/// one thread. Seconds, the median of `runs`. A process of jailvol's pays this for
-/// every page it uses; on a virtual machine whose host backs memory lazily it is
-/// several times what it is on hardware (docs/performance.md, sessions 17 and 18).
+/// What first touching `bytes` of fresh memory costs by itself on this machine: an
+/// anonymous mapping of its own (not the allocator's: glibc raises its mmap threshold
+/// after a large free, and the next allocation of the size reuses touched pages),
+/// written a byte a page, on one thread. Seconds, the median of `runs`. A process of
+/// jailvol's pays this for every page it uses; on a virtual machine whose host backs
+/// memory lazily it is several times what it is on hardware (docs/performance.md,
+/// sessions 17 and 18).
 fn touch_floor(bytes: usize, runs: usize) -> f64 {
+    use nix::libc;
+    let bytes = bytes.max(4096);
     median(
         (0..runs)
-            .map(|_| {
+            .filter_map(|_| {
                 let t = Instant::now();
-                let mut v = vec![0u8; bytes];
-                for i in (0..bytes).step_by(4096) {
-                    v[i] = 1;
+                // SAFETY: a new private anonymous mapping, written only inside its
+                // `bytes` and unmapped below; nothing else refers to it.
+                unsafe {
+                    let p = libc::mmap(
+                        std::ptr::null_mut(),
+                        bytes,
+                        libc::PROT_READ | libc::PROT_WRITE,
+                        libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                        -1,
+                        0,
+                    );
+                    if p == libc::MAP_FAILED {
+                        return None;
+                    }
+                    let p = p.cast::<u8>();
+                    for i in (0..bytes).step_by(4096) {
+                        p.add(i).write_volatile(1);
+                    }
+                    let took = t.elapsed().as_secs_f64();
+                    libc::munmap(p.cast(), bytes);
+                    Some(took)
                 }
-                std::hint::black_box(&v);
-                t.elapsed().as_secs_f64()
             })
             .collect(),
     )
