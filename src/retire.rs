@@ -10,5 +10,5 @@
 /// would have come to. When no thread can be made, `x` is dropped here (with the
 /// closure the failed spawn gives back).
 pub fn retire<T: Send + 'static>(x: T) {
-    let _ = std::thread::Builder::new().spawn(move || drop(x));
+    let _ = crate::halves::spawn(move || drop(x));
 }

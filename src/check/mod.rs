@@ -143,7 +143,7 @@ pub fn run(loader: &Loader, parsed: &Parsed, opts: &Options, settings: Settings)
     let (compared, left) = std::thread::scope(|s| {
         // When no thread can be made, the same work runs here first; the channels
         // hold what it sends until the lints ask.
-        let worker = std::thread::Builder::new().spawn_scoped(s, work).ok();
+        let worker = crate::halves::spawn_scoped(s, work).ok();
         let Worked {
             mut compared,
             mut left,

@@ -110,7 +110,7 @@ fn write_unified_on(
         std::thread::scope(|s| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<DiffOp>>(4);
             let (a, b) = (&a, &b);
-            let walker = std::thread::Builder::new().spawn_scoped(s, move || {
+            let walker = crate::halves::spawn_scoped(s, move || {
                 // Ends early when this thread stops reading (its writer failed).
                 walk(a, b, WALK_CHUNK, |ops| tx.send(ops).is_ok());
             });

@@ -99,7 +99,7 @@ pub(super) fn chunked(
         let odd: Vec<Range<usize>> = ranges.clone().skip(1).step_by(2).collect();
         // Without `two` (or when no thread can be made) every chunk is loaded here.
         let worker = two.then(|| {
-            std::thread::Builder::new().spawn_scoped(s, move || {
+            crate::halves::spawn_scoped(s, move || {
                 let mut there = Loading::new(parsed, &keep, None);
                 for r in odd {
                     let mut out = spare_rx.try_recv().unwrap_or_default();

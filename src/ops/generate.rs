@@ -257,7 +257,7 @@ impl<'s, 'w> Sink<'s, 'w> {
         // `take` goes over once the thread exists: when none can be made it stays here.
         let (give, given) = mpsc::sync_channel::<Take<'w>>(1);
         let (back, spent) = mpsc::channel();
-        let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
+        let spawned = crate::halves::spawn_scoped(scope, move || {
             let mut take = given
                 .recv()
                 .map_err(|_| anyhow::anyhow!("generate: the comparing thread got nothing to compare"))?;

@@ -139,11 +139,10 @@ impl<'l> Parser<'l> {
         let (file, max_block_depth) = (s.file, self.max_block_depth);
         std::thread::scope(|scope| {
             let stop = &cancel;
-            let second = std::thread::Builder::new()
-                .spawn_scoped(scope, move || {
-                    second_half(loader, (source, file), at, is_stdin, stop, max_block_depth)
-                })
-                .ok();
+            let second = crate::halves::spawn_scoped(scope, move || {
+                second_half(loader, (source, file), at, is_stdin, stop, max_block_depth)
+            })
+            .ok();
             let Some(second) = second else {
                 return self.conf(s, is_stdin, None).map(drop);
             };
