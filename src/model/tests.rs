@@ -206,6 +206,30 @@ fn chunked_on_the_fixtures_and_corpus() {
     assert!(seen >= 20, "only {seen} configurations read");
 }
 
+/// A panic while a jail is rendered, on either thread, ends the chunked load with that
+/// panic: it does not leave the other thread waiting forever to hand over a chunk.
+#[test]
+fn a_panic_in_a_chunk_ends_the_chunked_load() {
+    let parsed = std::sync::Arc::new(mixed(200, 100, |i| format!("j{i} {{ persist; }}\n")));
+    for bad in [5, 6, 53, 54, 195] {
+        let parsed = std::sync::Arc::clone(&parsed);
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let name = format!("j{bad}");
+            let render = |buf: &mut Vec<u8>, j: &JailView<'_, '_>| {
+                assert_ne!(j.name, name, "rendering {name}");
+                buf.extend_from_slice(line_of(j).as_bytes());
+            };
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                chunked(&parsed, 1, true, &render, |_| {}, |_| {})
+            }));
+            let _ = done_tx.send(run.is_err());
+        });
+        let panicked = done_rx.recv_timeout(std::time::Duration::from_secs(30));
+        assert_eq!(panicked, Ok(true), "jail j{bad}: the load did not end in a panic");
+    }
+}
+
 #[test]
 fn strtol_like_c() {
     assert_eq!(strtol(" 12x"), (12, 3));
