@@ -183,13 +183,7 @@ pub fn plan(parsed: &Parsed, edits: Edits, strip: &[usize]) -> Splices {
             }
         };
         let file = &mut files[fi];
-        removals.clear();
-        removals.extend(
-            parsed
-                .marked_params(rec)
-                .filter(|p| parsed.is_in(p, src))
-                .map(|p| remove_range(text, p)),
-        );
+        marked_ranges(parsed, rec, src, &mut removals);
         let Some(stmts) = edit.filter(|e| !e.1.is_empty()) else {
             file.list
                 .extend(removals.iter().map(|&(start, end)| (start, end, None)));
@@ -197,10 +191,7 @@ pub fn plan(parsed: &Parsed, edits: Edits, strip: &[usize]) -> Splices {
         };
         let indent = block_indent(text, parsed.params(rec), block.header, block.open);
         let close = block.close;
-        let line_start = line_start(text.as_bytes(), close);
-        let own_line = text.as_bytes()[line_start..close]
-            .iter()
-            .all(|&c| c == b' ' || c == b'\t');
+        let (line_start, own_line) = close_line(text, close);
         file.list
             .extend(removals.iter().map(|&(start, end)| (start, end, None)));
         let mut add = Added {
@@ -289,17 +280,8 @@ fn kept(parsed: &Parsed, rec: &CfJail, statements: &str, removals: &mut Vec<(usi
     }
     let src = &block.source;
     let text = src.text.as_str();
-    removals.clear();
-    removals.extend(
-        parsed
-            .marked_params(rec)
-            .filter(|p| parsed.is_in(p, src))
-            .map(|p| remove_range(text, p)),
-    );
-    let line_start = line_start(text.as_bytes(), block.close);
-    let own_line = text.as_bytes()[line_start..block.close]
-        .iter()
-        .all(|&c| c == b' ' || c == b'\t');
+    marked_ranges(parsed, rec, src, removals);
+    let (line_start, own_line) = close_line(text, block.close);
     own_line && {
         let indent = block_indent(text, parsed.params(rec), block.header, block.open);
         unchanged(text, removals, line_start, indent.get(text), statements)
@@ -369,6 +351,28 @@ impl Indent {
     fn get<'t>(&self, text: &'t str) -> (&'t str, &'static str) {
         (&text[self.lead.clone()], if self.tab { "\t" } else { "" })
     }
+}
+
+/// The text ranges (`remove_range`) of the statements of `rec` jailvol marked that are
+/// in `src`, into `out`.
+fn marked_ranges(parsed: &Parsed, rec: &CfJail, src: &Source, out: &mut Vec<(usize, usize)>) {
+    out.clear();
+    out.extend(
+        parsed
+            .marked_params(rec)
+            .filter(|p| parsed.is_in(p, src))
+            .map(|p| remove_range(&src.text, p)),
+    );
+}
+
+/// Where the line of a block's `}` at `close` starts, and whether the `}` is alone on
+/// it but for blanks before it.
+fn close_line(text: &str, close: usize) -> (usize, bool) {
+    let start = line_start(text.as_bytes(), close);
+    let alone = text.as_bytes()[start..close]
+        .iter()
+        .all(|&c| c == b' ' || c == b'\t');
+    (start, alone)
 }
 
 /// The text range a marked statement occupies: its whole line(s) when it stands alone.
