@@ -351,6 +351,17 @@ impl Parsed {
     /// before its own (0 for a parse whose statements already index this one's, the
     /// second half of a file).
     pub fn append(&mut self, other: Parsed, shift: u32) {
+        self.join(other, shift, 0);
+    }
+
+    /// `append` for the second half of this parse's file (`shift` 0), whose blocks'
+    /// lines were counted from 1 at its start: `lines` is the line that start is on,
+    /// less one.
+    pub(super) fn append_half(&mut self, other: Parsed, lines: usize) {
+        self.join(other, 0, lines);
+    }
+
+    fn join(&mut self, other: Parsed, shift: u32, lines: usize) {
         // Every field, so that one added to `Parsed` is joined here too.
         let Parsed {
             jails,
@@ -368,6 +379,9 @@ impl Parsed {
         self.jails.extend(jails.into_iter().map(|mut j| {
             j.parent = j.parent.map(|p| p + base);
             j.stmts.list += list_base;
+            if let Some(b) = &mut j.block {
+                b.line += lines;
+            }
             j
         }));
         if shift != 0 {
