@@ -208,7 +208,13 @@ pub(super) fn chunked(
                         std::panic::resume_unwind(e);
                     }
                     if next.load(Ordering::Relaxed) >= count && ready.front().is_none_or(Option::is_none) {
+                        // Never: every chunk taken is made and sent. Said, not
+                        // passed over: the output would end early.
                         debug_assert!(false, "chunk {turn} of {count} was never made");
+                        errors.push(Diag::error(
+                            None,
+                            format!("internal: the jails from block {} were not loaded", turn * chunk),
+                        ));
                         break;
                     }
                 }
