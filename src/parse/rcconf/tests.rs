@@ -3,6 +3,7 @@
 
 mod v1;
 
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use pest::Parser;
@@ -60,6 +61,35 @@ fn expansions() {
     assert_eq!(val("v=1; x=${v:+a}${u+b}${v+c}", "x"), "ac");
     assert_eq!(val("u=; x=${u-d}${u:-e}", "x"), "e");
     assert_eq!(val("x=${u:=5}/$u", "x"), "5/5");
+}
+
+/// `Eval::set` probes the map with the hash of the name as a `str` and stores it
+/// with the entry: that must be the hash the map gives the key (`CompactString`), or
+/// `get` and a later assignment would miss the entry.
+#[test]
+fn assignments_keep_the_first_place_and_the_last_value() {
+    let v = match eval("a=1 b=2; c=3; a=4; b=5; a=6\nlong_name_of_more_than_24_bytes_x=7\n") {
+        Ok(v) => v,
+        Err(e) => panic!("{e}"),
+    };
+    let order: Vec<(&str, &str)> = v
+        .vars
+        .iter()
+        .map(|(k, r)| (k.as_str(), r.value.as_str()))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("a", "6"),
+            ("b", "5"),
+            ("c", "3"),
+            ("long_name_of_more_than_24_bytes_x", "7")
+        ]
+    );
+    assert_eq!(v.get("long_name_of_more_than_24_bytes_x"), Some("7"));
+    let k = compact_str::CompactString::from("long_name_of_more_than_24_bytes_x");
+    let h = v.vars.hasher();
+    assert_eq!(h.hash_one(&k), h.hash_one(k.as_str()));
 }
 
 #[test]

@@ -13,6 +13,8 @@ use std::sync::Arc;
 
 use crate::hash::{FnvIndexMap, FnvSet};
 use compact_str::CompactString;
+use indexmap::map::raw_entry_v1::{RawEntryApiV1, RawEntryMut};
+use std::hash::BuildHasher;
 
 use super::fast::fast_line_reusing;
 #[cfg(test)]
@@ -128,16 +130,23 @@ impl<'o> Eval<'o> {
             // First assignment by the admin's files: that is where it is listed.
             self.unset(name);
         }
-        // An existing name keeps its place (IndexMap::insert): one hash either way. Names
-        // and values of up to 24 bytes, most of an rc.conf's, are stored inline
-        // (CompactString): no allocation for them.
-        self.vars.insert(
-            name.into(),
-            RcVar {
-                value: value.into(),
-                loc,
-            },
-        );
+        // An existing name keeps its place, as with `IndexMap::insert`. Names and values
+        // of up to 24 bytes, most of an rc.conf's, are stored inline (CompactString): no
+        // allocation for them. The key is made only once the probe has found no entry:
+        // with `insert`, which takes a key built before the probe, copying key and value
+        // into the new entry stalled, by a third of `vars` at 250,000 names and more than
+        // in proportion to the file (docs/performance.md, session 21).
+        let var = RcVar {
+            value: value.into(),
+            loc,
+        };
+        let hash = self.vars.hasher().hash_one(name);
+        match self.vars.raw_entry_mut_v1().from_key_hashed_nocheck(hash, name) {
+            RawEntryMut::Occupied(mut o) => *o.get_mut() = var,
+            RawEntryMut::Vacant(v) => {
+                v.insert_hashed_nocheck(hash, name.into(), var);
+            }
+        }
         if self.global_taint.is_some() {
             self.known_after_taint.insert(name.to_owned());
         }
