@@ -9,7 +9,9 @@
 //! - linearity: each at 10,000, 50,000 and 200,000 jails (vars: 20,000, 100,000 and
 //!   400,000 lines) should grow by the input factor +-20%: the table prints each time per
 //!   input MB relative to the middle size; for vars also less its start-up (`vars` of
-//!   an empty file), which is a third of the 20,000-line run;
+//!   an empty file), which is a third of the 20,000-line run. vars' rounds run every
+//!   size and the start-up back to back, and its figures are medians of the rounds'
+//!   own (`vars_ratios`);
 //! - the machine's floors beside them (`touch_floor`, `files_floor`): what first
 //!   touching show's memory and reading the files check compares cost here by
 //!   themselves, work no code of jailvol can take away.
@@ -352,7 +354,13 @@ fn main() {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
-            "--bin" => bin = args.next().map(PathBuf::from).unwrap_or(bin),
+            // Absolute: vars runs in the rc.conf's directory.
+            "--bin" => {
+                bin = args
+                    .next()
+                    .map(|p| std::fs::canonicalize(&p).unwrap_or_else(|_| PathBuf::from(p)))
+                    .unwrap_or(bin)
+            }
             "--runs" => runs = args.next().and_then(|v| v.parse().ok()).unwrap_or(runs),
             "--warmup" => warmup = args.next().and_then(|v| v.parse().ok()).unwrap_or(warmup),
             "--jails" => {
@@ -541,102 +549,112 @@ fn main() {
         }
     }
     if vars {
-        // Start-up: `vars` of an empty rc.conf, measured the same way. At 20,000
-        // lines (a few milliseconds) it is a third of the run.
-        let empty_rc = base.path().join("empty.rc");
-        std::fs::write(&empty_rc, "").expect("write");
-        let startup = median(
-            (0..runs.max(5))
-                .filter_map(|_| {
-                    measure(
-                        &[
-                            b.as_os_str(),
-                            &os("vars"),
-                            &os("-f"),
-                            empty_rc.as_os_str(),
-                            &os("--format"),
-                            &os("json"),
-                        ],
-                        None,
-                        &[0],
-                    )
-                })
-                .map(|m| m.0)
-                .collect(),
-        );
-        let mut jv_at = Vec::new();
-        for lines in [20_000usize, 100_000, 400_000] {
-            let dir = base.path().join(format!("rc{lines}"));
-            std::fs::create_dir_all(&dir).expect("mkdir");
-            let text = rc_conf(lines);
-            std::fs::write(dir.join("rc.conf"), &text).expect("write");
-            let vars_cmd = [
-                b.as_os_str(),
-                &os("vars"),
-                &os("-f"),
-                &os("rc.conf"),
-                &os("--format"),
-                &os("json"),
-            ];
-            let dash_cmd = [
-                std::ffi::OsStr::new("dash"),
-                std::ffi::OsStr::new("-c"),
-                std::ffi::OsStr::new(". ./rc.conf"),
-            ];
-            let (mut jv, mut sh) = (Vec::new(), Vec::new());
-            // Both warmed up where both are timed (dash is slow on long files).
-            if lines == 100_000 {
-                warm_up(warmup, &vars_cmd, &dash_cmd, Some(&dir));
-            } else {
-                for _ in 0..warmup {
-                    let _ = measure(&vars_cmd, Some(&dir), &[0]);
-                }
-            }
-            for _ in 0..runs {
-                // dash only at the size the goal is set for (it is slow on long files).
-                if lines == 100_000 {
-                    round(&vars_cmd, &dash_cmd, Some(&dir), (&mut jv, &mut sh));
-                } else {
-                    jv.extend(measure(&vars_cmd, Some(&dir), &[0]));
-                }
-            }
-            let j = medians(&jv, peak_kib(&vars_cmd, Some(&dir)));
-            let mb = text.len() as f64 / 1e6;
-            jv_at.push((lines, mb, j.wall));
-            if sh.is_empty() {
-                println!("vars, {lines:>6} lines ({mb:.2} MB): {:7.1} ms", j.wall * 1e3);
-            } else {
-                let d = medians(&sh, None);
-                println!(
-                    "vars, {lines:>6} lines ({mb:.2} MB): {:7.1} ms (CPU {:.1} ms, RSS {:.1} MB); dash {:8.1} ms; \
-                     ratio {:.3} (goal <= 0.02)",
-                    j.wall * 1e3,
-                    j.cpu * 1e3,
-                    j.rss_mb,
-                    d.wall * 1e3,
-                    paired(&jv, &sh).0
-                );
-            }
-        }
-        let (_, mmb, mt) = jv_at[1];
-        let rel: Vec<String> = jv_at
-            .iter()
-            .map(|&(l, mb, t)| format!("{l} lines {:.2}", (t / mb) / (mt / mmb)))
-            .collect();
-        println!(
-            "vars linearity (time per MB relative to 100,000 lines): {}",
-            rel.join(", ")
-        );
-        let net: Vec<String> = jv_at
-            .iter()
-            .map(|&(l, mb, t)| format!("{l} lines {:.2}", ((t - startup) / mb) / ((mt - startup) / mmb)))
-            .collect();
-        println!(
-            "  the same less start-up ({:.1} ms, `vars` of an empty file): {}",
-            startup * 1e3,
-            net.join(", ")
-        );
+        vars_ratios(&b, base.path(), runs, warmup);
     }
+}
+
+/// vars against dash at 100,000 lines, and vars' linearity from 20,000 to 400,000
+/// lines. Each round runs every size, dash and the start-up (`vars` of an empty
+/// rc.conf) back to back, and each linearity figure is the median of the rounds' own:
+/// sizes timed minutes apart, each in its own stretch of the machine's speed, gave
+/// this line anything from 0.9 to 1.7 for the same binary (docs/performance.md,
+/// session 21).
+fn vars_ratios(b: &std::ffi::OsStr, base: &Path, runs: usize, warmup: usize) {
+    const SIZES: [usize; 3] = [20_000, 100_000, 400_000];
+    const GOAL: usize = 1; // the index of the size the dash ratio is for
+    let os = std::ffi::OsStr::new;
+    let empty_rc = base.join("empty.rc");
+    std::fs::write(&empty_rc, "").expect("write");
+    let empty_cmd = [
+        b,
+        os("vars"),
+        os("-f"),
+        empty_rc.as_os_str(),
+        os("--format"),
+        os("json"),
+    ];
+    let mut dirs = Vec::new();
+    let mut mbs = Vec::new();
+    for lines in SIZES {
+        let dir = base.join(format!("rc{lines}"));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let text = rc_conf(lines);
+        std::fs::write(dir.join("rc.conf"), &text).expect("write");
+        mbs.push(text.len() as f64 / 1e6);
+        dirs.push(dir);
+    }
+    let vars_cmd = [b, os("vars"), os("-f"), os("rc.conf"), os("--format"), os("json")];
+    let dash_cmd = [os("dash"), os("-c"), os(". ./rc.conf")];
+    for _ in 0..warmup {
+        for d in &dirs {
+            let _ = measure(&vars_cmd, Some(d), &[0]);
+        }
+        let _ = measure(&dash_cmd, Some(&dirs[GOAL]), &[0]);
+    }
+    // Per round: the start-up, each size, then dash beside the goal's size. A round
+    // that lost a run is dropped whole, so that the rounds pair up.
+    let (mut startup, mut jv, mut sh): (Runs, Vec<Runs>, Runs) =
+        (Vec::new(), vec![Vec::new(); SIZES.len()], Vec::new());
+    for _ in 0..runs.max(5) {
+        let e = measure(&empty_cmd, None, &[0]);
+        let t: Vec<_> = dirs.iter().map(|d| measure(&vars_cmd, Some(d), &[0])).collect();
+        let d = measure(&dash_cmd, Some(&dirs[GOAL]), &[0]);
+        if let (Some(e), Some(t), Some(d)) = (e, t.into_iter().collect::<Option<Vec<_>>>(), d) {
+            startup.push(e);
+            jv.iter_mut().zip(t).for_each(|(v, x)| v.push(x));
+            sh.push(d);
+        }
+    }
+    if sh.is_empty() {
+        eprintln!("vars or dash failed in every round");
+        return;
+    }
+    for (i, &lines) in SIZES.iter().enumerate() {
+        let j = medians(&jv[i], None);
+        let mb = mbs[i];
+        if i == GOAL {
+            let rss = peak_kib(&vars_cmd, Some(&dirs[i]));
+            println!(
+                "vars, {lines:>6} lines ({mb:.2} MB): {:7.1} ms (CPU {:.1} ms, RSS {:.1} MB); dash {:8.1} ms; \
+                 ratio {:.3} (goal <= 0.02)",
+                j.wall * 1e3,
+                j.cpu * 1e3,
+                rss.map_or(f64::NAN, |k| k as f64 / 1024.0),
+                medians(&sh, None).wall * 1e3,
+                paired(&jv[i], &sh).0
+            );
+        } else {
+            println!("vars, {lines:>6} lines ({mb:.2} MB): {:7.1} ms", j.wall * 1e3);
+        }
+    }
+    // Each round's time per MB against the goal's size, then the median of the rounds.
+    let per_round = |i: usize, less: bool| {
+        let r: Vec<f64> = (0..sh.len())
+            .map(|k| {
+                let s = if less { startup[k].0 } else { 0.0 };
+                ((jv[i][k].0 - s) / mbs[i]) / ((jv[GOAL][k].0 - s) / mbs[GOAL])
+            })
+            .collect();
+        median(r)
+    };
+    let line = |less: bool| {
+        SIZES
+            .iter()
+            .enumerate()
+            .map(|(i, l)| format!("{l} lines {:.2}", per_round(i, less)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!(
+        "vars linearity (time per MB relative to 100,000 lines, median of {} rounds' own): {}",
+        sh.len(),
+        line(false)
+    );
+    println!(
+        "  the same less start-up ({:.1} ms, `vars` of an empty file, in each round): {}",
+        medians(&startup, None).wall * 1e3,
+        line(true)
+    );
 }
 
 /// The user-space instructions of one run of `args` (callgrind's `Collected`), or None
