@@ -24,7 +24,8 @@
 //! and CPU time are of the command spawned directly (`measure`). Each time is the
 //! median of `--runs` runs, the two commands of a ratio run back to back in each
 //! round, and each ratio the median of the rounds' ratios (`paired`: the machine's
-//! speed drifts, within a round less). Before the timed rounds of a ratio, `--warmup`
+//! speed drifts, within a round less). A round runs every size, so linearity, too,
+//! is the median of the rounds' own figures. Before the timed rounds of a ratio, `--warmup`
 //! rounds of both commands are run and not counted: the first runs after a pause take
 //! memory the machine has not touched for a while, which on a virtual machine that
 //! hands free memory back to its host is several times slower to fault in
@@ -318,19 +319,56 @@ fn warm_up(n: usize, a: &[&std::ffi::OsStr], b: &[&std::ffi::OsStr], dir: Option
     }
 }
 
-/// Both commands of a round, kept only when both ran (so that rounds pair up).
-fn round(a: &[&std::ffi::OsStr], b: &[&std::ffi::OsStr], dir: Option<&Path>, out: (&mut Runs, &mut Runs)) {
-    if let (Some(x), Some(y)) = (measure(a, dir, &[0]), measure(b, dir, &[0])) {
-        out.0.push(x);
-        out.1.push(y);
-    }
-}
-
 fn medians(v: &[(f64, f64)], rss_kib: Option<u64>) -> M {
     M {
         wall: median(v.iter().map(|r| r.0).collect()),
         cpu: median(v.iter().map(|r| r.1).collect()),
         rss_mb: rss_kib.map_or(f64::NAN, |k| k as f64 / 1024.0),
+    }
+}
+
+/// One size's commands: show and generate --dry-run on the jail.conf as written (in
+/// `root`), show and check --no-containers on the tree generate applied (`gen_root`).
+struct Set {
+    jails: usize,
+    mb: f64,
+    gen_root: PathBuf,
+    show: Vec<std::ffi::OsString>,
+    generate: Vec<std::ffi::OsString>,
+    show_gen: Vec<std::ffi::OsString>,
+    check: Vec<std::ffi::OsString>,
+}
+
+impl Set {
+    fn new(b: &std::ffi::OsStr, jails: usize, mb: f64, root: PathBuf, gen_root: PathBuf) -> Set {
+        fn os(s: impl AsRef<std::ffi::OsStr>) -> std::ffi::OsString {
+            s.as_ref().to_os_string()
+        }
+        let show = |r: &Path| {
+            vec![
+                os(b),
+                os("show"),
+                os("--jail-conf"),
+                os("-f"),
+                os(r.join("etc/jail.conf")),
+                os("--format"),
+                os("json"),
+            ]
+        };
+        let at = |r: &Path, what: &[&str]| {
+            let mut v = vec![os(b), os("--root"), os(r)];
+            v.extend(what.iter().map(os));
+            v
+        };
+        Set {
+            jails,
+            mb,
+            show: show(&root),
+            generate: at(&root, &["generate", "--dry-run"]),
+            show_gen: show(&gen_root),
+            check: at(&gen_root, &["check", "--no-containers"]),
+            gen_root,
+        }
     }
 }
 
@@ -413,66 +451,67 @@ fn main() {
         );
     }
 
-    let mut done = Vec::new();
+    // Every size's trees first: the jail.conf as written (show, generate --dry-run)
+    // and a copy generate has applied (show of its jail.conf, check).
+    let mut sets = Vec::new();
     for &n in &sizes {
-        let root = base.path().join(format!("j{n}"));
-        std::fs::create_dir_all(root.join("etc")).expect("mkdir");
-        let conf = root.join("etc/jail.conf");
         let text = jail_conf(n);
-        std::fs::write(&conf, &text).expect("write");
-        let mb = text.len() as f64 / 1e6;
-        let show_cmd: Vec<std::ffi::OsString> = vec![
-            b.clone(),
-            os("show"),
-            os("--jail-conf"),
-            os("-f"),
-            conf.clone().into_os_string(),
-            os("--format"),
-            os("json"),
-        ];
-        let gen_cmd: Vec<std::ffi::OsString> = vec![
-            b.clone(),
-            os("--root"),
-            root.clone().into_os_string(),
-            os("generate"),
-            os("--dry-run"),
-        ];
-        let (mut show, mut generate) = (Vec::new(), Vec::new());
-        let s: Vec<&std::ffi::OsStr> = show_cmd.iter().map(|s| s.as_os_str()).collect();
-        let g: Vec<&std::ffi::OsStr> = gen_cmd.iter().map(|s| s.as_os_str()).collect();
-        warm_up(warmup, &s, &g, None);
-        for _ in 0..runs {
-            round(&s, &g, None, (&mut show, &mut generate));
+        let root = base.path().join(format!("j{n}"));
+        let gen_root = base.path().join(format!("g{n}"));
+        for r in [&root, &gen_root] {
+            std::fs::create_dir_all(r.join("etc")).expect("mkdir");
+            std::fs::write(r.join("etc/jail.conf"), &text).expect("write");
         }
-        // Before generate writes the tree (and rewrites the jail.conf).
-        let (show_kib, gen_kib) = (peak_kib(&cmd(&show_cmd), None), peak_kib(&cmd(&gen_cmd), None));
-        // The tree generate writes, then check on it.
-        let apply: Vec<std::ffi::OsString> = vec![
-            b.clone(),
-            os("--root"),
-            root.clone().into_os_string(),
-            os("generate"),
+        let apply = [
+            b.as_os_str(),
+            &os("--root"),
+            gen_root.as_os_str(),
+            &os("generate"),
         ];
-        let a: Vec<&std::ffi::OsStr> = apply.iter().map(|s| s.as_os_str()).collect();
-        if measure(&a, None, &[0]).is_none() {
+        if measure(&apply, None, &[0]).is_none() {
             eprintln!("generate failed at {n} jails");
         }
-        let gen_mb = std::fs::metadata(&conf)
+        sets.push(Set::new(&b, n, text.len() as f64 / 1e6, root, gen_root));
+    }
+    for set in &sets {
+        warm_up(warmup, &cmd(&set.show), &cmd(&set.generate), None);
+        warm_up(warmup, &cmd(&set.show_gen), &cmd(&set.check), None);
+    }
+    // Each round runs every size, each ratio's two commands back to back; a round
+    // that lost a run is dropped whole, so that the sizes' rounds pair up for the
+    // linearity figures as each size's commands pair up for its ratios.
+    let mut rounds: Vec<Vec<[(f64, f64); 4]>> = vec![Vec::new(); sets.len()];
+    for _ in 0..runs {
+        let got: Option<Vec<[(f64, f64); 4]>> = sets
+            .iter()
+            .map(|set| {
+                let (show, generate) = (
+                    measure(&cmd(&set.show), None, &[0]),
+                    measure(&cmd(&set.generate), None, &[0]),
+                );
+                let (show_gen, check) = (
+                    measure(&cmd(&set.show_gen), None, &[0]),
+                    measure(&cmd(&set.check), None, &[0]),
+                );
+                Some([show?, generate?, show_gen?, check?])
+            })
+            .collect();
+        if let Some(got) = got {
+            rounds.iter_mut().zip(got).for_each(|(r, g)| r.push(g));
+        }
+    }
+    let col = |r: &[[(f64, f64); 4]], i: usize| -> Runs { r.iter().map(|x| x[i]).collect() };
+    let mut done = Vec::new();
+    for (set, r) in sets.iter().zip(&rounds) {
+        let (n, mb) = (set.jails, set.mb);
+        let (show, generate, show_gen, check) = (col(r, 0), col(r, 1), col(r, 2), col(r, 3));
+        let (show_kib, gen_kib) = (
+            peak_kib(&cmd(&set.show), None),
+            peak_kib(&cmd(&set.generate), None),
+        );
+        let gen_mb = std::fs::metadata(set.gen_root.join("etc/jail.conf"))
             .map(|m| m.len() as f64 / 1e6)
             .unwrap_or(f64::NAN);
-        let check_cmd: Vec<std::ffi::OsString> = vec![
-            b.clone(),
-            os("--root"),
-            root.clone().into_os_string(),
-            os("check"),
-            os("--no-containers"),
-        ];
-        let (mut show_gen, mut check) = (Vec::new(), Vec::new());
-        let c: Vec<&std::ffi::OsStr> = check_cmd.iter().map(|s| s.as_os_str()).collect();
-        warm_up(warmup, &s, &c, None);
-        for _ in 0..runs {
-            round(&s, &c, None, (&mut show_gen, &mut check));
-        }
         let (gen_show, gen_show_cpu) = paired(&generate, &show);
         let (check_show, check_show_cpu) = paired(&check, &show_gen);
         let r = Sized {
@@ -507,7 +546,7 @@ fn main() {
         // compares.
         let show_bytes = ((r.show.rss_mb - base_mb).max(0.0) * 1_048_576.0) as usize;
         let touch = touch_floor(show_bytes, runs);
-        let (files, read) = files_floor(&root, &conf, runs);
+        let (files, read) = files_floor(&set.gen_root, &set.gen_root.join("etc/jail.conf"), runs);
         println!(
             "{:>7} machine floors: touching show's {:.1} MB of fresh memory {:.1} ms ({:.0}% of show's CPU); \
              reading the {files} files check compares (open, read, close, one thread) {:.1} ms = {:.2}x show \
@@ -520,31 +559,35 @@ fn main() {
             read / r.show_gen.wall,
         );
         done.push(r);
-        let _ = std::fs::remove_dir_all(&root);
     }
-    // Linearity: time per input MB, relative to the middle size; wall time, and CPU
-    // time (user + system), which waiting for a core on a
-    // shared machine does not inflate.
-    if done.len() >= 2 {
-        let mid = &done[done.len() / 2];
+    // Linearity: time per input MB relative to the middle size, in each round (the
+    // sizes of a round ran back to back), then the median of the rounds; wall time,
+    // and CPU time (user + system), which waiting for a core on a shared machine
+    // does not inflate.
+    let kept = rounds.first().map_or(0, Vec::len);
+    if done.len() >= 2 && kept > 0 {
+        let m = done.len() / 2;
         println!(
-            "linearity (time per MB relative to {} jails, wall / CPU; goal 0.80-1.20):",
-            mid.jails
+            "linearity (time per MB relative to {} jails, median of {kept} rounds' own, wall / CPU; goal 0.80-1.20):",
+            done[m].jails
         );
-        for r in &done {
-            let rel = |m: M, mm: M, mb: f64, mmb: f64| {
-                format!(
-                    "{:5.2} / {:5.2}",
-                    (m.wall / mb) / (mm.wall / mmb),
-                    (m.cpu / mb) / (mm.cpu / mmb)
-                )
+        for (i, r) in done.iter().enumerate() {
+            let rel = |c: usize, mb: fn(&Sized) -> f64| {
+                let per = |f: fn(&(f64, f64)) -> f64| {
+                    median(
+                        (0..kept)
+                            .map(|k| (f(&rounds[i][k][c]) / mb(r)) / (f(&rounds[m][k][c]) / mb(&done[m])))
+                            .collect(),
+                    )
+                };
+                format!("{:5.2} / {:5.2}", per(|x| x.0), per(|x| x.1))
             };
             println!(
                 "{:>7} jails: show {}, generate {}, check {}",
                 r.jails,
-                rel(r.show, mid.show, r.mb, mid.mb),
-                rel(r.generate, mid.generate, r.mb, mid.mb),
-                rel(r.check, mid.check, r.gen_mb, mid.gen_mb),
+                rel(0, |s| s.mb),
+                rel(1, |s| s.mb),
+                rel(3, |s| s.gen_mb),
             );
         }
     }
