@@ -17,7 +17,7 @@ use crate::edit::{self, Edits};
 use crate::emit::jailconf::{push_escaped, push_statement};
 use crate::fstab::{self, Carry};
 use crate::lint::Lint;
-use crate::model::{self, Config, FnvSet, Jail};
+use crate::model::{self, Config, Jail};
 use crate::parse::jailconf::{Op, Parsed, Text};
 use crate::settings::{VAR_FILE, VAR_UNIT};
 use crate::shell::{self, OWNED_MARK};
@@ -307,12 +307,17 @@ fn generate_from<F: Files>(
     };
     // Copied only when a unit is to be assigned: once generate has run, none is.
     let assigned = if vols.iter().any(|v| v.unit.is_none()) {
-        volume::assign_units(vols.to_mut())
+        volume::fill_units(vols.to_mut())
     } else {
         Vec::new()
     };
     let mut plan = Plan::default();
-    let mut files = JailFiles::new(parsed, opts, &assigned, !vols.is_empty());
+    let mut files = JailFiles::new(
+        parsed,
+        opts,
+        volume::assigned_jails(&assigned, &at),
+        !vols.is_empty(),
+    );
     let moved = refusals(&files, cfg, &vols, &at).map_err(Stop::Plan)?;
     verify(parsed, cfg, &vols, &at).map_err(Stop::Plan)?;
     let uses_mdmfs = opts.style == Style::Mountprog && opts.mountprog == MountProg::Mdmfs;
@@ -354,7 +359,10 @@ fn generate_from<F: Files>(
             continue;
         };
         let moved = moved.get(n).and_then(Option::as_ref);
-        let fstab = edits.push_with(parsed, jail.record, |stmts| files.render(v, jail, moved, stmts));
+        let now = files.assigned.get(ji).copied().unwrap_or(false);
+        let fstab = edits.push_with(parsed, jail.record, |stmts| {
+            files.render(v, jail, now, moved, stmts)
+        });
         if free {
             if let Held::Owned(p) = &mut prep
                 && let Some(j) = p.cfg.jails.get_mut(ji)
@@ -429,8 +437,9 @@ struct JailFiles<'p> {
     parsed: &'p Parsed,
     opts: &'p Options,
     fstab_dir: &'p str,
-    /// Jails whose unit generate assigns now.
-    assigned: FnvSet<&'p str>,
+    /// By index in `Config::jails` of the first jail of a name (`Collected::jails`):
+    /// whether generate assigns a unit now to a volume of that name.
+    assigned: Vec<bool>,
     /// What the hook statements start with: `exec.prepare += "HELPER attach ` (sh-quoted
     /// words, then jail.conf escapes). A command has blanks, so `push_value` would quote
     /// it whole, and its escapes go byte by byte: the rest of the command is escaped on
@@ -448,7 +457,7 @@ struct JailFiles<'p> {
 }
 
 impl<'p> JailFiles<'p> {
-    fn new(parsed: &'p Parsed, opts: &'p Options, assigned: &'p [(String, u32)], any: bool) -> JailFiles<'p> {
+    fn new(parsed: &'p Parsed, opts: &'p Options, assigned: Vec<bool>, any: bool) -> JailFiles<'p> {
         let hook_head = |name: &str, verb: &str| {
             let mut head = String::new();
             crate::emit::jailconf::push_name(&mut head, name);
@@ -467,7 +476,7 @@ impl<'p> JailFiles<'p> {
             parsed,
             opts,
             fstab_dir: opts.fstab_dir.trim_end_matches('/'),
-            assigned: assigned.iter().map(|(j, _)| j.as_str()).collect(),
+            assigned,
             prepare_head: hook_head("exec.prepare", "attach"),
             release_head: hook_head("exec.release", "detach"),
             find_fstab: crate::locate::Finder::new(["mount.fstab"], []),
@@ -511,6 +520,7 @@ impl<'p> JailFiles<'p> {
         &mut self,
         v: &Volume,
         jail: &Jail,
+        assigned_now: bool,
         moved: Option<&mounts::Moved>,
         stmts: &mut String,
     ) -> Artifact {
@@ -518,7 +528,7 @@ impl<'p> JailFiles<'p> {
         self.unit_s.clear();
         let _ = write!(self.unit_s, "{unit}");
         let ours = fstab_path(self.fstab_dir, &v.jail);
-        self.statements(v, jail, &ours, moved, stmts);
+        self.statements(jail, assigned_now, &ours, moved, stmts);
         self.line.clear();
         match self.opts.style {
             Style::Hooks => self.hooks(v, stmts),
@@ -553,14 +563,14 @@ impl<'p> JailFiles<'p> {
     /// `mount.fstab` with ours first, and what is left of `mount` when entries moved.
     fn statements(
         &self,
-        v: &Volume,
         jail: &Jail,
+        assigned_now: bool,
         ours: &str,
         moved: Option<&mounts::Moved>,
         stmts: &mut String,
     ) {
         // A unit jailvol assigned (now or before) is written back with the marker.
-        let unit_marked = self.assigned.contains(v.jail.as_str())
+        let unit_marked = assigned_now
             || self.parsed.jails.get(jail.record).is_some_and(|r| {
                 self.parsed
                     .marked_params(r)

@@ -135,11 +135,17 @@ pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collecte
     let mut out = Vec::with_capacity(cfg.jails.len());
     let mut at = Vec::with_capacity(cfg.jails.len());
     let mut errs = Vec::new();
+    // The first jail of each jail's name, found with one probe a jail (at 200,000 jails
+    // each probe is a cache miss or two).
     let mut first: FnvMap<&str, usize> = FnvMap::default();
     first.reserve(cfg.jails.len());
-    for (i, j) in cfg.jails.iter().enumerate() {
-        first.entry(j.name.as_str()).or_insert(i);
-    }
+    let first_of: Vec<usize> = cfg
+        .jails
+        .iter()
+        .enumerate()
+        .map(|(i, j)| *first.entry(j.name.as_str()).or_insert(i))
+        .collect();
+    drop(first);
     let find = locate::Finder::new(["path"], crate::settings::ALL);
     for (i, j) in cfg.jails.iter().enumerate() {
         let ([path], [size, file, unit, encrypt, keyfile]) = find.get(j);
@@ -156,7 +162,7 @@ pub fn collect_indexed(cfg: &Config, parsed: Option<&Parsed>) -> Result<Collecte
         ) {
             Ok(v) => {
                 out.push(v);
-                at.push(first.get(j.name.as_str()).copied().unwrap_or(i));
+                at.push(first_of.get(i).copied().unwrap_or(i));
             }
             Err(f) => errs.push(
                 Lint::BadVolumeSettings
@@ -400,6 +406,16 @@ fn shared(cfg: &Config, parsed: Option<&Parsed>, vols: &[Volume], at: &[usize], 
 /// Give every volume without a unit the lowest free one from FIRST_UNIT up. Returns the
 /// jails that got one (they are written back into the configuration).
 pub fn assign_units(vols: &mut [Volume]) -> Vec<(String, u32)> {
+    let got = fill_units(vols);
+    got.into_iter()
+        .filter_map(|i| vols.get(i))
+        .map(|v| (v.jail.to_string(), v.unit.unwrap_or(FIRST_UNIT)))
+        .collect()
+}
+
+/// `assign_units`, returning the indices in `vols` of the volumes that got a unit:
+/// generate, for thousands of jails, needs no copy of their names.
+pub fn fill_units(vols: &mut [Volume]) -> Vec<usize> {
     // The units taken, in order, passed by as `next` climbs: a set of 50,000 units
     // built and asked one at a time was a twentieth of generate.
     let mut used: Vec<u32> = vols.iter().filter_map(|v| v.unit).collect();
@@ -407,7 +423,7 @@ pub fn assign_units(vols: &mut [Volume]) -> Vec<(String, u32)> {
     let mut used = used.into_iter().peekable();
     let mut assigned = Vec::new();
     let mut next = FIRST_UNIT;
-    for v in vols.iter_mut().filter(|v| v.unit.is_none()) {
+    for (i, v) in vols.iter_mut().enumerate().filter(|(_, v)| v.unit.is_none()) {
         while let Some(&u) = used.peek()
             && u <= next
         {
@@ -417,10 +433,27 @@ pub fn assign_units(vols: &mut [Volume]) -> Vec<(String, u32)> {
             used.next();
         }
         v.unit = Some(next);
-        assigned.push((v.jail.to_string(), next));
+        assigned.push(i);
         next += 1;
     }
     assigned
+}
+
+/// For the volumes `fill_units` gave a unit (`assigned`, indices in the volumes) and
+/// each volume's jail (`at`, `Collected::jails`: the first jail of its name), whether a
+/// jail's unit is assigned now, by jail index. Two volumes of one name have the same
+/// `at`, so a unit assigned to either marks both, as the set of names generate kept
+/// before did. Indexed, not hashed: at 200,000 jails that set's lookups were 2% of
+/// generate.
+pub fn assigned_jails(assigned: &[usize], at: &[usize]) -> Vec<bool> {
+    let mut marked = Vec::new();
+    for &ji in assigned.iter().filter_map(|&n| at.get(n)) {
+        if marked.len() <= ji {
+            marked.resize(ji + 1, false);
+        }
+        marked[ji] = true;
+    }
+    marked
 }
 
 /// A jail name becomes part of file names: it must not leave its directory.
@@ -528,6 +561,26 @@ mod tests {
         let mut vols = vec![v("a", None), v("b", Some(100)), v("c", None)];
         let got = assign_units(&mut vols);
         assert_eq!(got, vec![("a".to_string(), 101), ("c".to_string(), 102)]);
+    }
+
+    /// The volumes of a jail's name share its `at`: a unit assigned to one marks the
+    /// jail for all of them; jails whose volumes all had a unit stay unmarked.
+    #[test]
+    fn a_unit_assigned_to_one_volume_of_a_name_marks_that_jail() {
+        // Volumes 0 and 2 are of jail 1's name (two blocks), volume 1 of jail 3.
+        let at = [1, 3, 1];
+        assert_eq!(assigned_jails(&[2], &at), [false, true]);
+        assert_eq!(assigned_jails(&[1], &at), [false, false, false, true]);
+        assert!(assigned_jails(&[], &at).is_empty());
+        let mut vols = vec![
+            Volume {
+                unit: Some(100),
+                ..Volume::default()
+            },
+            Volume::default(),
+        ];
+        assert_eq!(fill_units(&mut vols), [1]);
+        assert_eq!(vols[1].unit, Some(101));
     }
 
     proptest::proptest! {
