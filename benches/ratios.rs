@@ -319,6 +319,13 @@ fn warm_up(n: usize, a: &[&std::ffi::OsStr], b: &[&std::ffi::OsStr], dir: Option
     }
 }
 
+/// The median over rounds of a size's time per MB against the middle size's in the
+/// same round (`t` and `mid` in round order): linearity paired by round, as `paired`
+/// pairs a ratio's two commands.
+fn linearity(t: impl Iterator<Item = f64>, mb: f64, mid: impl Iterator<Item = f64>, mid_mb: f64) -> f64 {
+    median(t.zip(mid).map(|(x, m)| (x / mb) / (m / mid_mb)).collect())
+}
+
 fn medians(v: &[(f64, f64)], rss_kib: Option<u64>) -> M {
     M {
         wall: median(v.iter().map(|r| r.0).collect()),
@@ -574,11 +581,8 @@ fn main() {
         for (i, r) in done.iter().enumerate() {
             let rel = |c: usize, mb: fn(&Sized) -> f64| {
                 let per = |f: fn(&(f64, f64)) -> f64| {
-                    median(
-                        (0..kept)
-                            .map(|k| (f(&rounds[i][k][c]) / mb(r)) / (f(&rounds[m][k][c]) / mb(&done[m])))
-                            .collect(),
-                    )
+                    let times = |j: usize| rounds[j].iter().map(move |x| f(&x[c]));
+                    linearity(times(i), mb(r), times(m), mb(&done[m]))
                 };
                 format!("{:5.2} / {:5.2}", per(|x| x.0), per(|x| x.1))
             };
@@ -672,13 +676,13 @@ fn vars_ratios(b: &std::ffi::OsStr, base: &Path, runs: usize, warmup: usize) {
     }
     // Each round's time per MB against the goal's size, then the median of the rounds.
     let per_round = |i: usize, less: bool| {
-        let r: Vec<f64> = (0..sh.len())
-            .map(|k| {
-                let s = if less { startup[k].0 } else { 0.0 };
-                ((jv[i][k].0 - s) / mbs[i]) / ((jv[GOAL][k].0 - s) / mbs[GOAL])
-            })
-            .collect();
-        median(r)
+        let times = |j: usize| {
+            jv[j]
+                .iter()
+                .zip(&startup)
+                .map(move |(t, e)| t.0 - if less { e.0 } else { 0.0 })
+        };
+        linearity(times(i), mbs[i], times(GOAL), mbs[GOAL])
     };
     let line = |less: bool| {
         SIZES
