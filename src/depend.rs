@@ -7,7 +7,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use crate::diag::Diag;
-use crate::model::{Config, wild_jail_name};
+use crate::model::Config;
 use crate::parse::jailconf::Parsed;
 
 /// Whether dependencies can fail any jail of this file: some `depend` statement, or a
@@ -59,7 +59,7 @@ pub fn check(parsed: &Parsed, cfg: &mut Config) {
 pub fn analyze(parsed: &Parsed, cfg: &Config) -> (Vec<Diag>, std::collections::HashSet<usize>) {
     // Every jail of the file, failed or not (cfjails after the wildcards are set aside).
     let records: Vec<usize> = (0..parsed.jails.len())
-        .filter(|&i| !wild_jail_name(&parsed.jails[i].name))
+        .filter(|&i| !parsed.jails[i].wild())
         .collect();
     let pos: HashMap<usize, usize> = records.iter().enumerate().map(|(k, &r)| (r, k)).collect();
     // find_jail() is a bsearch by name: with duplicate names any one of them; take the first.

@@ -4,7 +4,7 @@
 //! own block from the end, then the matching wildcard blocks from the last one.
 
 use crate::diag::Loc;
-use crate::model::{Entry, Jail, equalopts, wild_jail_match, wild_jail_name};
+use crate::model::{Entry, Jail, equalopts, wild_jail_match};
 use crate::parse::jailconf::{CfJail, Parsed, Text};
 
 /// The statement that set `name` (a `$variable` when `is_var`), else the jail's block.
@@ -33,7 +33,7 @@ pub fn statement(parsed: &Parsed, jail: &Jail, name: &str, is_var: bool) -> Opti
                 .jails
                 .iter()
                 .rev()
-                .filter(|r| wild_jail_name(&r.name) && wild_jail_match(&jail.name, &r.name))
+                .filter(|r| r.wild() && wild_jail_match(&jail.name, &r.name))
                 .find_map(hit)
         })
         .or_else(|| jail.loc.clone())

@@ -689,7 +689,7 @@ fn verify(parsed: &Parsed, cfg: &Config, vols: &[Volume], owners: &[usize]) -> R
         .iter()
         .enumerate()
         .filter(|(_, w)| {
-            model::wild_jail_name(&w.name)
+            w.wild()
                 && parsed
                     .params(w)
                     .iter()

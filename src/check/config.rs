@@ -6,7 +6,7 @@ use super::address::{Family, addresses, invalid};
 use crate::diag::Loc;
 use crate::lint::Lint;
 use crate::locate;
-use crate::model::{Config, Entry, FnvMap, Jail, wild_jail_name};
+use crate::model::{Config, Entry, FnvMap, Jail};
 use crate::parse::jailconf::{Parsed, Text};
 
 fn param_loc(parsed: &Parsed, jail: &Jail, name: &str) -> Option<Loc> {
@@ -123,7 +123,7 @@ fn duplicate_blocks(parsed: &Parsed, r: &mut Report) {
     let mut seen: FnvMap<&str, usize> = FnvMap::default();
     seen.reserve(parsed.jails.len());
     for (i, rec) in parsed.jails.iter().enumerate() {
-        if rec.block.is_none() || wild_jail_name(&rec.name) {
+        if rec.block.is_none() || rec.wild() {
             continue;
         }
         let first = *seen.entry(rec.name.as_str()).or_insert(i);

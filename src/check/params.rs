@@ -40,7 +40,7 @@
 use super::Report;
 use super::variables::closest;
 use crate::lint::Lint;
-use crate::model::{Config, FnvMap, equalopts, wild_jail_match, wild_jail_name};
+use crate::model::{Config, FnvMap, equalopts, wild_jail_match};
 use crate::parse::jailconf::{CfJail, Parsed};
 
 /// Who provides a parameter.
@@ -347,7 +347,7 @@ pub fn lint(parsed: &Parsed, cfg: &Config, release: Option<Release>, r: &mut Rep
                     )
                 }
             };
-            r.push(if rec.block.is_some() && !wild_jail_name(&rec.name) {
+            r.push(if rec.block.is_some() && !rec.wild() {
                 d.with_jail(rec.name.as_str())
             } else {
                 d
@@ -359,7 +359,7 @@ pub fn lint(parsed: &Parsed, cfg: &Config, release: Option<Release>, r: &mut Rep
 /// Whether config.c's merge gives the statements of `rec` to some jail: a jail's own
 /// block always; a wildcard block or the top level when a jail matches it.
 fn reaches_a_jail(rec: &CfJail, cfg: &Config) -> bool {
-    if rec.block.is_some() && !wild_jail_name(&rec.name) {
+    if rec.block.is_some() && !rec.wild() {
         return true;
     }
     cfg.jails.iter().any(|j| wild_jail_match(&j.name, &rec.name))

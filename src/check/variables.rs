@@ -6,7 +6,6 @@
 
 use super::Report;
 use crate::lint::Lint;
-use crate::model::wild_jail_name;
 use crate::parse::jailconf::Parsed;
 use crate::settings::{self, VAR_SIZE};
 
@@ -41,7 +40,7 @@ pub fn lint(parsed: &Parsed, r: &mut Report) {
                      without ${VAR_SIZE} is not managed"
                 ),
             );
-            r.push(if rec.block.is_some() && !wild_jail_name(&rec.name) {
+            r.push(if rec.block.is_some() && !rec.wild() {
                 d.with_jail(rec.name.as_str())
             } else {
                 d

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use super::jail8::{JID, NAME};
 use super::merge::{Building, Pools};
-use super::names::{Names, numeric_name, wild_jail_match, wild_jail_name};
+use super::names::{Names, numeric_name, wild_jail_match};
 use super::view::{JailView, Only, Wanted};
 use super::{Config, Jail};
 use crate::diag::{Diag, Loc};
@@ -365,7 +365,7 @@ impl<'a, 'k> Loading<'a, 'k> {
         let mut errors = Vec::new();
         let mut check_errors = Vec::new();
         for (idx, rec) in parsed.jails.iter().enumerate().take(range.end).skip(range.start) {
-            if wild_jail_name(&rec.name) {
+            if rec.wild() {
                 continue;
             }
             let mut b = Building {
@@ -429,7 +429,7 @@ struct Wild {
 impl Wild {
     fn find<'a>(parsed: &'a Parsed, keep: &dyn Fn(&CfParam) -> bool, names: &mut Names<'a>) -> Wild {
         let at: Vec<usize> = (0..parsed.jails.len())
-            .filter(|&i| wild_jail_name(&parsed.jails[i].name))
+            .filter(|&i| parsed.jails[i].wild())
             .collect();
         // The wildcard statements are added to many jails: look their names up once.
         // `keep` too is asked once per wildcard statement, not once per jail.

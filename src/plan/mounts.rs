@@ -19,7 +19,7 @@ use smallvec::SmallVec;
 use crate::diag::{Diag, Loc};
 use crate::lint::Lint;
 use crate::locate::same_param;
-use crate::model::{Config, Jail, Wanted, wild_jail_match, wild_jail_name};
+use crate::model::{Config, Jail, Wanted, wild_jail_match};
 use crate::parse::jailconf::{CfParam, Op, Parsed, Text};
 
 /// What the merge for `mount` keeps of each jail.
@@ -112,7 +112,7 @@ impl<'p> Statements<'p> {
             .jails
             .iter()
             .enumerate()
-            .filter(|(_, r)| wild_jail_name(&r.name))
+            .filter(|(_, r)| r.wild())
             .map(|(i, r)| {
                 let set: SmallVec<[&CfParam; 1]> = parsed
                     .params(r)

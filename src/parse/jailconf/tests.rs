@@ -24,7 +24,13 @@ pub(super) fn dump(r: &Result<Parsed, Diag>) -> String {
     let mut out = String::new();
     for j in &p.jails {
         let b = j.block.as_ref().map(|b| (b.header, b.open, b.close, b.line));
-        out += &format!("jail {} {b:?} {:?} {:?}\n", t(&j.name), j.parent, j.marked);
+        out += &format!(
+            "jail {} {b:?} {:?} {:?} wild={}\n",
+            t(&j.name),
+            j.parent,
+            j.marked,
+            j.wild()
+        );
         for q in p.params(j) {
             out += &format!(
                 "  {} var={} {:?} {}..{} marked={} src={}\n",
@@ -612,6 +618,41 @@ fn dotted_is_noted_by_either_path() {
         ("web { } db { }", false),
     ];
     noted_by_either_path(&cases, |p| p.dotted);
+}
+
+/// `CfJail::wild`, set where the record is made: the wildcard blocks, written,
+/// quoted or made by nesting (`web { * { } }` is `web.*`), and the global
+/// section (`*`); not a name with a `*` inside a component. Each record's flag is
+/// `wild_jail_name` of its name, which every reader asked before.
+#[test]
+fn wild_is_noted_for_every_record() {
+    let text = "host.hostname = h;\n\
+                * { }\n\
+                \"web.*\" { }\n\
+                \"*.db\" { }\n\
+                web { * { } }\n\
+                \"fo*\" { }\n\
+                \"a*.b\" { }\n\
+                web.front { }\n";
+    let want = [
+        ("*", true),
+        ("*", true),
+        ("web.*", true),
+        ("*.db", true),
+        ("web", false),
+        ("web.*", true),
+        ("fo*", false),
+        ("a*.b", false),
+        ("web.front", false),
+    ];
+    for fast in [true, false] {
+        let p = parse_with(text, fast).expect("parses");
+        let got: Vec<(&str, bool)> = p.jails.iter().map(|j| (&*j.name, j.wild())).collect();
+        assert_eq!(got, want, "fast={fast}");
+        for j in &p.jails {
+            assert_eq!(j.wild(), crate::model::wild_jail_name(&j.name), "{}", &*j.name);
+        }
+    }
 }
 
 /// The largest text whose offsets and end the parse's 32 bits hold is read; one byte

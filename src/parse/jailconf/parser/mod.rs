@@ -451,19 +451,14 @@ impl Parser<'_> {
         self.out.dotted |= name.contains('.');
         let idx = self.out.jails.len();
         let line = s.line(header);
-        self.out.jails.push(CfJail {
-            name,
-            stmts: Stmts::default(),
-            block: Some(BlockSpan {
-                source: Arc::clone(s.source()),
-                header,
-                open: brace,
-                close: brace,
-                line,
-            }),
-            parent: self.current,
-            marked: SmallVec::new(),
-        });
+        let block = BlockSpan {
+            source: Arc::clone(s.source()),
+            header,
+            open: brace,
+            close: brace,
+            line,
+        };
+        self.out.jails.push(CfJail::new(name, Some(block), self.current));
         open.push(Open {
             idx,
             saved: self.current.replace(idx),
@@ -619,13 +614,7 @@ impl Parser<'_> {
                     );
                 }
                 if self.global.is_none() {
-                    self.out.jails.push(CfJail {
-                        name: Text::from("*"),
-                        stmts: Stmts::default(),
-                        block: None,
-                        parent: None,
-                        marked: SmallVec::new(),
-                    });
+                    self.out.jails.push(CfJail::new(Text::from("*"), None, None));
                     self.global = Some(self.out.jails.len() - 1);
                 }
                 self.global_params.push(param);
