@@ -34,14 +34,28 @@ pub struct Source {
     /// Shared with the source's `twin`s.
     pub text: Arc<String>,
     line_starts: OnceLock<Vec<usize>>,
+    /// `parse::read::crlf_and_nul` of the text, when reading the file found it out
+    /// (a large file, checked a piece at a time as it was read): the parser looks
+    /// for both otherwise.
+    pub crlf_and_nul: Option<(Option<usize>, bool)>,
 }
 
 impl Source {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Source> {
+        Source::read(name, text, None)
+    }
+
+    /// `new`, with what reading the file found out about it.
+    pub fn read(
+        name: impl Into<String>,
+        text: impl Into<String>,
+        crlf_and_nul: Option<(Option<usize>, bool)>,
+    ) -> Arc<Source> {
         Arc::new(Source {
             name: name.into(),
             text: Arc::new(text.into()),
             line_starts: OnceLock::new(),
+            crlf_and_nul,
         })
     }
 
@@ -62,6 +76,7 @@ impl Source {
             name: self.name.clone(),
             text: Arc::clone(&self.text),
             line_starts: OnceLock::new(),
+            crlf_and_nul: self.crlf_and_nul,
         })
     }
 

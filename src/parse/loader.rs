@@ -93,7 +93,7 @@ impl Loader {
         }
         if host == "-" {
             let buf = read_stream(std::io::stdin().lock(), "standard input", from)?;
-            return Ok(self.keep(host, Source::new("STDIN", bytes_to_text(buf))));
+            return Ok(self.keep(host, Source::new("STDIN", super::read::decode(buf))));
         }
         let real = self.real_path(host);
         let file = std::fs::File::open(&real).map_err(|e| match &self.root {
@@ -113,10 +113,10 @@ impl Loader {
         }
         if !meta.is_file() {
             let buf = read_stream(file, host, from)?;
-            return Ok(self.keep(host, Source::new(host, bytes_to_text(buf))));
+            return Ok(self.keep(host, Source::new(host, super::read::decode(buf))));
         }
-        let buf = read_file(file, meta.len()).map_err(|e| open_error(host, &e, from))?;
-        Ok(Source::new(host, bytes_to_text(buf)))
+        let read = super::read::read_file(file, meta.len()).map_err(|e| open_error(host, &e, from))?;
+        Ok(Source::read(host, read.text, read.crlf_and_nul))
     }
 
     /// `read`, once per loader (and its clones): a second call for the same name gets
@@ -157,65 +157,6 @@ impl Loader {
 /// 256 MiB is about 18 times the 50,000-jail benchmark file (docs/performance.md).
 pub const STREAM_LIMIT: u64 = 256 << 20;
 
-/// From this size on, `read_file` reads a file's two halves at once.
-const HALVES_FROM: usize = 4 << 20;
-
-/// The text of a regular file that had `len` bytes when it was opened. A large one is
-/// read in two halves at once, the second on another thread: copying from the page
-/// cache into a fresh buffer (and the page faults that make it) came before any of the
-/// parse could start (under strace, each 7 MB half of a 14 MB file took 9-10 ms on a
-/// slow day). A file that changed size meanwhile is read again from its start, as one
-/// piece.
-fn read_file(mut file: std::fs::File, len: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::{Seek, SeekFrom};
-    let n = usize::try_from(len).unwrap_or(usize::MAX);
-    // Past a gigabyte (no configuration is that large) the buffer grows as it is read,
-    // rather than being sized from a number the file system reported.
-    if !(HALVES_FROM..=1 << 30).contains(&n) {
-        let mut buf = Vec::with_capacity(n.min(1 << 26));
-        file.read_to_end(&mut buf)?;
-        return Ok(buf);
-    }
-    // Zeroed memory from the allocator is fresh pages, not written until read into.
-    let mut buf = vec![0u8; n];
-    let (first, second) = buf.split_at_mut(n / 2);
-    let cut = first.len() as u64;
-    let second = Mutex::new(second);
-    let (a, b) = crate::halves::both(
-        || fill_at(&file, first, 0),
-        || match second.lock() {
-            Ok(mut s) => fill_at(&file, &mut s, cut),
-            Err(_) => Ok(0),
-        },
-    );
-    let whole = a? == n / 2 && b? == n - n / 2;
-    if whole {
-        // Anything written after the size was taken (read_to_end's own check for the
-        // end of the file).
-        file.seek(SeekFrom::Start(len))?;
-    } else {
-        buf.clear();
-        file.seek(SeekFrom::Start(0))?;
-    }
-    file.read_to_end(&mut buf)?;
-    Ok(buf)
-}
-
-/// Read from `offset` until `buf` is full or the file ends; how many bytes were read.
-fn fill_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
-    use std::os::unix::fs::FileExt;
-    let mut done = 0;
-    while done < buf.len() {
-        match file.read_at(&mut buf[done..], offset + done as u64) {
-            Ok(0) => break,
-            Ok(k) => done += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(done)
-}
-
 /// Read a stream to its end, refusing one larger than [`STREAM_LIMIT`].
 fn read_stream(r: impl Read, name: &str, from: Option<Loc>) -> Result<Vec<u8>, Diag> {
     let mut buf = Vec::new();
@@ -244,15 +185,6 @@ fn open_error(host: &str, e: &std::io::Error, from: Option<Loc>) -> Diag {
     Diag::error(from, msg).with_exit(io_exit(e))
 }
 
-/// FreeBSD reads bytes; jailvol works on text. Invalid UTF-8 is replaced (U+FFFD) rather
-/// than rejected: such bytes can only matter inside quoted values.
-fn bytes_to_text(buf: Vec<u8>) -> String {
-    match String::from_utf8(buf) {
-        Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    }
-}
-
 #[cfg(test)]
 mod real_path_tests {
     use super::*;
@@ -271,44 +203,5 @@ mod real_path_tests {
             }
         }
         assert_eq!(Loader::default().real_path("/etc/x"), PathBuf::from("/etc/x"));
-    }
-}
-
-#[cfg(test)]
-mod read_file_tests {
-    use super::*;
-    use std::io::Write;
-
-    /// A file past `HALVES_FROM` comes back byte for byte, also when its size changed
-    /// after it was taken: grown (the rest is read after the halves), shrunk (read
-    /// again from the start), and below `HALVES_FROM` (read as one piece).
-    #[test]
-    fn a_large_file_reads_whole_whatever_size_was_taken() {
-        let mut text = Vec::new();
-        let mut i = 0u32;
-        while text.len() < HALVES_FROM + 12_345 {
-            text.extend_from_slice(format!("j{i} {{ path = \"/jails/é{i}\"; }}\n").as_bytes());
-            i += 1;
-        }
-        let mut f = tempfile::NamedTempFile::new().unwrap();
-        f.write_all(&text).unwrap();
-        let len = text.len() as u64;
-        for taken in [
-            len,
-            len - 1,
-            len - 4096,
-            len + 1,
-            len + 100_000,
-            HALVES_FROM as u64,
-            0,
-        ] {
-            let file = std::fs::File::open(f.path()).unwrap();
-            let got = read_file(file, taken).unwrap();
-            assert!(
-                got == text,
-                "size taken as {taken}: {} bytes read of {len}",
-                got.len()
-            );
-        }
     }
 }

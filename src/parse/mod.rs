@@ -5,4 +5,5 @@ pub mod fstab;
 pub mod jailconf;
 pub mod loader;
 pub mod rcconf;
+pub(crate) mod read;
 pub(crate) mod text2lval;
