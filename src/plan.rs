@@ -217,13 +217,19 @@ pub fn generate_each<F: Files>(
     // Moved out, and the rest freed now, while the edited configuration and its diff
     // (the largest allocations) are made: a field moved out of a struct leaves the
     // others alive to the end of the scope. The statements are one allocation
-    // (`Stmts`), so their pages go back to the system as they are freed. Freed on a
-    // thread of its own (`retire`): on this one it held the edit back 26 ms at
-    // 200,000 jails. The peak is what the two threads' pace makes it: 4-16% higher
-    // at 10,000 and 50,000 jails (8.1x the input at most, against 10), the same at
-    // 200,000 (docs/performance.md, session 22).
+    // (`Stmts`), so their pages go back to the system as they are freed.
     let sources = std::mem::take(&mut parsed.sources);
-    crate::retire::retire(parsed);
+    // A large parse is freed on a thread of its own (`retire`): on this one it held the
+    // edit back 26 ms at 200,000 jails, and the peak, the edit and its diff, did not
+    // move. A small one is freed here, where the edit reuses its memory: retired at
+    // 10,000 jails it raised the peak from 7.4x to 8.8x the input (the goal is 10x),
+    // for a millisecond (docs/performance.md, session 22).
+    const RETIRE_AT: usize = 20_000;
+    if parsed.jails.len() >= RETIRE_AT {
+        crate::retire::retire(parsed);
+    } else {
+        drop(parsed);
+    }
     if let Some(main) = sources.iter().find(|s| s.name != "STDIN") {
         files.coming(&main.name).map_err(Stop::Caller)?;
     }
