@@ -34,13 +34,9 @@ pub fn equalopts(opt1: &str, opt2: &str) -> bool {
     false
 }
 
-/// config.c wild_jail_name(): some `*` is a whole dot-separated component.
-pub fn wild_jail_name(name: &str) -> bool {
-    let b = name.as_bytes();
-    b.iter()
-        .enumerate()
-        .any(|(i, &c)| c == b'*' && (i == 0 || b[i - 1] == b'.') && (i + 1 == b.len() || b[i + 1] == b'.'))
-}
+/// config.c wild_jail_name(). The parser asks it of every block it reads
+/// (`CfJail::wild`), so it lives there.
+pub use crate::parse::jailconf::wild_jail_name;
 
 /// config.c wild_jail_match(): a non-final `*` component matches one component, a final
 /// `*` matches one or more.

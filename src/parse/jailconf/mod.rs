@@ -220,7 +220,7 @@ pub struct CfJail {
     /// wrote (`CfParam::marked`): generate and check look for them in every block of
     /// files of thousands.
     pub marked: SmallVec<[u32; 4]>,
-    /// `model::wild_jail_name(name)`, found while the name was read: every command
+    /// `wild_jail_name(name)`, found while the name was read: every command
     /// that loads the jails finds the wildcard blocks first, and reading each name
     /// again was a cache miss a block (1.7 ms of `show` at 50,000 jails, before the
     /// loading could start on two threads).
@@ -251,11 +251,19 @@ impl Stmts {
     }
 }
 
+/// config.c wild_jail_name(): some `*` is a whole dot-separated component.
+pub fn wild_jail_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.iter()
+        .enumerate()
+        .any(|(i, &c)| c == b'*' && (i == 0 || b[i - 1] == b'.') && (i + 1 == b.len() || b[i + 1] == b'.'))
+}
+
 impl CfJail {
     /// A record of `name`; the global pseudo-jail has no `block`.
     pub(super) fn new(name: Text, block: Option<BlockSpan>, parent: Option<usize>) -> CfJail {
         CfJail {
-            wild: crate::model::wild_jail_name(&name),
+            wild: wild_jail_name(&name),
             name,
             stmts: Stmts::default(),
             block,
@@ -264,7 +272,7 @@ impl CfJail {
         }
     }
 
-    /// Whether this is a wildcard block (`*`, `web.*`): `model::wild_jail_name` of
+    /// Whether this is a wildcard block (`*`, `web.*`): `wild_jail_name` of
     /// its name. The global pseudo-jail, named `*` too, is one.
     pub fn wild(&self) -> bool {
         self.wild

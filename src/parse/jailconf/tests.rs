@@ -650,7 +650,7 @@ fn wild_is_noted_for_every_record() {
         let got: Vec<(&str, bool)> = p.jails.iter().map(|j| (&*j.name, j.wild())).collect();
         assert_eq!(got, want, "fast={fast}");
         for j in &p.jails {
-            assert_eq!(j.wild(), crate::model::wild_jail_name(&j.name), "{}", &*j.name);
+            assert_eq!(j.wild(), wild_jail_name(&j.name), "{}", &*j.name);
         }
     }
 }
