@@ -101,7 +101,7 @@ fn fill_at(
 /// The text of bytes nothing checked.
 fn unchecked(buf: Vec<u8>) -> FileText {
     FileText {
-        text: text(buf, false),
+        text: decode(buf),
         crlf_and_nul: None,
     }
 }
@@ -268,16 +268,13 @@ fn is_continuation(c: u8) -> bool {
 /// for both (the parser's question, for a file the reading did not check: a small
 /// one, a stream). Past the first CRLF (a CRLF file has a CR on every line) only a
 /// NUL is looked for.
+///
+/// It is a half's scan (`Half::scan`) over the whole of `b` at once: one loop for
+/// both, so a file read in halves and one read whole are asked the same question.
 pub(crate) fn crlf_and_nul(b: &[u8]) -> (Option<usize>, bool) {
-    let mut nul = false;
-    for i in memchr::memchr2_iter(b'\r', 0, b) {
-        if b[i] == 0 {
-            nul = true;
-        } else if b.get(i + 1) == Some(&b'\n') {
-            return (Some(i), nul || memchr::memchr(0, &b[i..]).is_some());
-        }
-    }
-    (None, nul)
+    let mut whole = Half::new(true);
+    whole.scan(b, b.len());
+    (whole.crlf, whole.nul)
 }
 
 #[cfg(test)]
