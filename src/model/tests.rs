@@ -1,6 +1,6 @@
-use super::load::{chunked, load_each_view_kept};
+use super::load::{chunked, load_each_view_kept, load_in_chunks};
 use super::*;
-use crate::parse::jailconf::CfParam;
+use crate::parse::jailconf::{CfParam, Parsed};
 
 #[test]
 fn equalopts_matches_no_prefix_per_component() {
@@ -50,23 +50,33 @@ fn mixed(n: usize, wild_every: usize, fourth: impl Fn(usize) -> String) -> crate
         .unwrap_or_else(|e| panic!("{}", e.message))
 }
 
-/// The two-halves merge of a large file gives what one pass gives: jails, warnings
-/// and errors in the same order (errors of check_values after all the others).
+/// The merge of a large file on two threads, in chunks, gives what one pass gives:
+/// jails, warnings and errors in the same order (errors of check_values after all the
+/// others), whatever the chunk's size.
 #[test]
-fn load_filtered_in_halves_is_one_pass() {
+fn load_filtered_in_chunks_is_one_pass() {
     let parsed = mixed(2_600, 500, |i| {
         format!("j{i} {{ mount.fstab = /f; # jailvol\n }}\n")
     });
     let keep = |p: &CfParam| p.name != "mount.fstab";
-    let halves = load_filtered(&parsed, &keep, None);
+    for chunk in [None, Some(1), Some(7), Some(1_000), Some(5_000)] {
+        let halves = match chunk {
+            None => load_filtered(&parsed, &keep, None),
+            Some(c) => load_in_chunks(&parsed, &keep, None, Some(c)),
+        };
+        same_as_one_pass(&parsed, &keep, &halves);
+    }
+}
+
+fn same_as_one_pass(parsed: &Parsed, keep: &(dyn Fn(&CfParam) -> bool + Sync), halves: &Config) {
     let mut one = Config {
         warnings: parsed.warnings.clone(),
         ..Config::default()
     };
     let mut jails = Vec::new();
     one.errors = load_each_view_kept(
-        &parsed,
-        &keep,
+        parsed,
+        keep,
         |v| jails.push(v.to_jail()),
         |w| one.warnings.push(w),
     );
@@ -91,7 +101,7 @@ fn load_filtered_in_halves_is_one_pass() {
             .map(|j| (j.name.clone(), j.record, j.entries.clone()))
             .collect()
     };
-    assert!(jails(&halves) == jails(&one), "the jails differ from one pass");
+    assert!(jails(halves) == jails(&one), "the jails differ from one pass");
     assert_eq!(diags(&halves.warnings), diags(&one.warnings));
     assert_eq!(diags(&halves.errors), diags(&one.errors));
 }
