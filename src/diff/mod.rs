@@ -87,6 +87,9 @@ fn write_unified_on(
     if old == new {
         return Ok(());
     }
+    if old.is_empty() || new.is_empty() {
+        return write_whole(to, path, old, new);
+    }
     let (mut own_a, mut own_b) = (None, None);
     let a = Lines::of(old, old_ends, &mut own_a, two);
     let b = Lines::of(new, None, &mut own_b, two);
@@ -124,6 +127,44 @@ fn write_unified_on(
     }
     g.finish(|h| w.hunk(h))?;
     w.finish()
+}
+
+/// A file made or removed whole (one side empty, the other not): one hunk of all its
+/// lines, which is what the walk and the grouping give, written without them. generate
+/// of thousands of new jails writes as many new fstab files, and the walk's and the
+/// grouping's allocations for each were most of the thread that diffs them.
+fn write_whole(to: &mut dyn std::io::Write, path: &str, old: &str, new: &str) -> std::io::Result<()> {
+    let (text, tag) = if old.is_empty() { (new, b'+') } else { (old, b'-') };
+    let ends = LineEnds::of(text);
+    let mut none = None;
+    let lines = Lines::of(text, Some(&ends), &mut none, false);
+    let n = lines.len();
+    let op = if tag == b'+' {
+        DiffOp::Insert {
+            old_index: 0,
+            new_index: 0,
+            new_len: n,
+        }
+    } else {
+        DiffOp::Delete {
+            old_index: 0,
+            old_len: n,
+            new_index: 0,
+        }
+    };
+    let mut out = Vec::with_capacity(2 * path.len() + text.len() + n + 64);
+    out.extend_from_slice(b"--- a");
+    out.extend_from_slice(path.as_bytes());
+    out.extend_from_slice(b"\n+++ b");
+    out.extend_from_slice(path.as_bytes());
+    out.push(b'\n');
+    hunks::header(&mut out, &[op]);
+    lines.put(&mut out, tag, 0..n);
+    // As `HunkWriter::finish` ends a diff.
+    if out.last() != Some(&b'\n') {
+        out.push(b'\n');
+    }
+    to.write_all(&out)
 }
 
 /// Operations per hand-over from the walking thread.

@@ -53,6 +53,59 @@ fn lines_are_similars_lines() {
     }
 }
 
+/// A file made or removed whole (`write_whole`) reads as similar's diff, and as the
+/// walk and the grouping would write it.
+#[test]
+fn a_whole_file_made_or_removed_is_one_hunk() {
+    for text in [
+        "a",
+        "\n",
+        "\r",
+        "a\n",
+        "a\nb",
+        "a\nb\n",
+        "a\r\nb\r\n",
+        "a\rb",
+        "\n\n\n",
+        "x\n\n\ny",
+        "é\r\nü\rß\n",
+        "# one\n/dev/md100\t/jails/web0\tufs\trw\t0\t0\n",
+    ] {
+        same("", text);
+        same(text, "");
+        for (old, new) in [("", text), (text, "")] {
+            let mut whole = Vec::new();
+            write_whole(&mut whole, "/f", old, new).unwrap();
+            let (mut own_a, mut own_b) = (None, None);
+            let (a, b) = (
+                Lines::of(old, None, &mut own_a, false),
+                Lines::of(new, None, &mut own_b, false),
+            );
+            let mut walked = Vec::new();
+            let mut w = HunkWriter {
+                to: &mut walked,
+                path: "/f",
+                a: &a,
+                b: &b,
+                written: 0,
+                out: Vec::new(),
+                last: None,
+            };
+            let mut g = hunks::Grouper::default();
+            for op in line_ops(&a, &b) {
+                g.op(op, |h| w.hunk(h)).unwrap();
+            }
+            g.finish(|h| w.hunk(h)).unwrap();
+            w.finish().unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&whole),
+                String::from_utf8_lossy(&walked),
+                "{old:?} -> {new:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn equal_texts_have_no_diff() {
     assert_eq!(unified("/f", "a\n", "a\n"), "");
