@@ -311,7 +311,7 @@ fn generate_from<F: Files>(
         Some(Ok(c)) => (Cow::Borrowed(&c.vols), Cow::Borrowed(&c.jails)),
         Some(Err(errs)) => return Err(Stop::Plan(errs.clone())),
         None => {
-            let c = volume::collect_indexed(cfg, Some(parsed)).map_err(Stop::Plan)?;
+            let c = volume::collect_indexed_two(cfg, Some(parsed)).map_err(Stop::Plan)?;
             (Cow::Owned(c.vols), Cow::Owned(c.jails))
         }
     };
