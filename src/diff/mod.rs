@@ -10,7 +10,8 @@
 //!
 //! `lines` finds where each line ends (for an old text read ahead, before the diff),
 //! `walk` finds the operations and `hunks` groups and writes them. A large diff runs
-//! on two threads: one walks while the other writes what it has walked.
+//! on two threads: one walks while the other writes what it has walked. A file made
+//! or removed whole is one hunk of all its lines, written without walk or grouping.
 
 mod hunks;
 mod lines;
