@@ -19,6 +19,78 @@ pub fn both<A, B: Send>(first: impl FnOnce() -> A, second: impl Fn() -> B + Sync
     })
 }
 
+/// What `in_order` asks of this thread.
+pub enum Turn<P> {
+    /// Make chunk `k` straight into the whole: its turn has come.
+    Make(usize),
+    /// Make chunk `k` apart and give it back: it is ahead of its turn.
+    Apart(usize),
+    /// Add a chunk made apart (here or on the other thread) whose turn has come.
+    Add(P),
+}
+
+/// Chunks `0..count` made by this thread and another, each taking the next chunk no
+/// thread has taken, and put together in order on this thread. `here` makes a chunk
+/// whose turn has come straight into the whole (`Turn::Make`), makes one ahead of its
+/// turn apart and gives it back (`Turn::Apart`), and adds one made apart when its turn
+/// comes (`Turn::Add`): only chunks made ahead of their turn are held, never a second
+/// copy of the whole. `there` runs on the other thread, with `take` (the next chunk
+/// no thread has taken, None when all are) and `send` (what it made of a chunk; false
+/// once this thread no longer listens); what it returns comes back, None when no
+/// thread could be made (every chunk is then made here).
+pub fn in_order<P: Send, R: Send>(
+    count: usize,
+    there: impl FnOnce(&(dyn Fn() -> Option<usize> + Sync), &dyn Fn(usize, P) -> bool) -> R + Send,
+    mut here: impl FnMut(Turn<P>) -> Option<P>,
+) -> Option<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let take = || {
+        let k = next.fetch_add(1, Ordering::Relaxed);
+        (k < count).then_some(k)
+    };
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, P)>();
+    std::thread::scope(|s| {
+        let take = &take;
+        let other = spawn_scoped(s, move || there(take, &|k, p| tx.send((k, p)).is_ok())).ok();
+        // Chunks made ahead of their turn, by index.
+        let mut ahead = std::collections::BTreeMap::new();
+        let mut turn = 0;
+        while turn < count {
+            while let Ok((k, p)) = rx.try_recv() {
+                ahead.insert(k, p);
+            }
+            if let Some(p) = ahead.remove(&turn) {
+                here(Turn::Add(p));
+                turn += 1;
+                continue;
+            }
+            if let Some(k) = take() {
+                if k == turn {
+                    here(Turn::Make(k));
+                    turn += 1;
+                } else if let Some(p) = here(Turn::Apart(k)) {
+                    ahead.insert(k, p);
+                }
+                continue;
+            }
+            // Every chunk is taken; the one whose turn it is comes from the other
+            // thread, which, ended or failed, closes the channel.
+            match rx.recv() {
+                Ok((k, p)) => {
+                    ahead.insert(k, p);
+                }
+                Err(_) => break,
+            }
+        }
+        match other.map(|h| h.join()) {
+            Some(Ok(r)) => Some(r),
+            Some(Err(e)) => std::panic::resume_unwind(e),
+            None => None,
+        }
+    })
+}
+
 /// `std::thread::Builder::spawn_scoped`, the new thread set going on another core
 /// (`place`).
 pub fn spawn_scoped<'scope, T: Send + 'scope>(

@@ -4,8 +4,6 @@
 //! `$volume_md_unit`, `$volume_encrypt`, `$volume_keyfile`), so they live in the admin's own jail.conf, per jail or in a
 //! wildcard block. A jail without `volume_size` is not managed.
 
-use std::collections::BTreeMap;
-
 use compact_str::CompactString;
 
 use crate::diag::{Diag, Loc};
@@ -152,11 +150,10 @@ const COLLECT_CHUNK: usize = 2_048;
 
 /// `collect_indexed`, on two threads when there is a chunk size: the other thread finds
 /// the first jail of each name, then both make the volumes, each taking the next
-/// `chunk` jails no thread has taken. This thread puts the volumes in order as they
-/// come, holding only chunks made ahead of their turn. The same volumes, jails and
-/// errors, in the same order, as one thread.
+/// `chunk` jails no thread has taken, put in order as they come (`halves::in_order`).
+/// The same volumes, jails and errors, in the same order, as one thread.
 fn collect_in(cfg: &Config, parsed: Option<&Parsed>, chunk: Option<usize>) -> Result<Collected, Vec<Diag>> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use crate::halves::Turn;
     let n = cfg.jails.len();
     // At most one volume a jail: sized once (room never written is never touched).
     let mut got = Got {
@@ -168,66 +165,37 @@ fn collect_in(cfg: &Config, parsed: Option<&Parsed>, chunk: Option<usize>) -> Re
         got.make(cfg, parsed, 0..n);
         return got.finish(cfg, parsed, &first_of(cfg), false);
     };
-    let count = n.div_ceil(chunk);
     let range = |k: usize| k * chunk..((k + 1) * chunk).min(n);
-    let next = AtomicUsize::new(0);
-    let (tx, rx) = std::sync::mpsc::channel::<(usize, Got)>();
-    let first = std::thread::scope(|s| {
-        let (next, range) = (&next, &range);
-        let other = crate::halves::spawn_scoped(s, move || {
+    let first = crate::halves::in_order(
+        n.div_ceil(chunk),
+        |take, send| {
             let first = first_of(cfg);
-            loop {
-                let k = next.fetch_add(1, Ordering::Relaxed);
-                if k >= count {
-                    return first;
-                }
+            while let Some(k) = take() {
                 let mut made = Got::default();
                 made.make(cfg, parsed, range(k));
-                if tx.send((k, made)).is_err() {
-                    return first;
+                if !send(k, made) {
+                    break;
                 }
             }
-        })
-        .ok();
-        // Chunks made ahead of their turn, by index.
-        let mut ahead: BTreeMap<usize, Got> = BTreeMap::new();
-        let mut turn = 0;
-        while turn < count {
-            while let Ok((k, made)) = rx.try_recv() {
-                ahead.insert(k, made);
+            first
+        },
+        |turn| match turn {
+            Turn::Make(k) => {
+                got.make(cfg, parsed, range(k));
+                None
             }
-            if let Some(made) = ahead.remove(&turn) {
+            Turn::Apart(k) => {
+                let mut made = Got::default();
+                made.make(cfg, parsed, range(k));
+                Some(made)
+            }
+            Turn::Add(made) => {
                 got.append(made);
-                turn += 1;
-                continue;
+                None
             }
-            let k = next.fetch_add(1, Ordering::Relaxed);
-            if k < count {
-                if k == turn {
-                    got.make(cfg, parsed, range(k));
-                    turn += 1;
-                } else {
-                    let mut made = Got::default();
-                    made.make(cfg, parsed, range(k));
-                    ahead.insert(k, made);
-                }
-                continue;
-            }
-            // Every chunk is taken; the one whose turn it is comes from the other
-            // thread (which, ended or failed, closes the channel).
-            match rx.recv() {
-                Ok((k, made)) => {
-                    ahead.insert(k, made);
-                }
-                Err(_) => break,
-            }
-        }
-        match other.map(|h| h.join()) {
-            Some(Ok(first)) => first,
-            Some(Err(e)) => std::panic::resume_unwind(e),
-            None => first_of(cfg),
-        }
-    });
+        },
+    )
+    .unwrap_or_else(|| first_of(cfg));
     got.finish(cfg, parsed, &first, true)
 }
 

@@ -263,17 +263,17 @@ pub fn load_filtered(
 }
 
 /// `load_filtered`, in chunks of `chunk` blocks on two threads, or in one pass here.
-/// This thread puts the chunks in file order as they come, merging straight into the
-/// configuration when a chunk's turn has come and holding only chunks made ahead of
-/// it: merged into a list of their own and joined at the end, the jails were held
-/// twice, 12 MB more at the peak of generate at 200,000 jails.
+/// The chunks are put in file order as they come (`halves::in_order`), a chunk whose
+/// turn has come merged straight into the configuration: merged into a list of their
+/// own and joined at the end, the jails were held twice, 12 MB more at the peak of
+/// generate at 200,000 jails.
 pub(super) fn load_in_chunks(
     parsed: &Parsed,
     keep: &(dyn Fn(&CfParam) -> bool + Sync),
     wanted: Option<&'static Wanted>,
     chunk: Option<usize>,
 ) -> Config {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use crate::halves::Turn;
     let n = parsed.jails.len();
     let mut cfg = Config {
         warnings: parsed.warnings.clone(),
@@ -294,75 +294,41 @@ pub(super) fn load_in_chunks(
         cfg.errors.extend(check_errors);
         return cfg;
     };
-    let count = n.div_ceil(chunk);
     let range = |k: usize| k * chunk..((k + 1) * chunk).min(n);
-    let next = AtomicUsize::new(0);
-    let (tx, rx) = std::sync::mpsc::channel::<(usize, Merged)>();
-    std::thread::scope(|s| {
-        let (next, range) = (&next, &range);
-        let other = crate::halves::spawn_scoped(s, move || {
+    let apart = |loading: &mut Loading<'_, '_>, k: usize| {
+        let mut part = Merged::default();
+        (part.errors, part.check_errors) = loading.range(
+            range(k),
+            |v| part.jails.push(v.to_jail()),
+            |w| part.warnings.push(w),
+        );
+        part
+    };
+    crate::halves::in_order(
+        n.div_ceil(chunk),
+        |take, send| {
             let mut loading = Loading::new(parsed, keep, wanted);
-            loop {
-                let k = next.fetch_add(1, Ordering::Relaxed);
-                if k >= count {
-                    return;
-                }
-                let mut part = Merged::default();
-                (part.errors, part.check_errors) = loading.range(
-                    range(k),
-                    |v| part.jails.push(v.to_jail()),
-                    |w| part.warnings.push(w),
-                );
-                if tx.send((k, part)).is_err() {
+            while let Some(k) = take() {
+                if !send(k, apart(&mut loading, k)) {
                     return;
                 }
             }
-        })
-        .ok();
-        // Chunks made ahead of their turn, by index.
-        let mut ahead: std::collections::BTreeMap<usize, Merged> = std::collections::BTreeMap::new();
-        let mut turn = 0;
-        while turn < count {
-            while let Ok((k, part)) = rx.try_recv() {
-                ahead.insert(k, part);
+        },
+        |turn| match turn {
+            Turn::Make(k) => {
+                merge_here(&mut here, &mut cfg, &mut check_errors, range(k));
+                None
             }
-            if let Some(part) = ahead.remove(&turn) {
+            Turn::Apart(k) => Some(apart(&mut here, k)),
+            Turn::Add(part) => {
                 cfg.jails.extend(part.jails);
                 cfg.warnings.extend(part.warnings);
                 cfg.errors.extend(part.errors);
                 check_errors.extend(part.check_errors);
-                turn += 1;
-                continue;
+                None
             }
-            let k = next.fetch_add(1, Ordering::Relaxed);
-            if k < count {
-                if k == turn {
-                    merge_here(&mut here, &mut cfg, &mut check_errors, range(k));
-                    turn += 1;
-                } else {
-                    let mut part = Merged::default();
-                    (part.errors, part.check_errors) = here.range(
-                        range(k),
-                        |v| part.jails.push(v.to_jail()),
-                        |w| part.warnings.push(w),
-                    );
-                    ahead.insert(k, part);
-                }
-                continue;
-            }
-            // Every chunk is taken; the one whose turn it is comes from the other
-            // thread (which, ended or failed, closes the channel).
-            match rx.recv() {
-                Ok((k, part)) => {
-                    ahead.insert(k, part);
-                }
-                Err(_) => break,
-            }
-        }
-        if let Some(Err(e)) = other.map(|h| h.join()) {
-            std::panic::resume_unwind(e);
-        }
-    });
+        },
+    );
     cfg.errors.extend(check_errors);
     cfg
 }
