@@ -507,7 +507,10 @@ fn shared_part(
 ) -> Vec<((usize, bool), Diag)> {
     use std::hash::BuildHasher as _;
     let hasher = std::hash::BuildHasherDefault::<crate::hash::Fnv>::default();
-    let mine = |h: u64| half.is_none_or(|x| (h >> 32) & 1 == u64::from(x));
+    let in_half = |h: u64, x: bool| (h >> 32) & 1 == u64::from(x);
+    // Hashed only for a half: alone (check's worker), every container is this one's.
+    let mine_file = |f: &str| half.is_none_or(|x| in_half(hasher.hash_one(f), x));
+    let mine_unit = |u: u32| half.is_none_or(|x| in_half(u64::from(u) << 32, x));
     let mut found = Vec::new();
     let mut files: FnvMap<&str, &str> = FnvMap::default();
     // Half the names each, and some room for an uneven half.
@@ -521,7 +524,7 @@ fn shared_part(
     units.reserve(room);
     let loc = |ji: usize, var: &str| cfg.jails.get(ji).and_then(|j| setting_loc(parsed, j, var, true));
     for (i, (a, &ji)) in vols.iter().zip(at).enumerate() {
-        if mine(hasher.hash_one(a.file.as_str())) {
+        if mine_file(a.file.as_str()) {
             if let Some(first) = files.get(a.file.as_str()) {
                 found.push((
                     (i, false),
@@ -540,7 +543,7 @@ fn shared_part(
             }
         }
         if let Some(u) = a.unit
-            && mine(u64::from(u) << 32)
+            && mine_unit(u)
         {
             if let Some(first) = units.get(&u) {
                 found.push((

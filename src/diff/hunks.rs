@@ -112,7 +112,7 @@ impl HunkWriter<'_, '_> {
     pub(super) fn hunk(&mut self, hunk: &[DiffOp]) -> std::io::Result<()> {
         let out = &mut self.out;
         if self.written == 0 {
-            out.extend_from_slice(format!("--- a{}\n+++ b{}\n", self.path, self.path).as_bytes());
+            file_header(out, self.path);
         }
         header(out, hunk);
         for op in hunk {
@@ -144,6 +144,15 @@ impl HunkWriter<'_, '_> {
         }
         self.to.write_all(&self.out)
     }
+}
+
+/// `--- a/PATH` and `+++ b/PATH`, the first lines of a file's diff.
+pub(super) fn file_header(out: &mut Vec<u8>, path: &str) {
+    out.extend_from_slice(b"--- a");
+    out.extend_from_slice(path.as_bytes());
+    out.extend_from_slice(b"\n+++ b");
+    out.extend_from_slice(path.as_bytes());
+    out.push(b'\n');
 }
 
 /// `@@ -l,n +l,n @@` as similar writes it: a one-line range is its line alone, an

@@ -136,9 +136,8 @@ fn write_unified_on(
 /// grouping's allocations for each were most of the thread that diffs them.
 fn write_whole(to: &mut dyn std::io::Write, path: &str, old: &str, new: &str) -> std::io::Result<()> {
     let (text, tag) = if old.is_empty() { (new, b'+') } else { (old, b'-') };
-    let ends = LineEnds::of(text);
-    let mut none = None;
-    let lines = Lines::of(text, Some(&ends), &mut none, false);
+    let mut own = None;
+    let lines = Lines::of(text, None, &mut own, false);
     let n = lines.len();
     let op = if tag == b'+' {
         DiffOp::Insert {
@@ -154,11 +153,7 @@ fn write_whole(to: &mut dyn std::io::Write, path: &str, old: &str, new: &str) ->
         }
     };
     let mut out = Vec::with_capacity(2 * path.len() + text.len() + n + 64);
-    out.extend_from_slice(b"--- a");
-    out.extend_from_slice(path.as_bytes());
-    out.extend_from_slice(b"\n+++ b");
-    out.extend_from_slice(path.as_bytes());
-    out.push(b'\n');
+    hunks::file_header(&mut out, path);
     hunks::header(&mut out, &[op]);
     lines.put(&mut out, tag, 0..n);
     // As `HunkWriter::finish` ends a diff.
