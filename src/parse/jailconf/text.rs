@@ -23,8 +23,13 @@ use crate::diag::Source;
 /// - static: `ptr` is the data of a `&'static str`, the length likewise.
 pub struct Text {
     ptr: NonNull<u8>,
-    lo: u32,
-    hi: u32,
+    /// `lo` in the low half, `hi` in the high half. One integer, not two fields of 32
+    /// bits: a pointer and an integer are a pair the compiler moves in two registers
+    /// (a `Text` returned, or an `Option<Text>` from an iterator), where a struct of
+    /// three fields went through memory, written in three stores and read back in
+    /// one, which the processor cannot forward from the stores and waits for (a third
+    /// of materialising check's jails, `JailView::to_jail`).
+    bits: u64,
 }
 
 const KIND_SHIFT: u32 = 30;
@@ -57,8 +62,7 @@ impl Text {
                     // SAFETY: `Arc::into_raw` gives the pointer of a live allocation,
                     // never null.
                     ptr: unsafe { NonNull::new_unchecked(ptr) },
-                    lo,
-                    hi: t.len() as u32 | SPAN << KIND_SHIFT,
+                    bits: join(lo, t.len() as u32 | SPAN << KIND_SHIFT),
                 }
             }
             (_, t) => Text::from(t.unwrap_or("")),
@@ -87,14 +91,23 @@ impl Text {
         Text {
             // SAFETY: a reference's pointer is never null (an empty string's too).
             ptr: unsafe { NonNull::new_unchecked(s.as_ptr().cast_mut()) },
-            lo,
-            hi: hi | STATIC << KIND_SHIFT,
+            bits: join(lo, hi | STATIC << KIND_SHIFT),
         }
     }
 
     #[inline]
+    fn lo(&self) -> u32 {
+        self.bits as u32
+    }
+
+    #[inline]
+    fn hi(&self) -> u32 {
+        (self.bits >> 32) as u32
+    }
+
+    #[inline]
     fn kind(&self) -> u32 {
-        self.hi >> KIND_SHIFT
+        self.hi() >> KIND_SHIFT
     }
 
     /// The length in bytes, without reading the text: a span knows its ends. Lookups
@@ -103,8 +116,8 @@ impl Text {
     #[inline]
     pub fn len(&self) -> usize {
         match self.kind() {
-            SPAN => (self.hi & LEN_MASK) as usize,
-            _ => self.lo as usize | (((self.hi & LEN_MASK) as u64) << 32) as usize,
+            SPAN => (self.hi() & LEN_MASK) as usize,
+            _ => self.lo() as usize | (((self.hi() & LEN_MASK) as u64) << 32) as usize,
         }
     }
 
@@ -124,7 +137,7 @@ impl Text {
     #[inline]
     pub fn as_str(&self) -> &str {
         if self.kind() == SPAN {
-            let (s, e) = (self.lo as usize, self.lo as usize + self.len());
+            let (s, e) = (self.lo() as usize, self.lo() as usize + self.len());
             let text = self.source().text.as_str();
             debug_assert!(text.get(s..e).is_some());
             // SAFETY: `span`, the only maker of a span, checked that `s..e` is a range
@@ -139,6 +152,12 @@ impl Text {
         // `From<Box<str>>` and `from_static`), alive as long as this `Text`.
         unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(self.ptr.as_ptr(), self.len())) }
     }
+}
+
+/// `Text::bits` of its two halves.
+#[inline]
+const fn join(lo: u32, hi: u32) -> u64 {
+    lo as u64 | (hi as u64) << 32
 }
 
 /// A length as the two halves of `Text::lo` and `Text::hi` below the kind: own and
@@ -174,15 +193,13 @@ impl Clone for Text {
                 unsafe { Arc::increment_strong_count(self.ptr.cast::<Source>().as_ptr()) };
                 Text {
                     ptr: self.ptr,
-                    lo: self.lo,
-                    hi: self.hi,
+                    bits: self.bits,
                 }
             }
             OWN => Text::from(self.as_str()),
             _ => Text {
                 ptr: self.ptr,
-                lo: self.lo,
-                hi: self.hi,
+                bits: self.bits,
             },
         }
     }
@@ -193,8 +210,7 @@ impl From<Box<str>> for Text {
         let (lo, hi) = split_len(s.len());
         Text {
             ptr: NonNull::from(Box::leak(s)).cast::<u8>(),
-            lo,
-            hi: hi | OWN << KIND_SHIFT,
+            bits: join(lo, hi | OWN << KIND_SHIFT),
         }
     }
 }
@@ -346,8 +362,8 @@ impl Text {
         match self.kind() {
             SPAN => format!(
                 "span{}..{}{:?}",
-                self.lo,
-                self.lo as usize + self.len(),
+                self.lo(),
+                self.lo() as usize + self.len(),
                 self.as_str()
             ),
             OWN => format!("own{:?}", self.as_str()),
@@ -423,8 +439,7 @@ mod tests {
             let (lo, hi) = split_len(len);
             let t = Text {
                 ptr: NonNull::dangling(),
-                lo,
-                hi: hi | STATIC << KIND_SHIFT,
+                bits: join(lo, hi | STATIC << KIND_SHIFT),
             };
             assert_eq!(t.len(), len);
             assert_eq!(t.kind(), STATIC);
