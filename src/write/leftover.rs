@@ -10,6 +10,7 @@
 //! at (the helper script is shared by every configuration and rc.conf host of the
 //! machine, docs/generate.md).
 
+use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::io::Read as _;
@@ -22,7 +23,7 @@ use nix::fcntl::{AtFlags, OFlag};
 use nix::sys::stat::{Mode, SFlag};
 
 use crate::diag::{Diag, exit};
-use crate::model::FnvSet;
+use crate::model::FnvMap;
 use crate::parse::loader::Loader;
 use crate::plan::{self, Plan};
 use crate::shell::OWNED_MARK;
@@ -68,16 +69,24 @@ pub fn leftovers_of<'p>(
     };
     // After the directory is found: a first run has none, and no set of thousands of
     // names is made for it.
-    let in_use = InUse::new(paths, refs, &dir);
+    let mut in_use = InUse::new(paths, refs, &dir);
     // With thousands of jails the listing is that many names, all but the leftovers in
-    // use: each is passed over after one lookup by name, with no path made or sorted.
-    let listing = std::fs::read_dir(loader.real_path(&dir))
-        .map_err(|e| Diag::error(None, format!("{dir}: {e}")).with_exit(exit::IOERR))?;
+    // use: each is passed over after a comparison or a lookup by name, with no path
+    // made or sorted.
+    // Listed through the directory already open (so the one whose files are read), with
+    // nix's `Dir`: std's `ReadDir` made two copies of each name and counted a shared
+    // handle up and down, for each of thousands of names.
+    let mut listing = nix::dir::Dir::openat(
+        &fd,
+        ".",
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| io_error(&dir, e))?;
     let mut found = Vec::new();
-    for entry in listing {
-        let entry = entry.map_err(|e| Diag::error(None, format!("{dir}: {e}")).with_exit(exit::IOERR))?;
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else {
+    for entry in listing.iter() {
+        let entry = entry.map_err(|e| io_error(&dir, e))?;
+        let Ok(name) = std::str::from_utf8(entry.file_name().to_bytes()) else {
             continue;
         };
         if !name.ends_with(".fstab") || name.starts_with('.') || in_use.has_name(name) {
@@ -106,34 +115,69 @@ pub fn leftovers_of<'p>(
 /// wrote in `mount.fstab`, the helper, the configuration) are compared as paths, so
 /// `/etc/jailvol//a.fstab` or `/etc/jailvol/./a.fstab` names `/etc/jailvol/a.fstab`.
 struct InUse<'p> {
-    names: FnvSet<&'p str>,
+    /// The plan's names, in its order.
+    order: Vec<&'p str>,
+    /// Where in `order` the name last found is. generate writes the files in the
+    /// plan's order, and UFS (a directory's free slots, first to last) and tmpfs (its
+    /// offsets, last to first) list a directory in the order its names were made:
+    /// the next name listed is most often the one beside it, found with one
+    /// comparison instead of a lookup in a table of thousands (on a CI runner's ext4,
+    /// which lists by hash, every name is looked up).
+    last: Option<usize>,
+    /// Each name's place in `order`, made at the first name not found beside the last.
+    index: OnceCell<FnvMap<&'p str, usize>>,
     paths: HashSet<PathBuf>,
 }
 
 impl<'p> InUse<'p> {
     fn new(written: impl Iterator<Item = &'p str>, refs: &[String], dir: &str) -> InUse<'p> {
         let prefix = host_path(dir, "");
-        let mut names = FnvSet::default();
-        // Sized once: growing to 50,000 names rebuilt the table 14 times.
-        names.reserve(written.size_hint().0);
+        let mut order = Vec::with_capacity(written.size_hint().0);
         let mut paths = HashSet::new();
         for a in written {
             match a.strip_prefix(prefix.as_str()) {
-                Some(name) if !name.is_empty() && !name.contains('/') => {
-                    names.insert(name);
-                }
+                Some(name) if !name.is_empty() && !name.contains('/') => order.push(name),
                 _ => {
                     paths.insert(normal(a));
                 }
             }
         }
         paths.extend(refs.iter().map(|r| normal(r)));
-        InUse { names, paths }
+        InUse {
+            order,
+            last: None,
+            index: OnceCell::new(),
+            paths,
+        }
     }
 
     /// The plan writes `DIR/name`.
-    fn has_name(&self, name: &str) -> bool {
-        self.names.contains(name)
+    fn has_name(&mut self, name: &str) -> bool {
+        let beside = match self.last {
+            Some(i) => [i.checked_add(1), i.checked_sub(1)],
+            None => [Some(0), self.order.len().checked_sub(1)],
+        };
+        let at = beside
+            .into_iter()
+            .flatten()
+            .find(|&i| self.order.get(i) == Some(&name))
+            .or_else(|| {
+                let order = &self.order;
+                let index = self.index.get_or_init(|| {
+                    // Sized once: growing to 50,000 names rebuilt the table 14 times.
+                    let mut m = FnvMap::default();
+                    m.reserve(order.len());
+                    for (i, &n) in order.iter().enumerate() {
+                        m.entry(n).or_insert(i);
+                    }
+                    m
+                });
+                index.get(name).copied()
+            });
+        if at.is_some() {
+            self.last = at;
+        }
+        at.is_some()
     }
 
     /// `path` (`DIR/NAME` as `host_path` makes it) is one of the others.
@@ -254,6 +298,32 @@ mod tests {
             "--- a/etc/jailvol/a.fstab\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-x\n-y\n"
         );
         assert!(removal_diff("/a", "no newline").ends_with("-no newline\n\\ No newline at end of file\n"));
+    }
+
+    /// `has_name` says what a lookup in the set of the plan's names says, for names
+    /// listed in the plan's order, backwards, shuffled, and among names not in use.
+    #[test]
+    fn a_name_beside_the_last_or_looked_up_is_in_use() {
+        let plan: Vec<String> = (0..50).map(|i| format!("/etc/jailvol/j{i}.fstab")).collect();
+        let mut others: Vec<String> = (0..50).map(|i| format!("j{i}.fstab")).collect();
+        others.extend(["old.fstab", "j50.fstab", "j1.fstab", "x"].map(String::from));
+        let forward = others.clone();
+        let backward: Vec<String> = others.iter().rev().cloned().collect();
+        // A fixed shuffle (a step prime to the length), and the plan's names with
+        // unused ones between them.
+        let shuffled: Vec<String> = (0..others.len()).map(|i| others[(i * 17) % others.len()].clone()).collect();
+        let between: Vec<String> = others
+            .iter()
+            .take(50)
+            .flat_map(|n| [n.clone(), format!("gone-{n}")])
+            .collect();
+        for listing in [forward, backward, shuffled, between] {
+            let mut in_use = InUse::new(plan.iter().map(String::as_str), &[], "/etc/jailvol");
+            for name in &listing {
+                let want = plan.iter().any(|p| p.strip_prefix("/etc/jailvol/") == Some(name.as_str()));
+                assert_eq!(in_use.has_name(name), want, "{name} in {listing:?}");
+            }
+        }
     }
 
     #[test]
