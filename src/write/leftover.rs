@@ -311,7 +311,9 @@ mod tests {
         let backward: Vec<String> = others.iter().rev().cloned().collect();
         // A fixed shuffle (a step prime to the length), and the plan's names with
         // unused ones between them.
-        let shuffled: Vec<String> = (0..others.len()).map(|i| others[(i * 17) % others.len()].clone()).collect();
+        let shuffled: Vec<String> = (0..others.len())
+            .map(|i| others[(i * 17) % others.len()].clone())
+            .collect();
         let between: Vec<String> = others
             .iter()
             .take(50)
@@ -320,7 +322,9 @@ mod tests {
         for listing in [forward, backward, shuffled, between] {
             let mut in_use = InUse::new(plan.iter().map(String::as_str), &[], "/etc/jailvol");
             for name in &listing {
-                let want = plan.iter().any(|p| p.strip_prefix("/etc/jailvol/") == Some(name.as_str()));
+                let want = plan
+                    .iter()
+                    .any(|p| p.strip_prefix("/etc/jailvol/") == Some(name.as_str()));
                 assert_eq!(in_use.has_name(name), want, "{name} in {listing:?}");
             }
         }
