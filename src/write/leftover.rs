@@ -67,15 +67,14 @@ pub fn leftovers_of<'p>(
         Err(Errno::ENOENT | Errno::ENOTDIR) => return Ok(Vec::new()),
         Err(e) => return Err(io_error(&dir, e)),
     };
-    // After the directory is found: a first run has none, and no set of thousands of
+    // After the directory is found: a first run has none, and no list of thousands of
     // names is made for it.
     let mut in_use = InUse::new(paths, refs, &dir);
     // With thousands of jails the listing is that many names, all but the leftovers in
     // use: each is passed over after a comparison or a lookup by name, with no path
-    // made or sorted.
-    // Listed through the directory already open (so the one whose files are read), with
-    // nix's `Dir`: std's `ReadDir` made two copies of each name and counted a shared
-    // handle up and down, for each of thousands of names.
+    // made or sorted. It is listed through the directory already open (the one whose
+    // files are read) with nix's `Dir`: std's `ReadDir` made two copies of each name
+    // and counted a shared handle up and down.
     let mut listing = nix::dir::Dir::openat(
         &fd,
         ".",
@@ -118,11 +117,12 @@ struct InUse<'p> {
     /// The plan's names, in its order.
     order: Vec<&'p str>,
     /// Where in `order` the name last found is. generate writes the files in the
-    /// plan's order, and UFS (a directory's free slots, first to last) and tmpfs (its
-    /// offsets, last to first) list a directory in the order its names were made:
-    /// the next name listed is most often the one beside it, found with one
-    /// comparison instead of a lookup in a table of thousands (on a CI runner's ext4,
-    /// which lists by hash, every name is looked up).
+    /// plan's order, and tmpfs lists a directory in the order its names were made,
+    /// last first (Linux 6, measured): the next name listed is then the one beside
+    /// the last, found with one comparison instead of a lookup in a table of
+    /// thousands. UFS lists its directory slots first to last, which for a
+    /// directory generate filled should be close to that order (not measured: no
+    /// FreeBSD here). ext4 lists by hash, and every name is looked up.
     last: Option<usize>,
     /// Each name's place in `order`, made at the first name not found beside the last.
     index: OnceCell<FnvMap<&'p str, usize>>,
