@@ -10,7 +10,6 @@
 //! at (the helper script is shared by every configuration and rc.conf host of the
 //! machine, docs/generate.md).
 
-use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::io::Read as _;
@@ -125,7 +124,7 @@ struct InUse<'p> {
     /// FreeBSD here). ext4 lists by hash, and every name is looked up.
     last: Option<usize>,
     /// Each name's place in `order`, made at the first name not found beside the last.
-    index: OnceCell<FnvMap<&'p str, usize>>,
+    index: Option<FnvMap<&'p str, usize>>,
     paths: HashSet<PathBuf>,
 }
 
@@ -146,7 +145,7 @@ impl<'p> InUse<'p> {
         InUse {
             order,
             last: None,
-            index: OnceCell::new(),
+            index: None,
             paths,
         }
     }
@@ -163,7 +162,7 @@ impl<'p> InUse<'p> {
             .find(|&i| self.order.get(i) == Some(&name))
             .or_else(|| {
                 let order = &self.order;
-                let index = self.index.get_or_init(|| {
+                let index = self.index.get_or_insert_with(|| {
                     // Sized once: growing to 50,000 names rebuilt the table 14 times.
                     let mut m = FnvMap::default();
                     m.reserve(order.len());
