@@ -166,14 +166,17 @@ fn collect_in(cfg: &Config, parsed: Option<&Parsed>, chunk: Option<usize>) -> Re
         return got.finish(cfg, parsed, &first_of(cfg), false);
     };
     let range = |k: usize| k * chunk..((k + 1) * chunk).min(n);
+    let apart = |k: usize| {
+        let mut made = Got::default();
+        made.make(cfg, parsed, range(k));
+        made
+    };
     let first = crate::halves::in_order(
         n.div_ceil(chunk),
         |take, send| {
             let first = first_of(cfg);
             while let Some(k) = take() {
-                let mut made = Got::default();
-                made.make(cfg, parsed, range(k));
-                if !send(k, made) {
+                if !send(k, apart(k)) {
                     break;
                 }
             }
@@ -184,11 +187,7 @@ fn collect_in(cfg: &Config, parsed: Option<&Parsed>, chunk: Option<usize>) -> Re
                 got.make(cfg, parsed, range(k));
                 None
             }
-            Turn::Apart(k) => {
-                let mut made = Got::default();
-                made.make(cfg, parsed, range(k));
-                Some(made)
-            }
+            Turn::Apart(k) => Some(apart(k)),
             Turn::Add(made) => {
                 got.append(made);
                 None
