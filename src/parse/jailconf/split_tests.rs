@@ -7,8 +7,9 @@ use super::split_point;
 use super::tests::{block_lines_counted, dump, fixture_and_corpus_files};
 use super::*;
 
-/// The parse of `text` with `split`, and whether a second half was joined.
-fn parse_split(loader: &Loader, text: &str, split: Split) -> (Result<Parsed, Diag>, bool) {
+/// The parse of `text` with `split`, and how many parts were joined (a second half, and
+/// a middle before it).
+fn parse_split(loader: &Loader, text: &str, split: Split) -> (Result<Parsed, Diag>, usize) {
     let mut p = Parser::new(loader, true);
     p.split = split;
     let r = p.parse_config(Source::new("t.conf", text), false);
@@ -31,7 +32,7 @@ fn same_at(loader: &Loader, text: &str, offsets: impl Iterator<Item = usize>) ->
         }
         // Block lines are counted by each half from where it starts.
         block_lines_counted(text, &r).map_err(|e| format!("split at {at}: {e}"))?;
-        taken += usize::from(joined);
+        taken += usize::from(joined > 0);
     }
     Ok(taken)
 }
@@ -72,6 +73,81 @@ fn a_split_anywhere_parses_as_one_piece() {
     assert!(taken > 10, "only {taken} splits taken");
 }
 
+/// `text` read with a middle from `b` to `at` (and the second half from `at`) for each
+/// pair of `pairs` parses as in one piece; returns how many middles were joined.
+fn same_with_middle(
+    loader: &Loader,
+    text: &str,
+    pairs: impl Iterator<Item = (usize, usize)>,
+) -> Result<usize, String> {
+    let whole = dump(&parse_split(loader, text, Split::Never).0);
+    let mut middles = 0;
+    for (b, at) in pairs {
+        let (r, joined) = parse_split(loader, text, Split::Three(b, at));
+        let parts = dump(&r);
+        if parts != whole {
+            return Err(format!(
+                "text {text:?}, middle {b}..{at}:\n--- one piece\n{whole}--- three parts\n{parts}"
+            ));
+        }
+        block_lines_counted(text, &r).map_err(|e| format!("middle {b}..{at}: {e}"))?;
+        middles += usize::from(joined == 2);
+    }
+    Ok(middles)
+}
+
+/// Every pair of offsets, the first before the second.
+fn pairs(len: usize) -> impl Iterator<Item = (usize, usize)> {
+    (0..=len).flat_map(move |at| (0..at).map(move |b| (b, at)))
+}
+
+/// The other thread, done with the second half, reads a middle before it: wherever the
+/// middle starts (at a boundary, inside a block, where the first half's parser has
+/// passed) and ends, the parse is the one-piece parse, errors included.
+#[test]
+fn a_middle_anywhere_parses_as_one_piece() {
+    let loader = Loader::sealed();
+    let mut middles = 0;
+    for text in TEXTS {
+        match same_with_middle(&loader, text, pairs(text.len())) {
+            Ok(n) => middles += n,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    // Most pairs are no two boundaries; some are, and those join three parts.
+    assert!(middles > 10, "only {middles} middles joined");
+}
+
+/// The fixtures and the corpus with a middle between the starts of two lines (every
+/// pair in the smaller files, a sample in the larger).
+#[test]
+fn fixtures_and_corpus_with_a_middle() {
+    let loader = Loader::sealed();
+    let (mut seen, mut middles) = (0, 0);
+    for f in fixture_and_corpus_files() {
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        seen += 1;
+        let lines: Vec<usize> = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+            .collect();
+        let step = (lines.len() / 40).max(1);
+        let sample: Vec<usize> = lines.iter().copied().step_by(step).collect();
+        let pairs = sample
+            .iter()
+            .flat_map(|&at| sample.iter().filter(move |&&b| b < at).map(move |&b| (b, at)));
+        match same_with_middle(&loader, &text, pairs) {
+            Ok(n) => middles += n,
+            Err(e) => panic!("{}: {e}", f.display()),
+        }
+    }
+    assert!(
+        seen > 50 && middles > 100,
+        "{seen} files, {middles} middles joined"
+    );
+}
+
 /// An `.include` that is read, in the second half: the first half's parser reads it
 /// (the second gives up), so the sources stay in the order jail(8) reads them.
 #[test]
@@ -93,7 +169,7 @@ fn an_include_in_the_second_half_is_read_in_order() {
         .map(|j| j.name.to_string())
         .collect();
     assert_eq!(names, ["a", "b", "b.x", "c"]);
-    assert!(!joined, "the second half read an include");
+    assert_eq!(joined, 0, "the second half read an include");
 }
 
 /// A large file is split where `split_point` guesses, and the halves are joined.
@@ -113,7 +189,7 @@ fn a_large_file_is_read_in_two_halves() {
     );
     let loader = Loader::sealed();
     let (halves, joined) = parse_split(&loader, &text, Split::Auto);
-    assert!(joined || std::thread::available_parallelism().map_or(1, |n| n.get()) < 2);
+    assert!(joined > 0 || std::thread::available_parallelism().map_or(1, |n| n.get()) < 2);
     assert_eq!(dump(&halves), dump(&parse_split(&loader, &text, Split::Never).0));
     // Every block is in the one file read, though the second half's blocks point at a
     // twin of its source (the code that asks whether a block is in a given file uses
@@ -122,7 +198,7 @@ fn a_large_file_is_read_in_two_halves() {
     let main = &parsed.sources[0];
     let blocks: Vec<&BlockSpan> = parsed.jails.iter().filter_map(|j| j.block.as_ref()).collect();
     assert!(blocks.iter().all(|b| b.source.same(main)));
-    assert!(!joined || blocks.iter().any(|b| !Arc::ptr_eq(&b.source, main)));
+    assert!(joined == 0 || blocks.iter().any(|b| !Arc::ptr_eq(&b.source, main)));
 }
 
 /// The fixtures and the corpus, split at the start of every line.
@@ -172,7 +248,7 @@ fn a_later_file_after_a_split_one_keeps_its_statements() {
     let text = "a1 {\n\tx = 1;\n}\n\na2 {\n\ty = 2;\n}\n";
     let at = text.find("a2").expect("a2");
     let (first, joined) = parse_split(&loader, text, Split::At(at));
-    assert!(joined, "split at {at}");
+    assert_eq!(joined, 1, "split at {at}");
     let mut all = first.expect("parse");
     let later = parse_source(&loader, Source::new("b.conf", "b1 {\n\tz = 3;\n}\n"), false).expect("parse");
     let shift = u32::try_from(all.sources.len()).expect("files");

@@ -23,10 +23,10 @@ use crate::parse::loader::Loader;
 use crate::parse::read::crlf_and_nul;
 use crate::parse::text2lval::decode_into;
 use fast::Fast;
-use split::Reached;
 pub(super) use split::Split;
 #[cfg(test)]
 pub(super) use split::split_point;
+use split::{At, Stop};
 
 // Statements (jailparse.y):
 //
@@ -73,8 +73,9 @@ pub(super) struct Parser<'l> {
     region: Option<&'l AtomicBool>,
     /// This second half gave up: it needs the first half's state.
     bailed: bool,
-    /// A second half was read and joined (tests ask whether a split was taken).
-    pub(super) joined: bool,
+    /// How many parts read on the other thread were joined: a second half, and a
+    /// middle before it (tests ask whether a split was taken).
+    pub(super) joined: usize,
 }
 
 /// Where `Parser::conf` stopped.
@@ -82,8 +83,9 @@ pub(super) struct Parser<'l> {
 enum Ended {
     /// At the end of the file.
     Eof,
-    /// At the boundary it was given, between two top-level items (split.rs).
-    Split,
+    /// At this boundary, between two top-level items: the one it was given, or the
+    /// nearer one the other thread moved it to (split.rs).
+    Split(usize),
 }
 
 /// The parser's view of the scanner: jailparse.y needs one token of lookahead past the
@@ -229,7 +231,7 @@ impl<'l> Parser<'l> {
             split: Split::Auto,
             region: None,
             bailed: false,
-            joined: false,
+            joined: 0,
         }
     }
 }
@@ -328,18 +330,18 @@ impl Parser<'_> {
     /// on `open`, not a recursion: jail(8) takes thousands of levels (`yacc_overflow`),
     /// more than a thread's stack holds frames for. With `stop`, it stops there if it
     /// is a boundary between two top-level items (split.rs).
-    fn conf(&mut self, s: &mut Stream, is_stdin: bool, mut stop: Option<usize>) -> Result<Ended, Diag> {
+    fn conf(&mut self, s: &mut Stream, is_stdin: bool, mut stop: Option<Stop>) -> Result<Ended, Diag> {
         // The blocks of this file still open; an included file has its own (jail(8) runs
         // yyparse on it with a stack of its own), sharing `current` and `block_depth`.
         let mut open: Vec<Open> = Vec::new();
         loop {
             s.depth = open.len();
             if open.is_empty() {
-                if let Some(at) = stop {
-                    match split::reached(s, at) {
-                        Reached::Before => {}
-                        Reached::Here => return Ok(Ended::Split),
-                        Reached::Past => stop = None,
+                if let Some(st) = &mut stop {
+                    match st.check(s) {
+                        At::Before => {}
+                        At::Here(at) => return Ok(Ended::Split(at)),
+                        At::Past => stop = None,
                     }
                 }
                 if self.cancelled() && self.bail() {
