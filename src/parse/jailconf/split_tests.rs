@@ -201,6 +201,33 @@ fn a_large_file_is_read_in_two_halves() {
     assert!(joined == 0 || blocks.iter().any(|b| !Arc::ptr_eq(&b.source, main)));
 }
 
+/// A large file whose second half is short: its thread is done long before the first
+/// half's, and takes a middle (unless it is not scheduled in time, when a test run
+/// starves it: the count of middles is not asserted). However the threads meet, the
+/// parse is the one-piece parse.
+#[test]
+fn a_middle_taken_as_the_threads_meet_parses_as_one_piece() {
+    let mut text = String::from("* {\n\tpath = \"/jails/$name\";\n}\n\n");
+    for i in 0..12_000 {
+        // Blocks of different sizes: a middle's start is guessed, then proved.
+        let extra = "\tx = a#cut\n;\n".repeat(i % 4);
+        text += &format!(
+            "web{i} {{\n\t$id = {i};\n\tip4.addr = \"lo1|10.0.0.${{id}}\";\n{extra}\tpersist;\n}}\n\n"
+        );
+    }
+    let at = text.len() - text.len() / 10;
+    let at = at + text[at..].find("\nweb").expect("a block") + 1;
+    let loader = Loader::sealed();
+    let whole = dump(&parse_split(&loader, &text, Split::Never).0);
+    let mut middles = 0;
+    for _ in 0..4 {
+        let (r, joined) = parse_split(&loader, &text, Split::Moving(at));
+        assert_eq!(dump(&r), whole);
+        middles += usize::from(joined == 2);
+    }
+    eprintln!("{middles} of 4 runs took a middle");
+}
+
 /// The fixtures and the corpus, split at the start of every line.
 #[test]
 fn fixtures_and_corpus_split_at_every_line() {

@@ -54,6 +54,9 @@ pub(in crate::parse::jailconf) enum Split {
     /// At the second offset, with a middle from the first offset to it always taken
     /// (tests try every pair of offsets of small files).
     Three(usize, usize),
+    /// At this offset, with a middle taken as `Auto` takes one (when the other thread
+    /// is done first).
+    Moving(usize),
 }
 
 /// What the parser of a second half or a middle read.
@@ -235,7 +238,9 @@ impl<'l> Parser<'l> {
         match self.split {
             Split::Never => None,
             // A fresh parser starts between two characters of the file.
-            Split::At(at) | Split::Three(_, at) => s.lexer.source.text.is_char_boundary(at).then_some(at),
+            Split::At(at) | Split::Three(_, at) | Split::Moving(at) => {
+                s.lexer.source.text.is_char_boundary(at).then_some(at)
+            }
             Split::Auto => {
                 let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
                 if b.len() < SPLIT_AT || cores < 2 {
@@ -256,7 +261,7 @@ impl<'l> Parser<'l> {
         let (file, max_block_depth) = (s.file, self.max_block_depth);
         // Tests choose the middle; `At` has none.
         let (moved, preset) = match self.split {
-            Split::Auto => (Some(Moved::new(at)), None),
+            Split::Auto | Split::Moving(_) => (Some(Moved::new(at)), None),
             Split::Three(b, _) if b < at && s.lexer.source.text.is_char_boundary(b) => {
                 (Some(Moved::new(b)), Some(b))
             }
