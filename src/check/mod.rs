@@ -318,6 +318,9 @@ impl Job {
         generated: &OnceLock<Result<Plan, Vec<Diag>>>,
         next: &AtomicUsize,
     ) -> Worked {
+        // Every file this thread reads it opens itself (the leftovers' directory, the
+        // files it compares), and it hands none to the other.
+        crate::halves::own_files();
         let collected = Arc::new(volume::collect_indexed(&self.prep.cfg, Some(parsed)));
         let fstabs = collected.as_ref().as_ref().map_or(0, |c| c.vols.len());
         let _ = self.vols.send(Arc::clone(&collected));
