@@ -37,6 +37,18 @@ fn same_at(loader: &Loader, text: &str, offsets: impl Iterator<Item = usize>) ->
     Ok(taken)
 }
 
+/// The fixtures and the corpus files that read as text, with their paths.
+fn fixture_and_corpus_texts() -> impl Iterator<Item = (std::path::PathBuf, String)> {
+    fixture_and_corpus_files()
+        .into_iter()
+        .filter_map(|f| Some((f.clone(), std::fs::read_to_string(&f).ok()?)))
+}
+
+/// The offset of the start of each line of `text`.
+fn line_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
+    std::iter::once(0).chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+}
+
 const TEXTS: &[&str] = &[
     "* {\n\tpath = \"/j/$name\";\n}\n\na {\n\t$id = 1;\n\tip4.addr = \"10.0.0.$id\";\n}\n\nb {\n\tpersist;\n}\n",
     // Nested blocks, a wildcard after the jails, marked statements, depend.
@@ -118,20 +130,16 @@ fn a_middle_anywhere_parses_as_one_piece() {
     assert!(middles > 10, "only {middles} middles joined");
 }
 
-/// The fixtures and the corpus with a middle between the starts of two lines (every
-/// pair in the smaller files, a sample in the larger).
+/// The fixtures and the corpus with a middle between the starts of two lines: every
+/// pair of them in a file of fewer than 80 lines, pairs of 40-80 evenly spaced ones in
+/// a longer file.
 #[test]
 fn fixtures_and_corpus_with_a_middle() {
     let loader = Loader::sealed();
     let (mut seen, mut middles) = (0, 0);
-    for f in fixture_and_corpus_files() {
-        let Ok(text) = std::fs::read_to_string(&f) else {
-            continue;
-        };
+    for (f, text) in fixture_and_corpus_texts() {
         seen += 1;
-        let lines: Vec<usize> = std::iter::once(0)
-            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
-            .collect();
+        let lines: Vec<usize> = line_starts(&text).collect();
         let step = (lines.len() / 40).max(1);
         let sample: Vec<usize> = lines.iter().copied().step_by(step).collect();
         let pairs = sample
@@ -233,13 +241,9 @@ fn a_middle_taken_as_the_threads_meet_parses_as_one_piece() {
 fn fixtures_and_corpus_split_at_every_line() {
     let loader = Loader::sealed();
     let (mut seen, mut taken) = (0, 0);
-    for f in fixture_and_corpus_files() {
-        let Ok(text) = std::fs::read_to_string(&f) else {
-            continue;
-        };
+    for (f, text) in fixture_and_corpus_texts() {
         seen += 1;
-        let lines = std::iter::once(0).chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        match same_at(&loader, &text, lines) {
+        match same_at(&loader, &text, line_starts(&text)) {
             Ok(n) => taken += n,
             Err(e) => panic!("{}: {e}", f.display()),
         }
