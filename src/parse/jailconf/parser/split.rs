@@ -85,6 +85,17 @@ pub(super) enum Reached {
     Past,
 }
 
+impl Reached {
+    /// As `Stop::check` says it, of boundary `at`.
+    fn at(self, at: usize) -> At {
+        match self {
+            Reached::Before => At::Before,
+            Reached::Here => At::Here(at),
+            Reached::Past => At::Past,
+        }
+    }
+}
+
 /// `Reached`, from `Stop::check`: `Here` says which boundary.
 pub(super) enum At {
     Before,
@@ -140,11 +151,7 @@ impl Stop<'_> {
     /// Where `s` stands (between top-level items): before the boundary, at it, or past.
     pub(super) fn check(&mut self, s: &Stream) -> At {
         let Some(m) = self.moved else {
-            return match reached(s, self.at) {
-                Reached::Before => At::Before,
-                Reached::Here => At::Here(self.at),
-                Reached::Past => At::Past,
-            };
+            return reached(s, self.at).at(self.at);
         };
         let stop = m.stop.load(Ordering::Acquire);
         let target = if stop == CLOSED { self.at } else { stop };
@@ -170,10 +177,7 @@ impl Stop<'_> {
                 m.drop_middle();
             }
             self.moved = None;
-            return match r {
-                Reached::Here => At::Here(self.at),
-                _ => At::Past,
-            };
+            return r.at(self.at);
         }
         m.pos.store(s.lexer.pos, Ordering::Relaxed);
         At::Before
@@ -278,7 +282,7 @@ impl<'l> Parser<'l> {
                 let second = read(at, None, stop);
                 let middle = match (&second, moved) {
                     (Outcome::Read(_), Some(m)) => {
-                        take_middle(&source.text, at, m, preset).map(|b| (b, read(b, Some(at), &m.dropped)))
+                        take_middle(&source.text, at, m, preset).map(|b| read(b, Some(at), &m.dropped))
                     }
                     _ => None,
                 };
@@ -302,20 +306,17 @@ impl<'l> Parser<'l> {
             }
             // Stopped at the start of the middle, which the other thread read.
             match middle {
-                Some((_, Outcome::Read(mid))) if mid.to_eof => {
+                Some(Outcome::Read(mid)) if mid.to_eof => {
                     self.append(s, mid, b);
                     Ok(())
                 }
-                Some((_, Outcome::Read(mid))) => match second {
-                    Outcome::Read(half) => {
-                        self.append(s, mid, b);
-                        self.append(s, half, at);
-                        Ok(())
-                    }
-                    Outcome::Failed(e) => Err(e),
-                    Outcome::Bailed => self.conf(s, is_stdin, None).map(drop),
-                },
-                Some((_, Outcome::Failed(e))) => Err(e),
+                // The other thread reads a middle only after a second half it read
+                // (`Outcome::Read`), which `join_second` joins after the middle.
+                Some(Outcome::Read(mid)) => {
+                    self.append(s, mid, b);
+                    self.join_second(s, is_stdin, second, at)
+                }
+                Some(Outcome::Failed(e)) => Err(e),
                 // The middle gave up: read it here, then join the second half.
                 _ => match self.conf(s, is_stdin, Some(Stop::fixed(at)))? {
                     Ended::Split(_) => self.join_second(s, is_stdin, second, at),
