@@ -20,19 +20,30 @@ fn parse_split(loader: &Loader, text: &str, split: Split) -> (Result<Parsed, Dia
 /// `text` split at each offset of `offsets` parses as in one piece; returns how many
 /// splits were taken.
 fn same_at(loader: &Loader, text: &str, offsets: impl Iterator<Item = usize>) -> Result<usize, String> {
+    same_with(loader, text, offsets.map(Split::At), 1)
+}
+
+/// `text` read with each of `splits` parses as in one piece (block lines included:
+/// each part counts them from where it starts); returns how many of them joined
+/// `parts` parts read on the other thread.
+fn same_with(
+    loader: &Loader,
+    text: &str,
+    splits: impl Iterator<Item = Split>,
+    parts: usize,
+) -> Result<usize, String> {
     let whole = dump(&parse_split(loader, text, Split::Never).0);
     let mut taken = 0;
-    for at in offsets {
-        let (r, joined) = parse_split(loader, text, Split::At(at));
-        let halves = dump(&r);
-        if halves != whole {
+    for split in splits {
+        let (r, joined) = parse_split(loader, text, split);
+        let read = dump(&r);
+        if read != whole {
             return Err(format!(
-                "text {text:?} split at {at}:\n--- one piece\n{whole}--- two halves\n{halves}"
+                "text {text:?} read with {split:?}:\n--- one piece\n{whole}--- in parts\n{read}"
             ));
         }
-        // Block lines are counted by each half from where it starts.
-        block_lines_counted(text, &r).map_err(|e| format!("split at {at}: {e}"))?;
-        taken += usize::from(joined > 0);
+        block_lines_counted(text, &r).map_err(|e| format!("{split:?}: {e}"))?;
+        taken += usize::from(joined >= parts);
     }
     Ok(taken)
 }
@@ -85,32 +96,10 @@ fn a_split_anywhere_parses_as_one_piece() {
     assert!(taken > 10, "only {taken} splits taken");
 }
 
-/// `text` read with a middle from `b` to `at` (and the second half from `at`) for each
-/// pair of `pairs` parses as in one piece; returns how many middles were joined.
-fn same_with_middle(
-    loader: &Loader,
-    text: &str,
-    pairs: impl Iterator<Item = (usize, usize)>,
-) -> Result<usize, String> {
-    let whole = dump(&parse_split(loader, text, Split::Never).0);
-    let mut middles = 0;
-    for (b, at) in pairs {
-        let (r, joined) = parse_split(loader, text, Split::Three(b, at));
-        let parts = dump(&r);
-        if parts != whole {
-            return Err(format!(
-                "text {text:?}, middle {b}..{at}:\n--- one piece\n{whole}--- three parts\n{parts}"
-            ));
-        }
-        block_lines_counted(text, &r).map_err(|e| format!("middle {b}..{at}: {e}"))?;
-        middles += usize::from(joined == 2);
-    }
-    Ok(middles)
-}
-
-/// Every pair of offsets, the first before the second.
-fn pairs(len: usize) -> impl Iterator<Item = (usize, usize)> {
-    (0..=len).flat_map(move |at| (0..at).map(move |b| (b, at)))
+/// A middle from `b` to `at` (then the second half from `at`) for every pair of
+/// offsets of a text of `len` bytes, `b` before `at`.
+fn every_middle(len: usize) -> impl Iterator<Item = Split> {
+    (0..=len).flat_map(move |at| (0..at).map(move |b| Split::Three(b, at)))
 }
 
 /// The other thread, done with the second half, reads a middle before it: wherever the
@@ -121,7 +110,7 @@ fn a_middle_anywhere_parses_as_one_piece() {
     let loader = Loader::sealed();
     let mut middles = 0;
     for text in TEXTS {
-        match same_with_middle(&loader, text, pairs(text.len())) {
+        match same_with(&loader, text, every_middle(text.len()), 2) {
             Ok(n) => middles += n,
             Err(e) => panic!("{e}"),
         }
@@ -142,10 +131,13 @@ fn fixtures_and_corpus_with_a_middle() {
         let lines: Vec<usize> = line_starts(&text).collect();
         let step = (lines.len() / 40).max(1);
         let sample: Vec<usize> = lines.iter().copied().step_by(step).collect();
-        let pairs = sample
-            .iter()
-            .flat_map(|&at| sample.iter().filter(move |&&b| b < at).map(move |&b| (b, at)));
-        match same_with_middle(&loader, &text, pairs) {
+        let splits = sample.iter().flat_map(|&at| {
+            sample
+                .iter()
+                .filter(move |&&b| b < at)
+                .map(move |&b| Split::Three(b, at))
+        });
+        match same_with(&loader, &text, splits, 2) {
             Ok(n) => middles += n,
             Err(e) => panic!("{}: {e}", f.display()),
         }
@@ -177,6 +169,37 @@ fn an_include_in_the_second_half_is_read_in_order() {
         .map(|j| j.name.to_string())
         .collect();
     assert_eq!(names, ["a", "b", "b.x", "c"]);
+    assert_eq!(joined, 0, "the second half read an include");
+}
+
+/// An `.include` that is read, at the top of the second half: the second half gives
+/// up, so the other thread reads no middle, and the first half's parser, stopped at
+/// where the middle was to start, reads on alone, for every middle.
+#[test]
+fn an_include_after_a_middle_is_read_once_in_order() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let inc = d.path().join("inc.conf");
+    std::fs::write(&inc, "x { p = 1; }\n").expect("write");
+    let text = format!(
+        "a {{ p; }}\nb {{ q; }}\n.include \"{}\";\nc {{ }}\n",
+        inc.display()
+    );
+    let loader = Loader::new(None);
+    if let Err(e) = same_with(&loader, &text, every_middle(text.len()), 2) {
+        panic!("{e}");
+    }
+    let (b, at) = (
+        text.find("b {").expect("b"),
+        text.find(".include").expect("include"),
+    );
+    let (r, joined) = parse_split(&loader, &text, Split::Three(b, at));
+    let names: Vec<String> = r
+        .expect("parse")
+        .jails
+        .iter()
+        .map(|j| j.name.to_string())
+        .collect();
+    assert_eq!(names, ["a", "b", "x", "c"]);
     assert_eq!(joined, 0, "the second half read an include");
 }
 
