@@ -148,26 +148,34 @@ fn fixtures_and_corpus_with_a_middle() {
     );
 }
 
+/// The names of the jails `text` read with `split` holds, and how many parts were
+/// joined.
+fn jail_names(loader: &Loader, text: &str, split: Split) -> (Vec<String>, usize) {
+    let (r, joined) = parse_split(loader, text, split);
+    let parsed = r.expect("parse");
+    (parsed.jails.iter().map(|j| j.name.to_string()).collect(), joined)
+}
+
+/// A file `x { p = 1; }` in `d`, to include.
+fn included(d: &tempfile::TempDir) -> std::path::PathBuf {
+    let inc = d.path().join("inc.conf");
+    std::fs::write(&inc, "x { p = 1; }\n").expect("write");
+    inc
+}
+
 /// An `.include` that is read, in the second half: the first half's parser reads it
 /// (the second gives up), so the sources stay in the order jail(8) reads them.
 #[test]
 fn an_include_in_the_second_half_is_read_in_order() {
     let d = tempfile::tempdir().expect("tempdir");
-    let inc = d.path().join("inc.conf");
-    std::fs::write(&inc, "x { p = 1; }\n").expect("write");
+    let inc = included(&d);
     let text = format!("a {{ p; }}\nb {{ .include \"{}\"; }}\nc {{ }}\n", inc.display());
     let loader = Loader::new(None);
     let at = text.find("b {").expect("b");
     if let Err(e) = same_at(&loader, &text, 0..=text.len()) {
         panic!("{e}");
     }
-    let (r, joined) = parse_split(&loader, &text, Split::At(at));
-    let names: Vec<String> = r
-        .expect("parse")
-        .jails
-        .iter()
-        .map(|j| j.name.to_string())
-        .collect();
+    let (names, joined) = jail_names(&loader, &text, Split::At(at));
     assert_eq!(names, ["a", "b", "b.x", "c"]);
     assert_eq!(joined, 0, "the second half read an include");
 }
@@ -178,8 +186,7 @@ fn an_include_in_the_second_half_is_read_in_order() {
 #[test]
 fn an_include_after_a_middle_is_read_once_in_order() {
     let d = tempfile::tempdir().expect("tempdir");
-    let inc = d.path().join("inc.conf");
-    std::fs::write(&inc, "x { p = 1; }\n").expect("write");
+    let inc = included(&d);
     let text = format!(
         "a {{ p; }}\nb {{ q; }}\n.include \"{}\";\nc {{ }}\n",
         inc.display()
@@ -192,13 +199,7 @@ fn an_include_after_a_middle_is_read_once_in_order() {
         text.find("b {").expect("b"),
         text.find(".include").expect("include"),
     );
-    let (r, joined) = parse_split(&loader, &text, Split::Three(b, at));
-    let names: Vec<String> = r
-        .expect("parse")
-        .jails
-        .iter()
-        .map(|j| j.name.to_string())
-        .collect();
+    let (names, joined) = jail_names(&loader, &text, Split::Three(b, at));
     assert_eq!(names, ["a", "b", "x", "c"]);
     assert_eq!(joined, 0, "the second half read an include");
 }
