@@ -38,6 +38,8 @@ pub struct Source {
     /// (a large file, checked a piece at a time as it was read): the parser looks
     /// for both otherwise.
     pub crlf_and_nul: Option<(Option<usize>, bool)>,
+    /// Kept to the end of the process (`pin`).
+    pinned: bool,
 }
 
 impl Source {
@@ -56,7 +58,26 @@ impl Source {
             text: Arc::new(text.into()),
             line_starts: OnceLock::new(),
             crlf_and_nul,
+            pinned: false,
         })
+    }
+
+    /// Keep `src` to the end of the process: one count of it is leaked, and the
+    /// parser's spans of it then take none (`Text`: the parse of a large file made
+    /// millions, a locked add each to make and to drop). For a command that runs once:
+    /// its files are read once and their text is alive nearly to its end anyway.
+    /// A source already shared is left as it is.
+    pub fn pin(mut src: Arc<Source>) -> Arc<Source> {
+        if let Some(s) = Arc::get_mut(&mut src) {
+            s.pinned = true;
+            std::mem::forget(Arc::clone(&src));
+        }
+        src
+    }
+
+    /// Whether `pin` kept this source.
+    pub fn pinned(&self) -> bool {
+        self.pinned
     }
 
     /// Whether `other` is this reading of the file, or a `twin` of it (compare sources
@@ -72,12 +93,14 @@ impl Source {
     /// incrementing one count take turns holding its cache line: that was a tenth of
     /// the parse). Compared by name, as files are.
     pub fn twin(&self) -> Arc<Source> {
-        Arc::new(Source {
+        let twin = Arc::new(Source {
             name: self.name.clone(),
             text: Arc::clone(&self.text),
             line_starts: OnceLock::new(),
             crlf_and_nul: self.crlf_and_nul,
-        })
+            pinned: false,
+        });
+        if self.pinned { Source::pin(twin) } else { twin }
     }
 
     fn line_starts(&self) -> &[usize] {

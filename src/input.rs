@@ -26,9 +26,9 @@ pub struct Options {
 }
 
 impl Options {
-    /// A loader that reads below `--root`.
+    /// A loader that reads below `--root`, pinning what it reads: a command runs once.
     pub fn loader(&self) -> Loader {
-        Loader::new(self.root.clone())
+        Loader::new(self.root.clone()).pinning()
     }
 }
 

@@ -25,6 +25,8 @@ pub struct Loader {
     /// Files read with `read_kept`, by name: ezjail's per-jail files, which the rc.conf
     /// evaluation sources and the ezjail listing reads again for rcorder's headers.
     kept: Arc<Mutex<HashMap<String, Arc<Source>>>>,
+    /// Pin every source read (`Source::pin`): the command line's loader.
+    pin: bool,
 }
 
 impl Loader {
@@ -33,6 +35,12 @@ impl Loader {
             root,
             ..Loader::default()
         }
+    }
+
+    /// This loader, pinning every source it reads (`Source::pin`): for a process that
+    /// runs one command, whose files stay read to its end.
+    pub fn pinning(self) -> Loader {
+        Loader { pin: true, ..self }
     }
 
     /// A loader that refuses every read.
@@ -93,7 +101,7 @@ impl Loader {
         }
         if host == "-" {
             let buf = read_stream(std::io::stdin().lock(), "standard input", from)?;
-            return Ok(self.keep(host, Source::new("STDIN", super::read::decode(buf))));
+            return Ok(self.keep(host, self.made(Source::new("STDIN", super::read::decode(buf)))));
         }
         let real = self.real_path(host);
         let file = std::fs::File::open(&real).map_err(|e| match &self.root {
@@ -113,10 +121,14 @@ impl Loader {
         }
         if !meta.is_file() {
             let buf = read_stream(file, host, from)?;
-            return Ok(self.keep(host, Source::new(host, super::read::decode(buf))));
+            return Ok(self.keep(host, self.made(Source::new(host, super::read::decode(buf)))));
         }
         let read = super::read::read_file(file, meta.len()).map_err(|e| open_error(host, &e, from))?;
-        Ok(Source::read(host, read.text, read.crlf_and_nul))
+        Ok(self.made(Source::read(host, read.text, read.crlf_and_nul)))
+    }
+
+    fn made(&self, src: Arc<Source>) -> Arc<Source> {
+        if self.pin { Source::pin(src) } else { src }
     }
 
     /// `read`, once per loader (and its clones): a second call for the same name gets

@@ -19,6 +19,8 @@ use crate::diag::Source;
 ///
 /// - span: `ptr` is `Arc::into_raw` of the `Source` (one count held), `lo` the start,
 ///   `hi` the length (at most `SPAN_MAX`);
+/// - pinned span: the same of a pinned `Source` (`Source::pin`), which holds no count:
+///   the source is never freed;
 /// - own: `ptr` is the data of a leaked `Box<str>`, the length `lo | hi << 32`;
 /// - static: `ptr` is the data of a `&'static str`, the length likewise.
 pub struct Text {
@@ -34,14 +36,16 @@ pub struct Text {
 
 const KIND_SHIFT: u32 = 30;
 const LEN_MASK: u32 = (1 << KIND_SHIFT) - 1;
+// The two kinds of span are 0 and 1: `is_span` is one shift and a test.
 const SPAN: u32 = 0;
-const OWN: u32 = 1;
-const STATIC: u32 = 2;
+const PINNED: u32 = 1;
+const OWN: u32 = 2;
+const STATIC: u32 = 3;
 /// The longest span; longer text (a value of a gigabyte) is copied.
 const SPAN_MAX: usize = LEN_MASK as usize;
 
 // SAFETY: a `Text` owns a count of an `Arc<Source>`, a `Box<str>` or nothing (static
-// text), each of which may be sent and shared between threads; nothing in it is
+// text, or a pinned source's, which lives to the end of the process), each of which may be sent and shared between threads; nothing in it is
 // changed through a shared reference.
 unsafe impl Send for Text {}
 unsafe impl Sync for Text {}
@@ -57,12 +61,19 @@ impl Text {
     pub(super) fn span(source: &Arc<Source>, start: usize, end: usize) -> Text {
         match (u32::try_from(start), source.text.get(start..end)) {
             (Ok(lo), Some(t)) if u32::try_from(end).is_ok() && t.len() <= SPAN_MAX => {
-                let ptr = Arc::into_raw(Arc::clone(source)).cast_mut().cast::<u8>();
+                // A pinned source is never freed: its spans take no count. Each count
+                // is a locked add, which waits for every store before it to reach the
+                // cache (the parse makes a span every few stores), and its drop another.
+                let (ptr, kind) = if source.pinned() {
+                    (Arc::as_ptr(source), PINNED)
+                } else {
+                    (Arc::into_raw(Arc::clone(source)), SPAN)
+                };
                 Text {
-                    // SAFETY: `Arc::into_raw` gives the pointer of a live allocation,
-                    // never null.
-                    ptr: unsafe { NonNull::new_unchecked(ptr) },
-                    bits: join(lo, t.len() as u32 | SPAN << KIND_SHIFT),
+                    // SAFETY: `Arc::as_ptr` and `Arc::into_raw` give the pointer of a
+                    // live allocation, never null.
+                    ptr: unsafe { NonNull::new_unchecked(ptr.cast_mut().cast::<u8>()) },
+                    bits: join(lo, t.len() as u32 | kind << KIND_SHIFT),
                 }
             }
             (_, t) => Text::from(t.unwrap_or("")),
@@ -110,14 +121,20 @@ impl Text {
         self.hi() >> KIND_SHIFT
     }
 
+    /// Counted or pinned: `ptr` is the `Source`'s.
+    #[inline]
+    fn is_span(&self) -> bool {
+        self.hi() >> (KIND_SHIFT + 1) == 0
+    }
+
     /// The length in bytes, without reading the text: a span knows its ends. Lookups
     /// over thousands of jails compare names whose bytes lie all over the file; most
     /// differ in length, and this rules them out without touching that memory.
     #[inline]
     pub fn len(&self) -> usize {
-        match self.kind() {
-            SPAN => (self.hi() & LEN_MASK) as usize,
-            _ => self.lo() as usize | (((self.hi() & LEN_MASK) as u64) << 32) as usize,
+        match self.is_span() {
+            true => (self.hi() & LEN_MASK) as usize,
+            false => self.lo() as usize | (((self.hi() & LEN_MASK) as u64) << 32) as usize,
         }
     }
 
@@ -125,27 +142,29 @@ impl Text {
         self.len() == 0
     }
 
-    /// The source a span holds a count of.
+    /// The source a span holds a count of, or a pinned one.
     #[inline]
     fn source(&self) -> &Source {
-        debug_assert_eq!(self.kind(), SPAN);
+        debug_assert!(self.is_span());
         // SAFETY: a span's `ptr` came from `Arc::into_raw` in `span`, and the count it
-        // took is held until `drop`.
+        // took is held until `drop`; a pinned span's from `Arc::as_ptr` of a source
+        // `Source::pin` keeps alive to the end of the process.
         unsafe { self.ptr.cast::<Source>().as_ref() }
     }
 
     #[inline]
     pub fn as_str(&self) -> &str {
-        if self.kind() == SPAN {
+        if self.is_span() {
             let (s, e) = (self.lo() as usize, self.lo() as usize + self.len());
             let text = self.source().text.as_str();
             debug_assert!(text.get(s..e).is_some());
             // SAFETY: `span`, the only maker of a span, checked that `s..e` is a range
             // of `src.text` with both ends on character boundaries, and the text cannot
-            // change since: it is behind an `Arc` this span holds a count of (no
-            // `Arc::get_mut`), and `Source` has no interior mutability over it. A
-            // checked `get` here was a tenth of the merge's work: every name and value
-            // of every jail is read through this, several times.
+            // change since: it is behind an `Arc` this span holds a count of, or that
+            // `Source::pin` holds one of forever (so no `Arc::get_mut`), and `Source`
+            // has no interior mutability over it. A checked `get` here was a tenth of
+            // the merge's work: every name and value of every jail is read through
+            // this, several times.
             return unsafe { text.get_unchecked(s..e) };
         }
         // SAFETY: own and static text keep the pointer and length of a `str` (made in
@@ -197,6 +216,7 @@ impl Clone for Text {
                 }
             }
             OWN => Text::from(self.as_str()),
+            // Pinned and static: nothing to count.
             _ => Text {
                 ptr: self.ptr,
                 bits: self.bits,
@@ -360,7 +380,7 @@ impl Text {
     /// here, where `as_str`'s `unsafe` relies on `span` being its only maker of spans.
     pub(super) fn describe(&self) -> String {
         match self.kind() {
-            SPAN => format!(
+            SPAN | PINNED => format!(
                 "span{}..{}{:?}",
                 self.lo(),
                 self.lo() as usize + self.len(),
@@ -418,6 +438,46 @@ mod tests {
         });
         drop(moved);
         assert_eq!(Arc::strong_count(&src), before);
+    }
+
+    /// A pinned source's spans read as a counted source's do, take no count, and are
+    /// counted again in a twin, as pinned as its original.
+    #[test]
+    fn a_pinned_sources_spans_take_no_count() {
+        let src = Source::pin(source("web { path = \"/jails/€\"; }"));
+        assert!(src.pinned());
+        // One count here, one `pin` keeps.
+        assert_eq!(Arc::strong_count(&src), 2);
+        let texts = [
+            Text::span(&src, 0, 3),
+            Text::span(&src, 14, 24),
+            Text::name(&src, 0, 3),
+        ];
+        let clones: Vec<Text> = texts.to_vec();
+        assert_eq!(Arc::strong_count(&src), 2);
+        for (t, w) in clones.iter().zip(["web", "/jails/€", "web"]) {
+            assert_eq!((t.as_str(), t.len()), (w, w.len()));
+        }
+        assert_eq!(texts[0].describe(), "span0..3\"web\"");
+        assert_eq!(texts[0].kind(), PINNED);
+        let twin = src.twin();
+        assert!(twin.pinned());
+        assert_eq!(Text::span(&twin, 6, 10).as_str(), "path");
+        assert_eq!(Arc::strong_count(&twin), 2);
+        // A source shared before `pin` stays counted.
+        let shared = source("x");
+        let other = Arc::clone(&shared);
+        let shared = Source::pin(shared);
+        assert!(!shared.pinned());
+        assert_eq!(Text::span(&shared, 0, 1).kind(), SPAN);
+        drop((texts, clones, other));
+        assert_eq!(Arc::strong_count(&src), 2);
+        // Give back the counts `pin` kept, so that Miri sees nothing leaked.
+        for s in [&src, &twin] {
+            // SAFETY: the count `pin` leaked, given back once; `s` keeps one more.
+            unsafe { Arc::decrement_strong_count(Arc::as_ptr(s)) };
+            assert_eq!(Arc::strong_count(s), 1);
+        }
     }
 
     /// A span outside the text, or not on character boundaries, is not made (the read's
