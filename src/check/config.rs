@@ -6,7 +6,9 @@ use super::address::{Family, addresses, invalid};
 use crate::diag::Loc;
 use crate::lint::Lint;
 use crate::locate;
-use crate::model::{Config, Entry, FnvMap, Jail};
+use std::collections::hash_map::Entry;
+
+use crate::model::{self, Config, FnvMap, Jail};
 use crate::parse::jailconf::{Parsed, Text};
 
 fn param_loc(parsed: &Parsed, jail: &Jail, name: &str) -> Option<Loc> {
@@ -80,33 +82,40 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
                     r.push(err(Lint::InvalidAddress, param, format!("{param}: {why}")));
                     continue;
                 }
-                match ips.get(addr) {
-                    Some(other) if other.name != j.name => r.push(err(
+                // One probe: at 200,000 jails each map outgrows the cache, and each
+                // probe waits for memory.
+                match ips.entry(addr) {
+                    Entry::Occupied(other) if other.get().name != j.name => r.push(err(
                         Lint::SharedAddress,
                         param,
-                        format!("address {addr} is also an address of jail \"{}\"", other.name),
+                        format!(
+                            "address {addr} is also an address of jail \"{}\"",
+                            other.get().name
+                        ),
                     )),
-                    _ => {
-                        ips.insert(addr, j);
+                    Entry::Occupied(_) => {}
+                    Entry::Vacant(v) => {
+                        v.insert(j);
                     }
                 }
             }
         }
         if let Some(h) = locate::last(hostname).filter(|h| !h.is_empty()) {
-            match hosts.get(h) {
-                Some(other) => r.push(
+            match hosts.entry(h) {
+                Entry::Occupied(other) => r.push(
                     Lint::SharedHostname
                         .diag(
                             param_loc(parsed, j, "host.hostname"),
                             format!(
                                 "{}: host.hostname {h} is also the hostname of jail \"{}\"",
-                                j.name, other.name
+                                j.name,
+                                other.get().name
                             ),
                         )
                         .with_jail(&j.name),
                 ),
-                None => {
-                    hosts.insert(h, j);
+                Entry::Vacant(v) => {
+                    v.insert(j);
                 }
             }
         }
@@ -115,7 +124,7 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
 }
 
 /// A parameter's values, none when it is not set.
-fn values(e: Option<&Entry>) -> &[Text] {
+fn values(e: Option<&model::Entry>) -> &[Text] {
     e.map_or(&[], |e| e.values.as_slice())
 }
 
@@ -157,44 +166,62 @@ fn overlapping_paths<'c>(parsed: &Parsed, jail_paths: &[(&'c Jail, &'c str)], r:
     let mut paths: Vec<(&Jail, &str)> = Vec::with_capacity(jail_paths.len());
     for &(j, p) in jail_paths {
         let p = norm(p);
-        match first.get(p) {
-            Some(b) => r.push(
+        match first.entry(p) {
+            Entry::Occupied(b) => r.push(
                 Lint::OverlappingPaths
                     .diag(
                         param_loc(parsed, j, "path"),
-                        format!("{}: path {p} is also the path of jail \"{}\"", j.name, b.name),
+                        format!(
+                            "{}: path {p} is also the path of jail \"{}\"",
+                            j.name,
+                            b.get().name
+                        ),
                     )
                     .with_jail(&j.name),
             ),
-            None => {
-                first.insert(p, j);
+            Entry::Vacant(v) => {
+                v.insert(j);
             }
         }
         paths.push((j, p));
     }
+    // The jails at the ancestors of the last path's parent: most jails share their
+    // parent directory (`/jails/web1`, `/jails/web2`), whose ancestors need no lookup
+    // again (each a miss in a table of every jail's path).
+    let mut above: (&str, Vec<(&str, &Jail)>) = ("", Vec::new());
     for &(a, pa) in &paths {
-        let mut dir = pa;
-        while let Some(cut) = dir.rfind('/') {
-            dir = if cut == 0 { "/" } else { &dir[..cut] };
-            if let Some(b) = first.get(dir) {
-                // A child jail (web.front) inside its parent's tree is the normal
-                // hierarchical layout.
-                let related = a.name.starts_with(&format!("{}.", b.name))
-                    || b.name.starts_with(&format!("{}.", a.name));
-                if !related && b.name != a.name {
-                    // Nested paths are a warning: the same path (above) an error.
-                    r.push(
-                        Lint::OverlappingPaths
-                            .warning(
-                                param_loc(parsed, a, "path"),
-                                format!("{}: path {pa} is inside jail \"{}\"'s path {dir}", a.name, b.name),
-                            )
-                            .with_jail(&a.name),
-                    );
+        // Every path here is absolute.
+        let Some(cut) = pa.rfind('/') else { continue };
+        let parent = if cut == 0 { "/" } else { &pa[..cut] };
+        if parent != above.0 {
+            above.1.clear();
+            let mut dir = pa;
+            while let Some(cut) = dir.rfind('/') {
+                dir = if cut == 0 { "/" } else { &dir[..cut] };
+                if let Some(&b) = first.get(dir) {
+                    above.1.push((dir, b));
+                }
+                if dir == "/" {
+                    break;
                 }
             }
-            if dir == "/" {
-                break;
+            above.0 = parent;
+        }
+        for &(dir, b) in &above.1 {
+            // A child jail (web.front) inside its parent's tree is the normal
+            // hierarchical layout.
+            let related =
+                a.name.starts_with(&format!("{}.", b.name)) || b.name.starts_with(&format!("{}.", a.name));
+            if !related && b.name != a.name {
+                // Nested paths are a warning: the same path (above) an error.
+                r.push(
+                    Lint::OverlappingPaths
+                        .warning(
+                            param_loc(parsed, a, "path"),
+                            format!("{}: path {pa} is inside jail \"{}\"'s path {dir}", a.name, b.name),
+                        )
+                        .with_jail(&a.name),
+                );
             }
         }
     }
@@ -360,5 +387,71 @@ mod tests {
             ("/two.conf", 5),
         ];
         assert_eq!(got, want);
+    }
+}
+
+#[cfg(test)]
+mod nested {
+    use super::*;
+    use crate::diag::Source;
+    use crate::parse::jailconf::parse_source;
+    use crate::parse::loader::Loader;
+
+    /// JV015's nested paths against every pair of jails compared: for each order of
+    /// jails over a few directories, siblings after siblings and parents after
+    /// children, each jail is reported once for every other jail whose path holds its
+    /// own (the lint reuses the lookups of the parent directory the jail before had).
+    #[test]
+    fn nested_paths_match_every_pair_compared() {
+        let pool = [
+            "/j",
+            "/j/a",
+            "/j/b",
+            "/srv/c",
+            "/j/a/x",
+            "/j/a/y",
+            "/",
+            "/j/a/x/deep",
+            "/srv",
+        ];
+        // Every window of the pool in both orders: parents before and after children.
+        let mut orders: Vec<Vec<&str>> = Vec::new();
+        for start in 0..pool.len() {
+            for len in 1..=pool.len() - start {
+                let w = &pool[start..start + len];
+                orders.push(w.to_vec());
+                orders.push(w.iter().rev().copied().collect());
+            }
+        }
+        let loader = Loader::sealed();
+        for paths in orders {
+            let text: String = paths
+                .iter()
+                .enumerate()
+                .map(|(i, p)| format!("j{i} {{ path = \"{p}\"; }}\n"))
+                .collect();
+            let parsed = parse_source(&loader, Source::new("t.conf", text.as_str()), false).unwrap();
+            let cfg = crate::model::load(&parsed);
+            let mut r = Report::default();
+            lint(&parsed, &cfg, &mut r);
+            let mut got: Vec<String> = r
+                .findings
+                .iter()
+                .filter(|f| f.code == Some(Lint::OverlappingPaths.code()))
+                .map(|f| f.message.clone())
+                .collect();
+            let mut want = Vec::new();
+            for (i, a) in paths.iter().enumerate() {
+                for (k, b) in paths.iter().enumerate() {
+                    let inside = a != b && (*b == "/" || a.starts_with(&format!("{b}/")));
+                    if inside {
+                        want.push(format!("j{i}: path {a} is inside jail \"j{k}\"'s path {b}"));
+                    }
+                }
+            }
+            got.sort();
+            want.sort();
+            assert_eq!(got, want, "{text}");
+        }
     }
 }
