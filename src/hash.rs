@@ -11,8 +11,14 @@ use std::hash::{BuildHasherDefault, Hasher};
 pub struct Fnv(u64);
 
 impl Hasher for Fnv {
+    /// Rotated, as rustc-hash 2 does: a multiply leaves the low bits of a product
+    /// depending only on the low bits of what was multiplied, and hashbrown picks the
+    /// bucket by the low bits. Keys that differ only at their end (`/jails/web1`,
+    /// `/jails/web2`: the last word's high bytes) filled a fifth of the groups of a
+    /// table of 200,000 paths, up to 134 keys in one, and each lookup probed a run of
+    /// groups comparing keys. The high bits of a product mix all of its input.
     fn finish(&self) -> u64 {
-        self.0
+        self.0.rotate_left(26)
     }
     /// A word at a time; the last word overlaps the one before it rather than being
     /// copied into a padded buffer (a `memcpy` call of a few bytes cost more than the
@@ -67,3 +73,47 @@ pub type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 pub type FnvSet<K> = std::collections::HashSet<K, BuildHasherDefault<Fnv>>;
 /// An `IndexMap` (insertion order kept) with this hasher.
 pub type FnvIndexMap<K, V> = indexmap::IndexMap<K, V, BuildHasherDefault<Fnv>>;
+
+#[cfg(test)]
+mod tests {
+    use std::hash::BuildHasher;
+
+    use super::*;
+
+    /// Keys that differ only in their last bytes (jail names, paths, addresses and
+    /// hostnames numbered in order) spread over hashbrown's groups as random hashes
+    /// would: a table of 200,000 has 2^14 groups of 16 buckets, picked by the low bits;
+    /// 12 keys a group on average, some 30 at most at random. Each group's keys also
+    /// differ in the top seven bits (the tag hashbrown compares first) as random ones do.
+    #[test]
+    fn numbered_keys_spread_over_the_groups() {
+        let n = 200_000;
+        type Key = fn(usize) -> String;
+        let families: [(&str, Key); 4] = [
+            ("paths", |i| format!("/jails/web{i}")),
+            ("names", |i| format!("web{i}")),
+            ("addresses", |i| format!("10.1.{}.{}", i / 250, i % 250)),
+            ("hostnames", |i| format!("web{i}.example.org")),
+        ];
+        let build = BuildHasherDefault::<Fnv>::default();
+        for (family, key) in families {
+            let mut groups = vec![0u32; 1 << 14];
+            let mut tags = FnvSet::default();
+            for i in 0..n {
+                let h = build.hash_one(key(i).as_str());
+                let group = (h as usize & ((1 << 18) - 1)) >> 4;
+                groups[group] += 1;
+                tags.insert((group, h >> 57));
+            }
+            let used = groups.iter().filter(|&&g| g > 0).count();
+            let most = groups.iter().max().copied().unwrap_or(0);
+            assert!(
+                used == groups.len() && most <= 40,
+                "{family}: {used} groups used, {most} keys at most"
+            );
+            // Keys sharing both group and tag: about 10,000 at random.
+            let alike = n - tags.len();
+            assert!(alike < 15_000, "{family}: {alike} keys share a group and a tag");
+        }
+    }
+}
