@@ -205,23 +205,32 @@ mod tests {
     #[test]
     fn a_file_opened_after_own_files_is_this_threads_own() {
         use std::os::fd::AsRawFd;
-        // Whether descriptor `fd` is open in the calling thread's table.
-        let open_here = |fd: i32| std::path::Path::new(&format!("/proc/thread-self/fd/{fd}")).exists();
+        // What descriptor `fd` of the calling thread's table is open on, if anything.
+        // By name, not by number alone: tests run side by side in this process, and
+        // another may hold the same number in the shared table.
+        let open_on = |fd: i32| std::fs::read_link(format!("/proc/thread-self/fd/{fd}")).ok();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mine = dir.path().join("opened-after-own-files");
+        std::fs::write(&mine, "").expect("write");
         let (tx, rx) = std::sync::mpsc::channel();
         let looked = std::sync::Barrier::new(2);
         std::thread::scope(|s| {
             s.spawn(|| {
                 super::own_files();
-                let f = std::fs::File::open("/dev/null").expect("open /dev/null");
-                assert!(open_here(f.as_raw_fd()));
+                let f = std::fs::File::open(&mine).expect("open");
+                assert_eq!(open_on(f.as_raw_fd()).as_deref(), Some(mine.as_path()));
                 tx.send(f.as_raw_fd()).expect("send");
                 // Kept open until the other thread has looked.
                 looked.wait();
             });
             let fd = rx.recv().expect("recv");
-            let here = open_here(fd);
+            let here = open_on(fd);
             looked.wait();
-            assert!(!here, "descriptor {fd} is open in this thread's table too");
+            assert_ne!(
+                here.as_deref(),
+                Some(mine.as_path()),
+                "descriptor {fd} is open in this thread's table too"
+            );
         });
     }
 
