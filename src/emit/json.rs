@@ -66,7 +66,7 @@ pub fn push_jail_view(buf: &mut Vec<u8>, j: &JailView<'_, '_>, first: bool) {
         buf,
         first,
         j.name,
-        j.loc.map(|l| (l.file(), j.line().unwrap_or_else(|| l.line()))),
+        j.file_line(),
         j.entries()
             .filter(|e| !e.is_var && e.name != "name")
             .map(|e| (e.name, e.values())),

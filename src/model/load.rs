@@ -424,7 +424,7 @@ impl<'a, 'k> Loading<'a, 'k> {
                 params: std::mem::take(&mut self.params),
                 hints: std::mem::take(&mut self.hints),
                 errors: Vec::new(),
-                block_loc: rec.loc(),
+                block: rec.block.as_ref().map(|b| (&b.source, b.header)),
                 spliced: None,
             };
             add_block(&mut b, parsed, self.keep, &self.wild, idx);
@@ -442,7 +442,7 @@ impl<'a, 'k> Loading<'a, 'k> {
                 }
                 on_jail(&JailView {
                     name: &rec.name,
-                    loc: b.block_loc.as_ref(),
+                    at: b.block,
                     record: idx,
                     line: rec.block.as_ref().map(|b| b.line),
                     params: &b.params,

@@ -136,14 +136,16 @@ pub(super) struct Building<'a, 'n> {
     /// saves comparing it with every entry before it (names in `params` are unique).
     pub(super) hints: Vec<usize>,
     pub(super) errors: Vec<Diag>,
-    pub(super) block_loc: Option<Loc>,
+    /// The block header, made into a `Loc` only for a message: one for every jail was
+    /// a count of its source taken and given back, a locked add each.
+    pub(super) block: At<'a>,
     /// Where a list variable was spliced in as a whole value, if anywhere.
     pub(super) spliced: Option<Loc>,
 }
 
 impl<'a> Building<'a, '_> {
     pub(super) fn fail(&mut self, loc: Option<Loc>, msg: String) {
-        let loc = loc.or_else(|| self.block_loc.clone());
+        let loc = loc.or_else(|| to_loc(self.block));
         self.errors
             .push(Diag::error(loc, format!("{}: {msg}", self.jail)));
     }

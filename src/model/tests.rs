@@ -249,3 +249,35 @@ fn strtol_like_c() {
     assert!(!numeric_name("0"));
     assert!(!numeric_name("5a"));
 }
+
+/// A jail lent as a view holds no count of its source (its block's place is made into
+/// a `Loc` only when asked): every jail of a large file took and gave back one, a
+/// locked add each. Its `loc` and `file_line` still say where the block is.
+#[test]
+fn a_view_takes_no_count_of_its_source() {
+    use crate::diag::Source;
+    use crate::parse::jailconf::parse_source;
+    use crate::parse::loader::Loader;
+    use std::sync::Arc;
+    let mut text = String::from("path = \"/j/$name\";\n* { $v = 1; }\n");
+    for i in 0..50 {
+        text.push_str(&format!("j{i} {{ host.hostname = h{i}; $v += 2; }}\n\n"));
+    }
+    let parsed = parse_source(&Loader::sealed(), Source::new("t.conf", text), false).expect("parses");
+    let src = Arc::clone(&parsed.sources[0]);
+    let before = Arc::strong_count(&src);
+    let mut seen = 0;
+    load_each_view(
+        &parsed,
+        |v| {
+            assert_eq!(Arc::strong_count(&src), before, "{}", v.name);
+            let rec = &parsed.jails[v.record];
+            let (file, line) = v.file_line().expect("a block");
+            assert_eq!((file, line), ("t.conf", rec.loc().expect("a block").line()));
+            assert_eq!(v.loc().map(|l| l.offset), rec.loc().map(|l| l.offset));
+            seen += 1;
+        },
+        |_| {},
+    );
+    assert_eq!(seen, 50);
+}

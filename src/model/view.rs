@@ -2,7 +2,7 @@
 //! them, `to_jail` copies them out, and `Wanted` limits both to the names a caller reads.
 //! Output paths over thousands of jails read through here, not through the merge's types.
 
-use super::merge::{P, Str};
+use super::merge::{At, P, Str, to_loc};
 use super::names::{Names, equalopts};
 use super::{Entry, Jail, MAX_WANTED, WantedAt};
 use crate::diag::Loc;
@@ -12,10 +12,11 @@ use smallvec::SmallVec;
 /// from the parse and the merge instead of copied into `String`s.
 pub struct JailView<'v, 'a> {
     pub name: &'v str,
-    pub loc: Option<&'v Loc>,
+    /// The block header (`loc`).
+    pub(super) at: At<'v>,
     /// Index of the raw record in `Parsed::jails`.
     pub record: usize,
-    /// `loc`'s line, as the parser counted it.
+    /// The header's line, as the parser counted it.
     pub(super) line: Option<usize>,
     pub(super) params: &'v [P<'a>],
     /// The entries `to_jail` keeps, when not all.
@@ -121,6 +122,17 @@ impl<'v, 'a> JailView<'v, 'a> {
         self.line
     }
 
+    /// Where the block starts, None for a jail from no block.
+    pub fn loc(&self) -> Option<Loc> {
+        to_loc(self.at)
+    }
+
+    /// The block's file and line, without making a `Loc`.
+    pub fn file_line(&self) -> Option<(&'v str, usize)> {
+        self.at
+            .map(|(src, offset)| (src.name.as_str(), self.line.unwrap_or_else(|| src.line(offset))))
+    }
+
     /// Parameters and variables in jail(8)'s final order, as `Jail::entries`.
     pub fn entries(&self) -> impl Iterator<Item = EntryView<'v>> + use<'v, 'a> {
         let only = self.only;
@@ -174,7 +186,7 @@ impl<'v, 'a> JailView<'v, 'a> {
         Jail {
             name: self.name.to_owned(),
             entries,
-            loc: self.loc.cloned(),
+            loc: self.loc(),
             record: self.record,
             wanted,
         }
