@@ -210,7 +210,12 @@ mod tests {
         // another may hold the same number in the shared table.
         let open_on = |fd: i32| std::fs::read_link(format!("/proc/thread-self/fd/{fd}")).ok();
         let dir = tempfile::tempdir().expect("tempdir");
-        let mine = dir.path().join("opened-after-own-files");
+        // As /proc gives it back: the temporary directory may be reached by a link.
+        let mine = dir
+            .path()
+            .canonicalize()
+            .expect("canonicalize")
+            .join("opened-after-own-files");
         std::fs::write(&mine, "").expect("write");
         let (tx, rx) = std::sync::mpsc::channel();
         let looked = std::sync::Barrier::new(2);

@@ -148,7 +148,9 @@ fn detect(loader: &Loader, file: &str) -> Result<InputKind, Diag> {
     if let Some(kind) = kind_by_name(file) {
         return Ok(kind);
     }
-    let src = loader.read(file, None)?;
+    // Not pinned: this reading is dropped here, and the parse reads the file again (a
+    // pipe's text is kept by the loader for it either way).
+    let src = loader.unpinned().read(file, None)?;
     Ok(detect_text(&src.text))
 }
 

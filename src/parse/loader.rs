@@ -43,6 +43,15 @@ impl Loader {
         Loader { pin: true, ..self }
     }
 
+    /// This loader, not pinning what it reads (for a file read once to look at, whose
+    /// pinned text would stay in memory beside the copy read for the parse).
+    pub fn unpinned(&self) -> Loader {
+        Loader {
+            pin: false,
+            ..self.clone()
+        }
+    }
+
     /// A loader that refuses every read.
     pub fn sealed() -> Loader {
         Loader {
@@ -215,5 +224,28 @@ mod real_path_tests {
             }
         }
         assert_eq!(Loader::default().real_path("/etc/x"), PathBuf::from("/etc/x"));
+    }
+}
+
+#[cfg(test)]
+mod pin_tests {
+    use super::*;
+
+    /// A pinning loader pins what it reads; its `unpinned` clone does not, and still
+    /// shares what was read from streams.
+    #[test]
+    fn a_pinning_loader_pins_and_its_unpinned_clone_does_not() {
+        let d = tempfile::tempdir().expect("tempdir");
+        std::fs::write(d.path().join("j.conf"), "a { path = /a; }\n").expect("write");
+        let pinning = Loader::new(Some(d.path().to_path_buf())).pinning();
+        let pinned = pinning.read("/j.conf", None).expect("read");
+        assert!(pinned.pinned());
+        // One count here, one `pin` keeps.
+        assert_eq!(Arc::strong_count(&pinned), 2);
+        let not = pinning.unpinned().read("/j.conf", None).expect("read");
+        assert!(!not.pinned());
+        assert_eq!(Arc::strong_count(&not), 1);
+        assert!(!Loader::new(None).read("/dev/null", None).expect("read").pinned());
+        assert!(Arc::ptr_eq(&pinning.streams, &pinning.unpinned().streams));
     }
 }
