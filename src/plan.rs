@@ -341,17 +341,20 @@ fn generate_from<F: Files>(
     plan.dir_refs = Some(dir_refs(cfg, opts));
     {
         // The paths, in the order the files will come.
-        let mut paths: Vec<String> = vols.iter().map(|v| fstab_file(opts, &v.jail)).collect();
-        if helper {
-            paths.push(opts.helper.clone());
+        let mut paths: Vec<String> = Vec::new();
+        if F::PATHS {
+            paths.extend(vols.iter().map(|v| fstab_file(opts, &v.jail)));
+            if helper {
+                paths.push(opts.helper.clone());
+            }
+            paths.extend(
+                parsed
+                    .sources
+                    .iter()
+                    .filter(|s| s.name != "STDIN")
+                    .map(|s| s.name.clone()),
+            );
         }
-        paths.extend(
-            parsed
-                .sources
-                .iter()
-                .filter(|s| s.name != "STDIN")
-                .map(|s| s.name.clone()),
-        );
         let h = Head {
             warnings: &plan.warnings,
             paths: &paths,

@@ -16,7 +16,8 @@ pub enum Stop<E> {
 }
 
 /// What a plan handed out file by file knows before its first file: its warnings, the
-/// paths it will write (`Artifact::path`, in order) and `Plan::dir_refs`.
+/// paths it will write (`Artifact::path`, in order; none for a `Files` that does not
+/// ask for them, `Files::PATHS`) and `Plan::dir_refs`.
 pub struct Head<'h> {
     pub warnings: &'h [Diag],
     pub paths: &'h [String],
@@ -26,6 +27,9 @@ pub struct Head<'h> {
 /// Where `generate_each` hands its files.
 pub trait Files {
     type Error;
+    /// Whether `head` reads `Head::paths`: one for each jail, made and dropped for
+    /// nothing by a `Files` that gets every file anyway.
+    const PATHS: bool = true;
     /// Before the first file, once nothing can refuse the plan any more.
     fn head(&mut self, head: &Head<'_>) -> Result<(), Self::Error>;
     /// Each file as soon as it is made, in the order of `Plan::artifacts`.
@@ -43,6 +47,7 @@ pub(super) struct Keep(pub(super) Vec<Artifact>);
 
 impl Files for Keep {
     type Error = std::convert::Infallible;
+    const PATHS: bool = false;
     fn head(&mut self, _: &Head<'_>) -> Result<(), Self::Error> {
         Ok(())
     }
