@@ -256,8 +256,22 @@ fn lint_config(
         r.push(Lint::ListVariableAsValue.attach(d.clone()));
     }
     config::lint(parsed, cfg, r);
-    variables::lint(parsed, r);
-    params::lint(parsed, cfg, release, r);
+    // JV031 and JV032 read every statement as written: one walk for both (a large
+    // file's statements are hundreds of megabytes to read), their findings reported as
+    // two walks would, JV031's first.
+    let (mut vars, mut unknown) = (Vec::new(), Vec::new());
+    let mut params = params::Unknown::new(parsed, cfg, release);
+    for rec in &parsed.jails {
+        params.record();
+        for p in parsed.params(rec) {
+            if p.is_var {
+                vars.extend(variables::statement(parsed, rec, p));
+            } else {
+                unknown.extend(params.statement(rec, p));
+            }
+        }
+    }
+    vars.into_iter().chain(unknown).for_each(|d| r.push(d));
     fstab::lint(loader, parsed, cfg, opts, r);
 }
 
@@ -594,6 +608,57 @@ mod tests {
         r.push(two);
         assert_eq!(r.findings.len(), 5);
         assert_eq!(r.findings[4].message, "two");
+    }
+
+    /// JV031 and JV032 come from one walk over the statements, reported as two walks
+    /// gave them: every JV031 in file order, then every JV032, each with its jail (none
+    /// for a wildcard block or the top level), and nothing for a wildcard block no jail
+    /// matches.
+    #[test]
+    fn unknown_variables_then_unknown_parameters() {
+        use crate::parse::jailconf::parse_source;
+        let text = "bogus.top = 1;\n$volume_sise = 1G;\n\"none.*\" { bogus.none = 1; $volume_none = 1; }\n\
+                    * { $volume_fil = x; bogus.all = 1; }\n\
+                    a { bogus.a = 1; $volume_szie = 1; path = /j/a; bogus.a2 = 2; }\n\
+                    b { $volume_unit = 1; bogus.b = 1; }\n";
+        let parsed = parse_source(&Loader::sealed(), Source::new("t.conf", text), false).unwrap();
+        let cfg = crate::model::load(&parsed);
+        let mut r = Report::default();
+        lint_config(
+            &Loader::sealed(),
+            &parsed,
+            &cfg,
+            &Options::default(),
+            None,
+            &mut r,
+        );
+        let got: Vec<String> = r
+            .findings
+            .iter()
+            .filter(|f| matches!(f.code, Some("JV031" | "JV032")))
+            .map(|f| {
+                let what = f.message.split_whitespace().next().unwrap_or_default();
+                format!(
+                    "{} {} {}",
+                    f.code.unwrap_or_default(),
+                    f.jail.as_deref().unwrap_or("-"),
+                    what
+                )
+            })
+            .collect();
+        let want = [
+            "JV031 - $volume_sise",
+            "JV031 - $volume_none",
+            "JV031 - $volume_fil",
+            "JV031 a $volume_szie",
+            "JV031 b $volume_unit",
+            "JV032 - bogus.top",
+            "JV032 - bogus.all",
+            "JV032 a bogus.a",
+            "JV032 a bogus.a2",
+            "JV032 b bogus.b",
+        ];
+        assert_eq!(got, want);
     }
 
     /// Files read ahead, before generate is done, are judged as if read afterwards:

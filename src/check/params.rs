@@ -37,11 +37,11 @@
 //! earlier release was taken: a false "unknown" fails CI, a missed one only what
 //! jail(8) reports anyway.
 
-use super::Report;
 use super::variables::closest;
+use crate::diag::Diag;
 use crate::lint::Lint;
 use crate::model::{Config, FnvMap, equalopts, wild_jail_match};
-use crate::parse::jailconf::{CfJail, Parsed};
+use crate::parse::jailconf::{CfJail, CfParam, Parsed};
 
 /// Who provides a parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -303,56 +303,81 @@ fn release_text((major, minor): Release) -> String {
     format!("{major}.{minor}")
 }
 
-pub fn lint(parsed: &Parsed, cfg: &Config, release: Option<Release>, r: &mut Report) {
-    // A large configuration writes the same few names in every block: each is looked
-    // up once (a hash instead of a binary search of the table by string compares).
-    let mut seen: FnvMap<&str, Found> = FnvMap::default();
-    for rec in &parsed.jails {
-        let mut reaches: Option<bool> = None;
-        for p in parsed.params(rec).iter().filter(|p| !p.is_var) {
-            let name = p.name.as_str();
-            let found = *seen.entry(name).or_insert_with(|| lookup(name, release));
-            if found == Found::Known {
-                continue;
-            }
-            // Whether jail(8) would import it at all: asked once per record, and only
-            // for a record with a name to report.
-            if !*reaches.get_or_insert_with(|| reaches_a_jail(rec, cfg)) {
-                break;
-            }
-            let failure = format!("jail(8) fails the jail with \"unknown parameter: {name}\"");
-            let d = match found {
-                Found::Known => continue,
-                Found::Module(m) => Lint::UnknownParameter.warning(
-                    parsed.loc_of(p),
-                    format!("{name} needs the {m} module (kldload {m}): without it {failure}"),
-                ),
-                Found::Later(since) => {
-                    let on = release.map(release_text).unwrap_or_default();
-                    Lint::UnknownParameter.error(
-                        parsed.loc_of(p),
-                        format!(
-                            "{name} is a jail parameter from FreeBSD {} on: on {on}, {failure}",
-                            release_text(since)
-                        ),
-                    )
-                }
-                Found::Unknown => {
-                    let hint = suggest(name, release)
-                        .map(|s| format!(" (did you mean {s}?)"))
-                        .unwrap_or_default();
-                    Lint::UnknownParameter.error(
-                        parsed.loc_of(p),
-                        format!("{name} is not a jail parameter{hint}: {failure}"),
-                    )
-                }
-            };
-            r.push(if rec.block.is_some() && !rec.wild() {
-                d.with_jail(rec.name.as_str())
-            } else {
-                d
-            });
+/// JV032 a statement at a time: `check::lint_config` reads every statement of the
+/// parse once for this and JV031 (`variables::statement`), hundreds of thousands for a
+/// large file, where a walk each read them twice.
+pub struct Unknown<'p> {
+    parsed: &'p Parsed,
+    cfg: &'p Config,
+    release: Option<Release>,
+    /// A large configuration writes the same few names in every block: each is looked
+    /// up once (a hash instead of a binary search of the table by string compares).
+    seen: FnvMap<&'p str, Found>,
+    /// Whether jail(8) would import the current record's statements at all: asked once
+    /// per record, and only for a record with a name to report.
+    reaches: Option<bool>,
+}
+
+impl<'p> Unknown<'p> {
+    pub fn new(parsed: &'p Parsed, cfg: &'p Config, release: Option<Release>) -> Unknown<'p> {
+        Unknown {
+            parsed,
+            cfg,
+            release,
+            seen: FnvMap::default(),
+            reaches: None,
         }
+    }
+
+    /// The statements of another record come next.
+    pub fn record(&mut self) {
+        self.reaches = None;
+    }
+
+    /// The finding for parameter statement `p` of record `rec`, if any.
+    pub fn statement(&mut self, rec: &CfJail, p: &'p CfParam) -> Option<Diag> {
+        let (parsed, release) = (self.parsed, self.release);
+        let name = p.name.as_str();
+        let found = *self.seen.entry(name).or_insert_with(|| lookup(name, release));
+        if found == Found::Known {
+            return None;
+        }
+        let cfg = self.cfg;
+        if !*self.reaches.get_or_insert_with(|| reaches_a_jail(rec, cfg)) {
+            return None;
+        }
+        let failure = format!("jail(8) fails the jail with \"unknown parameter: {name}\"");
+        let d = match found {
+            Found::Known => return None,
+            Found::Module(m) => Lint::UnknownParameter.warning(
+                parsed.loc_of(p),
+                format!("{name} needs the {m} module (kldload {m}): without it {failure}"),
+            ),
+            Found::Later(since) => {
+                let on = release.map(release_text).unwrap_or_default();
+                Lint::UnknownParameter.error(
+                    parsed.loc_of(p),
+                    format!(
+                        "{name} is a jail parameter from FreeBSD {} on: on {on}, {failure}",
+                        release_text(since)
+                    ),
+                )
+            }
+            Found::Unknown => {
+                let hint = suggest(name, release)
+                    .map(|s| format!(" (did you mean {s}?)"))
+                    .unwrap_or_default();
+                Lint::UnknownParameter.error(
+                    parsed.loc_of(p),
+                    format!("{name} is not a jail parameter{hint}: {failure}"),
+                )
+            }
+        };
+        Some(if rec.block.is_some() && !rec.wild() {
+            d.with_jail(rec.name.as_str())
+        } else {
+            d
+        })
     }
 }
 

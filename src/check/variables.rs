@@ -4,9 +4,9 @@
 //! then removes its hooks. The statements are read as written (every block, wildcard and
 //! top level), once each, not per merged jail.
 
-use super::Report;
+use crate::diag::Diag;
 use crate::lint::Lint;
-use crate::parse::jailconf::Parsed;
+use crate::parse::jailconf::{CfJail, CfParam, Parsed};
 use crate::settings::{self, VAR_SIZE};
 
 /// The known names: settings.rs holds the one list.
@@ -15,38 +15,36 @@ const SETTINGS: [&str; 5] = settings::ALL;
 /// The prefix jailvol's settings share, which jailvol takes as its own.
 const PREFIX: &str = "volume_";
 
-pub fn lint(parsed: &Parsed, r: &mut Report) {
-    for rec in &parsed.jails {
-        for p in parsed.params(rec).iter().filter(|p| p.is_var) {
-            let name = p.name.as_str();
-            if SETTINGS.contains(&name) {
-                continue;
-            }
-            let near = nearest(name);
-            let prefixed = name
-                .get(..PREFIX.len())
-                .is_some_and(|s| s.eq_ignore_ascii_case(PREFIX));
-            if !prefixed && near.is_none() {
-                continue;
-            }
-            let hint = match near {
-                Some(s) => format!("did you mean ${s}?"),
-                None => format!("the settings are {}", settings::listed()),
-            };
-            let d = Lint::UnknownVolumeVariable.diag(
-                parsed.loc_of(p),
-                format!(
-                    "${name} is not a jailvol setting ({hint}): jail(8) and jailvol ignore it, and a jail \
-                     without ${VAR_SIZE} is not managed"
-                ),
-            );
-            r.push(if rec.block.is_some() && !rec.wild() {
-                d.with_jail(rec.name.as_str())
-            } else {
-                d
-            });
-        }
+/// The finding for variable statement `p` of record `rec`, if any
+/// (`check::lint_config` walks every statement, this and `params::Unknown`).
+pub fn statement(parsed: &Parsed, rec: &CfJail, p: &CfParam) -> Option<Diag> {
+    let name = p.name.as_str();
+    if SETTINGS.contains(&name) {
+        return None;
     }
+    let near = nearest(name);
+    let prefixed = name
+        .get(..PREFIX.len())
+        .is_some_and(|s| s.eq_ignore_ascii_case(PREFIX));
+    if !prefixed && near.is_none() {
+        return None;
+    }
+    let hint = match near {
+        Some(s) => format!("did you mean ${s}?"),
+        None => format!("the settings are {}", settings::listed()),
+    };
+    let d = Lint::UnknownVolumeVariable.diag(
+        parsed.loc_of(p),
+        format!(
+            "${name} is not a jailvol setting ({hint}): jail(8) and jailvol ignore it, and a jail \
+             without ${VAR_SIZE} is not managed"
+        ),
+    );
+    Some(if rec.block.is_some() && !rec.wild() {
+        d.with_jail(rec.name.as_str())
+    } else {
+        d
+    })
 }
 
 /// The setting `name` most likely means: the closest by edit distance (a transposition
