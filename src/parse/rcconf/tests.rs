@@ -496,3 +496,24 @@ fn deep_nesting_is_an_error_not_a_crash() {
     let text = format!("x={}{}", "${a-".repeat(5000), "}".repeat(5000));
     assert!(err(&text).contains("nested too deeply"));
 }
+
+/// Through the command line's pinning loader, the files given are pinned and a file
+/// `.` sources is not: each reading of it would be kept to the end of the run (100
+/// `. FILE` of a 1 MB file: 104 MB, against 9 MB unpinned).
+#[test]
+fn a_sourced_file_is_not_pinned() {
+    use crate::parse::loader::Loader;
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(d.path().join("rc.conf"), "a=1\n[ -f /x.conf ] && . /x.conf\n").expect("write");
+    std::fs::write(d.path().join("x.conf"), "b=2\n").expect("write");
+    let loader = Loader::new(Some(d.path().to_path_buf())).pinning();
+    let (vars, _) =
+        super::load_files(&loader, &["/rc.conf".into()], &RcOptions::default()).expect("evaluates");
+    let pinned = |name: &str| {
+        vars.vars
+            .get(name)
+            .map(|v| (v.loc.file().to_owned(), v.loc.source.pinned()))
+    };
+    assert_eq!(pinned("a"), Some(("/rc.conf".into(), true)));
+    assert_eq!(pinned("b"), Some(("/x.conf".into(), false)));
+}

@@ -182,7 +182,9 @@ impl Eval<'_> {
                 ),
             ));
         }
-        let sub = loader.read(&file, Some(at))?;
+        // Not pinned: rc.conf text has no spans to spare counts for, and a file sourced
+        // in a loop would be kept once per reading.
+        let sub = loader.unpinned().read(&file, Some(at))?;
         self.depth += 1;
         let ran = self.run(&sub);
         self.depth -= 1;
