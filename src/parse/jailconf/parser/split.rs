@@ -6,7 +6,7 @@
 //! The boundary is a guess (`split_point` looks for a `}` alone on a line); it is
 //! proved, not trusted: the second half is kept only if the first half's parser, reading
 //! the file as one parse does, arrives there between two top-level items with nothing
-//! pending (`Parser::conf`'s `Reached::Here`). From such a point a fresh parser reads
+//! pending (`Parser::conf`'s `At::Here`). From such a point a fresh parser reads
 //! exactly what the first would, so the halves joined are the parse of the file, errors
 //! included (the first half's error, when there is one, is the first in the file).
 //! A second half that would need the first half's state gives up (`Parser::bailed`):
@@ -76,30 +76,13 @@ enum Outcome {
     Bailed,
 }
 
-/// Where `Parser::conf` is relative to the boundary, at the start of a top-level item.
-pub(super) enum Reached {
-    Before,
-    /// Between two top-level items, the next one starting at the boundary.
-    Here,
-    /// Past it without stopping there: the second half cannot be used.
-    Past,
-}
-
-impl Reached {
-    /// As `Stop::check` says it, of boundary `at`.
-    fn at(self, at: usize) -> At {
-        match self {
-            Reached::Before => At::Before,
-            Reached::Here => At::Here(at),
-            Reached::Past => At::Past,
-        }
-    }
-}
-
-/// `Reached`, from `Stop::check`: `Here` says which boundary.
+/// Where `Parser::conf` is relative to a boundary, at the start of a top-level item
+/// (`reached`, `Stop::check`).
 pub(super) enum At {
     Before,
+    /// Between two top-level items, the next one starting at this boundary.
     Here(usize),
+    /// Past it without stopping there: what starts there cannot be used.
     Past,
 }
 
@@ -151,23 +134,23 @@ impl Stop<'_> {
     /// Where `s` stands (between top-level items): before the boundary, at it, or past.
     pub(super) fn check(&mut self, s: &Stream) -> At {
         let Some(m) = self.moved else {
-            return reached(s, self.at).at(self.at);
+            return reached(s, self.at);
         };
         let stop = m.stop.load(Ordering::Acquire);
         let target = if stop == CLOSED { self.at } else { stop };
         let r = reached(s, target);
         if target != self.at {
             match r {
-                Reached::Before => {}
-                Reached::Here => return At::Here(target),
-                Reached::Past => {
+                At::Before => {}
+                At::Here(_) => return r,
+                At::Past => {
                     // Moved there after this parser had passed it: read on to `at`.
                     m.drop_middle();
                     self.moved = None;
                     return self.check(s);
                 }
             }
-        } else if !matches!(r, Reached::Before) {
+        } else if !matches!(r, At::Before) {
             // At or past `at`: no middle from now on. The other thread may have just
             // taken one, starting before here: this parser has passed its start.
             if m.stop
@@ -177,7 +160,7 @@ impl Stop<'_> {
                 m.drop_middle();
             }
             self.moved = None;
-            return r.at(self.at);
+            return r;
         }
         m.pos.store(s.lexer.pos, Ordering::Relaxed);
         At::Before
@@ -185,19 +168,19 @@ impl Stop<'_> {
 }
 
 /// Where `s` stands relative to `at` (called between top-level items).
-pub(super) fn reached(s: &Stream, at: usize) -> Reached {
+fn reached(s: &Stream, at: usize) -> At {
     let b = s.lexer.source.text.as_bytes();
     if s.fast && s.lexer.clean() {
         return match skip_trivia(b, s.lexer.pos) {
-            Some(next) if next == at => Reached::Here,
-            Some(next) if next < at => Reached::Before,
-            _ => Reached::Past,
+            Some(next) if next == at => At::Here(at),
+            Some(next) if next < at => At::Before,
+            _ => At::Past,
         };
     }
     if s.lexer.pos > at || s.lexer.queue.iter().any(|t| t.start >= at) {
-        Reached::Past
+        At::Past
     } else {
-        Reached::Before
+        At::Before
     }
 }
 
