@@ -3,7 +3,7 @@
 //! many other stages share (a leaf, so that the parsers below the model can use it).
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 
 /// FxHash-style, a word at a time: parameter names are short and few, SipHash costs
 /// more than the lookup.
@@ -74,6 +74,62 @@ pub type FnvSet<K> = std::collections::HashSet<K, BuildHasherDefault<Fnv>>;
 /// An `IndexMap` (insertion order kept) with this hasher.
 pub type FnvIndexMap<K, V> = indexmap::IndexMap<K, V, BuildHasherDefault<Fnv>>;
 
+/// The `Fnv` hash of `key`, as an `FnvMap<&str, _>` computes it.
+pub fn hash_str(key: &str) -> u64 {
+    BuildHasherDefault::<Fnv>::default().hash_one(key)
+}
+
+/// For each key, the value it was first given: what the lints need to find a second
+/// jail with the same address, hostname or path. A `FnvMap<&str, V>` of 200,000 keys
+/// is six megabytes of (key, value) buckets, each probe a miss in the core's cache; here
+/// the table holds 4-byte indices (about 1.3 MB with its control bytes, inside the
+/// cache) into the keys, which are appended in order and read only when a probe's tag
+/// matches.
+pub struct Firsts<'k, V> {
+    table: hashbrown::HashTable<u32>,
+    keys: Vec<(&'k str, V)>,
+}
+
+impl<'k, V: Copy> Firsts<'k, V> {
+    pub fn with_capacity(n: usize) -> Self {
+        Firsts {
+            table: hashbrown::HashTable::with_capacity(n),
+            keys: Vec::with_capacity(n),
+        }
+    }
+
+    /// The value `key` was first given, or None when it is new: then it is given `v`.
+    pub fn first(&mut self, key: &'k str, v: V) -> Option<V> {
+        let keys = &self.keys;
+        let entry = self.table.entry(
+            hash_str(key),
+            |&i| keys.get(i as usize).is_some_and(|k| k.0 == key),
+            |&i| keys.get(i as usize).map_or(0, |k| hash_str(k.0)),
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(e) => keys.get(*e.get() as usize).map(|k| k.1),
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                // More keys than a u32 counts cannot come from one file (at most 4 GiB,
+                // `too_large`); past that, a key is simply not remembered.
+                if let Ok(i) = u32::try_from(self.keys.len()) {
+                    e.insert(i);
+                    self.keys.push((key, v));
+                }
+                None
+            }
+        }
+    }
+
+    /// The value `key` was first given, if it was given one.
+    pub fn get(&self, key: &str) -> Option<V> {
+        let keys = &self.keys;
+        let i = self.table.find(hash_str(key), |&i| {
+            keys.get(i as usize).is_some_and(|k| k.0 == key)
+        })?;
+        keys.get(*i as usize).map(|k| k.1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::hash::BuildHasher;
@@ -85,6 +141,32 @@ mod tests {
     /// would: a table of 200,000 has 2^14 groups of 16 buckets, picked by the low bits;
     /// 12 keys a group on average, some 30 at most at random. Each group's keys also
     /// differ in the top seven bits (the tag hashbrown compares first) as random ones do.
+    /// `Firsts` against a `HashMap` doing the same: every key's first value, whatever
+    /// comes after it; keys that share their hash's top bits (hashbrown's tag) and keys
+    /// that differ only at their end among them.
+    #[test]
+    fn firsts_keeps_the_first_value_of_each_key() {
+        let keys: Vec<String> = (0..20_000)
+            .map(|i| match i % 3 {
+                0 => format!("/jails/web{}", i % 5_000),
+                1 => format!("10.0.{}.{}", (i / 256) % 40, i % 256),
+                _ => format!("h{}", i % 7_000),
+            })
+            .collect();
+        let mut firsts = Firsts::with_capacity(16);
+        let mut want: HashMap<&str, usize> = HashMap::new();
+        for (i, k) in keys.iter().enumerate() {
+            let expect = want.get(k.as_str()).copied();
+            assert_eq!(firsts.first(k, i), expect, "{k} at {i}");
+            want.entry(k).or_insert(i);
+        }
+        for (k, v) in &want {
+            assert_eq!(firsts.get(k), Some(*v));
+        }
+        assert_eq!(firsts.get("/jails/web5000"), None);
+        assert_eq!(firsts.get(""), None);
+    }
+
     #[test]
     fn numbered_keys_spread_over_the_groups() {
         let n = 200_000;

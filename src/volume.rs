@@ -8,6 +8,7 @@ use compact_str::CompactString;
 
 use crate::diag::{Diag, Loc};
 use crate::fstab::{control_char, control_message};
+use crate::hash::Firsts;
 use crate::lint::Lint;
 use crate::locate;
 use crate::model::{Config, FnvMap, Jail, strtol};
@@ -201,12 +202,11 @@ fn collect_in(cfg: &Config, parsed: Option<&Parsed>, chunk: Option<usize>) -> Re
 /// For each jail, the index of the first jail of its name, found with one probe a jail
 /// (at 200,000 jails each probe is a cache miss or two).
 fn first_of(cfg: &Config) -> Vec<usize> {
-    let mut first: FnvMap<&str, usize> = FnvMap::default();
-    first.reserve(cfg.jails.len());
+    let mut first = Firsts::with_capacity(cfg.jails.len());
     cfg.jails
         .iter()
         .enumerate()
-        .map(|(i, j)| *first.entry(j.name.as_str()).or_insert(i))
+        .map(|(i, j)| first.first(j.name.as_str(), i).unwrap_or(i))
         .collect()
 }
 
@@ -511,35 +511,32 @@ fn shared_part(
     let mine_file = |f: &str| half.is_none_or(|x| in_half(hasher.hash_one(f), x));
     let mine_unit = |u: u32| half.is_none_or(|x| in_half(u64::from(u) << 32, x));
     let mut found = Vec::new();
-    let mut files: FnvMap<&str, &str> = FnvMap::default();
     // Half the names each, and some room for an uneven half.
     let room = if half.is_some() {
         vols.len() / 2 + vols.len() / 16
     } else {
         vols.len()
     };
-    files.reserve(room);
+    let mut files: Firsts<&str> = Firsts::with_capacity(room);
     let mut units: FnvMap<u32, &str> = FnvMap::default();
     units.reserve(room);
     let loc = |ji: usize, var: &str| cfg.jails.get(ji).and_then(|j| setting_loc(parsed, j, var, true));
     for (i, (a, &ji)) in vols.iter().zip(at).enumerate() {
-        if mine_file(a.file.as_str()) {
-            if let Some(first) = files.get(a.file.as_str()) {
-                found.push((
-                    (i, false),
-                    Lint::SharedContainer
-                        .diag(
-                            loc(ji, VAR_FILE),
-                            format!(
-                                "{}: container {} is also the container of jail \"{first}\"",
-                                a.jail, a.file
-                            ),
-                        )
-                        .with_jail(a.jail.as_str()),
-                ));
-            } else {
-                files.insert(&a.file, &a.jail);
-            }
+        if mine_file(a.file.as_str())
+            && let Some(first) = files.first(&a.file, &a.jail)
+        {
+            found.push((
+                (i, false),
+                Lint::SharedContainer
+                    .diag(
+                        loc(ji, VAR_FILE),
+                        format!(
+                            "{}: container {} is also the container of jail \"{first}\"",
+                            a.jail, a.file
+                        ),
+                    )
+                    .with_jail(a.jail.as_str()),
+            ));
         }
         if let Some(u) = a.unit
             && mine_unit(u)

@@ -6,9 +6,9 @@ use super::address::{Family, addresses, invalid};
 use crate::diag::Loc;
 use crate::lint::Lint;
 use crate::locate;
-use std::collections::hash_map::Entry;
 
-use crate::model::{self, Config, FnvMap, Jail};
+use crate::hash::Firsts;
+use crate::model::{self, Config, Jail};
 use crate::parse::jailconf::{Parsed, Text};
 
 fn param_loc(parsed: &Parsed, jail: &Jail, name: &str) -> Option<Loc> {
@@ -18,10 +18,8 @@ fn param_loc(parsed: &Parsed, jail: &Jail, name: &str) -> Option<Loc> {
 pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
     cut_values(parsed, r);
     duplicate_blocks(parsed, r);
-    let mut ips: FnvMap<&str, &Jail> = FnvMap::default();
-    ips.reserve(cfg.jails.len());
-    let mut hosts: FnvMap<&str, &Jail> = FnvMap::default();
-    hosts.reserve(cfg.jails.len());
+    let mut ips: Firsts<&Jail> = Firsts::with_capacity(cfg.jails.len());
+    let mut hosts: Firsts<&Jail> = Firsts::with_capacity(cfg.jails.len());
     // Every jail's absolute path, for overlapping_paths.
     let mut paths: Vec<(&Jail, &str)> = Vec::with_capacity(cfg.jails.len());
     let find = locate::Finder::new(
@@ -82,42 +80,31 @@ pub fn lint(parsed: &Parsed, cfg: &Config, r: &mut Report) {
                     r.push(err(Lint::InvalidAddress, param, format!("{param}: {why}")));
                     continue;
                 }
-                // One probe: at 200,000 jails each map outgrows the cache, and each
-                // probe waits for memory.
-                match ips.entry(addr) {
-                    Entry::Occupied(other) if other.get().name != j.name => r.push(err(
+                if let Some(other) = ips.first(addr, j)
+                    && other.name != j.name
+                {
+                    r.push(err(
                         Lint::SharedAddress,
                         param,
-                        format!(
-                            "address {addr} is also an address of jail \"{}\"",
-                            other.get().name
-                        ),
-                    )),
-                    Entry::Occupied(_) => {}
-                    Entry::Vacant(v) => {
-                        v.insert(j);
-                    }
+                        format!("address {addr} is also an address of jail \"{}\"", other.name),
+                    ));
                 }
             }
         }
-        if let Some(h) = locate::last(hostname).filter(|h| !h.is_empty()) {
-            match hosts.entry(h) {
-                Entry::Occupied(other) => r.push(
-                    Lint::SharedHostname
-                        .diag(
-                            param_loc(parsed, j, "host.hostname"),
-                            format!(
-                                "{}: host.hostname {h} is also the hostname of jail \"{}\"",
-                                j.name,
-                                other.get().name
-                            ),
-                        )
-                        .with_jail(&j.name),
-                ),
-                Entry::Vacant(v) => {
-                    v.insert(j);
-                }
-            }
+        if let Some(h) = locate::last(hostname).filter(|h| !h.is_empty())
+            && let Some(other) = hosts.first(h, j)
+        {
+            r.push(
+                Lint::SharedHostname
+                    .diag(
+                        param_loc(parsed, j, "host.hostname"),
+                        format!(
+                            "{}: host.hostname {h} is also the hostname of jail \"{}\"",
+                            j.name, other.name
+                        ),
+                    )
+                    .with_jail(&j.name),
+            );
         }
     }
     overlapping_paths(parsed, &paths, r);
@@ -129,14 +116,12 @@ fn values(e: Option<&model::Entry>) -> &[Text] {
 }
 
 fn duplicate_blocks(parsed: &Parsed, r: &mut Report) {
-    let mut seen: FnvMap<&str, usize> = FnvMap::default();
-    seen.reserve(parsed.jails.len());
+    let mut seen: Firsts<usize> = Firsts::with_capacity(parsed.jails.len());
     for (i, rec) in parsed.jails.iter().enumerate() {
         if rec.block.is_none() || rec.wild() {
             continue;
         }
-        let first = *seen.entry(rec.name.as_str()).or_insert(i);
-        if first != i {
+        if let Some(first) = seen.first(rec.name.as_str(), i) {
             let at = parsed.jails[first]
                 .loc()
                 .map(|l| format!(" (first at {}:{})", l.file(), l.line()));
@@ -161,27 +146,19 @@ fn duplicate_blocks(parsed: &Parsed, r: &mut Report) {
 fn overlapping_paths<'c>(parsed: &Parsed, jail_paths: &[(&'c Jail, &'c str)], r: &mut Report) {
     // Index every absolute path once, then look each one's ancestors up: linear in the
     // number of jails times the path depth.
-    let mut first: FnvMap<&str, &Jail> = FnvMap::default();
-    first.reserve(jail_paths.len());
+    let mut first: Firsts<&Jail> = Firsts::with_capacity(jail_paths.len());
     let mut paths: Vec<(&Jail, &str)> = Vec::with_capacity(jail_paths.len());
     for &(j, p) in jail_paths {
         let p = norm(p);
-        match first.entry(p) {
-            Entry::Occupied(b) => r.push(
+        if let Some(b) = first.first(p, j) {
+            r.push(
                 Lint::OverlappingPaths
                     .diag(
                         param_loc(parsed, j, "path"),
-                        format!(
-                            "{}: path {p} is also the path of jail \"{}\"",
-                            j.name,
-                            b.get().name
-                        ),
+                        format!("{}: path {p} is also the path of jail \"{}\"", j.name, b.name),
                     )
                     .with_jail(&j.name),
-            ),
-            Entry::Vacant(v) => {
-                v.insert(j);
-            }
+            );
         }
         paths.push((j, p));
     }
@@ -198,7 +175,7 @@ fn overlapping_paths<'c>(parsed: &Parsed, jail_paths: &[(&'c Jail, &'c str)], r:
             let mut dir = pa;
             while let Some(cut) = dir.rfind('/') {
                 dir = if cut == 0 { "/" } else { &dir[..cut] };
-                if let Some(&b) = first.get(dir) {
+                if let Some(b) = first.get(dir) {
                     above.1.push((dir, b));
                 }
                 if dir == "/" {
