@@ -313,6 +313,9 @@ pub struct Unknown<'p> {
     /// A large configuration writes the same few names in every block: each is looked
     /// up once (a hash instead of a binary search of the table by string compares).
     seen: FnvMap<&'p str, Found>,
+    /// The same for the static names (`Text::as_static`, most statements of a large
+    /// file), by their address: no hash of the name and no compare of its bytes.
+    by_addr: [(usize, Found); 64],
     /// Whether jail(8) would import the current record's statements at all: asked once
     /// per record, and only for a record with a name to report.
     reaches: Option<bool>,
@@ -325,6 +328,7 @@ impl<'p> Unknown<'p> {
             cfg,
             release,
             seen: FnvMap::default(),
+            by_addr: [(0, Found::Known); 64],
             reaches: None,
         }
     }
@@ -338,7 +342,19 @@ impl<'p> Unknown<'p> {
     pub fn statement(&mut self, rec: &CfJail, p: &'p CfParam) -> Option<Diag> {
         let (parsed, release) = (self.parsed, self.release);
         let name = p.name.as_str();
-        let found = *self.seen.entry(name).or_insert_with(|| lookup(name, release));
+        let found = match p.name.as_static() {
+            Some(s) => {
+                // Direct-mapped: a name whose slot another took is looked up again,
+                // which is only slower. No name lies at address 0.
+                let addr = s.as_ptr() as usize;
+                let slot = &mut self.by_addr[(addr >> 3) % 64];
+                if slot.0 != addr {
+                    *slot = (addr, lookup(s, release));
+                }
+                slot.1
+            }
+            None => *self.seen.entry(name).or_insert_with(|| lookup(name, release)),
+        };
         if found == Found::Known {
             return None;
         }
@@ -394,6 +410,50 @@ fn reaches_a_jail(rec: &CfJail, cfg: &Config) -> bool {
 mod tests {
     use super::*;
     use crate::model::INTPARAMS;
+
+    /// `Unknown::statement` keeps static names' lookups by address, in 64 slots: with
+    /// every parameter of the table (dozens of static names among them), in two orders
+    /// and under releases where some are later or modules, each statement gets what
+    /// `lookup` gives its name.
+    #[test]
+    fn a_name_kept_by_address_is_found_as_looked_up() {
+        use crate::diag::Source;
+        use crate::parse::jailconf::parse_source;
+        use crate::parse::loader::Loader;
+        let names: Vec<&str> = PARAMS
+            .iter()
+            .map(|p| p.name)
+            .chain(["exec.prepare", "mount.fstab", "nosuch.param", "allow.nomount"])
+            .collect();
+        let mut text = String::from("a {\n");
+        names.iter().for_each(|n| text.push_str(&format!("{n};\n")));
+        text.push_str("}\nb {\n");
+        names.iter().rev().for_each(|n| text.push_str(&format!("{n};\n")));
+        text.push_str("}\n");
+        let src = Source::new("t.conf", text);
+        let parsed = parse_source(&Loader::new(None), src, false).expect("parses");
+        let statics: std::collections::HashSet<usize> = parsed
+            .jails
+            .iter()
+            .flat_map(|r| parsed.params(r))
+            .filter_map(|p| p.name.as_static())
+            .map(|s| s.as_ptr() as usize)
+            .collect();
+        // Which of them share a slot depends on where the linker puts them.
+        assert!(statics.len() >= 40, "only {} static names", statics.len());
+        let cfg = crate::model::load(&parsed);
+        for release in [None, Some((9, 3)), Some((12, 0)), Some((13, 2))] {
+            let mut u = Unknown::new(&parsed, &cfg, release);
+            for rec in &parsed.jails {
+                u.record();
+                for p in parsed.params(rec) {
+                    let got = u.statement(rec, p).is_some();
+                    let want = lookup(p.name.as_str(), release) != Found::Known;
+                    assert_eq!(got, want, "{} on {release:?}", p.name);
+                }
+            }
+        }
+    }
 
     #[test]
     fn the_table_is_sorted_and_has_every_intparam() {

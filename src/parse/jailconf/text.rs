@@ -153,6 +153,17 @@ impl Text {
         unsafe { self.ptr.cast::<Source>().as_ref() }
     }
 
+    /// The text, when it is static (`known_name`): every statement naming one of jail(8)'s
+    /// parameters shares its pointer, so what is looked up by name can be kept by it.
+    #[inline]
+    pub fn as_static(&self) -> Option<&'static str> {
+        // SAFETY: static text keeps the pointer and length of a `&'static str`
+        // (`from_static`, the only maker of that kind).
+        (self.kind() == STATIC).then(|| unsafe {
+            std::str::from_utf8_unchecked(std::slice::from_raw_parts(self.ptr.as_ptr(), self.len()))
+        })
+    }
+
     #[inline]
     pub fn as_str(&self) -> &str {
         if self.is_span() {
