@@ -1,6 +1,7 @@
 //! The hasher of jailvol's maps keyed by short names (`FnvMap`, `FnvSet`,
 //! `FnvIndexMap`): a hashing concern of its own that the merge, the rc.conf evaluator and
-//! many other stages share (a leaf, so that the parsers below the model can use it).
+//! many other stages share (a leaf, so that the parsers below the model can use it);
+//! and `Firsts`, the first-seen table the lints keep of every jail's key.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
