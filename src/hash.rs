@@ -76,7 +76,7 @@ pub type FnvSet<K> = std::collections::HashSet<K, BuildHasherDefault<Fnv>>;
 pub type FnvIndexMap<K, V> = indexmap::IndexMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// The `Fnv` hash of `key`, as an `FnvMap<&str, _>` computes it.
-pub fn hash_str(key: &str) -> u64 {
+fn hash_str(key: &str) -> u64 {
     BuildHasherDefault::<Fnv>::default().hash_one(key)
 }
 
@@ -137,11 +137,6 @@ mod tests {
 
     use super::*;
 
-    /// Keys that differ only in their last bytes (jail names, paths, addresses and
-    /// hostnames numbered in order) spread over hashbrown's groups as random hashes
-    /// would: a table of 200,000 has 2^14 groups of 16 buckets, picked by the low bits;
-    /// 12 keys a group on average, some 30 at most at random. Each group's keys also
-    /// differ in the top seven bits (the tag hashbrown compares first) as random ones do.
     /// `Firsts` against a `HashMap` doing the same: every key's first value, whatever
     /// comes after it; keys that share their hash's top bits (hashbrown's tag) and keys
     /// that differ only at their end among them.
@@ -168,6 +163,11 @@ mod tests {
         assert_eq!(firsts.get(""), None);
     }
 
+    /// Keys that differ only in their last bytes (jail names, paths, addresses and
+    /// hostnames numbered in order) spread over hashbrown's groups as random hashes
+    /// would: a table of 200,000 has 2^14 groups of 16 buckets, picked by the low bits;
+    /// 12 keys a group on average, some 30 at most at random. Each group's keys also
+    /// differ in the top seven bits (the tag hashbrown compares first) as random ones do.
     #[test]
     fn numbered_keys_spread_over_the_groups() {
         let n = 200_000;
