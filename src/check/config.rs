@@ -118,10 +118,10 @@ fn values(e: Option<&model::Entry>) -> &[Text] {
 fn duplicate_blocks(parsed: &Parsed, r: &mut Report) {
     let mut seen: Firsts<usize> = Firsts::with_capacity(parsed.jails.len());
     for (i, rec) in parsed.jails.iter().enumerate() {
-        if rec.block.is_none() || rec.wild() {
+        let Some(jail) = rec.jail_name() else {
             continue;
-        }
-        if let Some(first) = seen.first(rec.name.as_str(), i) {
+        };
+        if let Some(first) = seen.first(jail, i) {
             let at = parsed.jails[first]
                 .loc()
                 .map(|l| format!(" (first at {}:{})", l.file(), l.line()));
@@ -132,11 +132,11 @@ fn duplicate_blocks(parsed: &Parsed, r: &mut Report) {
                     format!(
                         "{}: a second block for the same jail: jail(8) keeps both as separate jails and the \
                          second fails to start{}",
-                        rec.name,
+                        jail,
                         at.unwrap_or_default()
                     ),
                 )
-                .with_jail(rec.name.as_str()),
+                .with_jail(jail),
             );
         }
     }

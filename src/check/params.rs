@@ -389,10 +389,9 @@ impl<'p> Unknown<'p> {
                 )
             }
         };
-        Some(if rec.block.is_some() && !rec.wild() {
-            d.with_jail(rec.name.as_str())
-        } else {
-            d
+        Some(match rec.jail_name() {
+            Some(jail) => d.with_jail(jail),
+            None => d,
         })
     }
 }
@@ -400,7 +399,7 @@ impl<'p> Unknown<'p> {
 /// Whether config.c's merge gives the statements of `rec` to some jail: a jail's own
 /// block always; a wildcard block or the top level when a jail matches it.
 fn reaches_a_jail(rec: &CfJail, cfg: &Config) -> bool {
-    if rec.block.is_some() && !rec.wild() {
+    if rec.jail_name().is_some() {
         return true;
     }
     cfg.jails.iter().any(|j| wild_jail_match(&j.name, &rec.name))

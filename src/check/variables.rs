@@ -40,10 +40,9 @@ pub fn statement(parsed: &Parsed, rec: &CfJail, p: &CfParam) -> Option<Diag> {
              without ${VAR_SIZE} is not managed"
         ),
     );
-    Some(if rec.block.is_some() && !rec.wild() {
-        d.with_jail(rec.name.as_str())
-    } else {
-        d
+    Some(match rec.jail_name() {
+        Some(jail) => d.with_jail(jail),
+        None => d,
     })
 }
 

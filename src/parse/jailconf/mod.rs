@@ -278,6 +278,12 @@ impl CfJail {
         self.wild
     }
 
+    /// The jail whose own block this is: None for the top level and wildcard blocks,
+    /// whose statements go to whichever jails they match.
+    pub fn jail_name(&self) -> Option<&str> {
+        (self.block.is_some() && !self.wild).then(|| self.name.as_str())
+    }
+
     pub fn loc(&self) -> Option<Loc> {
         self.block.as_ref().map(|b| Loc::new(&b.source, b.header))
     }
