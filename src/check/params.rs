@@ -461,7 +461,11 @@ mod tests {
             .map(|s| s.as_ptr() as usize)
             .collect();
         assert!(statics.len() >= 40, "only {} static names", statics.len());
-        assert!(statics.len() * 2 <= ByAddr::SLOTS, "{} static names", statics.len());
+        assert!(
+            statics.len() * 2 <= ByAddr::SLOTS,
+            "{} static names",
+            statics.len()
+        );
         let cfg = crate::model::load(&parsed);
         for release in [None, Some((9, 3)), Some((12, 0)), Some((13, 2))] {
             let mut u = Unknown::new(&parsed, &cfg, release);
