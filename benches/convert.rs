@@ -54,7 +54,7 @@ fn generate() -> RcVars {
     pairs.insert(1, ("jail_list".into(), list));
     let text: String = pairs.iter().map(|(n, v)| format!("{n}=\"{v}\"\n")).collect();
     let src = Source::new("/etc/rc.conf", text);
-    let mut vars = jailvol::hash::FnvIndexMap::default();
+    let mut vars = jailvol::parse::rcconf::VarMap::default();
     let mut off = 0;
     for (n, v) in pairs {
         let len = n.len() + v.len() + 4;

@@ -12,7 +12,7 @@ use jailvol::parse::rcconf::{RcVar, RcVars};
 
 fn vars(text: &str) -> RcVars {
     let src = Source::new("/etc/rc.conf", text);
-    let mut map = jailvol::hash::FnvIndexMap::default();
+    let mut map = jailvol::parse::rcconf::VarMap::default();
     let mut off = 0;
     for line in text.split_inclusive('\n') {
         if let Some((n, v)) = line.trim_end().split_once('=') {

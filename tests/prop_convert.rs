@@ -252,7 +252,7 @@ fn rc_vars(jails: &[JailSpec], list_extra: &str) -> RcVars {
     }
     let text: String = pairs.iter().map(|(n, _)| format!("{n}=...\n")).collect();
     let src: Arc<Source> = Source::new("/etc/rc.conf", text);
-    let mut vars = jailvol::hash::FnvIndexMap::default();
+    let mut vars = jailvol::parse::rcconf::VarMap::default();
     let mut offset = 0;
     for (n, v) in pairs {
         let len = n.len() + 5;

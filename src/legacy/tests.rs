@@ -9,7 +9,7 @@ use crate::parse::jailconf::{Op as CfOp, parse_source};
 fn vars(pairs: &[(&str, &str)]) -> RcVars {
     let text: String = pairs.iter().map(|(n, v)| format!("{n}=\"{v}\"\n")).collect();
     let src = Source::new("/etc/rc.conf", text);
-    let mut map = crate::hash::FnvIndexMap::default();
+    let mut map = crate::parse::rcconf::VarMap::default();
     let mut off = 0;
     for (n, v) in pairs {
         map.insert(

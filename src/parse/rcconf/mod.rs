@@ -19,11 +19,12 @@ mod lex;
 #[cfg(test)]
 mod tests;
 mod token;
+mod varmap;
 
 use std::sync::Arc;
 
-use crate::hash::FnvIndexMap;
 use compact_str::CompactString;
+pub use varmap::VarMap;
 
 use crate::diag::{Diag, Loc, Source};
 use crate::parse::loader::Loader;
@@ -42,7 +43,7 @@ pub struct RcVar {
 /// reading the files in order.
 #[derive(Debug, Clone, Default)]
 pub struct RcVars {
-    pub vars: FnvIndexMap<CompactString, RcVar>,
+    pub vars: VarMap,
     /// Read from named files (`-f`), not the host's rc.conf sequence (`load_host`):
     /// ezjail's per-jail files were not sourced, so its jails are not the host's
     /// (legacy::ezjail::list).

@@ -11,17 +11,15 @@ mod source;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::hash::{FnvIndexMap, FnvSet};
+use crate::hash::FnvSet;
 use compact_str::CompactString;
-use indexmap::map::raw_entry_v1::{RawEntryApiV1, RawEntryMut};
-use std::hash::BuildHasher;
 
 use super::fast::fast_line_reusing;
 #[cfg(test)]
 use super::lex::lex;
 use super::lex::{check_nesting, lex_from};
 use super::token::Tok;
-use super::{RcOptions, RcVar, RcVars};
+use super::{RcOptions, RcVar, RcVars, VarMap};
 use crate::diag::{Diag, Loc, Source};
 use crate::parse::loader::Loader;
 
@@ -45,7 +43,7 @@ pub(super) struct Eval<'o> {
     loader: Option<&'o Loader>,
     /// How many `.` files deep the evaluation is.
     depth: usize,
-    pub(super) vars: FnvIndexMap<CompactString, RcVar>,
+    pub(super) vars: VarMap,
     /// The names assigned since the last global taint (the only ones known after it).
     /// Kept only while there is one: a generation per variable cost every file 8 bytes
     /// and a store per assignment for what `--skip-unsupported` of `eval` alone needs.
@@ -78,7 +76,7 @@ impl<'o> Eval<'o> {
             opts,
             loader: None,
             depth: 0,
-            vars: FnvIndexMap::default(),
+            vars: VarMap::default(),
             known_after_taint: FnvSet::default(),
             tainted: HashMap::new(),
             global_taint: None,
@@ -130,23 +128,15 @@ impl<'o> Eval<'o> {
             // First assignment by the admin's files: that is where it is listed.
             self.unset(name);
         }
-        // An existing name keeps its place, as with `IndexMap::insert`. Names and values
-        // of up to 24 bytes, most of an rc.conf's, are stored inline (CompactString): no
-        // allocation for them. The key is made only once the probe has found no entry:
-        // with `insert`, which takes a key built before the probe, copying key and value
-        // into the new entry stalled, by a third of `vars` at 250,000 names and more than
-        // in proportion to the file (docs/performance.md, session 21).
-        let var = RcVar {
-            value: value.into(),
-            loc,
-        };
-        let hash = self.vars.hasher().hash_one(name);
-        match self.vars.raw_entry_mut_v1().from_key_hashed_nocheck(hash, name) {
-            RawEntryMut::Occupied(mut o) => *o.get_mut() = var,
-            RawEntryMut::Vacant(v) => {
-                v.insert_hashed_nocheck(hash, name.into(), var);
-            }
-        }
+        // An existing name keeps its place. Names and values of up to 24 bytes, most of
+        // an rc.conf's, are stored inline (CompactString): no allocation for them.
+        self.vars.set(
+            name,
+            RcVar {
+                value: value.into(),
+                loc,
+            },
+        );
         if self.global_taint.is_some() {
             self.known_after_taint.insert(name.to_owned());
         }
@@ -207,6 +197,14 @@ impl<'o> Eval<'o> {
     pub(super) fn run(&mut self, src: &Arc<Source>) -> Result<(), Diag> {
         check_nesting(src)?;
         let text = src.text.as_str();
+        // `VarMap` numbers names in 32 bits; a name takes two bytes at least (`a=`).
+        if u32::try_from(text.len()).is_err() {
+            return Err(Diag::at(
+                src,
+                0,
+                "the file is 4 GiB or larger: too large to evaluate",
+            ));
+        }
         // At most one new variable per `=`: the map grows once, not by doubling (each
         // time hashing every name again).
         let assigns = memchr::memchr_iter(b'=', text.as_bytes()).count();
