@@ -124,12 +124,24 @@ impl VarMap {
         if let Ok(slot) = self.table.find_entry(hash(name), |&j| j as usize == i) {
             slot.remove();
         }
-        let (_, var) = self.entries.remove(i);
-        for j in self.table.iter_mut() {
-            if *j as usize > i {
-                *j -= 1;
+        // The places after it move up one, in the table too: found by name when they
+        // are fewer than half the table's, else by a sweep of it (as indexmap does). An
+        // `unset` is most often of a name set just before.
+        let VarMap { table, entries } = self;
+        if entries.len() - i - 1 < table.len() / 2 {
+            for (k, e) in entries.iter().enumerate().skip(i + 1) {
+                if let Some(j) = table.find_mut(hash(&e.0), |&j| j as usize == k) {
+                    *j -= 1;
+                }
+            }
+        } else {
+            for j in table.iter_mut() {
+                if *j as usize > i {
+                    *j -= 1;
+                }
             }
         }
+        let (_, var) = entries.remove(i);
         Some(var)
     }
 
