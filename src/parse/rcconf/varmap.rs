@@ -1,5 +1,5 @@
-//! The evaluated variables: in the order of their first assignment (what `vars` and
-//! `sysrc -a` list), found by name.
+//! The evaluated variables: in the order of their first assignment (the order `vars`
+//! lists them in), found by name.
 //!
 //! An `IndexMap` did this until session 28. At 300,000 names (a 400,000-line rc.conf)
 //! its table of 8-byte indices outgrows the core's L2, and its insert wrote the new
@@ -18,7 +18,7 @@ use super::RcVar;
 use crate::hash::Fnv;
 
 /// Names and their variables, in order of first assignment. A name keeps its place
-/// when assigned again, as in sh's own listing (`set`) and indexmap's `insert`.
+/// when assigned again, as with indexmap's `insert`.
 #[derive(Clone, Default)]
 pub struct VarMap {
     /// Each name's place in `entries`.
@@ -117,16 +117,17 @@ impl VarMap {
         self.table.insert_unique(h, i, |&i| hash_at(entries, i));
     }
 
-    /// Remove `name`, the names after it moving up one place (sh's `unset`, then a new
-    /// assignment lists it last).
+    /// Remove `name`, the names after it moving up one place; a later assignment
+    /// lists it last. (The evaluator removes a name /etc/defaults/rc.conf set when the
+    /// admin's files first assign it, and one a skipped statement may have changed.)
     pub fn shift_remove(&mut self, name: &str) -> Option<RcVar> {
         let i = self.index_of(name)?;
         if let Ok(slot) = self.table.find_entry(hash(name), |&j| j as usize == i) {
             slot.remove();
         }
         // The places after it move up one, in the table too: found by name when they
-        // are fewer than half the table's, else by a sweep of it (as indexmap does). An
-        // `unset` is most often of a name set just before.
+        // are fewer than half the table's entries, else by a sweep of it (as indexmap
+        // does).
         let VarMap { table, entries } = self;
         if entries.len() - i - 1 < table.len() / 2 {
             for (k, e) in entries.iter().enumerate().skip(i + 1) {
