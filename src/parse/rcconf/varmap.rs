@@ -270,4 +270,42 @@ mod tests {
         assert_eq!(m.keys().last().map(|k| k.as_str()), Some("new"));
         assert!(m.contains_key("new") && !m.contains_key("v5") && !m.contains_key(""));
     }
+
+    proptest::proptest! {
+        /// Against indexmap's `IndexMap`, which `VarMap` replaced: any sequence of
+        /// assignments, inserts, removals and retains over a few names (so that names
+        /// come back after removal) leaves the same names in the same order with the
+        /// same values, and each lookup answers the same.
+        #[test]
+        fn does_what_indexmap_did(ops in proptest::collection::vec((0u8..4, 0usize..40, 0u8..4), 0..300)) {
+            let mut m = VarMap::default();
+            let mut r: indexmap::IndexMap<String, String> = indexmap::IndexMap::new();
+            // Short names are held inline, long ones on the heap.
+            let name = |k: usize| if k.is_multiple_of(2) { format!("n{k}") } else { format!("jail_{k}_a_name_held_on_the_heap") };
+            for (step, &(op, k, v)) in ops.iter().enumerate() {
+                let (n, value) = (name(k), format!("{step}"));
+                match op {
+                    0 => {
+                        m.set(&n, var(&value));
+                        r.insert(n.clone(), value);
+                    }
+                    1 => {
+                        let old = m.insert(n.as_str().into(), var(&value)).map(|x| x.value.to_string());
+                        proptest::prop_assert_eq!(old, r.insert(n.clone(), value));
+                    }
+                    2 => {
+                        let gone = m.shift_remove(&n).map(|x| x.value.to_string());
+                        proptest::prop_assert_eq!(gone, r.shift_remove(&n));
+                    }
+                    _ => {
+                        m.retain(|key, _| key.len() % 4 != usize::from(v));
+                        r.retain(|key, _| key.len() % 4 != usize::from(v));
+                    }
+                }
+                proptest::prop_assert_eq!(m.get(&n).map(|x| x.value.to_string()), r.get(&n).cloned());
+            }
+            let want: Vec<(String, String)> = r.into_iter().collect();
+            same(&m, &want);
+        }
+    }
 }
