@@ -18,6 +18,9 @@ use std::sync::Arc;
 use smallvec::SmallVec;
 
 use super::loader::Loader;
+#[cfg(test)]
+use super::offsets_reach;
+pub(crate) use super::too_large;
 use crate::diag::{Diag, Loc, Source};
 
 #[doc(hidden)]
@@ -447,24 +450,6 @@ pub struct Cut {
     pub loc: Loc,
     /// `#`, `//` or `/*`.
     pub opener: &'static str,
-}
-
-/// A file past 4 GiB, which the parse's 32-bit offsets (`offset`) cannot reach, is
-/// refused (jail(8) would read it; no configuration is near that size).
-pub(crate) fn too_large(source: &Arc<Source>) -> Result<(), Diag> {
-    if offsets_reach(source.text.len()) {
-        return Ok(());
-    }
-    Err(Diag::error(
-        Some(Loc::new(source, 0)),
-        "larger than 4 GiB: jailvol reads configuration files up to 4 GiB",
-    )
-    .with_exit(crate::diag::exit::DATAERR))
-}
-
-/// Whether every offset of a text of `len` bytes, and its end, fit in 32 bits.
-fn offsets_reach(len: usize) -> bool {
-    u32::try_from(len).is_ok()
 }
 
 /// Parse `host_path` (or `-` for standard input) and its includes.

@@ -198,13 +198,7 @@ impl<'o> Eval<'o> {
         check_nesting(src)?;
         let text = src.text.as_str();
         // `VarMap` numbers names in 32 bits; a name takes two bytes at least (`a=`).
-        if u32::try_from(text.len()).is_err() {
-            return Err(Diag::at(
-                src,
-                0,
-                "the file is 4 GiB or larger: too large to evaluate",
-            ));
-        }
+        crate::parse::too_large(src)?;
         // At most one new variable per `=`: the map grows once, not by doubling (each
         // time hashing every name again).
         let assigns = memchr::memchr_iter(b'=', text.as_bytes()).count();
