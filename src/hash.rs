@@ -75,8 +75,9 @@ pub type FnvSet<K> = std::collections::HashSet<K, BuildHasherDefault<Fnv>>;
 /// An `IndexMap` (insertion order kept) with this hasher.
 pub type FnvIndexMap<K, V> = indexmap::IndexMap<K, V, BuildHasherDefault<Fnv>>;
 
-/// The `Fnv` hash of `key`, as an `FnvMap<&str, _>` computes it.
-fn hash_str(key: &str) -> u64 {
+/// The `Fnv` hash of `key`, as an `FnvMap<&str, _>` computes it (and the tables of
+/// indices beside their keys, `Firsts` and rc.conf's `VarMap`, probe with it).
+pub(crate) fn hash_str(key: &str) -> u64 {
     BuildHasherDefault::<Fnv>::default().hash_one(key)
 }
 

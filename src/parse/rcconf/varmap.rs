@@ -9,13 +9,11 @@
 //! 75,000 names (docs/performance.md, session 28). Here the indices are 4 bytes, and
 //! the entry is pushed before its index is written, so nothing waits on that store.
 
-use std::hash::{BuildHasher, BuildHasherDefault};
-
 use compact_str::CompactString;
 use hashbrown::HashTable;
 
 use super::RcVar;
-use crate::hash::Fnv;
+use crate::hash::hash_str;
 
 /// Names and their variables, in order of first assignment. A name keeps its place
 /// when assigned again, as with indexmap's `insert`.
@@ -26,15 +24,9 @@ pub struct VarMap {
     entries: Vec<(CompactString, RcVar)>,
 }
 
-/// Names are hashed as `str` everywhere, whether they are held as `CompactString` or
-/// looked up by `&str`.
-fn hash(name: &str) -> u64 {
-    BuildHasherDefault::<Fnv>::default().hash_one(name)
-}
-
 /// The hash of entry `i`, for the table's rehash.
 fn hash_at(entries: &[(CompactString, RcVar)], i: u32) -> u64 {
-    entries.get(i as usize).map_or(0, |e| hash(&e.0))
+    entries.get(i as usize).map_or(0, |e| hash_str(&e.0))
 }
 
 type Pair<'a> = (&'a CompactString, &'a RcVar);
@@ -61,11 +53,14 @@ impl VarMap {
     }
 
     fn index_of(&self, name: &str) -> Option<usize> {
+        self.find(hash_str(name), name)
+    }
+
+    /// The place of `name`, whose hash is `h`.
+    fn find(&self, h: u64, name: &str) -> Option<usize> {
         let entries = &self.entries;
         self.table
-            .find(hash(name), |&i| {
-                entries.get(i as usize).is_some_and(|e| e.0 == name)
-            })
+            .find(h, |&i| entries.get(i as usize).is_some_and(|e| e.0 == name))
             .map(|&i| i as usize)
     }
 
@@ -84,13 +79,8 @@ impl VarMap {
     /// Assign `var` to `name`: in place if it is there, else as the last name. The key
     /// is made only for a new name.
     pub fn set(&mut self, name: &str, var: RcVar) {
-        let h = hash(name);
-        let entries = &self.entries;
-        let found = self
-            .table
-            .find(h, |&i| entries.get(i as usize).is_some_and(|e| e.0 == name))
-            .copied();
-        match found.and_then(|i| self.entries.get_mut(i as usize)) {
+        let h = hash_str(name);
+        match self.find(h, name).and_then(|i| self.entries.get_mut(i)) {
             Some(e) => e.1 = var,
             None => self.push(h, name.into(), var),
         }
@@ -98,10 +88,11 @@ impl VarMap {
 
     /// `set` with the key made already; the value it replaced, if any.
     pub fn insert(&mut self, name: CompactString, var: RcVar) -> Option<RcVar> {
-        match self.index_of(&name).and_then(|i| self.entries.get_mut(i)) {
+        let h = hash_str(&name);
+        match self.find(h, &name).and_then(|i| self.entries.get_mut(i)) {
             Some(e) => Some(std::mem::replace(&mut e.1, var)),
             None => {
-                self.push(hash(&name), name, var);
+                self.push(h, name, var);
                 None
             }
         }
@@ -109,7 +100,7 @@ impl VarMap {
 
     fn push(&mut self, h: u64, name: CompactString, var: RcVar) {
         // Every name takes two bytes of a source at least (`a=`), and `Eval::run`
-        // rejects a source of 4 GiB or more: past 2^32 names the sources in memory
+        // rejects a source larger than 4 GiB (`parse::too_large`): past 2^32 names the sources in memory
         // would be 8 GiB and more, which no rc.conf comes near.
         let i = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
         self.entries.push((name, var));
@@ -122,7 +113,7 @@ impl VarMap {
     /// admin's files first assign it, and one a skipped statement may have changed.)
     pub fn shift_remove(&mut self, name: &str) -> Option<RcVar> {
         let i = self.index_of(name)?;
-        if let Ok(slot) = self.table.find_entry(hash(name), |&j| j as usize == i) {
+        if let Ok(slot) = self.table.find_entry(hash_str(name), |&j| j as usize == i) {
             slot.remove();
         }
         // The places after it move up one, in the table too: found by name when they
@@ -131,7 +122,7 @@ impl VarMap {
         let VarMap { table, entries } = self;
         if entries.len() - i - 1 < table.len() / 2 {
             for (k, e) in entries.iter().enumerate().skip(i + 1) {
-                if let Some(j) = table.find_mut(hash(&e.0), |&j| j as usize == k) {
+                if let Some(j) = table.find_mut(hash_str(&e.0), |&j| j as usize == k) {
                     *j -= 1;
                 }
             }
@@ -152,7 +143,7 @@ impl VarMap {
         let VarMap { table, entries } = self;
         table.clear();
         for (i, e) in entries.iter().enumerate() {
-            table.insert_unique(hash(&e.0), i as u32, |&j| hash_at(entries, j));
+            table.insert_unique(hash_str(&e.0), i as u32, |&j| hash_at(entries, j));
         }
     }
 
