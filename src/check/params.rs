@@ -394,13 +394,15 @@ impl<'p> Unknown<'p> {
 struct ByAddr([(usize, Found); ByAddr::SLOTS]);
 
 impl ByAddr {
+    /// A power of two: the slot is the top bits of the address's product.
     const SLOTS: usize = 128;
 
     fn get(&mut self, s: &'static str, release: Option<Release>) -> Found {
         // No name lies at address 0, the empty slot's. Fibonacci hashing: names a few
         // bytes apart land far apart.
         let addr = s.as_ptr() as usize;
-        let mut i = ((addr as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - 7)) as usize;
+        let bits = Self::SLOTS.trailing_zeros();
+        let mut i = ((addr as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - bits)) as usize;
         for _ in 0..Self::SLOTS {
             let slot = &mut self.0[i];
             if slot.0 == addr {

@@ -63,7 +63,7 @@ fn expansions() {
 }
 
 /// A name assigned again keeps the place of its first assignment and takes the last
-/// value, as sh's `set` lists it; a name too long to be held inline is found too.
+/// value; a name too long to be held inline is found too.
 #[test]
 fn assignments_keep_the_first_place_and_the_last_value() {
     let v = match eval("a=1 b=2; c=3; a=4; b=5; a=6\nlong_name_of_more_than_24_bytes_x=7\n") {
